@@ -1,0 +1,66 @@
+import ArgumentParser
+import RedactCore
+
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Describe a file: container, streams, GOP structure and the segment plan.",
+        discussion: """
+        Reads every video packet (without decoding) to report keyframes, GOP lengths and \
+        open-GOP points: H.264 I-frames that are recovery points but not IDR, HEVC CRA \
+        pictures with leading pictures. The plan shown is exactly what `split` would write \
+        for the same --segment-seconds.
+        """
+    )
+
+    @Argument(help: "The video file to describe.")
+    var file: String
+
+    @Option(help: "Target segment length for the plan preview, in seconds.")
+    var segmentSeconds: Double = 10
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let report = try reportingErrors(verbose: common.verbose) {
+            try MediaProbe.probe(path: file, segmentSeconds: segmentSeconds)
+        }
+        if common.json { return try Terminal.printJSON(report) }
+        print(ProbeText.render(report))
+    }
+}
+
+/// The human-readable form of a probe report.
+enum ProbeText {
+    static func render(_ r: ProbeReport) -> String {
+        var lines: [String] = []
+        lines.append("\(r.file)")
+        lines.append("  container  \(r.containerLongName) (\(r.container)), \(r.sizeBytes) bytes"
+            + (r.durationSeconds.map { ", \($0.formatted(3)) s" } ?? ""))
+        for s in r.streams {
+            var parts = ["#\(s.index) \(s.type)", s.codec + (s.profile.map { " (\($0))" } ?? "")]
+            if let w = s.width, let h = s.height { parts.append("\(w)x\(h)") }
+            if let pf = s.pixelFormat { parts.append(pf) }
+            if let cs = s.colorSpace, cs != "unknown" || s.colorRange != "unknown" {
+                parts.append("colour \(s.colorRange ?? "?")/\(cs)/\(s.colorPrimaries ?? "?")/\(s.colorTransfer ?? "?")")
+            }
+            if let fr = s.averageFrameRate { parts.append("\(fr.doubleValue.formatted(3)) fps" + (s.variableFrameRate == true ? " (variable)" : "")) }
+            if let rot = s.rotationDegrees { parts.append("rotation \(rot.formatted(0))°") }
+            if let sr = s.sampleRate { parts.append("\(sr) Hz") }
+            if let layout = s.channelLayout { parts.append(layout) }
+            if let lang = s.language { parts.append("lang \(lang)") }
+            parts.append("tb \(s.timeBase)")
+            lines.append("  stream     " + parts.joined(separator: ", "))
+        }
+        let g = r.gop
+        lines.append("  gop        \(g.frames) frames, \(g.keyframes) keyframes \(g.keyframeKinds.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+        lines.append("             GOP frames min \(g.shortestGOPFrames) / mean \(g.meanGOPFrames.formatted(1)) / max \(g.longestGOPFrames) (longest \(g.longestGOPSeconds.formatted(2)) s)")
+        lines.append("             open-GOP points \(g.openGOPPoints), most leading pictures \(g.maxLeadingPictures)")
+        lines.append("  plan       \(r.plan.segments.count) segments for \(r.plan.targetSegmentSeconds.formatted(1)) s target")
+        for e in r.plan.segments {
+            lines.append("             #\(e.index) at \(e.startSeconds.formatted(3)) s: \(e.frames) frames"
+                + (e.decodePrefixFrames > 0 ? " (+\(e.decodePrefixFrames) decode-only)" : ""))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,39 @@
+import CFFmpeg
+import Foundation
+
+/// Which muxer writes the same container type as a source, so a stitched output is the kind
+/// of file that went in (and every stream's time base survives unchanged).
+public enum ContainerFormat {
+    static func muxerName(for input: MediaInput) throws(MediaError) -> String {
+        let ext = URL(fileURLWithPath: input.path).pathExtension.lowercased()
+        switch input.formatName {
+        case let name where name.hasPrefix("mov,"):
+            let brand = av_dict_get(input.context.pointee.metadata, "major_brand", nil, 0).map { String(cString: $0.pointee.value) }
+            if ext == "mov" || brand == "qt  " { return "mov" }
+            if ext == "3gp" { return "3gp" }
+            return "mp4"
+        case "matroska,webm":
+            return ext == "webm" ? "webm" : "matroska"
+        case let name:
+            let first = String(name.split(separator: ",").first ?? "")
+            guard av_guess_format(first, nil, nil) != nil else {
+                throw MediaError(path: input.path, reason: "container \(name) can be read but not written; convert it to MP4, MKV or MPEG-TS first")
+            }
+            return first
+        }
+    }
+
+    /// Refuses an output name whose extension names another container: changing container
+    /// changes time bases, which would move timestamps.
+    public static func checkExtension(of outputPath: String, matches muxer: String) throws(MediaError) {
+        let ext = URL(fileURLWithPath: outputPath).pathExtension.lowercased()
+        guard !ext.isEmpty, let guessed = av_guess_format(nil, outputPath, nil) else { return }
+        let name = String(cString: guessed.pointee.name)
+        let family: Set<String> = ["mp4", "mov", "3gp", "ipod", "ismv", "f4v", "psp", "3g2"]
+        let same = name == muxer || (family.contains(name) && family.contains(muxer))
+            || (["matroska", "webm"].contains(name) && ["matroska", "webm"].contains(muxer))
+        guard same else {
+            throw MediaError(path: outputPath, reason: "extension .\(ext) means \(name), but the source is \(muxer); keep the source's container so timestamps stay exact")
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import CFFmpeg
+import Foundation
+
+/// An opened source file: the demuxer and its streams. One owner, one reader; not shared
+/// between tasks.
+public final class MediaInput {
+    public let path: String
+    let context: UnsafeMutablePointer<AVFormatContext>
+    private let packet = PacketBuffer()
+    private var selected: Set<Int>? = nil
+
+    public init(path: String) throws(MediaError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw MediaError(path: path, reason: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw MediaError(path: path, reason: "is a folder, not a video file") }
+        guard let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int, size > 0 else {
+            throw MediaError(path: path, reason: "file is empty")
+        }
+        var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
+        let opened = avformat_open_input(&ctx, path, nil, nil)
+        guard opened >= 0, let ctx else {
+            throw MediaError(path: path, reason: "not a readable media file (\(AVError.message(opened)))")
+        }
+        context = ctx
+        let found = avformat_find_stream_info(ctx, nil)
+        if found < 0 {
+            var owned: UnsafeMutablePointer<AVFormatContext>? = ctx
+            avformat_close_input(&owned)
+            throw MediaError(path: path, reason: "cannot read stream information (\(AVError.message(found)))")
+        }
+        self.path = path
+    }
+
+    deinit {
+        var owned: UnsafeMutablePointer<AVFormatContext>? = context
+        avformat_close_input(&owned)
+    }
+
+    public var formatName: String { String(cString: context.pointee.iformat.pointee.name) }
+    public var formatLongName: String {
+        context.pointee.iformat.pointee.long_name.map { String(cString: $0) } ?? formatName
+    }
+    public var streamCount: Int { Int(context.pointee.nb_streams) }
+
+    func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> {
+        context.pointee.streams[index]!
+    }
+
+    /// The stream to redact. Fails closed: a file with a second real video stream (another
+    /// camera angle) cannot be redacted safely by processing only one, so it is refused.
+    public func primaryVideoStream() throws(MediaError) -> Int {
+        var candidates: [Int] = []
+        for i in 0..<streamCount {
+            let st = stream(i)
+            guard st.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO else { continue }
+            if st.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 {
+                throw MediaError(path: path, reason: "stream \(i) is an attached picture (cover art); remove it first, it could show a face that would not be redacted")
+            }
+            candidates.append(i)
+        }
+        guard let first = candidates.first else { throw MediaError(path: path, reason: "no video stream") }
+        guard candidates.count == 1 else {
+            throw MediaError(path: path, reason: "\(candidates.count) video streams (\(candidates.map(String.init).joined(separator: ", "))); only files with one video stream can be redacted")
+        }
+        return first
+    }
+
+    /// Only packets of these streams are returned; the demuxer skips the rest (for MP4,
+    /// without even reading their bytes).
+    public func selectStreams(_ wanted: Set<Int>) {
+        selected = wanted
+        for i in 0..<streamCount {
+            stream(i).pointee.discard = wanted.contains(i) ? AVDISCARD_DEFAULT : AVDISCARD_ALL
+        }
+    }
+
+    /// The next packet in file order, or nil at the end. Read errors other than the end of
+    /// the file are errors: a truncated file must not look like a short one.
+    public func readPacket() throws(MediaError) -> (stream: Int, packet: EncodedPacket)? {
+        while true {
+            packet.unref()
+            let result = av_read_frame(context, packet.pointer)
+            if result == AVError.eof { return nil }
+            try AVError.check(result, path, "read failed")
+            defer { packet.unref() }
+            let index = Int(packet.pointer.pointee.stream_index)
+            // Packets buffered while probing stream info come back whatever `discard` says.
+            if let selected, !selected.contains(index) { continue }
+            return (index, EncodedPacket(packet.pointer))
+        }
+    }
+
+    /// The number of samples the container's index promises for a stream (MP4/MOV and AVI
+    /// carry one), used to tell a truncated file from a short one.
+    public func indexedPacketCount(stream index: Int) -> Int? {
+        let n = Int(avformat_index_get_entries_count(stream(index)))
+        guard n > 0, formatName.hasPrefix("mov") else { return nil }
+        return n
+    }
+}

@@ -1,0 +1,111 @@
+import CFFmpeg
+import Foundation
+
+/// A file being muxed, written to a temporary beside its final name and moved into place only
+/// by `finish()`: an interrupted or failed write never leaves a file that looks complete.
+final class MediaOutput {
+    let path: String
+    private let atomic: AtomicOutput
+    private var context: UnsafeMutablePointer<AVFormatContext>
+    private let packet = PacketBuffer()
+    private var headerWritten = false
+    private var finished = false
+
+    init(path: String, muxer: String) throws(MediaError) {
+        atomic = try AtomicOutput(finalPath: path)
+        self.path = path
+        var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
+        let made = avformat_alloc_output_context2(&ctx, nil, muxer, atomic.temporaryPath)
+        guard made >= 0, let ctx else {
+            throw MediaError(path: path, reason: "cannot create a \(muxer) writer (\(AVError.message(made)))")
+        }
+        context = ctx
+    }
+
+    deinit {
+        if headerWritten && !finished { av_write_trailer(context) }
+        if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 { avio_closep(&context.pointee.pb) }
+        avformat_free_context(context)
+    }
+
+    var muxer: UnsafePointer<AVOutputFormat> { context.pointee.oformat }
+
+    /// Whether the container can carry the codec; unknown counts as yes and is left to the
+    /// muxer to refuse.
+    func canHold(_ codecID: AVCodecID) -> Bool {
+        avformat_query_codec(muxer, codecID, FF_COMPLIANCE_NORMAL) != 0
+    }
+
+    /// Adds a stream described by `parameters`, carrying over the source stream's time base,
+    /// metadata (language, title, ...), disposition and side data (rotation, HDR).
+    func addStream(parameters: UnsafePointer<AVCodecParameters>, like source: UnsafeMutablePointer<AVStream>) throws(MediaError) -> Int {
+        guard let st = avformat_new_stream(context, nil) else { throw MediaError(path: path, reason: "out of memory") }
+        try AVError.check(avcodec_parameters_copy(st.pointee.codecpar, parameters), path, "cannot copy stream parameters")
+        st.pointee.codecpar.pointee.codec_tag = Self.compatibleTag(parameters.pointee, for: muxer)
+        Self.clearStreamCopyBlockAlign(st.pointee.codecpar)
+        st.pointee.time_base = source.pointee.time_base
+        st.pointee.avg_frame_rate = source.pointee.avg_frame_rate
+        st.pointee.r_frame_rate = source.pointee.r_frame_rate
+        st.pointee.sample_aspect_ratio = source.pointee.sample_aspect_ratio
+        st.pointee.disposition = source.pointee.disposition
+        av_dict_copy(&st.pointee.metadata, source.pointee.metadata, 0)
+        try AVError.check(rf_stream_copy_side_data(st, source), path, "cannot copy stream side data")
+        return Int(st.pointee.index)
+    }
+
+    /// As fftools does for stream copy: keep the source's codec tag (hvc1 vs hev1, avc1 vs
+    /// avc3 matter to players) when the container accepts it.
+    private static func compatibleTag(_ par: AVCodecParameters, for format: UnsafePointer<AVOutputFormat>) -> UInt32 {
+        guard let tags = format.pointee.codec_tag else { return par.codec_tag }
+        var tmp: UInt32 = 0
+        if av_codec_get_id(tags, par.codec_tag) == par.codec_id || av_codec_get_tag2(tags, par.codec_id, &tmp) == 0 {
+            return par.codec_tag
+        }
+        return 0
+    }
+
+    /// Demuxers report a block_align for AC-3 (and odd ones for MP3) that, written back, makes
+    /// AVI treat the stream as fixed-size blocks and renumber its timestamps; fftools clears
+    /// it on stream copy for the same reason.
+    private static func clearStreamCopyBlockAlign(_ par: UnsafeMutablePointer<AVCodecParameters>) {
+        let id = par.pointee.codec_id
+        if id == AV_CODEC_ID_AC3 || (id == AV_CODEC_ID_MP3 && [1, 576, 1152].contains(par.pointee.block_align)) {
+            par.pointee.block_align = 0
+        }
+    }
+
+    func copyContainerMetadata(from input: MediaInput) {
+        av_dict_copy(&context.pointee.metadata, input.context.pointee.metadata, 0)
+    }
+
+    func writeHeader(options: [String: String]) throws(MediaError) {
+        if muxer.pointee.flags & AVFMT_NOFILE == 0 {
+            try AVError.check(avio_open(&context.pointee.pb, atomic.temporaryPath, AVIO_FLAG_WRITE), path, "cannot open for writing")
+        }
+        var dict: OpaquePointer? = nil
+        for (k, v) in options { av_dict_set(&dict, k, v, 0) }
+        defer { av_dict_free(&dict) }
+        try AVError.check(avformat_write_header(context, &dict), path, "cannot write the container header")
+        headerWritten = true
+    }
+
+    func timeBase(ofStream index: Int) -> Rational { Rational(context.pointee.streams[index]!.pointee.time_base) }
+
+    /// Writes a packet whose timestamps are in `timeBase`.
+    func write(_ p: EncodedPacket, stream index: Int, timeBase: Rational) throws(MediaError) {
+        packet.unref()
+        try p.fill(packet.pointer)
+        packet.pointer.pointee.stream_index = Int32(index)
+        av_packet_rescale_ts(packet.pointer, timeBase.avRational, context.pointee.streams[index]!.pointee.time_base)
+        try AVError.check(av_interleaved_write_frame(context, packet.pointer), path, "cannot write a packet of stream \(index)")
+    }
+
+    func finish() throws(MediaError) {
+        try AVError.check(av_write_trailer(context), path, "cannot finish the container")
+        finished = true
+        if muxer.pointee.flags & AVFMT_NOFILE == 0 {
+            try AVError.check(avio_closep(&context.pointee.pb), path, "cannot close the file")
+        }
+        try atomic.commit()
+    }
+}

@@ -1,0 +1,112 @@
+import CFFmpeg
+import Foundation
+
+/// `redactfarm probe`: the container, every stream, the video's GOP structure and the segment
+/// plan split would make. Reads every video packet once (not decoding them).
+public struct ProbeReport: Codable, Equatable, Sendable {
+    public var file: String
+    public var sizeBytes: Int64
+    public var container: String
+    public var containerLongName: String
+    public var durationSeconds: Double?
+    public var bitRate: Int64?
+    public var streams: [StreamReport]
+    public var videoStream: Int
+    public var gop: GOPReport
+    public var plan: PlanPreview
+
+    public struct GOPReport: Codable, Equatable, Sendable {
+        public var frames: Int
+        public var keyframes: Int
+        public var keyframeKinds: [String: Int]
+        public var shortestGOPFrames: Int
+        public var longestGOPFrames: Int
+        public var meanGOPFrames: Double
+        public var longestGOPSeconds: Double
+        /// Keyframes whose GOP has leading pictures or that are not clean random-access
+        /// points (H.264 non-IDR I, HEVC CRA/BLA).
+        public var openGOPPoints: Int
+        /// Presentation times of the first open-GOP points, in seconds.
+        public var openGOPPointSeconds: [Double]
+        public var maxLeadingPictures: Int
+    }
+
+    public struct PlanPreview: Codable, Equatable, Sendable {
+        public var targetSegmentSeconds: Double
+        public var segments: [Entry]
+
+        public struct Entry: Codable, Equatable, Sendable {
+            public var index: Int
+            public var startSeconds: Double
+            public var frames: Int
+            public var decodePrefixFrames: Int
+        }
+    }
+}
+
+public enum MediaProbe {
+    public static func probe(path: String, segmentSeconds: Double) throws(MediaError) -> ProbeReport {
+        let input = try MediaInput(path: path)
+        let scan = try VideoScan(input: input)
+        let tb = scan.timeBase
+        var streams: [StreamReport] = []
+        for i in 0..<input.streamCount { streams.append(StreamReport(input.stream(i))) }
+
+        var accumulator = GOPAccumulator()
+        var gops: [GOPSummary] = []
+        var sortedPts: [Int64] = []
+        try scan.run { (_, info) throws(MediaError) in
+            sortedPts.append(info.pts)
+            if let gop = accumulator.add(info) { gops.append(gop) }
+        }
+        if let last = accumulator.finish() { gops.append(last) }
+        sortedPts.sort()
+
+        var layout = SegmentLayout(targetSeconds: segmentSeconds, timeBase: tb)
+        for (n, gop) in gops.enumerated() { _ = layout.add(gop, isLast: n == gops.count - 1) }
+        let entries = layout.segments.map {
+            ProbeReport.PlanPreview.Entry(index: $0.index, startSeconds: Double($0.ptsFirst) * tb.doubleValue,
+                                          frames: $0.frames, decodePrefixFrames: $0.decodePrefixFrames)
+        }
+
+        let keyed = gops.filter { $0.keyframeKind != nil }
+        let open = keyed.dropFirst().filter(\.needsDecodePrefix)
+        var kinds: [String: Int] = [:]
+        for g in keyed { kinds[g.keyframeKind!.rawValue, default: 0] += 1 }
+        let lengths = gops.map(\.packetCount)
+        let ctx = input.context.pointee
+        return ProbeReport(
+            file: path,
+            sizeBytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0,
+            container: input.formatName,
+            containerLongName: input.formatLongName,
+            durationSeconds: ctx.duration > 0 ? Double(ctx.duration) / Double(AV_TIME_BASE) : nil,
+            bitRate: ctx.bit_rate > 0 ? ctx.bit_rate : nil,
+            streams: streams.enumerated().map { i, s in
+                var s = s
+                if i == scan.streamIndex { s.variableFrameRate = isVariableFrameRate(sortedPts) }
+                return s
+            },
+            videoStream: scan.streamIndex,
+            gop: .init(frames: sortedPts.count, keyframes: keyed.count, keyframeKinds: kinds,
+                       shortestGOPFrames: lengths.min() ?? 0, longestGOPFrames: lengths.max() ?? 0,
+                       meanGOPFrames: Double(sortedPts.count) / Double(max(gops.count, 1)),
+                       longestGOPSeconds: gops.map { Double($0.endPts - $0.minPts) * tb.doubleValue }.max() ?? 0,
+                       openGOPPoints: open.count,
+                       openGOPPointSeconds: open.prefix(20).map { Double($0.keyPts) * tb.doubleValue },
+                       maxLeadingPictures: gops.map(\.leadingPictures).max() ?? 0),
+            plan: .init(targetSegmentSeconds: segmentSeconds, segments: entries))
+    }
+
+    /// Variable when frame intervals differ by more than timestamp rounding explains
+    /// (29.97 fps in milliseconds alternates 33 and 34 and is still constant).
+    static func isVariableFrameRate(_ sortedPts: [Int64]) -> Bool {
+        guard sortedPts.count > 2 else { return false }
+        var deltas: [Int64] = []
+        deltas.reserveCapacity(sortedPts.count - 1)
+        for i in 1..<sortedPts.count { deltas.append(sortedPts[i] - sortedPts[i - 1]) }
+        deltas.sort()
+        let median = deltas[deltas.count / 2]
+        return deltas.last! - deltas.first! > max(1, median / 100)
+    }
+}

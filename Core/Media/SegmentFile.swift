@@ -1,0 +1,155 @@
+import Foundation
+import CFFmpeg
+
+/// One GOP-aligned piece of a video stream, as a self-contained value: the codec parameters
+/// needed to decode it, its time base, and its packets in decode order. The first
+/// `decodePrefixCount` packets are a decode-only prefix (the previous GOP, carried where the
+/// segment starts at an open-GOP point whose leading pictures reference it); the rest are the
+/// packets the segment owns.
+///
+/// RedactFarm keeps segments in its own small format (`.rfseg`, documented in
+/// docs/segment-format.md) rather than in MP4/MKV/NUT: each of those rewrites something on a
+/// round trip (Matroska rounds to milliseconds, MP4 adds edit lists, NUT rebuilds DTS), and
+/// frame-exactness is the one property this layer exists for.
+public struct SegmentFile: Equatable, Sendable {
+    public static let magic: [UInt8] = Array("RFSEG\u{0}\u{0}".utf8) + [1]
+    public static let fileExtension = "rfseg"
+
+    public var codec: CodecParameters
+    public var timeBase: Rational
+    public var decodePrefixCount: Int
+    public var packets: [EncodedPacket]
+
+    public init(codec: CodecParameters, timeBase: Rational, decodePrefixCount: Int, packets: [EncodedPacket]) {
+        self.codec = codec
+        self.timeBase = timeBase
+        self.decodePrefixCount = decodePrefixCount
+        self.packets = packets
+    }
+
+    /// The packets this segment contributes to the output.
+    public var ownedPackets: ArraySlice<EncodedPacket> { packets[decodePrefixCount...] }
+
+    public func encoded() -> [UInt8] {
+        var w = BinaryWriter(reservingCapacity: packets.reduce(256) { $0 + $1.data.count + 40 })
+        w.write(Self.magic)
+        Self.write(codec, to: &w)
+        w.write(timeBase.num)
+        w.write(timeBase.den)
+        w.write(UInt32(decodePrefixCount))
+        w.write(UInt32(packets.count))
+        for p in packets {
+            w.write(p.pts)
+            w.write(p.dts)
+            w.write(p.duration)
+            w.write(p.flags)
+            w.writeBlob(p.data)
+            w.write(UInt16(p.sideData.count))
+            for s in p.sideData {
+                w.write(s.type)
+                w.writeBlob(s.bytes)
+            }
+        }
+        return w.bytes
+    }
+
+    /// Parses a segment; `path` only names it in errors.
+    public init(decoding bytes: UnsafeRawBufferPointer, path: String) throws(MediaError) {
+        var r = BinaryReader(bytes)
+        do {
+            let magic = Array(try r.readSlice(count: Self.magic.count))
+            guard magic == Self.magic else {
+                throw MediaError(path: path, reason: "not a RedactFarm segment (bad magic)")
+            }
+            codec = try Self.readCodec(&r)
+            timeBase = Rational(num: try r.read(), den: try r.read())
+            guard timeBase.num > 0, timeBase.den > 0 else {
+                throw MediaError(path: path, reason: "segment has an invalid time base \(timeBase)")
+            }
+            decodePrefixCount = Int(try r.read(UInt32.self))
+            let count = Int(try r.read(UInt32.self))
+            guard decodePrefixCount <= count, count <= r.remaining / 34 else {
+                throw MediaError(path: path, reason: "segment header claims \(count) packets, which the file cannot hold")
+            }
+            var packets: [EncodedPacket] = []
+            packets.reserveCapacity(count)
+            for _ in 0..<count {
+                var p = EncodedPacket(pts: try r.read(), dts: try r.read(), duration: try r.read(),
+                                      flags: try r.read(), data: try r.readBlob(maxCount: r.remaining))
+                let sideCount = Int(try r.read(UInt16.self))
+                for _ in 0..<sideCount {
+                    p.sideData.append(.init(type: try r.read(), bytes: try r.readBlob(maxCount: r.remaining)))
+                }
+                packets.append(p)
+            }
+            guard r.isAtEnd else {
+                throw MediaError(path: path, reason: "\(r.remaining) unexpected bytes after the last packet")
+            }
+            self.packets = packets
+        } catch let error as MediaError {
+            throw error
+        } catch {
+            throw MediaError(path: path, reason: "segment is damaged: \(error)")
+        }
+    }
+
+    public static func read(path: String) throws(MediaError) -> (segment: SegmentFile, sha256: String) {
+        let bytes = try FileBytes.read(path)
+        let sha = SHA256Hex.of(bytes)
+        let parsed = bytes.withUnsafeBytes { raw in
+            Result { () throws(MediaError) in try SegmentFile(decoding: raw, path: path) }
+        }
+        return (try parsed.get(), sha)
+    }
+
+    private static func write(_ c: CodecParameters, to w: inout BinaryWriter) {
+        w.write(c.mediaType); w.write(c.codecID); w.write(c.codecTag); w.writeBlob(c.extradata)
+        w.write(c.format); w.write(c.bitRate); w.write(c.bitsPerCodedSample); w.write(c.bitsPerRawSample)
+        w.write(c.profile); w.write(c.level); w.write(c.width); w.write(c.height)
+        w.write(c.sampleAspectRatio.num); w.write(c.sampleAspectRatio.den)
+        w.write(c.fieldOrder); w.write(c.colorRange); w.write(c.colorPrimaries); w.write(c.colorTransfer)
+        w.write(c.colorSpace); w.write(c.chromaLocation); w.write(c.videoDelay)
+    }
+
+    private static func readCodec(_ r: inout BinaryReader) throws -> CodecParameters {
+        // Start from blank FFmpeg defaults so fields this format does not carry stay sane.
+        guard let par = avcodec_parameters_alloc() else { throw MediaError(path: "", reason: "out of memory") }
+        var owned: UnsafeMutablePointer<AVCodecParameters>? = par
+        defer { avcodec_parameters_free(&owned) }
+        var c = CodecParameters(par)
+        c.mediaType = try r.read(); c.codecID = try r.read(); c.codecTag = try r.read()
+        c.extradata = try r.readBlob(maxCount: 1 << 24)
+        c.format = try r.read(); c.bitRate = try r.read(); c.bitsPerCodedSample = try r.read()
+        c.bitsPerRawSample = try r.read(); c.profile = try r.read(); c.level = try r.read()
+        c.width = try r.read(); c.height = try r.read()
+        c.sampleAspectRatio = Rational(num: try r.read(), den: try r.read())
+        c.fieldOrder = try r.read(); c.colorRange = try r.read(); c.colorPrimaries = try r.read()
+        c.colorTransfer = try r.read(); c.colorSpace = try r.read(); c.chromaLocation = try r.read()
+        c.videoDelay = try r.read()
+        return c
+    }
+}
+
+/// Whole-file reads with errors that name the file.
+public enum FileBytes {
+    public static func read(_ path: String) throws(MediaError) -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw MediaError(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw MediaError(path: path, reason: String(cString: strerror(errno))) }
+        let size = Int(st.st_size)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var offset = 0
+        let failed: Bool = bytes.withUnsafeMutableBytes { buf in
+            while offset < size {
+                let n = Glibc.read(fd, buf.baseAddress! + offset, size - offset)
+                if n <= 0 { return true }
+                offset += n
+            }
+            return false
+        }
+        if failed { throw MediaError(path: path, reason: "read failed after \(offset) of \(size) bytes") }
+        return bytes
+    }
+}

@@ -1,0 +1,71 @@
+/// `plan.json`: what split made, and what stitch checks before trusting a byte. Every segment
+/// is pinned by SHA-256 and by the frames it owns (count and presentation range), so a
+/// segment that was altered, swapped or truncated is refused rather than stitched.
+public struct SegmentPlan: Codable, Equatable, Sendable {
+    public static let formatVersion = 1
+    public static let fileName = "plan.json"
+
+    public var formatVersion: Int
+    public var software: String
+    public var input: InputRecord
+    public var video: VideoRecord
+    public var targetSegmentSeconds: Double
+    public var frameCount: Int
+    public var segments: [SegmentRecord]
+
+    public struct InputRecord: Codable, Equatable, Sendable {
+        /// Absolute path of the source at split time; stitch reads its other streams.
+        public var path: String
+        public var sha256: String
+        public var sizeBytes: Int64
+        /// libavformat demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2".
+        public var container: String
+        /// The muxer that writes the same container type.
+        public var muxer: String
+    }
+
+    public struct VideoRecord: Codable, Equatable, Sendable {
+        public var streamIndex: Int
+        public var codec: String
+        public var width: Int
+        public var height: Int
+        public var pixelFormat: String
+        public var timeBase: Rational
+        public var colorRange: String
+        public var colorPrimaries: String
+        public var colorTransfer: String
+        public var colorSpace: String
+        public var rotationDegrees: Double?
+    }
+
+    public struct SegmentRecord: Codable, Equatable, Sendable {
+        public var index: Int
+        public var file: String
+        public var sha256: String
+        public var byteSize: Int
+        public var packetCount: Int
+        /// Leading packets that are decoded for reference only, never output.
+        public var decodePrefixPackets: Int
+        public var frameCount: Int
+        /// First and last presentation timestamps the segment owns, inclusive, in `timeBase`.
+        public var ptsFirst: Int64
+        public var ptsLast: Int64
+        public var timeBase: Rational
+        public var startSeconds: Double
+        /// How the segment's first GOP starts; nil for a stream that begins without one.
+        public var keyframe: KeyframeKind?
+        /// Set once the segment has been processed: stitch uses this file instead.
+        public var output: OutputRecord?
+    }
+
+    public struct OutputRecord: Codable, Equatable, Sendable {
+        public var file: String
+        public var sha256: String
+        public var byteSize: Int
+        public var frameCount: Int
+    }
+}
+
+public enum RedactFarmVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,177 @@
+import CFFmpeg
+import Foundation
+
+/// What a stitch produced.
+public struct StitchReport: Codable, Equatable, Sendable {
+    public var output: String
+    public var sha256: String
+    public var sizeBytes: Int64
+    public var segments: Int
+    public var videoFrames: Int
+    /// Source streams the output container cannot carry, with the reason.
+    public var droppedStreams: [String]
+    public static let fileName = "stitch.json"
+}
+
+/// `redactfarm stitch`: rebuilds a file from the (possibly processed) video segments of a plan
+/// and the source's other streams, copied packet for packet, in the source's container.
+///
+/// Nothing is trusted: the source must still hash to what split recorded, each segment to its
+/// plan entry, and each segment must own exactly the frames (count and presentation range)
+/// the plan says. Video and source packets are merged by decode time as they stream, so memory
+/// holds one segment, not the file.
+public enum Stitcher {
+    public static func stitch(directory: String, output outputPath: String,
+                              progress: ((Double) -> Void)? = nil) throws(MediaError) -> StitchReport {
+        let plan = try PlanStore.read(directory: directory)
+        guard !plan.segments.isEmpty else { throw MediaError(path: directory, reason: "the plan has no segments") }
+        try ContainerFormat.checkExtension(of: outputPath, matches: plan.input.muxer)
+
+        let sourceSHA = try SHA256Hex.ofFile(at: plan.input.path)
+        guard sourceSHA == plan.input.sha256 else {
+            throw MediaError(path: plan.input.path, reason: "source changed since it was split (SHA-256 \(sourceSHA.prefix(12))…, plan says \(plan.input.sha256.prefix(12))…)")
+        }
+        let source = try MediaInput(path: plan.input.path)
+        let videoIndex = plan.video.streamIndex
+        guard videoIndex < source.streamCount else {
+            throw MediaError(path: plan.input.path, reason: "has no stream \(videoIndex), which the plan says is the video")
+        }
+
+        let segments = SegmentSource(plan: plan, directory: directory)
+        let first = try segments.load(0)
+        let output = try MediaOutput(path: outputPath, muxer: plan.input.muxer)
+        output.copyContainerMetadata(from: source)
+
+        // Streams keep their order and numbering, minus any the container cannot hold.
+        var outIndex: [Int: Int] = [:]
+        var dropped: [String] = []
+        for i in 0..<source.streamCount {
+            let st = source.stream(i)
+            if i == videoIndex {
+                let par = avcodec_parameters_alloc()!
+                var owned: UnsafeMutablePointer<AVCodecParameters>? = par
+                defer { avcodec_parameters_free(&owned) }
+                try AVError.check(avcodec_parameters_copy(par, st.pointee.codecpar), outputPath, "cannot copy stream parameters")
+                try first.segment.codec.apply(to: par)
+                outIndex[i] = try output.addStream(parameters: par, like: st)
+            } else if output.canHold(st.pointee.codecpar.pointee.codec_id) {
+                outIndex[i] = try output.addStream(parameters: st.pointee.codecpar, like: st)
+            } else {
+                let codec = String(cString: avcodec_get_name(st.pointee.codecpar.pointee.codec_id))
+                dropped.append("stream \(i) (\(codec)): \(plan.input.muxer) cannot carry it")
+            }
+        }
+        var options: [String: String] = [:]
+        if ["mp4", "mov", "3gp"].contains(plan.input.muxer), plan.video.timeBase.num == 1 {
+            // The MP4 muxer would otherwise round small time scales up and renumber every pts.
+            options["video_track_timescale"] = String(plan.video.timeBase.den)
+        }
+        try output.writeHeader(options: options)
+
+        let copied = Set(outIndex.keys).subtracting([videoIndex])
+        source.selectStreams(copied)
+        var pendingSource = copied.isEmpty ? nil : try source.readPacket()
+        var frames = 0
+        var lastVideoDTS = Int64.min
+        let videoOut = outIndex[videoIndex]!
+        let videoTB = output.timeBase(ofStream: videoOut)
+
+        for record in plan.segments {
+            let loaded = record.index == 0 ? first : try segments.load(record.index, joinableWith: first.segment.codec)
+            let tb = loaded.segment.timeBase
+            for var packet in loaded.segment.ownedPackets {
+                // Other streams' packets that come first in decode time go out first.
+                while let (index, p) = pendingSource,
+                      Self.decodeTime(p, source.stream(index).pointee.time_base) <= Self.decodeTime(packet, tb.avRational) {
+                    try output.write(p, stream: outIndex[index]!, timeBase: Rational(source.stream(index).pointee.time_base))
+                    pendingSource = try source.readPacket()
+                }
+                packet.dts = try Self.monotonicDTS(packet, in: tb, after: lastVideoDTS, outputTimeBase: videoTB,
+                                                   segment: record.index, path: loaded.path)
+                if packet.dts != EncodedPacket.noTimestamp {
+                    lastVideoDTS = av_rescale_q(packet.dts, tb.avRational, videoTB.avRational)
+                }
+                try output.write(packet, stream: videoOut, timeBase: tb)
+                frames += 1
+            }
+            progress?(Double(record.index + 1) / Double(plan.segments.count))
+        }
+        while let (index, p) = pendingSource {
+            try output.write(p, stream: outIndex[index]!, timeBase: Rational(source.stream(index).pointee.time_base))
+            pendingSource = try source.readPacket()
+        }
+        try output.finish()
+
+        let sha = try SHA256Hex.ofFile(at: outputPath)
+        let size = (try? FileManager.default.attributesOfItem(atPath: outputPath)[.size] as? Int64) ?? 0
+        let report = StitchReport(output: URL(fileURLWithPath: outputPath).standardizedFileURL.path, sha256: sha,
+                                  sizeBytes: size, segments: plan.segments.count, videoFrames: frames,
+                                  droppedStreams: dropped)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        if let data = try? encoder.encode(report) {
+            try AtomicOutput.write(Array(data), to: directory + "/" + StitchReport.fileName)
+        }
+        return report
+    }
+
+    private static func decodeTime(_ p: EncodedPacket, _ tb: AVRational) -> Double {
+        let t = p.dts != EncodedPacket.noTimestamp ? p.dts : p.pts
+        return Double(t) * Double(tb.num) / Double(tb.den)
+    }
+
+    /// Segments encoded apart may restart their DTS below where the previous one ended (the
+    /// B-frame delay). Nudge DTS forward where that stays at or below PTS; otherwise the join
+    /// is not valid and the stitch stops rather than write a broken stream.
+    static func monotonicDTS(_ p: EncodedPacket, in tb: Rational, after last: Int64, outputTimeBase: Rational,
+                             segment: Int, path: String) throws(MediaError) -> Int64 {
+        // Containers that store only PTS (Matroska) leave the first DTS unset; so do we.
+        let dts = p.dts
+        guard dts != EncodedPacket.noTimestamp, last != Int64.min,
+              av_rescale_q(dts, tb.avRational, outputTimeBase.avRational) <= last else { return dts }
+        let nudged = av_rescale_q_rnd(last + 1, outputTimeBase.avRational, tb.avRational, AV_ROUND_UP)
+        guard nudged <= p.pts else {
+            throw MediaError(path: path, reason: "segment \(segment) cannot be joined: its decode timestamps overlap the previous segment's")
+        }
+        return nudged
+    }
+}
+
+/// Loads a plan's segments one at a time, checking each against its plan entry before any of
+/// its bytes are used.
+struct SegmentSource {
+    let plan: SegmentPlan
+    let directory: String
+
+    struct Loaded {
+        var segment: SegmentFile
+        var path: String
+    }
+
+    /// `reference`: the codec parameters every segment must share with segment 0.
+    func load(_ index: Int, joinableWith reference: CodecParameters? = nil) throws(MediaError) -> Loaded {
+        let record = plan.segments[index]
+        let file = record.output?.file ?? record.file
+        let path = directory + "/" + file
+        let expectedSHA = record.output?.sha256 ?? record.sha256
+        let (segment, sha) = try SegmentFile.read(path: path)
+        guard sha == expectedSHA else {
+            throw MediaError(path: path, reason: "segment \(index) does not match the plan (SHA-256 \(sha.prefix(12))…, plan says \(expectedSHA.prefix(12))…)")
+        }
+        let owned = segment.ownedPackets
+        let expectedFrames = record.output?.frameCount ?? record.frameCount
+        guard owned.count == expectedFrames else {
+            throw MediaError(path: path, reason: "segment \(index) has \(owned.count) frames, the plan says \(expectedFrames)")
+        }
+        let ptsFirst = owned.map(\.pts).min() ?? 0
+        let ptsLast = owned.map(\.pts).max() ?? 0
+        let inPlanTB = { (t: Int64) in av_rescale_q(t, segment.timeBase.avRational, record.timeBase.avRational) }
+        guard inPlanTB(ptsFirst) == record.ptsFirst, inPlanTB(ptsLast) == record.ptsLast else {
+            throw MediaError(path: path, reason: "segment \(index) covers pts \(ptsFirst)…\(ptsLast), the plan says \(record.ptsFirst)…\(record.ptsLast)")
+        }
+        if let reference, !segment.codec.isJoinable(with: reference) {
+            throw MediaError(path: path, reason: "segment \(index) was encoded with different stream parameters than segment 0 and cannot be joined")
+        }
+        return Loaded(segment: segment, path: path)
+    }
+}

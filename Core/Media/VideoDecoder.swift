@@ -1,0 +1,66 @@
+import CFFmpeg
+
+/// A libavcodec video decoder fed packets in decode order, handing back frames in
+/// presentation order. The frame passed to the callback is only valid during the call.
+public final class VideoDecoder {
+    private let context: UnsafeMutablePointer<AVCodecContext>
+    private let frame: UnsafeMutablePointer<AVFrame>
+    private let packet = PacketBuffer()
+    private let label: String
+
+    /// `threads`: 0 lets libavcodec choose; frame threading keeps output order and content.
+    public init(codec: CodecParameters, timeBase: Rational, threads: Int = 0, label: String = "") throws(MediaError) {
+        self.label = label
+        guard let decoder = avcodec_find_decoder(AVCodecID(rawValue: numericCast(codec.codecID))) else {
+            throw MediaError(path: label, reason: "no decoder for \(codec.codecName)")
+        }
+        guard let ctx = avcodec_alloc_context3(decoder), let frame = av_frame_alloc() else {
+            throw MediaError(path: label, reason: "out of memory")
+        }
+        context = ctx
+        self.frame = frame
+        let par = avcodec_parameters_alloc()!
+        var ownedPar: UnsafeMutablePointer<AVCodecParameters>? = par
+        defer { avcodec_parameters_free(&ownedPar) }
+        try codec.apply(to: par)
+        try AVError.check(avcodec_parameters_to_context(ctx, par), label, "cannot configure the \(codec.codecName) decoder")
+        ctx.pointee.pkt_timebase = timeBase.avRational
+        ctx.pointee.thread_count = Int32(threads)
+        try AVError.check(avcodec_open2(ctx, decoder, nil), label, "cannot open the \(codec.codecName) decoder")
+    }
+
+    deinit {
+        var ctx: UnsafeMutablePointer<AVCodecContext>? = context
+        avcodec_free_context(&ctx)
+        var f: UnsafeMutablePointer<AVFrame>? = frame
+        av_frame_free(&f)
+    }
+
+    /// Decodes one packet (nil drains the decoder) and calls `body` for each frame it frees.
+    public func decode(_ p: EncodedPacket?, _ body: (UnsafeMutablePointer<AVFrame>) throws(MediaError) -> Void) throws(MediaError) {
+        packet.unref()
+        if let p { try p.fill(packet.pointer) }
+        let sent = avcodec_send_packet(context, p == nil ? nil : packet.pointer)
+        if sent < 0, sent != AVError.eof {
+            throw MediaError(path: label, reason: "cannot decode a frame (\(AVError.message(sent)))")
+        }
+        while true {
+            let got = avcodec_receive_frame(context, frame)
+            if got == AVError.again || got == AVError.eof { return }
+            try AVError.check(got, label, "cannot decode a frame")
+            defer { av_frame_unref(frame) }
+            try body(frame)
+        }
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == AVFrame {
+    /// The frame's presentation timestamp as the packets carried it.
+    var presentationTimestamp: Int64 {
+        pointee.pts != EncodedPacket.noTimestamp ? pointee.pts : pointee.best_effort_timestamp
+    }
+
+    var isDamaged: Bool {
+        pointee.decode_error_flags != 0 || pointee.flags & AV_FRAME_FLAG_CORRUPT != 0
+    }
+}

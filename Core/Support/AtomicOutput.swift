@@ -1,0 +1,70 @@
+import Foundation
+
+/// A file that appears under its final name only when complete: written to a hidden
+/// temporary beside the target (same file system, so the rename is atomic) and renamed on
+/// `commit()`. Dropped uncommitted, the temporary is removed: nothing partial ever looks done.
+public final class AtomicOutput {
+    public let finalPath: String
+    public let temporaryPath: String
+    private var committed = false
+
+    public init(finalPath: String) throws(MediaError) {
+        let url = URL(fileURLWithPath: finalPath)
+        let directory = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw MediaError(path: finalPath, reason: "output folder \(directory) does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw MediaError(path: finalPath, reason: "output folder \(directory) is not writable")
+        }
+        self.finalPath = finalPath
+        self.temporaryPath = directory + "/." + url.lastPathComponent + ".\(getpid()).partial"
+    }
+
+    /// Flushes the temporary to disk, renames it into place and flushes the folder, so a
+    /// crash right after `commit()` returns cannot lose the file or leave a torn one.
+    public func commit() throws(MediaError) {
+        guard Self.fsync(path: temporaryPath) else {
+            throw MediaError(path: finalPath, reason: "cannot flush \(temporaryPath) to disk")
+        }
+        guard rename(temporaryPath, finalPath) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw MediaError(path: finalPath, reason: "cannot move the finished file into place: \(reason)")
+        }
+        committed = true
+        _ = Self.fsync(path: URL(fileURLWithPath: finalPath).deletingLastPathComponent().path)
+    }
+
+    private static func fsync(path: String) -> Bool {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return Foundation.fsync(fd) == 0
+    }
+
+    deinit {
+        if !committed { unlink(temporaryPath) }
+    }
+
+    /// Writes bytes atomically in one step.
+    public static func write(_ bytes: [UInt8], to path: String) throws(MediaError) {
+        let output = try AtomicOutput(finalPath: path)
+        let fd = open(output.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var ok = fd >= 0
+        if ok {
+            ok = bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if n <= 0 { return false }
+                    offset += n
+                }
+                return true
+            }
+            close(fd)
+        }
+        guard ok else { throw MediaError(path: path, reason: "cannot write \(output.temporaryPath)") }
+        try output.commit()
+    }
+}

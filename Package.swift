@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The folders are the architecture: Core is shared by both sides, Coordinator holds the
+// `redactfarm` front end, Worker the worker loop. C libraries enter through the small
+// system-library shims under Core/Shims so nothing else includes a C header.
+let package = Package(
+    name: "RedactFarm",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "redactfarm", targets: ["redactfarm"]),
+        .library(name: "RedactCore", targets: ["RedactCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFmpeg",
+            path: "Core/Shims/CFFmpeg",
+            pkgConfig: "libavformat libavcodec libavutil libswscale",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZMQ",
+            path: "Core/Shims/CZMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .target(
+            name: "RedactCore",
+            dependencies: [
+                "CFFmpeg",
+                "CZMQ",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Core",
+            exclude: ["Shims"]
+        ),
+        .executableTarget(
+            name: "redactfarm",
+            dependencies: [
+                "RedactCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Coordinator/CLI"
+        ),
+        .executableTarget(
+            name: "split-stitch-bench",
+            dependencies: ["RedactCore"],
+            path: "Benchmarks/SplitStitch"
+        ),
+        .testTarget(
+            name: "RedactCoreTests",
+            dependencies: ["RedactCore"],
+            path: "Tests/RedactCoreTests"
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["RedactCore"],
+            path: "Tests/CLITests"
+        ),
+    ]
+)

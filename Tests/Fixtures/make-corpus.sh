@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Generates the media test corpus into $1 (default .cache/corpus) with the ffmpeg CLI.
+# Each clip stresses one thing the media core must keep exact. Idempotent: a clip that
+# exists is not made again; a version stamp invalidates the lot when this script changes.
+set -euo pipefail
+out="${1:-.cache/corpus}"
+stamp="corpus-v4"
+mkdir -p "$out"
+if [ ! -f "$out/.$stamp" ]; then rm -f "$out"/*.*; fi
+cd "$out"
+
+ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
+make() { local name="$1"; shift; [ -s "$name" ] || { ff "$@" "$name.tmp.${name##*.}" && mv "$name.tmp.${name##*.}" "$name"; }; }
+
+src="testsrc2=size=320x240:rate=25"
+tone="sine=frequency=440:sample_rate=48000"
+
+# H.264 with B-frames and closed GOPs, AAC, MP4 (edit list from the B-frame delay).
+make h264_bframes.mp4 -f lavfi -i "$src:duration=6" -f lavfi -i "$tone:duration=6" \
+  -c:v libx264 -preset veryfast -bf 3 -g 25 -pix_fmt yuv420p -c:a aac -b:a 64k -shortest
+# H.264 open GOP (non-IDR recovery-point I-frames with leading B-frames) in MPEG-TS, MP2 audio.
+make h264_opengop.ts -f lavfi -i "$src:duration=6" -f lavfi -i "$tone:duration=6" \
+  -c:v libx264 -preset veryfast -bf 3 -g 25 -x264-params open-gop=1:scenecut=0 -pix_fmt yuv420p -c:a mp2 -shortest
+# HEVC with x265's default open GOP (CRA + RASL) in MKV, AAC plus a second, tagged audio track.
+make hevc_opengop.mkv -f lavfi -i "$src:duration=6" -f lavfi -i "$tone:duration=6" -f lavfi -i "sine=frequency=880:sample_rate=44100:duration=6" \
+  -map 0 -map 1 -map 2 -c:v libx265 -preset medium -x265-params keyint=25:min-keyint=25:log-level=error \
+  -pix_fmt yuv420p -c:a aac -b:a 64k -metadata:s:a:0 language=eng -metadata:s:a:1 language=deu \
+  -disposition:a:1 comment -shortest
+# MPEG-4 Part 2 with AC-3 in AVI.
+make mpeg4_ac3.avi -f lavfi -i "$src:duration=6" -f lavfi -i "$tone:duration=6" \
+  -c:v mpeg4 -q:v 4 -g 25 -c:a ac3 -b:a 96k -shortest
+# Variable frame rate: 3 of every 10 frames dropped, kept with their own timestamps.
+make vfr.mp4 -f lavfi -i "testsrc2=size=320x240:rate=30:duration=6" \
+  -vf "select='lt(mod(n\,10)\,7)'" -fps_mode vfr -c:v libx264 -preset veryfast -bf 2 -g 30 -pix_fmt yuv420p
+# A GOP (4 s) longer than the 1 s segments the tests ask for.
+make long_gop.mp4 -f lavfi -i "$src:duration=10" -c:v libx264 -preset veryfast -g 100 -keyint_min 100 -sc_threshold 0 -pix_fmt yuv420p
+# 1080p with explicit BT.709 colour metadata.
+make h264_1080p.mp4 -f lavfi -i "testsrc2=size=1920x1080:rate=30:duration=3" -f lavfi -i "$tone:duration=3" \
+  -c:v libx264 -preset ultrafast -g 30 -pix_fmt yuv420p -color_primaries bt709 -color_trc bt709 -colorspace bt709 -color_range tv \
+  -c:a aac -shortest
+# MJPEG, all intra, full range, in MOV with PCM audio.
+make mjpeg.mov -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" \
+  -c:v mjpeg -q:v 5 -pix_fmt yuvj422p -c:a pcm_s16le -shortest
+# Rotation: a display matrix of 90 degrees on the video track.
+make rotated.mp4 -f lavfi -i "$src:duration=4" -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p -metadata:s:v:0 rotate=90
+
+# Bad inputs.
+[ -e empty.mp4 ] || : > empty.mp4
+[ -s random.mp4 ] || python3 -c "import random,sys; r=random.Random(7); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(200000)))" > random.mp4
+[ -s truncated_moov_at_end.mp4 ] || head -c "$(( $(stat -c %s h264_bframes.mp4) / 2 ))" h264_bframes.mp4 > truncated_moov_at_end.mp4
+make faststart.mp4 -i h264_bframes.mp4 -c copy -movflags +faststart
+[ -s truncated_faststart.mp4 ] || head -c "$(( $(stat -c %s faststart.mp4) * 6 / 10 ))" faststart.mp4 > truncated_faststart.mp4
+make audio_only.m4a -f lavfi -i "$tone:duration=2" -c:a aac
+
+touch ".$stamp"
+echo "corpus ready in $out"
