@@ -52,14 +52,9 @@ let package = Package(
             path: "Benchmarks/SplitStitch"
         ),
         .testTarget(
-            name: "RedactCoreTests",
+            name: "RedactFarmTests",
             dependencies: ["RedactCore"],
-            path: "Tests/RedactCoreTests"
-        ),
-        .testTarget(
-            name: "CLITests",
-            dependencies: ["RedactCore"],
-            path: "Tests/CLITests"
+            path: "Tests/RedactFarmTests"
         ),
     ]
 )

@@ -11,20 +11,25 @@ public enum SHA256Hex {
         bytes.withUnsafeBytes { of($0) }
     }
 
-    /// Streams the file in 4 MiB chunks so memory does not grow with the file.
+    /// Streams the file through one reused 1 MiB buffer: memory stays flat whatever the file's
+    /// size, and the buffer stays in cache. (Not mmap: a file truncated by another process
+    /// while mapped would kill this one with SIGBUS.)
     public static func ofFile(at path: String) throws(MediaError) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw MediaError(path: path, reason: "cannot open for reading")
-        }
-        defer { try? handle.close() }
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw MediaError(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
         var hasher = SHA256()
-        do {
-            while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
-                hasher.update(data: chunk)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        let failed: Bool = buffer.withUnsafeMutableBytes { raw in
+            while true {
+                let n = read(fd, raw.baseAddress!, raw.count)
+                if n == 0 { return false }
+                if n < 0 { return errno != EINTR }
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: raw[..<n]))
             }
-        } catch {
-            throw MediaError(path: path, reason: "read failed: \(error.localizedDescription)")
         }
+        if failed { throw MediaError(path: path, reason: "read failed: \(String(cString: strerror(errno)))") }
         return hex(hasher.finalize())
     }
 

@@ -21,6 +21,9 @@ public final class MediaInput {
         var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
         let opened = avformat_open_input(&ctx, path, nil, nil)
         guard opened >= 0, let ctx else {
+            if Self.startsLikeMP4(path) {
+                throw MediaError(path: path, reason: "not a readable media file: an MP4/MOV without a readable index (moov box), most likely cut short while it was written or copied")
+            }
             throw MediaError(path: path, reason: "not a readable media file (\(AVError.message(opened)))")
         }
         context = ctx
@@ -31,6 +34,14 @@ public final class MediaInput {
             throw MediaError(path: path, reason: "cannot read stream information (\(AVError.message(found)))")
         }
         self.path = path
+    }
+
+    /// An ISO media file opens with an `ftyp` box.
+    private static func startsLikeMP4(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 8)) ?? Data()
+        return head.count == 8 && head.suffix(4) == Data("ftyp".utf8)
     }
 
     deinit {

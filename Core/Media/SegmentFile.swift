@@ -111,12 +111,16 @@ public struct SegmentFile: Equatable, Sendable {
         w.write(c.colorSpace); w.write(c.chromaLocation); w.write(c.videoDelay)
     }
 
-    private static func readCodec(_ r: inout BinaryReader) throws -> CodecParameters {
-        // Start from blank FFmpeg defaults so fields this format does not carry stay sane.
+    /// FFmpeg's defaults for every field, as a starting point.
+    static func blankCodec() throws(MediaError) -> CodecParameters {
         guard let par = avcodec_parameters_alloc() else { throw MediaError(path: "", reason: "out of memory") }
         var owned: UnsafeMutablePointer<AVCodecParameters>? = par
         defer { avcodec_parameters_free(&owned) }
-        var c = CodecParameters(par)
+        return CodecParameters(par)
+    }
+
+    private static func readCodec(_ r: inout BinaryReader) throws -> CodecParameters {
+        var c = try blankCodec()
         c.mediaType = try r.read(); c.codecID = try r.read(); c.codecTag = try r.read()
         c.extradata = try r.readBlob(maxCount: 1 << 24)
         c.format = try r.read(); c.bitRate = try r.read(); c.bitsPerCodedSample = try r.read()

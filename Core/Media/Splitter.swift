@@ -10,8 +10,7 @@ public enum Splitter {
         guard segmentSeconds > 0, segmentSeconds.isFinite else {
             throw MediaError(path: path, reason: "segment length must be a positive number of seconds")
         }
-        let absolutePath = URL(fileURLWithPath: path).standardizedFileURL.path
-        let input = try MediaInput(path: absolutePath)
+        let input = try MediaInput(path: path)
         let scan = try VideoScan(input: input)
         let folder = try OutputFolder(path: directory)
         do {
@@ -25,7 +24,9 @@ public enum Splitter {
 
     private static func run(input: MediaInput, scan: VideoScan, segmentSeconds: Double, folder: OutputFolder,
                             progress: ((Double) -> Void)?) throws(MediaError) -> SegmentPlan {
-        let inputSHA = try SHA256Hex.ofFile(at: input.path)
+        // The source is hashed on another thread while it is demuxed: the two passes read
+        // the same pages and, with a core to spare, cost one.
+        let inputHash = BackgroundHash(path: input.path)
         let tb = scan.timeBase
         let totalDuration = Double(input.context.pointee.duration) / Double(AV_TIME_BASE)
         var layout = SegmentLayout(targetSeconds: segmentSeconds, timeBase: tb)
@@ -64,13 +65,14 @@ public enum Splitter {
         if let last = accumulator.finish() { try place(last, isLast: true) }
         try flush()
 
+        let inputSHA = try inputHash.result()
         let st = input.stream(scan.streamIndex)
         let report = StreamReport(st)
         let size = (try? FileManager.default.attributesOfItem(atPath: input.path)[.size] as? Int64) ?? 0
         let plan = SegmentPlan(
             formatVersion: SegmentPlan.formatVersion,
             software: "redactfarm \(RedactFarmVersion.current)",
-            input: .init(path: input.path, sha256: inputSHA, sizeBytes: size, container: input.formatName,
+            input: .init(path: URL(fileURLWithPath: input.path).standardizedFileURL.path, sha256: inputSHA, sizeBytes: size, container: input.formatName,
                          muxer: try ContainerFormat.muxerName(for: input)),
             video: .init(streamIndex: scan.streamIndex, codec: report.codec, width: report.width ?? 0,
                          height: report.height ?? 0, pixelFormat: report.pixelFormat ?? "unknown", timeBase: tb,
@@ -129,7 +131,9 @@ final class OutputFolder {
 
     func write(_ bytes: [UInt8], named name: String) throws(MediaError) {
         let target = path + "/" + name
-        try AtomicOutput.write(bytes, to: target)
+        // Not flushed one by one: plan.json, written last and flushed, pins each segment by
+        // SHA-256, so a segment torn by a power cut is refused when used, never trusted.
+        try AtomicOutput.write(bytes, to: target, durable: false)
         written.append(target)
     }
 

@@ -71,6 +71,9 @@ public enum Stitcher {
         let copied = Set(outIndex.keys).subtracting([videoIndex])
         source.selectStreams(copied)
         var pendingSource = copied.isEmpty ? nil : try source.readPacket()
+        var declaredEnds: [Int: Int64] = [:]
+        for (i, o) in outIndex { declaredEnds[o] = StreamTails.declaredEnd(of: source.stream(i)) }
+        var tails = StreamTails(declaredEnds: declaredEnds)
         var frames = 0
         var lastVideoDTS = Int64.min
         let videoOut = outIndex[videoIndex]!
@@ -83,7 +86,7 @@ public enum Stitcher {
                 // Other streams' packets that come first in decode time go out first.
                 while let (index, p) = pendingSource,
                       Self.decodeTime(p, source.stream(index).pointee.time_base) <= Self.decodeTime(packet, tb.avRational) {
-                    try output.write(p, stream: outIndex[index]!, timeBase: Rational(source.stream(index).pointee.time_base))
+                    try tails.write(p, stream: outIndex[index]!, timeBase: Rational(source.stream(index).pointee.time_base), to: output)
                     pendingSource = try source.readPacket()
                 }
                 packet.dts = try Self.monotonicDTS(packet, in: tb, after: lastVideoDTS, outputTimeBase: videoTB,
@@ -91,15 +94,16 @@ public enum Stitcher {
                 if packet.dts != EncodedPacket.noTimestamp {
                     lastVideoDTS = av_rescale_q(packet.dts, tb.avRational, videoTB.avRational)
                 }
-                try output.write(packet, stream: videoOut, timeBase: tb)
+                try tails.write(packet, stream: videoOut, timeBase: tb, to: output)
                 frames += 1
             }
             progress?(Double(record.index + 1) / Double(plan.segments.count))
         }
         while let (index, p) = pendingSource {
-            try output.write(p, stream: outIndex[index]!, timeBase: Rational(source.stream(index).pointee.time_base))
+            try tails.write(p, stream: outIndex[index]!, timeBase: Rational(source.stream(index).pointee.time_base), to: output)
             pendingSource = try source.readPacket()
         }
+        try tails.finish(to: output)
         try output.finish()
 
         let sha = try SHA256Hex.ofFile(at: outputPath)

@@ -6,9 +6,13 @@ import Foundation
 public final class AtomicOutput {
     public let finalPath: String
     public let temporaryPath: String
+    /// Whether `commit()` waits for the bytes to reach the disk. Files whose integrity is
+    /// checked by hash before use (segments) can skip it: a torn one is detected, not trusted.
+    public let durable: Bool
     private var committed = false
 
-    public init(finalPath: String) throws(MediaError) {
+    public init(finalPath: String, durable: Bool = true) throws(MediaError) {
+        self.durable = durable
         let url = URL(fileURLWithPath: finalPath)
         let directory = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
@@ -25,7 +29,7 @@ public final class AtomicOutput {
     /// Flushes the temporary to disk, renames it into place and flushes the folder, so a
     /// crash right after `commit()` returns cannot lose the file or leave a torn one.
     public func commit() throws(MediaError) {
-        guard Self.fsync(path: temporaryPath) else {
+        guard !durable || Self.fsync(path: temporaryPath) else {
             throw MediaError(path: finalPath, reason: "cannot flush \(temporaryPath) to disk")
         }
         guard rename(temporaryPath, finalPath) == 0 else {
@@ -33,7 +37,7 @@ public final class AtomicOutput {
             throw MediaError(path: finalPath, reason: "cannot move the finished file into place: \(reason)")
         }
         committed = true
-        _ = Self.fsync(path: URL(fileURLWithPath: finalPath).deletingLastPathComponent().path)
+        if durable { _ = Self.fsync(path: URL(fileURLWithPath: finalPath).deletingLastPathComponent().path) }
     }
 
     private static func fsync(path: String) -> Bool {
@@ -48,8 +52,8 @@ public final class AtomicOutput {
     }
 
     /// Writes bytes atomically in one step.
-    public static func write(_ bytes: [UInt8], to path: String) throws(MediaError) {
-        let output = try AtomicOutput(finalPath: path)
+    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true) throws(MediaError) {
+        let output = try AtomicOutput(finalPath: path, durable: durable)
         let fd = open(output.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         var ok = fd >= 0
         if ok {

@@ -4,7 +4,7 @@
 # exists is not made again; a version stamp invalidates the lot when this script changes.
 set -euo pipefail
 out="${1:-.cache/corpus}"
-stamp="corpus-v4"
+stamp="corpus-v5"
 mkdir -p "$out"
 if [ ! -f "$out/.$stamp" ]; then rm -f "$out"/*.*; fi
 cd "$out"
@@ -41,8 +41,23 @@ make h264_1080p.mp4 -f lavfi -i "testsrc2=size=1920x1080:rate=30:duration=3" -f 
 # MJPEG, all intra, full range, in MOV with PCM audio.
 make mjpeg.mov -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" \
   -c:v mjpeg -q:v 5 -pix_fmt yuvj422p -c:a pcm_s16le -shortest
-# Rotation: a display matrix of 90 degrees on the video track.
-make rotated.mp4 -f lavfi -i "$src:duration=4" -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p -metadata:s:v:0 rotate=90
+# Rotation: a phone-style 90 degree display matrix in the video track header. FFmpeg 5.1's
+# CLI has no option that writes one when encoding, so the tkhd matrix is set directly.
+if [ ! -s rotated.mp4 ]; then
+  ff -f lavfi -i "$src:duration=4" -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p rotated.tmp.mp4
+  python3 - rotated.tmp.mp4 <<'PY'
+import struct, sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+i = data.find(b"tkhd")
+assert i > 0 and data[i + 4] == 0, "expected a version-0 tkhd"
+# a b u / c d v / x y w in 16.16 (w in 2.30): rotate by 90 degrees.
+matrix = [0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000]
+data[i + 44:i + 80] = struct.pack(">9i", *matrix)
+open(path, "wb").write(data)
+PY
+  mv rotated.tmp.mp4 rotated.mp4
+fi
 
 # Bad inputs.
 [ -e empty.mp4 ] || : > empty.mp4

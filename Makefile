@@ -1,0 +1,25 @@
+# RedactFarm. `make demo` runs the main job on a real sample, `make test` runs the tests;
+# both install what they need first (ops/setup.sh: Debian packages, pinned assets).
+.PHONY: setup demo test bench release clean
+
+setup:
+	bash ops/setup.sh
+
+release: setup
+	swift build -c release --product redactfarm
+
+demo: release
+	bash ops/demo.sh .build/release/redactfarm
+
+test: setup
+	bash Tests/Fixtures/make-corpus.sh .cache/corpus
+	swift build --build-tests
+	REDACTFARM_BIN="$$(swift build --show-bin-path)/redactfarm" swift test --skip-build
+
+bench: setup
+	swift build -c release --product redactfarm
+	swift build -c release --product split-stitch-bench
+	.build/release/split-stitch-bench
+
+clean:
+	rm -rf .build out

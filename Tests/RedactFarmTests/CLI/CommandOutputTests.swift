@@ -1,0 +1,43 @@
+import Foundation
+import RedactCore
+import Testing
+
+/// Results go to stdout (JSON with --json), and what probe previews is what split does.
+@Suite struct CommandOutputTests {
+    @Test func probeJSONDescribesStreamsGOPsAndThePlan() throws {
+        let path = Fixtures.corpus("hevc_opengop.mkv")
+        let r = try CLI.run("probe", path, "--segment-seconds", "2", "--json")
+        #expect(r.status == 0)
+        #expect(r.stderr.isEmpty)
+        let report = try JSONDecoder().decode(ProbeReport.self, from: Data(r.stdout.utf8))
+        #expect(report.container == "matroska,webm")
+        #expect(report.streams.map(\.type) == ["video", "audio", "audio"])
+        #expect(report.streams[1].language == "eng")
+        #expect(report.streams[2].disposition.contains("comment"))
+        #expect(report.gop.frames == 150)
+        #expect(report.gop.keyframeKinds["cra", default: 0] >= 4)
+        #expect(report.gop.openGOPPoints >= 4)
+        #expect(report.gop.maxLeadingPictures > 0)
+    }
+
+    @Test func splitWritesExactlyThePlanProbePreviews() throws {
+        let path = Fixtures.corpus("h264_opengop.ts")
+        let probe = try JSONDecoder().decode(ProbeReport.self, from: Data(try CLI.run("probe", path, "--segment-seconds", "2", "--json").stdout.utf8))
+        try Fixtures.withTemporaryDirectory { dir in
+            let r = try CLI.run("split", path, "--segment-seconds", "2", "-o", dir + "/seg", "--json")
+            #expect(r.status == 0)
+            let plan = try JSONDecoder().decode(SegmentPlan.self, from: Data(r.stdout.utf8))
+            #expect(plan.segments.map(\.frameCount) == probe.plan.segments.map(\.frames))
+            #expect(plan.segments.map(\.decodePrefixPackets) == probe.plan.segments.map(\.decodePrefixFrames))
+            #expect(plan.input.sha256 == (try SHA256Hex.ofFile(at: path)))
+
+            let s = try CLI.run("stitch", dir + "/seg", "-o", dir + "/out.ts", "--json")
+            #expect(s.status == 0)
+            let report = try JSONDecoder().decode(StitchReport.self, from: Data(s.stdout.utf8))
+            #expect(report.videoFrames == plan.frameCount)
+            #expect(report.sha256 == (try SHA256Hex.ofFile(at: dir + "/out.ts")))
+            let recorded = try JSONDecoder().decode(StitchReport.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/seg/stitch.json")))
+            #expect(recorded == report)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+@testable import RedactCore
+import Testing
+
+@Suite struct SegmentFileTests {
+    func sample() throws -> SegmentFile {
+        var codec = try SegmentFile.blankCodec()
+        codec.codecID = 27
+        codec.width = 320
+        codec.height = 240
+        codec.extradata = [1, 2, 3, 4, 5]
+        codec.sampleAspectRatio = Rational(num: 4, den: 3)
+        let packets = (0..<5).map { i in
+            EncodedPacket(pts: Int64(i * 3), dts: Int64(i * 3 - 6), duration: 3, flags: i == 0 ? 1 : 0,
+                          data: Array(repeating: UInt8(i), count: 10 + i),
+                          sideData: i == 2 ? [.init(type: 7, bytes: [9, 9])] : [])
+        }
+        return SegmentFile(codec: codec, timeBase: Rational(num: 1, den: 90000), decodePrefixCount: 2, packets: packets)
+    }
+
+    @Test func roundTripsEveryField() throws {
+        let segment = try sample()
+        let bytes = segment.encoded()
+        let decoded = try bytes.withUnsafeBytes { try SegmentFile(decoding: $0, path: "mem") }
+        #expect(decoded == segment)
+        #expect(decoded.ownedPackets.map(\.pts) == [6, 9, 12])
+    }
+
+    @Test func everyTruncationIsAnErrorNotACrash() throws {
+        let bytes = try sample().encoded()
+        for cut in stride(from: 0, to: bytes.count, by: 7) {
+            #expect(throws: MediaError.self) {
+                try Array(bytes.prefix(cut)).withUnsafeBytes { try SegmentFile(decoding: $0, path: "cut") }
+            }
+        }
+    }
+
+    @Test func trailingBytesAndBadMagicAreRefused() throws {
+        let bytes = try sample().encoded()
+        #expect(throws: MediaError.self) {
+            try (bytes + [0]).withUnsafeBytes { try SegmentFile(decoding: $0, path: "long") }
+        }
+        var wrong = bytes
+        wrong[0] = UInt8(ascii: "X")
+        let error = #expect(throws: MediaError.self) { try wrong.withUnsafeBytes { try SegmentFile(decoding: $0, path: "x.rfseg") } }
+        #expect(error?.description == "x.rfseg: not a RedactFarm segment (bad magic)")
+    }
+}

@@ -1,0 +1,65 @@
+@testable import RedactCore
+import Testing
+
+/// The planner on synthetic GOPs, where every decision can be checked by hand.
+@Suite struct SegmentPlannerTests {
+    let tb = Rational(num: 1, den: 25)
+
+    /// GOPs of `lengths` frames at 25 fps, closed (IDR) unless listed in `open`.
+    func gops(_ lengths: [Int], open: Set<Int> = []) -> [GOPSummary] {
+        var start: Int64 = 0
+        var first = 0
+        return lengths.enumerated().map { i, n in
+            defer { start += Int64(n); first += n }
+            return GOPSummary(firstPacket: first, packetCount: n, minPts: start, maxPts: start + Int64(n) - 1,
+                              lastDuration: 1, keyPts: open.contains(i) ? start + 2 : start,
+                              keyframeKind: open.contains(i) ? .cra : .idr, leadingPictures: open.contains(i) ? 2 : 0)
+        }
+    }
+
+    func layout(_ gops: [GOPSummary], seconds: Double) -> [SegmentLayout.Segment] {
+        var layout = SegmentLayout(targetSeconds: seconds, timeBase: tb)
+        for (i, g) in gops.enumerated() { _ = layout.add(g, isLast: i == gops.count - 1) }
+        return layout.segments
+    }
+
+    @Test func cutsAtTheGOPBoundaryNearestTheTarget() {
+        // 23-frame GOPs, 2 s target: 46 frames (1.84 s) is nearer 2 s than 69 (2.76 s).
+        let segments = layout(gops([23, 23, 23, 23, 23, 23]), seconds: 2)
+        #expect(segments.map(\.frames) == [46, 46, 46])
+        #expect(segments.map(\.ptsFirst) == [0, 46, 92])
+    }
+
+    @Test func aGOPLongerThanTheTargetIsNeverCut() {
+        let segments = layout(gops([100, 100, 50]), seconds: 1)
+        #expect(segments.map(\.frames) == [100, 100, 50])
+    }
+
+    @Test func openGOPCutsCarryThePreviousGOPAsDecodePrefix() {
+        let segments = layout(gops([25, 25, 25, 25], open: [1, 2, 3]), seconds: 1)
+        #expect(segments.map(\.decodePrefixFrames) == [0, 25, 25, 25])
+        #expect(segments.map(\.keyframe) == [.idr, .cra, .cra, .cra])
+    }
+
+    @Test func aShortTailJoinsThePreviousSegment() {
+        let segments = layout(gops([50, 50, 10]), seconds: 2)
+        #expect(segments.map(\.frames) == [50, 60])
+    }
+
+    @Test func noCutWherePresentationOrderWouldCross() {
+        var g = gops([25, 25, 25])
+        // The third GOP presents a picture before the end of the second: no cut there.
+        g[2].minPts = g[1].maxPts - 1
+        let segments = layout(g, seconds: 1)
+        #expect(segments.map(\.frames) == [25, 50])
+    }
+
+    @Test func everyFrameLandsInExactlyOneSegment() {
+        let lengths = [7, 31, 12, 60, 3, 25, 25, 9, 44]
+        for seconds in [0.3, 1, 2.5, 10] {
+            let segments = layout(gops(lengths), seconds: seconds)
+            #expect(segments.reduce(0) { $0 + $1.frames } == lengths.reduce(0, +))
+            for (a, b) in zip(segments, segments.dropFirst()) { #expect(a.ptsLast + 1 == b.ptsFirst) }
+        }
+    }
+}
