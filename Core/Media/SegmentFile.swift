@@ -32,6 +32,29 @@ public struct SegmentFile: Equatable, Sendable {
 
     public func encoded() -> [UInt8] {
         var w = BinaryWriter(reservingCapacity: packets.reduce(256) { $0 + $1.data.count + 40 })
+        serialize(into: &w)
+        return w.bytes
+    }
+
+    /// Writes the segment to `path` atomically and returns its size and SHA-256, computed
+    /// from the bytes as they are written.
+    public func write(to path: String, durable: Bool) throws(MediaError) -> (byteSize: Int, sha256: String) {
+        let output = try AtomicOutput(finalPath: path, durable: durable)
+        let fd = open(output.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw MediaError(path: path, reason: "cannot write: \(String(cString: strerror(errno)))") }
+        var writer = HashingFileWriter(fd: fd)
+        serialize(into: &writer)
+        let result = writer.finish()
+        close(fd)
+        switch result {
+        case .failure(let e): throw MediaError(path: path, reason: "cannot write: \(String(cString: strerror(e.code)))")
+        case .success(let sha):
+            try output.commit()
+            return (writer.byteCount, sha)
+        }
+    }
+
+    public func serialize<Sink: ByteSink>(into w: inout Sink) {
         w.write(Self.magic)
         Self.write(codec, to: &w)
         w.write(timeBase.num)
@@ -50,7 +73,6 @@ public struct SegmentFile: Equatable, Sendable {
                 w.writeBlob(s.bytes)
             }
         }
-        return w.bytes
     }
 
     /// Parses a segment; `path` only names it in errors.
@@ -102,7 +124,7 @@ public struct SegmentFile: Equatable, Sendable {
         return (try parsed.get(), sha)
     }
 
-    private static func write(_ c: CodecParameters, to w: inout BinaryWriter) {
+    private static func write<Sink: ByteSink>(_ c: CodecParameters, to w: inout Sink) {
         w.write(c.mediaType); w.write(c.codecID); w.write(c.codecTag); w.writeBlob(c.extradata)
         w.write(c.format); w.write(c.bitRate); w.write(c.bitsPerCodedSample); w.write(c.bitsPerRawSample)
         w.write(c.profile); w.write(c.level); w.write(c.width); w.write(c.height)
@@ -143,17 +165,17 @@ public enum FileBytes {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw MediaError(path: path, reason: String(cString: strerror(errno))) }
         let size = Int(st.st_size)
-        var bytes = [UInt8](repeating: 0, count: size)
         var offset = 0
-        let failed: Bool = bytes.withUnsafeMutableBytes { buf in
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buf, initialized in
             while offset < size {
                 let n = Glibc.read(fd, buf.baseAddress! + offset, size - offset)
-                if n <= 0 { return true }
+                if n < 0, errno == EINTR { continue }
+                if n <= 0 { break }
                 offset += n
             }
-            return false
+            initialized = offset
         }
-        if failed { throw MediaError(path: path, reason: "read failed after \(offset) of \(size) bytes") }
+        guard offset == size else { throw MediaError(path: path, reason: "read failed after \(offset) of \(size) bytes") }
         return bytes
     }
 }

@@ -26,7 +26,8 @@ public enum Splitter {
                             progress: ((Double) -> Void)?) throws(MediaError) -> SegmentPlan {
         // The source is hashed on another thread while it is demuxed: the two passes read
         // the same pages and, with a core to spare, cost one.
-        let inputHash = BackgroundHash(path: input.path)
+        let inputPath = input.path
+        let inputHash = BackgroundJob { () throws(MediaError) in try SHA256Hex.ofFile(at: inputPath) }
         let tb = scan.timeBase
         let totalDuration = Double(input.context.pointee.duration) / Double(AV_TIME_BASE)
         var layout = SegmentLayout(targetSeconds: segmentSeconds, timeBase: tb)
@@ -35,14 +36,28 @@ public enum Splitter {
         var previousGOPPackets: [EncodedPacket] = []
         var building: SegmentFile? = nil
         var records: [SegmentPlan.SegmentRecord] = []
+        // A finished segment is serialised, hashed and written on another thread while the
+        // next one is demuxed; at most one write is in flight.
+        var writing: BackgroundJob<SegmentPlan.SegmentRecord>? = nil
+        var flushed = 0
+        // On failure, let an in-flight write land before the folder is cleaned up.
+        defer { _ = try? writing?.result() }
 
+        func collectWrite() throws(MediaError) {
+            guard let job = writing else { return }
+            writing = nil
+            let record = try job.result()
+            records.append(record)
+            if totalDuration > 0 { progress?(min(1, Double(record.ptsLast) * tb.doubleValue / totalDuration)) }
+        }
         func flush() throws(MediaError) {
             // The layout may already hold the next segment: the one being flushed is the
-            // first without a record.
-            guard let segment = building, records.count < layout.segments.count else { return }
-            let draft = layout.segments[records.count]
-            records.append(try write(segment, draft: draft, timeBase: tb, in: folder))
-            if totalDuration > 0 { progress?(min(1, Double(draft.ptsLast) * tb.doubleValue / totalDuration)) }
+            // first not yet handed to the writer.
+            guard let segment = building, flushed < layout.segments.count else { return }
+            let draft = layout.segments[flushed]
+            flushed += 1
+            try collectWrite()
+            writing = BackgroundJob { () throws(MediaError) in try write(segment, draft: draft, timeBase: tb, in: folder) }
         }
         func place(_ gop: GOPSummary, isLast: Bool) throws(MediaError) {
             switch layout.add(gop, isLast: isLast) {
@@ -64,6 +79,7 @@ public enum Splitter {
         }
         if let last = accumulator.finish() { try place(last, isLast: true) }
         try flush()
+        try collectWrite()
 
         let inputSHA = try inputHash.result()
         let st = input.stream(scan.streamIndex)
@@ -89,9 +105,8 @@ public enum Splitter {
     private static func write(_ segment: SegmentFile, draft: SegmentLayout.Segment, timeBase: Rational,
                               in folder: OutputFolder) throws(MediaError) -> SegmentPlan.SegmentRecord {
         let name = String(format: "seg-%05d.%@", draft.index, SegmentFile.fileExtension)
-        let bytes = segment.encoded()
-        try folder.write(bytes, named: name)
-        return .init(index: draft.index, file: name, sha256: SHA256Hex.of(bytes), byteSize: bytes.count,
+        let (byteSize, sha) = try folder.write(segment, named: name)
+        return .init(index: draft.index, file: name, sha256: sha, byteSize: byteSize,
                      packetCount: segment.packets.count, decodePrefixPackets: segment.decodePrefixCount,
                      frameCount: segment.ownedPackets.count, ptsFirst: draft.ptsFirst, ptsLast: draft.ptsLast,
                      timeBase: timeBase, startSeconds: Double(draft.ptsFirst) * timeBase.doubleValue,
@@ -101,10 +116,12 @@ public enum Splitter {
 
 /// The folder split writes into. It must be new or empty, so a plan never mixes with stale
 /// segments; if the split fails, everything it wrote (and the folder, if it made it) goes.
-final class OutputFolder {
+final class OutputFolder: @unchecked Sendable {
     let path: String
     private let created: Bool
+    // Appended to by the writer thread; read only after every write has been collected.
     private var written: [String] = []
+    private let lock = NSLock()
     private var kept = false
 
     init(path: String) throws(MediaError) {
@@ -129,12 +146,12 @@ final class OutputFolder {
         self.path = path
     }
 
-    func write(_ bytes: [UInt8], named name: String) throws(MediaError) {
+    func write(_ segment: SegmentFile, named name: String) throws(MediaError) -> (byteSize: Int, sha256: String) {
         let target = path + "/" + name
+        lock.withLock { written.append(target) }
         // Not flushed one by one: plan.json, written last and flushed, pins each segment by
         // SHA-256, so a segment torn by a power cut is refused when used, never trusted.
-        try AtomicOutput.write(bytes, to: target, durable: false)
-        written.append(target)
+        return try segment.write(to: target, durable: false)
     }
 
     func keep() { kept = true }

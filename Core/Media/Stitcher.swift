@@ -27,10 +27,10 @@ public enum Stitcher {
         guard !plan.segments.isEmpty else { throw MediaError(path: directory, reason: "the plan has no segments") }
         try ContainerFormat.checkExtension(of: outputPath, matches: plan.input.muxer)
 
-        let sourceSHA = try SHA256Hex.ofFile(at: plan.input.path)
-        guard sourceSHA == plan.input.sha256 else {
-            throw MediaError(path: plan.input.path, reason: "source changed since it was split (SHA-256 \(sourceSHA.prefix(12))…, plan says \(plan.input.sha256.prefix(12))…)")
-        }
+        // The source is hashed while its packets are copied; the output is published only if
+        // the hash matches the plan, so an unverified source never reaches a finished file.
+        let sourcePath = plan.input.path
+        let sourceHash = BackgroundJob { () throws(MediaError) in try SHA256Hex.ofFile(at: sourcePath) }
         let source = try MediaInput(path: plan.input.path)
         let videoIndex = plan.video.streamIndex
         guard videoIndex < source.streamCount else {
@@ -39,6 +39,11 @@ public enum Stitcher {
 
         let segments = SegmentSource(plan: plan, directory: directory)
         let first = try segments.load(0)
+        let reference = first.segment.codec
+        /// The next segment is read and checked on another thread while this one is muxed.
+        func prefetch(_ index: Int) -> BackgroundJob<SegmentSource.Loaded>? {
+            index < plan.segments.count ? BackgroundJob { () throws(MediaError) in try segments.load(index, joinableWith: reference) } : nil
+        }
         let output = try MediaOutput(path: outputPath, muxer: plan.input.muxer)
         output.copyContainerMetadata(from: source)
 
@@ -79,8 +84,10 @@ public enum Stitcher {
         let videoOut = outIndex[videoIndex]!
         let videoTB = output.timeBase(ofStream: videoOut)
 
+        var next = prefetch(1)
         for record in plan.segments {
-            let loaded = record.index == 0 ? first : try segments.load(record.index, joinableWith: first.segment.codec)
+            let loaded = record.index == 0 ? first : try next!.result()
+            if record.index > 0 { next = prefetch(record.index + 1) }
             let tb = loaded.segment.timeBase
             for var packet in loaded.segment.ownedPackets {
                 // Other streams' packets that come first in decode time go out first.
@@ -104,6 +111,10 @@ public enum Stitcher {
             pendingSource = try source.readPacket()
         }
         try tails.finish(to: output)
+        let sourceSHA = try sourceHash.result()
+        guard sourceSHA == plan.input.sha256 else {
+            throw MediaError(path: plan.input.path, reason: "source changed since it was split (SHA-256 \(sourceSHA.prefix(12))…, plan says \(plan.input.sha256.prefix(12))…)")
+        }
         try output.finish()
 
         let sha = try SHA256Hex.ofFile(at: outputPath)
@@ -143,11 +154,11 @@ public enum Stitcher {
 
 /// Loads a plan's segments one at a time, checking each against its plan entry before any of
 /// its bytes are used.
-struct SegmentSource {
+struct SegmentSource: Sendable {
     let plan: SegmentPlan
     let directory: String
 
-    struct Loaded {
+    struct Loaded: Sendable {
         var segment: SegmentFile
         var path: String
     }

@@ -1,30 +1,26 @@
+import Crypto
 import Foundation
 
-/// Little-endian writer for RedactFarm's own binary formats (segment files, wire messages).
-/// Fixed-width integers only, so a reader on any machine decodes exactly what was written.
-public struct BinaryWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
+/// Where RedactFarm's binary formats (segment files, wire messages) are written: an array in
+/// memory or a file. Fixed-width little-endian integers only, so any machine reads back
+/// exactly what was written.
+public protocol ByteSink {
+    mutating func append(_ bytes: UnsafeRawBufferPointer)
+}
 
-    public init(reservingCapacity capacity: Int = 0) {
-        bytes.reserveCapacity(capacity)
-    }
-
+extension ByteSink {
     public mutating func write<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    public mutating func write(_ raw: UnsafeRawBufferPointer) {
-        bytes.append(contentsOf: raw)
+        withUnsafeBytes(of: value.littleEndian) { append($0) }
     }
 
     public mutating func write(_ data: [UInt8]) {
-        bytes.append(contentsOf: data)
+        data.withUnsafeBytes { append($0) }
     }
 
     /// A length-prefixed (UInt32) byte string.
     public mutating func writeBlob(_ data: [UInt8]) {
         write(UInt32(data.count))
-        bytes.append(contentsOf: data)
+        write(data)
     }
 
     public mutating func writeString(_ string: String) {
@@ -32,7 +28,78 @@ public struct BinaryWriter: Sendable {
     }
 }
 
-/// Reads what `BinaryWriter` wrote; every read is bounds-checked and throws on truncation,
+/// Bytes in memory.
+public struct BinaryWriter: ByteSink, Sendable {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(reservingCapacity capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func append(_ raw: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: raw)
+    }
+}
+
+/// Bytes to a file descriptor through one small buffer, hashed (SHA-256) on the way, so a
+/// large record is written and fingerprinted without ever being assembled in memory.
+public struct HashingFileWriter: ByteSink {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var hasher = SHA256()
+    public private(set) var byteCount = 0
+    public private(set) var failed: Int32? = nil
+    private static let capacity = 256 << 10
+
+    public init(fd: Int32) {
+        self.fd = fd
+        buffer.reserveCapacity(Self.capacity)
+    }
+
+    public mutating func append(_ raw: UnsafeRawBufferPointer) {
+        byteCount += raw.count
+        if buffer.count + raw.count <= Self.capacity {
+            buffer.append(contentsOf: raw)
+            return
+        }
+        flush()
+        if raw.count >= Self.capacity / 4 {
+            emit(raw)
+        } else {
+            buffer.append(contentsOf: raw)
+        }
+    }
+
+    /// Writes what is buffered and returns the hex SHA-256 of everything, or the errno of the
+    /// first failed write.
+    public mutating func finish() -> Result<String, Errno> {
+        flush()
+        if let failed { return .failure(Errno(code: failed)) }
+        return .success(SHA256Hex.hex(hasher.finalize()))
+    }
+
+    public struct Errno: Error { public var code: Int32 }
+
+    private mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { emit($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func emit(_ raw: UnsafeRawBufferPointer) {
+        hasher.update(bufferPointer: raw)
+        guard failed == nil else { return }
+        var offset = 0
+        while offset < raw.count {
+            let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { failed = errno; return }
+            offset += n
+        }
+    }
+}
+
+/// Reads what a `ByteSink` wrote; every read is bounds-checked and throws on truncation,
 /// so a damaged file or message is an error, never a crash.
 public struct BinaryReader {
     public let bytes: UnsafeRawBufferPointer
