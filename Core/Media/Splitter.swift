@@ -183,8 +183,13 @@ public enum PlanStore {
         let plan: SegmentPlan
         do {
             plan = try JSONDecoder().decode(SegmentPlan.self, from: Data(bytes))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw MediaError(path: path, reason: "not a valid segment plan (missing \(key.stringValue))")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw MediaError(path: path, reason: "not a valid segment plan (bad value at \(field))")
         } catch {
-            throw MediaError(path: path, reason: "not a valid segment plan (\(error))")
+            throw MediaError(path: path, reason: "not a valid segment plan (not JSON)")
         }
         guard plan.formatVersion == SegmentPlan.formatVersion else {
             throw MediaError(path: path, reason: "plan format version \(plan.formatVersion) is not supported (this is \(SegmentPlan.formatVersion))")

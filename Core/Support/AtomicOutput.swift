@@ -19,6 +19,10 @@ public final class AtomicOutput {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw MediaError(path: finalPath, reason: "output folder \(directory) does not exist")
         }
+        var targetIsDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: finalPath, isDirectory: &targetIsDirectory), targetIsDirectory.boolValue {
+            throw MediaError(path: finalPath, reason: "is a folder; name a file to write")
+        }
         guard FileManager.default.isWritableFile(atPath: directory) else {
             throw MediaError(path: finalPath, reason: "output folder \(directory) is not writable")
         }

@@ -127,6 +127,23 @@ import Testing
         }
     }
 
+    @Test func stitchRefusesAnOutputPathThatIsAFolder() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let seg = try split("h264_bframes.mp4", in: dir)
+            let out = dir + "/out.mp4"
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)
+            expectRefusal(try CLI.run("stitch", seg, "-o", out), naming: out, because: "is a folder")
+        }
+    }
+
+    @Test func stitchRefusesADamagedPlan() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let seg = try split("h264_bframes.mp4", in: dir)
+            try Data(#"{"formatVersion": 1}"#.utf8).write(to: URL(fileURLWithPath: seg + "/plan.json"))
+            expectRefusal(try CLI.run("stitch", seg, "-o", dir + "/out.mp4"), naming: seg + "/plan.json", because: "not a valid segment plan (missing")
+        }
+    }
+
     @Test func stitchRefusesAFolderWithoutAPlan() throws {
         try Fixtures.withTemporaryDirectory { dir in
             expectRefusal(try CLI.run("stitch", dir, "-o", dir + "/out.mp4"), naming: dir + "/plan.json", because: "No such file")
