@@ -28,20 +28,35 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
+        // CenterFace on OpenCV 4.6 DNN behind a C API. Debian ships opencv4.pc only with the
+        // heavy libopencv-dev, so the include path and libraries are named here directly.
+        .target(
+            name: "CFaceDetector",
+            path: "Core/Shims/CFaceDetector",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-O2"])],
+            linkerSettings: [.linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_core")]
+        ),
         .target(
             name: "RedactCore",
             dependencies: [
                 "CFFmpeg",
                 "CZMQ",
+                "CFaceDetector",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Core",
             exclude: ["Shims"]
         ),
+        .target(
+            name: "RedactCoordinator",
+            dependencies: ["RedactCore"],
+            path: "Coordinator/Engine"
+        ),
         .executableTarget(
             name: "redactfarm",
             dependencies: [
                 "RedactCore",
+                "RedactCoordinator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Coordinator/CLI"
@@ -53,8 +68,9 @@ let package = Package(
         ),
         .testTarget(
             name: "RedactFarmTests",
-            dependencies: ["RedactCore"],
+            dependencies: ["RedactCore", "RedactCoordinator"],
             path: "Tests/RedactFarmTests"
         ),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

@@ -22,7 +22,7 @@ enum Terminal {
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// A one-line progress bar on stderr, redrawn in place; silent when stderr is not a terminal.
-    static func progressBar(label: String) -> (Double) -> Void {
+    static func progressBar(label: String) -> @Sendable (Double) -> Void {
         guard stderrIsTerminal else { return { _ in } }
         return { fraction in
             let width = 30

@@ -15,7 +15,7 @@ struct RedactFarmCommand: ParsableCommand {
         names the file and the reason), 64 for a usage error.
         """,
         version: RedactFarmVersion.current,
-        subcommands: [ProbeCommand.self, SplitCommand.self, StitchCommand.self]
+        subcommands: [RunCommand.self, ProbeCommand.self, SplitCommand.self, StitchCommand.self, DetectCommand.self]
     )
 }
 

@@ -14,8 +14,8 @@ public struct SegmentLayout: Sendable {
     private var planner: SegmentPlanner
     private var previousGOP: GOPSummary?
 
-    public init(targetSeconds: Double, timeBase: Rational) {
-        planner = SegmentPlanner(targetSeconds: targetSeconds, timeBase: timeBase)
+    public init(targetSeconds: Double, timeBase: Rational, alwaysCarryPreviousGOP: Bool = false) {
+        planner = SegmentPlanner(targetSeconds: targetSeconds, timeBase: timeBase, alwaysCarryPreviousGOP: alwaysCarryPreviousGOP)
     }
 
     /// Places the next GOP and records it; returns where it went.

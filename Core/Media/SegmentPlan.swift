@@ -36,6 +36,7 @@ public struct SegmentPlan: Codable, Equatable, Sendable {
         public var colorTransfer: String
         public var colorSpace: String
         public var rotationDegrees: Double?
+        public var averageFrameRate: Rational?
     }
 
     public struct SegmentRecord: Codable, Equatable, Sendable {
@@ -63,6 +64,13 @@ public struct SegmentPlan: Codable, Equatable, Sendable {
         public var sha256: String
         public var byteSize: Int
         public var frameCount: Int
+
+        public init(file: String, sha256: String, byteSize: Int, frameCount: Int) {
+            self.file = file
+            self.sha256 = sha256
+            self.byteSize = byteSize
+            self.frameCount = frameCount
+        }
     }
 }
 

@@ -20,10 +20,14 @@ public struct SegmentPlanner: Sendable {
     }
 
     public let targetTicks: Int64
+    /// Carry the previous GOP before every cut, open or not: redaction uses it as context so
+    /// tracks continue across segment boundaries.
+    public let alwaysCarryPreviousGOP: Bool
     private var segmentStartPts: Int64?
     private var maxPtsSoFar = Int64.min
 
-    public init(targetSeconds: Double, timeBase: Rational) {
+    public init(targetSeconds: Double, timeBase: Rational, alwaysCarryPreviousGOP: Bool = false) {
+        self.alwaysCarryPreviousGOP = alwaysCarryPreviousGOP
         targetTicks = max(1, Int64((targetSeconds * Double(timeBase.den) / Double(timeBase.num)).rounded()))
     }
 
@@ -42,6 +46,6 @@ public struct SegmentPlanner: Sendable {
         let shortTail = isLast && gop.endPts - gop.minPts < targetTicks / 2
         guard reachedTarget, cleanlyOrdered, !shortTail else { return .append }
         segmentStartPts = gop.minPts
-        return .startSegment(withDecodePrefix: gop.needsDecodePrefix)
+        return .startSegment(withDecodePrefix: gop.needsDecodePrefix || alwaysCarryPreviousGOP)
     }
 }

@@ -5,7 +5,9 @@ import Foundation
 /// pass, holding in memory only the segment being built and the GOP before it (a possible
 /// decode prefix). Other streams are not split; stitch copies them from the source.
 public enum Splitter {
-    public static func split(input path: String, segmentSeconds: Double, into directory: String,
+    /// `carryContext`: every segment after the first carries the previous GOP (see
+    /// `SegmentPlanner.alwaysCarryPreviousGOP`).
+    public static func split(input path: String, segmentSeconds: Double, into directory: String, carryContext: Bool = false,
                              progress: ((Double) -> Void)? = nil) throws(MediaError) -> SegmentPlan {
         guard segmentSeconds > 0, segmentSeconds.isFinite else {
             throw MediaError(path: path, reason: "segment length must be a positive number of seconds")
@@ -14,7 +16,8 @@ public enum Splitter {
         let scan = try VideoScan(input: input)
         let folder = try OutputFolder(path: directory)
         do {
-            let plan = try run(input: input, scan: scan, segmentSeconds: segmentSeconds, folder: folder, progress: progress)
+            let plan = try run(input: input, scan: scan, segmentSeconds: segmentSeconds, carryContext: carryContext,
+                               folder: folder, progress: progress)
             folder.keep()
             return plan
         } catch {
@@ -22,7 +25,7 @@ public enum Splitter {
         }
     }
 
-    private static func run(input: MediaInput, scan: VideoScan, segmentSeconds: Double, folder: OutputFolder,
+    private static func run(input: MediaInput, scan: VideoScan, segmentSeconds: Double, carryContext: Bool, folder: OutputFolder,
                             progress: ((Double) -> Void)?) throws(MediaError) -> SegmentPlan {
         // The source is hashed on another thread while it is demuxed: the two passes read
         // the same pages and, with a core to spare, cost one.
@@ -30,7 +33,7 @@ public enum Splitter {
         let inputHash = BackgroundJob { () throws(MediaError) in try SHA256Hex.ofFile(at: inputPath) }
         let tb = scan.timeBase
         let totalDuration = Double(input.context.pointee.duration) / Double(AV_TIME_BASE)
-        var layout = SegmentLayout(targetSeconds: segmentSeconds, timeBase: tb)
+        var layout = SegmentLayout(targetSeconds: segmentSeconds, timeBase: tb, alwaysCarryPreviousGOP: carryContext)
         var accumulator = GOPAccumulator()
         var gopPackets: [EncodedPacket] = []
         var previousGOPPackets: [EncodedPacket] = []
@@ -94,7 +97,7 @@ public enum Splitter {
                          height: report.height ?? 0, pixelFormat: report.pixelFormat ?? "unknown", timeBase: tb,
                          colorRange: report.colorRange ?? "unknown", colorPrimaries: report.colorPrimaries ?? "unknown",
                          colorTransfer: report.colorTransfer ?? "unknown", colorSpace: report.colorSpace ?? "unknown",
-                         rotationDegrees: report.rotationDegrees),
+                         rotationDegrees: report.rotationDegrees, averageFrameRate: report.averageFrameRate),
             targetSegmentSeconds: segmentSeconds,
             frameCount: records.reduce(0) { $0 + $1.frameCount },
             segments: records)

@@ -1,0 +1,102 @@
+import CFFmpeg
+
+/// Settings every worker must share so that segments encoded apart join into one stream.
+public struct EncoderSettings: Codable, Equatable, Sendable {
+    /// Constant-rate-factor quality; lower is better. 18 is close to visually lossless.
+    public var crf: Int = 18
+    public var preset: String = "fast"
+    public init(crf: Int = 18, preset: String = "fast") {
+        self.crf = crf
+        self.preset = preset
+    }
+}
+
+/// A libavcodec encoder fed frames with their source timestamps, in the source's codec family:
+/// H.264 → libx264, HEVC → libx265, anything else → libx264. Keeps size, pixel format, colour
+/// properties and sample aspect ratio, and every frame's pts (variable frame rate included).
+final class VideoEncoder {
+    private let context: UnsafeMutablePointer<AVCodecContext>
+    private let packet = PacketBuffer()
+    private let label: String
+
+    /// `globalHeader`: parameter sets in extradata (MP4, MOV, MKV) rather than in-band (TS).
+    /// `allowReordering`: false for containers without separate pts (AVI): no B-frames.
+    init(source: CodecParameters, timeBase: Rational, frameRate: Rational?, settings: EncoderSettings,
+         globalHeader: Bool, allowReordering: Bool, label: String) throws(MediaError) {
+        self.label = label
+        let sourceID = AVCodecID(rawValue: numericCast(source.codecID))
+        let name = sourceID == AV_CODEC_ID_HEVC ? "libx265" : "libx264"
+        guard let codec = avcodec_find_encoder_by_name(name) else {
+            throw MediaError(path: label, reason: "encoder \(name) is not available in this FFmpeg build")
+        }
+        guard let ctx = avcodec_alloc_context3(codec) else { throw MediaError(path: label, reason: "out of memory") }
+        context = ctx
+        ctx.pointee.width = source.width
+        ctx.pointee.height = source.height
+        ctx.pointee.pix_fmt = AVPixelFormat(rawValue: source.format)
+        ctx.pointee.time_base = timeBase.avRational
+        if let frameRate, frameRate.num > 0 { ctx.pointee.framerate = frameRate.avRational }
+        ctx.pointee.sample_aspect_ratio = source.sampleAspectRatio.avRational
+        ctx.pointee.color_range = AVColorRange(rawValue: numericCast(source.colorRange))
+        ctx.pointee.color_primaries = AVColorPrimaries(rawValue: numericCast(source.colorPrimaries))
+        ctx.pointee.color_trc = AVColorTransferCharacteristic(rawValue: numericCast(source.colorTransfer))
+        ctx.pointee.colorspace = AVColorSpace(rawValue: numericCast(source.colorSpace))
+        ctx.pointee.chroma_sample_location = AVChromaLocation(rawValue: numericCast(source.chromaLocation))
+        ctx.pointee.field_order = AVFieldOrder(rawValue: numericCast(source.fieldOrder))
+        if globalHeader { ctx.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
+        // One thread per encoder: parallelism comes from running segments side by side, and
+        // frame threading would make output depend on timing.
+        ctx.pointee.thread_count = 1
+        if !allowReordering { ctx.pointee.max_b_frames = 0 }
+        var options: OpaquePointer? = nil
+        defer { av_dict_free(&options) }
+        av_dict_set(&options, "crf", String(settings.crf), 0)
+        av_dict_set(&options, "preset", settings.preset, 0)
+        if name == "libx265" {
+            av_dict_set(&options, "x265-params", "log-level=error:open-gop=0\(allowReordering ? "" : ":bframes=0")", 0)
+        } else {
+            // Closed GOPs: every segment starts with an IDR and needs nothing before it.
+            av_dict_set(&options, "x264-params", "open-gop=0", 0)
+        }
+        let opened = avcodec_open2(ctx, codec, &options)
+        if opened < 0 {
+            var owned: UnsafeMutablePointer<AVCodecContext>? = ctx
+            avcodec_free_context(&owned)
+            throw MediaError(path: label, reason: "cannot open \(name) for \(source.width)x\(source.height) \(Self.pixelFormatName(source.format)): \(AVError.message(opened))")
+        }
+    }
+
+    deinit {
+        var ctx: UnsafeMutablePointer<AVCodecContext>? = context
+        avcodec_free_context(&ctx)
+    }
+
+    /// The stream parameters of what this encoder produces (extradata included).
+    func parameters() throws(MediaError) -> CodecParameters {
+        let par = avcodec_parameters_alloc()!
+        var owned: UnsafeMutablePointer<AVCodecParameters>? = par
+        defer { avcodec_parameters_free(&owned) }
+        try AVError.check(avcodec_parameters_from_context(par, context), label, "cannot read encoder parameters")
+        return CodecParameters(par)
+    }
+
+    /// Encodes a frame (nil drains) and hands back every packet it frees.
+    func encode(_ frame: UnsafeMutablePointer<AVFrame>?, _ body: (EncodedPacket) -> Void) throws(MediaError) {
+        if let frame {
+            frame.pointee.pict_type = AV_PICTURE_TYPE_NONE
+        }
+        let sent = avcodec_send_frame(context, frame)
+        if sent < 0, sent != AVError.eof { throw MediaError(path: label, reason: "cannot encode a frame: \(AVError.message(sent))") }
+        while true {
+            packet.unref()
+            let got = avcodec_receive_packet(context, packet.pointer)
+            if got == AVError.again || got == AVError.eof { return }
+            try AVError.check(got, label, "cannot encode a frame")
+            body(EncodedPacket(packet.pointer))
+        }
+    }
+
+    static func pixelFormatName(_ format: Int32) -> String {
+        av_get_pix_fmt_name(AVPixelFormat(rawValue: format)).map { String(cString: $0) } ?? "format \(format)"
+    }
+}

@@ -1,0 +1,156 @@
+import CFFmpeg
+
+/// Hides regions of a decoded frame in place, on its YUV planes (no RGB round trip). The only
+/// code that changes pixels. Fails closed on a pixel format it does not know how to edit.
+public struct FrameRedactor: Sendable {
+    public let look: RedactionLook
+
+    public init(look: RedactionLook) {
+        self.look = look
+    }
+
+    /// Redacts `boxes` (source pixels, before padding) in `frame`.
+    public func redact(_ boxes: [Box], in frame: VideoFrame) throws(MediaError) {
+        guard !boxes.isEmpty else { return }
+        let f = frame.frame
+        guard let desc = av_pix_fmt_desc_get(frame.pixelFormat) else {
+            throw MediaError(path: "", reason: "unknown pixel format \(f.pointee.format)")
+        }
+        let d = desc.pointee
+        let planar = d.flags & UInt64(AV_PIX_FMT_FLAG_PLANAR) != 0 || d.nb_components == 1
+        guard planar, d.comp.0.depth == 8, d.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0,
+              d.flags & UInt64(AV_PIX_FMT_FLAG_HWACCEL) == 0 else {
+            let name = av_get_pix_fmt_name(frame.pixelFormat).map { String(cString: $0) } ?? "?"
+            throw MediaError(path: "", reason: "cannot redact frames in pixel format \(name) (8-bit planar YUV or grey only)")
+        }
+        guard av_frame_make_writable(f) >= 0 else { throw MediaError(path: "", reason: "out of memory making a frame writable") }
+
+        let w = Double(frame.width), h = Double(frame.height)
+        // Luma and the two chroma planes; an alpha plane is left as it is.
+        let planes = min(Int(av_pix_fmt_count_planes(frame.pixelFormat)), d.nb_components >= 3 ? 3 : 1)
+        let fullRange = f.pointee.color_range == AVCOL_RANGE_JPEG
+            || [AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P].contains(frame.pixelFormat)
+        let black: UInt8 = fullRange ? 0 : 16
+        for box in boxes {
+            let region = box.scaled(by: look.padding).clamped(width: w, height: h)
+            guard region.width >= 1, region.height >= 1 else { continue }
+            for plane in 0..<planes {
+                let chroma = plane == 1 || plane == 2
+                let sx = chroma ? Int(d.log2_chroma_w) : 0, sy = chroma ? Int(d.log2_chroma_h) : 0
+                let p = PlaneView(frame: f, plane: plane, shiftX: sx, shiftY: sy)
+                let r = p.rect(region)
+                switch look.style {
+                case .pixelate: pixelate(p, r)
+                case .blur: blur(p, r)
+                case .fill: fill(p, r, value: plane == 0 ? black : 128)
+                }
+            }
+        }
+    }
+
+    // MARK: styles
+
+    /// Cells are sized from the larger side of the region so that at most `maxCells` cells
+    /// cross it; each cell takes the mean of the pixels inside the shape.
+    private func pixelate(_ p: PlaneView, _ r: PlaneRect) {
+        let side = max(r.x1 - r.x0, r.y1 - r.y0)
+        let cell = max(2, (side + look.maxCells - 1) / look.maxCells)
+        var cy = r.y0
+        while cy < r.y1 {
+            let cyEnd = min(cy + cell, r.y1)
+            var cx = r.x0
+            while cx < r.x1 {
+                let cxEnd = min(cx + cell, r.x1)
+                var sum = 0, n = 0
+                for y in cy..<cyEnd { for x in cx..<cxEnd where r.contains(x, y, shape: look.shape) { sum += Int(p[x, y]); n += 1 } }
+                if n > 0 {
+                    let mean = UInt8(sum / n)
+                    for y in cy..<cyEnd { for x in cx..<cxEnd where r.contains(x, y, shape: look.shape) { p[x, y] = mean } }
+                }
+                cx = cxEnd
+            }
+            cy = cyEnd
+        }
+    }
+
+    /// Three box passes of radius sigma·√3 ≈ a Gaussian of that sigma; sigma is a quarter of
+    /// the region's larger side, so features smaller than the face are averaged away.
+    private func blur(_ p: PlaneView, _ r: PlaneRect) {
+        let side = max(r.x1 - r.x0, r.y1 - r.y0)
+        let radius = max(2, side / 4)
+        let width = r.x1 - r.x0, height = r.y1 - r.y0
+        var buffer = [Int](repeating: 0, count: width * height)
+        for y in 0..<height { for x in 0..<width { buffer[y * width + x] = Int(p[r.x0 + x, r.y0 + y]) } }
+        var line = [Int](repeating: 0, count: max(width, height))
+        for _ in 0..<3 {
+            for y in 0..<height { Self.boxBlur(&buffer, start: y * width, stride: 1, count: width, radius: radius, scratch: &line) }
+            for x in 0..<width { Self.boxBlur(&buffer, start: x, stride: width, count: height, radius: radius, scratch: &line) }
+        }
+        for y in 0..<height {
+            for x in 0..<width where r.contains(r.x0 + x, r.y0 + y, shape: look.shape) {
+                p[r.x0 + x, r.y0 + y] = UInt8(clamping: buffer[y * width + x])
+            }
+        }
+    }
+
+    /// Running-sum box filter along one row or column, edges clamped.
+    private static func boxBlur(_ v: inout [Int], start: Int, stride: Int, count: Int, radius: Int, scratch: inout [Int]) {
+        for i in 0..<count { scratch[i] = v[start + i * stride] }
+        let span = 2 * radius + 1
+        var sum = 0
+        for k in -radius...radius { sum += scratch[min(max(k, 0), count - 1)] }
+        for i in 0..<count {
+            v[start + i * stride] = sum / span
+            sum += scratch[min(i + radius + 1, count - 1)] - scratch[max(i - radius, 0)]
+        }
+    }
+
+    private func fill(_ p: PlaneView, _ r: PlaneRect, value: UInt8) {
+        for y in r.y0..<r.y1 { for x in r.x0..<r.x1 where r.contains(x, y, shape: look.shape) { p[x, y] = value } }
+    }
+}
+
+/// One plane of a frame, addressed in that plane's own (possibly subsampled) pixels.
+struct PlaneView {
+    let base: UnsafeMutablePointer<UInt8>
+    let stride: Int
+    let width: Int
+    let height: Int
+    let shiftX: Int
+    let shiftY: Int
+
+    init(frame: UnsafeMutablePointer<AVFrame>, plane: Int, shiftX: Int, shiftY: Int) {
+        let data = withUnsafePointer(to: frame.pointee.data) { $0.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { $0[plane]! } }
+        let linesize = withUnsafePointer(to: frame.pointee.linesize) { $0.withMemoryRebound(to: Int32.self, capacity: 8) { $0[plane] } }
+        base = data
+        stride = Int(linesize)
+        self.shiftX = shiftX
+        self.shiftY = shiftY
+        width = (Int(frame.pointee.width) + (1 << shiftX) - 1) >> shiftX
+        height = (Int(frame.pointee.height) + (1 << shiftY) - 1) >> shiftY
+    }
+
+    subscript(x: Int, y: Int) -> UInt8 {
+        get { base[y * stride + x] }
+        nonmutating set { base[y * stride + x] = newValue }
+    }
+
+    /// The region in this plane's pixels, rounded outwards so subsampled planes cover at
+    /// least what the luma plane covers.
+    func rect(_ b: Box) -> PlaneRect {
+        let sx = Double(1 << shiftX), sy = Double(1 << shiftY)
+        return PlaneRect(x0: max(0, Int((b.x0 / sx).rounded(.down))), y0: max(0, Int((b.y0 / sy).rounded(.down))),
+                         x1: min(width, Int((b.x1 / sx).rounded(.up))), y1: min(height, Int((b.y1 / sy).rounded(.up))))
+    }
+}
+
+struct PlaneRect {
+    var x0: Int, y0: Int, x1: Int, y1: Int
+
+    func contains(_ x: Int, _ y: Int, shape: RedactionShape) -> Bool {
+        guard shape == .ellipse else { return true }
+        let rx = Double(x1 - x0) / 2, ry = Double(y1 - y0) / 2
+        let dx = (Double(x) + 0.5 - Double(x0) - rx) / rx, dy = (Double(y) + 0.5 - Double(y0) - ry) / ry
+        return dx * dx + dy * dy <= 1
+    }
+}

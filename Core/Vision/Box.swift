@@ -1,0 +1,44 @@
+/// An axis-aligned rectangle in source pixels: x0,y0 inclusive corner, x1,y1 exclusive.
+public struct Box: Equatable, Hashable, Sendable, Codable {
+    public var x0: Double
+    public var y0: Double
+    public var x1: Double
+    public var y1: Double
+
+    public init(x0: Double, y0: Double, x1: Double, y1: Double) {
+        self.x0 = x0
+        self.y0 = y0
+        self.x1 = x1
+        self.y1 = y1
+    }
+
+    public var width: Double { max(0, x1 - x0) }
+    public var height: Double { max(0, y1 - y0) }
+    public var area: Double { width * height }
+    public var centerX: Double { (x0 + x1) / 2 }
+    public var centerY: Double { (y0 + y1) / 2 }
+
+    public func intersectionOverUnion(_ other: Box) -> Double {
+        let iw = max(0, min(x1, other.x1) - max(x0, other.x0))
+        let ih = max(0, min(y1, other.y1) - max(y0, other.y0))
+        let inter = iw * ih
+        let union = area + other.area - inter
+        return union > 0 ? inter / union : 0
+    }
+
+    /// Grown about its centre by `factor` in each dimension.
+    public func scaled(by factor: Double) -> Box {
+        let hw = width * factor / 2, hh = height * factor / 2
+        return Box(x0: centerX - hw, y0: centerY - hh, x1: centerX + hw, y1: centerY + hh)
+    }
+
+    public func clamped(width w: Double, height h: Double) -> Box {
+        Box(x0: min(max(x0, 0), w), y0: min(max(y0, 0), h), x1: min(max(x1, 0), w), y1: min(max(y1, 0), h))
+    }
+
+    /// Linear interpolation: t = 0 gives self, 1 gives `other`.
+    public func interpolated(to other: Box, _ t: Double) -> Box {
+        Box(x0: x0 + (other.x0 - x0) * t, y0: y0 + (other.y0 - y0) * t,
+            x1: x1 + (other.x1 - x1) * t, y1: y1 + (other.y1 - y1) * t)
+    }
+}

@@ -1,0 +1,27 @@
+/// What can be asked to be hidden.
+public enum TargetClass: String, Codable, Sendable, CaseIterable {
+    case face
+    case person
+    case zone
+}
+
+/// One thing found in one frame.
+public struct Detection: Equatable, Sendable, Codable {
+    public var target: TargetClass
+    public var box: Box
+    public var score: Double
+    /// Presentation timestamp of the frame, in the video stream's time base.
+    public var pts: Int64
+
+    public init(target: TargetClass, box: Box, score: Double, pts: Int64) {
+        self.target = target
+        self.box = box
+        self.score = score
+        self.pts = pts
+    }
+}
+
+/// Anything that finds targets in a decoded frame. One instance per thread.
+public protocol FrameDetector {
+    func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection]
+}
