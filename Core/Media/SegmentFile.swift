@@ -30,6 +30,9 @@ public struct SegmentFile: Equatable, Sendable {
     /// The packets this segment contributes to the output.
     public var ownedPackets: ArraySlice<EncodedPacket> { packets[decodePrefixCount...] }
 
+    /// The latest presentation timestamp among the owned packets.
+    public var lastOwnedPts: Int64 { ownedPackets.map(\.pts).max() ?? .min }
+
     public func encoded() -> [UInt8] {
         var w = BinaryWriter(reservingCapacity: packets.reduce(256) { $0 + $1.data.count + 40 })
         serialize(into: &w)

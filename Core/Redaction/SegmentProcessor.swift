@@ -40,9 +40,24 @@ public final class SegmentProcessor {
         // Pass 1: detections per frame, presentation order, context frames first.
         var perFrame: [(pts: Int64, owned: Bool, found: [Detection])] = []
         var detectionCount = 0
+        var seen = 0
+        let every = max(1, job.detector.every)
+        var follower = SmallFaceFollower()
         try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: job.contextFrames) { (frame, owned) throws(MediaError) in
             let view = VideoFrame(frame)
-            let found = job.targets.contains(.face) ? try detector.detect(view) : []
+            // Frames arrive in presentation order; the last owned frame is always examined so
+            // every track has a hit near the end of the segment.
+            let examine = seen % every == 0 || view.pts == segment.lastOwnedPts
+            seen += 1
+            var found: [Detection] = []
+            if job.targets.contains(.face) {
+                if examine { found = try detector.detect(view) }
+                for search in follower.expected(at: seen - 1, alreadyFound: found) {
+                    found += try detector.detect(view, in: search.region, magnification: search.magnification)
+                        .filter { d in search.accepts(d) && !found.contains { $0.box.intersectionOverUnion(d.box) > 0.3 } }
+                }
+                follower.update(at: seen - 1, found: found)
+            }
             if owned {
                 detectionCount += found.count
                 onFrame()
@@ -50,7 +65,10 @@ public final class SegmentProcessor {
             perFrame.append((view.pts, owned, found))
         }
         perFrame.sort { $0.pts < $1.pts }
-        let covered = FaceTracker(options: job.tracker).cover(perFrame.map(\.found), firstTrackID: firstTrackID)
+        var trackerOptions = job.tracker
+        trackerOptions.extend = max(trackerOptions.extend, every + 1)
+        trackerOptions.maxGap = max(trackerOptions.maxGap, 2 * every)
+        let covered = FaceTracker(options: trackerOptions).cover(perFrame.map(\.found), firstTrackID: firstTrackID)
         var coverage: [Int64: [FaceTracker.Covered]] = [:]
         for (i, f) in perFrame.enumerated() where f.owned { coverage[f.pts] = covered[i] }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Turns per-frame detections of one segment into tracks, then into the boxes to hide in each
 /// frame. Works offline on the whole segment (detections are small; frames are decoded again
 /// to be redacted), so it can look both ways in time:
@@ -5,8 +7,9 @@
 ///   fast faces whose boxes stop overlapping;
 /// - a track survives `maxGap` frames without a hit, and its gaps are filled by linear
 ///   interpolation, so a face the detector misses for a frame or two stays covered;
-/// - every track is extended `extend` frames before its first and after its last hit, so a
-///   face is hidden from the frame it enters, not from the frame it is first recognised.
+/// - every track is extended `extend` frames before its first and after its last hit, along
+///   its measured motion, so a face is hidden from the frame it enters, not from the frame it
+///   is first recognised.
 public struct FaceTracker: Sendable {
     public struct Options: Sendable, Equatable, Codable {
         public var maxGap: Int = 10
@@ -75,8 +78,13 @@ public struct FaceTracker: Sendable {
         var covered = [[Covered]](repeating: [], count: frames.count)
         for track in finished {
             let first = track.hits.first!, last = track.hits.last!
+            // Before the first hit and after the last, the box keeps moving and growing as it
+            // did over the nearest hits: a face is usually first found after it has walked in
+            // or grown, and lost after it has walked off or shrunk.
+            let headMotion = Self.motion(Array(track.hits.prefix(3)))
             for t in max(0, first.frame - options.extend)..<first.frame {
-                covered[t].append(Covered(track: track.id, target: track.target, box: first.box, score: nil))
+                let box = Self.project(first.box, by: headMotion, frames: Double(t - first.frame))
+                covered[t].append(Covered(track: track.id, target: track.target, box: box, score: nil))
             }
             for (a, b) in zip(track.hits, track.hits.dropFirst() + [last]) {
                 covered[a.frame].append(Covered(track: track.id, target: track.target, box: a.box, score: a.score))
@@ -87,19 +95,48 @@ public struct FaceTracker: Sendable {
                     covered[t].append(Covered(track: track.id, target: track.target, box: mid, score: nil))
                 }
             }
+            let tailMotion = Self.motion(Array(track.hits.suffix(3)))
             for t in (last.frame + 1)..<min(frames.count, last.frame + 1 + options.extend) {
-                covered[t].append(Covered(track: track.id, target: track.target, box: last.box, score: nil))
+                let box = Self.project(last.box, by: tailMotion, frames: Double(t - last.frame))
+                covered[t].append(Covered(track: track.id, target: track.target, box: box, score: nil))
             }
         }
         return covered
     }
 
+    /// Per-frame change of centre and size over a few hits (zero for a single hit).
+    struct Motion {
+        var dx = 0.0, dy = 0.0, grow = 1.0
+    }
+
+    static func motion(_ hits: [(frame: Int, box: Box, score: Double)]) -> Motion {
+        guard let a = hits.first, let b = hits.last, b.frame > a.frame, a.box.height > 0 else { return Motion() }
+        let n = Double(b.frame - a.frame)
+        let grow = pow(max(b.box.height, 1) / max(a.box.height, 1), 1 / n)
+        return Motion(dx: (b.box.centerX - a.box.centerX) / n, dy: (b.box.centerY - a.box.centerY) / n,
+                      grow: min(max(grow, 0.8), 1.25))
+    }
+
+    /// `box` moved `frames` frames along `motion` (negative: back in time). It never shrinks
+    /// below the box it started from: an uncertain box should err towards hiding more.
+    static func project(_ box: Box, by motion: Motion, frames: Double) -> Box {
+        let scale = max(1, pow(motion.grow, frames))
+        let cx = box.centerX + motion.dx * frames, cy = box.centerY + motion.dy * frames
+        let hw = box.width * scale / 2, hh = box.height * scale / 2
+        let moved = Box(x0: cx - hw, y0: cy - hh, x1: cx + hw, y1: cy + hh)
+        // Cover both where the face was last seen and where it is heading.
+        return Box(x0: min(moved.x0, box.x0), y0: min(moved.y0, box.y0), x1: max(moved.x1, box.x1), y1: max(moved.y1, box.y1))
+    }
+
     /// How well a detection continues a track, or nil if it does not: overlap of at least
-    /// `minIoU` ranks first (1 + IoU); otherwise centres closer than 0.75 box sizes (small or
-    /// fast faces whose boxes no longer overlap), ranked by closeness.
+    /// `minIoU` ranks first (1 + IoU); otherwise, for boxes of similar size (within 2x),
+    /// centres closer than 0.75 box sizes (small or fast faces whose boxes no longer
+    /// overlap), ranked by closeness. A small face beside a big one is not the big one.
     func affinity(_ a: Box, _ b: Box) -> Double? {
         let iou = a.intersectionOverUnion(b)
         if iou >= options.minIoU { return 1 + iou }
+        let ratio = max(a.height, 1) / max(b.height, 1)
+        guard ratio <= 2, ratio >= 0.5 else { return nil }
         let size = max(a.width, a.height, b.width, b.height, 1)
         let dx = a.centerX - b.centerX, dy = a.centerY - b.centerY
         let distance = (dx * dx + dy * dy).squareRoot() / size

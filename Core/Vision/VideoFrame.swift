@@ -25,10 +25,22 @@ final class RGBConverter {
 
     deinit { sws_freeContext(context) }
 
-    func convert(_ f: VideoFrame, toWidth w: Int, height h: Int) throws(MediaError) {
-        context = sws_getCachedContext(context, Int32(f.width), Int32(f.height), f.pixelFormat,
+    /// A rectangle of a frame in whole pixels, aligned to the chroma subsampling so every
+    /// plane can be offset to it exactly.
+    struct Crop: Equatable {
+        var x: Int, y: Int, width: Int, height: Int
+    }
+
+    /// Converts the whole frame, or the `crop` of it, scaled to `w` x `h`.
+    func convert(_ f: VideoFrame, crop: Crop? = nil, toWidth w: Int, height h: Int) throws(MediaError) {
+        let c = crop ?? Crop(x: 0, y: 0, width: f.width, height: f.height)
+        context = sws_getCachedContext(context, Int32(c.width), Int32(c.height), f.pixelFormat,
                                        Int32(w), Int32(h), AV_PIX_FMT_RGB24, SWS_BILINEAR, nil, nil, nil)
-        guard let context else { throw MediaError(path: "", reason: "cannot convert \(f.width)x\(f.height) frames to RGB") }
+        guard let context, let desc = av_pix_fmt_desc_get(f.pixelFormat) else {
+            throw MediaError(path: "", reason: "cannot convert \(f.width)x\(f.height) frames to RGB")
+        }
+        let chromaX = Int(desc.pointee.log2_chroma_w), chromaY = Int(desc.pointee.log2_chroma_h)
+        let planes = Int(av_pix_fmt_count_planes(f.pixelFormat))
         if buffer.count != w * h * 3 { buffer = [UInt8](repeating: 0, count: w * h * 3) }
         width = w
         height = h
@@ -39,7 +51,14 @@ final class RGBConverter {
                 withUnsafePointer(to: f.frame.pointee.linesize) { strideTuple in
                     dataTuple.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { src in
                         strideTuple.withMemoryRebound(to: Int32.self, capacity: 8) { srcStride in
-                            sws_scale(context, src, srcStride, 0, Int32(f.height), &dstData, &dstStride)
+                            // Point each plane at the crop's corner, in that plane's own pixels.
+                            var origin: [UnsafePointer<UInt8>?] = (0..<4).map { i in
+                                guard i < planes, let base = src[i] else { return nil }
+                                let chroma = i == 1 || i == 2
+                                let px = chroma ? c.x >> chromaX : c.x, py = chroma ? c.y >> chromaY : c.y
+                                return base + py * Int(srcStride[i]) + px
+                            }
+                            return sws_scale(context, &origin, srcStride, 0, Int32(c.height), &dstData, &dstStride)
                         }
                     }
                 }
