@@ -1,6 +1,6 @@
 # RedactFarm. `make demo` runs the main job on a real sample, `make test` runs the tests;
 # both install what they need first (ops/setup.sh: Debian packages, pinned assets).
-.PHONY: setup demo test bench release clean
+.PHONY: setup demo test bench eval release clean
 
 setup:
 	bash ops/setup.sh
@@ -12,7 +12,7 @@ demo: release
 	bash ops/demo.sh .build/release/redactfarm
 
 test: setup
-	bash Tests/Fixtures/make-corpus.sh .cache/corpus
+	bash Tests/Fixtures/make-corpus.sh .cache/corpus .cache/assets
 	swift build --build-tests
 	REDACTFARM_BIN="$$(swift build --show-bin-path)/redactfarm" swift test --skip-build
 
@@ -20,6 +20,10 @@ bench: setup
 	swift build -c release --product redactfarm
 	swift build -c release --product split-stitch-bench
 	.build/release/split-stitch-bench
+
+# Redaction quality and speed beside deface 1.5.0 (installed into .cache/deface-venv).
+eval: release
+	python3 Benchmarks/Evaluation/compare.py
 
 clean:
 	rm -rf .build out

@@ -68,7 +68,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RedactFarmTests",
-            dependencies: ["RedactCore", "RedactCoordinator"],
+            dependencies: ["RedactCore", "RedactCoordinator", "CFFmpeg"],
             path: "Tests/RedactFarmTests"
         ),
     ],

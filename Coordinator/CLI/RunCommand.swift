@@ -45,6 +45,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Override the profile: run the full-frame detector on every Nth frame; tracking and magnified re-detection of small faces cover the frames between.")
     var detectEvery: Int?
 
+    @Option(name: .customLong("zone"), help: ArgumentHelp("A region always hidden, in source pixels: x,y,w,h or poly:x1,y1,x2,y2,x3,y3,... optionally followed by @FROM-UNTIL seconds. Repeat for more.", valueName: "zone"))
+    var zones: [String] = []
+
     @Option(help: "Encoder quality (CRF, lower is better).")
     var crf: Int = 18
 
@@ -70,6 +73,7 @@ struct RunCommand: ParsableCommand {
         job.detector = DetectorSettings(threshold: threshold, inferenceScale: inferenceScale ?? base.inferenceScale,
                                         every: detectEvery ?? base.every)
         job.encoder = EncoderSettings(crf: crf, preset: preset)
+        job.zones = try reportingErrors(verbose: common.verbose) { try zones.map { try PrivacyZone(parsing: $0) } }
         let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: model) }
         CenterFaceDetector.setThreads(1)
         let runner = LocalRun(job: job, segmentSeconds: segmentSeconds, workers: workers, model: loadedModel)

@@ -9,13 +9,22 @@ public struct LocalRun: Sendable {
     public var job: RedactionJob
     public var segmentSeconds: Double
     public var workers: Int
-    public var model: CenterFaceModel
+    /// Makes one detector per worker thread.
+    public var makeDetector: @Sendable () throws(MediaError) -> FrameDetector
 
     public init(job: RedactionJob, segmentSeconds: Double, workers: Int, model: CenterFaceModel) {
+        let options = CenterFaceDetector.Options(threshold: job.detector.threshold, inferenceScale: job.detector.inferenceScale)
+        self.init(job: job, segmentSeconds: segmentSeconds, workers: workers) { () throws(MediaError) in
+            try CenterFaceDetector(model: model, options: options)
+        }
+    }
+
+    public init(job: RedactionJob, segmentSeconds: Double, workers: Int,
+                makeDetector: @escaping @Sendable () throws(MediaError) -> FrameDetector) {
         self.job = job
         self.segmentSeconds = segmentSeconds
         self.workers = max(1, workers)
-        self.model = model
+        self.makeDetector = makeDetector
     }
 
     /// `progress(done, total)` counts frames examined; it is called from worker threads.
@@ -65,8 +74,7 @@ public struct LocalRun: Sendable {
             Thread { [self] in
                 defer { group.leave() }
                 do throws(MediaError) {
-                    let detector = try CenterFaceDetector(model: model, options: .init(threshold: job.detector.threshold,
-                                                                                      inferenceScale: job.detector.inferenceScale))
+                    let detector = try makeDetector()
                     let processor = SegmentProcessor(job: job, detector: detector, muxer: plan.input.muxer,
                                                      frameRate: plan.video.averageFrameRate)
                     while let index = state.next() {

@@ -22,7 +22,13 @@ struct VideoScan {
 
     func run(_ body: (EncodedPacket, VideoPacketInfo) throws(MediaError) -> Void) throws(MediaError) {
         var count = 0
-        while let (_, packet) = try input.readPacket() {
+        // AVI stores no presentation time; without frame reordering it equals decode time.
+        let inOrder = codec.videoDelay == 0
+        while let (_, read) = try input.readPacket() {
+            var packet = read
+            if packet.pts == EncodedPacket.noTimestamp, inOrder, packet.dts != EncodedPacket.noTimestamp {
+                packet.pts = packet.dts
+            }
             guard packet.pts != EncodedPacket.noTimestamp else {
                 throw MediaError(path: input.path, reason: "video packet \(count) has no presentation timestamp; frames cannot be kept exact without one")
             }

@@ -9,41 +9,69 @@ public struct FrameRedactor: Sendable {
         self.look = look
     }
 
-    /// Redacts `boxes` (source pixels, before padding) in `frame`.
-    public func redact(_ boxes: [Box], in frame: VideoFrame) throws(MediaError) {
-        guard !boxes.isEmpty else { return }
-        let f = frame.frame
-        guard let desc = av_pix_fmt_desc_get(frame.pixelFormat) else {
-            throw MediaError(path: "", reason: "unknown pixel format \(f.pointee.format)")
-        }
+    /// Throws unless frames in `format` can be redacted: 8-bit planar YUV or grey. Checked
+    /// before any frame is looked at, so footage that could not be redacted is refused whole
+    /// rather than passed through where no face happened to be found.
+    public static func checkEditable(format: Int32) throws(MediaError) {
+        let pf = AVPixelFormat(rawValue: format)
+        let name = av_get_pix_fmt_name(pf).map { String(cString: $0) } ?? "format \(format)"
+        guard let desc = av_pix_fmt_desc_get(pf) else { throw MediaError(path: "", reason: "unknown pixel format \(name)") }
         let d = desc.pointee
         let planar = d.flags & UInt64(AV_PIX_FMT_FLAG_PLANAR) != 0 || d.nb_components == 1
         guard planar, d.comp.0.depth == 8, d.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0,
               d.flags & UInt64(AV_PIX_FMT_FLAG_HWACCEL) == 0 else {
-            let name = av_get_pix_fmt_name(frame.pixelFormat).map { String(cString: $0) } ?? "?"
             throw MediaError(path: "", reason: "cannot redact frames in pixel format \(name) (8-bit planar YUV or grey only)")
         }
-        guard av_frame_make_writable(f) >= 0 else { throw MediaError(path: "", reason: "out of memory making a frame writable") }
+    }
 
+    /// Redacts `boxes` (source pixels, grown by the look's padding, in its shape) and `zones`
+    /// (exactly as drawn) in `frame`.
+    public func redact(_ boxes: [Box], zones: [PrivacyZone] = [], in frame: VideoFrame) throws(MediaError) {
+        try Self.checkEditable(format: frame.frame.pointee.format)
+        guard !boxes.isEmpty || !zones.isEmpty else { return }
+        let f = frame.frame
+        guard av_frame_make_writable(f) >= 0 else { throw MediaError(path: "", reason: "out of memory making a frame writable") }
         let w = Double(frame.width), h = Double(frame.height)
-        // Luma and the two chroma planes; an alpha plane is left as it is.
+        for box in boxes {
+            let region = box.scaled(by: look.padding)
+            let inside: (Double, Double) -> Bool
+            switch look.shape {
+            case .box: inside = { _, _ in true }
+            case .ellipse:
+                inside = { x, y in
+                    let dx = (x - region.centerX) / (region.width / 2), dy = (y - region.centerY) / (region.height / 2)
+                    return dx * dx + dy * dy <= 1
+                }
+            }
+            hide(region.clamped(width: w, height: h), inside: inside, in: frame)
+        }
+        for zone in zones {
+            hide(zone.bounds.clamped(width: w, height: h), inside: { zone.contains(x: $0, y: $1) }, in: frame)
+        }
+    }
+
+    /// Applies the style to the pixels of `region` (source pixels) for which `inside` holds,
+    /// on the luma and both chroma planes; an alpha plane is left as it is.
+    private func hide(_ region: Box, inside: @escaping (Double, Double) -> Bool, in frame: VideoFrame) {
+        guard region.width >= 1, region.height >= 1 else { return }
+        let f = frame.frame
+        let d = av_pix_fmt_desc_get(frame.pixelFormat)!.pointee
         let planes = min(Int(av_pix_fmt_count_planes(frame.pixelFormat)), d.nb_components >= 3 ? 3 : 1)
         let fullRange = f.pointee.color_range == AVCOL_RANGE_JPEG
             || [AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P].contains(frame.pixelFormat)
         let black: UInt8 = fullRange ? 0 : 16
-        for box in boxes {
-            let region = box.scaled(by: look.padding).clamped(width: w, height: h)
-            guard region.width >= 1, region.height >= 1 else { continue }
-            for plane in 0..<planes {
-                let chroma = plane == 1 || plane == 2
-                let sx = chroma ? Int(d.log2_chroma_w) : 0, sy = chroma ? Int(d.log2_chroma_h) : 0
-                let p = PlaneView(frame: f, plane: plane, shiftX: sx, shiftY: sy)
-                let r = p.rect(region)
-                switch look.style {
-                case .pixelate: pixelate(p, r)
-                case .blur: blur(p, r)
-                case .fill: fill(p, r, value: plane == 0 ? black : 128)
-                }
+        for plane in 0..<planes {
+            let chroma = plane == 1 || plane == 2
+            let p = PlaneView(frame: f, plane: plane, shiftX: chroma ? Int(d.log2_chroma_w) : 0, shiftY: chroma ? Int(d.log2_chroma_h) : 0)
+            let r = p.rect(region)
+            guard r.x1 > r.x0, r.y1 > r.y0 else { continue }
+            // A plane pixel is in when its centre, in source pixels, is.
+            let sx = Double(1 << p.shiftX), sy = Double(1 << p.shiftY)
+            let mask = PlaneMask(rect: r) { x, y in inside((Double(x) + 0.5) * sx, (Double(y) + 0.5) * sy) }
+            switch look.style {
+            case .pixelate: pixelate(p, mask)
+            case .blur: blur(p, mask)
+            case .fill: fill(p, mask, value: plane == 0 ? black : 128)
             }
         }
     }
@@ -52,7 +80,8 @@ public struct FrameRedactor: Sendable {
 
     /// Cells are sized from the larger side of the region so that at most `maxCells` cells
     /// cross it; each cell takes the mean of the pixels inside the shape.
-    private func pixelate(_ p: PlaneView, _ r: PlaneRect) {
+    private func pixelate(_ p: PlaneView, _ m: PlaneMask) {
+        let r = m.rect
         let side = max(r.x1 - r.x0, r.y1 - r.y0)
         let cell = max(2, (side + look.maxCells - 1) / look.maxCells)
         var cy = r.y0
@@ -62,10 +91,10 @@ public struct FrameRedactor: Sendable {
             while cx < r.x1 {
                 let cxEnd = min(cx + cell, r.x1)
                 var sum = 0, n = 0
-                for y in cy..<cyEnd { for x in cx..<cxEnd where r.contains(x, y, shape: look.shape) { sum += Int(p[x, y]); n += 1 } }
+                for y in cy..<cyEnd { for x in cx..<cxEnd where m.contains(x, y) { sum += Int(p[x, y]); n += 1 } }
                 if n > 0 {
                     let mean = UInt8(sum / n)
-                    for y in cy..<cyEnd { for x in cx..<cxEnd where r.contains(x, y, shape: look.shape) { p[x, y] = mean } }
+                    for y in cy..<cyEnd { for x in cx..<cxEnd where m.contains(x, y) { p[x, y] = mean } }
                 }
                 cx = cxEnd
             }
@@ -75,7 +104,8 @@ public struct FrameRedactor: Sendable {
 
     /// Three box passes of radius sigma·√3 ≈ a Gaussian of that sigma; sigma is a quarter of
     /// the region's larger side, so features smaller than the face are averaged away.
-    private func blur(_ p: PlaneView, _ r: PlaneRect) {
+    private func blur(_ p: PlaneView, _ m: PlaneMask) {
+        let r = m.rect
         let side = max(r.x1 - r.x0, r.y1 - r.y0)
         let radius = max(2, side / 4)
         let width = r.x1 - r.x0, height = r.y1 - r.y0
@@ -87,7 +117,7 @@ public struct FrameRedactor: Sendable {
             for x in 0..<width { Self.boxBlur(&buffer, start: x, stride: width, count: height, radius: radius, scratch: &line) }
         }
         for y in 0..<height {
-            for x in 0..<width where r.contains(r.x0 + x, r.y0 + y, shape: look.shape) {
+            for x in 0..<width where m.contains(r.x0 + x, r.y0 + y) {
                 p[r.x0 + x, r.y0 + y] = UInt8(clamping: buffer[y * width + x])
             }
         }
@@ -105,8 +135,9 @@ public struct FrameRedactor: Sendable {
         }
     }
 
-    private func fill(_ p: PlaneView, _ r: PlaneRect, value: UInt8) {
-        for y in r.y0..<r.y1 { for x in r.x0..<r.x1 where r.contains(x, y, shape: look.shape) { p[x, y] = value } }
+    private func fill(_ p: PlaneView, _ m: PlaneMask, value: UInt8) {
+        let r = m.rect
+        for y in r.y0..<r.y1 { for x in r.x0..<r.x1 where m.contains(x, y) { p[x, y] = value } }
     }
 }
 
@@ -146,11 +177,10 @@ struct PlaneView {
 
 struct PlaneRect {
     var x0: Int, y0: Int, x1: Int, y1: Int
+}
 
-    func contains(_ x: Int, _ y: Int, shape: RedactionShape) -> Bool {
-        guard shape == .ellipse else { return true }
-        let rx = Double(x1 - x0) / 2, ry = Double(y1 - y0) / 2
-        let dx = (Double(x) + 0.5 - Double(x0) - rx) / rx, dy = (Double(y) + 0.5 - Double(y0) - ry) / ry
-        return dx * dx + dy * dy <= 1
-    }
+/// The pixels of a plane rectangle that belong to the region being hidden.
+struct PlaneMask {
+    let rect: PlaneRect
+    let contains: (Int, Int) -> Bool
 }

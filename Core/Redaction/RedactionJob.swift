@@ -8,6 +8,8 @@ public struct RedactionJob: Codable, Equatable, Sendable {
     public var encoder = EncoderSettings()
     /// Prefix frames before each cut that are run through detection to carry tracks over.
     public var contextFrames = 8
+    /// Regions hidden in every frame where they are active, whatever is detected.
+    public var zones: [PrivacyZone] = []
 
     public init() {}
 }

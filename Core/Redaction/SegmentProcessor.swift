@@ -37,6 +37,11 @@ public final class SegmentProcessor {
     /// `onFrame` is called after each owned frame is examined (for progress).
     public func process(_ segment: SegmentFile, label: String, firstTrackID: Int = 0,
                         onFrame: () -> Void = {}) throws(MediaError) -> ProcessedSegment {
+        do throws(MediaError) {
+            try FrameRedactor.checkEditable(format: segment.codec.format)
+        } catch {
+            throw MediaError(path: label, reason: error.reason)
+        }
         // Pass 1: detections per frame, presentation order, context frames first.
         var perFrame: [(pts: Int64, owned: Bool, found: [Detection])] = []
         var detectionCount = 0
@@ -48,10 +53,14 @@ public final class SegmentProcessor {
             // Frames arrive in presentation order; the last owned frame is always examined so
             // every track has a hit near the end of the segment.
             let examine = seen % every == 0 || view.pts == segment.lastOwnedPts
+            // Magnified passes find small faces but lose the largest ones (beyond the scales
+            // CenterFace was trained on), so halfway between them a 1x pass runs too.
+            let plainPass = job.detector.inferenceScale > 1 && every > 1 && seen % every == every / 2
             seen += 1
             var found: [Detection] = []
             if job.targets.contains(.face) {
                 if examine { found = try detector.detect(view) }
+                if plainPass { found = try detector.detect(view, scale: 1) }
                 for search in follower.expected(at: seen - 1, alreadyFound: found) {
                     found += try detector.detect(view, in: search.region, magnification: search.magnification)
                         .filter { d in search.accepts(d) && !found.contains { $0.box.intersectionOverUnion(d.box) > 0.3 } }
@@ -80,11 +89,14 @@ public final class SegmentProcessor {
         var frames: [ProcessedSegment.FrameCoverage] = []
         try SegmentDecoder.decodeOwnedFrames(of: segment, label: label) { (frame) throws(MediaError) in
             let view = VideoFrame(frame)
-            guard let boxes = coverage[view.pts] else {
+            guard var boxes = coverage[view.pts] else {
                 throw MediaError(path: label, reason: "frame at pts \(view.pts) was not seen by the detector")
             }
+            let seconds = Double(view.pts) * segment.timeBase.doubleValue
+            let zones = job.zones.filter { $0.isActive(atSeconds: seconds) }
+            boxes += zones.map { FaceTracker.Covered(track: -1, target: .zone, box: $0.bounds, score: nil) }
             do throws(MediaError) {
-                try redactor.redact(boxes.map(\.box), in: view)
+                try redactor.redact(boxes.filter { $0.target != .zone }.map(\.box), zones: zones, in: view)
             } catch {
                 throw MediaError(path: label, reason: "frame at pts \(view.pts): \(error.reason)")
             }
@@ -95,6 +107,16 @@ public final class SegmentProcessor {
         try encoder.encode(nil) { packets.append($0) }
         guard packets.count == frames.count else {
             throw MediaError(path: label, reason: "encoder returned \(packets.count) packets for \(frames.count) frames")
+        }
+        // Each frame keeps the duration its source packet had (the encoder would guess the
+        // last one's), so the stitched file ends exactly where the source did.
+        var durations: [Int64: Int64] = [:]
+        for p in segment.ownedPackets { durations[p.pts] = p.duration }
+        for i in packets.indices {
+            guard let d = durations[packets[i].pts] else {
+                throw MediaError(path: label, reason: "encoder returned a packet at pts \(packets[i].pts), which no source frame had")
+            }
+            packets[i].duration = d
         }
         let output = SegmentFile(codec: try encoder.parameters(), timeBase: segment.timeBase, decodePrefixCount: 0, packets: packets)
         return ProcessedSegment(segment: output, frames: frames, detections: detectionCount)

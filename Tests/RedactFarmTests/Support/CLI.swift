@@ -20,18 +20,8 @@ enum CLI {
             Issue.record("no redactfarm binary at \(binary): build it first (`make test` does)")
             return Result(status: -1, stdout: "", stderr: "")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes before waiting so a chatty child cannot block on a full pipe.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        let out = try Subprocess.run(binary, arguments)
+        return Result(status: out.status, stdout: String(decoding: out.stdout, as: UTF8.self),
+                      stderr: String(decoding: out.stderr, as: UTF8.self))
     }
 }

@@ -42,15 +42,10 @@ enum FFmpegOracle {
     }
 
     static func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        String(decoding: try runData(tool, arguments), as: UTF8.self)
+    }
+
+    static func runData(_ tool: String, _ arguments: [String]) throws -> [UInt8] {
+        try Subprocess.run(tool, arguments, captureStderr: false).stdout
     }
 }

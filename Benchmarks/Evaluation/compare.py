@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Redaction quality and speed, RedactFarm beside deface 1.5.0, same clip, same machine, same run.
+
+Makes a ground-truth clip (groundtruth.py: real faces in real footage, 1280x720, 500 frames by
+default), runs deface (full resolution, its default threshold 0.2) and `redactfarm run` with
+each detection profile, scores every output with evaluate.py, and prints one table. deface is
+installed into .cache/deface-venv from PyPI on first use.
+
+    compare.py [--frames 500] [--size 1280x720] [--profiles safe,balanced,fast]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+HERE = os.path.dirname(os.path.abspath(__file__))
+CACHE = os.path.join(ROOT, ".cache", "bench")
+ASSETS = os.path.join(ROOT, ".cache", "assets")
+
+
+def sh(args, **kw):
+    return subprocess.run(args, check=True, **kw)
+
+
+def timed(args):
+    start = time.monotonic()
+    sh(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - start
+
+
+def score(clip, out, truth):
+    r = subprocess.run([sys.executable, os.path.join(HERE, "evaluate.py"), clip, out, truth, "--json"],
+                       capture_output=True, text=True)
+    return json.loads(r.stdout)
+
+
+def timestamps(path, stream):
+    r = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-copyts", "-i", path, "-map", stream, "-fps_mode",
+                        "passthrough", "-f", "framemd5", "-"], capture_output=True, text=True)
+    rows = [l.split(",") for l in r.stdout.splitlines() if not l.startswith("#")]
+    return [(row[2].strip(), row[3].strip()) for row in rows] if stream == "0:v" else [row[-1].strip() for row in rows]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--frames", type=int, default=500)
+    ap.add_argument("--size", default="1280x720")
+    ap.add_argument("--profiles", default="safe,balanced,fast")
+    ap.add_argument("--redactfarm", default=os.path.join(ROOT, ".build", "release", "redactfarm"))
+    a = ap.parse_args()
+    os.makedirs(CACHE, exist_ok=True)
+    clip = os.path.join(CACHE, f"gt_{a.size}_{a.frames}.mp4")
+    truth = clip + ".truth.json"
+    if not os.path.exists(truth):
+        sh([sys.executable, os.path.join(HERE, "groundtruth.py"), "--background", os.path.join(ASSETS, "bikes.mp4"),
+            "--faces", os.path.join(ASSETS, "grace_hopper.jpg"), os.path.join(ASSETS, "astronaut.png"),
+            "--size", a.size, "--frames", str(a.frames), "--count", "8", "--seed", "2", "--out", clip, "--truth", truth])
+    venv = os.path.join(ROOT, ".cache", "deface-venv")
+    deface = os.path.join(venv, "bin", "deface")
+    if not os.path.exists(deface):
+        sh([sys.executable, "-m", "venv", venv])
+        sh([os.path.join(venv, "bin", "pip"), "install", "-q", "deface==1.5.0", "onnx", "onnxruntime"])
+
+    src_ts, src_audio = timestamps(clip, "0:v"), timestamps(clip, "0:a")
+    rows = []
+    out = os.path.join(CACHE, "deface.mp4")
+    t = timed([deface, clip, "-o", out, "--thresh", "0.2", "--keep-audio"])
+    rows.append(("deface 1.5.0", "full resolution, thresh 0.2", t, score(clip, out, truth), out))
+    for profile in a.profiles.split(","):
+        out = os.path.join(CACHE, f"redactfarm-{profile}.mp4")
+        t = timed([a.redactfarm, "run", clip, "-o", out, "--profile", profile, "--segment-seconds", "4"])
+        rows.append(("redactfarm", f"--profile {profile}", t, score(clip, out, truth), out))
+
+    base = a.frames / rows[0][2]
+    print(f"\n{a.frames} frames of {a.size}, {os.cpu_count()} cores; faces scored: {rows[0][3]['faces']}")
+    print("| tool | settings | frames/s | x deface | recall | recall 16-32 px | longest visible run | over-redaction | timestamps kept | audio kept |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for tool, settings, t, s, out in rows:
+        fps = a.frames / t
+        kept_ts = "yes" if timestamps(out, "0:v") == src_ts else "no"
+        kept_audio = "yes" if timestamps(out, "0:a") == src_audio else "no"
+        print(f"| {tool} | {settings} | {fps:.2f} | {fps / base:.2f}x | {s['recall']:.4f} | "
+              f"{s['recallBySize'].get('16-32', float('nan')):.3f} | {s['longestVisibleRun']} | "
+              f"{100 * s['overRedaction']:.2f}% | {kept_ts} | {kept_audio} |")
+
+
+if __name__ == "__main__":
+    main()
