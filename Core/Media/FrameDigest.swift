@@ -38,15 +38,8 @@ public struct FrameDigest: Equatable, Hashable, Sendable, CustomStringConvertibl
 
     /// Every frame of a file's video stream, decoded in one pass.
     public static func ofVideo(at path: String) throws(MediaError) -> [FrameDigest] {
-        let input = try MediaInput(path: path)
-        let index = try input.primaryVideoStream()
-        input.selectStreams([index])
-        let st = input.stream(index)
-        let decoder = try VideoDecoder(codec: CodecParameters(st.pointee.codecpar), timeBase: Rational(st.pointee.time_base), label: path)
         var digests: [FrameDigest] = []
-        let collect = { (frame: UnsafeMutablePointer<AVFrame>) throws(MediaError) in digests.append(try FrameDigest(frame: frame)) }
-        while let (_, packet) = try input.readPacket() { try decoder.decode(packet, collect) }
-        try decoder.decode(nil, collect)
+        try VideoFileDecoder.forEachFrame(path: path) { (frame) throws(MediaError) in digests.append(try FrameDigest(frame: frame)) }
         return digests
     }
 
