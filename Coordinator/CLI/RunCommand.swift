@@ -24,6 +24,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: [.customShort("o"), .long], help: "Output file (one input) or folder (several).")
     var output: String
 
+    @Option(help: "What to hide, comma-separated: face (CenterFace), person (everything that moves against a static background, for wide CCTV). Zones given with --zone are always hidden.")
+    var targets: String = "face"
+
     @Option(help: "How regions are hidden: \(RedactionStyle.allCases.map(\.rawValue).joined(separator: ", ")).")
     var style: RedactionStyle = .pixelate
 
@@ -68,6 +71,16 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         FFmpegLog.setQuiet(!common.verbose)
         var job = RedactionJob()
+        job.targets = try reportingErrors(verbose: common.verbose) { () throws(MediaError) in
+            var set = Set<TargetClass>()
+            for name in targets.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                guard let t = TargetClass(rawValue: name), t != .zone else {
+                    throw MediaError(path: "--targets", reason: "unknown target '\(name)' (face, person)")
+                }
+                set.insert(t)
+            }
+            return set
+        }
         job.look = RedactionLook(style: style, shape: shape, padding: padding)
         let base = profile.settings
         job.detector = DetectorSettings(threshold: threshold, inferenceScale: inferenceScale ?? base.inferenceScale,

@@ -47,7 +47,7 @@ public struct LocalRun: Sendable {
             output: stitched.output, outputSHA256: stitched.sha256, modelSHA256: CenterFaceModel.sha256, job: job,
             timeBase: plan.video.timeBase, frames: perFrame.count, segments: plan.segments.count,
             detections: results.reduce(0) { $0 + $1.detections },
-            tracks: Set(perFrame.flatMap { $0.covered.map(\.track) }).count,
+            tracks: Set(perFrame.flatMap { $0.covered.map(\.track) }.filter { $0 >= 0 }).count,  // zones, motion: < 0
             framesWithRedaction: perFrame.filter { !$0.covered.isEmpty }.count, perFrame: perFrame)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -10,6 +10,8 @@ public struct RedactionJob: Codable, Equatable, Sendable {
     public var contextFrames = 8
     /// Regions hidden in every frame where they are active, whatever is detected.
     public var zones: [PrivacyZone] = []
+    /// How moving regions are found for the `person` target.
+    public var motion = MotionRegions.Options()
 
     public init() {}
 }

@@ -45,6 +45,12 @@ public final class SegmentProcessor {
         // Pass 1: detections per frame, presentation order, context frames first.
         var perFrame: [(pts: Int64, owned: Bool, found: [Detection])] = []
         var detectionCount = 0
+        // For the person target: owned frames sampled evenly for the segment's background.
+        let wantsMotion = job.targets.contains(.person)
+        let ownedCount = segment.ownedPackets.count
+        let sampleStride = max(1, ownedCount / max(1, job.motion.samples))
+        var ownedSeen = 0
+        var thumbnails: [[UInt8]] = []
         var seen = 0
         let every = max(1, job.detector.every)
         var follower = SmallFaceFollower()
@@ -69,6 +75,8 @@ public final class SegmentProcessor {
             }
             if owned {
                 detectionCount += found.count
+                if wantsMotion, ownedSeen % sampleStride == 0 { thumbnails.append(MotionRegions.thumbnail(view)) }
+                ownedSeen += 1
                 onFrame()
             }
             perFrame.append((view.pts, owned, found))
@@ -80,6 +88,10 @@ public final class SegmentProcessor {
         let covered = FaceTracker(options: trackerOptions).cover(perFrame.map(\.found), firstTrackID: firstTrackID)
         var coverage: [Int64: [FaceTracker.Covered]] = [:]
         for (i, f) in perFrame.enumerated() where f.owned { coverage[f.pts] = covered[i] }
+
+        let geometry = MotionRegions.geometry(width: Int(segment.codec.width), height: Int(segment.codec.height))
+        let motion = wantsMotion ? MotionRegions(samples: thumbnails, width: geometry.width, height: geometry.height,
+                                                 step: geometry.step, options: job.motion) : nil
 
         // Pass 2: redact every owned frame and encode it.
         let encoder = try VideoEncoder(source: segment.codec, timeBase: segment.timeBase, frameRate: frameRate,
@@ -95,6 +107,9 @@ public final class SegmentProcessor {
             let seconds = Double(view.pts) * segment.timeBase.doubleValue
             let zones = job.zones.filter { $0.isActive(atSeconds: seconds) }
             boxes += zones.map { FaceTracker.Covered(track: -1, target: .zone, box: $0.bounds, score: nil) }
+            if let motion {
+                boxes += motion.regions(in: view).map { FaceTracker.Covered(track: -2, target: .person, box: $0, score: nil) }
+            }
             do throws(MediaError) {
                 try redactor.redact(boxes.filter { $0.target != .zone }.map(\.box), zones: zones, in: view)
             } catch {

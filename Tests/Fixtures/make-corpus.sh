@@ -6,7 +6,7 @@ set -euo pipefail
 out="${1:-.cache/corpus}"
 assets="$(cd "${2:-.cache/assets}" && pwd)"
 groundtruth="$(cd "$(dirname "$0")/../../Benchmarks/Evaluation" && pwd)/groundtruth.py"
-stamp="corpus-v6"
+stamp="corpus-v7"
 mkdir -p "$out"
 if [ ! -f "$out/.$stamp" ]; then rm -f "$out"/*.*; fi
 cd "$out"
@@ -63,6 +63,12 @@ fi
 
 # 10-bit 4:2:0: decodes fine, but the redactor edits 8-bit planes only and must refuse it.
 make h264_10bit.mp4 -f lavfi -i "$src:duration=2" -c:v libx264 -preset veryfast -pix_fmt yuv420p10le
+
+# Static CCTV-like scene (a frozen test card) with one bright block moving across it: what
+# the person target (moving regions) must hide, and only that. The block spans x 20+80t..50+80t, y 100..160.
+make mover.mp4 -f lavfi -i "testsrc2=size=320x240:rate=25,trim=end_frame=1,loop=loop=-1:size=1,setpts=N/25/TB" \
+  -f lavfi -i "color=c=white:s=30x60:r=25:d=3" -filter_complex "[0][1]overlay=x='20+t*80':y=100:shortest=1" \
+  -t 3 -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p
 
 # Ground truth for redaction: real faces (pinned wheels) composited into real footage.
 if [ ! -s groundtruth.mp4 ]; then
