@@ -77,8 +77,9 @@ public struct LocalRun: Sendable {
                     let detector = try makeDetector()
                     let processor = SegmentProcessor(job: job, detector: detector, muxer: plan.input.muxer,
                                                      frameRate: plan.video.averageFrameRate)
+                    let segments = SegmentSource(plan: plan, directory: work)
                     while let index = state.next() {
-                        state.finish(index, try redactOne(plan.segments[index], processor: processor, work: work, state: state))
+                        state.finish(index, try redactOne(index, of: segments, processor: processor, state: state))
                     }
                 } catch {
                     state.fail(error)
@@ -89,12 +90,13 @@ public struct LocalRun: Sendable {
         return try state.outcomes()
     }
 
-    private func redactOne(_ record: SegmentPlan.SegmentRecord, processor: SegmentProcessor, work: String,
+    /// Loads the segment, checked against its plan entry as stitch checks it, and redacts it.
+    private func redactOne(_ index: Int, of segments: SegmentSource, processor: SegmentProcessor,
                            state: SharedRunState) throws(MediaError) -> SegmentOutcome {
-        let path = work + "/" + record.file
-        let (segment, sha) = try SegmentFile.read(path: path)
-        guard sha == record.sha256 else { throw MediaError(path: path, reason: "segment does not match the plan") }
-        let processed = try processor.process(segment, label: path, firstTrackID: record.index * 1_000_000) {
+        let record = segments.plan.segments[index]
+        let work = segments.directory
+        let loaded = try segments.load(index)
+        let processed = try processor.process(loaded.segment, label: loaded.path, firstTrackID: record.index * 1_000_000) {
             state.frameDone()
         }
         let name = record.file.replacingOccurrences(of: ".\(SegmentFile.fileExtension)", with: ".out.\(SegmentFile.fileExtension)")

@@ -15,7 +15,7 @@ public final class MediaInput {
             throw MediaError(path: path, reason: "no such file")
         }
         guard !isDirectory.boolValue else { throw MediaError(path: path, reason: "is a folder, not a video file") }
-        guard let size = try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int, size > 0 else {
+        guard FileBytes.size(of: path) > 0 else {
             throw MediaError(path: path, reason: "file is empty")
         }
         var ctx: UnsafeMutablePointer<AVFormatContext>? = nil

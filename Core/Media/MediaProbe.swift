@@ -77,7 +77,7 @@ public enum MediaProbe {
         let ctx = input.context.pointee
         return ProbeReport(
             file: path,
-            sizeBytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0,
+            sizeBytes: FileBytes.size(of: path),
             container: input.formatName,
             containerLongName: input.formatLongName,
             durationSeconds: ctx.duration > 0 ? Double(ctx.duration) / Double(AV_TIME_BASE) : nil,

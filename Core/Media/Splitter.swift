@@ -87,7 +87,7 @@ public enum Splitter {
         let inputSHA = try inputHash.result()
         let st = input.stream(scan.streamIndex)
         let report = StreamReport(st)
-        let size = (try? FileManager.default.attributesOfItem(atPath: input.path)[.size] as? Int64) ?? 0
+        let size = FileBytes.size(of: input.path)
         let plan = SegmentPlan(
             formatVersion: SegmentPlan.formatVersion,
             software: "redactfarm \(RedactFarmVersion.current)",

@@ -118,7 +118,7 @@ public enum Stitcher {
         try output.finish()
 
         let sha = try SHA256Hex.ofFile(at: outputPath)
-        let size = (try? FileManager.default.attributesOfItem(atPath: outputPath)[.size] as? Int64) ?? 0
+        let size = FileBytes.size(of: outputPath)
         let report = StitchReport(output: URL(fileURLWithPath: outputPath).standardizedFileURL.path, sha256: sha,
                                   sizeBytes: size, segments: plan.segments.count, videoFrames: frames,
                                   droppedStreams: dropped)
@@ -154,17 +154,22 @@ public enum Stitcher {
 
 /// Loads a plan's segments one at a time, checking each against its plan entry before any of
 /// its bytes are used.
-struct SegmentSource: Sendable {
-    let plan: SegmentPlan
-    let directory: String
+public struct SegmentSource: Sendable {
+    public let plan: SegmentPlan
+    public let directory: String
 
-    struct Loaded: Sendable {
-        var segment: SegmentFile
-        var path: String
+    public init(plan: SegmentPlan, directory: String) {
+        self.plan = plan
+        self.directory = directory
+    }
+
+    public struct Loaded: Sendable {
+        public var segment: SegmentFile
+        public var path: String
     }
 
     /// `reference`: the codec parameters every segment must share with segment 0.
-    func load(_ index: Int, joinableWith reference: CodecParameters? = nil) throws(MediaError) -> Loaded {
+    public func load(_ index: Int, joinableWith reference: CodecParameters? = nil) throws(MediaError) -> Loaded {
         let record = plan.segments[index]
         let file = record.output?.file ?? record.file
         let path = directory + "/" + file

@@ -61,15 +61,7 @@ public final class AtomicOutput {
         let fd = open(output.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         var ok = fd >= 0
         if ok {
-            ok = bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n <= 0 { return false }
-                    offset += n
-                }
-                return true
-            }
+            ok = bytes.withUnsafeBytes { FileBytes.writeAll(fd, $0) == nil }
             close(fd)
         }
         guard ok else { throw MediaError(path: path, reason: "cannot write \(output.temporaryPath)") }

@@ -89,13 +89,7 @@ public struct HashingFileWriter: ByteSink {
     private mutating func emit(_ raw: UnsafeRawBufferPointer) {
         hasher.update(bufferPointer: raw)
         guard failed == nil else { return }
-        var offset = 0
-        while offset < raw.count {
-            let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 { failed = errno; return }
-            offset += n
-        }
+        failed = FileBytes.writeAll(fd, raw)
     }
 }
 
