@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -47,16 +48,34 @@ let package = Package(
             path: "Core",
             exclude: ["Shims"]
         ),
+        // The coordinator's engine: durable store (SQLite through GRDB), broker, scheduler,
+        // file pipeline and manifests. The CLI is a thin face over it.
         .target(
             name: "RedactCoordinator",
-            dependencies: ["RedactCore"],
+            dependencies: ["RedactCore", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Coordinator/Engine"
+        ),
+        // `redactfarm run`: a coordinator and local workers in one process over inproc, the
+        // same code paths as the distributed farm. The one place both sides meet.
+        .target(
+            name: "RedactEmbedded",
+            dependencies: ["RedactCore", "RedactCoordinator", "RedactWorker"],
+            path: "Coordinator/Embedded"
+        ),
+        // The worker loop around the segment processor. Never imports the coordinator.
+        .target(
+            name: "RedactWorker",
+            dependencies: ["RedactCore"],
+            path: "Worker",
+            exclude: ["README.md"]
         ),
         .executableTarget(
             name: "redactfarm",
             dependencies: [
                 "RedactCore",
                 "RedactCoordinator",
+                "RedactWorker",
+                "RedactEmbedded",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Coordinator/CLI"
@@ -68,7 +87,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RedactFarmTests",
-            dependencies: ["RedactCore", "RedactCoordinator", "CFFmpeg"],
+            dependencies: ["RedactCore", "RedactCoordinator", "RedactWorker", "RedactEmbedded", "CFFmpeg"],
             path: "Tests/RedactFarmTests"
         ),
     ],

@@ -118,13 +118,17 @@ public struct SegmentFile: Equatable, Sendable {
         }
     }
 
-    public static func read(path: String) throws(MediaError) -> (segment: SegmentFile, sha256: String) {
-        let bytes = try FileBytes.read(path)
-        let sha = SHA256Hex.of(bytes)
+    /// Decodes a segment held in memory (a worker's, received over the network).
+    public init(bytes: [UInt8], path: String) throws(MediaError) {
         let parsed = bytes.withUnsafeBytes { raw in
             Result { () throws(MediaError) in try SegmentFile(decoding: raw, path: path) }
         }
-        return (try parsed.get(), sha)
+        self = try parsed.get()
+    }
+
+    public static func read(path: String) throws(MediaError) -> (segment: SegmentFile, sha256: String) {
+        let bytes = try FileBytes.read(path)
+        return (try SegmentFile(bytes: bytes, path: path), SHA256Hex.of(bytes))
     }
 
     private static func write<Sink: ByteSink>(_ c: CodecParameters, to w: inout Sink) {

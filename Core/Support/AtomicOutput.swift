@@ -56,9 +56,9 @@ public final class AtomicOutput {
     }
 
     /// Writes bytes atomically in one step.
-    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true) throws(MediaError) {
+    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true, mode: mode_t = 0o644) throws(MediaError) {
         let output = try AtomicOutput(finalPath: path, durable: durable)
-        let fd = open(output.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let fd = open(output.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, mode)
         var ok = fd >= 0
         if ok {
             ok = bytes.withUnsafeBytes { FileBytes.writeAll(fd, $0) == nil }

@@ -13,10 +13,11 @@ public final class ZMQContext: @unchecked Sendable {
     deinit { zmq_ctx_term(handle) }
 }
 
-/// One libzmq socket, used from one thread at a time (libzmq sockets are not thread-safe).
+/// One libzmq socket, used from one thread at a time (libzmq sockets are not thread-safe; it
+/// may be handed to another thread, which then owns it: hence `@unchecked Sendable`).
 /// Messages are multipart: a list of frames, each a byte string, so a segment's payload
 /// travels as a frame of its own, never re-encoded.
-public final class ZMQSocket {
+public final class ZMQSocket: @unchecked Sendable {
     public enum Kind {
         case router, dealer, pub, sub, req, rep, pair
         var raw: Int32 {
@@ -64,6 +65,11 @@ public final class ZMQSocket {
     public func set(_ option: Int32, _ value: Int32) throws(ZMQError) {
         var v = value
         guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int32>.size) == 0 else { throw ZMQError.last("setsockopt \(option)") }
+    }
+
+    public func set(_ option: Int32, int64 value: Int64) throws(ZMQError) {
+        var v = value
+        guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int64>.size) == 0 else { throw ZMQError.last("setsockopt \(option)") }
     }
 
     public func set(_ option: Int32, _ value: String) throws(ZMQError) {

@@ -12,7 +12,7 @@ import Testing
             var job = RedactionJob()
             job.targets = [.person]
             job.look = RedactionLook(style: .fill)
-            let run = LocalRun(job: job, segmentSeconds: 1, workers: 2) { () throws(MediaError) in NoFaces() }
+            let run = LocalFarm(job: job, segmentSeconds: 1, workers: 2) { () throws(MediaError) in NoFaces() }
             let out = dir + "/out.mp4"
             _ = try run.redact(input: source, output: out)
             let before = try LumaFrames.read(source), after = try LumaFrames.read(out)

@@ -3,14 +3,15 @@ import Foundation
 import RedactCoordinator
 import Testing
 
-/// `redactfarm run` in-process: what it hides, what it keeps, and that it fails closed.
-@Suite struct LocalRunTests {
+/// `redactfarm run` in-process (the embedded farm): what it hides, what it keeps, and that it
+/// fails closed.
+@Suite struct EmbeddedRunTests {
     static let model = Result { try CenterFaceModel.load(path: Fixtures.asset("centerface.onnx")) }
 
-    func runner(profile: DetectionProfile = .safe, segmentSeconds: Double = 1) throws -> LocalRun {
+    func runner(profile: DetectionProfile = .safe, segmentSeconds: Double = 1) throws -> LocalFarm {
         var job = RedactionJob()
         job.detector = profile.settings
-        return LocalRun(job: job, segmentSeconds: segmentSeconds, workers: 2, model: try Self.model.get())
+        return LocalFarm(job: job, segmentSeconds: segmentSeconds, workers: 2, model: try Self.model.get())
     }
 
     @Test func hidesTheRealFaceAndKeepsTheRest() throws {
@@ -84,8 +85,8 @@ import Testing
     @Test func aFailingDetectorLeavesNoOutput() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let out = dir + "/out.mp4"
-            let run = LocalRun(job: RedactionJob(), segmentSeconds: 1, workers: 2) { () throws(MediaError) in BrokenDetector() }
-            let refusal = #expect(throws: MediaError.self) { try run.redact(input: Fixtures.corpus("h264_bframes.mp4"), output: out) }
+            let run = LocalFarm(job: RedactionJob(), segmentSeconds: 1, workers: 2) { () throws(MediaError) in BrokenDetector() }
+            let refusal = #expect(throws: MediaError.self) { _ = try run.redact(input: Fixtures.corpus("h264_bframes.mp4"), output: out) }
             #expect(refusal?.reason.contains("detector exploded") == true)
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
         }

@@ -1,0 +1,40 @@
+import Foundation
+import RedactCoordinator
+import RedactCore
+
+/// How a finished job is reported: one line per file on stdout (failures on stderr, in the
+/// usual one-line form), or JSON.
+enum FileOutcomes {
+    struct Summary: Encodable {
+        var input, output, state: String
+        var outputSHA256, error: String?
+        var frames: Int
+        var detections, tracks, framesWithRedaction: Int?
+    }
+
+    static func summaries(_ job: JobStatus) -> [Summary] {
+        job.files.map { file in
+            let manifest = (try? FileBytes.read(OutputFinisher.manifestPath(file.output)))
+                .flatMap { try? SignedManifest.open($0, path: file.output).manifest }
+            return Summary(input: file.input, output: file.output, state: file.state.rawValue, outputSHA256: file.outputSHA256,
+                           error: file.error, frames: file.frameCount, detections: manifest?.detections.detections,
+                           tracks: manifest?.detections.tracks, framesWithRedaction: manifest?.detections.framesWithRedaction)
+        }
+    }
+
+    static func print(_ job: JobStatus, json: Bool) {
+        let rows = summaries(job)
+        if json {
+            try? Terminal.printJSON(rows)
+            return
+        }
+        for row in rows {
+            if row.state == "done" {
+                Swift.print("redacted \(row.input) -> \(row.output): \(row.frames) frames, \(row.tracks ?? 0) tracks, \(row.framesWithRedaction ?? 0) frames with something hidden")
+                Swift.print("output sha256 \(row.outputSHA256 ?? "?")")
+            } else {
+                Terminal.printError(row.error ?? "\(row.input): \(row.state)")
+            }
+        }
+    }
+}

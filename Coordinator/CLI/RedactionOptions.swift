@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import RedactCoordinator
+import RedactCore
+
+/// What a job hides and how: shared by `run` and `submit`, so a job means the same thing
+/// whichever way it is started.
+struct RedactionOptions: ParsableArguments {
+    @Option(help: "What to hide, comma-separated: face (CenterFace), person (everything that moves against a static background, for wide CCTV). Zones given with --zone are always hidden.")
+    var targets: String = "face"
+
+    @Option(help: "How regions are hidden: \(RedactionStyle.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var style: RedactionStyle = .pixelate
+
+    @Option(help: "Shape of each hidden region: box or ellipse.")
+    var shape: RedactionShape = .box
+
+    @Option(help: "Growth of each detected box about its centre (CenterFace boxes are tight).")
+    var padding: Double = 1.3
+
+    @Option(help: "Detection score threshold (0-1); lower hides more, with more false alarms.")
+    var threshold: Double = 0.2
+
+    @Option(help: "Speed against small-face recall: \(DetectionProfile.allCases.map(\.rawValue).joined(separator: ", ")) (see Benchmarks/README.md).")
+    var profile: DetectionProfile = .safe
+
+    @Option(help: "Override the profile: network input size relative to the source (2 finds faces from about 10 px, at 4x the cost of 1).")
+    var inferenceScale: Double?
+
+    @Option(help: "Override the profile: run the full-frame detector on every Nth frame; tracking and magnified re-detection of small faces cover the frames between.")
+    var detectEvery: Int?
+
+    @Option(name: .customLong("zone"), help: ArgumentHelp("A region always hidden, in source pixels: x,y,w,h or poly:x1,y1,x2,y2,x3,y3,... optionally followed by @FROM-UNTIL seconds. Repeat for more.", valueName: "zone"))
+    var zones: [String] = []
+
+    @Option(help: "Encoder quality (CRF, lower is better).")
+    var crf: Int = 18
+
+    @Option(help: "Encoder speed preset (x264/x265 names).")
+    var preset: String = "fast"
+
+    @Option(help: "Target segment length in seconds (cuts fall on the nearest keyframe).")
+    var segmentSeconds: Double = 10
+
+    func jobOptions() throws(MediaError) -> JobOptions {
+        var job = RedactionJob()
+        var set = Set<TargetClass>()
+        for name in targets.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard let t = TargetClass(rawValue: name), t != .zone else {
+                throw MediaError(path: "--targets", reason: "unknown target '\(name)' (face, person)")
+            }
+            set.insert(t)
+        }
+        job.targets = set
+        job.look = RedactionLook(style: style, shape: shape, padding: padding)
+        let base = profile.settings
+        job.detector = DetectorSettings(threshold: threshold, inferenceScale: inferenceScale ?? base.inferenceScale,
+                                        every: detectEvery ?? base.every)
+        job.encoder = EncoderSettings(crf: crf, preset: preset)
+        job.zones = try zones.map { (zone) throws(MediaError) in try PrivacyZone(parsing: zone) }
+        guard segmentSeconds > 0, segmentSeconds.isFinite else {
+            throw MediaError(path: "--segment-seconds", reason: "must be a positive number of seconds")
+        }
+        return JobOptions(job: job, segmentSeconds: segmentSeconds)
+    }
+}
+
+extension RedactionStyle: ExpressibleByArgument {}
+extension DetectionProfile: ExpressibleByArgument {}
+extension RedactionShape: ExpressibleByArgument {}

@@ -1,0 +1,108 @@
+import Foundation
+import RedactCoordinator
+import RedactCore
+import RedactWorker
+
+/// `redactfarm run`: a coordinator and `workers` local workers in one process, talking over
+/// inproc sockets: the same broker, store, protocol, verification, stitching and manifests as
+/// the distributed farm, only without the network. The state folder lives beside the output
+/// (segments can be as large as the input) and is removed when the job ends.
+public struct EmbeddedFarm: Sendable {
+    public var options: JobOptions
+    public var workers: Int
+    public var identity: FarmIdentity
+    public var makeDetector: SegmentTaskRunner.DetectorFactory
+    /// Keep the state here instead of a temporary folder (and keep it afterwards).
+    public var stateDirectory: String?
+    public var log: @Sendable (String) -> Void = { _ in }
+
+    public init(options: JobOptions, workers: Int, identity: FarmIdentity, makeDetector: @escaping SegmentTaskRunner.DetectorFactory) {
+        self.options = options
+        self.workers = max(1, workers)
+        self.identity = identity
+        self.makeDetector = makeDetector
+    }
+
+    /// Detectors on the pinned CenterFace model with each job's settings.
+    public static func centerFace(_ model: CenterFaceModel) -> SegmentTaskRunner.DetectorFactory {
+        { (job: RedactionJob) throws(MediaError) -> FrameDetector in
+            try CenterFaceDetector(model: model, options: .init(threshold: job.detector.threshold, inferenceScale: job.detector.inferenceScale))
+        }
+    }
+
+    /// Redacts `inputs` into `output` (a file for one input with `outputIsFile`, else a
+    /// folder) and returns the job's final status. `progress` sees every published status.
+    public func run(inputs: [String], output: String, outputIsFile: Bool, overwrite: Bool = true,
+                    progress: @escaping (JobStatus) -> Void = { _ in }) throws(MediaError) -> JobStatus {
+        let outputFolder = outputIsFile ? (JobIntake.absolutePath(output) as NSString).deletingLastPathComponent : JobIntake.absolutePath(output)
+        let state = stateDirectory ?? outputFolder + "/.redactfarm-run-\(getpid())"
+        let temporary = stateDirectory == nil
+        defer { if temporary { try? FileManager.default.removeItem(atPath: state) } }
+        if outputIsFile == false { try? FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true) }
+
+        let context: ZMQContext
+        do { context = try ZMQContext() } catch { throw MediaError(path: "zmq", reason: error.description) }
+        let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        var config = CoordinatorConfiguration(stateDirectory: state, identity: identity)
+        config.workEndpoints = ["inproc://work-\(tag)"]
+        config.controlEndpoints = ["inproc://control-\(tag)"]
+        config.eventEndpoints = ["inproc://events-\(tag)"]
+        config.bindLocalEndpoints = false
+        config.log = log
+        let coordinator = try Coordinator(config, context: context)
+        let client = try FarmClient(control: config.controlEndpoints[0], events: config.eventEndpoints[0], context: context)
+
+        let stopCoordinator = StopSignal(), stopWorkers = StopSignal()
+        let finished = DispatchGroup()
+        let failure = LockedBox<MediaError?>(nil)
+        let coordinatorBox = UncheckedBox(coordinator)
+        runThread("coordinator", finished) {
+            do throws(MediaError) { try coordinatorBox.value.run(until: stopCoordinator) } catch { failure.withLock { $0 = error } }
+        }
+        for n in 0..<workers {
+            var worker = WorkerConfiguration(endpoint: config.workEndpoints[0], name: "local-\(n + 1)", makeDetector: makeDetector)
+            worker.log = log
+            guard let loop = try? WorkerLoop(worker, context: context) else { continue }
+            let loopBox = UncheckedBox(loop)
+            runThread("worker-\(n + 1)", finished) {
+                do throws(WorkerError) { try loopBox.value.run(until: stopWorkers) } catch { failure.withLock { $0 = MediaError(path: "worker", reason: error.reason) } }
+            }
+        }
+        defer {
+            stopWorkers.request()
+            stopWorkers.request()  // nothing to hand back to: stop now
+            stopCoordinator.request()
+            finished.wait()
+        }
+
+        let submission = SubmitRequest(inputs: inputs, output: output, outputIsFile: outputIsFile, overwrite: overwrite, options: options)
+        let (jobID, _) = try client.expectStatus(ControlRequest(op: .submit, submit: submission))
+        guard let jobID else { throw MediaError(path: output, reason: "the coordinator accepted the job without an id") }
+        while true {
+            if let error = failure.withLock({ $0 }) { throw error }
+            if let status = client.nextStatus(timeoutMilliseconds: 500), let job = status.jobs.first(where: { $0.id == jobID }) {
+                progress(job)
+                if job.state.isFinal { break }
+            }
+        }
+        let (_, status) = try client.expectStatus(ControlRequest(op: .status, job: jobID))
+        guard let job = status.jobs.first else { throw MediaError(path: jobID, reason: "job vanished") }
+        return job
+    }
+
+    private func runThread(_ name: String, _ group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
+        group.enter()
+        let thread = Thread {
+            body()
+            group.leave()
+        }
+        thread.name = name
+        thread.start()
+    }
+}
+
+/// Hands a single-owner object to the thread that will own it from then on.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import RedactCore
+
+/// The control channel between clients (`submit`, `status`, `cancel`, `jobs`, `workers`) and
+/// the coordinator, version 1: a two-frame message, a header (`RFCP`, version) and a JSON
+/// body (docs/protocol.md). Control traffic is small and rare, so JSON keeps it readable.
+public enum ControlCodec {
+    public static let header: [UInt8] = Array("RFCP".utf8) + [1]
+    public static let maxBodyBytes = 4 << 20
+
+    public static func encode<T: Encodable>(_ value: T) -> [[UInt8]] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return [header, Array((try? encoder.encode(value)) ?? Data("{}".utf8))]
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, _ frames: [[UInt8]]) throws(ProtocolError) -> T {
+        guard frames.count == 2, frames[0] == header else { throw ProtocolError("not a RedactFarm control message (bad header)") }
+        guard frames[1].count <= maxBodyBytes else { throw ProtocolError("control message of \(frames[1].count) bytes is too large") }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(frames[1]))
+        } catch {
+            throw ProtocolError("malformed control message: \(error)")
+        }
+    }
+}
+
+public struct ControlRequest: Codable, Sendable {
+    public enum Operation: String, Codable, Sendable { case submit, status, cancel, workers }
+    public var op: Operation
+    public var job: String?
+    public var submit: SubmitRequest?
+
+    public init(op: Operation, job: String? = nil, submit: SubmitRequest? = nil) {
+        self.op = op
+        self.job = job
+        self.submit = submit
+    }
+}
+
+/// What to redact and where to put it. Paths are as the coordinator sees them (a shared
+/// file system, or the same machine); directories and glob patterns are expanded there.
+public struct SubmitRequest: Codable, Sendable {
+    public var inputs: [String]
+    /// A folder (each output keeps its input's name) or, with `outputIsFile`, the output file
+    /// for a single input.
+    public var output: String
+    public var outputIsFile: Bool
+    public var overwrite: Bool
+    public var options: JobOptions
+
+    public init(inputs: [String], output: String, outputIsFile: Bool = false, overwrite: Bool = false, options: JobOptions) {
+        self.inputs = inputs
+        self.output = output
+        self.outputIsFile = outputIsFile
+        self.overwrite = overwrite
+        self.options = options
+    }
+}
+
+public struct ControlResponse: Codable, Sendable {
+    public var ok: Bool
+    public var error: String?
+    public var job: String?
+    public var status: FarmStatus?
+
+    public static func failure(_ reason: String) -> ControlResponse { ControlResponse(ok: false, error: reason) }
+}
+
+/// What `status`, `watch`, `jobs` and `workers` show, and what the coordinator publishes on
+/// its event socket.
+public struct FarmStatus: Codable, Sendable, Equatable {
+    public var jobs: [JobStatus]
+    public var workers: [WorkerStatus]
+    /// Frames per second over the last 20 seconds, the whole farm.
+    public var framesPerSecond: Double
+}
+
+public struct JobStatus: Codable, Sendable, Equatable {
+    public var id: String
+    public var state: JobState
+    public var createdAt: Double
+    public var files: [FileStatus]
+
+    public var framesDone: Int { files.reduce(0) { $0 + $1.framesDone } }
+    public var frameCount: Int { files.reduce(0) { $0 + $1.frameCount } }
+}
+
+public struct FileStatus: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var input: String
+    public var output: String
+    public var state: FileState
+    public var frameCount: Int
+    public var framesDone: Int
+    public var segments: Int
+    public var segmentsDone: Int
+    public var segmentsRunning: Int
+    public var segmentsQueued: Int
+    public var error: String?
+    public var outputSHA256: String?
+}
+
+public struct WorkerStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var connection: String
+    public var state: String
+    public var cores: Int
+    public var slots: Int
+    public var credit: Int
+    public var tasks: [String]
+    public var segmentsDone: Int
+    public var framesDone: Int
+    /// Frames per second while busy.
+    public var framesPerSecond: Double
+    public var connectedSeconds: Double
+}

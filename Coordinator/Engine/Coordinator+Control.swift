@@ -1,0 +1,91 @@
+import Foundation
+import RedactCore
+
+/// The control channel (submit, status, cancel, workers) and the progress events watchers
+/// subscribe to, so nobody polls the database.
+extension Coordinator {
+    func handleControlMessage(_ frames: [[UInt8]], socket: ZMQSocket) {
+        guard frames.count >= 2 else { return drop("a control message without a routing envelope") }
+        let route = frames[0]
+        let response: ControlResponse
+        switch Result(catching: { () throws(ProtocolError) in try ControlCodec.decode(ControlRequest.self, Array(frames.dropFirst())) }) {
+        case .failure(let error):
+            drop("control message: \(error)")
+            response = .failure(error.reason)
+        case .success(let request):
+            response = answer(request)
+        }
+        try? socket.send([route] + ControlCodec.encode(response), dontWait: true)
+    }
+
+    private func answer(_ request: ControlRequest) -> ControlResponse {
+        do throws(MediaError) {
+            switch request.op {
+            case .submit:
+                guard let submission = request.submit else { return .failure("submit without files") }
+                let id = try submit(submission)
+                return ControlResponse(ok: true, job: id, status: try status(jobs: try store.jobs().filter { $0.id == id }))
+            case .status:
+                var jobs = try store.jobs()
+                if let id = request.job {
+                    jobs = jobs.filter { $0.id == id || $0.id.hasPrefix(id) }
+                    guard jobs.count == 1 else { return .failure(jobs.isEmpty ? "no job \(id)" : "\(id) matches several jobs") }
+                }
+                return ControlResponse(ok: true, job: jobs.first?.id, status: try status(jobs: jobs))
+            case .cancel:
+                guard let id = request.job else { return .failure("cancel needs a job id") }
+                try cancel(id)
+                return ControlResponse(ok: true, job: id, status: try status(jobs: try store.jobs().filter { $0.id == id }))
+            case .workers:
+                return ControlResponse(ok: true, status: try status(jobs: []))
+            }
+        } catch {
+            return .failure(error.description)
+        }
+    }
+
+    func status(jobs: [JobRecord]) throws(MediaError) -> FarmStatus {
+        var progress: [Int64: Int] = [:]
+        for worker in workers.values {
+            for (key, id) in worker.tasks { progress[key.file, default: 0] += max(0, worker.progress[id] ?? 0) }
+        }
+        var jobStatuses: [JobStatus] = []
+        for job in jobs {
+            var files: [FileStatus] = []
+            for file in try store.files(job: job.id) {
+                let segments = file.state == .processing || file.state == .stitching ? try store.segments(file: file.id) : []
+                let done = segments.filter { $0.state == .done }
+                let running = segments.filter { $0.state == .running }.count
+                let framesDone = file.state == .done ? file.frameCount : done.reduce(0) { $0 + $1.frameCount } + (progress[file.id] ?? 0)
+                files.append(FileStatus(id: file.id, input: file.input, output: file.output, state: file.state,
+                                        frameCount: file.frameCount, framesDone: min(framesDone, file.frameCount),
+                                        segments: file.segmentCount,
+                                        segmentsDone: file.state == .done ? file.segmentCount : done.count,
+                                        segmentsRunning: running,
+                                        segmentsQueued: segments.filter { $0.state == .queued }.count,
+                                        error: file.error, outputSHA256: file.outputSHA256))
+            }
+            jobStatuses.append(JobStatus(id: job.id, state: job.state, createdAt: job.createdAt, files: files))
+        }
+        let now = Clock.now
+        let inFlightFrames = progress.values.reduce(0, +)
+        return FarmStatus(jobs: jobStatuses, workers: workers.values.map { $0.status(now: now) }.sorted { $0.name < $1.name },
+                          framesPerSecond: meter.framesPerSecond(current: framesCompleted + inFlightFrames, at: now))
+    }
+
+    /// Publishes the running jobs (and those finished in the last minute) and the workers:
+    /// at most four times a second when something changed, and every two seconds anyway.
+    func publishStatusIfDue() {
+        let now = Clock.now
+        let inFlightFrames = workers.values.reduce(0) { sum, w in sum + w.progress.values.reduce(0) { $0 + max(0, $1) } }
+        meter.record(frames: framesCompleted + inFlightFrames, at: now)
+        let since = Int(now - lastPublished)
+        guard lastPublished == 0 || (statusDirty && since >= 250) || since >= 2000 else { return }
+        lastPublished = now
+        statusDirty = false
+        let recent = Date().timeIntervalSince1970 - 60
+        guard let jobs = try? store.jobs().filter({ !$0.state.isFinal || ($0.finishedAt ?? 0) > recent }),
+              let status = try? status(jobs: jobs) else { return }
+        for socket in eventSockets { try? socket.send([Array("status".utf8)] + ControlCodec.encode(status), dontWait: true) }
+    }
+}

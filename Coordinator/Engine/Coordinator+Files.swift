@@ -1,0 +1,150 @@
+import Foundation
+import RedactCore
+
+/// A file's way through the farm: pending → splitting → processing → stitching → done (or
+/// failed, or cancelled). Splits and stitches run on background lanes; their outcome is
+/// committed here, on the broker's thread.
+extension Coordinator {
+    func submit(_ request: SubmitRequest) throws(MediaError) -> String {
+        guard request.options.segmentSeconds > 0, request.options.segmentSeconds.isFinite else {
+            throw MediaError(path: "--segment-seconds", reason: "must be a positive number of seconds")
+        }
+        let files = try JobIntake.files(for: request)
+        // Also refuse an output another running job is already going to write.
+        let claimed = Set(try store.files().filter { !$0.state.isFinal }.map(\.output))
+        if let clash = files.first(where: { claimed.contains($0.output) }) {
+            throw MediaError(path: clash.output, reason: "is already the output of a job in progress")
+        }
+        let id = Self.newJobID()
+        try store.createJob(id: id, options: request.options, outputFolder: request.output, files: files)
+        for file in try store.files(job: id) { startSplit(file) }
+        config.log("job \(id): \(files.count) file(s) submitted")
+        statusDirty = true
+        return id
+    }
+
+    static func newJobID() -> String {
+        let stamp = Int(Date().timeIntervalSince1970)
+        return "j" + String(stamp, radix: 36) + String(format: "%04x", UInt16.random(in: 0...UInt16.max))
+    }
+
+    func startSplit(_ file: FileRecord) {
+        guard !busyFiles.contains(file.id), let options = try? jobOptions(file.jobID).options else { return }
+        busyFiles.insert(file.id)
+        try? store.setFileState(file.id, .splitting)
+        let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: file.id)
+        let inbox = pipeline, input = file.input, id = file.id
+        splitLane.submit {
+            area.remove()  // leftovers of a split a crash interrupted
+            let outcome = Result { () throws(MediaError) in
+                try Splitter.split(input: input, segmentSeconds: options.segmentSeconds, into: area.directory, carryContext: true)
+            }
+            inbox.post(.planned(id, outcome))
+        }
+    }
+
+    func startStitchIfComplete(_ fileID: Int64) throws(MediaError) {
+        guard !busyFiles.contains(fileID), let file = try store.file(fileID), file.state == .processing else { return }
+        let segments = try store.segments(file: fileID)
+        guard !segments.isEmpty, segments.allSatisfy({ $0.state == .done }) else { return }
+        let plan = try plan(for: fileID)
+        let options = try jobOptions(file.jobID).options
+        busyFiles.insert(fileID)
+        try store.setFileState(fileID, .stitching)
+        statusDirty = true
+        let finisher = OutputFinisher(jobID: file.jobID, fileID: fileID, input: file.input, output: file.output,
+                                      area: FileWorkArea(stateDirectory: config.stateDirectory, fileID: fileID),
+                                      plan: plan, segments: segments, options: options, identity: config.identity)
+        let inbox = pipeline
+        stitchLane.submit { inbox.post(.finished(fileID, Result { () throws(MediaError) in try finisher.finish() })) }
+    }
+
+    func handlePipelineEvents() throws(MediaError) {
+        for event in pipeline.drain() {
+            statusDirty = true
+            switch event {
+            case .planned(let id, let outcome):
+                busyFiles.remove(id)
+                guard let file = try store.file(id), file.state == .splitting else {
+                    FileWorkArea(stateDirectory: config.stateDirectory, fileID: id).remove()
+                    continue
+                }
+                switch outcome {
+                case .success(let plan):
+                    plans[id] = plan
+                    try store.setPlanned(id, plan: plan)
+                    queue += plan.segments.map { SegmentKey(file: id, index: $0.index) }
+                    config.log("file \(id) (\(file.input)): \(plan.segments.count) segment(s), \(plan.frameCount) frames")
+                case .failure(let error):
+                    try failFile(id, reason: error.description)
+                }
+            case .finished(let id, let outcome):
+                busyFiles.remove(id)
+                switch outcome {
+                case .success(let finished):
+                    try store.setFileState(id, .done, outputSHA256: finished.outputSHA256)
+                    FileWorkArea(stateDirectory: config.stateDirectory, fileID: id).remove()
+                    plans[id] = nil
+                    if let file = try store.file(id) {
+                        config.log("file \(id) done: \(file.output) (\(finished.frames) frames)")
+                        try finishJobIfDone(file.jobID)
+                    }
+                case .failure(let error):
+                    try failFile(id, reason: error.description)
+                }
+            }
+        }
+    }
+
+    /// Fails a file with its reason: its other tasks are cancelled and its pieces removed,
+    /// and nothing is ever stitched from it.
+    func failFile(_ id: Int64, reason: String) throws(MediaError) {
+        try endFile(id, as: .failed, reason: reason)
+        config.log("file \(id) failed: \(reason)")
+        if let file = try store.file(id) { try finishJobIfDone(file.jobID) }
+    }
+
+    func endFile(_ id: Int64, as state: FileState, reason: String?) throws(MediaError) {
+        guard let file = try store.file(id), !file.state.isFinal else { return }
+        if file.state == .stitching && state == .cancelled { return }  // about to finish: let it
+        try store.setFileState(id, state, error: reason)
+        for (key, flight) in inFlight where key.file == id {
+            inFlight[key] = nil
+            if let worker = workers[flight.route] {
+                workers[flight.route]?.tasks[key] = nil
+                send(.cancel(flight.id), to: flight.route, socket: worker.socket)
+            }
+            _ = try store.abandonAttempt(key, attempt: Int(flight.id.attempt), reason: "file \(state.rawValue)", counts: false,
+                                         maxFailures: config.maxFailures)
+        }
+        queue.removeAll { $0.file == id }
+        plans[id] = nil
+        if !busyFiles.contains(id) { FileWorkArea(stateDirectory: config.stateDirectory, fileID: id).remove() }
+        statusDirty = true
+    }
+
+    func finishJobIfDone(_ jobID: String) throws(MediaError) {
+        guard let job = try store.job(jobID), !job.state.isFinal else { return }
+        let files = try store.files(job: jobID)
+        guard files.allSatisfy({ $0.state.isFinal }) else { return }
+        let state: JobState = files.allSatisfy { $0.state == .done } ? .done
+            : files.contains { $0.state == .failed } ? .failed : .cancelled
+        try store.setJobState(jobID, state)
+        jobOptionsCache[jobID] = nil
+        config.log("job \(jobID) \(state.rawValue)")
+        statusDirty = true
+        lastPublished = 0  // publish the end at once
+    }
+
+    func cancel(_ jobID: String) throws(MediaError) {
+        guard let job = try store.job(jobID) else { throw MediaError(path: jobID, reason: "no such job") }
+        guard !job.state.isFinal else { throw MediaError(path: jobID, reason: "already \(job.state.rawValue)") }
+        for file in try store.files(job: jobID) { try endFile(file.id, as: .cancelled, reason: "cancelled") }
+        if try store.files(job: jobID).allSatisfy({ $0.state.isFinal }) {
+            try store.setJobState(jobID, .cancelled)
+            jobOptionsCache[jobID] = nil
+        }
+        config.log("job \(jobID) cancelled")
+        lastPublished = 0
+    }
+}

@@ -1,0 +1,203 @@
+import CZMQ
+import Foundation
+import RedactCore
+
+public struct CoordinatorConfiguration: Sendable {
+    public var stateDirectory: String
+    /// Where workers connect (tcp://HOST:PORT, ipc://PATH, inproc://NAME).
+    public var workEndpoints: [String] = []
+    /// Where clients connect. `ipc://STATE/control.sock` is always bound as well.
+    public var controlEndpoints: [String] = []
+    /// Where progress events are published. `ipc://STATE/events.sock` is always bound too.
+    public var eventEndpoints: [String] = []
+    /// Applied to tcp:// endpoints; ipc and inproc are local and rely on file permissions.
+    public var tcpSecurity: ServerSecurity = .plain
+    /// Public keys allowed in over CURVE (see `ZAPAuthenticator`).
+    public var allowlist: String?
+    /// Signs manifests.
+    public var identity: FarmIdentity
+    /// Failed or lost attempts after which a segment fails its file.
+    public var maxFailures = 3
+    public var heartbeatMilliseconds = 1000
+    /// Silence after which a worker is taken for dead and its tasks requeued.
+    public var livenessMilliseconds = 5000
+    /// Largest message frame accepted from a worker; a peer sending more is disconnected.
+    public var maxFrameBytes: Int64 = 1 << 30
+    public var log: @Sendable (String) -> Void = { _ in }
+    /// Also bind `ipc://` control and event sockets in the state folder, so commands given
+    /// `--state` on the same machine need no keys.
+    public var bindLocalEndpoints = true
+
+    public init(stateDirectory: String, identity: FarmIdentity) {
+        self.stateDirectory = stateDirectory
+        self.identity = identity
+    }
+
+    public var localControlEndpoint: String { "ipc://" + stateDirectory + "/control.sock" }
+    public var localEventEndpoint: String { "ipc://" + stateDirectory + "/events.sock" }
+}
+
+/// The broker (the ZeroMQ guide's Majordomo, reduced to one service): one thread owns every
+/// socket and all scheduling state; splitting and stitching run on background lanes and post
+/// back. Everything it acts on is committed to the `JobStore` first.
+public final class Coordinator {
+    let config: CoordinatorConfiguration
+    let context: ZMQContext
+    let store: JobStore
+    var workSockets: [ZMQSocket] = []
+    var controlSockets: [ZMQSocket] = []
+    var eventSockets: [ZMQSocket] = []
+    private var authenticator: ZAPAuthenticator?
+
+    var workers: [[UInt8]: ConnectedWorker] = [:]
+    var inFlight: [SegmentKey: (id: TaskID, route: [UInt8])] = [:]
+    var queue: [SegmentKey] = []
+    var plans: [Int64: SegmentPlan] = [:]
+    var busyFiles: Set<Int64> = []
+    var jobOptionsCache: [String: (options: JobOptions, json: [UInt8])] = [:]
+    let splitLane = BackgroundLane(name: "split")
+    let stitchLane = BackgroundLane(name: "stitch")
+    let pipeline = Inbox<PipelineEvent>()
+    var meter = ThroughputMeter()
+    var framesCompleted = 0
+    var statusDirty = true
+    var lastPublished: UInt64 = 0
+    var lastHeartbeat: UInt64 = 0
+    var droppedMessages = 0
+
+    enum PipelineEvent: Sendable {
+        case planned(Int64, Result<SegmentPlan, MediaError>)
+        case finished(Int64, Result<OutputFinisher.Finished, MediaError>)
+    }
+
+    /// Opens the store and binds every endpoint; the coordinator is reachable when this
+    /// returns. `context`: share one with in-process workers (inproc endpoints).
+    public init(_ config: CoordinatorConfiguration, context: ZMQContext? = nil) throws(MediaError) {
+        self.config = config
+        do {
+            try FileManager.default.createDirectory(atPath: config.stateDirectory + "/work", withIntermediateDirectories: true)
+        } catch {
+            throw MediaError(path: config.stateDirectory, reason: "cannot create the state folder")
+        }
+        store = try JobStore(stateDirectory: config.stateDirectory)
+        do {
+            self.context = try context ?? ZMQContext()
+            if case .curve = config.tcpSecurity {
+                guard let allowlist = config.allowlist else {
+                    throw MediaError(path: config.stateDirectory, reason: "CURVE needs an allowlist of worker and client keys")
+                }
+                authenticator = try ZAPAuthenticator(context: self.context, allowlist: allowlist, log: config.log)
+            }
+            workSockets = try config.workEndpoints.map { try bind(.router, $0, worker: true) }
+            let local = config.bindLocalEndpoints
+            controlSockets = try ((local ? [config.localControlEndpoint] : []) + config.controlEndpoints).map { try bind(.router, $0, worker: false) }
+            eventSockets = try ((local ? [config.localEventEndpoint] : []) + config.eventEndpoints).map { try bind(.pub, $0, worker: false) }
+        } catch let error as MediaError {
+            throw error
+        } catch {
+            throw MediaError(path: config.stateDirectory, reason: "\(error)")
+        }
+    }
+
+    private func bind(_ kind: ZMQSocket.Kind, _ endpoint: String, worker: Bool) throws -> ZMQSocket {
+        let socket = try ZMQSocket(context, kind)
+        if kind == .router {
+            // An unroutable send fails instead of vanishing, so a task for a worker that has
+            // just gone is requeued at once.
+            try socket.set(ZMQ_ROUTER_MANDATORY, 1)
+            try socket.set(ZMQ_ROUTER_HANDOVER, 1)
+        }
+        if worker { try socket.set(ZMQ_MAXMSGSIZE, int64: config.maxFrameBytes) }
+        if endpoint.hasPrefix("tcp://") { try config.tcpSecurity.apply(to: socket) }
+        if endpoint.hasPrefix("ipc://") {
+            let path = String(endpoint.dropFirst(6))
+            guard path.utf8.count < 100 else {
+                throw MediaError(path: path, reason: "socket path is too long for a Unix socket (keep the state folder's path under about 80 characters)")
+            }
+            unlink(path)  // a stale socket file from a killed run
+        }
+        do {
+            try socket.bind(endpoint)
+        } catch {
+            throw MediaError(path: endpoint, reason: "cannot listen: \(error)")
+        }
+        return socket
+    }
+
+    /// The endpoints as bound (tcp://…:0 resolved to its port).
+    public var boundWorkEndpoints: [String] { workSockets.map(\.lastEndpoint) }
+    public var boundControlEndpoints: [String] { controlSockets.map(\.lastEndpoint) }
+    public var boundEventEndpoints: [String] { eventSockets.map(\.lastEndpoint) }
+
+    /// Serves until `stop` is requested. Work in flight is left to the store: on the next
+    /// start it is requeued, and finished segments are never redone.
+    public func run(until stop: StopSignal) throws(MediaError) {
+        try recover()
+        defer {
+            splitLane.stop()
+            stitchLane.stop()
+            authenticator?.stop()
+        }
+        let sockets = workSockets + controlSockets
+        while !stop.isRequested {
+            let ready = (try? ZMQPoller.poll(sockets, timeoutMilliseconds: 100)) ?? []
+            for (i, isReady) in ready.enumerated() where isReady {
+                // Drain a bounded number per socket so one busy peer cannot starve the rest.
+                for _ in 0..<64 {
+                    guard let frames = try? sockets[i].receive(timeoutMilliseconds: 0) else { break }
+                    if i < workSockets.count {
+                        handleWorkMessage(frames, socket: i)
+                    } else {
+                        handleControlMessage(frames, socket: sockets[i])
+                    }
+                }
+            }
+            try handlePipelineEvents()
+            reapSilentWorkers()
+            sendHeartbeats()
+            try dispatch()
+            publishStatusIfDue()
+        }
+        config.log("stopping; \(inFlight.count) task(s) in flight will be requeued on the next start")
+    }
+
+    /// Picks up where the last run stopped: requeue what was in flight, redo interrupted
+    /// splits and stitches, and queue the segments still to do.
+    private func recover() throws(MediaError) {
+        try store.recoverAfterRestart()
+        for file in try store.files() where !file.state.isFinal {
+            switch file.state {
+            case .pending: startSplit(file)
+            case .processing:
+                guard (try? plan(for: file.id)) != nil else {
+                    config.log("file \(file.id): plan unreadable; splitting again")
+                    try store.setFileState(file.id, .pending)
+                    startSplit(file)
+                    continue
+                }
+                try startStitchIfComplete(file.id)
+            default: break
+            }
+        }
+        queue = try store.queuedSegments()
+        let done = try store.files().filter { $0.state == .processing }.count
+        if !queue.isEmpty || done > 0 { config.log("resuming: \(queue.count) segment(s) queued") }
+    }
+
+    func plan(for fileID: Int64) throws(MediaError) -> SegmentPlan {
+        if let plan = plans[fileID] { return plan }
+        let plan = try PlanStore.read(directory: FileWorkArea(stateDirectory: config.stateDirectory, fileID: fileID).directory)
+        plans[fileID] = plan
+        return plan
+    }
+
+    func jobOptions(_ jobID: String) throws(MediaError) -> (options: JobOptions, json: [UInt8]) {
+        if let cached = jobOptionsCache[jobID] { return cached }
+        guard let options = try store.job(jobID)?.options else { throw MediaError(path: jobID, reason: "job has no readable options") }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = Array((try? encoder.encode(options.job)) ?? Data())
+        jobOptionsCache[jobID] = (options, json)
+        return (options, json)
+    }
+}

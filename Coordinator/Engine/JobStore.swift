@@ -1,0 +1,342 @@
+import Foundation
+import GRDB
+import RedactCore
+
+/// The coordinator's durable state: jobs, their files, each file's segments and every attempt
+/// at a segment, in SQLite (WAL, synchronous=FULL) under the state folder. Every change the
+/// broker acts on is committed before it is acted on, so a coordinator killed at any moment
+/// restarts from here with no finished work lost. Used from the broker's thread only.
+public final class JobStore {
+    public static let fileName = "farm.sqlite"
+    private let db: DatabaseQueue
+
+    public init(stateDirectory: String) throws(MediaError) {
+        let path = stateDirectory + "/" + Self.fileName
+        do {
+            var config = Configuration()
+            config.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            db = try DatabaseQueue(path: path, configuration: config)
+            try db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = WAL") }
+            try Self.migrator.migrate(db)
+        } catch {
+            throw MediaError(path: path, reason: "cannot open the coordinator's state: \(error)")
+        }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE job (
+                    id TEXT PRIMARY KEY,
+                    createdAt REAL NOT NULL,
+                    state TEXT NOT NULL,
+                    options TEXT NOT NULL,
+                    outputFolder TEXT NOT NULL,
+                    finishedAt REAL
+                );
+                CREATE TABLE file (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    jobId TEXT NOT NULL REFERENCES job(id),
+                    input TEXT NOT NULL,
+                    output TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    frameCount INTEGER NOT NULL DEFAULT 0,
+                    segmentCount INTEGER NOT NULL DEFAULT 0,
+                    error TEXT,
+                    outputSHA256 TEXT,
+                    startedAt REAL,
+                    finishedAt REAL
+                );
+                CREATE INDEX fileByJob ON file(jobId);
+                CREATE TABLE segment (
+                    fileId INTEGER NOT NULL REFERENCES file(id),
+                    idx INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    frameCount INTEGER NOT NULL,
+                    inputSHA256 TEXT NOT NULL,
+                    dispatches INTEGER NOT NULL DEFAULT 0,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    outputSHA256 TEXT,
+                    outputBytes INTEGER,
+                    worker TEXT,
+                    detections INTEGER,
+                    lastError TEXT,
+                    PRIMARY KEY (fileId, idx)
+                );
+                CREATE INDEX segmentByState ON segment(state);
+                CREATE TABLE attempt (
+                    fileId INTEGER NOT NULL,
+                    idx INTEGER NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    worker TEXT NOT NULL,
+                    startedAt REAL NOT NULL,
+                    endedAt REAL,
+                    outcome TEXT,
+                    reason TEXT,
+                    PRIMARY KEY (fileId, idx, attempt)
+                );
+                """)
+        }
+        return m
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws(MediaError) -> T {
+        do { return try db.write(body) } catch { throw MediaError(path: Self.fileName, reason: "state write failed: \(error)") }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(MediaError) -> T {
+        do { return try db.read(body) } catch { throw MediaError(path: Self.fileName, reason: "state read failed: \(error)") }
+    }
+
+    // MARK: Jobs and files
+
+    public func createJob(id: String, options: JobOptions, outputFolder: String, files: [(input: String, output: String)]) throws(MediaError) {
+        let json = String(decoding: (try? JSONEncoder().encode(options)) ?? Data(), as: UTF8.self)
+        try write { db in
+            try db.execute(sql: "INSERT INTO job (id, createdAt, state, options, outputFolder) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [id, Date().timeIntervalSince1970, JobState.running.rawValue, json, outputFolder])
+            for f in files {
+                try db.execute(sql: "INSERT INTO file (jobId, input, output, state) VALUES (?, ?, ?, ?)",
+                               arguments: [id, f.input, f.output, FileState.pending.rawValue])
+            }
+        }
+    }
+
+    public func jobs() throws(MediaError) -> [JobRecord] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM job ORDER BY createdAt, id").map(JobRecord.init) }
+    }
+
+    public func job(_ id: String) throws(MediaError) -> JobRecord? {
+        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]).map(JobRecord.init) }
+    }
+
+    public func setJobState(_ id: String, _ state: JobState) throws(MediaError) {
+        try write { db in
+            try db.execute(sql: "UPDATE job SET state = ?, finishedAt = ? WHERE id = ?",
+                           arguments: [state.rawValue, state.isFinal ? Date().timeIntervalSince1970 : nil, id])
+        }
+    }
+
+    public func files(job: String? = nil) throws(MediaError) -> [FileRecord] {
+        try read { db in
+            if let job {
+                return try Row.fetchAll(db, sql: "SELECT * FROM file WHERE jobId = ? ORDER BY id", arguments: [job]).map(FileRecord.init)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM file ORDER BY id").map(FileRecord.init)
+        }
+    }
+
+    public func file(_ id: Int64) throws(MediaError) -> FileRecord? {
+        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM file WHERE id = ?", arguments: [id]).map(FileRecord.init) }
+    }
+
+    public func setFileState(_ id: Int64, _ state: FileState, error: String? = nil, outputSHA256: String? = nil) throws(MediaError) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE file SET state = ?, error = COALESCE(?, error), outputSHA256 = COALESCE(?, outputSHA256),
+                    startedAt = COALESCE(startedAt, ?), finishedAt = ? WHERE id = ?
+                """, arguments: [state.rawValue, error, outputSHA256, Date().timeIntervalSince1970,
+                                 state.isFinal ? Date().timeIntervalSince1970 : nil, id])
+        }
+    }
+
+    /// Records a file's plan: its segments enter the queue in the same transaction.
+    public func setPlanned(_ fileID: Int64, plan: SegmentPlan) throws(MediaError) {
+        try write { db in
+            try db.execute(sql: "DELETE FROM segment WHERE fileId = ?", arguments: [fileID])
+            for s in plan.segments {
+                try db.execute(sql: "INSERT INTO segment (fileId, idx, state, frameCount, inputSHA256) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [fileID, s.index, SegmentState.queued.rawValue, s.frameCount, s.sha256])
+            }
+            try db.execute(sql: "UPDATE file SET state = ?, frameCount = ?, segmentCount = ? WHERE id = ?",
+                           arguments: [FileState.processing.rawValue, plan.frameCount, plan.segments.count, fileID])
+        }
+    }
+
+    // MARK: Segments
+
+    public func segments(file: Int64) throws(MediaError) -> [SegmentRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM segment WHERE fileId = ? ORDER BY idx", arguments: [file]).map(SegmentRecord.init)
+        }
+    }
+
+    /// Queued segments of running files, oldest job first, in file and segment order.
+    public func queuedSegments() throws(MediaError) -> [SegmentKey] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.fileId, s.idx FROM segment s JOIN file f ON f.id = s.fileId JOIN job j ON j.id = f.jobId
+                WHERE s.state = 'queued' AND f.state = 'processing' ORDER BY j.createdAt, f.id, s.idx
+                """).map { SegmentKey(file: $0["fileId"], index: $0["idx"]) }
+        }
+    }
+
+    /// Starts a new attempt and returns its number (1, 2, …).
+    public func startAttempt(_ key: SegmentKey, worker: String) throws(MediaError) -> Int {
+        try write { db in
+            try db.execute(sql: "UPDATE segment SET state = 'running', dispatches = dispatches + 1, worker = ? WHERE fileId = ? AND idx = ?",
+                           arguments: [worker, key.file, key.index])
+            let attempt = try Int.fetchOne(db, sql: "SELECT dispatches FROM segment WHERE fileId = ? AND idx = ?",
+                                           arguments: [key.file, key.index]) ?? 0
+            try db.execute(sql: "INSERT OR REPLACE INTO attempt (fileId, idx, attempt, worker, startedAt) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [key.file, key.index, attempt, worker, Date().timeIntervalSince1970])
+            return attempt
+        }
+    }
+
+    public func finishAttempt(_ key: SegmentKey, attempt: Int, worker: String, outputSHA256: String, outputBytes: Int,
+                              detections: Int) throws(MediaError) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE segment SET state = 'done', outputSHA256 = ?, outputBytes = ?, worker = ?, detections = ?
+                WHERE fileId = ? AND idx = ?
+                """, arguments: [outputSHA256, outputBytes, worker, detections, key.file, key.index])
+            try endAttempt(db, key, attempt, outcome: "done", reason: nil)
+        }
+    }
+
+    /// An attempt that did not produce a result. `counts`: whether it counts towards the
+    /// attempt limit (a failure or a lost worker does; a task handed back on shutdown does
+    /// not). Returns the segment's new state.
+    public func abandonAttempt(_ key: SegmentKey, attempt: Int, reason: String, counts: Bool, maxFailures: Int) throws(MediaError) -> SegmentState {
+        try write { db in
+            if counts {
+                try db.execute(sql: "UPDATE segment SET failures = failures + 1, lastError = ? WHERE fileId = ? AND idx = ?",
+                               arguments: [reason, key.file, key.index])
+            }
+            let failures = try Int.fetchOne(db, sql: "SELECT failures FROM segment WHERE fileId = ? AND idx = ?",
+                                            arguments: [key.file, key.index]) ?? 0
+            let state: SegmentState = failures >= maxFailures ? .failed : .queued
+            try db.execute(sql: "UPDATE segment SET state = ? WHERE fileId = ? AND idx = ?", arguments: [state.rawValue, key.file, key.index])
+            try endAttempt(db, key, attempt, outcome: counts ? "failed" : "returned", reason: reason)
+            return state
+        }
+    }
+
+    private func endAttempt(_ db: Database, _ key: SegmentKey, _ attempt: Int, outcome: String, reason: String?) throws {
+        try db.execute(sql: "UPDATE attempt SET endedAt = ?, outcome = ?, reason = ? WHERE fileId = ? AND idx = ? AND attempt = ?",
+                       arguments: [Date().timeIntervalSince1970, outcome, reason, key.file, key.index, attempt])
+    }
+
+    /// After a restart nothing is in flight: running segments go back to the queue (their
+    /// attempt number stays, so a result for it that still arrives is accepted), and files
+    /// caught mid-split or mid-stitch redo that step.
+    public func recoverAfterRestart() throws(MediaError) {
+        try write { db in
+            try db.execute(sql: "UPDATE segment SET state = 'queued' WHERE state = 'running'")
+            try db.execute(sql: "UPDATE file SET state = 'pending' WHERE state = 'splitting'")
+            try db.execute(sql: "UPDATE file SET state = 'processing' WHERE state = 'stitching'")
+        }
+    }
+}
+
+public struct SegmentKey: Hashable, Sendable, CustomStringConvertible {
+    public var file: Int64
+    public var index: Int
+    public init(file: Int64, index: Int) {
+        self.file = file
+        self.index = index
+    }
+    public var description: String { "file \(file) segment \(index)" }
+}
+
+/// What a job asks for: identical for every file and segment in it.
+public struct JobOptions: Codable, Equatable, Sendable {
+    public var job: RedactionJob
+    public var segmentSeconds: Double
+    public init(job: RedactionJob, segmentSeconds: Double) {
+        self.job = job
+        self.segmentSeconds = segmentSeconds
+    }
+}
+
+public enum JobState: String, Codable, Sendable {
+    case running, done, failed, cancelled
+    public var isFinal: Bool { self != .running }
+}
+
+public enum FileState: String, Codable, Sendable {
+    case pending, splitting, processing, stitching, done, failed, cancelled
+    public var isFinal: Bool { self == .done || self == .failed || self == .cancelled }
+}
+
+public enum SegmentState: String, Codable, Sendable {
+    case queued, running, done, failed
+}
+
+public struct JobRecord: Sendable {
+    public var id: String
+    public var createdAt: Double
+    public var state: JobState
+    public var options: JobOptions?
+    public var outputFolder: String
+    public var finishedAt: Double?
+
+    init(_ row: Row) {
+        id = row["id"]
+        createdAt = row["createdAt"]
+        state = JobState(rawValue: row["state"]) ?? .failed
+        options = (row["options"] as String?).flatMap { try? JSONDecoder().decode(JobOptions.self, from: Data($0.utf8)) }
+        outputFolder = row["outputFolder"]
+        finishedAt = row["finishedAt"]
+    }
+}
+
+public struct FileRecord: Sendable {
+    public var id: Int64
+    public var jobID: String
+    public var input: String
+    public var output: String
+    public var state: FileState
+    public var frameCount: Int
+    public var segmentCount: Int
+    public var error: String?
+    public var outputSHA256: String?
+    public var startedAt: Double?
+    public var finishedAt: Double?
+
+    init(_ row: Row) {
+        id = row["id"]
+        jobID = row["jobId"]
+        input = row["input"]
+        output = row["output"]
+        state = FileState(rawValue: row["state"]) ?? .failed
+        frameCount = row["frameCount"]
+        segmentCount = row["segmentCount"]
+        error = row["error"]
+        outputSHA256 = row["outputSHA256"]
+        startedAt = row["startedAt"]
+        finishedAt = row["finishedAt"]
+    }
+}
+
+public struct SegmentRecord: Sendable {
+    public var key: SegmentKey
+    public var state: SegmentState
+    public var frameCount: Int
+    public var inputSHA256: String
+    public var dispatches: Int
+    public var failures: Int
+    public var outputSHA256: String?
+    public var outputBytes: Int?
+    public var worker: String?
+    public var detections: Int?
+    public var lastError: String?
+
+    init(_ row: Row) {
+        key = SegmentKey(file: row["fileId"], index: row["idx"])
+        state = SegmentState(rawValue: row["state"]) ?? .failed
+        frameCount = row["frameCount"]
+        inputSHA256 = row["inputSHA256"]
+        dispatches = row["dispatches"]
+        failures = row["failures"]
+        outputSHA256 = row["outputSHA256"]
+        outputBytes = row["outputBytes"]
+        worker = row["worker"]
+        detections = row["detections"]
+        lastError = row["lastError"]
+    }
+}

@@ -1,0 +1,160 @@
+import Crypto
+import Foundation
+
+/// The integrity manifest written beside every output (`OUT.manifest.json`): what went in,
+/// what came out, which worker made each segment with which software, model and parameters,
+/// chained over the segments and signed with the coordinator's Ed25519 key. `redactfarm
+/// verify` re-checks all of it (docs/manifest.md).
+public struct RedactionManifest: Codable, Equatable, Sendable {
+    public static let formatVersion = 1
+
+    public var formatVersion: Int
+    public var software: String
+    public var createdAt: String
+    public var job: String
+    public var input: FileFacts
+    public var output: FileFacts
+    public var videoFrames: Int
+    public var modelSHA256: String
+    /// The `RedactionJob`, exactly as every worker received it.
+    public var parameters: RedactionJob
+    public var segments: [Segment]
+    public var detections: DetectionCounts
+    /// SHA-256 chain over the segment records (see `chain(_:)`): reordering, dropping or
+    /// altering any segment changes it.
+    public var segmentChain: String
+
+    public struct FileFacts: Codable, Equatable, Sendable {
+        public var path: String
+        public var sha256: String
+        public var sizeBytes: Int64
+        public init(path: String, sha256: String, sizeBytes: Int64) {
+            self.path = path
+            self.sha256 = sha256
+            self.sizeBytes = sizeBytes
+        }
+    }
+
+    public struct Segment: Codable, Equatable, Sendable {
+        public var index: Int
+        public var inputSHA256: String
+        public var outputSHA256: String
+        public var frameCount: Int
+        public var ptsFirst: Int64
+        public var ptsLast: Int64
+        public var timeBase: Rational
+        public var worker: String
+        public var detections: Int
+        public init(index: Int, inputSHA256: String, outputSHA256: String, frameCount: Int, ptsFirst: Int64, ptsLast: Int64,
+                    timeBase: Rational, worker: String, detections: Int) {
+            self.index = index
+            self.inputSHA256 = inputSHA256
+            self.outputSHA256 = outputSHA256
+            self.frameCount = frameCount
+            self.ptsFirst = ptsFirst
+            self.ptsLast = ptsLast
+            self.timeBase = timeBase
+            self.worker = worker
+            self.detections = detections
+        }
+    }
+
+    public struct DetectionCounts: Codable, Equatable, Sendable {
+        public var detections: Int
+        public var tracks: Int
+        public var framesWithRedaction: Int
+        public init(detections: Int, tracks: Int, framesWithRedaction: Int) {
+            self.detections = detections
+            self.tracks = tracks
+            self.framesWithRedaction = framesWithRedaction
+        }
+    }
+
+    public init(software: String, createdAt: Date, job: String, input: FileFacts, output: FileFacts, videoFrames: Int,
+                modelSHA256: String, parameters: RedactionJob, segments: [Segment], detections: DetectionCounts) {
+        formatVersion = Self.formatVersion
+        self.software = software
+        self.createdAt = ISO8601DateFormatter().string(from: createdAt)
+        self.job = job
+        self.input = input
+        self.output = output
+        self.videoFrames = videoFrames
+        self.modelSHA256 = modelSHA256
+        self.parameters = parameters
+        self.segments = segments
+        self.detections = detections
+        segmentChain = Self.chain(segments)
+    }
+
+    /// h₀ = SHA-256("redactfarm-segment-chain-v1"); hᵢ = SHA-256(hᵢ₋₁ ‖ "index|in|out|frames|first|last").
+    public static func chain(_ segments: [Segment]) -> String {
+        var link = SHA256Hex.of(Array("redactfarm-segment-chain-v1".utf8))
+        for s in segments {
+            let record = "\(s.index)|\(s.inputSHA256)|\(s.outputSHA256)|\(s.frameCount)|\(s.ptsFirst)|\(s.ptsLast)"
+            link = SHA256Hex.of(Array((link + record).utf8))
+        }
+        return link
+    }
+}
+
+/// A manifest with its signature, as stored on disk.
+///
+/// What is signed is the manifest's canonical JSON: parsed and re-serialised with sorted keys
+/// and no escaped slashes. Verification canonicalises the manifest object found in the file
+/// the same way, so it does not depend on how this program's types encode (a `Set`'s order,
+/// say), only on the JSON text.
+public enum SignedManifest {
+    public static let algorithm = "Ed25519"
+
+    public static func encode(_ manifest: RedactionManifest, signedBy identity: FarmIdentity) throws(MediaError) -> [UInt8] {
+        do {
+            let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(manifest))
+            let canonical = try canonicalBytes(object)
+            let signature = try identity.signing.signature(for: canonical)
+            let file: [String: Any] = [
+                "manifest": object,
+                "signature": [
+                    "algorithm": algorithm,
+                    "publicKey": identity.publicKey.signing,
+                    "value": signature.base64EncodedString(),
+                ],
+            ]
+            return Array(try JSONSerialization.data(withJSONObject: file, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
+        } catch {
+            throw MediaError(path: manifest.output.path, reason: "cannot sign the manifest: \(error)")
+        }
+    }
+
+    public struct Opened: Sendable {
+        public var manifest: RedactionManifest
+        /// The signer's Ed25519 public key, base64, as recorded in the file.
+        public var publicKey: String
+        public var signatureValid: Bool
+    }
+
+    public static func open(_ bytes: [UInt8], path: String) throws(MediaError) -> Opened {
+        guard let file = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+              let object = file["manifest"], let signature = file["signature"] as? [String: Any]
+        else { throw MediaError(path: path, reason: "not a RedactFarm manifest") }
+        guard signature["algorithm"] as? String == algorithm, let key = signature["publicKey"] as? String,
+              let value = signature["value"] as? String, let signatureBytes = Data(base64Encoded: value),
+              let keyBytes = Data(base64Encoded: key),
+              let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes)
+        else { throw MediaError(path: path, reason: "the manifest's signature block is missing or malformed") }
+        let manifest: RedactionManifest
+        do {
+            manifest = try JSONDecoder().decode(RedactionManifest.self, from: JSONSerialization.data(withJSONObject: object))
+        } catch {
+            throw MediaError(path: path, reason: "the manifest does not have the expected fields (\(error))")
+        }
+        guard manifest.formatVersion == RedactionManifest.formatVersion else {
+            throw MediaError(path: path, reason: "manifest format version \(manifest.formatVersion) is not supported")
+        }
+        let canonical = (try? canonicalBytes(object)) ?? Data()
+        return Opened(manifest: manifest, publicKey: key, signatureValid: publicKey.isValidSignature(signatureBytes, for: canonical))
+    }
+
+    static func canonicalBytes(_ object: Any) throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    }
+}

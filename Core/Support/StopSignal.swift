@@ -1,0 +1,41 @@
+import Foundation
+
+/// A stop request shared between a loop and whoever asks it to stop (a signal handler's
+/// watcher, a test, the embedded farm). The first request asks for a graceful stop; a second
+/// one asks to stop now.
+public final class StopSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requests = 0
+
+    public init() {}
+
+    public func request() { lock.withLock { requests += 1 } }
+    public var isRequested: Bool { lock.withLock { requests > 0 } }
+    public var isUrgent: Bool { lock.withLock { requests > 1 } }
+
+    /// Turns SIGTERM and SIGINT into requests on this signal (the default action, dying
+    /// mid-write, is what durability guards against but never what an operator asks for).
+    public func installSignalHandlers() {
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [self] in request() }
+            source.resume()
+            Self.sources.withLock { $0.append(source) }
+        }
+    }
+
+    private static let sources = LockedBox<[DispatchSourceSignal]>([])
+}
+
+/// A value behind a lock.
+public final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    public init(_ value: Value) { self.value = value }
+    public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

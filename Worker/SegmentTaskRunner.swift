@@ -1,0 +1,50 @@
+import Foundation
+import RedactCore
+
+/// Runs one task entirely in memory: the segment arrives as bytes, is checked against the
+/// hash the coordinator sent, goes through the shared `SegmentProcessor`, and leaves as
+/// bytes. Nothing touches the worker's disk.
+public final class SegmentTaskRunner {
+    public typealias DetectorFactory = @Sendable (RedactionJob) throws(MediaError) -> FrameDetector
+
+    private let makeDetector: DetectorFactory
+    private var cached: (settings: DetectorSettings, detector: FrameDetector)?
+
+    public init(makeDetector: @escaping DetectorFactory) {
+        self.makeDetector = makeDetector
+    }
+
+    /// A `.result` or, with the reason, a `.failure`: never a partial result.
+    public func run(_ task: TaskAssignment, segment bytes: [UInt8], onFrame: () -> Void) -> WireMessage {
+        let started = DispatchTime.now()
+        let label = "task \(task.id)"
+        do throws(MediaError) {
+            let inputSHA = SHA256Hex.of(bytes)
+            guard inputSHA == task.segmentSHA256 else {
+                throw MediaError(path: label, reason: "segment arrived damaged (SHA-256 \(inputSHA.prefix(12))…, expected \(task.segmentSHA256.prefix(12))…)")
+            }
+            guard let job = try? JSONDecoder().decode(RedactionJob.self, from: Data(task.jobJSON)) else {
+                throw MediaError(path: label, reason: "the job's options cannot be read by this worker")
+            }
+            let segment = try SegmentFile(bytes: bytes, path: label)
+            let detector = try detector(for: job)
+            let processor = SegmentProcessor(job: job, detector: detector, muxer: task.muxer, frameRate: task.frameRate)
+            let processed = try processor.process(segment, label: label, firstTrackID: Int(task.firstTrackID), onFrame: onFrame)
+            let output = processed.segment.encoded()
+            let coverage = (try? JSONEncoder().encode(processed.frames)).map(Array.init) ?? []
+            let millis = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)
+            let result = TaskResult(id: task.id, inputSHA256: inputSHA, outputSHA256: SHA256Hex.of(output),
+                                    frameCount: processed.frames.count, detections: processed.detections, milliseconds: millis)
+            return .result(result, segment: output, coverage: coverage)
+        } catch {
+            return .failure(task.id, reason: error.reason)
+        }
+    }
+
+    private func detector(for job: RedactionJob) throws(MediaError) -> FrameDetector {
+        if let cached, cached.settings == job.detector { return cached.detector }
+        let detector = try makeDetector(job)
+        cached = (job.detector, detector)
+        return detector
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import RedactCore
+
+/// What a worker holds, shared between its network thread and its processing threads:
+/// tasks waiting (prefetched), tasks running with their progress, and finished messages
+/// waiting to be sent. Cancelled tasks are dropped wherever they are.
+final class TaskBoard: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: [(TaskAssignment, [UInt8])] = []
+    private var running: [TaskID: Int] = [:]
+    private var cancelled: Set<TaskID> = []
+    private var outbox: [WireMessage] = []
+    private var closed = false
+
+    func add(_ task: TaskAssignment, segment: [UInt8]) {
+        condition.withLock {
+            pending.append((task, segment))
+            condition.signal()
+        }
+    }
+
+    /// The next task for a processing thread, or nil once the board is closed.
+    func take() -> (TaskAssignment, [UInt8])? {
+        condition.withLock {
+            while pending.isEmpty && !closed { condition.wait() }
+            guard !closed else { return nil }
+            let next = pending.removeFirst()
+            running[next.0.id] = 0
+            return next
+        }
+    }
+
+    func frameDone(_ id: TaskID) { condition.withLock { running[id, default: 0] += 1 } }
+
+    func complete(_ id: TaskID, with message: WireMessage) {
+        condition.withLock {
+            running[id] = nil
+            if cancelled.remove(id) == nil { outbox.append(message) }
+        }
+    }
+
+    func cancel(_ id: TaskID) {
+        condition.withLock {
+            pending.removeAll { $0.0.id == id }
+            if running[id] != nil { cancelled.insert(id) }
+        }
+    }
+
+    func takeOutbox() -> [WireMessage] {
+        condition.withLock {
+            defer { outbox.removeAll() }
+            return outbox
+        }
+    }
+
+    var held: [TaskProgress] {
+        condition.withLock {
+            running.map { TaskProgress(id: $0.key, framesDone: $0.value) } + pending.map { TaskProgress(id: $0.0.id, framesDone: -1) }
+        }
+    }
+
+    var heldIDs: [TaskID] { held.map(\.id) }
+    var runningCount: Int { condition.withLock { running.count } }
+
+    /// Removes the tasks not yet started and returns their ids (to hand back).
+    func dropPending() -> [TaskID] {
+        condition.withLock {
+            defer { pending.removeAll() }
+            return pending.map(\.0.id)
+        }
+    }
+
+    /// Wakes the processing threads so they exit.
+    func close() {
+        condition.withLock {
+            closed = true
+            pending.removeAll()
+            condition.broadcast()
+        }
+    }
+}

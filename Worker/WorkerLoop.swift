@@ -1,0 +1,180 @@
+import CZMQ
+import Foundation
+import RedactCore
+
+public struct WorkerConfiguration: Sendable {
+    public var endpoint: String
+    public var security: PeerSecurity = .plain
+    public var name: String
+    /// Segments processed at once (one thread each).
+    public var slots: Int = 1
+    /// Tasks held beyond the running ones, so a worker never waits for the network.
+    public var prefetch: Int = 1
+    public var modelSHA256: String = CenterFaceModel.sha256
+    public var makeDetector: SegmentTaskRunner.DetectorFactory
+    public var log: @Sendable (String) -> Void = { _ in }
+    /// Heartbeat interval and liveness until the coordinator says otherwise in `welcome`.
+    public var heartbeatMilliseconds = 1000
+    public var livenessMilliseconds = 5000
+
+    public init(endpoint: String, name: String, makeDetector: @escaping SegmentTaskRunner.DetectorFactory) {
+        self.endpoint = endpoint
+        self.name = name
+        self.makeDetector = makeDetector
+    }
+
+    /// `HOST-PID`, unique enough for the coordinator's listing.
+    public static var defaultName: String {
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count)
+        return "\(String(cString: host))-\(getpid())"
+    }
+}
+
+public struct WorkerError: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { reason }
+}
+
+/// A worker: connect, announce, receive segments, run them through the redaction core on its
+/// processing threads, send the results back, heartbeat both ways. If the coordinator goes
+/// silent the worker reconnects and announces itself again (the ZeroMQ guide's Paranoid
+/// Pirate); on a stop request it hands back what it has not started, finishes what it has,
+/// says goodbye and returns. A second stop request hands back everything at once.
+public final class WorkerLoop {
+    private let config: WorkerConfiguration
+    private let context: ZMQContext
+    private let board = TaskBoard()
+
+    /// `context`: share the coordinator's for inproc endpoints (the embedded farm).
+    public init(_ config: WorkerConfiguration, context: ZMQContext? = nil) throws(ZMQError) {
+        self.config = config
+        if let context { self.context = context } else { self.context = try ZMQContext() }
+    }
+
+    public func run(until stop: StopSignal) throws(WorkerError) {
+        let threads = (0..<max(1, config.slots)).map { _ in startProcessingThread() }
+        defer {
+            board.close()
+            for t in threads { t.wait() }
+        }
+        var heartbeat = config.heartbeatMilliseconds
+        var liveness = config.livenessMilliseconds
+        var socket = try connect()
+        var lastHeard = Clock.now, lastBeat = Clock.now
+        var leaving = false
+        var reconnectDelay = 250
+
+        while true {
+            if stop.isRequested && !leaving {
+                leaving = true
+                let handedBack = stop.isUrgent ? board.heldIDs : board.dropPending()
+                send(.bye(handedBack), on: socket)
+                config.log("stopping: handed back \(handedBack.count) task(s), finishing \(board.runningCount)")
+            }
+            if leaving && (board.runningCount == 0 || stop.isUrgent) {
+                flushOutbox(socket)
+                send(.bye(stop.isUrgent ? board.heldIDs : []), on: socket)
+                // Give the goodbye a moment to leave before the socket closes (linger is 0).
+                Thread.sleep(forTimeInterval: 0.1)
+                return
+            }
+            if let frames = try? socket.receive(timeoutMilliseconds: 50) {
+                lastHeard = Clock.now
+                switch Result(catching: { () throws(ProtocolError) in try WireCodec.decode(frames) }) {
+                case .failure(let error):
+                    config.log("dropped a message from the coordinator: \(error)")
+                case .success(let message):
+                    switch message {
+                    case .welcome(let w):
+                        heartbeat = max(100, w.heartbeatMilliseconds)
+                        liveness = max(3 * heartbeat, w.livenessMilliseconds)
+                        reconnectDelay = 250
+                        config.log("connected to \(config.endpoint)")
+                    case .refuse(let reason):
+                        throw WorkerError(reason: "the coordinator at \(config.endpoint) refused this worker: \(reason)")
+                    case .task(let task, let segment):
+                        if leaving { send(.bye([task.id]), on: socket) } else { board.add(task, segment: segment) }
+                    case .cancel(let id):
+                        board.cancel(id)
+                    case .announceAgain:
+                        send(.hello(hello), on: socket)
+                    case .heartbeat:
+                        break
+                    case .hello, .result, .failure, .bye:
+                        config.log("dropped a \(message.kind) message: workers do not accept it")
+                    }
+                }
+            }
+            flushOutbox(socket)
+            if Clock.since(lastBeat) >= heartbeat {
+                send(.heartbeat(board.held), on: socket)
+                lastBeat = Clock.now
+            }
+            if Clock.since(lastHeard) > liveness {
+                config.log("coordinator silent for \(liveness) ms; reconnecting in \(reconnectDelay) ms")
+                Thread.sleep(forTimeInterval: Double(reconnectDelay) / 1000)
+                reconnectDelay = min(reconnectDelay * 2, 8000)
+                // Tasks not started were requeued by the coordinator when this worker went
+                // quiet; running ones finish and are offered, accepted if still wanted.
+                _ = board.dropPending()
+                socket = try connect()
+                lastHeard = Clock.now
+            }
+        }
+    }
+
+    private var hello: WorkerHello {
+        WorkerHello(name: config.name, software: "redactfarm \(RedactFarmVersion.current)", modelSHA256: config.modelSHA256,
+                    cores: ProcessInfo.processInfo.activeProcessorCount, slots: max(1, config.slots),
+                    credit: max(1, config.slots) + max(0, config.prefetch))
+    }
+
+    private func connect() throws(WorkerError) -> ZMQSocket {
+        do {
+            let socket = try ZMQSocket(context, .dealer)
+            // A fresh identity per connection: the coordinator never confuses a reconnected
+            // worker with the one it already gave up on.
+            try socket.set(ZMQ_ROUTING_ID, "\(config.name)/\(UInt32.random(in: 0...UInt32.max))")
+            try config.security.apply(to: socket)
+            try socket.connect(config.endpoint)
+            try socket.send(WireCodec.encode(.hello(hello)))
+            return socket
+        } catch {
+            throw WorkerError(reason: "cannot connect to \(config.endpoint): \(error)")
+        }
+    }
+
+    private func send(_ message: WireMessage, on socket: ZMQSocket) {
+        do { try socket.send(WireCodec.encode(message), dontWait: true) } catch { config.log("send \(message.kind) failed: \(error)") }
+    }
+
+    private func flushOutbox(_ socket: ZMQSocket) {
+        for message in board.takeOutbox() { send(message, on: socket) }
+    }
+
+    private func startProcessingThread() -> DispatchSemaphore {
+        let done = DispatchSemaphore(value: 0)
+        let makeDetector = config.makeDetector
+        let board = self.board
+        let log = config.log
+        let thread = Thread {
+            let runner = SegmentTaskRunner(makeDetector: makeDetector)
+            defer { done.signal() }
+            while let (task, segment) = board.take() {
+                let message = runner.run(task, segment: segment) { board.frameDone(task.id) }
+                if case .failure(_, let reason) = message { log("task \(task.id) failed: \(reason)") }
+                board.complete(task.id, with: message)
+            }
+        }
+        thread.name = "segment"
+        thread.start()
+        return done
+    }
+}
+
+/// Monotonic milliseconds.
+enum Clock {
+    static var now: UInt64 { DispatchTime.now().uptimeNanoseconds / 1_000_000 }
+    static func since(_ t: UInt64) -> Int { Int(now - t) }
+}
