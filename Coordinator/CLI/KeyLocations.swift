@@ -13,7 +13,6 @@ enum KeyLocations {
 
     /// The named secret key, or this machine's own signing key (made on first use).
     static func signingIdentity(_ path: String?) throws(MediaError) -> FarmIdentity {
-        if let path { return try FarmIdentity.read(path: path) }
-        return try FarmIdentity.loadOrCreate(path: home + "/coordinator.key")
+        try FarmIdentity.read(orCreate: path, default: home + "/coordinator.key")
     }
 }

@@ -15,7 +15,13 @@ struct RedactFarmCommand: ParsableCommand {
         names the file and the reason), 64 for a usage error.
         """,
         version: RedactFarmVersion.current,
-        subcommands: [RunCommand.self, ProbeCommand.self, SplitCommand.self, StitchCommand.self, DetectCommand.self]
+        subcommands: [
+            RunCommand.self,
+            CoordinatorCommand.self, WorkerCommand.self, KeygenCommand.self,
+            SubmitCommand.self, StatusCommand.self, WatchCommand.self, JobsCommand.self, WorkersCommand.self, CancelCommand.self,
+            VerifyCommand.self,
+            ProbeCommand.self, SplitCommand.self, StitchCommand.self, DetectCommand.self,
+        ]
     )
 }
 

@@ -8,10 +8,12 @@ public final class FarmClient {
     private let control: ZMQSocket
     private let events: ZMQSocket?
     private let controlEndpoint: String
+    private let timeoutMilliseconds: Int
 
     public init(control endpoint: String, events eventEndpoint: String? = nil, security: PeerSecurity = .plain,
-                context: ZMQContext? = nil) throws(MediaError) {
+                context: ZMQContext? = nil, timeoutMilliseconds: Int = 15_000) throws(MediaError) {
         controlEndpoint = endpoint
+        self.timeoutMilliseconds = timeoutMilliseconds
         do {
             let context = try context ?? ZMQContext()
             control = try ZMQSocket(context, .dealer)
@@ -35,11 +37,11 @@ public final class FarmClient {
 
     /// One request and its answer; a coordinator that does not answer in time is an error
     /// (it may be down, or refusing this client's key).
-    public func request(_ request: ControlRequest, timeoutMilliseconds: Int = 15_000) throws(MediaError) -> ControlResponse {
+    public func request(_ request: ControlRequest) throws(MediaError) -> ControlResponse {
         do {
             try control.send(ControlCodec.encode(request))
             guard let frames = try control.receive(timeoutMilliseconds: timeoutMilliseconds) else {
-                throw MediaError(path: controlEndpoint, reason: "no answer from the coordinator in \(timeoutMilliseconds / 1000) s (is it running, and is this client's key allowed?)")
+                throw MediaError(path: controlEndpoint, reason: "no answer from the coordinator in \(max(1, timeoutMilliseconds / 1000)) s (is it running, and is this client's key allowed?)")
             }
             return try ControlCodec.decode(ControlResponse.self, frames)
         } catch let error as MediaError {

@@ -60,6 +60,12 @@ public struct FarmIdentity: Sendable {
         return FarmIdentity(curve: CurveKeyPair(publicKey: curvePublic, secretKey: secret), signing: signing)
     }
 
+    /// The named key if one was given, else the default one, created if need be.
+    public static func read(orCreate named: String?, default path: String) throws(MediaError) -> FarmIdentity {
+        if let named { return try read(path: named) }
+        return try loadOrCreate(path: path)
+    }
+
     /// Reads the identity at `path`, or creates it there first (a machine's own key, like an
     /// SSH host key).
     public static func loadOrCreate(path: String) throws(MediaError) -> FarmIdentity {

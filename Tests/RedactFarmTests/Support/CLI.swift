@@ -16,6 +16,10 @@ enum CLI {
     }
 
     static func run(_ arguments: String...) throws -> Result {
+        try run(arguments: arguments)
+    }
+
+    static func run(arguments: [String]) throws -> Result {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             Issue.record("no redactfarm binary at \(binary): build it first (`make test` does)")
             return Result(status: -1, stdout: "", stderr: "")

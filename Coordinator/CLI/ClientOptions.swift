@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import RedactCoordinator
+import RedactCore
+
+/// How a client command reaches the coordinator: through the ipc sockets in its state folder
+/// (same machine, no keys), or over TCP with CURVE.
+struct ClientOptions: ParsableArguments {
+    @Option(help: "The coordinator's state folder, on this machine (default: $REDACTFARM_STATE).")
+    var state: String?
+
+    @Option(help: "The coordinator's control endpoint on another machine, e.g. tcp://farm-01:7461.")
+    var connect: String?
+
+    @Option(help: "The coordinator's event endpoint, for watching from another machine, e.g. tcp://farm-01:7462.")
+    var events: String?
+
+    @Option(help: "The coordinator's public key file (.pub), for CURVE.")
+    var serverKey: String?
+
+    @Option(help: "This client's secret key (default: REDACTFARM_HOME/client.key, made on first use).")
+    var key: String?
+
+    @Flag(help: "Connect over plain TCP.")
+    var insecure = false
+
+    @Option(help: "Seconds to wait for the coordinator's answer.")
+    var timeout: Int = 15
+
+    func client(watching: Bool) throws(MediaError) -> FarmClient {
+        if let connect {
+            var security = PeerSecurity.plain
+            if connect.hasPrefix("tcp://") && !insecure {
+                guard let serverKey else {
+                    throw MediaError(path: connect, reason: "needs --server-key (the coordinator's .pub file), or --insecure for plain TCP")
+                }
+                let identity = try FarmIdentity.read(orCreate: key, default: KeyLocations.home + "/client.key")
+                security = .curve(identity.curve, serverKey: try FarmPublicKey.read(path: serverKey).curve)
+            }
+            if watching && events == nil {
+                throw MediaError(path: connect, reason: "watching from another machine needs --events (the coordinator's --events endpoint)")
+            }
+            return try FarmClient(control: connect, events: watching ? events : nil, security: security, timeoutMilliseconds: timeout * 1000)
+        }
+        guard let dir = state ?? ProcessInfo.processInfo.environment["REDACTFARM_STATE"] else {
+            throw MediaError(path: "redactfarm", reason: "say which coordinator: --state DIR on its machine, or --connect tcp://HOST:PORT")
+        }
+        let absolute = JobIntake.absolutePath(dir)
+        guard FileManager.default.fileExists(atPath: absolute + "/control.sock") else {
+            throw MediaError(path: absolute, reason: "no coordinator is running on this state folder")
+        }
+        return try FarmClient(control: "ipc://\(absolute)/control.sock", events: watching ? "ipc://\(absolute)/events.sock" : nil,
+                              timeoutMilliseconds: timeout * 1000)
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import RedactCoordinator
+import RedactCore
+
+struct CoordinatorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run the farm's coordinator: job intake, scheduling, verification, stitching, manifests.",
+        discussion: """
+        Jobs, files, segments and attempts are kept in SQLite in the state folder; a \
+        coordinator killed at any moment and started again on the same folder resumes every \
+        job without redoing finished segments. Workers join and leave at any time \
+        (`redactfarm worker --connect`); one that goes silent for --liveness-ms has its \
+        segments requeued.
+
+        TCP endpoints use CurveZMQ: the coordinator's key is --key (made on first use), and \
+        only workers and clients whose public key is in the --allow file get in (the file is \
+        re-read when it changes). Plain TCP needs --insecure. Commands on this machine reach \
+        the coordinator through ipc sockets in the state folder (`--state DIR`), no keys \
+        needed. SIGTERM or Ctrl-C stops it cleanly.
+        """
+    )
+
+    @Option(help: "State folder (SQLite store, segments in flight, local sockets).")
+    var state: String
+
+    @Option(help: "Endpoint workers connect to.")
+    var listen: String = "tcp://0.0.0.0:7460"
+
+    @Option(help: "TCP endpoint for clients on other machines (submit/status/... --connect).")
+    var control: String?
+
+    @Option(help: "TCP endpoint publishing progress events for remote `watch`.")
+    var events: String?
+
+    @Option(help: "Coordinator secret key (default: STATE/coordinator.key, made on first use).")
+    var key: String?
+
+    @Option(help: "Allowlist of worker and client CURVE public keys, one per line (default: STATE/allowed_keys).")
+    var allow: String?
+
+    @Flag(help: "Accept plain, unauthenticated TCP (only on a network you trust).")
+    var insecure = false
+
+    @Option(help: "Failed or lost attempts after which a segment fails its file.")
+    var maxAttempts: Int = 3
+
+    @Option(help: "Silence (ms) after which a worker is taken for dead and its segments requeued.")
+    var livenessMs: Int = 5000
+
+    @Option(help: "Largest message frame (bytes) accepted from a worker; a peer sending more is disconnected.")
+    var maxMessageBytes: Int64 = 1 << 30
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let log = Terminal.logger("coordinator")
+        let coordinator = try reportingErrors(verbose: common.verbose) { () throws(MediaError) -> Coordinator in
+            let stateDir = JobIntake.absolutePath(state)
+            try? FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
+            let identity = try FarmIdentity.read(orCreate: key, default: stateDir + "/coordinator.key")
+            var config = CoordinatorConfiguration(stateDirectory: stateDir, identity: identity)
+            config.workEndpoints = [listen]
+            config.controlEndpoints = control.map { [$0] } ?? []
+            config.eventEndpoints = events.map { [$0] } ?? []
+            config.maxFailures = max(1, maxAttempts)
+            config.livenessMilliseconds = max(1000, livenessMs)
+            config.maxFrameBytes = max(1 << 20, maxMessageBytes)
+            config.log = log
+            let usesTCP = (config.workEndpoints + config.controlEndpoints + config.eventEndpoints).contains { $0.hasPrefix("tcp://") }
+            if usesTCP && !insecure {
+                let allowlist = allow.map(JobIntake.absolutePath) ?? stateDir + "/allowed_keys"
+                if !FileManager.default.fileExists(atPath: allowlist) {
+                    try AtomicOutput.write(Array("# CURVE public keys of workers and clients allowed in, one per line (redactfarm keygen)\n".utf8), to: allowlist)
+                }
+                config.tcpSecurity = .curve(identity.curve)
+                config.allowlist = allowlist
+                log("CURVE on; server key \(identity.curve.publicKey) (give \(stateDir)/coordinator.pub to workers); allowlist \(allowlist)")
+            } else if usesTCP {
+                log("WARNING: --insecure: TCP endpoints are unencrypted and anyone who can reach them gets in")
+            }
+            let coordinator = try Coordinator(config)
+            log("workers: \(coordinator.boundWorkEndpoints.joined(separator: ", ")); control: \(coordinator.boundControlEndpoints.joined(separator: ", "))")
+            return coordinator
+        }
+        let stop = StopSignal()
+        stop.installSignalHandlers()
+        try reportingErrors(verbose: common.verbose) { try coordinator.run(until: stop) }
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import RedactCore
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a redacted output against its signed manifest.",
+        discussion: """
+        Checks the manifest's Ed25519 signature (against --key when given), the output's \
+        size and SHA-256, the chain over the segment records, the output's video frame \
+        count and, when the input is still at its recorded path, the input's SHA-256. \
+        Exits 1 naming the first mismatch.
+        """
+    )
+
+    @Argument(help: "The redacted output file.")
+    var output: String
+
+    @Option(help: "The manifest (default: OUTPUT.manifest.json).")
+    var manifest: String?
+
+    @Option(help: "The coordinator's public key file (.pub) the manifest must be signed with.")
+    var key: String?
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let report = try reportingErrors(verbose: common.verbose) { () throws(MediaError) in
+            let publicKey = try key.map { (path) throws(MediaError) in try FarmPublicKey.read(path: path) }
+            return try ManifestVerifier.verify(output: output, manifestPath: manifest, key: publicKey)
+        }
+        if common.json { return try Terminal.printJSON(report) }
+        print("verified \(report.output): " + report.checks.joined(separator: ", "))
+        for note in report.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import RedactCoordinator
+import RedactCore
+import RedactEmbedded
+import RedactWorker
+
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Redact segments for a coordinator, on this machine.",
+        discussion: """
+        Connects to the coordinator, announces its cores, software version and face-model \
+        hash, and redacts the segments it is sent, in memory only: no footage is written to \
+        this machine's disk. Start and stop workers at any time; the coordinator needs no \
+        configuration for them. It holds at most --slots + --prefetch segments.
+
+        Over TCP it uses CurveZMQ with --key (default: this machine's worker key, made on \
+        first use; its public key is printed so it can be added to the coordinator's \
+        allowlist) and --server-key, the coordinator's .pub file. --insecure for plain TCP.
+
+        SIGTERM or Ctrl-C: hand back segments not started, finish the running ones, leave. \
+        A second signal hands back everything at once.
+        """
+    )
+
+    @Option(help: "The coordinator's worker endpoint, e.g. tcp://farm-01:7460.")
+    var connect: String
+
+    @Option(help: "The coordinator's public key file (.pub), for CURVE.")
+    var serverKey: String?
+
+    @Option(help: "This worker's secret key (default: REDACTFARM_HOME/worker.key, made on first use).")
+    var key: String?
+
+    @Flag(help: "Connect over plain TCP (the coordinator must run with --insecure).")
+    var insecure = false
+
+    @Option(help: "Name shown in `redactfarm workers` (default: HOST-PID).")
+    var name: String = WorkerConfiguration.defaultName
+
+    @Option(help: "Segments processed at once (one thread each).")
+    var slots: Int = 1
+
+    @Option(help: "Segments held beyond the running ones, so the worker never waits for the network.")
+    var prefetch: Int = 1
+
+    @Option(help: "Path to centerface.onnx (default: the pinned copy fetched by ops/setup.sh).")
+    var model: String?
+
+    @OptionGroup var common: CommonOptions
+
+    private func peerSecurity(log: (String) -> Void) throws(MediaError) -> PeerSecurity {
+        guard connect.hasPrefix("tcp://"), !insecure else { return .plain }
+        guard let serverKey else {
+            throw MediaError(path: connect, reason: "needs --server-key (the coordinator's .pub file), or --insecure for plain TCP")
+        }
+        let server = try FarmPublicKey.read(path: serverKey)
+        let identity = try FarmIdentity.read(orCreate: key, default: KeyLocations.home + "/worker.key")
+        log("CURVE public key \(identity.curve.publicKey) (must be in the coordinator's allowlist)")
+        return .curve(identity.curve, serverKey: server.curve)
+    }
+
+    func run() throws {
+        let log = Terminal.logger("worker \(name)")
+        let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: model) }
+        let security = try reportingErrors(verbose: common.verbose) { try peerSecurity(log: log) }
+        CenterFaceDetector.setThreads(1)
+        var config = WorkerConfiguration(endpoint: connect, name: name, makeDetector: EmbeddedFarm.centerFace(loadedModel))
+        config.security = security
+        config.slots = max(1, slots)
+        config.prefetch = max(0, prefetch)
+        config.log = log
+        let stop = StopSignal()
+        stop.installSignalHandlers()
+        do {
+            try WorkerLoop(config).run(until: stop)
+        } catch let error as WorkerError {
+            Terminal.printError(error.reason)
+            throw ExitCode(1)
+        } catch {
+            Terminal.printError("\(connect): \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

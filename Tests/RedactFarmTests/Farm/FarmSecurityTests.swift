@@ -1,0 +1,73 @@
+import CZMQ
+import Foundation
+@testable import RedactCore
+import RedactCoordinator
+import Testing
+
+/// CURVE with a ZAP allowlist, and a coordinator that shrugs off hostile messages.
+@Suite(.serialized) struct FarmSecurityTests {
+    @Test func onlyAllowedKeysGetIn() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            for name in ["allowed", "stranger", "client"] {
+                let made = try CLI.run("keygen", dir + "/" + name)
+                try #require(made.status == 0, "\(made.stderr)")
+            }
+            let allowed = try FarmPublicKey.read(path: dir + "/allowed.pub"), stranger = try FarmPublicKey.read(path: dir + "/stranger.pub")
+            let client = try FarmPublicKey.read(path: dir + "/client.pub")
+            try FileManager.default.createDirectory(atPath: dir + "/state", withIntermediateDirectories: true)
+            try AtomicOutput.write(Array("# test\n\(allowed.curve) worker\n\(client.curve)\n".utf8), to: dir + "/state/allowed_keys")
+
+            let farm = try TestFarm(directory: dir, extra: ["--control", "tcp://127.0.0.1:0"])
+            let serverKey = farm.state + "/coordinator.pub"
+            try farm.startWorker("good", ["--server-key", serverKey, "--key", dir + "/allowed.key"])
+            try farm.startWorker("bad", ["--server-key", serverKey, "--key", dir + "/stranger.key"])
+            try farm.startWorker("plain", ["--insecure"])
+            #expect(eventually(seconds: 20) { (try? farm.workerStatus().map(\.name)) == ["good"] })
+            #expect(eventually(seconds: 10) { farm.coordinator.log.contains("refused CURVE key \(stranger.curve)") })
+            Thread.sleep(forTimeInterval: 2)
+            #expect(try farm.workerStatus().map(\.name) == ["good"])
+
+            // A remote client: in with an allowed key, refused (no answer) with another.
+            let control = try #require(farm.coordinator.log.split(separator: "\n").first { $0.contains("control: ") }?
+                .components(separatedBy: ", ").last.map { $0.trimmingCharacters(in: .whitespaces) })
+            let remote = try CLI.run("workers", "--connect", control, "--server-key", serverKey, "--key", dir + "/client.key", "--json")
+            #expect(remote.status == 0, "\(remote.stderr)")
+            #expect(remote.stdout.contains("\"good\""))
+            let refused = try CLI.run("workers", "--connect", control, "--server-key", serverKey, "--key", dir + "/stranger.key", "--timeout", "3")
+            #expect(refused.status == 1)
+            #expect(refused.stderrLines.count == 1 && refused.stderr.contains("no answer"), "\(refused.stderr)")
+        }
+    }
+
+    @Test func malformedTruncatedOversizedAndUnknownMessagesAreDropped() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let farm = try TestFarm(directory: dir, extra: ["--insecure", "--max-message-bytes", "\(2 << 20)"])
+            let context = try ZMQContext()
+            let hostile = try ZMQSocket(context, .dealer)
+            try hostile.connect(farm.workEndpoint)
+            let header = WireCodec.magic + [WireCodec.version]
+            let hello = WireCodec.encode(.hello(WorkerHello(name: "x", software: "redactfarm \(RedactFarmVersion.current)",
+                                                            modelSHA256: CenterFaceModel.sha256, cores: 1, slots: 1, credit: 2)))
+            try hostile.send([Array("garbage".utf8)])
+            try hostile.send([header + [99], []])                                   // unknown type
+            try hostile.send([hello[0], Array(hello[1].prefix(5))])                 // truncated body
+            try hostile.send([header + [WireMessage.Kind.heartbeat.rawValue], [UInt8](repeating: 0xff, count: 8)])  // absurd count
+            try hostile.send([header + [WireMessage.Kind.result.rawValue], [UInt8](repeating: 1, count: (1 << 20) + 1), [], []])  // body too large
+            try hostile.send([hello[0], hello[1], [UInt8](repeating: 0, count: 3 << 20)])  // frame over the limit: disconnected
+            #expect(eventually(seconds: 10) { farm.coordinator.log.components(separatedBy: "dropped").count - 1 >= 4 })
+            let log = farm.coordinator.log
+            #expect(log.contains("unknown message type 99"))
+            #expect(log.contains("malformed") || log.contains("truncated"))
+            #expect(log.contains("exceeds"))
+
+            // Still serving: a well-formed worker is welcomed and clients are answered.
+            let worker = try ZMQSocket(context, .dealer)
+            try worker.connect(farm.workEndpoint)
+            try worker.send(hello)
+            let reply = try #require(try worker.receive(timeoutMilliseconds: 10_000))
+            guard case .welcome = try WireCodec.decode(reply) else { Issue.record("expected welcome"); return }
+            #expect(try farm.cli(["workers"]).status == 0)
+            #expect(farm.coordinator.wait(seconds: 0) == nil)
+        }
+    }
+}

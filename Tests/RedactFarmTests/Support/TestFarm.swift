@@ -1,0 +1,64 @@
+import Foundation
+import RedactCoordinator
+import Testing
+
+/// A coordinator and workers as real processes over loopback TCP, driven through the CLI as an
+/// operator would drive them.
+final class TestFarm {
+    let directory: String
+    let state: String
+    private(set) var coordinator: BackgroundProcess!
+    private(set) var workEndpoint = ""
+    var workers: [String: BackgroundProcess] = [:]
+    private var coordinatorRuns = 0
+    private let coordinatorArguments: [String]
+
+    /// `extra`: more coordinator options (security, liveness).
+    init(directory: String, extra: [String] = ["--insecure"]) throws {
+        self.directory = directory
+        state = directory + "/state"
+        coordinatorArguments = extra
+        try startCoordinator(listen: "tcp://127.0.0.1:0")
+    }
+
+    /// Starts (or restarts, on the same state folder and port) the coordinator.
+    func startCoordinator(listen: String? = nil) throws {
+        coordinatorRuns += 1
+        let log = directory + "/coordinator-\(coordinatorRuns).log"
+        coordinator = try BackgroundProcess(CLI.binary, ["coordinator", "--state", state, "--listen", listen ?? workEndpoint,
+                                                         "--liveness-ms", "3000"] + coordinatorArguments, log: log)
+        var bound: String?
+        _ = eventually(seconds: 20) {
+            bound = coordinator.log.split(separator: "\n").first { $0.contains("workers: tcp://") }
+                .flatMap { $0.components(separatedBy: "workers: ").last?.components(separatedBy: ";").first }
+            return bound != nil
+        }
+        guard let bound else {
+            Issue.record("coordinator did not start: \(coordinator.log)")
+            throw POSIXError(.ETIMEDOUT)
+        }
+        workEndpoint = bound
+    }
+
+    @discardableResult
+    func startWorker(_ name: String, _ extra: [String] = ["--insecure"]) throws -> BackgroundProcess {
+        let worker = try BackgroundProcess(CLI.binary, ["worker", "--connect", workEndpoint, "--name", name] + extra,
+                                           log: directory + "/\(name).log")
+        workers[name] = worker
+        return worker
+    }
+
+    func cli(_ arguments: [String]) throws -> CLI.Result {
+        try CLI.run(arguments: arguments + ["--state", state])
+    }
+
+    func workerStatus() throws -> [WorkerStatus] {
+        let result = try cli(["workers", "--json"])
+        return (try? JSONDecoder().decode([WorkerStatus].self, from: Data(result.stdout.utf8))) ?? []
+    }
+
+    func jobStatus(_ job: String) throws -> JobStatus? {
+        let result = try cli(["status", job, "--json"])
+        return (try? JSONDecoder().decode([JobStatus].self, from: Data(result.stdout.utf8)))?.first
+    }
+}
