@@ -14,7 +14,7 @@ demo: release
 test: setup
 	bash Tests/Fixtures/make-corpus.sh .cache/corpus .cache/assets
 	swift build --build-tests
-	REDACTFARM_BIN="$$(swift build --show-bin-path)/redactfarm" swift test --skip-build
+	REDACTFARM_HOME="$(CURDIR)/.cache/home" REDACTFARM_BIN="$$(swift build --show-bin-path)/redactfarm" swift test --skip-build
 
 bench: setup
 	swift build -c release --product redactfarm

@@ -3,7 +3,7 @@
 # Idempotent: packages already present are not reinstalled and apt is not refreshed.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-packages=(pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libzmq3-dev
+packages=(pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libzmq3-dev libsqlite3-dev
           libopencv-dnn-dev ffmpeg python3-pip python3-numpy)
 missing=()
 for p in "${packages[@]}"; do

@@ -160,7 +160,7 @@ import Testing
             #expect(r.status == 1)
             #expect(r.stderrLines == ["redactfarm: error: \(bad): no video stream"])
             let made = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-            #expect(made == ["carphone_pristine.mp4", "carphone_pristine.mp4.detections.json"])
+            #expect(made == ["carphone_pristine.mp4", "carphone_pristine.mp4.detections.json", "carphone_pristine.mp4.manifest.json"])
         }
     }
 

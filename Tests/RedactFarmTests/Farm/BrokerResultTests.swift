@@ -1,0 +1,84 @@
+import Foundation
+@testable import RedactCore
+import RedactCoordinator
+import RedactWorker
+import Testing
+
+/// The broker's side of idempotence, with a scripted worker on an inproc socket: a result is
+/// accepted once per attempt and only when it checks out; anything else is logged and
+/// ignored, and a bad result costs an attempt.
+@Suite struct BrokerResultTests {
+    struct NoFaces: FrameDetector {
+        func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] { [] }
+    }
+
+    @Test func resultsAreAcceptedOncePerAttemptAndOnlyWhenTheyCheckOut() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let context = try ZMQContext()
+            let log = LockedBox<[String]>([])
+            var config = CoordinatorConfiguration(stateDirectory: dir + "/state", identity: try FarmIdentity.generate())
+            config.workEndpoints = ["inproc://work-results"]
+            config.controlEndpoints = ["inproc://control-results"]
+            config.bindLocalEndpoints = false
+            config.log = { line in log.withLock { $0.append(line) } }
+            let coordinator = try Coordinator(config, context: context)
+            let stop = StopSignal()
+            let done = DispatchSemaphore(value: 0)
+            let box = UncheckedSendable(coordinator)
+            Thread { try? box.value.run(until: stop); done.signal() }.start()
+            defer { stop.request(); done.wait() }
+
+            let worker = try ZMQSocket(context, .dealer)
+            try worker.connect("inproc://work-results")
+            try worker.send(WireCodec.encode(.hello(WorkerHello(name: "scripted", software: "redactfarm \(RedactFarmVersion.current)",
+                                                                 modelSHA256: CenterFaceModel.sha256, cores: 1, slots: 1, credit: 1))))
+            func next() throws -> WireMessage {
+                while true {
+                    let frames = try #require(try worker.receive(timeoutMilliseconds: 20_000))
+                    let message = try WireCodec.decode(frames)
+                    if case .heartbeat = message { continue }
+                    return message
+                }
+            }
+            guard case .welcome = try next() else { Issue.record("no welcome"); return }
+
+            let client = try FarmClient(control: "inproc://control-results", context: context)
+            let options = JobOptions(job: RedactionJob(), segmentSeconds: 100)
+            let (jobID, _) = try client.expectStatus(ControlRequest(op: .submit, submit: SubmitRequest(
+                inputs: [Fixtures.corpus("h264_bframes.mp4")], output: dir + "/out.mp4", outputIsFile: true, options: options)))
+
+            // Attempt 1: a result whose bytes do not match its hash is refused and costs an attempt.
+            guard case .task(let first, let segment) = try next() else { Issue.record("no task"); return }
+            #expect(first.id.attempt == 1)
+            let runner = SegmentTaskRunner { (_: RedactionJob) throws(MediaError) in NoFaces() }
+            guard case .result(let good, let output, let coverage) = runner.run(first, segment: segment, onFrame: {}) else {
+                Issue.record("the runner failed"); return
+            }
+            try worker.send(WireCodec.encode(.result(good, segment: output + [0], coverage: coverage)))
+
+            // Attempt 2 arrives; the stale attempt-1 result, though genuine, is ignored.
+            guard case .task(let second, let segment2) = try next() else { Issue.record("no second task"); return }
+            #expect(second.id.attempt == 2 && second.id.segment == first.id.segment)
+            try worker.send(WireCodec.encode(.result(good, segment: output, coverage: coverage)))
+            guard case .result(var fresh, let output2, let coverage2) = runner.run(second, segment: segment2, onFrame: {}) else {
+                Issue.record("the runner failed"); return
+            }
+            fresh.id = second.id
+            try worker.send(WireCodec.encode(.result(fresh, segment: output2, coverage: coverage2)))
+            try worker.send(WireCodec.encode(.result(fresh, segment: output2, coverage: coverage2)))  // a duplicate
+
+            #expect(eventually(seconds: 30) {
+                (try? client.expectStatus(ControlRequest(op: .status, job: jobID)).status.jobs.first?.state) == .done
+            })
+            let lines = log.withLock { $0 }
+            #expect(lines.contains { $0.contains("rejected the result for \(first.id)") && $0.contains("damaged") })
+            #expect(lines.filter { $0.contains("ignored") }.count == 2, "\(lines)")
+            #expect(try MediaInspection.videoTimestamps(dir + "/out.mp4") == MediaInspection.videoTimestamps(Fixtures.corpus("h264_bframes.mp4")))
+        }
+    }
+}
+
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
