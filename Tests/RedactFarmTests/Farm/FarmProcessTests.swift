@@ -47,6 +47,8 @@ import Testing
             let final = try #require(try farm.jobStatus(job))
             #expect(final.state == .done, "\(final.files.compactMap(\.error))")
             #expect(farm.coordinator.log.contains("resuming"))
+            let watched = try farm.cli(["watch", job])
+            #expect(watched.status == 0 && watched.stdout.contains("job \(job)  done  3/3 files"), "\(watched.stdout)")
 
             // Graceful stop on SIGTERM, both sides.
             for (_, worker) in farm.workers { worker.signal(SIGTERM) }

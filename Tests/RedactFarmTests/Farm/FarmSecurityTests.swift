@@ -68,6 +68,17 @@ import Testing
             guard case .welcome = try WireCodec.decode(reply) else { Issue.record("expected welcome"); return }
             #expect(try farm.cli(["workers"]).status == 0)
             #expect(farm.coordinator.wait(seconds: 0) == nil)
+
+            // Cancelling: the job ends, no output appears, its pieces are removed.
+            let submitted = try farm.cli(["submit", Fixtures.corpus("h264_bframes.mp4"), "-o", dir + "/out"])
+            let job = submitted.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(submitted.status == 0 && !job.isEmpty, "\(submitted.stderr)")
+            #expect(try farm.cli(["cancel", job]).status == 0)
+            #expect(try eventually(seconds: 10) { try farm.jobStatus(job)?.state == .cancelled })
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/out").isEmpty)
+            #expect(eventually(seconds: 10) { ((try? FileManager.default.contentsOfDirectory(atPath: farm.state + "/work")) ?? ["?"]).isEmpty })
+            let again = try farm.cli(["cancel", job])
+            #expect(again.status == 1 && again.stderr.contains("already cancelled"), "\(again.stderr)")
         }
     }
 }
