@@ -1,6 +1,6 @@
 # RedactFarm. `make demo` runs the main job on a real sample, `make test` runs the tests;
 # both install what they need first (ops/setup.sh: Debian packages, pinned assets).
-.PHONY: setup demo test bench eval release clean
+.PHONY: setup demo test bench bench-farm eval release clean
 
 setup:
 	bash ops/setup.sh
@@ -20,6 +20,10 @@ bench: setup
 	swift build -c release --product redactfarm
 	swift build -c release --product split-stitch-bench
 	.build/release/split-stitch-bench
+
+# The farm as real processes: 1 vs 2 workers, coordinator overhead, peak memory on 1080p.
+bench-farm: release
+	python3 Benchmarks/Farm/farm_bench.py
 
 # Redaction quality and speed beside deface 1.5.0 (installed into .cache/deface-venv).
 eval: release

@@ -6,7 +6,7 @@ import RedactCore
 /// What a job hides and how: shared by `run` and `submit`, so a job means the same thing
 /// whichever way it is started.
 struct RedactionOptions: ParsableArguments {
-    @Option(help: "What to hide, comma-separated: face (CenterFace), person (everything that moves against a static background, for wide CCTV). Zones given with --zone are always hidden.")
+    @Option(help: "What to hide, comma-separated: face (CenterFace), person (everything that moves against a static background, for wide CCTV). Zones given with --zone are always hidden; 'none' for zones only.")
     var targets: String = "face"
 
     @Option(help: "How regions are hidden: \(RedactionStyle.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -45,11 +45,14 @@ struct RedactionOptions: ParsableArguments {
     func jobOptions() throws(MediaError) -> JobOptions {
         var job = RedactionJob()
         var set = Set<TargetClass>()
-        for name in targets.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        for name in targets.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where name != "none" {
             guard let t = TargetClass(rawValue: name), t != .zone else {
                 throw MediaError(path: "--targets", reason: "unknown target '\(name)' (face, person)")
             }
             set.insert(t)
+        }
+        guard !set.isEmpty || !zones.isEmpty else {
+            throw MediaError(path: "--targets", reason: "nothing to hide: name a target or give --zone")
         }
         job.targets = set
         job.look = RedactionLook(style: style, shape: shape, padding: padding)

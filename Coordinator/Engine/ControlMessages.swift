@@ -80,6 +80,10 @@ public struct JobStatus: Codable, Sendable, Equatable {
     public var id: String
     public var state: JobState
     public var createdAt: Double
+    /// Timeline (seconds since 1970): first segment dispatched, last attempt ended, job ended.
+    public var firstDispatchAt: Double?
+    public var lastResultAt: Double?
+    public var finishedAt: Double?
     public var files: [FileStatus]
 
     public var framesDone: Int { files.reduce(0) { $0 + $1.framesDone } }

@@ -65,7 +65,9 @@ extension Coordinator {
                                         segmentsQueued: segments.filter { $0.state == .queued }.count,
                                         error: file.error, outputSHA256: file.outputSHA256))
             }
-            jobStatuses.append(JobStatus(id: job.id, state: job.state, createdAt: job.createdAt, files: files))
+            let window = try store.dispatchWindow(job: job.id)
+            jobStatuses.append(JobStatus(id: job.id, state: job.state, createdAt: job.createdAt, firstDispatchAt: window.first,
+                                         lastResultAt: window.last, finishedAt: job.finishedAt, files: files))
         }
         let now = Clock.now
         let inFlightFrames = progress.values.reduce(0, +)

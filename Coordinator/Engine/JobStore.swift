@@ -156,6 +156,16 @@ public final class JobStore {
         }
     }
 
+    /// When the job's first segment was dispatched and its last attempt ended (nil before).
+    public func dispatchWindow(job: String) throws(MediaError) -> (first: Double?, last: Double?) {
+        try read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT MIN(a.startedAt) AS first, MAX(a.endedAt) AS last FROM attempt a JOIN file f ON f.id = a.fileId WHERE f.jobId = ?
+                """, arguments: [job])
+            return (row?["first"], row?["last"])
+        }
+    }
+
     // MARK: Segments
 
     public func segments(file: Int64) throws(MediaError) -> [SegmentRecord] {

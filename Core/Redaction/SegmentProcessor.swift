@@ -54,32 +54,36 @@ public final class SegmentProcessor {
         var seen = 0
         let every = max(1, job.detector.every)
         var follower = SmallFaceFollower()
-        try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: job.contextFrames) { (frame, owned) throws(MediaError) in
-            let view = VideoFrame(frame)
-            // Frames arrive in presentation order; the last owned frame is always examined so
-            // every track has a hit near the end of the segment.
-            let examine = seen % every == 0 || view.pts == segment.lastOwnedPts
-            // Magnified passes find small faces but lose the largest ones (beyond the scales
-            // CenterFace was trained on), so halfway between them a 1x pass runs too.
-            let plainPass = job.detector.inferenceScale > 1 && every > 1 && seen % every == every / 2
-            seen += 1
-            var found: [Detection] = []
-            if job.targets.contains(.face) {
-                if examine { found = try detector.detect(view) }
-                if plainPass { found = try detector.detect(view, scale: 1) }
-                for search in follower.expected(at: seen - 1, alreadyFound: found) {
-                    found += try detector.detect(view, in: search.region, magnification: search.magnification)
-                        .filter { d in search.accepts(d) && !found.contains { $0.box.intersectionOverUnion(d.box) > 0.3 } }
+        // Zones alone need no detection pass (and every frame is then covered by the zones).
+        let detects = job.targets.contains(.face) || job.targets.contains(.person)
+        if detects {
+            try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: job.contextFrames) { (frame, owned) throws(MediaError) in
+                let view = VideoFrame(frame)
+                // Frames arrive in presentation order; the last owned frame is always examined so
+                // every track has a hit near the end of the segment.
+                let examine = seen % every == 0 || view.pts == segment.lastOwnedPts
+                // Magnified passes find small faces but lose the largest ones (beyond the scales
+                // CenterFace was trained on), so halfway between them a 1x pass runs too.
+                let plainPass = job.detector.inferenceScale > 1 && every > 1 && seen % every == every / 2
+                seen += 1
+                var found: [Detection] = []
+                if job.targets.contains(.face) {
+                    if examine { found = try detector.detect(view) }
+                    if plainPass { found = try detector.detect(view, scale: 1) }
+                    for search in follower.expected(at: seen - 1, alreadyFound: found) {
+                        found += try detector.detect(view, in: search.region, magnification: search.magnification)
+                            .filter { d in search.accepts(d) && !found.contains { $0.box.intersectionOverUnion(d.box) > 0.3 } }
+                    }
+                    follower.update(at: seen - 1, found: found)
                 }
-                follower.update(at: seen - 1, found: found)
+                if owned {
+                    detectionCount += found.count
+                    if wantsMotion, ownedSeen % sampleStride == 0 { thumbnails.append(MotionRegions.thumbnail(view)) }
+                    ownedSeen += 1
+                    onFrame()
+                }
+                perFrame.append((view.pts, owned, found))
             }
-            if owned {
-                detectionCount += found.count
-                if wantsMotion, ownedSeen % sampleStride == 0 { thumbnails.append(MotionRegions.thumbnail(view)) }
-                ownedSeen += 1
-                onFrame()
-            }
-            perFrame.append((view.pts, owned, found))
         }
         perFrame.sort { $0.pts < $1.pts }
         var trackerOptions = job.tracker
@@ -101,7 +105,7 @@ public final class SegmentProcessor {
         var frames: [ProcessedSegment.FrameCoverage] = []
         try SegmentDecoder.decodeOwnedFrames(of: segment, label: label) { (frame) throws(MediaError) in
             let view = VideoFrame(frame)
-            guard var boxes = coverage[view.pts] else {
+            guard var boxes = coverage[view.pts] ?? (detects ? nil : []) else {
                 throw MediaError(path: label, reason: "frame at pts \(view.pts) was not seen by the detector")
             }
             let seconds = Double(view.pts) * segment.timeBase.doubleValue
@@ -118,6 +122,7 @@ public final class SegmentProcessor {
             frame.pointee.pts = view.pts
             try encoder.encode(frame) { packets.append($0) }
             frames.append(.init(pts: view.pts, covered: boxes))
+            if !detects { onFrame() }
         }
         try encoder.encode(nil) { packets.append($0) }
         guard packets.count == frames.count else {

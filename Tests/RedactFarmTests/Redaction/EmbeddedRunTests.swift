@@ -92,6 +92,26 @@ import Testing
         }
     }
 
+    /// Zones alone: no detector is ever asked (this one would fail the file), the zone is
+    /// hidden in every frame and the rest of the picture is kept.
+    @Test func zonesAloneNeedNoDetection() throws {
+        let source = Fixtures.corpus("h264_bframes.mp4")
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            var job = RedactionJob()
+            job.targets = []
+            job.zones = [try PrivacyZone(parsing: "40,40,80,60")]
+            let out = dir + "/out.mp4"
+            let report = try LocalFarm(job: job, segmentSeconds: 1, workers: 2) { () throws(MediaError) in BrokenDetector() }
+                .redact(input: source, output: out)
+            #expect(report.framesWithRedaction == 150)
+            let before = try LumaFrames.read(source), after = try LumaFrames.read(out)
+            for n in stride(from: 0, to: 150, by: 25) {
+                #expect(LumaFrames.meanAbsDiff(before[n], after[n], x: 44..<116, y: 44..<96) > 4, "frame \(n) zone")
+                #expect(LumaFrames.meanAbsDiff(before[n], after[n], x: 180..<300, y: 120..<220) < 3, "frame \(n) outside")
+            }
+        }
+    }
+
     @Test func tenBitVideoIsRefusedNotPassedThrough() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let refusal = #expect(throws: MediaError.self) {

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""The farm as real processes on this machine: throughput with 1 and 2 workers, the
+coordinator's own share of the wall time, and peak memory of coordinator and worker on a
+1-minute and a 10-minute 1080p file.
+
+- Throughput: the ground-truth clip of compare.py (1280x720, 500 frames, real faces) with the
+  default profile, 2 s segments, `redactfarm coordinator` + N `redactfarm worker` over loopback
+  TCP. `redactfarm run` (embedded farm) on the same clip is shown beside it.
+- Overhead: wall time the coordinator alone is on the critical path (submit -> first segment
+  dispatched: probe + split; last result -> output and manifest written: stitch, sidecars,
+  signing) over the job's wall time, and the coordinator's CPU time over the wall time
+  (including dispatch, transfer and result verification, which overlap the workers).
+- Memory: 1080p30 testsrc2 with audio, 60 s and 600 s, zones only (`--targets none --zone ...`,
+  x264 ultrafast) so the run is bounded by decode/encode, not detection: VmHWM of each process.
+
+    farm_bench.py [--redactfarm .build/release/redactfarm] [--skip-memory] [--long-seconds 600]
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CACHE = os.path.join(ROOT, ".cache", "bench")
+sys.path.insert(0, os.path.join(ROOT, "Benchmarks", "Evaluation"))
+
+
+def proc_field(pid, field):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024  # MiB
+    except OSError:
+        return None
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Farm:
+    def __init__(self, binary, workers, scratch):
+        self.binary, self.scratch = binary, scratch
+        self.state = os.path.join(scratch, "state")
+        self.log = open(os.path.join(scratch, "coordinator.log"), "w")
+        self.coordinator = subprocess.Popen([binary, "coordinator", "--state", self.state, "--listen", "tcp://127.0.0.1:0",
+                                             "--insecure"], stdout=self.log, stderr=self.log)
+        endpoint = None
+        for _ in range(200):
+            text = open(self.log.name).read()
+            for line in text.splitlines():
+                if "workers: tcp://" in line:
+                    endpoint = line.split("workers: ")[1].split(";")[0]
+            if endpoint:
+                break
+            time.sleep(0.05)
+        self.workers = [subprocess.Popen([binary, "worker", "--connect", endpoint, "--insecure", "--name", f"w{n}"],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in range(workers)]
+        while len(json.loads(self.cli("workers", "--json"))) < workers:
+            time.sleep(0.1)
+
+    def cli(self, *args):
+        return subprocess.run([self.binary, *args, "--state", self.state], capture_output=True, text=True, check=True).stdout
+
+    def job(self, inputs, out, *options):
+        cpu0 = cpu_seconds(self.coordinator.pid)
+        job = self.cli("submit", *inputs, "-o", out, *options).strip()
+        while True:
+            status = json.loads(self.cli("status", job, "--json"))[0]
+            if status["state"] != "running":
+                break
+            time.sleep(0.2)
+        if status["state"] != "done":
+            raise SystemExit(f"job failed: {[f.get('error') for f in status['files']]}")
+        status["coordinatorCPU"] = cpu_seconds(self.coordinator.pid) - cpu0
+        return status
+
+    def peaks(self):
+        return proc_field(self.coordinator.pid, "VmHWM"), max(proc_field(w.pid, "VmHWM") or 0 for w in self.workers)
+
+    def stop(self):
+        for p in self.workers + [self.coordinator]:
+            p.terminate()
+        for p in self.workers + [self.coordinator]:
+            p.wait(timeout=60)
+        self.log.close()
+
+
+def make_1080p(seconds):
+    path = os.path.join(CACHE, f"farm_1080p_{seconds}s.mp4")
+    if not os.path.exists(path):
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size=1920x1080:rate=30:duration={seconds}",
+                        "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+                        "-c:v", "libx264", "-preset", "veryfast", "-b:v", "8M", "-g", "60", "-pix_fmt", "yuv420p",
+                        "-c:a", "aac", "-b:a", "128k", path], check=True)
+    return path
+
+
+def row(label, workers, frames, s, peaks=None, base=None):
+    wall = s["finishedAt"] - s["createdAt"]
+    critical = (s["firstDispatchAt"] - s["createdAt"]) + (s["finishedAt"] - s["lastResultAt"])
+    fps = frames / wall
+    cells = [label, str(workers), f"{wall:.1f}", f"{fps:.2f}", f"{fps / base:.2f}x" if base else "1.00x",
+             f"{100 * critical / wall:.2f}%", f"{100 * s['coordinatorCPU'] / wall:.2f}%"]
+    if peaks:
+        cells += [f"{peaks[0]:.0f}", f"{peaks[1]:.0f}"]
+    return "| " + " | ".join(cells) + " |", fps
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--redactfarm", default=os.path.join(ROOT, ".build", "release", "redactfarm"))
+    ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--long-seconds", type=int, default=600)
+    a = ap.parse_args()
+    os.makedirs(CACHE, exist_ok=True)
+    clip = os.path.join(CACHE, "gt_1280x720_500.mp4")
+    if not os.path.exists(clip):
+        subprocess.run([sys.executable, os.path.join(ROOT, "Benchmarks", "Evaluation", "compare.py"), "--profiles", "fast"], check=True)
+    frames = 500
+
+    print(f"\nThroughput: {frames} frames of 1280x720 with real faces, default profile (safe), 2 s segments, {os.cpu_count()} cores")
+    print("| run | workers | wall s | frames/s | speed-up | coordinator on critical path | coordinator CPU / wall |")
+    print("|---|---|---|---|---|---|---|")
+    base = None
+    for n in (1, 2):
+        scratch = tempfile.mkdtemp(prefix="rf-bench-", dir="/tmp")
+        farm = Farm(a.redactfarm, n, scratch)
+        try:
+            s = farm.job([clip], os.path.join(scratch, "out"), "--segment-seconds", "2")
+        finally:
+            farm.stop()
+        line, fps = row("coordinator + workers (TCP)", n, frames, s, base=base)
+        base = base or fps
+        print(line)
+        shutil.rmtree(scratch)
+    scratch = tempfile.mkdtemp(prefix="rf-bench-", dir="/tmp")
+    start = time.monotonic()
+    subprocess.run([a.redactfarm, "run", clip, "-o", os.path.join(scratch, "out.mp4"), "--segment-seconds", "2", "--workers", "2"],
+                   check=True, stdout=subprocess.DEVNULL)
+    wall = time.monotonic() - start
+    print(f"| `redactfarm run` (embedded, whole command) | 2 | {wall:.1f} | {frames / wall:.2f} | {frames / wall / base:.2f}x | - | - |")
+    shutil.rmtree(scratch)
+
+    if a.skip_memory:
+        return
+    print("\nMemory: 1080p30 8 Mbit/s + AAC, zones only, x264 ultrafast, 10 s segments, 2 workers")
+    print("| file | workers | wall s | frames/s | speed-up | coordinator on critical path | coordinator CPU / wall | coordinator peak MiB | worker peak MiB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for seconds in (60, a.long_seconds):
+        source = make_1080p(seconds)
+        scratch = tempfile.mkdtemp(prefix="rf-bench-", dir="/tmp")
+        farm = Farm(a.redactfarm, 2, scratch)
+        try:
+            s = farm.job([source], os.path.join(scratch, "out"), "--targets", "none", "--zone", "100,100,400,300",
+                         "--preset", "ultrafast")
+            peaks = farm.peaks()
+        finally:
+            farm.stop()
+        line, _ = row(f"{seconds} s", 2, seconds * 30, s, peaks=peaks, base=None)
+        print(line.replace("| 1.00x |", "| - |"))
+        shutil.rmtree(scratch)
+
+
+if __name__ == "__main__":
+    main()
