@@ -23,6 +23,11 @@ struct RedactFarmCommand: ParsableCommand {
             ProbeCommand.self, SplitCommand.self, StitchCommand.self, DetectCommand.self,
         ]
     )
+
+    static func main() {
+        ProcessMemory.returnLargeBuffersToTheSystem()
+        main(nil)
+    }
 }
 
 /// Options every command takes.

@@ -15,7 +15,7 @@ enum StatusView {
         var lines = [head]
         for file in job.files {
             var line = "  \(bar(file.framesDone, file.frameCount)) \(file.state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) "
-            line += "segments \(file.segmentsDone)/\(file.segments) done, \(file.segmentsRunning) running, \(file.segmentsQueued) queued  "
+            line += "segments \(file.segmentsDone)/\(file.segments) done, \(file.segmentsRunning) in flight, \(file.segmentsQueued) queued  "
             line += URL(fileURLWithPath: file.input).lastPathComponent
             if let error = file.error { line += "  — \(error)" }
             lines.append(line)

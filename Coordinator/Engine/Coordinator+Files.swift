@@ -31,13 +31,16 @@ extension Coordinator {
     func startSplit(_ file: FileRecord) {
         guard !busyFiles.contains(file.id), let options = try? jobOptions(file.jobID).options else { return }
         busyFiles.insert(file.id)
+        // A split a crash interrupted starts over: its pieces and results are discarded.
+        try? store.resetSegments(file.id)
         try? store.setFileState(file.id, .splitting)
         let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: file.id)
         let inbox = pipeline, input = file.input, id = file.id
         splitLane.submit {
-            area.remove()  // leftovers of a split a crash interrupted
+            area.remove()
             let outcome = Result { () throws(MediaError) in
-                try Splitter.split(input: input, segmentSeconds: options.segmentSeconds, into: area.directory, carryContext: true)
+                try Splitter.split(input: input, segmentSeconds: options.segmentSeconds, into: area.directory, carryContext: true,
+                                   onSegment: { partial in inbox.post(.segmentReady(id, partial)) })
             }
             inbox.post(.planned(id, outcome))
         }
@@ -63,6 +66,11 @@ extension Coordinator {
         for event in pipeline.drain() {
             statusDirty = true
             switch event {
+            case .segmentReady(let id, let partial):
+                // Work starts while the rest of the file is still being split.
+                guard let record = partial.segments.last, try store.file(id)?.state == .splitting else { continue }
+                plans[id] = partial
+                if try store.addSegment(id, record) { queue.append(SegmentKey(file: id, index: record.index)) }
             case .planned(let id, let outcome):
                 busyFiles.remove(id)
                 guard let file = try store.file(id), file.state == .splitting else {
@@ -72,9 +80,9 @@ extension Coordinator {
                 switch outcome {
                 case .success(let plan):
                     plans[id] = plan
-                    try store.setPlanned(id, plan: plan)
-                    queue += plan.segments.map { SegmentKey(file: id, index: $0.index) }
+                    queue += try store.setPlanned(id, plan: plan).map { SegmentKey(file: id, index: $0) }
                     config.log("file \(id) (\(file.input)): \(plan.segments.count) segment(s), \(plan.frameCount) frames")
+                    try startStitchIfComplete(id)
                 case .failure(let error):
                     try failFile(id, reason: error.description)
                 }

@@ -74,7 +74,7 @@ extension Coordinator {
         let workerName = route.flatMap { workers[$0]?.hello.name } ?? "unknown"
         if let route { workers[route]?.tasks[key] = nil; workers[route]?.progress[result.id] = nil }
         do throws(MediaError) {
-            guard let file = try store.file(key.file), file.jobID == result.id.job, file.state == .processing,
+            guard let file = try store.file(key.file), file.jobID == result.id.job, file.state == .processing || file.state == .splitting,
                   let record = try store.segments(file: key.file).first(where: { $0.key == key }),
                   record.state != .done, record.dispatches == Int(result.id.attempt)
             else {
@@ -177,8 +177,25 @@ extension Coordinator {
         while !queue.isEmpty {
             guard let route = workers.values.filter({ $0.freeCredit > 0 }).min(by: { $0.tasks.count < $1.tasks.count })?.route else { return }
             let key = queue.removeFirst()
-            guard inFlight[key] == nil, let file = try store.file(key.file), file.state == .processing else { continue }
+            guard inFlight[key] == nil, let file = try store.file(key.file), file.state == .processing || file.state == .splitting else { continue }
             try assign(key, file: file, to: route)
+        }
+        moveWaitingTaskToAnIdleWorker()
+    }
+
+    /// At the end of a queue, a segment waiting in one worker's prefetch slot moves to a
+    /// worker with nothing to do; otherwise the last segments run one after another on one
+    /// worker while another idles. Only a task the worker reports as not started is moved (if
+    /// it starts meanwhile, the worker drops it on `cancel`: some work is repeated, none lost).
+    private func moveWaitingTaskToAnIdleWorker() {
+        guard queue.isEmpty, let idle = workers.values.first(where: { $0.tasks.isEmpty && $0.freeCredit > 0 }) else { return }
+        for worker in workers.values where worker.route != idle.route && worker.tasks.count > 1 {
+            guard let (_, id) = worker.tasks.first(where: { worker.progress[$0.value] == -1 }) else { continue }
+            workers[worker.route]?.tasks = worker.tasks.filter { $0.value != id }
+            workers[worker.route]?.progress[id] = nil
+            send(.cancel(id), to: worker.route, socket: worker.socket)
+            returnToQueue(id, reason: "moved from \(worker.hello.name) to idle \(idle.hello.name)", counts: false)
+            return  // dispatched on the next turn of the loop
         }
     }
 

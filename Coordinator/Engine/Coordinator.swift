@@ -66,6 +66,8 @@ public final class Coordinator {
     var droppedMessages = 0
 
     enum PipelineEvent: Sendable {
+        /// A segment is on disk; the plan so far comes with it.
+        case segmentReady(Int64, SegmentPlan)
         case planned(Int64, Result<SegmentPlan, MediaError>)
         case finished(Int64, Result<OutputFinisher.Finished, MediaError>)
     }

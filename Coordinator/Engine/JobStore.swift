@@ -143,16 +143,37 @@ public final class JobStore {
         }
     }
 
-    /// Records a file's plan: its segments enter the queue in the same transaction.
-    public func setPlanned(_ fileID: Int64, plan: SegmentPlan) throws(MediaError) {
+    /// A segment the splitter has just written: it enters the queue while the rest of the file
+    /// is still being split. Returns false if it was already known.
+    public func addSegment(_ fileID: Int64, _ record: SegmentPlan.SegmentRecord) throws(MediaError) -> Bool {
+        try write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO segment (fileId, idx, state, frameCount, inputSHA256) VALUES (?, ?, 'queued', ?, ?)",
+                           arguments: [fileID, record.index, record.frameCount, record.sha256])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Forgets a file's segments and attempts (before it is split again).
+    public func resetSegments(_ fileID: Int64) throws(MediaError) {
         try write { db in
             try db.execute(sql: "DELETE FROM segment WHERE fileId = ?", arguments: [fileID])
+            try db.execute(sql: "DELETE FROM attempt WHERE fileId = ?", arguments: [fileID])
+        }
+    }
+
+    /// Records a file's finished plan: segments not yet known enter the queue, and the file
+    /// moves on to processing, in one transaction. Returns the segments that were new.
+    public func setPlanned(_ fileID: Int64, plan: SegmentPlan) throws(MediaError) -> [Int] {
+        try write { db in
+            var added: [Int] = []
             for s in plan.segments {
-                try db.execute(sql: "INSERT INTO segment (fileId, idx, state, frameCount, inputSHA256) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [fileID, s.index, SegmentState.queued.rawValue, s.frameCount, s.sha256])
+                try db.execute(sql: "INSERT OR IGNORE INTO segment (fileId, idx, state, frameCount, inputSHA256) VALUES (?, ?, 'queued', ?, ?)",
+                               arguments: [fileID, s.index, s.frameCount, s.sha256])
+                if db.changesCount > 0 { added.append(s.index) }
             }
             try db.execute(sql: "UPDATE file SET state = ?, frameCount = ?, segmentCount = ? WHERE id = ?",
                            arguments: [FileState.processing.rawValue, plan.frameCount, plan.segments.count, fileID])
+            return added
         }
     }
 
@@ -179,7 +200,7 @@ public final class JobStore {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT s.fileId, s.idx FROM segment s JOIN file f ON f.id = s.fileId JOIN job j ON j.id = f.jobId
-                WHERE s.state = 'queued' AND f.state = 'processing' ORDER BY j.createdAt, f.id, s.idx
+                WHERE s.state = 'queued' AND f.state IN ('processing', 'splitting') ORDER BY j.createdAt, f.id, s.idx
                 """).map { SegmentKey(file: $0["fileId"], index: $0["idx"]) }
         }
     }

@@ -7,8 +7,12 @@ import Foundation
 public enum Splitter {
     /// `carryContext`: every segment after the first carries the previous GOP (see
     /// `SegmentPlanner.alwaysCarryPreviousGOP`).
+    /// `onSegment` sees each segment as soon as it is on disk, with the plan so far (its
+    /// header final, the input's hash and frame count not yet), so work can start on a file
+    /// before it is fully split.
     public static func split(input path: String, segmentSeconds: Double, into directory: String, carryContext: Bool = false,
-                             progress: ((Double) -> Void)? = nil) throws(MediaError) -> SegmentPlan {
+                             progress: ((Double) -> Void)? = nil,
+                             onSegment: ((SegmentPlan) -> Void)? = nil) throws(MediaError) -> SegmentPlan {
         guard segmentSeconds > 0, segmentSeconds.isFinite else {
             throw MediaError(path: path, reason: "segment length must be a positive number of seconds")
         }
@@ -17,7 +21,7 @@ public enum Splitter {
         let folder = try OutputFolder(path: directory)
         do {
             let plan = try run(input: input, scan: scan, segmentSeconds: segmentSeconds, carryContext: carryContext,
-                               folder: folder, progress: progress)
+                               folder: folder, progress: progress, onSegment: onSegment)
             folder.keep()
             return plan
         } catch {
@@ -26,12 +30,13 @@ public enum Splitter {
     }
 
     private static func run(input: MediaInput, scan: VideoScan, segmentSeconds: Double, carryContext: Bool, folder: OutputFolder,
-                            progress: ((Double) -> Void)?) throws(MediaError) -> SegmentPlan {
+                            progress: ((Double) -> Void)?, onSegment: ((SegmentPlan) -> Void)?) throws(MediaError) -> SegmentPlan {
         // The source is hashed on another thread while it is demuxed: the two passes read
         // the same pages and, with a core to spare, cost one.
         let inputPath = input.path
         let inputHash = BackgroundJob { () throws(MediaError) in try SHA256Hex.ofFile(at: inputPath) }
         let tb = scan.timeBase
+        var plan = try planHeader(input: input, scan: scan, segmentSeconds: segmentSeconds)
         let totalDuration = Double(input.context.pointee.duration) / Double(AV_TIME_BASE)
         var layout = SegmentLayout(targetSeconds: segmentSeconds, timeBase: tb, alwaysCarryPreviousGOP: carryContext)
         var accumulator = GOPAccumulator()
@@ -51,6 +56,10 @@ public enum Splitter {
             writing = nil
             let record = try job.result()
             records.append(record)
+            if let onSegment {
+                plan.segments = records
+                onSegment(plan)
+            }
             if totalDuration > 0 { progress?(min(1, Double(record.ptsLast) * tb.doubleValue / totalDuration)) }
         }
         func flush() throws(MediaError) {
@@ -84,25 +93,27 @@ public enum Splitter {
         try flush()
         try collectWrite()
 
-        let inputSHA = try inputHash.result()
-        let st = input.stream(scan.streamIndex)
-        let report = StreamReport(st)
-        let size = FileBytes.size(of: input.path)
-        let plan = SegmentPlan(
+        plan.input.sha256 = try inputHash.result()
+        plan.frameCount = records.reduce(0) { $0 + $1.frameCount }
+        plan.segments = records
+        try PlanStore.write(plan, to: folder.path)
+        return plan
+    }
+
+    /// Everything about the plan that is known before the first packet is read.
+    private static func planHeader(input: MediaInput, scan: VideoScan, segmentSeconds: Double) throws(MediaError) -> SegmentPlan {
+        let report = StreamReport(input.stream(scan.streamIndex))
+        return SegmentPlan(
             formatVersion: SegmentPlan.formatVersion,
             software: "redactfarm \(RedactFarmVersion.current)",
-            input: .init(path: URL(fileURLWithPath: input.path).standardizedFileURL.path, sha256: inputSHA, sizeBytes: size, container: input.formatName,
-                         muxer: try ContainerFormat.muxerName(for: input)),
+            input: .init(path: URL(fileURLWithPath: input.path).standardizedFileURL.path, sha256: "", sizeBytes: FileBytes.size(of: input.path),
+                         container: input.formatName, muxer: try ContainerFormat.muxerName(for: input)),
             video: .init(streamIndex: scan.streamIndex, codec: report.codec, width: report.width ?? 0,
-                         height: report.height ?? 0, pixelFormat: report.pixelFormat ?? "unknown", timeBase: tb,
+                         height: report.height ?? 0, pixelFormat: report.pixelFormat ?? "unknown", timeBase: scan.timeBase,
                          colorRange: report.colorRange ?? "unknown", colorPrimaries: report.colorPrimaries ?? "unknown",
                          colorTransfer: report.colorTransfer ?? "unknown", colorSpace: report.colorSpace ?? "unknown",
                          rotationDegrees: report.rotationDegrees, averageFrameRate: report.averageFrameRate),
-            targetSegmentSeconds: segmentSeconds,
-            frameCount: records.reduce(0) { $0 + $1.frameCount },
-            segments: records)
-        try PlanStore.write(plan, to: folder.path)
-        return plan
+            targetSegmentSeconds: segmentSeconds, frameCount: 0, segments: [])
     }
 
     private static func write(_ segment: SegmentFile, draft: SegmentLayout.Segment, timeBase: Rational,

@@ -20,7 +20,7 @@ import Testing
                                             timeBase: Rational(num: 1, den: 25), colorRange: "", colorPrimaries: "", colorTransfer: "",
                                             colorSpace: "", rotationDegrees: nil, averageFrameRate: nil),
                                targetSegmentSeconds: 1, frameCount: segments * 10, segments: records)
-        try store.setPlanned(file.id, plan: plan)
+        _ = try store.setPlanned(file.id, plan: plan)
         return (store, file.id)
     }
 
