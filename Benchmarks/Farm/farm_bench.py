@@ -4,7 +4,7 @@ coordinator's own share of the wall time, and peak memory of coordinator and wor
 1-minute and a 10-minute 1080p file.
 
 - Throughput: the ground-truth clip of compare.py (1280x720, 500 frames, real faces) with the
-  default profile, 2 s segments, `redactfarm coordinator` + N `redactfarm worker` over loopback
+  default profile, 1 s segments (--segment-seconds), `redactfarm coordinator` + N `redactfarm worker` over loopback
   TCP. `redactfarm run` (embedded farm) on the same clip is shown beside it.
 - Overhead: wall time the coordinator alone is on the critical path (submit -> first segment
   dispatched: probe + split; last result -> output and manifest written: stitch, sidecars,
@@ -80,6 +80,7 @@ class Farm:
         if status["state"] != "done":
             raise SystemExit(f"job failed: {[f.get('error') for f in status['files']]}")
         status["coordinatorCPU"] = cpu_seconds(self.coordinator.pid) - cpu0
+        status["workerCPU"] = sum(cpu_seconds(w.pid) for w in self.workers)
         return status
 
     def peaks(self):
@@ -119,6 +120,10 @@ def main():
     ap.add_argument("--redactfarm", default=os.path.join(ROOT, ".build", "release", "redactfarm"))
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--long-seconds", type=int, default=600)
+    ap.add_argument("--workers", default="1,2", help="worker counts for the throughput table")
+    ap.add_argument("--segment-seconds", default="1", help="segment length for the throughput table")
+    ap.add_argument("--skip-embedded", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep each run's state folder and logs in /tmp")
     a = ap.parse_args()
     os.makedirs(CACHE, exist_ok=True)
     clip = os.path.join(CACHE, "gt_1280x720_500.mp4")
@@ -126,24 +131,29 @@ def main():
         subprocess.run([sys.executable, os.path.join(ROOT, "Benchmarks", "Evaluation", "compare.py"), "--profiles", "fast"], check=True)
     frames = 500
 
-    print(f"\nThroughput: {frames} frames of 1280x720 with real faces, default profile (safe), 2 s segments, {os.cpu_count()} cores")
+    print(f"\nThroughput: {frames} frames of 1280x720 with real faces, default profile (safe), {a.segment_seconds} s segments, {os.cpu_count()} cores")
     print("| run | workers | wall s | frames/s | speed-up | coordinator on critical path | coordinator CPU / wall |")
     print("|---|---|---|---|---|---|---|")
     base = None
-    for n in (1, 2):
+    for n in map(int, a.workers.split(",")):
         scratch = tempfile.mkdtemp(prefix="rf-bench-", dir="/tmp")
         farm = Farm(a.redactfarm, n, scratch)
         try:
-            s = farm.job([clip], os.path.join(scratch, "out"), "--segment-seconds", "2")
+            s = farm.job([clip], os.path.join(scratch, "out"), "--segment-seconds", a.segment_seconds)
         finally:
             farm.stop()
         line, fps = row("coordinator + workers (TCP)", n, frames, s, base=base)
+        if a.keep:
+            print(f"worker CPU {s['workerCPU']:.1f} s, kept {scratch}")
         base = base or fps
         print(line)
-        shutil.rmtree(scratch)
+        if not a.keep:
+            shutil.rmtree(scratch)
+    if a.skip_embedded:
+        return
     scratch = tempfile.mkdtemp(prefix="rf-bench-", dir="/tmp")
     start = time.monotonic()
-    subprocess.run([a.redactfarm, "run", clip, "-o", os.path.join(scratch, "out.mp4"), "--segment-seconds", "2", "--workers", "2"],
+    subprocess.run([a.redactfarm, "run", clip, "-o", os.path.join(scratch, "out.mp4"), "--segment-seconds", a.segment_seconds, "--workers", "2"],
                    check=True, stdout=subprocess.DEVNULL)
     wall = time.monotonic() - start
     print(f"| `redactfarm run` (embedded, whole command) | 2 | {wall:.1f} | {frames / wall:.2f} | {frames / wall / base:.2f}x | - | - |")

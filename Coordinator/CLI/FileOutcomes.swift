@@ -14,7 +14,7 @@ enum FileOutcomes {
 
     static func summaries(_ job: JobStatus) -> [Summary] {
         job.files.map { file in
-            let manifest = (try? FileBytes.read(OutputFinisher.manifestPath(file.output)))
+            let manifest = (try? FileBytes.read(OutputSidecars.manifestPath(file.output)))
                 .flatMap { try? SignedManifest.open($0, path: file.output).manifest }
             return Summary(input: file.input, output: file.output, state: file.state.rawValue, outputSHA256: file.outputSHA256,
                            error: file.error, frames: file.frameCount, detections: manifest?.detections.detections,

@@ -46,20 +46,43 @@ extension Coordinator {
         }
     }
 
-    func startStitchIfComplete(_ fileID: Int64) throws(MediaError) {
-        guard !busyFiles.contains(fileID), let file = try store.file(fileID), file.state == .processing else { return }
+    /// Starts a file's stitch once its plan is complete and its first segment is done. It then
+    /// runs alongside processing on a thread of its own, waiting for each segment in turn at
+    /// its `SegmentGate`, so little is left to do after the last one arrives. At most
+    /// `maxWaitingStitches` wait like this; other files are stitched when complete.
+    func startStitchIfReady(_ fileID: Int64) throws(MediaError) {
+        guard let file = try store.file(fileID), file.state == .processing else { return }
         let segments = try store.segments(file: fileID)
-        guard !segments.isEmpty, segments.allSatisfy({ $0.state == .done }) else { return }
+        let done = segments.filter { $0.state == .done }
+        let complete = !segments.isEmpty && done.count == segments.count
+        if complete {
+            try store.setFileState(fileID, .stitching)
+            statusDirty = true
+        }
+        guard gates[fileID] == nil, done.contains(where: { $0.key.index == 0 }),
+              complete || gates.count < Self.maxWaitingStitches else { return }
         let plan = try plan(for: fileID)
-        let options = try jobOptions(file.jobID).options
-        busyFiles.insert(fileID)
-        try store.setFileState(fileID, .stitching)
-        statusDirty = true
-        let finisher = OutputFinisher(jobID: file.jobID, fileID: fileID, input: file.input, output: file.output,
-                                      area: FileWorkArea(stateDirectory: config.stateDirectory, fileID: fileID),
-                                      plan: plan, segments: segments, options: options, identity: config.identity)
+        let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: fileID)
+        let gate = SegmentGate()
+        for segment in done { gate.publish(segment.key.index, try arrival(segment, plan: plan, area: area)) }
+        gates[fileID] = gate
+        let finisher = OutputFinisher(jobID: file.jobID, fileID: fileID, input: file.input, output: file.output, area: area,
+                                      plan: plan, gate: gate, options: try jobOptions(file.jobID).options, identity: config.identity)
         let inbox = pipeline
-        stitchLane.submit { inbox.post(.finished(fileID, Result { () throws(MediaError) in try finisher.finish() })) }
+        let thread = Thread { inbox.post(.finished(fileID, Result { () throws(MediaError) in try finisher.finish() })) }
+        thread.name = "stitch-\(fileID)"
+        thread.start()
+    }
+
+    static let maxWaitingStitches = 4
+
+    func arrival(_ segment: SegmentRecord, plan: SegmentPlan, area: FileWorkArea) throws(MediaError) -> SegmentGate.Arrival {
+        guard let sha = segment.outputSHA256, let bytes = segment.outputBytes, segment.key.index < plan.segments.count else {
+            throw MediaError(path: "\(segment.key)", reason: "done without a recorded output")
+        }
+        return .init(output: .init(file: area.outputSegmentName(plan.segments[segment.key.index]), sha256: sha, byteSize: bytes,
+                                   frameCount: segment.frameCount),
+                     worker: segment.worker ?? "", detections: segment.detections ?? 0)
     }
 
     func handlePipelineEvents() throws(MediaError) {
@@ -82,12 +105,12 @@ extension Coordinator {
                     plans[id] = plan
                     queue += try store.setPlanned(id, plan: plan).map { SegmentKey(file: id, index: $0) }
                     config.log("file \(id) (\(file.input)): \(plan.segments.count) segment(s), \(plan.frameCount) frames")
-                    try startStitchIfComplete(id)
+                    try startStitchIfReady(id)
                 case .failure(let error):
                     try failFile(id, reason: error.description)
                 }
             case .finished(let id, let outcome):
-                busyFiles.remove(id)
+                gates[id] = nil
                 switch outcome {
                 case .success(let finished):
                     try store.setFileState(id, .done, outputSHA256: finished.outputSHA256)
@@ -98,7 +121,8 @@ extension Coordinator {
                         try finishJobIfDone(file.jobID)
                     }
                 case .failure(let error):
-                    try failFile(id, reason: error.description)
+                    try failFile(id, reason: error.description)  // nothing if the file had already ended
+                    FileWorkArea(stateDirectory: config.stateDirectory, fileID: id).remove()
                 }
             }
         }
@@ -127,6 +151,8 @@ extension Coordinator {
         }
         queue.removeAll { $0.file == id }
         plans[id] = nil
+        // A stitch waiting for this file's segments ends now, removing its partial output.
+        gates.removeValue(forKey: id)?.fail(MediaError(path: file.input, reason: reason ?? state.rawValue))
         if !busyFiles.contains(id) { FileWorkArea(stateDirectory: config.stateDirectory, fileID: id).remove() }
         statusDirty = true
     }

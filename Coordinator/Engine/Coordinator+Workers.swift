@@ -90,6 +90,10 @@ extension Coordinator {
             try AtomicOutput.write(coverage, to: area.coveragePath(key.index))
             try store.finishAttempt(key, attempt: Int(result.id.attempt), worker: workerName, outputSHA256: result.outputSHA256,
                                     outputBytes: segment.count, detections: result.detections)
+            gates[key.file]?.publish(key.index, .init(
+                output: .init(file: area.outputSegmentName(plan.segments[key.index]), sha256: result.outputSHA256,
+                              byteSize: segment.count, frameCount: result.frameCount),
+                worker: workerName, detections: result.detections))
             inFlight[key] = nil
             queue.removeAll { $0 == key }
             framesCompleted += result.frameCount
@@ -99,7 +103,7 @@ extension Coordinator {
                 workers[route]?.busyMilliseconds += result.milliseconds
             }
             statusDirty = true
-            try startStitchIfComplete(key.file)
+            try startStitchIfReady(key.file)
         } catch {
             config.log("rejected the result for \(result.id) from \(workerName): \(error.reason)")
             returnToQueue(result.id, reason: "result rejected: \(error.reason)", counts: true)

@@ -53,10 +53,12 @@ public final class Coordinator {
     var inFlight: [SegmentKey: (id: TaskID, route: [UInt8])] = [:]
     var queue: [SegmentKey] = []
     var plans: [Int64: SegmentPlan] = [:]
+    /// Files being split (at most one split per file).
     var busyFiles: Set<Int64> = []
+    /// Files being stitched, each waiting at its gate for segments still to come.
+    var gates: [Int64: SegmentGate] = [:]
     var jobOptionsCache: [String: (options: JobOptions, json: [UInt8])] = [:]
     let splitLane = BackgroundLane(name: "split")
-    let stitchLane = BackgroundLane(name: "stitch")
     let pipeline = Inbox<PipelineEvent>()
     var meter = ThroughputMeter()
     var framesCompleted = 0
@@ -136,8 +138,8 @@ public final class Coordinator {
     public func run(until stop: StopSignal) throws(MediaError) {
         try recover()
         defer {
+            for gate in gates.values { gate.fail(MediaError(path: config.stateDirectory, reason: "the coordinator is stopping")) }
             splitLane.stop()
-            stitchLane.stop()
             authenticator?.stop()
         }
         let sockets = workSockets + controlSockets
@@ -177,7 +179,7 @@ public final class Coordinator {
                     startSplit(file)
                     continue
                 }
-                try startStitchIfComplete(file.id)
+                try startStitchIfReady(file.id)
             default: break
             }
         }

@@ -18,59 +18,60 @@ public struct FileWorkArea: Sendable {
     public func remove() { try? FileManager.default.removeItem(atPath: directory) }
 }
 
+/// The files written beside every output.
+public enum OutputSidecars {
+    public static func detectionsPath(_ output: String) -> String { output + ".detections.json" }
+    public static func manifestPath(_ output: String) -> String { output + ".manifest.json" }
+}
+
 /// The last step for a file: stitch the verified redacted segments with the source's other
 /// streams, then write the detections sidecar and, last of all, the signed manifest. If any
 /// step fails, the output and its sidecars are removed: nothing half-finished looks done.
-public struct OutputFinisher: Sendable {
-    public var jobID: String
-    public var fileID: Int64
-    public var input: String
-    public var output: String
-    public var area: FileWorkArea
-    public var plan: SegmentPlan
-    public var segments: [SegmentRecord]
-    public var options: JobOptions
-    public var identity: FarmIdentity
+struct OutputFinisher: Sendable {
+    var jobID: String
+    var fileID: Int64
+    var input: String
+    var output: String
+    var area: FileWorkArea
+    var plan: SegmentPlan
+    /// Segments arrive here as they are accepted; the stitch runs alongside processing.
+    var gate: SegmentGate
+    var options: JobOptions
+    var identity: FarmIdentity
 
-    public struct Finished: Sendable {
-        public var outputSHA256: String
-        public var frames: Int
+    struct Finished: Sendable {
+        var outputSHA256: String
+        var frames: Int
     }
 
-    public func finish() throws(MediaError) -> Finished {
+    func finish() throws(MediaError) -> Finished {
         do {
             return try stitchAndRecord()
         } catch {
-            for path in [output, Self.detectionsPath(output), Self.manifestPath(output)] { unlink(path) }
+            for path in [output, OutputSidecars.detectionsPath(output), OutputSidecars.manifestPath(output)] { unlink(path) }
             throw error
         }
     }
 
-    public static func detectionsPath(_ output: String) -> String { output + ".detections.json" }
-    public static func manifestPath(_ output: String) -> String { output + ".manifest.json" }
-
     private func stitchAndRecord() throws(MediaError) -> Finished {
-        var plan = self.plan
-        let byIndex = Dictionary(uniqueKeysWithValues: segments.map { ($0.key.index, $0) })
+        let gate = self.gate
+        let stitched = try Stitcher.stitch(plan: plan, directory: area.directory, output: output,
+                                           arrivals: { (index) throws(MediaError) in try gate.waitFor(index).output })
+
+        // Every segment has arrived by now: the stitch consumed them all.
         var perFrame: [ProcessedSegment.FrameCoverage] = []
         var manifestSegments: [RedactionManifest.Segment] = []
-        for i in plan.segments.indices {
-            let record = plan.segments[i]
-            guard let done = byIndex[record.index], done.state == .done, let sha = done.outputSHA256, let bytes = done.outputBytes else {
-                throw MediaError(path: input, reason: "segment \(record.index) has no verified result")
-            }
-            plan.segments[i].output = .init(file: area.outputSegmentName(record), sha256: sha, byteSize: bytes, frameCount: record.frameCount)
+        for record in plan.segments {
+            let done = try gate.waitFor(record.index)
             let coverageBytes = try FileBytes.read(area.coveragePath(record.index))
             guard let coverage = try? JSONDecoder().decode([ProcessedSegment.FrameCoverage].self, from: Data(coverageBytes)) else {
                 throw MediaError(path: area.coveragePath(record.index), reason: "detections of segment \(record.index) cannot be read")
             }
             perFrame += coverage
-            manifestSegments.append(.init(index: record.index, inputSHA256: record.sha256, outputSHA256: sha, frameCount: record.frameCount,
-                                          ptsFirst: record.ptsFirst, ptsLast: record.ptsLast, timeBase: record.timeBase,
-                                          worker: done.worker ?? "", detections: done.detections ?? 0))
+            manifestSegments.append(.init(index: record.index, inputSHA256: record.sha256, outputSHA256: done.output.sha256,
+                                          frameCount: record.frameCount, ptsFirst: record.ptsFirst, ptsLast: record.ptsLast,
+                                          timeBase: record.timeBase, worker: done.worker, detections: done.detections))
         }
-        try PlanStore.write(plan, to: area.directory)
-        let stitched = try Stitcher.stitch(directory: area.directory, output: output)
 
         let detections = manifestSegments.reduce(0) { $0 + $1.detections }
         let tracks = Set(perFrame.flatMap { $0.covered.map(\.track) }.filter { $0 >= 0 }).count  // zones, motion: < 0
@@ -84,7 +85,7 @@ public struct OutputFinisher: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let reportData = try? encoder.encode(report) else { throw MediaError(path: output, reason: "cannot encode the detections report") }
-        try AtomicOutput.write(Array(reportData), to: Self.detectionsPath(output))
+        try AtomicOutput.write(Array(reportData), to: OutputSidecars.detectionsPath(output))
 
         let manifest = RedactionManifest(
             software: software, createdAt: Date(), job: jobID,
@@ -92,7 +93,7 @@ public struct OutputFinisher: Sendable {
             output: .init(path: stitched.output, sha256: stitched.sha256, sizeBytes: stitched.sizeBytes),
             videoFrames: stitched.videoFrames, modelSHA256: CenterFaceModel.sha256, parameters: options.job,
             segments: manifestSegments, detections: .init(detections: detections, tracks: tracks, framesWithRedaction: withRedaction))
-        try AtomicOutput.write(try SignedManifest.encode(manifest, signedBy: identity), to: Self.manifestPath(output))
+        try AtomicOutput.write(try SignedManifest.encode(manifest, signedBy: identity), to: OutputSidecars.manifestPath(output))
         return Finished(outputSHA256: stitched.sha256, frames: stitched.videoFrames)
     }
 }

@@ -21,9 +21,21 @@ public struct StitchReport: Codable, Equatable, Sendable {
 /// the plan says. Video and source packets are merged by decode time as they stream, so memory
 /// holds one segment, not the file.
 public enum Stitcher {
+    /// Where a processed segment comes from while stitching runs alongside processing: blocks
+    /// until segment `index` is done and returns its output record, or throws if it never
+    /// will be (the file failed or was cancelled).
+    public typealias Arrivals = @Sendable (_ index: Int) throws(MediaError) -> SegmentPlan.OutputRecord
+
+    /// Stitches the plan in `directory` (its segments, or their outputs where the plan names them).
     public static func stitch(directory: String, output outputPath: String,
                               progress: ((Double) -> Void)? = nil) throws(MediaError) -> StitchReport {
-        let plan = try PlanStore.read(directory: directory)
+        try stitch(plan: try PlanStore.read(directory: directory), directory: directory, output: outputPath, progress: progress)
+    }
+
+    /// With `arrivals`, each segment's output is waited for as the stitch reaches it, so a
+    /// file is muxed while its last segments are still being processed.
+    public static func stitch(plan: SegmentPlan, directory: String, output outputPath: String, arrivals: Arrivals? = nil,
+                              progress: ((Double) -> Void)? = nil) throws(MediaError) -> StitchReport {
         guard !plan.segments.isEmpty else { throw MediaError(path: directory, reason: "the plan has no segments") }
         try ContainerFormat.checkExtension(of: outputPath, matches: plan.input.muxer)
 
@@ -37,12 +49,16 @@ public enum Stitcher {
             throw MediaError(path: plan.input.path, reason: "has no stream \(videoIndex), which the plan says is the video")
         }
 
-        let segments = SegmentSource(plan: plan, directory: directory)
-        let first = try segments.load(0)
+        let load = { @Sendable (index: Int, reference: CodecParameters?) throws(MediaError) -> SegmentSource.Loaded in
+            var current = plan
+            if let arrivals { current.segments[index].output = try arrivals(index) }
+            return try SegmentSource(plan: current, directory: directory).load(index, joinableWith: reference)
+        }
+        let first = try load(0, nil)
         let reference = first.segment.codec
         /// The next segment is read and checked on another thread while this one is muxed.
         func prefetch(_ index: Int) -> BackgroundJob<SegmentSource.Loaded>? {
-            index < plan.segments.count ? BackgroundJob { () throws(MediaError) in try segments.load(index, joinableWith: reference) } : nil
+            index < plan.segments.count ? BackgroundJob { () throws(MediaError) in try load(index, reference) } : nil
         }
         let output = try MediaOutput(path: outputPath, muxer: plan.input.muxer)
         output.copyContainerMetadata(from: source)

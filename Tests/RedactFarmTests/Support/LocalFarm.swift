@@ -32,7 +32,7 @@ struct LocalFarm {
         let status = try farm.run(inputs: [input], output: output, outputIsFile: true)
         guard let file = status.files.first else { throw MediaError(path: input, reason: "no file in the job") }
         guard file.state == .done else { throw MediaError(path: input, reason: file.error ?? file.state.rawValue) }
-        let bytes = try FileBytes.read(OutputFinisher.detectionsPath(output))
+        let bytes = try FileBytes.read(OutputSidecars.detectionsPath(output))
         return try JSONDecoder().decode(RedactionReport.self, from: Data(bytes))
     }
 }

@@ -1,0 +1,41 @@
+import Foundation
+import RedactCore
+
+/// Where a file's stitch, running on its own thread, waits for processed segments: the broker
+/// publishes each one as it accepts it, or fails the gate when the file fails, is cancelled or
+/// the coordinator stops, so a waiting stitch always ends.
+final class SegmentGate: @unchecked Sendable {
+    struct Arrival: Sendable {
+        var output: SegmentPlan.OutputRecord
+        var worker: String
+        var detections: Int
+    }
+
+    private let condition = NSCondition()
+    private var arrived: [Int: Arrival] = [:]
+    private var failure: MediaError?
+
+    func publish(_ index: Int, _ arrival: Arrival) {
+        condition.withLock {
+            arrived[index] = arrival
+            condition.broadcast()
+        }
+    }
+
+    func fail(_ error: MediaError) {
+        condition.withLock {
+            if failure == nil { failure = error }
+            condition.broadcast()
+        }
+    }
+
+    func waitFor(_ index: Int) throws(MediaError) -> Arrival {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let failure { throw failure }
+            if let arrival = arrived[index] { return arrival }
+            condition.wait()
+        }
+    }
+}
