@@ -3,7 +3,7 @@
 coordinator's own share of the wall time, and peak memory of coordinator and worker on a
 1-minute and a 10-minute 1080p file.
 
-- Throughput: the ground-truth clip of compare.py (1280x720, 500 frames, real faces) with the
+- Throughput: a ground-truth clip as compare.py makes it (1280x720, 1000 frames, real faces) with the
   default profile, 1 s segments (--segment-seconds), `redactfarm coordinator` + N `redactfarm worker` over loopback
   TCP. `redactfarm run` (embedded farm) on the same clip is shown beside it.
 - Overhead: wall time the coordinator alone is on the critical path (submit -> first segment
@@ -122,14 +122,20 @@ def main():
     ap.add_argument("--long-seconds", type=int, default=600)
     ap.add_argument("--workers", default="1,2", help="worker counts for the throughput table")
     ap.add_argument("--segment-seconds", default="1", help="segment length for the throughput table")
+    ap.add_argument("--frames", type=int, default=1000, help="length of the ground-truth clip for the throughput table")
     ap.add_argument("--skip-embedded", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep each run's state folder and logs in /tmp")
     a = ap.parse_args()
     os.makedirs(CACHE, exist_ok=True)
-    clip = os.path.join(CACHE, "gt_1280x720_500.mp4")
+    frames = a.frames
+    clip = os.path.join(CACHE, f"gt_1280x720_{frames}.mp4")
     if not os.path.exists(clip):
-        subprocess.run([sys.executable, os.path.join(ROOT, "Benchmarks", "Evaluation", "compare.py"), "--profiles", "fast"], check=True)
-    frames = 500
+        assets = os.path.join(ROOT, ".cache", "assets")
+        subprocess.run([sys.executable, os.path.join(ROOT, "Benchmarks", "Evaluation", "groundtruth.py"),
+                        "--background", os.path.join(assets, "bikes.mp4"),
+                        "--faces", os.path.join(assets, "grace_hopper.jpg"), os.path.join(assets, "astronaut.png"),
+                        "--size", "1280x720", "--frames", str(frames), "--count", "8", "--seed", "2",
+                        "--out", clip, "--truth", clip + ".truth.json"], check=True)
 
     print(f"\nThroughput: {frames} frames of 1280x720 with real faces, default profile (safe), {a.segment_seconds} s segments, {os.cpu_count()} cores")
     print("| run | workers | wall s | frames/s | speed-up | coordinator on critical path | coordinator CPU / wall |")
