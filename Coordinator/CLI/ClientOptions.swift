@@ -29,14 +29,7 @@ struct ClientOptions: ParsableArguments {
 
     func client(watching: Bool) throws(MediaError) -> FarmClient {
         if let connect {
-            var security = PeerSecurity.plain
-            if connect.hasPrefix("tcp://") && !insecure {
-                guard let serverKey else {
-                    throw MediaError(path: connect, reason: "needs --server-key (the coordinator's .pub file), or --insecure for plain TCP")
-                }
-                let identity = try FarmIdentity.read(orCreate: key, default: KeyLocations.home + "/client.key")
-                security = .curve(identity.curve, serverKey: try FarmPublicKey.read(path: serverKey).curve)
-            }
+            let security = try KeyLocations.peerSecurity(endpoint: connect, insecure: insecure, serverKey: serverKey, key: key, role: "client")
             if watching && events == nil {
                 throw MediaError(path: connect, reason: "watching from another machine needs --events (the coordinator's --events endpoint)")
             }

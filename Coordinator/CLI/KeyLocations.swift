@@ -11,6 +11,21 @@ enum KeyLocations {
         return NSHomeDirectory() + "/.config/redactfarm"
     }
 
+    /// How a worker or client connects: CURVE with its key (named, or this machine's
+    /// `role.key`, made on first use) against the coordinator's .pub file on TCP, unless
+    /// `--insecure`; plain on ipc and inproc. `announce` sees the public key to allowlist.
+    static func peerSecurity(endpoint: String, insecure: Bool, serverKey: String?, key: String?, role: String,
+                             announce: (String) -> Void = { _ in }) throws(MediaError) -> PeerSecurity {
+        guard endpoint.hasPrefix("tcp://"), !insecure else { return .plain }
+        guard let serverKey else {
+            throw MediaError(path: endpoint, reason: "needs --server-key (the coordinator's .pub file), or --insecure for plain TCP")
+        }
+        let server = try FarmPublicKey.read(path: serverKey)
+        let identity = try FarmIdentity.read(orCreate: key, default: home + "/\(role).key")
+        announce(identity.curve.publicKey)
+        return .curve(identity.curve, serverKey: server.curve)
+    }
+
     /// The named secret key, or this machine's own signing key (made on first use).
     static func signingIdentity(_ path: String?) throws(MediaError) -> FarmIdentity {
         try FarmIdentity.read(orCreate: path, default: home + "/coordinator.key")

@@ -50,21 +50,14 @@ struct WorkerCommand: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    private func peerSecurity(log: (String) -> Void) throws(MediaError) -> PeerSecurity {
-        guard connect.hasPrefix("tcp://"), !insecure else { return .plain }
-        guard let serverKey else {
-            throw MediaError(path: connect, reason: "needs --server-key (the coordinator's .pub file), or --insecure for plain TCP")
-        }
-        let server = try FarmPublicKey.read(path: serverKey)
-        let identity = try FarmIdentity.read(orCreate: key, default: KeyLocations.home + "/worker.key")
-        log("CURVE public key \(identity.curve.publicKey) (must be in the coordinator's allowlist)")
-        return .curve(identity.curve, serverKey: server.curve)
-    }
-
     func run() throws {
         let log = Terminal.logger("worker \(name)")
         let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: model) }
-        let security = try reportingErrors(verbose: common.verbose) { try peerSecurity(log: log) }
+        let security = try reportingErrors(verbose: common.verbose) {
+            try KeyLocations.peerSecurity(endpoint: connect, insecure: insecure, serverKey: serverKey, key: key, role: "worker") { publicKey in
+                log("CURVE public key \(publicKey) (must be in the coordinator's allowlist)")
+            }
+        }
         CenterFaceDetector.setThreads(1)
         var config = WorkerConfiguration(endpoint: connect, name: name, makeDetector: EmbeddedFarm.centerFace(loadedModel))
         config.security = security
