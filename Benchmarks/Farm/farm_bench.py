@@ -71,12 +71,12 @@ class Farm:
 
     def job(self, inputs, out, *options):
         cpu0 = cpu_seconds(self.coordinator.pid)
-        job = self.cli("submit", *inputs, "-o", out, *options).strip()
-        while True:
-            status = json.loads(self.cli("status", job, "--json"))[0]
-            if status["state"] != "running":
-                break
-            time.sleep(0.2)
+        # --wait follows the coordinator's events: polling `status` from here would itself
+        # take CPU from the workers (a process start per poll).
+        done = subprocess.run([self.binary, "submit", *inputs, "-o", out, *options, "--wait", "--json", "--state", self.state],
+                              capture_output=True, text=True)
+        job = json.loads(self.cli("status", "--json"))[-1]["id"]
+        status = json.loads(self.cli("status", job, "--json"))[0]
         if status["state"] != "done":
             raise SystemExit(f"job failed: {[f.get('error') for f in status['files']]}")
         status["coordinatorCPU"] = cpu_seconds(self.coordinator.pid) - cpu0
