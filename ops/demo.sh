@@ -27,3 +27,8 @@ fi
 ffmpeg -nostdin -v error -y -i "$clip" -i "$out" -filter_complex "[0:v][1:v]hstack" -frames:v 1 "$work/before-after.png"
 echo "before | after, first frame: $work/before-after.png"
 echo "what was hidden, frame by frame: $out.detections.json"
+
+echo
+echo "== verify: the signed manifest against the output (and the input, still in place)"
+"$bin" verify "$out" --key "${REDACTFARM_HOME:-${XDG_CONFIG_HOME:-$HOME/.config}/redactfarm}/coordinator.pub"
+echo "signed record of what was done: $out.manifest.json"
