@@ -58,10 +58,17 @@ extension Coordinator {
             send(.refuse(reason: refusal), to: route, socket: socket)
             return
         }
-        if let previous = workers.removeValue(forKey: route) {
-            for id in previous.tasks.values { returnToQueue(id, reason: "\(previous.hello.name) reconnected", counts: false) }
+        // A second hello on the same connection (answering an `announceAgain` that crossed
+        // the first) is the same worker still holding the same tasks: keep them.
+        var entry = ConnectedWorker(route: route, socket: socket, hello: hello, connectedAt: Clock.now, lastHeard: Clock.now)
+        if let previous = workers[route] {
+            entry.tasks = previous.tasks
+            entry.progress = previous.progress
+            entry.segmentsDone = previous.segmentsDone
+            entry.framesDone = previous.framesDone
+            entry.busyMilliseconds = previous.busyMilliseconds
         }
-        workers[route] = ConnectedWorker(route: route, socket: socket, hello: hello, connectedAt: Clock.now, lastHeard: Clock.now)
+        workers[route] = entry
         send(.welcome(Welcome(heartbeatMilliseconds: config.heartbeatMilliseconds, livenessMilliseconds: config.livenessMilliseconds)),
              to: route, socket: socket)
         config.log("worker \(hello.name) joined (\(hello.cores) cores, \(hello.slots) slot(s), credit \(hello.credit))")
