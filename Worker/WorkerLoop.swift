@@ -61,7 +61,7 @@ public final class WorkerLoop {
         var heartbeat = config.heartbeatMilliseconds
         var liveness = config.livenessMilliseconds
         var socket = try connect()
-        var lastHeard = Clock.now, lastBeat = Clock.now
+        var lastHeard = MonotonicClock.now, lastBeat = MonotonicClock.now
         var leaving = false
         var reconnectDelay = 250
 
@@ -80,7 +80,7 @@ public final class WorkerLoop {
                 return
             }
             if let frames = try? socket.receive(timeoutMilliseconds: 50) {
-                lastHeard = Clock.now
+                lastHeard = MonotonicClock.now
                 switch Result(catching: { () throws(ProtocolError) in try WireCodec.decode(frames) }) {
                 case .failure(let error):
                     config.log("dropped a message from the coordinator: \(error)")
@@ -107,11 +107,11 @@ public final class WorkerLoop {
                 }
             }
             flushOutbox(socket)
-            if Clock.since(lastBeat) >= heartbeat {
+            if MonotonicClock.since(lastBeat) >= heartbeat {
                 send(.heartbeat(board.held), on: socket)
-                lastBeat = Clock.now
+                lastBeat = MonotonicClock.now
             }
-            if Clock.since(lastHeard) > liveness {
+            if MonotonicClock.since(lastHeard) > liveness {
                 config.log("coordinator silent for \(liveness) ms; reconnecting in \(reconnectDelay) ms")
                 Thread.sleep(forTimeInterval: Double(reconnectDelay) / 1000)
                 reconnectDelay = min(reconnectDelay * 2, 8000)
@@ -119,7 +119,7 @@ public final class WorkerLoop {
                 // quiet; running ones finish and are offered, accepted if still wanted.
                 _ = board.dropPending()
                 socket = try connect()
-                lastHeard = Clock.now
+                lastHeard = MonotonicClock.now
             }
         }
     }
@@ -171,10 +171,4 @@ public final class WorkerLoop {
         thread.start()
         return done
     }
-}
-
-/// Monotonic milliseconds.
-enum Clock {
-    static var now: UInt64 { DispatchTime.now().uptimeNanoseconds / 1_000_000 }
-    static func since(_ t: UInt64) -> Int { Int(now - t) }
 }

@@ -100,9 +100,3 @@ public struct EmbeddedFarm: Sendable {
         thread.start()
     }
 }
-
-/// Hands a single-owner object to the thread that will own it from then on.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
-}

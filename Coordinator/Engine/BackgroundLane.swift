@@ -7,7 +7,6 @@ final class BackgroundLane: @unchecked Sendable {
     private let condition = NSCondition()
     private var items: [@Sendable () -> Void] = []
     private var stopping = false
-    private var busy = false
     private let finished = DispatchSemaphore(value: 0)
 
     init(name: String) {

@@ -69,7 +69,7 @@ extension Coordinator {
             jobStatuses.append(JobStatus(id: job.id, state: job.state, createdAt: job.createdAt, firstDispatchAt: window.first,
                                          lastResultAt: window.last, finishedAt: job.finishedAt, files: files))
         }
-        let now = Clock.now
+        let now = MonotonicClock.now
         let inFlightFrames = progress.values.reduce(0, +)
         return FarmStatus(jobs: jobStatuses, workers: workers.values.map { $0.status(now: now) }.sorted { $0.name < $1.name },
                           framesPerSecond: meter.framesPerSecond(current: framesCompleted + inFlightFrames, at: now))
@@ -78,7 +78,7 @@ extension Coordinator {
     /// Publishes the running jobs (and those finished in the last minute) and the workers:
     /// at most four times a second when something changed, and every two seconds anyway.
     func publishStatusIfDue() {
-        let now = Clock.now
+        let now = MonotonicClock.now
         let inFlightFrames = workers.values.reduce(0) { sum, w in sum + w.progress.values.reduce(0) { $0 + max(0, $1) } }
         meter.record(frames: framesCompleted + inFlightFrames, at: now)
         let since = Int(now - lastPublished)

@@ -29,8 +29,8 @@ extension Coordinator {
     }
 
     func startSplit(_ file: FileRecord) {
-        guard !busyFiles.contains(file.id), let options = try? jobOptions(file.jobID).options else { return }
-        busyFiles.insert(file.id)
+        guard !splittingFiles.contains(file.id), let options = try? jobOptions(file.jobID).options else { return }
+        splittingFiles.insert(file.id)
         // A split a crash interrupted starts over: its pieces and results are discarded.
         try? store.resetSegments(file.id)
         try? store.setFileState(file.id, .splitting)
@@ -66,7 +66,7 @@ extension Coordinator {
         let gate = SegmentGate()
         for segment in done { gate.publish(segment.key.index, try arrival(segment, plan: plan, area: area)) }
         gates[fileID] = gate
-        let finisher = OutputFinisher(jobID: file.jobID, fileID: fileID, input: file.input, output: file.output, area: area,
+        let finisher = OutputFinisher(jobID: file.jobID, input: file.input, output: file.output, area: area,
                                       plan: plan, gate: gate, options: try jobOptions(file.jobID).options, identity: config.identity)
         let inbox = pipeline
         let thread = Thread { inbox.post(.finished(fileID, Result { () throws(MediaError) in try finisher.finish() })) }
@@ -95,7 +95,7 @@ extension Coordinator {
                 plans[id] = partial
                 if try store.addSegment(id, record) { queue.append(SegmentKey(file: id, index: record.index)) }
             case .planned(let id, let outcome):
-                busyFiles.remove(id)
+                splittingFiles.remove(id)
                 guard let file = try store.file(id), file.state == .splitting else {
                     FileWorkArea(stateDirectory: config.stateDirectory, fileID: id).remove()
                     continue
@@ -153,7 +153,7 @@ extension Coordinator {
         plans[id] = nil
         // A stitch waiting for this file's segments ends now, removing its partial output.
         gates.removeValue(forKey: id)?.fail(MediaError(path: file.input, reason: reason ?? state.rawValue))
-        if !busyFiles.contains(id) { FileWorkArea(stateDirectory: config.stateDirectory, fileID: id).remove() }
+        if !splittingFiles.contains(id) { FileWorkArea(stateDirectory: config.stateDirectory, fileID: id).remove() }
         statusDirty = true
     }
 

@@ -22,7 +22,7 @@ extension Coordinator {
             send(.announceAgain, to: route, socket: socket)
             return
         }
-        worker.lastHeard = Clock.now
+        worker.lastHeard = MonotonicClock.now
         workers[route] = worker
         switch message {
         case .heartbeat(let held):
@@ -60,7 +60,7 @@ extension Coordinator {
         }
         // A second hello on the same connection (answering an `announceAgain` that crossed
         // the first) is the same worker still holding the same tasks: keep them.
-        var entry = ConnectedWorker(route: route, socket: socket, hello: hello, connectedAt: Clock.now, lastHeard: Clock.now)
+        var entry = ConnectedWorker(route: route, socket: socket, hello: hello, connectedAt: MonotonicClock.now, lastHeard: MonotonicClock.now)
         if let previous = workers[route] {
             entry.tasks = previous.tasks
             entry.progress = previous.progress
@@ -82,7 +82,7 @@ extension Coordinator {
         if let route { workers[route]?.tasks[key] = nil; workers[route]?.progress[result.id] = nil }
         do throws(MediaError) {
             guard let file = try store.file(key.file), file.jobID == result.id.job, file.state == .processing || file.state == .splitting,
-                  let record = try store.segments(file: key.file).first(where: { $0.key == key }),
+                  let record = try store.segment(key),
                   record.state != .done, record.dispatches == Int(result.id.attempt)
             else {
                 config.log("ignored a late or duplicate result for \(result.id)")
@@ -167,7 +167,7 @@ extension Coordinator {
     }
 
     func reapSilentWorkers() {
-        let now = Clock.now
+        let now = MonotonicClock.now
         for (route, worker) in workers where Int(now - worker.lastHeard) > config.livenessMilliseconds {
             workers[route] = nil
             config.log("worker \(worker.hello.name) silent for \(now - worker.lastHeard) ms; requeuing its \(worker.tasks.count) task(s)")
@@ -177,7 +177,7 @@ extension Coordinator {
     }
 
     func sendHeartbeats() {
-        let now = Clock.now
+        let now = MonotonicClock.now
         guard Int(now - lastHeartbeat) >= config.heartbeatMilliseconds else { return }
         lastHeartbeat = now
         for (route, worker) in workers { send(.heartbeat([]), to: route, socket: worker.socket) }
@@ -248,7 +248,6 @@ extension Coordinator {
     }
 
     func drop(_ what: String) {
-        droppedMessages += 1
         config.log("dropped \(what)")
     }
 }

@@ -54,7 +54,7 @@ public final class Coordinator {
     var queue: [SegmentKey] = []
     var plans: [Int64: SegmentPlan] = [:]
     /// Files being split (at most one split per file).
-    var busyFiles: Set<Int64> = []
+    var splittingFiles: Set<Int64> = []
     /// Files being stitched, each waiting at its gate for segments still to come.
     var gates: [Int64: SegmentGate] = [:]
     var jobOptionsCache: [String: (options: JobOptions, json: [UInt8])] = [:]
@@ -65,7 +65,6 @@ public final class Coordinator {
     var statusDirty = true
     var lastPublished: UInt64 = 0
     var lastHeartbeat: UInt64 = 0
-    var droppedMessages = 0
 
     enum PipelineEvent: Sendable {
         /// A segment is on disk; the plan so far comes with it.
@@ -169,7 +168,9 @@ public final class Coordinator {
     /// splits and stitches, and queue the segments still to do.
     private func recover() throws(MediaError) {
         try store.recoverAfterRestart()
+        var unfinished = 0
         for file in try store.files() where !file.state.isFinal {
+            unfinished += 1
             switch file.state {
             case .pending: startSplit(file)
             case .processing:
@@ -184,8 +185,7 @@ public final class Coordinator {
             }
         }
         queue = try store.queuedSegments()
-        let done = try store.files().filter { $0.state == .processing }.count
-        if !queue.isEmpty || done > 0 { config.log("resuming: \(queue.count) segment(s) queued") }
+        if unfinished > 0 { config.log("resuming: \(unfinished) unfinished file(s), \(queue.count) segment(s) queued") }
     }
 
     func plan(for fileID: Int64) throws(MediaError) -> SegmentPlan {

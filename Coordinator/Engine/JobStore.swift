@@ -146,11 +146,14 @@ public final class JobStore {
     /// A segment the splitter has just written: it enters the queue while the rest of the file
     /// is still being split. Returns false if it was already known.
     public func addSegment(_ fileID: Int64, _ record: SegmentPlan.SegmentRecord) throws(MediaError) -> Bool {
-        try write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO segment (fileId, idx, state, frameCount, inputSHA256) VALUES (?, ?, 'queued', ?, ?)",
-                           arguments: [fileID, record.index, record.frameCount, record.sha256])
-            return db.changesCount > 0
-        }
+        try write { db in try Self.insertQueued(db, fileID, record) }
+    }
+
+    /// Adds a segment to the queue unless it is already known; whether it was new.
+    private static func insertQueued(_ db: Database, _ fileID: Int64, _ record: SegmentPlan.SegmentRecord) throws -> Bool {
+        try db.execute(sql: "INSERT OR IGNORE INTO segment (fileId, idx, state, frameCount, inputSHA256) VALUES (?, ?, 'queued', ?, ?)",
+                       arguments: [fileID, record.index, record.frameCount, record.sha256])
+        return db.changesCount > 0
     }
 
     /// Forgets a file's segments and attempts (before it is split again).
@@ -166,11 +169,7 @@ public final class JobStore {
     public func setPlanned(_ fileID: Int64, plan: SegmentPlan) throws(MediaError) -> [Int] {
         try write { db in
             var added: [Int] = []
-            for s in plan.segments {
-                try db.execute(sql: "INSERT OR IGNORE INTO segment (fileId, idx, state, frameCount, inputSHA256) VALUES (?, ?, 'queued', ?, ?)",
-                               arguments: [fileID, s.index, s.frameCount, s.sha256])
-                if db.changesCount > 0 { added.append(s.index) }
-            }
+            for s in plan.segments where try Self.insertQueued(db, fileID, s) { added.append(s.index) }
             try db.execute(sql: "UPDATE file SET state = ?, frameCount = ?, segmentCount = ? WHERE id = ?",
                            arguments: [FileState.processing.rawValue, plan.frameCount, plan.segments.count, fileID])
             return added
@@ -192,6 +191,12 @@ public final class JobStore {
     public func segments(file: Int64) throws(MediaError) -> [SegmentRecord] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM segment WHERE fileId = ? ORDER BY idx", arguments: [file]).map(SegmentRecord.init)
+        }
+    }
+
+    public func segment(_ key: SegmentKey) throws(MediaError) -> SegmentRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM segment WHERE fileId = ? AND idx = ?", arguments: [key.file, key.index]).map(SegmentRecord.init)
         }
     }
 

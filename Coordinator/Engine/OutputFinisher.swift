@@ -29,7 +29,6 @@ public enum OutputSidecars {
 /// step fails, the output and its sidecars are removed: nothing half-finished looks done.
 struct OutputFinisher: Sendable {
     var jobID: String
-    var fileID: Int64
     var input: String
     var output: String
     var area: FileWorkArea

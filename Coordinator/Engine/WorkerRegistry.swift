@@ -47,8 +47,3 @@ struct ThroughputMeter {
         return Double(frames - first.frames) * 1000 / Double(now - first.time)
     }
 }
-
-/// Monotonic milliseconds.
-enum Clock {
-    static var now: UInt64 { DispatchTime.now().uptimeNanoseconds / 1_000_000 }
-}

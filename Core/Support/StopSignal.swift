@@ -39,3 +39,9 @@ public final class LockedBox<Value>: @unchecked Sendable {
         return try body(&value)
     }
 }
+
+/// Hands a single-owner object (a socket, a broker) to the thread that owns it from then on.
+public struct UncheckedBox<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}

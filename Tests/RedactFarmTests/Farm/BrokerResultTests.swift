@@ -24,7 +24,7 @@ import Testing
             let coordinator = try Coordinator(config, context: context)
             let stop = StopSignal()
             let done = DispatchSemaphore(value: 0)
-            let box = UncheckedSendable(coordinator)
+            let box = UncheckedBox(coordinator)
             Thread { try? box.value.run(until: stop); done.signal() }.start()
             defer { stop.request(); done.wait() }
 
@@ -76,9 +76,4 @@ import Testing
             #expect(try MediaInspection.videoTimestamps(dir + "/out.mp4") == MediaInspection.videoTimestamps(Fixtures.corpus("h264_bframes.mp4")))
         }
     }
-}
-
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
