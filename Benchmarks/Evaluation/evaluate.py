@@ -56,6 +56,7 @@ def main():
     ap.add_argument("truth")
     ap.add_argument("--min-size", type=float, default=16)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--runs", type=int, metavar="N", help="also list every visible run of at least N frames")
     a = ap.parse_args()
     truth = json.load(open(a.truth))
     w, h = truth["width"], truth["height"]
@@ -66,6 +67,8 @@ def main():
     counted = hidden = 0
     bands = defaultdict(lambda: [0, 0])
     visible_run, longest = defaultdict(int), 0
+    runs = defaultdict(list)  # face id -> [(frame, height)] of its current visible run
+    listed = []
     worst = None
     changed = outside = 0
     n = -1
@@ -88,13 +91,22 @@ def main():
             bands[band][1] += is_hidden
             if is_hidden:
                 visible_run[f["id"]] = 0
+                if a.runs and len(runs[f["id"]]) >= a.runs:
+                    listed.append((f["id"], runs[f["id"]]))
+                runs[f["id"]] = []
             else:
+                runs[f["id"]].append((n, round(f["height"]), round(f["visible"], 2)))
                 visible_run[f["id"]] += 1
                 if visible_run[f["id"]] > longest:
                     longest, worst = visible_run[f["id"]], (f["id"], n)
         diff = np.abs(fin - fout) > 24
         changed += int((diff & mask).sum())
         outside += int(mask.sum())
+    if a.runs:
+        listed += [(k, v) for k, v in runs.items() if len(v) >= a.runs]
+        for face, run in sorted(listed, key=lambda r: -len(r[1])):
+            print(f"face {face}: {len(run)} frames visible from frame {run[0][0]}: (frame, height, visible) {run}",
+                  file=sys.stderr)
     result = {
         "frames": n + 1,
         "faces": counted,

@@ -126,7 +126,7 @@ extension Coordinator {
         guard sha == result.outputSHA256 else { throw MediaError(path: label, reason: "segment arrived damaged (SHA-256 mismatch)") }
         let segment = try SegmentFile(bytes: bytes, path: label)
         let owned = segment.ownedPackets
-        guard owned.count == record.frameCount, segment.decodePrefixCount == 0 else {
+        guard owned.count == record.frameCount, segment.decodePrefixCount == 0, segment.contextSuffixCount == 0 else {
             throw MediaError(path: label, reason: "has \(owned.count) frames, the plan says \(record.frameCount)")
         }
         guard segment.timeBase == record.timeBase, owned.map(\.pts).min() == record.ptsFirst, owned.map(\.pts).max() == record.ptsLast else {

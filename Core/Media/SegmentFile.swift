@@ -4,31 +4,43 @@ import CFFmpeg
 /// One GOP-aligned piece of a video stream, as a self-contained value: the codec parameters
 /// needed to decode it, its time base, and its packets in decode order. The first
 /// `decodePrefixCount` packets are a decode-only prefix (the previous GOP, carried where the
-/// segment starts at an open-GOP point whose leading pictures reference it); the rest are the
-/// packets the segment owns.
+/// segment starts at an open-GOP point whose leading pictures reference it, or so a worker can
+/// look back across the cut); the last `contextSuffixCount` are the first frames of the next
+/// GOP, carried so a worker can look a little past its end (a face first found just after
+/// a cut is then hidden in the frames before it too). Neither is ever output; the packets in
+/// between are the ones the segment owns.
 ///
 /// RedactFarm keeps segments in its own small format (`.rfseg`, documented in
 /// docs/segment-format.md) rather than in MP4/MKV/NUT: each of those rewrites something on a
 /// round trip (Matroska rounds to milliseconds, MP4 adds edit lists, NUT rebuilds DTS), and
 /// frame-exactness is the one property this layer exists for.
 public struct SegmentFile: Equatable, Sendable {
-    public static let magic: [UInt8] = Array("RFSEG\u{0}\u{0}".utf8) + [1]
+    public static let magic: [UInt8] = Array("RFSEG\u{0}\u{0}".utf8) + [2]
     public static let fileExtension = "rfseg"
 
     public var codec: CodecParameters
     public var timeBase: Rational
     public var decodePrefixCount: Int
+    public var contextSuffixCount: Int
     public var packets: [EncodedPacket]
 
-    public init(codec: CodecParameters, timeBase: Rational, decodePrefixCount: Int, packets: [EncodedPacket]) {
+    public init(codec: CodecParameters, timeBase: Rational, decodePrefixCount: Int, contextSuffixCount: Int = 0,
+                packets: [EncodedPacket]) {
         self.codec = codec
         self.timeBase = timeBase
         self.decodePrefixCount = decodePrefixCount
+        self.contextSuffixCount = contextSuffixCount
         self.packets = packets
     }
 
     /// The packets this segment contributes to the output.
-    public var ownedPackets: ArraySlice<EncodedPacket> { packets[decodePrefixCount...] }
+    public var ownedPackets: ArraySlice<EncodedPacket> { packets[decodePrefixCount..<(packets.count - contextSuffixCount)] }
+
+    /// Everything up to the last owned packet: what must be decoded to get the owned frames.
+    public var packetsThroughOwned: ArraySlice<EncodedPacket> { packets[..<(packets.count - contextSuffixCount)] }
+
+    /// The trailing context: the first frames of the next GOP, never output.
+    public var contextSuffix: ArraySlice<EncodedPacket> { packets[(packets.count - contextSuffixCount)...] }
 
     /// The latest presentation timestamp among the owned packets.
     public var lastOwnedPts: Int64 { ownedPackets.map(\.pts).max() ?? .min }
@@ -63,6 +75,7 @@ public struct SegmentFile: Equatable, Sendable {
         w.write(timeBase.num)
         w.write(timeBase.den)
         w.write(UInt32(decodePrefixCount))
+        w.write(UInt32(contextSuffixCount))
         w.write(UInt32(packets.count))
         for p in packets {
             w.write(p.pts)
@@ -92,8 +105,9 @@ public struct SegmentFile: Equatable, Sendable {
                 throw MediaError(path: path, reason: "segment has an invalid time base \(timeBase)")
             }
             decodePrefixCount = Int(try r.read(UInt32.self))
+            contextSuffixCount = Int(try r.read(UInt32.self))
             let count = Int(try r.read(UInt32.self))
-            guard decodePrefixCount <= count, count <= r.remaining / 34 else {
+            guard decodePrefixCount + contextSuffixCount <= count, count <= r.remaining / 34 else {
                 throw MediaError(path: path, reason: "segment header claims \(count) packets, which the file cannot hold")
             }
             var packets: [EncodedPacket] = []

@@ -6,7 +6,9 @@ import Foundation
 /// decode prefix). Other streams are not split; stitch copies them from the source.
 public enum Splitter {
     /// `carryContext`: every segment after the first carries the previous GOP (see
-    /// `SegmentPlanner.alwaysCarryPreviousGOP`).
+    /// `SegmentPlanner.alwaysCarryPreviousGOP`), and every segment before the last carries
+    /// the first `lookAheadFrames` frames after it, so a worker can look both ways across each
+    /// cut.
     /// `onSegment` sees each segment as soon as it is on disk, with the plan so far (its
     /// header final, the input's hash and frame count not yet), so work can start on a file
     /// before it is fully split.
@@ -28,6 +30,10 @@ public enum Splitter {
             throw MediaError(path: error.path.isEmpty ? path : error.path, reason: error.reason)
         }
     }
+
+    /// How many frames after its end a segment cut with `carryContext` lets a worker see:
+    /// two full-frame detection passes of the default profile (every 12th frame) and one.
+    public static let lookAheadFrames = 25
 
     private static func run(input: MediaInput, scan: VideoScan, segmentSeconds: Double, carryContext: Bool, folder: OutputFolder,
                             progress: ((Double) -> Void)?, onSegment: ((SegmentPlan) -> Void)?) throws(MediaError) -> SegmentPlan {
@@ -62,14 +68,34 @@ public enum Splitter {
             }
             if totalDuration > 0 { progress?(min(1, Double(record.ptsLast) * tb.doubleValue / totalDuration)) }
         }
+        // With `carryContext`, a complete segment waits here until enough of what follows
+        // it (never more than the next segment) has been read for its look-ahead.
+        var awaiting: (segment: SegmentFile, draft: SegmentLayout.Segment, following: [EncodedPacket])? = nil
+
+        func startWrite(_ segment: SegmentFile, _ draft: SegmentLayout.Segment) throws(MediaError) {
+            try collectWrite()
+            writing = BackgroundJob { () throws(MediaError) in try write(segment, draft: draft, timeBase: tb, in: folder) }
+        }
+        func finishAwaiting() throws(MediaError) {
+            guard var (segment, draft, following) = awaiting else { return }
+            awaiting = nil
+            let lookAhead = leadingFrames(of: following, count: lookAheadFrames)
+            segment.packets += lookAhead
+            segment.contextSuffixCount = lookAhead.count
+            try startWrite(segment, draft)
+        }
         func flush() throws(MediaError) {
             // The layout may already hold the next segment: the one being flushed is the
             // first not yet handed to the writer.
             guard let segment = building, flushed < layout.segments.count else { return }
             let draft = layout.segments[flushed]
             flushed += 1
-            try collectWrite()
-            writing = BackgroundJob { () throws(MediaError) in try write(segment, draft: draft, timeBase: tb, in: folder) }
+            try finishAwaiting()
+            if carryContext {
+                awaiting = (segment, draft, [])
+            } else {
+                try startWrite(segment, draft)
+            }
         }
         func place(_ gop: GOPSummary, isLast: Bool) throws(MediaError) {
             switch layout.add(gop, isLast: isLast) {
@@ -81,6 +107,11 @@ public enum Splitter {
             case .append:
                 building!.packets += gopPackets
             }
+            if awaiting != nil {
+                awaiting!.following += gopPackets
+                // Whole GOPs always decode to a run of frames with nothing missing.
+                if awaiting!.following.count >= lookAheadFrames { try finishAwaiting() }
+            }
             previousGOPPackets = gopPackets
             gopPackets = []
         }
@@ -91,6 +122,8 @@ public enum Splitter {
         }
         if let last = accumulator.finish() { try place(last, isLast: true) }
         try flush()
+        // The last segment has nothing after it to look at.
+        try finishAwaiting()
         try collectWrite()
 
         plan.input.sha256 = try inputHash.result()
@@ -98,6 +131,20 @@ public enum Splitter {
         plan.segments = records
         try PlanStore.write(plan, to: folder.path)
         return plan
+    }
+
+    /// The shortest run of `packets` (whole GOPs), from their start in decode order, that
+    /// decodes to exactly their earliest frames in presentation order, at least `count` of
+    /// them (or all): with B-frames, the first packets in decode order are not the first
+    /// frames shown.
+    static func leadingFrames(of packets: [EncodedPacket], count: Int) -> [EncodedPacket] {
+        let sorted = packets.map(\.pts).sorted()
+        var latest = Int64.min
+        for (i, p) in packets.enumerated() {
+            latest = max(latest, p.pts)
+            if i + 1 >= count, latest == sorted[i] { return Array(packets[...i]) }
+        }
+        return packets
     }
 
     /// Everything about the plan that is known before the first packet is read.

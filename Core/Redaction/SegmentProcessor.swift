@@ -15,8 +15,9 @@ public struct ProcessedSegment: Sendable {
 
 /// Decode → detect → track → redact → encode for one segment: the only place a frame becomes
 /// redacted, used by `redactfarm run` and by farm workers alike. Two decoding passes keep
-/// memory flat: the first detects (on owned frames and a few context frames before the cut)
-/// so tracks can be built looking both ways in time; the second redacts and encodes.
+/// memory flat: the first detects (on owned frames and a few context frames on either side of
+/// them, so tracks carry across cuts) so tracks can be built looking both ways in time; the
+/// second redacts and encodes.
 public final class SegmentProcessor {
     private let job: RedactionJob
     private let detector: FrameDetector
@@ -42,7 +43,7 @@ public final class SegmentProcessor {
         } catch {
             throw MediaError(path: label, reason: error.reason)
         }
-        // Pass 1: detections per frame, presentation order, context frames first.
+        // Pass 1: detections per frame in presentation order, context frames included.
         var perFrame: [(pts: Int64, owned: Bool, found: [Detection])] = []
         var detectionCount = 0
         // For the person target: owned frames sampled evenly for the segment's background.
@@ -57,11 +58,12 @@ public final class SegmentProcessor {
         // Zones alone need no detection pass (and every frame is then covered by the zones).
         let detects = job.targets.contains(.face) || job.targets.contains(.person)
         if detects {
-            try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: job.contextFrames) { (frame, owned) throws(MediaError) in
+            try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: job.contextFrames, lookAheadFrames: 2 * every + 1) { (frame, owned) throws(MediaError) in
                 let view = VideoFrame(frame)
-                // Frames arrive in presentation order; the last owned frame is always examined so
-                // every track has a hit near the end of the segment.
-                let examine = seen % every == 0 || view.pts == segment.lastOwnedPts
+                // Frames arrive in presentation order. Without look-ahead (the file's last
+                // segment) the last owned frame is always examined, so every track has a hit
+                // near the end.
+                let examine = seen % every == 0 || (view.pts == segment.lastOwnedPts && segment.contextSuffixCount == 0)
                 // Magnified passes find small faces but lose the largest ones (beyond the scales
                 // CenterFace was trained on), so halfway between them a 1x pass runs too.
                 let plainPass = job.detector.inferenceScale > 1 && every > 1 && seen % every == every / 2
@@ -87,7 +89,10 @@ public final class SegmentProcessor {
         }
         perFrame.sort { $0.pts < $1.pts }
         var trackerOptions = job.tracker
-        trackerOptions.extend = max(trackerOptions.extend, every + 1)
+        // A face is first found at a full-frame pass, and a small one can be missed at one:
+        // each track reaches back (and on) past two passes, so a face that was in view for
+        // one missed pass is still hidden from the frame it appeared.
+        trackerOptions.extend = max(trackerOptions.extend, 2 * every + 1)
         trackerOptions.maxGap = max(trackerOptions.maxGap, 2 * every)
         let covered = FaceTracker(options: trackerOptions).cover(perFrame.map(\.found), firstTrackID: firstTrackID)
         var coverage: [Int64: [FaceTracker.Covered]] = [:]

@@ -9,16 +9,21 @@ import Foundation
 ///   interpolation, so a face the detector misses for a frame or two stays covered;
 /// - every track is extended `extend` frames before its first and after its last hit, along
 ///   its measured motion, so a face is hidden from the frame it enters, not from the frame it
-///   is first recognised.
+///   is first recognised;
+/// - a track that ends is bridged to one that starts near where it ended up to `bridgeGap`
+///   frames later (a face hidden behind another, or too small to find for a while), and the
+///   frames between are covered by a box that grows towards the middle of the gap.
 public struct FaceTracker: Sendable {
     public struct Options: Sendable, Equatable, Codable {
         public var maxGap: Int = 10
         public var extend: Int = 4
         public var minIoU: Double = 0.15
-        public init(maxGap: Int = 10, extend: Int = 4, minIoU: Double = 0.15) {
+        public var bridgeGap: Int = 50
+        public init(maxGap: Int = 10, extend: Int = 4, minIoU: Double = 0.15, bridgeGap: Int = 50) {
             self.maxGap = maxGap
             self.extend = extend
             self.minIoU = minIoU
+            self.bridgeGap = bridgeGap
         }
     }
 
@@ -74,8 +79,19 @@ public struct FaceTracker: Sendable {
             }
         }
         finished += live
+        finished.sort { $0.hits[0].frame < $1.hits[0].frame }
 
         var covered = [[Covered]](repeating: [], count: frames.count)
+        for (from, to) in bridges(finished) {
+            // The bridged track continues under the earlier one's id.
+            finished[to].id = finished[from].id
+            let a = finished[from].last, b = (frame: finished[to].hits[0].frame, box: finished[to].hits[0].box)
+            for t in (a.frame + 1)..<b.frame {
+                let k = Double(t - a.frame) / Double(b.frame - a.frame)
+                let box = a.box.interpolated(to: b.box, k).scaled(by: 1 + 0.5 * sin(Double.pi * k))
+                covered[t].append(Covered(track: finished[from].id, target: finished[from].target, box: box, score: nil))
+            }
+        }
         for track in finished {
             let first = track.hits.first!, last = track.hits.last!
             // Before the first hit and after the last, the box keeps moving and growing as it
@@ -104,6 +120,38 @@ public struct FaceTracker: Sendable {
         return covered
     }
 
+    /// Pairs (earlier, later) of `tracks` (sorted by first hit) that look like one face lost
+    /// for a while: the later starts 2 to `bridgeGap` frames after the earlier ends, at a
+    /// similar size (within 2x), within two box sizes of where the earlier was last seen.
+    /// Closest pairs first; a track continues into at most one and from at most one.
+    func bridges(_ tracks: [Track]) -> [(from: Int, to: Int)] {
+        var candidates: [(distance: Double, from: Int, to: Int)] = []
+        for (i, a) in tracks.enumerated() {
+            let end = a.last
+            for j in (i + 1)..<tracks.count {
+                let b = tracks[j], start = b.hits[0]
+                let gap = start.frame - end.frame
+                guard gap > 1 else { continue }
+                if gap > options.bridgeGap { break }
+                guard b.target == a.target else { continue }
+                let ratio = max(end.box.height, 1) / max(start.box.height, 1)
+                guard ratio <= 2, ratio >= 0.5 else { continue }
+                let size = max(end.box.width, end.box.height, start.box.width, start.box.height, 1)
+                let dx = end.box.centerX - start.box.centerX, dy = end.box.centerY - start.box.centerY
+                let distance = (dx * dx + dy * dy).squareRoot() / size
+                if distance <= 2 { candidates.append((distance, i, j)) }
+            }
+        }
+        var usedFrom = Set<Int>(), usedTo = Set<Int>(), pairs: [(from: Int, to: Int)] = []
+        for c in candidates.sorted(by: { $0.distance < $1.distance }) where !usedFrom.contains(c.from) && !usedTo.contains(c.to) {
+            usedFrom.insert(c.from)
+            usedTo.insert(c.to)
+            pairs.append((c.from, c.to))
+        }
+        // Earlier links first, so a chain A -> B -> C passes A's id all the way along.
+        return pairs.sorted { tracks[$0.to].hits[0].frame < tracks[$1.to].hits[0].frame }
+    }
+
     /// Per-frame change of centre and size over a few hits (zero for a single hit).
     struct Motion {
         var dx = 0.0, dy = 0.0, grow = 1.0
@@ -118,9 +166,10 @@ public struct FaceTracker: Sendable {
     }
 
     /// `box` moved `frames` frames along `motion` (negative: back in time). It never shrinks
-    /// below the box it started from: an uncertain box should err towards hiding more.
+    /// below the box it started from (an uncertain box should err towards hiding more) and
+    /// grows to at most twice its size (growth measured over a few hits does not last).
     static func project(_ box: Box, by motion: Motion, frames: Double) -> Box {
-        let scale = max(1, pow(motion.grow, frames))
+        let scale = min(2, max(1, pow(motion.grow, frames)))
         let cx = box.centerX + motion.dx * frames, cy = box.centerY + motion.dy * frames
         let hw = box.width * scale / 2, hh = box.height * scale / 2
         let moved = Box(x0: cx - hw, y0: cy - hh, x1: cx + hw, y1: cy + hh)

@@ -9,12 +9,12 @@ import Testing
         codec.height = 240
         codec.extradata = [1, 2, 3, 4, 5]
         codec.sampleAspectRatio = Rational(num: 4, den: 3)
-        let packets = (0..<5).map { i in
+        let packets = (0..<7).map { i in
             EncodedPacket(pts: Int64(i * 3), dts: Int64(i * 3 - 6), duration: 3, flags: i == 0 ? 1 : 0,
                           data: Array(repeating: UInt8(i), count: 10 + i),
                           sideData: i == 2 ? [.init(type: 7, bytes: [9, 9])] : [])
         }
-        return SegmentFile(codec: codec, timeBase: Rational(num: 1, den: 90000), decodePrefixCount: 2, packets: packets)
+        return SegmentFile(codec: codec, timeBase: Rational(num: 1, den: 90000), decodePrefixCount: 2, contextSuffixCount: 2, packets: packets)
     }
 
     @Test func roundTripsEveryField() throws {
@@ -23,6 +23,7 @@ import Testing
         let decoded = try bytes.withUnsafeBytes { try SegmentFile(decoding: $0, path: "mem") }
         #expect(decoded == segment)
         #expect(decoded.ownedPackets.map(\.pts) == [6, 9, 12])
+        #expect(decoded.contextSuffix.map(\.pts) == [15, 18])
     }
 
     @Test func everyTruncationIsAnErrorNotACrash() throws {

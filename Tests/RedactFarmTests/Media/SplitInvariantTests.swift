@@ -29,6 +29,37 @@ import Testing
         }
     }
 
+    /// Cut for workers, each segment but the last also carries the next GOP's first frames
+    /// (look-ahead): they are exactly the frames the next segment starts with, a worker
+    /// decodes them as context only, and the owned frames are unchanged.
+    @Test(arguments: CorpusClip.all)
+    func workerSegmentsLookAheadAcrossTheCut(clip: CorpusClip) throws {
+        let source = Fixtures.media(clip.name)
+        try Fixtures.withTemporaryDirectory { dir in
+            let plan = try Splitter.split(input: source, segmentSeconds: clip.segmentSeconds, into: dir + "/seg", carryContext: true)
+            let segments = try plan.segments.map { try SegmentFile.read(path: dir + "/seg/" + $0.file).segment }
+            var owned: [FrameDigest] = []
+            for (i, segment) in segments.enumerated() {
+                let label = plan.segments[i].file
+                owned += try FrameDigest.ofSegment(segment, label: label)
+                var context: [Int64] = [], ownedPts: [Int64] = []
+                try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: 0, lookAheadFrames: 1000) { frame, isOwned in
+                    if isOwned { ownedPts.append(frame.presentationTimestamp) } else { context.append(frame.presentationTimestamp) }
+                }
+                #expect(ownedPts == segment.ownedPackets.map(\.pts).sorted())
+                guard i + 1 < segments.count else {
+                    #expect(segment.contextSuffixCount == 0)
+                    continue
+                }
+                let next = segments[i + 1].ownedPackets.map(\.pts).sorted()
+                #expect(segment.contextSuffixCount >= min(Splitter.lookAheadFrames, next.count), "\(label)")
+                #expect(context.sorted() == Array(next.prefix(context.count)), "\(label): look-ahead is not where the next segment starts")
+                #expect(context.count == segment.contextSuffixCount, "\(label): a look-ahead frame did not decode")
+            }
+            #expect(owned == (try FrameDigest.ofVideo(at: source)))
+        }
+    }
+
     /// Our per-frame digest is ffmpeg's framemd5, so the two tools can vouch for each other.
     @Test(arguments: ["hevc_opengop.mkv", "mjpeg.mov", "vfr.mp4"])
     func frameDigestsMatchFFmpegFramemd5(name: String) throws {

@@ -61,10 +61,12 @@ import Testing
                                                               source, out, Fixtures.corpus("groundtruth.json"), "--json"])
             let score = try JSONDecoder().decode(Score.self, from: Data(json.utf8))
             #expect(score.faces > 200)
-            // Measured 2026-11-29 with the safe profile: recall 0.993, longest run 2, 0.98%.
-            #expect(score.recall >= 0.985)
-            #expect(score.longestVisibleRun <= 3)
-            #expect(score.overRedaction < 0.02)
+            // Measured 2026-11-29 with the safe profile: recall 1.0, no face visible in any
+            // frame, 2.0-2.7% over-redaction (tracks reach back and on past two detection
+            // passes, and across cuts; before that: recall 0.993, a run of 2, 0.98%).
+            #expect(score.recall >= 0.995)
+            #expect(score.longestVisibleRun <= 1)
+            #expect(score.overRedaction < 0.035)
         }
     }
 

@@ -33,9 +33,48 @@ import Testing
         var frames = [[Detection]](repeating: [], count: 30)
         frames[0] = [face(10, 10, 20)]
         frames[20] = [face(10, 10, 20)]
-        let covered = FaceTracker(options: .init(maxGap: 5, extend: 0)).cover(frames)
+        let covered = FaceTracker(options: .init(maxGap: 5, extend: 0, bridgeGap: 0)).cover(frames)
         #expect(covered[10].isEmpty)
         #expect(Set(covered.flatMap { $0.map(\.track) }).count == 2)
+    }
+
+    /// A face lost for longer than maxGap (say, behind another) and found again near where it
+    /// was is one track, and every frame between is covered.
+    @Test func aFaceLostForAWhileIsBridged() throws {
+        var frames = [[Detection]](repeating: [], count: 60)
+        for t in 0...10 { frames[t] = [face(100 + Double(t), 100, 40)] }
+        for t in 40...50 { frames[t] = [face(150 + Double(t - 40), 110, 40)] }
+        let covered = FaceTracker(options: .init(maxGap: 5, extend: 0)).cover(frames)
+        for t in 0...50 { #expect(covered[t].count == 1, "frame \(t)") }
+        #expect(Set(covered.flatMap { $0.map(\.track) }) == [0])
+        // Halfway through the gap, the box is the interpolated one, grown by half.
+        let mid = try #require(covered[25].first).box
+        #expect(abs(mid.width - 60) < 1)
+        #expect(mid.x0 < 130 && mid.x1 > 170)
+    }
+
+    @Test func aFaceFarAwayOrOfAnotherSizeIsNotBridged() {
+        var frames = [[Detection]](repeating: [], count: 60)
+        frames[0] = [face(100, 100, 40)]
+        frames[30] = [face(400, 100, 40)]
+        frames[35] = [face(100, 100, 120)]
+        let covered = FaceTracker(options: .init(maxGap: 5, extend: 0)).cover(frames)
+        #expect(covered[15].isEmpty)
+        #expect(Set(covered.flatMap { $0.map(\.track) }).count == 3)
+    }
+
+    /// A face growing fast over its last hits is projected growing on, but to at most twice
+    /// its last size.
+    @Test func extendedBoxesGrowAtMostTwofold() throws {
+        var frames = [[Detection]](repeating: [], count: 40)
+        for t in 0...2 {
+            let half = 5 * Double(t + 1)
+            frames[t] = [Detection(target: .face, box: Box(x0: 100 - half, y0: 100 - half, x1: 100 + half, y1: 100 + half), score: 0.9, pts: 0)]
+        }
+        let covered = FaceTracker(options: .init(extend: 30)).cover(frames)
+        let next = try #require(covered[3].first).box, last = try #require(covered[32].first).box
+        #expect(next.width > 30 && next.width < 40)
+        #expect(abs(last.width - 60) < 1e-9)
     }
 
     @Test func aSmallFaceBesideABigOneKeepsItsOwnTrack() throws {

@@ -35,6 +35,19 @@ import Testing
         #expect(runs <= 8 + 1)  // eight cells, plus the edge into the untouched picture
     }
 
+    /// A small face gets fewer, larger cells: never under five pixels.
+    @Test func pixelationCellsAreAtLeastFivePixels() throws {
+        let frame = TestFrame()
+        let small = Box(x0: 20, y0: 20, x1: 32, y1: 36)  // a 16-px face, 21 px padded
+        try FrameRedactor(look: RedactionLook(style: .pixelate)).redact([small], in: frame.view)
+        let padded = small.scaled(by: 1.3)
+        let y = Int(padded.centerY)
+        var edges: [Int] = []
+        for x in Int(padded.x0) + 1..<Int(padded.x1) where frame.luma(x, y) != frame.luma(x - 1, y) { edges.append(x) }
+        #expect(!edges.isEmpty)
+        for (a, b) in zip(edges, edges.dropFirst()) { #expect(b - a >= 5, "cell from \(a) to \(b)") }
+    }
+
     @Test func fillIsBlackInLumaAndNeutralInChroma() throws {
         let frame = TestFrame()
         try FrameRedactor(look: RedactionLook(style: .fill)).redact([box], in: frame.view)
