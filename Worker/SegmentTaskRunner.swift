@@ -8,7 +8,7 @@ public final class SegmentTaskRunner {
     public typealias DetectorFactory = @Sendable (RedactionJob) throws(MediaError) -> FrameDetector
 
     private let makeDetector: DetectorFactory
-    private var cached: (settings: DetectorSettings, detector: FrameDetector)?
+    private var cached: (settings: DetectorSettings, targets: Set<TargetClass>, detector: FrameDetector)?
 
     public init(makeDetector: @escaping DetectorFactory) {
         self.makeDetector = makeDetector
@@ -42,9 +42,9 @@ public final class SegmentTaskRunner {
     }
 
     private func detector(for job: RedactionJob) throws(MediaError) -> FrameDetector {
-        if let cached, cached.settings == job.detector { return cached.detector }
+        if let cached, cached.settings == job.detector, cached.targets == job.targets { return cached.detector }
         let detector = try makeDetector(job)
-        cached = (job.detector, detector)
+        cached = (job.detector, job.targets, detector)
         return detector
     }
 }

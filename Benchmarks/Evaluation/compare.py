@@ -6,7 +6,9 @@ default), runs deface (full resolution, its default threshold 0.2) and `redactfa
 each detection profile, scores every output with evaluate.py, and prints one table. deface is
 installed into .cache/deface-venv from PyPI on first use.
 
-    compare.py [--frames 500] [--size 1280x720] [--profiles safe,balanced,fast]
+Then the same for licence plates (--plates N frames; no reference, deface has no plate target).
+
+    compare.py [--frames 500] [--size 1280x720] [--profiles safe,balanced,fast] [--plates 500]
 """
 import argparse
 import json
@@ -50,6 +52,7 @@ def main():
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--profiles", default="safe,balanced,fast")
     ap.add_argument("--redactfarm", default=os.path.join(ROOT, ".build", "release", "redactfarm"))
+    ap.add_argument("--plates", type=int, default=500, help="frames of the licence-plate clip (0: skip it)")
     a = ap.parse_args()
     os.makedirs(CACHE, exist_ok=True)
     clip = os.path.join(CACHE, f"gt_{a.size}_{a.frames}.mp4")
@@ -74,6 +77,8 @@ def main():
         t = timed([a.redactfarm, "run", clip, "-o", out, "--profile", profile, "--segment-seconds", "4"])
         rows.append(("redactfarm", f"--profile {profile}", t, score(clip, out, truth), out))
 
+    plates = plate_rows(a) if a.plates else []
+
     base = a.frames / rows[0][2]
     print(f"\n{a.frames} frames of {a.size}, {os.cpu_count()} cores; faces scored: {rows[0][3]['faces']}")
     print("| tool | settings | frames/s | x deface | recall | recall 16-32 px | longest visible run | over-redaction | timestamps kept | audio kept |")
@@ -85,6 +90,37 @@ def main():
         print(f"| {tool} | {settings} | {fps:.2f} | {fps / base:.2f}x | {s['recall']:.4f} | "
               f"{s['recallBySize'].get('16-32', float('nan')):.3f} | {s['longestVisibleRun']} | "
               f"{100 * s['overRedaction']:.2f}% | {kept_ts} | {kept_audio} |")
+    if plates:
+        print_plates(a, plates)
+
+
+def plate_rows(a):
+    """Licence plates: synthetic registrations composited into the same footage. deface has no
+    plate target, so there is no reference row; scored on the registration's box."""
+    clip = os.path.join(CACHE, f"plates_{a.size}_{a.plates}.mp4")
+    truth = clip + ".truth.json"
+    if not os.path.exists(truth):
+        sh([sys.executable, os.path.join(HERE, "groundtruth.py"), "--background", os.path.join(ASSETS, "bikes.mp4"),
+            "--plates", "--size", a.size, "--frames", str(a.plates), "--count", "12", "--seed", "3", "--out", clip,
+            "--truth", truth])
+    rows = []
+    for targets in ("plate", "face,plate"):
+        out = os.path.join(CACHE, f"redactfarm-{targets.replace(',', '-')}.mp4")
+        t = timed([a.redactfarm, "run", clip, "-o", out, "--targets", targets, "--segment-seconds", "4"])
+        r = subprocess.run([sys.executable, os.path.join(HERE, "evaluate.py"), clip, out, truth, "--json", "--min-size", "6"],
+                           capture_output=True, text=True)
+        rows.append((targets, a.plates / t, json.loads(r.stdout)))
+    return rows
+
+
+def print_plates(a, rows):
+    print(f"\nLicence plates: {a.plates} frames of {a.size}, 12 synthetic plates (registrations 6-37 px high), "
+          f"scored on registrations of 6 px and more: {rows[0][2]['faces']}")
+    print("| tool | settings | frames/s | recall | recall <16 px | longest visible run | over-redaction |")
+    print("|---|---|---|---|---|---|---|")
+    for targets, fps, s in rows:
+        print(f"| redactfarm | --targets {targets} | {fps:.2f} | {s['recall']:.4f} | "
+              f"{s['recallBySize'].get('<16', float('nan')):.3f} | {s['longestVisibleRun']} | {100 * s['overRedaction']:.2f}% |")
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def main():
             is_hidden = ssim(fin[iy0:iy1, ix0:ix1], fout[iy0:iy1, ix0:ix1]) < 0.6
             counted += 1
             hidden += is_hidden
-            band = "16-32" if f["height"] < 32 else "32-64" if f["height"] < 64 else "64-128" if f["height"] < 128 else "128+"
+            band = "<16" if f["height"] < 16 else "16-32" if f["height"] < 32 else "32-64" if f["height"] < 64 else "64-128" if f["height"] < 128 else "128+"
             bands[band][0] += 1
             bands[band][1] += is_hidden
             if is_hidden:

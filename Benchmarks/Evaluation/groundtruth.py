@@ -2,11 +2,15 @@
 """Ground-truth clips for redaction: real face photos composited into real footage, with the
 box of every face in every frame known exactly.
 
-Faces move, grow and shrink between 12 and 200 px high, enter and leave the picture, and some
-are partly covered by a passing bar. Needs only numpy and the ffmpeg CLI.
+Faces move, grow and shrink between 12 and 200 px high, enter and leave the picture, pass in
+front of each other, and some are partly covered by a passing bar; a face's `visible` is the
+share of it in the picture and not under another. With --plates, the sprites are synthetic licence plates
+instead (EU proportions, 4.7:1, random registrations in a bitmap font 6 to 37 px high on
+plates of 13 to 80 px), and the truth lists each registration's box. Needs only numpy and the ffmpeg CLI.
 
     groundtruth.py --background bikes.mp4 --faces grace_hopper.jpg astronaut.png \
         --size 1280x720 --frames 250 --out clip.mp4 --truth clip.truth.json
+    groundtruth.py --background bikes.mp4 --plates --out plates.mp4 --truth plates.truth.json
 """
 import argparse
 import json
@@ -68,16 +72,56 @@ class Sprite:
         self.alpha = np.clip((1.0 - d) / 0.25, 0, 1).astype(np.float32)  # soft oval edge
 
 
-def plan_faces(rng, count, frames, width, height):
+# A 5x7 bitmap font for the characters plates use most.
+GLYPHS = {
+    "0": "01110 10001 10011 10101 11001 10001 01110", "1": "00100 01100 00100 00100 00100 00100 01110",
+    "2": "01110 10001 00001 00010 00100 01000 11111", "3": "11110 00001 00001 01110 00001 00001 11110",
+    "4": "00010 00110 01010 10010 11111 00010 00010", "5": "11111 10000 11110 00001 00001 10001 01110",
+    "6": "00110 01000 10000 11110 10001 10001 01110", "7": "11111 00001 00010 00100 01000 01000 01000",
+    "8": "01110 10001 10001 01110 10001 10001 01110", "9": "01110 10001 10001 01111 00001 00010 01100",
+    "A": "01110 10001 10001 11111 10001 10001 10001", "B": "11110 10001 10001 11110 10001 10001 11110",
+    "C": "01110 10001 10000 10000 10000 10001 01110", "E": "11111 10000 10000 11110 10000 10000 11111",
+    "H": "10001 10001 10001 11111 10001 10001 10001", "K": "10001 10010 10100 11000 10100 10010 10001",
+    "M": "10001 11011 10101 10101 10001 10001 10001", "P": "11110 10001 10001 11110 10000 10000 10000",
+    "T": "11111 00100 00100 00100 00100 00100 00100", "X": "10001 10001 01010 00100 01010 10001 10001",
+}
+
+
+class PlateSprite:
+    """A synthetic licence plate, 4.7:1, black registration on white (or yellow) with a border;
+    `face` is the registration (what must become unreadable), not the blank plate around it."""
+
+    def __init__(self, rng):
+        text = "".join(rng.choice(list(GLYPHS), 7))
+        cell, gap = 6, 2  # glyph pixels scaled x6, two-cell spacing, at 0.2 px per source px
+        w, h = 7 * (5 * cell + gap * cell) + 8 * cell, 7 * cell + 8 * cell
+        w = max(w, int(h * 4.7))
+        colour = (245, 245, 240) if rng.uniform() < 0.6 else (250, 205, 40)
+        img = np.zeros((h, w, 3), np.float32) + colour
+        img[:cell // 2], img[-(cell // 2):], img[:, :cell // 2], img[:, -(cell // 2):] = 20, 20, 20, 20
+        x = (w - 7 * (5 + gap) * cell + gap * cell) // 2
+        self.face = (x, 4 * cell, 7 * (5 + gap) * cell - gap * cell, 7 * cell)
+        for ch in text:
+            rows = GLYPHS[ch].split()
+            for r, row in enumerate(rows):
+                for c, bit in enumerate(row):
+                    if bit == "1":
+                        img[4 * cell + r * cell:4 * cell + (r + 1) * cell, x + c * cell:x + (c + 1) * cell] = 15
+            x += (5 + gap) * cell
+        self.image = img
+        self.alpha = np.ones((h, w), np.float32)
+
+
+def plan_faces(rng, count, frames, width, height, small=(12, 24), large=(60, 200)):
     """A path for each face: when it is on screen, where, and how tall its face is."""
     plans = []
     for i in range(count):
         start = int(rng.integers(0, frames // 3)) if i % 3 else 0
         end = int(rng.integers(frames * 2 // 3, frames + 1)) if i % 4 else frames
         # Every face passes through the small sizes CCTV is full of, half growing, half shrinking.
-        size0, size1 = float(rng.uniform(12, 24)), float(rng.uniform(60, 200))
+        size0, size1 = float(rng.uniform(*small)), float(rng.uniform(*large))
         if i % 2:
-            size0, size1 = float(rng.uniform(80, 200)), float(rng.uniform(12, 30))
+            size0, size1 = float(rng.uniform(*large)), float(rng.uniform(small[0], small[1] * 1.25))
         # Half the faces walk in from outside the picture, the rest start inside.
         x0 = -0.15 * width if i % 2 == 0 and i % 3 == 0 else float(rng.uniform(0.1, 0.8)) * width
         x1 = float(rng.uniform(0.1, 0.9)) * width if i % 5 else 1.15 * width
@@ -91,7 +135,8 @@ def plan_faces(rng, count, frames, width, height):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--background", required=True)
-    ap.add_argument("--faces", nargs="+", required=True)
+    ap.add_argument("--faces", nargs="+")
+    ap.add_argument("--plates", action="store_true", help="synthetic licence plates instead of faces")
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--frames", type=int, default=250)
     ap.add_argument("--fps", type=int, default=25)
@@ -104,11 +149,14 @@ def main():
     rng = np.random.default_rng(a.seed)
 
     background = decode(a.background, (width, height), a.frames)
-    sprites = []
-    for path in a.faces:
-        name = path.rsplit("/", 1)[-1]
-        sprites.append(Sprite(name, decode(path, frames=1)[0]))
-    plans = plan_faces(rng, a.count, a.frames, width, height)
+    if a.plates:
+        sprites = [PlateSprite(rng) for _ in range(a.count)]
+        plans = plan_faces(rng, a.count, a.frames, width, height, small=(6, 10), large=(16, 30))
+    else:
+        if not a.faces:
+            sys.exit("groundtruth.py: give --faces or --plates")
+        sprites = [Sprite(path.rsplit("/", 1)[-1], decode(path, frames=1)[0]) for path in a.faces]
+        plans = plan_faces(rng, a.count, a.frames, width, height)
 
     encoder = subprocess.Popen(
         ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
@@ -118,6 +166,7 @@ def main():
     truth = {"width": width, "height": height, "fps": a.fps, "frames": a.frames, "faces": []}
     for n in range(a.frames):
         frame = background[n % len(background)].astype(np.float32)
+        placed = []  # in drawing order: a later sprite covers an earlier one
         for p in plans:
             if not (p["start"] <= n < p["end"]):
                 continue
@@ -136,9 +185,21 @@ def main():
             src = (slice(fy0 - top, fy1 - top), slice(fx0 - left, fx1 - left))
             frame[fy0:fy1, fx0:fx1] = frame[fy0:fy1, fx0:fx1] * (1 - alpha[src]) + img[src] * alpha[src]
             box = [left + s.face[0] * k, top + s.face[1] * k, left + (s.face[0] + s.face[2]) * k, top + (s.face[1] + s.face[3]) * k]
+            placed.append((p, box, left, top, alpha))
+        for i, (p, box, _, _, _) in enumerate(placed):
             full = (box[2] - box[0]) * (box[3] - box[1])
             clipped = [max(0, box[0]), max(0, box[1]), min(width, box[2]), min(height, box[3])]
-            visible = max(0, clipped[2] - clipped[0]) * max(0, clipped[3] - clipped[1]) / full
+            bx0, by0, bx1, by1 = int(clipped[0]), int(clipped[1]), int(np.ceil(clipped[2])), int(np.ceil(clipped[3]))
+            if bx1 <= bx0 or by1 <= by0:
+                continue
+            # What of the face is in the picture and not under a sprite drawn after it.
+            shown = np.ones((by1 - by0, bx1 - bx0), bool)
+            for _, _, left, top, alpha in placed[i + 1:]:
+                ah, aw = alpha.shape[:2]
+                ox0, oy0, ox1, oy1 = max(bx0, left), max(by0, top), min(bx1, left + aw), min(by1, top + ah)
+                if ox1 > ox0 and oy1 > oy0:
+                    shown[oy0 - by0:oy1 - by0, ox0 - bx0:ox1 - bx0] &= alpha[oy0 - top:oy1 - top, ox0 - left:ox1 - left, 0] < 0.5
+            visible = shown.sum() / full
             occluded = 0.0
             if p["occlude"] and p["occlude"][0] <= n < p["occlude"][0] + p["occlude"][1]:
                 # A grey bar over the lower 40% of the face.
@@ -147,7 +208,7 @@ def main():
                 occluded = 0.4
             if visible > 0:
                 truth["faces"].append(dict(id=p["id"], frame=n, box=[round(v, 2) for v in clipped],
-                                           height=round(box[3] - box[1], 2), visible=round(visible, 3), occluded=occluded))
+                                           height=round(box[3] - box[1], 2), visible=round(min(1.0, visible), 3), occluded=occluded))
         encoder.stdin.write(np.clip(frame, 0, 255).astype(np.uint8).tobytes())
     encoder.stdin.close()
     if encoder.wait() != 0:

@@ -6,7 +6,7 @@ import RedactCore
 /// What a job hides and how: shared by `run` and `submit`, so a job means the same thing
 /// whichever way it is started.
 struct RedactionOptions: ParsableArguments {
-    @Option(help: "What to hide, comma-separated: face (CenterFace), person (everything that moves against a static background, for wide CCTV). Zones given with --zone are always hidden; 'none' for zones only.")
+    @Option(help: "What to hide, comma-separated: face (CenterFace), person (everything that moves against a static background, for wide CCTV), plate (licence plates, found as text: signs and captions are hidden too). Zones given with --zone are always hidden; 'none' for zones only.")
     var targets: String = "face"
 
     @Option(help: "How regions are hidden: \(RedactionStyle.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -47,7 +47,7 @@ struct RedactionOptions: ParsableArguments {
         var set = Set<TargetClass>()
         for name in targets.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where name != "none" {
             guard let t = TargetClass(rawValue: name), t != .zone else {
-                throw MediaError(path: "--targets", reason: "unknown target '\(name)' (face, person)")
+                throw MediaError(path: "--targets", reason: "unknown target '\(name)' (face, person, plate)")
             }
             set.insert(t)
         }

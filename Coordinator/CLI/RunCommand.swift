@@ -38,6 +38,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Path to centerface.onnx (default: the pinned copy fetched by ops/setup.sh).")
     var model: String?
 
+    @Option(help: "Path to the licence-plate (text) model, \(PinnedModel.textDetector.fileName) (default: the pinned copy made by ops/setup.sh).")
+    var plateModel: String?
+
     @Option(help: "Secret key that signs the manifests (default: this machine's, created on first use; see `keygen`).")
     var key: String?
 
@@ -46,9 +49,12 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let options = try reportingErrors(verbose: common.verbose) { try redaction.jobOptions() }
         let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: model) }
+        // Only a job that asks for plates needs (and fails here without) the plate model.
+        let plates = options.job.targets.contains(.plate)
+            ? try reportingErrors(verbose: common.verbose) { try PinnedModel.textDetector.load(path: plateModel) } : nil
         let identity = try reportingErrors(verbose: common.verbose) { try KeyLocations.signingIdentity(key) }
         CenterFaceDetector.setThreads(1)
-        let farm = EmbeddedFarm(options: options, workers: workers, identity: identity, makeDetector: EmbeddedFarm.centerFace(loadedModel))
+        let farm = EmbeddedFarm(options: options, workers: workers, identity: identity, makeDetector: EmbeddedFarm.centerFace(loadedModel, plateModel: plates))
         let single = inputs.count == 1 && !FileManager.default.isDirectory(inputs[0]) && !inputs[0].contains("*")
         let bar = Terminal.progressBar(label: single ? URL(fileURLWithPath: inputs[0]).lastPathComponent : "\(inputs.count) inputs")
         let job = try reportingErrors(verbose: common.verbose) {

@@ -48,18 +48,26 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Path to centerface.onnx (default: the pinned copy fetched by ops/setup.sh).")
     var model: String?
 
+    @Option(help: "Path to the licence-plate (text) model, \(PinnedModel.textDetector.fileName) (default: the pinned copy made by ops/setup.sh).")
+    var plateModel: String?
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         let log = Terminal.logger("worker \(name)")
         let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: model) }
+        // Optional unless named: without it this worker fails plate jobs, saying why.
+        let plates = plateModel != nil
+            ? try reportingErrors(verbose: common.verbose) { try PinnedModel.textDetector.load(path: plateModel) }
+            : try? PinnedModel.textDetector.load()
+        if plates == nil { log("no licence-plate model found: jobs with --targets plate will fail on this worker") }
         let security = try reportingErrors(verbose: common.verbose) {
             try KeyLocations.peerSecurity(endpoint: connect, insecure: insecure, serverKey: serverKey, key: key, role: "worker") { publicKey in
                 log("CURVE public key \(publicKey) (must be in the coordinator's allowlist)")
             }
         }
         CenterFaceDetector.setThreads(1)
-        var config = WorkerConfiguration(endpoint: connect, name: name, makeDetector: EmbeddedFarm.centerFace(loadedModel))
+        var config = WorkerConfiguration(endpoint: connect, name: name, makeDetector: EmbeddedFarm.centerFace(loadedModel, plateModel: plates))
         config.security = security
         config.slots = max(1, slots)
         config.prefetch = max(0, prefetch)

@@ -23,10 +23,14 @@ public struct EmbeddedFarm: Sendable {
         self.makeDetector = makeDetector
     }
 
-    /// Detectors on the pinned CenterFace model with each job's settings.
-    public static func centerFace(_ model: CenterFaceModel) -> SegmentTaskRunner.DetectorFactory {
+    /// Detectors on the pinned CenterFace model with each job's settings and, for jobs that
+    /// ask for licence plates, the pinned text detector (when this machine has it; a plate
+    /// job then fails on a machine without it, naming the reason).
+    public static func centerFace(_ model: CenterFaceModel, plateModel: (path: String, bytes: [UInt8])? = nil) -> SegmentTaskRunner.DetectorFactory {
         { (job: RedactionJob) throws(MediaError) -> FrameDetector in
-            try CenterFaceDetector(model: model, options: .init(threshold: job.detector.threshold, inferenceScale: job.detector.inferenceScale))
+            let faces = try CenterFaceDetector(model: model, options: .init(threshold: job.detector.threshold, inferenceScale: job.detector.inferenceScale))
+            guard job.targets.contains(.plate), let plateModel else { return JobDetectors(faces: faces, plates: nil) }
+            return JobDetectors(faces: faces, plates: try TextRegionDetector(model: plateModel.bytes, path: plateModel.path))
         }
     }
 

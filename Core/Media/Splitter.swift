@@ -77,8 +77,9 @@ public enum Splitter {
             writing = BackgroundJob { () throws(MediaError) in try write(segment, draft: draft, timeBase: tb, in: folder) }
         }
         func finishAwaiting() throws(MediaError) {
-            guard var (segment, draft, following) = awaiting else { return }
+            guard let (complete, draft, following) = awaiting else { return }
             awaiting = nil
+            var segment = complete
             let lookAhead = leadingFrames(of: following, count: lookAheadFrames)
             segment.packets += lookAhead
             segment.contextSuffixCount = lookAhead.count

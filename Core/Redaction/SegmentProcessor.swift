@@ -56,7 +56,8 @@ public final class SegmentProcessor {
         let every = max(1, job.detector.every)
         var follower = SmallFaceFollower()
         // Zones alone need no detection pass (and every frame is then covered by the zones).
-        let detects = job.targets.contains(.face) || job.targets.contains(.person)
+        let wantsPlates = job.targets.contains(.plate)
+        let detects = job.targets.contains(.face) || job.targets.contains(.person) || wantsPlates
         if detects {
             try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: job.contextFrames, lookAheadFrames: 2 * every + 1) { (frame, owned) throws(MediaError) in
                 let view = VideoFrame(frame)
@@ -78,6 +79,8 @@ public final class SegmentProcessor {
                     }
                     follower.update(at: seen - 1, found: found)
                 }
+                // Plates are looked for at the face cadence; the tracker carries them between.
+                if wantsPlates, examine { found += try detector.detectPlates(view) }
                 if owned {
                     detectionCount += found.count
                     if wantsMotion, ownedSeen % sampleStride == 0 { thumbnails.append(MotionRegions.thumbnail(view)) }

@@ -27,6 +27,10 @@ public struct Box: Equatable, Hashable, Sendable, Codable {
     }
 
     /// Grown about its centre by `factor` in each dimension.
+    /// The side of a square of the same area: how far counts as "near" for this box. A wide
+    /// box (a plate) would reach far sideways if measured by its longer side.
+    public var extent: Double { (max(width, 0) * max(height, 0)).squareRoot() }
+
     public func scaled(by factor: Double) -> Box {
         let hw = width * factor / 2, hh = height * factor / 2
         return Box(x0: centerX - hw, y0: centerY - hh, x1: centerX + hw, y1: centerY + hh)

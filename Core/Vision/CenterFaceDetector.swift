@@ -76,8 +76,12 @@ public final class CenterFaceDetector: FrameDetector {
                                  &faces, Int32(faces.count), &err, err.count)
         }
         guard count >= 0 else { throw MediaError(path: "", reason: "face detection failed: \(String(cString: err))") }
+        // More faces than the buffer holds would leave some unhidden: fail closed instead.
+        guard Int(count) <= faces.count else {
+            throw MediaError(path: "", reason: "frame at pts \(frame.pts) has \(count) faces, more than the \(faces.count) this build can hide")
+        }
         let (sx, sy) = scale, (ox, oy) = origin
-        return faces.prefix(Int(min(count, Int32(faces.count)))).map { f in
+        return faces.prefix(Int(count)).map { f in
             Detection(target: .face,
                       box: Box(x0: ox + Double(f.x0) * sx, y0: oy + Double(f.y0) * sy,
                                x1: ox + Double(f.x1) * sx, y1: oy + Double(f.y1) * sy),

@@ -2,6 +2,8 @@
 public enum TargetClass: String, Codable, Sendable, CaseIterable {
     case face
     case person
+    /// Licence plates, found as text regions (see `TextRegionDetector`).
+    case plate
     case zone
 }
 
@@ -28,10 +30,41 @@ public protocol FrameDetector {
     func detect(_ frame: VideoFrame, scale: Double) throws(MediaError) -> [Detection]
     /// Looks only inside `region`, magnified; detectors that cannot return [].
     func detect(_ frame: VideoFrame, in region: Box, magnification: Double) throws(MediaError) -> [Detection]
+    /// Licence plates in the whole frame; detectors without a plate model throw, so a job
+    /// that asked for plates fails rather than passing them through.
+    func detectPlates(_ frame: VideoFrame) throws(MediaError) -> [Detection]
 }
 
 extension FrameDetector {
     public func detect(_ frame: VideoFrame, scale: Double) throws(MediaError) -> [Detection] { try detect(frame) }
 
     public func detect(_ frame: VideoFrame, in region: Box, magnification: Double) throws(MediaError) -> [Detection] { [] }
+
+    public func detectPlates(_ frame: VideoFrame) throws(MediaError) -> [Detection] {
+        throw MediaError(path: "", reason: "licence plates were asked for, but this worker has no licence-plate model (run ops/setup.sh)")
+    }
+}
+
+/// Faces by one detector and, where the job asks for them, licence plates by another.
+public struct JobDetectors: FrameDetector {
+    public let faces: FrameDetector
+    public let plates: TextRegionDetector?
+
+    public init(faces: FrameDetector, plates: TextRegionDetector?) {
+        self.faces = faces
+        self.plates = plates
+    }
+
+    public func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] { try faces.detect(frame) }
+
+    public func detect(_ frame: VideoFrame, scale: Double) throws(MediaError) -> [Detection] { try faces.detect(frame, scale: scale) }
+
+    public func detect(_ frame: VideoFrame, in region: Box, magnification: Double) throws(MediaError) -> [Detection] {
+        try faces.detect(frame, in: region, magnification: magnification)
+    }
+
+    public func detectPlates(_ frame: VideoFrame) throws(MediaError) -> [Detection] {
+        guard let plates else { return try faces.detectPlates(frame) }
+        return try plates.detect(frame)
+    }
 }

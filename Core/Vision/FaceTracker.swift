@@ -136,7 +136,7 @@ public struct FaceTracker: Sendable {
                 guard b.target == a.target else { continue }
                 let ratio = max(end.box.height, 1) / max(start.box.height, 1)
                 guard ratio <= 2, ratio >= 0.5 else { continue }
-                let size = max(end.box.width, end.box.height, start.box.width, start.box.height, 1)
+                let size = max(end.box.extent, start.box.extent, 1)
                 let dx = end.box.centerX - start.box.centerX, dy = end.box.centerY - start.box.centerY
                 let distance = (dx * dx + dy * dy).squareRoot() / size
                 if distance <= 2 { candidates.append((distance, i, j)) }
@@ -179,7 +179,7 @@ public struct FaceTracker: Sendable {
 
     /// How well a detection continues a track, or nil if it does not: overlap of at least
     /// `minIoU` ranks first (1 + IoU); otherwise, for boxes of similar size (within 2x),
-    /// centres closer than 0.75 box sizes per √frames since the track was last seen (small or
+    /// centres closer than 0.75 box sizes (`Box.extent`) per √frames since the track was last seen (small or
     /// fast faces whose boxes no longer overlap, and faces that moved while the detector was
     /// not looking), ranked by closeness. A small face beside a big one is not the big one.
     func affinity(_ a: Box, _ b: Box, frames: Int = 1) -> Double? {
@@ -187,7 +187,7 @@ public struct FaceTracker: Sendable {
         if iou >= options.minIoU { return 1 + iou }
         let ratio = max(a.height, 1) / max(b.height, 1)
         guard ratio <= 2, ratio >= 0.5 else { return nil }
-        let size = max(a.width, a.height, b.width, b.height, 1)
+        let size = max(a.extent, b.extent, 1)
         let dx = a.centerX - b.centerX, dy = a.centerY - b.centerY
         let reach = 0.75 * Double(max(frames, 1)).squareRoot()
         let distance = (dx * dx + dy * dy).squareRoot() / size

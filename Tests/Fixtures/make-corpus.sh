@@ -76,6 +76,11 @@ if [ ! -s groundtruth.mp4 ]; then
     --size 640x360 --frames 100 --count 4 --seed 3 --out groundtruth.tmp.mp4 --truth groundtruth.json
   mv groundtruth.tmp.mp4 groundtruth.mp4
 fi
+if [ ! -s plates.mp4 ]; then
+  python3 "$groundtruth" --background "$assets/bikes.mp4" --plates \
+    --size 640x360 --frames 100 --count 6 --seed 3 --out plates.tmp.mp4 --truth plates.json
+  mv plates.tmp.mp4 plates.mp4
+fi
 
 # Bad inputs.
 [ -e empty.mp4 ] || : > empty.mp4

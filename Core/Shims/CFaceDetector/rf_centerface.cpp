@@ -3,39 +3,26 @@
 // the threshold become boxes sized by exp(scale) * 4 and placed by the offsets; NMS at IoU 0.3.
 
 #include "rf_centerface.h"
+#include "rf_dnn.hpp"
 
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <map>
-#include <utility>
 #include <vector>
 
+using rf::set_error;
+
 struct rf_centerface {
-    std::vector<uint8_t> model;
-    // OpenCV 4.6 returns garbage from a Net reused after its input grows: one Net per size.
-    std::map<std::pair<int, int>, cv::dnn::Net> nets;
+    rf::NetsBySize nets;
 };
-
-static void set_error(char *err, size_t size, const char *what) {
-    if (err && size) std::snprintf(err, size, "%s", what);
-}
-
-static cv::dnn::Net load(const std::vector<uint8_t> &model) {
-    cv::dnn::Net net = cv::dnn::readNetFromONNX(reinterpret_cast<const char *>(model.data()), model.size());
-    net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-    net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
-    return net;
-}
 
 extern "C" rf_centerface *rf_centerface_open(const uint8_t *model, size_t model_size, char *err, size_t err_size) {
     try {
         auto *d = new rf_centerface();
-        d->model.assign(model, model + model_size);
-        load(d->model);  // fail now, not on the first frame
+        d->nets.model.assign(model, model + model_size);
+        rf::load_net(d->nets.model);  // fail now, not on the first frame
         return d;
     } catch (const std::exception &e) {
         set_error(err, err_size, e.what());
@@ -66,10 +53,7 @@ extern "C" int rf_centerface_detect(rf_centerface *d, const uint8_t *rgb, int wi
             set_error(err, err_size, "input sides must be multiples of 32");
             return -1;
         }
-        auto key = std::make_pair(width, height);
-        auto it = d->nets.find(key);
-        if (it == d->nets.end()) it = d->nets.emplace(key, load(d->model)).first;
-        cv::dnn::Net &net = it->second;
+        cv::dnn::Net &net = d->nets.for_size(width, height);
 
         // NCHW float blob, channels in RGB order as the model was trained.
         int dims[4] = {1, 3, height, width};

@@ -70,6 +70,44 @@ import Testing
         }
     }
 
+    /// Synthetic plates (registrations 6-37 px high) in real footage: every registration is
+    /// unreadable in every frame.
+    @Test func hidesLicencePlates() throws {
+        let source = Fixtures.corpus("plates.mp4")
+        var job = RedactionJob()
+        job.targets = [.plate]
+        let plates = try PinnedModel.textDetector.load(path: Fixtures.asset(PinnedModel.textDetector.fileName))
+        let farm = LocalFarm(job: job, segmentSeconds: 2, workers: 2, model: try Self.model.get(), plateModel: plates)
+        try Fixtures.withTemporaryDirectory { dir in
+            let out = dir + "/plates.mp4"
+            let report = try farm.redact(input: source, output: out)
+            #expect(report.detections > 0)
+            let json = try FFmpegOracle.run("/usr/bin/env", ["python3", Fixtures.packageRoot + "/Benchmarks/Evaluation/evaluate.py",
+                                                              source, out, Fixtures.corpus("plates.json"), "--json", "--min-size", "6"])
+            let score = try JSONDecoder().decode(Score.self, from: Data(json.utf8))
+            #expect(score.faces > 300)
+            #expect(score.recall >= 0.99)
+            #expect(score.longestVisibleRun <= 1)
+        }
+    }
+
+    /// A job that asks for plates on a worker without the plate model fails, saying why,
+    /// instead of hiding faces only.
+    @Test func platesWithoutThePlateModelFailClosed() throws {
+        var job = RedactionJob()
+        job.targets = [.face, .plate]
+        let farm = LocalFarm(job: job, segmentSeconds: 1, workers: 1, model: try Self.model.get(), plateModel: nil)
+        try Fixtures.withTemporaryDirectory { dir in
+            let out = dir + "/out.mp4"
+            #expect {
+                _ = try farm.redact(input: Fixtures.corpus("plates.mp4"), output: out)
+            } throws: { error in
+                (error as? MediaError)?.reason.contains("no licence-plate model") == true
+            }
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+    }
+
     struct Score: Decodable {
         var faces: Int
         var recall: Double

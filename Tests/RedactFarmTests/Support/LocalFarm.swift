@@ -20,8 +20,9 @@ struct LocalFarm {
         self.makeDetector = makeDetector
     }
 
-    init(job: RedactionJob, segmentSeconds: Double, workers: Int, model: CenterFaceModel) {
-        let factory = EmbeddedFarm.centerFace(model)
+    init(job: RedactionJob, segmentSeconds: Double, workers: Int, model: CenterFaceModel,
+         plateModel: (path: String, bytes: [UInt8])? = nil) {
+        let factory = EmbeddedFarm.centerFace(model, plateModel: plateModel)
         self.init(job: job, segmentSeconds: segmentSeconds, workers: workers) { () throws(MediaError) in try factory(job) }
     }
 

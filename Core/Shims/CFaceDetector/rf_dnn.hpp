@@ -1,0 +1,38 @@
+// What the shim's detectors share: error reporting across the C boundary and loading a Net.
+#pragma once
+
+#include <opencv2/dnn.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <utility>
+#include <vector>
+
+namespace rf {
+
+inline void set_error(char *err, size_t size, const char *what) {
+    if (err && size) std::snprintf(err, size, "%s", what);
+}
+
+inline cv::dnn::Net load_net(const std::vector<uint8_t> &model) {
+    cv::dnn::Net net = cv::dnn::readNetFromONNX(reinterpret_cast<const char *>(model.data()), model.size());
+    net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+    net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+    return net;
+}
+
+// OpenCV 4.6 returns garbage from a Net reused after its input grows: one Net per size.
+struct NetsBySize {
+    std::vector<uint8_t> model;
+    std::map<std::pair<int, int>, cv::dnn::Net> nets;
+
+    cv::dnn::Net &for_size(int width, int height) {
+        auto key = std::make_pair(width, height);
+        auto it = nets.find(key);
+        if (it == nets.end()) it = nets.emplace(key, load_net(model)).first;
+        return it->second;
+    }
+};
+
+}  // namespace rf

@@ -1,0 +1,43 @@
+import Foundation
+
+/// A model file the project pins by SHA-256: fetched from a registry package by
+/// ops/fetch-assets.sh, and checked again here before a single frame is looked at.
+public struct PinnedModel: Sendable {
+    public let fileName: String
+    public let sha256: String
+    /// What it is, for errors ("face model").
+    public let role: String
+
+    public static let centerFace = PinnedModel(
+        fileName: "centerface.onnx", sha256: "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc", role: "face model")
+    /// PP-OCRv4's text detector from rapidocr-onnxruntime 1.3.24, after ops/models/fix-ppocr-det.py.
+    public static let textDetector = PinnedModel(
+        fileName: "ppocr-det-v4.onnx", sha256: "f58b7ed0046f9fba479f4217443733afc7596d6c505dcad4e3aea8651125e4d4",
+        role: "licence-plate (text) model")
+
+    /// The model's bytes from `path`, or from the first default place that has the file:
+    /// $REDACTFARM_MODELS, then `.cache/assets` in the working folder or above the executable.
+    public func load(path: String? = nil) throws(MediaError) -> (path: String, bytes: [UInt8]) {
+        guard let found = path ?? defaultLocations().first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw MediaError(path: fileName, reason: "\(role) not found; run ops/setup.sh or pass its path")
+        }
+        let bytes = try FileBytes.read(found)
+        let sha = SHA256Hex.of(bytes)
+        guard sha == sha256 else {
+            throw MediaError(path: found, reason: "\(role) has SHA-256 \(sha.prefix(12))…, expected the pinned \(sha256.prefix(12))…")
+        }
+        return (found, bytes)
+    }
+
+    func defaultLocations() -> [String] {
+        var places: [String] = []
+        if let dir = ProcessInfo.processInfo.environment["REDACTFARM_MODELS"] { places.append(dir + "/" + fileName) }
+        places.append(FileManager.default.currentDirectoryPath + "/.cache/assets/" + fileName)
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            places.append(dir.path + "/.cache/assets/" + fileName)
+            dir = dir.deletingLastPathComponent()
+        }
+        return places
+    }
+}
