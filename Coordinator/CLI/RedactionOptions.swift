@@ -37,7 +37,7 @@ struct RedactionOptions: ParsableArguments {
     var crf: Int = 18
 
     @Option(help: "Encoder speed preset (x264/x265 names).")
-    var preset: String = "fast"
+    var preset: String = "faster"
 
     @Option(help: "Target segment length in seconds (cuts fall on the nearest keyframe).")
     var segmentSeconds: Double = 10

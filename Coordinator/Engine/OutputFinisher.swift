@@ -90,7 +90,8 @@ struct OutputFinisher: Sendable {
             software: software, createdAt: Date(), job: jobID,
             input: .init(path: plan.input.path, sha256: plan.input.sha256, sizeBytes: plan.input.sizeBytes),
             output: .init(path: stitched.output, sha256: stitched.sha256, sizeBytes: stitched.sizeBytes),
-            videoFrames: stitched.videoFrames, modelSHA256: CenterFaceModel.sha256, parameters: options.job,
+            videoFrames: stitched.videoFrames, modelSHA256: CenterFaceModel.sha256,
+            plateModelSHA256: options.job.targets.contains(.plate) ? PinnedModel.textDetector.sha256 : nil, parameters: options.job,
             segments: manifestSegments, detections: .init(detections: detections, tracks: tracks, framesWithRedaction: withRedaction))
         try AtomicOutput.write(try SignedManifest.encode(manifest, signedBy: identity), to: OutputSidecars.manifestPath(output))
         return Finished(outputSHA256: stitched.sha256, frames: stitched.videoFrames)

@@ -16,6 +16,8 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     public var output: FileFacts
     public var videoFrames: Int
     public var modelSHA256: String
+    /// The licence-plate (text) model's, for jobs that hid plates; absent otherwise.
+    public var plateModelSHA256: String?
     /// The `RedactionJob`, exactly as every worker received it.
     public var parameters: RedactionJob
     public var segments: [Segment]
@@ -71,7 +73,8 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     }
 
     public init(software: String, createdAt: Date, job: String, input: FileFacts, output: FileFacts, videoFrames: Int,
-                modelSHA256: String, parameters: RedactionJob, segments: [Segment], detections: DetectionCounts) {
+                modelSHA256: String, plateModelSHA256: String? = nil, parameters: RedactionJob, segments: [Segment],
+                detections: DetectionCounts) {
         formatVersion = Self.formatVersion
         self.software = software
         self.createdAt = ISO8601DateFormatter().string(from: createdAt)
@@ -80,6 +83,7 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
         self.output = output
         self.videoFrames = videoFrames
         self.modelSHA256 = modelSHA256
+        self.plateModelSHA256 = plateModelSHA256
         self.parameters = parameters
         self.segments = segments
         self.detections = detections

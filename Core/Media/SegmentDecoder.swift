@@ -4,9 +4,9 @@ import CFFmpeg
 /// order, or fails. Decode-only prefix frames are decoded for reference and dropped, except the
 /// last `contextFrames` of them, which are handed out marked as context (a worker looks at
 /// them to carry tracks across the cut, and never outputs them); so are the first
-/// `lookAheadFrames` frames after the segment's end, where the segment carries them. Fails closed: a damaged,
-/// missing or extra owned frame is an error, because a frame that slips through here would
-/// reach an output without being looked at.
+/// `lookAheadFrames` frames after the segment's end, where the segment carries them.
+/// Fails closed: a damaged, missing or extra owned frame is an error, because a frame that
+/// slips through here would reach an output without being looked at.
 public enum SegmentDecoder {
     public static func decodeOwnedFrames(of segment: SegmentFile, label: String, threads: Int = 0,
                                          _ body: (UnsafeMutablePointer<AVFrame>) throws(MediaError) -> Void) throws(MediaError) {

@@ -4,8 +4,10 @@ import CFFmpeg
 public struct EncoderSettings: Codable, Equatable, Sendable {
     /// Constant-rate-factor quality; lower is better. 18 is close to visually lossless.
     public var crf: Int = 18
-    public var preset: String = "fast"
-    public init(crf: Int = 18, preset: String = "fast") {
+    /// x264/x265 speed preset. `faster` rather than `fast`: on the 720p ground truth at CRF 18
+    /// it encodes in 25% less time for 0.3 dB less PSNR (48.0 against 48.3) at the same size.
+    public var preset: String = "faster"
+    public init(crf: Int = 18, preset: String = "faster") {
         self.crf = crf
         self.preset = preset
     }

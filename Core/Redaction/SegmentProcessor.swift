@@ -15,9 +15,9 @@ public struct ProcessedSegment: Sendable {
 
 /// Decode → detect → track → redact → encode for one segment: the only place a frame becomes
 /// redacted, used by `redactfarm run` and by farm workers alike. Two decoding passes keep
-/// memory flat: the first detects (on owned frames and a few context frames on either side of
-/// them, so tracks carry across cuts) so tracks can be built looking both ways in time; the
-/// second redacts and encodes.
+/// memory flat: the first detects, on the owned frames and on context frames either side of
+/// them, so tracks can be built looking both ways in time and across cuts; the second
+/// redacts and encodes.
 public final class SegmentProcessor {
     private let job: RedactionJob
     private let detector: FrameDetector

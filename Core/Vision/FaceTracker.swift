@@ -171,22 +171,27 @@ public struct FaceTracker: Sendable {
     static func project(_ box: Box, by motion: Motion, frames: Double) -> Box {
         let scale = min(2, max(1, pow(motion.grow, frames)))
         let cx = box.centerX + motion.dx * frames, cy = box.centerY + motion.dy * frames
-        let hw = box.width * scale / 2, hh = box.height * scale / 2
+        // The further from a hit, the less sure the motion: a margin of 2% of the box's
+        // extent per frame on every side.
+        let margin = 0.02 * box.extent * abs(frames)
+        let hw = box.width * scale / 2 + margin, hh = box.height * scale / 2 + margin
         let moved = Box(x0: cx - hw, y0: cy - hh, x1: cx + hw, y1: cy + hh)
         // Cover both where the face was last seen and where it is heading.
         return Box(x0: min(moved.x0, box.x0), y0: min(moved.y0, box.y0), x1: max(moved.x1, box.x1), y1: max(moved.y1, box.y1))
     }
 
-    /// How well a detection continues a track, or nil if it does not: overlap of at least
-    /// `minIoU` ranks first (1 + IoU); otherwise, for boxes of similar size (within 2x),
-    /// centres closer than 0.75 box sizes (`Box.extent`) per √frames since the track was last seen (small or
-    /// fast faces whose boxes no longer overlap, and faces that moved while the detector was
-    /// not looking), ranked by closeness. A small face beside a big one is not the big one.
+    /// How well a detection continues a track, or nil if it does not. Only boxes of similar
+    /// size (within 2x) qualify: overlap of at least `minIoU` ranks first (1 + IoU); otherwise
+    /// centres closer than 0.75 box sizes (`Box.extent`) per √frames since the track was last
+    /// seen (small or fast faces whose boxes no longer overlap, and faces that moved while the detector was
+    /// not looking), ranked by closeness.
     func affinity(_ a: Box, _ b: Box, frames: Int = 1) -> Double? {
-        let iou = a.intersectionOverUnion(b)
-        if iou >= options.minIoU { return 1 + iou }
+        // A small face beside or inside a big one (or a part of it found as a face) is not
+        // the big one, however much they overlap.
         let ratio = max(a.height, 1) / max(b.height, 1)
         guard ratio <= 2, ratio >= 0.5 else { return nil }
+        let iou = a.intersectionOverUnion(b)
+        if iou >= options.minIoU { return 1 + iou }
         let size = max(a.extent, b.extent, 1)
         let dx = a.centerX - b.centerX, dy = a.centerY - b.centerY
         let reach = 0.75 * Double(max(frames, 1)).squareRoot()
