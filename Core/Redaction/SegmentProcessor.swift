@@ -73,7 +73,10 @@ public final class SegmentProcessor {
                 if job.targets.contains(.face) {
                     if examine { found = try detector.detect(view) }
                     if plainPass { found = try detector.detect(view, scale: 1) }
-                    for search in follower.expected(at: seen - 1, alreadyFound: found) {
+                    // Past the end, only a face first found there matters (its track reaches back
+                    // into the segment), and the full-frame passes find those: no crops.
+                    let lookingAhead = !owned && view.pts > segment.lastOwnedPts
+                    for search in lookingAhead ? [] : follower.expected(at: seen - 1, alreadyFound: found) {
                         found += try detector.detect(view, in: search.region, magnification: search.magnification)
                             .filter { d in search.accepts(d) && !found.contains { $0.box.intersectionOverUnion(d.box) > 0.3 } }
                     }

@@ -19,17 +19,7 @@ struct rf_centerface {
 };
 
 extern "C" rf_centerface *rf_centerface_open(const uint8_t *model, size_t model_size, char *err, size_t err_size) {
-    try {
-        auto *d = new rf_centerface();
-        d->nets.model.assign(model, model + model_size);
-        rf::load_net(d->nets.model);  // fail now, not on the first frame
-        return d;
-    } catch (const std::exception &e) {
-        set_error(err, err_size, e.what());
-    } catch (...) {
-        set_error(err, err_size, "unknown error loading the model");
-    }
-    return nullptr;
+    return rf::open_detector<rf_centerface>(model, model_size, err, err_size);
 }
 
 extern "C" void rf_centerface_close(rf_centerface *d) { delete d; }
@@ -48,7 +38,7 @@ static float iou(const rf_face &a, const rf_face &b) {
 
 extern "C" int rf_centerface_detect(rf_centerface *d, const uint8_t *rgb, int width, int height, int stride,
                                     float threshold, rf_face *faces, int max_faces, char *err, size_t err_size) {
-    try {
+    return rf::guarded<int>(err, err_size, "unknown error running the model", -1, [&]() -> int {
         if (width % 32 || height % 32) {
             set_error(err, err_size, "input sides must be multiples of 32");
             return -1;
@@ -103,10 +93,5 @@ extern "C" int rf_centerface_detect(rf_centerface *d, const uint8_t *rgb, int wi
         int n = (int)kept.size();
         for (int i = 0; i < std::min(n, max_faces); i++) faces[i] = kept[i];
         return n;
-    } catch (const std::exception &e) {
-        set_error(err, err_size, e.what());
-    } catch (...) {
-        set_error(err, err_size, "unknown error running the model");
-    }
-    return -1;
+    });
 }

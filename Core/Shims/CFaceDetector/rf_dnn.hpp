@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <map>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -34,5 +36,31 @@ struct NetsBySize {
         return it->second;
     }
 };
+
+// Runs `body`; an exception becomes a reason in `err` and the result `failed`, since none may
+// cross into Swift.
+template <typename R, typename F>
+R guarded(char *err, size_t err_size, const char *unknown, R failed, F body) {
+    try {
+        return body();
+    } catch (const std::exception &e) {
+        set_error(err, err_size, e.what());
+    } catch (...) {
+        set_error(err, err_size, unknown);
+    }
+    return failed;
+}
+
+// A detector `T` (with a `NetsBySize nets`) holding a copy of `model`, loaded once now so that
+// a bad model fails here rather than on the first frame.
+template <typename T>
+T *open_detector(const uint8_t *model, size_t model_size, char *err, size_t err_size) {
+    return guarded<T *>(err, err_size, "unknown error loading the model", nullptr, [&] {
+        auto d = std::make_unique<T>();
+        d->nets.model.assign(model, model + model_size);
+        load_net(d->nets.model);
+        return d.release();
+    });
+}
 
 }  // namespace rf

@@ -20,17 +20,7 @@ struct rf_textdet {
 };
 
 extern "C" rf_textdet *rf_textdet_open(const uint8_t *model, size_t model_size, char *err, size_t err_size) {
-    try {
-        auto *d = new rf_textdet();
-        d->nets.model.assign(model, model + model_size);
-        rf::load_net(d->nets.model);  // fail now, not on the first frame
-        return d;
-    } catch (const std::exception &e) {
-        set_error(err, err_size, e.what());
-    } catch (...) {
-        set_error(err, err_size, "unknown error loading the model");
-    }
-    return nullptr;
+    return rf::open_detector<rf_textdet>(model, model_size, err, err_size);
 }
 
 extern "C" void rf_textdet_close(rf_textdet *d) { delete d; }
@@ -81,7 +71,7 @@ std::vector<Region> regions(const std::vector<uint8_t> &mask, const float *prob,
 extern "C" int rf_textdet_detect(rf_textdet *d, const uint8_t *rgb, int width, int height, int stride,
                                  float threshold, float box_threshold, float unclip_ratio,
                                  rf_box *boxes, int max_boxes, char *err, size_t err_size) {
-    try {
+    return rf::guarded<int>(err, err_size, "unknown error running the model", -1, [&]() -> int {
         if (width % 32 || height % 32) {
             set_error(err, err_size, "input sides must be multiples of 32");
             return -1;
@@ -138,10 +128,5 @@ extern "C" int rf_textdet_detect(rf_textdet *d, const uint8_t *rgb, int width, i
         int n = (int)kept.size();
         for (int i = 0; i < std::min(n, max_boxes); i++) boxes[i] = kept[i];
         return n;
-    } catch (const std::exception &e) {
-        set_error(err, err_size, e.what());
-    } catch (...) {
-        set_error(err, err_size, "unknown error running the model");
-    }
-    return -1;
+    });
 }
