@@ -12,8 +12,6 @@
 #include <cmath>
 #include <vector>
 
-using rf::set_error;
-
 struct rf_centerface {
     rf::NetsBySize nets;
 };
@@ -39,25 +37,9 @@ static float iou(const rf_face &a, const rf_face &b) {
 extern "C" int rf_centerface_detect(rf_centerface *d, const uint8_t *rgb, int width, int height, int stride,
                                     float threshold, rf_face *faces, int max_faces, char *err, size_t err_size) {
     return rf::guarded<int>(err, err_size, "unknown error running the model", -1, [&]() -> int {
-        if (width % 32 || height % 32) {
-            set_error(err, err_size, "input sides must be multiples of 32");
-            return -1;
-        }
+        // Channels in RGB order, unscaled, as the model was trained.
+        cv::Mat blob = rf::planar_blob(rgb, width, height, stride, [](int c, const uint8_t *px) { return (float)px[c]; });
         cv::dnn::Net &net = d->nets.for_size(width, height);
-
-        // NCHW float blob, channels in RGB order as the model was trained.
-        int dims[4] = {1, 3, height, width};
-        cv::Mat blob(4, dims, CV_32F);
-        float *planes[3] = {blob.ptr<float>(0, 0), blob.ptr<float>(0, 1), blob.ptr<float>(0, 2)};
-        for (int y = 0; y < height; y++) {
-            const uint8_t *row = rgb + (size_t)y * stride;
-            size_t base = (size_t)y * width;
-            for (int x = 0; x < width; x++) {
-                planes[0][base + x] = row[3 * x];
-                planes[1][base + x] = row[3 * x + 1];
-                planes[2][base + x] = row[3 * x + 2];
-            }
-        }
         net.setInput(blob, "input.1");
         std::vector<cv::Mat> out;
         net.forward(out, std::vector<cv::String>{"537", "538", "539", "540"});

@@ -8,6 +8,7 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,24 @@ struct NetsBySize {
         return it->second;
     }
 };
+
+// The NCHW float input for a packed RGB24 image whose sides are multiples of 32 (the networks'
+// stride); plane c of each pixel is `value(c, rgb_of_that_pixel)`.
+template <typename F>
+cv::Mat planar_blob(const uint8_t *rgb, int width, int height, int stride, F value) {
+    if (width % 32 || height % 32) throw std::invalid_argument("input sides must be multiples of 32");
+    int dims[4] = {1, 3, height, width};
+    cv::Mat blob(4, dims, CV_32F);
+    float *planes[3] = {blob.ptr<float>(0, 0), blob.ptr<float>(0, 1), blob.ptr<float>(0, 2)};
+    for (int y = 0; y < height; y++) {
+        const uint8_t *row = rgb + (size_t)y * stride;
+        size_t base = (size_t)y * width;
+        for (int x = 0; x < width; x++) {
+            for (int c = 0; c < 3; c++) planes[c][base + x] = value(c, row + 3 * x);
+        }
+    }
+    return blob;
+}
 
 // Runs `body`; an exception becomes a reason in `err` and the result `failed`, since none may
 // cross into Swift.

@@ -13,8 +13,6 @@
 #include <algorithm>
 #include <vector>
 
-using rf::set_error;
-
 struct rf_textdet {
     rf::NetsBySize nets;
 };
@@ -72,26 +70,12 @@ extern "C" int rf_textdet_detect(rf_textdet *d, const uint8_t *rgb, int width, i
                                  float threshold, float box_threshold, float unclip_ratio,
                                  rf_box *boxes, int max_boxes, char *err, size_t err_size) {
     return rf::guarded<int>(err, err_size, "unknown error running the model", -1, [&]() -> int {
-        if (width % 32 || height % 32) {
-            set_error(err, err_size, "input sides must be multiples of 32");
-            return -1;
-        }
-        cv::dnn::Net &net = d->nets.for_size(width, height);
-        // NCHW float blob in BGR order, each channel normalised as the model was trained.
+        // Channels in BGR order, each normalised as the model was trained.
         static const float mean[3] = {0.485f, 0.456f, 0.406f}, stdev[3] = {0.229f, 0.224f, 0.225f};
-        int dims[4] = {1, 3, height, width};
-        cv::Mat blob(4, dims, CV_32F);
-        float *planes[3] = {blob.ptr<float>(0, 0), blob.ptr<float>(0, 1), blob.ptr<float>(0, 2)};
-        for (int y = 0; y < height; y++) {
-            const uint8_t *row = rgb + (size_t)y * stride;
-            size_t base = (size_t)y * width;
-            for (int x = 0; x < width; x++) {
-                for (int c = 0; c < 3; c++) {
-                    float v = row[3 * x + (2 - c)] / 255.f;  // plane c is B, G, R
-                    planes[c][base + x] = (v - mean[c]) / stdev[c];
-                }
-            }
-        }
+        cv::Mat blob = rf::planar_blob(rgb, width, height, stride, [](int c, const uint8_t *px) {
+            return (px[2 - c] / 255.f - mean[c]) / stdev[c];
+        });
+        cv::dnn::Net &net = d->nets.for_size(width, height);
         net.setInput(blob, "x");
         cv::Mat out = net.forward();
         const int h = out.size[2], w = out.size[3];
