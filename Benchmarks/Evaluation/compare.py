@@ -33,8 +33,8 @@ def timed(args):
     return time.monotonic() - start
 
 
-def score(clip, out, truth):
-    r = subprocess.run([sys.executable, os.path.join(HERE, "evaluate.py"), clip, out, truth, "--json"],
+def score(clip, out, truth, *options):
+    r = subprocess.run([sys.executable, os.path.join(HERE, "evaluate.py"), clip, out, truth, "--json", *options],
                        capture_output=True, text=True)
     return json.loads(r.stdout)
 
@@ -107,9 +107,7 @@ def plate_rows(a):
     for targets in ("plate", "face,plate"):
         out = os.path.join(CACHE, f"redactfarm-{targets.replace(',', '-')}.mp4")
         t = timed([a.redactfarm, "run", clip, "-o", out, "--targets", targets, "--segment-seconds", "4"])
-        r = subprocess.run([sys.executable, os.path.join(HERE, "evaluate.py"), clip, out, truth, "--json", "--min-size", "6"],
-                           capture_output=True, text=True)
-        rows.append((targets, a.plates / t, json.loads(r.stdout)))
+        rows.append((targets, a.plates / t, score(clip, out, truth, "--min-size", "6")))
     return rows
 
 

@@ -54,6 +54,7 @@ public final class SegmentProcessor {
         var thumbnails: [[UInt8]] = []
         var seen = 0
         let every = max(1, job.detector.every)
+        let lastOwnedPts = segment.lastOwnedPts
         var follower = SmallFaceFollower()
         // Zones alone need no detection pass (and every frame is then covered by the zones).
         let wantsPlates = job.targets.contains(.plate)
@@ -64,7 +65,7 @@ public final class SegmentProcessor {
                 // Frames arrive in presentation order. Without look-ahead (the file's last
                 // segment) the last owned frame is always examined, so every track has a hit
                 // near the end.
-                let examine = seen % every == 0 || (view.pts == segment.lastOwnedPts && segment.contextSuffixCount == 0)
+                let examine = seen % every == 0 || (view.pts == lastOwnedPts && segment.contextSuffixCount == 0)
                 // Magnified passes find small faces but lose the largest ones (beyond the scales
                 // CenterFace was trained on), so halfway between them a 1x pass runs too.
                 let plainPass = job.detector.inferenceScale > 1 && every > 1 && seen % every == every / 2
@@ -75,7 +76,7 @@ public final class SegmentProcessor {
                     if plainPass { found = try detector.detect(view, scale: 1) }
                     // Past the end, only a face first found there matters (its track reaches back
                     // into the segment), and the full-frame passes find those: no crops.
-                    let lookingAhead = !owned && view.pts > segment.lastOwnedPts
+                    let lookingAhead = !owned && view.pts > lastOwnedPts
                     for search in lookingAhead ? [] : follower.expected(at: seen - 1, alreadyFound: found) {
                         found += try detector.detect(view, in: search.region, magnification: search.magnification)
                             .filter { d in search.accepts(d) && !found.contains { $0.box.intersectionOverUnion(d.box) > 0.3 } }

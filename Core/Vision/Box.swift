@@ -26,11 +26,23 @@ public struct Box: Equatable, Hashable, Sendable, Codable {
         return union > 0 ? inter / union : 0
     }
 
-    /// Grown about its centre by `factor` in each dimension.
     /// The side of a square of the same area: how far counts as "near" for this box. A wide
     /// box (a plate) would reach far sideways if measured by its longer side.
     public var extent: Double { (max(width, 0) * max(height, 0)).squareRoot() }
 
+    /// Whether the two could be one thing seen twice: heights within 2x of each other.
+    public func hasSimilarHeight(to other: Box) -> Bool {
+        let ratio = max(height, 1) / max(other.height, 1)
+        return ratio <= 2 && ratio >= 0.5
+    }
+
+    /// How far apart the centres are, in extents of the larger box.
+    public func centreDistance(to other: Box) -> Double {
+        let dx = centerX - other.centerX, dy = centerY - other.centerY
+        return (dx * dx + dy * dy).squareRoot() / max(extent, other.extent, 1)
+    }
+
+    /// Grown about its centre by `factor` in each dimension.
     public func scaled(by factor: Double) -> Box {
         let hw = width * factor / 2, hh = height * factor / 2
         return Box(x0: centerX - hw, y0: centerY - hh, x1: centerX + hw, y1: centerY + hh)

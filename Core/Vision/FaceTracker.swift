@@ -133,12 +133,8 @@ public struct FaceTracker: Sendable {
                 let gap = start.frame - end.frame
                 guard gap > 1 else { continue }
                 if gap > options.bridgeGap { break }
-                guard b.target == a.target else { continue }
-                let ratio = max(end.box.height, 1) / max(start.box.height, 1)
-                guard ratio <= 2, ratio >= 0.5 else { continue }
-                let size = max(end.box.extent, start.box.extent, 1)
-                let dx = end.box.centerX - start.box.centerX, dy = end.box.centerY - start.box.centerY
-                let distance = (dx * dx + dy * dy).squareRoot() / size
+                guard b.target == a.target, end.box.hasSimilarHeight(to: start.box) else { continue }
+                let distance = end.box.centreDistance(to: start.box)
                 if distance <= 2 { candidates.append((distance, i, j)) }
             }
         }
@@ -183,19 +179,16 @@ public struct FaceTracker: Sendable {
     /// How well a detection continues a track, or nil if it does not. Only boxes of similar
     /// size (within 2x) qualify: overlap of at least `minIoU` ranks first (1 + IoU); otherwise
     /// centres closer than 0.75 box sizes (`Box.extent`) per √frames since the track was last
-    /// seen (small or fast faces whose boxes no longer overlap, and faces that moved while the detector was
-    /// not looking), ranked by closeness.
+    /// seen (small or fast faces whose boxes no longer overlap, and faces that moved while the
+    /// detector was not looking), ranked by closeness.
     func affinity(_ a: Box, _ b: Box, frames: Int = 1) -> Double? {
         // A small face beside or inside a big one (or a part of it found as a face) is not
         // the big one, however much they overlap.
-        let ratio = max(a.height, 1) / max(b.height, 1)
-        guard ratio <= 2, ratio >= 0.5 else { return nil }
+        guard a.hasSimilarHeight(to: b) else { return nil }
         let iou = a.intersectionOverUnion(b)
         if iou >= options.minIoU { return 1 + iou }
-        let size = max(a.extent, b.extent, 1)
-        let dx = a.centerX - b.centerX, dy = a.centerY - b.centerY
         let reach = 0.75 * Double(max(frames, 1)).squareRoot()
-        let distance = (dx * dx + dy * dy).squareRoot() / size
+        let distance = a.centreDistance(to: b)
         return distance < reach ? 1 - distance / reach : nil
     }
 }
