@@ -15,13 +15,16 @@ public final class SegmentTaskRunner {
     }
 
     /// A `.result` or, with the reason, a `.failure`: never a partial result.
-    public func run(_ task: TaskAssignment, segment bytes: [UInt8], onFrame: () -> Void) -> WireMessage {
+    /// `onFrame` counts progress; `isCancelled` is asked before every frame.
+    public func run(_ task: TaskAssignment, segment bytes: [UInt8], onFrame: () -> Void,
+                    isCancelled: () -> Bool = { false }) -> WireMessage {
         let started = DispatchTime.now()
         let label = "task \(task.id)"
         do throws(MediaError) {
             let inputSHA = SHA256Hex.of(bytes)
             guard inputSHA == task.segmentSHA256 else {
-                throw MediaError(path: label, reason: "segment arrived damaged (SHA-256 \(inputSHA.prefix(12))…, expected \(task.segmentSHA256.prefix(12))…)")
+                throw MediaError(path: label, reason: "segment arrived damaged (SHA-256 \(inputSHA.prefix(12))…, expected \(task.segmentSHA256.prefix(12))…)",
+                                 transient: true)
             }
             guard let job = try? JSONDecoder().decode(RedactionJob.self, from: Data(task.jobJSON)) else {
                 throw MediaError(path: label, reason: "the job's options cannot be read by this worker")
@@ -29,7 +32,8 @@ public final class SegmentTaskRunner {
             let segment = try SegmentFile(bytes: bytes, path: label)
             let detector = try detector(for: job)
             let processor = SegmentProcessor(job: job, detector: detector, muxer: task.muxer, frameRate: task.frameRate)
-            let processed = try processor.process(segment, label: label, firstTrackID: Int(task.firstTrackID), onFrame: onFrame)
+            let processed = try processor.process(segment, label: label, firstTrackID: Int(task.firstTrackID),
+                                                  onFrame: onFrame, isCancelled: isCancelled)
             let output = processed.segment.encoded()
             let coverage = (try? JSONEncoder().encode(processed.frames)).map(Array.init) ?? []
             let millis = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)
@@ -37,7 +41,7 @@ public final class SegmentTaskRunner {
                                     frameCount: processed.frames.count, detections: processed.detections, milliseconds: millis)
             return .result(result, segment: output, coverage: coverage)
         } catch {
-            return .failure(task.id, reason: error.reason)
+            return .failure(task.id, error.transient ? .transient : .permanent, reason: error.reason)
         }
     }
 

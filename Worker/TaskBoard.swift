@@ -32,6 +32,10 @@ final class TaskBoard: @unchecked Sendable {
 
     func frameDone(_ id: TaskID) { condition.withLock { running[id, default: 0] += 1 } }
 
+    /// Whether a running task has been cancelled (or the board closed): its processing
+    /// thread stops at the next frame.
+    func isAbandoned(_ id: TaskID) -> Bool { condition.withLock { closed || cancelled.contains(id) } }
+
     func complete(_ id: TaskID, with message: WireMessage) {
         condition.withLock {
             running[id] = nil
@@ -70,10 +74,12 @@ final class TaskBoard: @unchecked Sendable {
         }
     }
 
-    /// Wakes the processing threads so they exit.
+    /// Wakes the processing threads so they exit; running tasks are abandoned at their next
+    /// frame.
     func close() {
         condition.withLock {
             closed = true
+            cancelled.formUnion(running.keys)
             pending.removeAll()
             condition.broadcast()
         }

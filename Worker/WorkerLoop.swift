@@ -98,7 +98,9 @@ public final class WorkerLoop {
                     case .cancel(let id):
                         board.cancel(id)
                     case .announceAgain:
-                        send(.hello(hello), on: socket)
+                        // A worker on its way out never joins again (a coordinator that
+                        // dropped it on `bye` asks, since heartbeats still arrive).
+                        if !leaving { send(.hello(hello), on: socket) }
                     case .heartbeat:
                         break
                     case .hello, .result, .failure, .bye:
@@ -111,7 +113,7 @@ public final class WorkerLoop {
                 send(.heartbeat(board.held), on: socket)
                 lastBeat = MonotonicClock.now
             }
-            if MonotonicClock.since(lastHeard) > liveness {
+            if !leaving, MonotonicClock.since(lastHeard) > liveness {
                 config.log("coordinator silent for \(liveness) ms; reconnecting in \(reconnectDelay) ms")
                 Thread.sleep(forTimeInterval: Double(reconnectDelay) / 1000)
                 reconnectDelay = min(reconnectDelay * 2, 8000)
@@ -162,8 +164,9 @@ public final class WorkerLoop {
             let runner = SegmentTaskRunner(makeDetector: makeDetector)
             defer { done.signal() }
             while let (task, segment) = board.take() {
-                let message = runner.run(task, segment: segment) { board.frameDone(task.id) }
-                if case .failure(_, let reason) = message { log("task \(task.id) failed: \(reason)") }
+                let message = runner.run(task, segment: segment, onFrame: { board.frameDone(task.id) },
+                                         isCancelled: { board.isAbandoned(task.id) })
+                if case .failure(_, _, let reason) = message, !board.isAbandoned(task.id) { log("task \(task.id) failed: \(reason)") }
                 board.complete(task.id, with: message)
             }
         }

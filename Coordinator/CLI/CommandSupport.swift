@@ -11,12 +11,19 @@ func reportingErrors<T>(verbose: Bool, _ body: () throws -> T) throws -> T {
     } catch let error as MediaError {
         Terminal.printError(error.description)
         throw ExitCode(1)
+    } catch let error as OptionError {
+        Terminal.printError(error.description)
+        throw ExitCode(64)
     }
 }
 
 enum Terminal {
     static func printError(_ message: String) {
         FileHandle.standardError.write(Data("redactfarm: error: \(message)\n".utf8))
+    }
+
+    static func printNote(_ message: String) {
+        FileHandle.standardError.write(Data("redactfarm: note: \(message)\n".utf8))
     }
 
     /// Timestamped log lines on stderr, for the long-running commands.

@@ -28,11 +28,18 @@ struct SubmitCommand: ParsableCommand {
     var wait = false
 
     @OptionGroup var redaction: RedactionOptions
+    @OptionGroup var record: ProvenanceOptions
     @OptionGroup var farm: ClientOptions
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let options = try reportingErrors(verbose: common.verbose) { try redaction.jobOptions() }
+        var options = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> JobOptions in
+            try OutputTarget.checkFolder(output, inputs: inputs.count)
+            var options = try redaction.jobOptions()
+            options.provenance = try record.provenance()
+            return options
+        }
+        options.provenance?.commandLine = CommandLine.arguments
         let client = try reportingErrors(verbose: common.verbose) { try farm.client(watching: wait) }
         let request = SubmitRequest(inputs: inputs.map(JobIntake.absolutePath), output: JobIntake.absolutePath(output),
                                     overwrite: overwrite, options: options)

@@ -30,7 +30,7 @@ struct RedactionOptions: ParsableArguments {
     @Option(help: "Override the profile: run the full-frame detector on every Nth frame; tracking and magnified re-detection of small faces cover the frames between.")
     var detectEvery: Int?
 
-    @Option(name: .customLong("zone"), help: ArgumentHelp("A region always hidden, in source pixels: x,y,w,h or poly:x1,y1,x2,y2,x3,y3,... optionally followed by @FROM-UNTIL seconds. Repeat for more.", valueName: "zone"))
+    @Option(name: .customLong("zone"), parsing: .unconditionalSingleValue, help: ArgumentHelp("A region always hidden, in source pixels: x,y,w,h or poly:x1,y1,x2,y2,x3,y3,... optionally followed by @FROM-UNTIL seconds. Repeat for more.", valueName: "zone"))
     var zones: [String] = []
 
     @Option(help: "Encoder quality (CRF, lower is better).")
@@ -42,17 +42,16 @@ struct RedactionOptions: ParsableArguments {
     @Option(help: "Target segment length in seconds (cuts fall on the nearest keyframe).")
     var segmentSeconds: Double = 10
 
-    func jobOptions() throws(MediaError) -> JobOptions {
+    /// The job these options describe, validated (`JobLimits`): a value outside the accepted
+    /// range is a usage error before any file is opened.
+    func jobOptions() throws(OptionError) -> JobOptions {
         var job = RedactionJob()
         var set = Set<TargetClass>()
-        for name in targets.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where name != "none" {
+        for name in targets.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) where name != "none" {
             guard let t = TargetClass(rawValue: name), t != .zone else {
-                throw MediaError(path: "--targets", reason: "unknown target '\(name)' (face, person, plate)")
+                throw OptionError("--targets", name, accepts: "unknown target (face, person, plate, or none)")
             }
             set.insert(t)
-        }
-        guard !set.isEmpty || !zones.isEmpty else {
-            throw MediaError(path: "--targets", reason: "nothing to hide: name a target or give --zone")
         }
         job.targets = set
         job.look = RedactionLook(style: style, shape: shape, padding: padding)
@@ -60,11 +59,10 @@ struct RedactionOptions: ParsableArguments {
         job.detector = DetectorSettings(threshold: threshold, inferenceScale: inferenceScale ?? base.inferenceScale,
                                         every: detectEvery ?? base.every)
         job.encoder = EncoderSettings(crf: crf, preset: preset)
-        job.zones = try zones.map { (zone) throws(MediaError) in try PrivacyZone(parsing: zone) }
-        guard segmentSeconds > 0, segmentSeconds.isFinite else {
-            throw MediaError(path: "--segment-seconds", reason: "must be a positive number of seconds")
-        }
-        return JobOptions(job: job, segmentSeconds: segmentSeconds)
+        job.zones = try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) }
+        let options = JobOptions(job: job, segmentSeconds: segmentSeconds)
+        try options.validate()
+        return options
     }
 }
 

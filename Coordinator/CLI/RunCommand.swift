@@ -35,6 +35,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Local workers (default: one per core).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(help: "Replace an output (and its manifest and detections) that already exists.")
+    var overwrite = false
+
     @Option(help: "Path to centerface.onnx (default: the pinned copy fetched by ops/setup.sh).")
     var model: String?
 
@@ -44,26 +47,55 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Secret key that signs the manifests (default: this machine's, created on first use; see `keygen`).")
     var key: String?
 
+    @OptionGroup var record: ProvenanceOptions
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let options = try reportingErrors(verbose: common.verbose) { try redaction.jobOptions() }
+        let single = inputs.count == 1 && !FileManager.default.isDirectory(inputs[0]) && !inputs[0].contains(where: { "*?[".contains($0) })
+        var options = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> JobOptions in
+            try JobLimits.check("--workers", workers, in: JobLimits.workers)
+            if !single { try OutputTarget.checkFolder(output, inputs: inputs.count) }
+            var options = try redaction.jobOptions()
+            options.provenance = try record.provenance()
+            return options
+        }
+        options.provenance?.commandLine = CommandLine.arguments
         let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: model) }
         // Only a job that asks for plates needs (and fails here without) the plate model.
         let plates = options.job.targets.contains(.plate)
             ? try reportingErrors(verbose: common.verbose) { try PinnedModel.textDetector.load(path: plateModel) } : nil
         let identity = try reportingErrors(verbose: common.verbose) { try KeyLocations.signingIdentity(key) }
         CenterFaceDetector.setThreads(1)
-        let farm = EmbeddedFarm(options: options, workers: workers, identity: identity, makeDetector: EmbeddedFarm.centerFace(loadedModel, plateModel: plates))
-        let single = inputs.count == 1 && !FileManager.default.isDirectory(inputs[0]) && !inputs[0].contains("*")
+        var farm = EmbeddedFarm(options: options, workers: workers, identity: identity, makeDetector: EmbeddedFarm.centerFace(loadedModel, plateModel: plates))
+        farm.log = { message in if common.verbose { Terminal.printNote(message) } }
+        // Ctrl-C and SIGTERM end the job and remove its working files (the source's
+        // segments) before the process exits; a second signal is not needed.
+        let stop = StopSignal()
+        stop.installSignalHandlers()
         let bar = Terminal.progressBar(label: single ? URL(fileURLWithPath: inputs[0]).lastPathComponent : "\(inputs.count) inputs")
-        let job = try reportingErrors(verbose: common.verbose) {
-            try farm.run(inputs: inputs, output: output, outputIsFile: single) { job in
+        let job: JobStatus
+        do {
+            job = try farm.run(inputs: inputs, output: output, outputIsFile: single, overwrite: overwrite, stop: stop) { job in
                 bar(Double(job.framesDone) / Double(max(job.frameCount, 1)))
             }
+        } catch {
+            Terminal.printError(error.description)
+            throw ExitCode(stop.isRequested ? stop.exitStatus : 1)
         }
         FileOutcomes.print(job, json: common.json)
         if job.files.contains(where: { $0.state != .done }) { throw ExitCode(1) }
+    }
+}
+
+/// What `-o` may name when it must be a folder (several inputs, a folder or a glob).
+enum OutputTarget {
+    static func checkFolder(_ output: String, inputs: Int) throws(OptionError) {
+        let ext = URL(fileURLWithPath: output).pathExtension.lowercased()
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory)
+        if (exists && !isDirectory.boolValue) || (!exists && JobIntake.videoExtensions.contains(ext)) {
+            throw OptionError("-o", output, accepts: "names a file, but \(inputs == 1 ? "the input is a folder or pattern" : "\(inputs) inputs were given"); name a folder")
+        }
     }
 }
 

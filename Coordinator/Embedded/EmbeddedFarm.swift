@@ -5,8 +5,13 @@ import RedactWorker
 
 /// `redactfarm run`: a coordinator and `workers` local workers in one process, talking over
 /// inproc sockets: the same broker, store, protocol, verification, stitching and manifests as
-/// the distributed farm, only without the network. The state folder lives beside the output
-/// (segments can be as large as the input) and is removed when the job ends.
+/// the distributed farm, only without the network.
+///
+/// The state folder holds the source's unredacted segments, so it is a `PrivateFolder`
+/// (0700, locked by this process) beside the output (segments can be as large as the
+/// input, and the output's file system has room for them), removed when the job ends however
+/// it ends: done, failed, or stopped by SIGINT/SIGTERM. After a SIGKILL the next `run` into
+/// the same folder removes it.
 public struct EmbeddedFarm: Sendable {
     public var options: JobOptions
     public var workers: Int
@@ -34,15 +39,31 @@ public struct EmbeddedFarm: Sendable {
         }
     }
 
+    /// The prefix of every embedded state folder, for finding stale ones.
+    public static let stateFolderPrefix = ".redactfarm-run-"
+
     /// Redacts `inputs` into `output` (a file for one input with `outputIsFile`, else a
     /// folder) and returns the job's final status. `progress` sees every published status.
+    /// `stop`: a request ends the job at once, leaving no output and no working files.
     public func run(inputs: [String], output: String, outputIsFile: Bool, overwrite: Bool = true,
+                    stop: StopSignal = StopSignal(),
                     progress: @escaping (JobStatus) -> Void = { _ in }) throws(MediaError) -> JobStatus {
         let outputFolder = outputIsFile ? (JobIntake.absolutePath(output) as NSString).deletingLastPathComponent : JobIntake.absolutePath(output)
-        let state = stateDirectory ?? outputFolder + "/.redactfarm-run-\(getpid())"
-        let temporary = stateDirectory == nil
-        defer { if temporary { try? FileManager.default.removeItem(atPath: state) } }
-        if outputIsFile == false { try? FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true) }
+        let madeFolder = !FileManager.default.fileExists(atPath: outputFolder)
+        if !outputIsFile { try? FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true) }
+        // A folder this run made and left empty (every file failed) goes too.
+        defer {
+            if madeFolder, (try? FileManager.default.contentsOfDirectory(atPath: outputFolder))?.isEmpty == true {
+                try? FileManager.default.removeItem(atPath: outputFolder)
+            }
+        }
+        // What a killed run left here: its unredacted segments and half-written outputs.
+        for stale in PrivateFolder.removeStale(in: outputFolder, prefix: Self.stateFolderPrefix) + AtomicOutput.removeStaleTemporaries(in: outputFolder) {
+            log("removed \(stale), left by a run that was killed")
+        }
+        let privateState = stateDirectory == nil ? try PrivateFolder(path: outputFolder + "/" + Self.stateFolderPrefix + "\(getpid())") : nil
+        let state = stateDirectory ?? privateState!.path
+        defer { privateState?.remove() }
 
         let context: ZMQContext
         do { context = try ZMQContext() } catch { throw MediaError(path: "zmq", reason: error.description) }
@@ -84,6 +105,10 @@ public struct EmbeddedFarm: Sendable {
         guard let jobID else { throw MediaError(path: output, reason: "the coordinator accepted the job without an id") }
         while true {
             if let error = failure.withLock({ $0 }) { throw error }
+            if stop.isRequested {
+                _ = try? client.request(ControlRequest(op: .cancel, job: jobID))
+                throw MediaError(path: output, reason: "stopped by \(stop.signalName ?? "request") before the job ended; nothing was written and the working files were removed")
+            }
             if let status = client.nextStatus(timeoutMilliseconds: 500), let job = status.jobs.first(where: { $0.id == jobID }) {
                 progress(job)
                 if job.state.isFinal { break }

@@ -6,8 +6,9 @@ import RedactCore
 /// committed here, on the broker's thread.
 extension Coordinator {
     func submit(_ request: SubmitRequest) throws(MediaError) -> String {
-        guard request.options.segmentSeconds > 0, request.options.segmentSeconds.isFinite else {
-            throw MediaError(path: "--segment-seconds", reason: "must be a positive number of seconds")
+        // A remote client's options are checked here as the CLI checks its own: never trusted.
+        do throws(OptionError) { try request.options.validate() } catch {
+            throw MediaError(path: "job options", reason: error.description)
         }
         let files = try JobIntake.files(for: request)
         // Also refuse an output another running job is already going to write.
@@ -82,7 +83,7 @@ extension Coordinator {
         }
         return .init(output: .init(file: area.outputSegmentName(plan.segments[segment.key.index]), sha256: sha, byteSize: bytes,
                                    frameCount: segment.frameCount),
-                     worker: segment.worker ?? "", detections: segment.detections ?? 0)
+                     worker: segment.worker ?? "unknown", workerHost: segment.workerHost, detections: segment.detections ?? 0)
     }
 
     func handlePipelineEvents() throws(MediaError) {
@@ -129,10 +130,13 @@ extension Coordinator {
     }
 
     /// Fails a file with its reason: its other tasks are cancelled and its pieces removed,
-    /// and nothing is ever stitched from it.
+    /// and nothing is ever stitched from it. The recorded error always starts with the input
+    /// file's path, so the one line a user sees names it.
     func failFile(_ id: Int64, reason: String) throws(MediaError) {
-        try endFile(id, as: .failed, reason: reason)
-        config.log("file \(id) failed: \(reason)")
+        guard let input = try store.file(id)?.input else { return }
+        let message = reason.hasPrefix(input) ? reason : "\(input): \(reason)"
+        try endFile(id, as: .failed, reason: message)
+        config.log("file \(id) failed: \(message)")
         if let file = try store.file(id) { try finishJobIfDone(file.jobID) }
     }
 

@@ -30,8 +30,8 @@ extension Coordinator {
             statusDirty = true
         case .result(let result, let segment, let coverage):
             accept(result, segment: segment, coverage: coverage, from: route)
-        case .failure(let id, let reason):
-            release(id, from: route, reason: "failed on \(worker.hello.name): \(reason)", counts: true)
+        case .failure(let id, let kind, let reason):
+            release(id, from: route, reason: "failed on \(worker.hello.name): \(reason)", counts: true, permanent: kind == .permanent)
         case .bye(let handedBack):
             for id in handedBack { release(id, from: route, reason: "handed back by \(worker.hello.name)", counts: false) }
             workers[route]?.draining = true
@@ -78,7 +78,7 @@ extension Coordinator {
     /// Checks a result against the plan and stores it durably before counting it done.
     func accept(_ result: TaskResult, segment: [UInt8], coverage: [UInt8], from route: [UInt8]?) {
         let key = SegmentKey(file: result.id.file, index: Int(result.id.segment))
-        let workerName = route.flatMap { workers[$0]?.hello.name } ?? "unknown"
+        let workerName = route.flatMap { workers[$0]?.hello.name } ?? "a worker not (yet) announced"
         if let route { workers[route]?.tasks[key] = nil; workers[route]?.progress[result.id] = nil }
         do throws(MediaError) {
             guard let file = try store.file(key.file), file.jobID == result.id.job, file.state == .processing || file.state == .splitting,
@@ -95,12 +95,12 @@ extension Coordinator {
             let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: key.file)
             try AtomicOutput.write(segment, to: area.directory + "/" + area.outputSegmentName(plan.segments[key.index]))
             try AtomicOutput.write(coverage, to: area.coveragePath(key.index))
-            try store.finishAttempt(key, attempt: Int(result.id.attempt), worker: workerName, outputSHA256: result.outputSHA256,
-                                    outputBytes: segment.count, detections: result.detections)
+            let doneBy = try store.finishAttempt(key, attempt: Int(result.id.attempt), outputSHA256: result.outputSHA256,
+                                                 outputBytes: segment.count, detections: result.detections)
             gates[key.file]?.publish(key.index, .init(
                 output: .init(file: area.outputSegmentName(plan.segments[key.index]), sha256: result.outputSHA256,
                               byteSize: segment.count, frameCount: result.frameCount),
-                worker: workerName, detections: result.detections))
+                worker: doneBy.worker, workerHost: doneBy.host, detections: result.detections))
             inFlight[key] = nil
             queue.removeAll { $0 == key }
             framesCompleted += result.frameCount
@@ -138,25 +138,28 @@ extension Coordinator {
     }
 
     /// A task the worker no longer holds (failed, handed back).
-    private func release(_ id: TaskID, from route: [UInt8], reason: String, counts: Bool) {
+    private func release(_ id: TaskID, from route: [UInt8], reason: String, counts: Bool, permanent: Bool = false) {
         let key = SegmentKey(file: id.file, index: Int(id.segment))
         guard workers[route]?.tasks[key] == id else { return config.log("ignored a message about \(id), which that worker does not hold") }
         workers[route]?.tasks[key] = nil
         workers[route]?.progress[id] = nil
-        returnToQueue(id, reason: reason, counts: counts)
+        returnToQueue(id, reason: reason, counts: counts, permanent: permanent)
     }
 
     /// Ends an attempt without a result: back to the queue, or after `maxFailures` counted
-    /// ones, the segment fails and with it the file.
-    func returnToQueue(_ id: TaskID, reason: String, counts: Bool) {
+    /// ones, the segment fails and with it the file. A permanent failure (the footage or the
+    /// options, not the moment) fails the file at once: every attempt would end the same way.
+    func returnToQueue(_ id: TaskID, reason: String, counts: Bool, permanent: Bool = false) {
         let key = SegmentKey(file: id.file, index: Int(id.segment))
         guard inFlight[key]?.id == id else { return }
         inFlight[key] = nil
         statusDirty = true
         do throws(MediaError) {
-            let state = try store.abandonAttempt(key, attempt: Int(id.attempt), reason: reason, counts: counts, maxFailures: config.maxFailures)
+            let state = try store.abandonAttempt(key, attempt: Int(id.attempt), reason: reason, counts: counts,
+                                                 maxFailures: config.maxFailures, permanent: permanent)
             if state == .failed {
-                try failFile(key.file, reason: "segment \(key.index) failed \(config.maxFailures) times; last: \(reason)")
+                try failFile(key.file, reason: permanent ? "\(segmentPlace(key)): \(reason)"
+                                                         : "\(segmentPlace(key)) failed \(config.maxFailures) times; last: \(reason)")
             } else {
                 queue.insert(key, at: 0)  // retries first, so a file is not held up by one segment
                 config.log("requeued \(key) (\(reason))")
@@ -164,6 +167,13 @@ extension Coordinator {
         } catch {
             config.log("cannot record the end of \(id): \(error)")
         }
+    }
+
+    /// "segment N (from 12.34 s)", as a file's error names where it went wrong.
+    func segmentPlace(_ key: SegmentKey) -> String {
+        guard let plan = plans[key.file], key.index < plan.segments.count else { return "segment \(key.index)" }
+        let record = plan.segments[key.index]
+        return "segment \(key.index) (from \(String(format: "%.2f", Double(record.ptsFirst) * record.timeBase.doubleValue)) s)"
     }
 
     func reapSilentWorkers() {
@@ -222,7 +232,7 @@ extension Coordinator {
             return try failFile(key.file, reason: "segment \(key.index) is missing from the state folder: \(error.reason)")
         }
         let (_, json) = try jobOptions(file.jobID)
-        let attempt = try store.startAttempt(key, worker: worker.hello.name)
+        let attempt = try store.startAttempt(key, worker: worker.hello.name, host: worker.hello.host)
         let id = TaskID(job: file.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt))
         let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: plan.video.averageFrameRate,
                                   firstTrackID: Int64(key.index) * 1_000_000, segmentSHA256: record.sha256, jobJSON: json)

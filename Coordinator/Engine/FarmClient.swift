@@ -55,7 +55,9 @@ public final class FarmClient {
     public func expectStatus(_ request: ControlRequest) throws(MediaError) -> (job: String?, status: FarmStatus) {
         let response = try self.request(request)
         guard response.ok, let status = response.status else {
-            throw MediaError(path: request.job ?? controlEndpoint, reason: response.error ?? "the coordinator refused the request")
+            // The coordinator's refusal names its own subject (a file, a job, an option).
+            throw MediaError(path: response.error == nil ? request.job ?? controlEndpoint : "",
+                             reason: response.error ?? "the coordinator refused the request")
         }
         return (response.job, status)
     }

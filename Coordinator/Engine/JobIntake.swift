@@ -6,7 +6,7 @@ import RedactCore
 /// path is checked before the job is accepted, so a bad submission is refused whole with a
 /// reason instead of failing half-way.
 public enum JobIntake {
-    static let videoExtensions: Set<String> = ["mp4", "m4v", "mov", "mkv", "webm", "avi", "ts", "mts", "m2ts", "mpg", "mpeg", "wmv", "flv", "3gp", "mxf"]
+    public static let videoExtensions: Set<String> = ["mp4", "m4v", "mov", "mkv", "webm", "avi", "ts", "mts", "m2ts", "mpg", "mpeg", "wmv", "flv", "3gp", "mxf"]
 
     public static func files(for request: SubmitRequest) throws(MediaError) -> [(input: String, output: String)] {
         var inputs: [String] = []
@@ -43,8 +43,12 @@ public enum JobIntake {
         }
         for pair in pairs {
             if pair.output == pair.input { throw MediaError(path: pair.input, reason: "output would overwrite the input") }
-            if !request.overwrite, FileManager.default.fileExists(atPath: pair.output) {
-                throw MediaError(path: pair.output, reason: "already exists (pass --overwrite to replace it)")
+            if !request.overwrite {
+                // A signed manifest alone would be taken as the record of the new output.
+                for existing in [pair.output, OutputSidecars.manifestPath(pair.output), OutputSidecars.detectionsPath(pair.output)]
+                where FileManager.default.fileExists(atPath: existing) {
+                    throw MediaError(path: existing, reason: "already exists (pass --overwrite to replace it)")
+                }
             }
             _ = try AtomicOutput(finalPath: pair.output)  // the folder exists and is writable
         }

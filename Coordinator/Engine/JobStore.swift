@@ -80,6 +80,14 @@ public final class JobStore {
                 );
                 """)
         }
+        // Who did the work, durably: the host beside each worker name, so a manifest written
+        // after any restart names both from the store.
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE attempt ADD COLUMN host TEXT;
+                ALTER TABLE segment ADD COLUMN workerHost TEXT;
+                """)
+        }
         return m
     }
 
@@ -211,33 +219,43 @@ public final class JobStore {
     }
 
     /// Starts a new attempt and returns its number (1, 2, …).
-    public func startAttempt(_ key: SegmentKey, worker: String) throws(MediaError) -> Int {
+    public func startAttempt(_ key: SegmentKey, worker: String, host: String) throws(MediaError) -> Int {
         try write { db in
-            try db.execute(sql: "UPDATE segment SET state = 'running', dispatches = dispatches + 1, worker = ? WHERE fileId = ? AND idx = ?",
-                           arguments: [worker, key.file, key.index])
+            try db.execute(sql: "UPDATE segment SET state = 'running', dispatches = dispatches + 1, worker = ?, workerHost = ? WHERE fileId = ? AND idx = ?",
+                           arguments: [worker, host, key.file, key.index])
             let attempt = try Int.fetchOne(db, sql: "SELECT dispatches FROM segment WHERE fileId = ? AND idx = ?",
                                            arguments: [key.file, key.index]) ?? 0
-            try db.execute(sql: "INSERT OR REPLACE INTO attempt (fileId, idx, attempt, worker, startedAt) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [key.file, key.index, attempt, worker, Date().timeIntervalSince1970])
+            try db.execute(sql: "INSERT OR REPLACE INTO attempt (fileId, idx, attempt, worker, host, startedAt) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [key.file, key.index, attempt, worker, host, Date().timeIntervalSince1970])
             return attempt
         }
     }
 
-    public func finishAttempt(_ key: SegmentKey, attempt: Int, worker: String, outputSHA256: String, outputBytes: Int,
-                              detections: Int) throws(MediaError) {
+    /// Records a segment done by `attempt`. Who did it comes from the attempt's own record,
+    /// not from whoever delivered the result, so it is right after a restart too; returns it.
+    @discardableResult
+    public func finishAttempt(_ key: SegmentKey, attempt: Int, outputSHA256: String, outputBytes: Int,
+                              detections: Int) throws(MediaError) -> (worker: String, host: String?) {
         try write { db in
+            let row = try Row.fetchOne(db, sql: "SELECT worker, host FROM attempt WHERE fileId = ? AND idx = ? AND attempt = ?",
+                                       arguments: [key.file, key.index, attempt])
+            let worker: String = row?["worker"] ?? "unknown"
+            let host: String? = row?["host"]
             try db.execute(sql: """
-                UPDATE segment SET state = 'done', outputSHA256 = ?, outputBytes = ?, worker = ?, detections = ?
+                UPDATE segment SET state = 'done', outputSHA256 = ?, outputBytes = ?, worker = ?, workerHost = ?, detections = ?
                 WHERE fileId = ? AND idx = ?
-                """, arguments: [outputSHA256, outputBytes, worker, detections, key.file, key.index])
+                """, arguments: [outputSHA256, outputBytes, worker, host, detections, key.file, key.index])
             try endAttempt(db, key, attempt, outcome: "done", reason: nil)
+            return (worker, host)
         }
     }
 
     /// An attempt that did not produce a result. `counts`: whether it counts towards the
     /// attempt limit (a failure or a lost worker does; a task handed back on shutdown does
     /// not). Returns the segment's new state.
-    public func abandonAttempt(_ key: SegmentKey, attempt: Int, reason: String, counts: Bool, maxFailures: Int) throws(MediaError) -> SegmentState {
+    /// `permanent`: a failure no retry can mend (recorded as such); the segment fails at once.
+    public func abandonAttempt(_ key: SegmentKey, attempt: Int, reason: String, counts: Bool, maxFailures: Int,
+                               permanent: Bool = false) throws(MediaError) -> SegmentState {
         try write { db in
             if counts {
                 try db.execute(sql: "UPDATE segment SET failures = failures + 1, lastError = ? WHERE fileId = ? AND idx = ?",
@@ -245,9 +263,9 @@ public final class JobStore {
             }
             let failures = try Int.fetchOne(db, sql: "SELECT failures FROM segment WHERE fileId = ? AND idx = ?",
                                             arguments: [key.file, key.index]) ?? 0
-            let state: SegmentState = failures >= maxFailures ? .failed : .queued
+            let state: SegmentState = permanent || failures >= maxFailures ? .failed : .queued
             try db.execute(sql: "UPDATE segment SET state = ? WHERE fileId = ? AND idx = ?", arguments: [state.rawValue, key.file, key.index])
-            try endAttempt(db, key, attempt, outcome: counts ? "failed" : "returned", reason: reason)
+            try endAttempt(db, key, attempt, outcome: permanent ? "failed-permanent" : counts ? "failed" : "returned", reason: reason)
             return state
         }
     }
@@ -283,9 +301,23 @@ public struct SegmentKey: Hashable, Sendable, CustomStringConvertible {
 public struct JobOptions: Codable, Equatable, Sendable {
     public var job: RedactionJob
     public var segmentSeconds: Double
-    public init(job: RedactionJob, segmentSeconds: Double) {
+    /// Who asked for the job and why, recorded in every manifest (absent in jobs stored
+    /// before it was recorded).
+    public var provenance: Provenance?
+    /// Run the leak audit on every output.
+    public var audit: Bool?
+    public init(job: RedactionJob, segmentSeconds: Double, provenance: Provenance? = nil, audit: Bool = false) {
         self.job = job
         self.segmentSeconds = segmentSeconds
+        self.provenance = provenance
+        self.audit = audit
+    }
+
+    /// The same checks for a job typed on this machine and one a remote client sent.
+    public func validate() throws(OptionError) {
+        try job.validate()
+        try provenance?.validate()
+        try JobLimits.check("--segment-seconds", segmentSeconds, in: JobLimits.segmentSeconds, "cuts fall on the nearest keyframe")
     }
 }
 
@@ -359,6 +391,7 @@ public struct SegmentRecord: Sendable {
     public var outputSHA256: String?
     public var outputBytes: Int?
     public var worker: String?
+    public var workerHost: String?
     public var detections: Int?
     public var lastError: String?
 
@@ -372,6 +405,7 @@ public struct SegmentRecord: Sendable {
         outputSHA256 = row["outputSHA256"]
         outputBytes = row["outputBytes"]
         worker = row["worker"]
+        workerHost = row["workerHost"]
         detections = row["detections"]
         lastError = row["lastError"]
     }

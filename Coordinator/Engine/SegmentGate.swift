@@ -8,6 +8,7 @@ final class SegmentGate: @unchecked Sendable {
     struct Arrival: Sendable {
         var output: SegmentPlan.OutputRecord
         var worker: String
+        var workerHost: String?
         var detections: Int
     }
 

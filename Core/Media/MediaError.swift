@@ -3,11 +3,17 @@
 public struct MediaError: Error, Equatable, Sendable, CustomStringConvertible {
     public var path: String
     public var reason: String
+    /// Whether trying again may help: a damaged transfer or a lack of memory may not repeat;
+    /// anything about the footage or the options (most errors) would fail the same way again.
+    public var transient: Bool
 
-    public init(path: String, reason: String) {
+    public init(path: String, reason: String, transient: Bool = false) {
         self.path = path
         self.reason = reason
+        self.transient = transient
     }
 
-    public var description: String { "\(path): \(reason)" }
+    /// "PATH: REASON"; a message that already names its subject (a refusal relayed from the
+    /// coordinator) has an empty path and is shown as it is.
+    public var description: String { path.isEmpty ? reason : "\(path): \(reason)" }
 }

@@ -24,16 +24,31 @@ public struct FrameRedactor: Sendable {
         }
     }
 
+    /// What `redact` hid: for each box and each zone, whether it covered any of the picture.
+    /// A box wholly outside the picture (a track extended past the edge) hides nothing and
+    /// must not be counted as hidden.
+    public struct Hidden: Equatable, Sendable {
+        public var boxes: [Bool]
+        public var zones: [Bool]
+    }
+
     /// Redacts `boxes` (source pixels, grown by the look's padding, in its shape) and `zones`
-    /// (exactly as drawn) in `frame`.
-    public func redact(_ boxes: [Box], zones: [PrivacyZone] = [], in frame: VideoFrame) throws(MediaError) {
+    /// (exactly as drawn) in `frame`, then checks every region it changed: each must hold
+    /// what the style makes (pixelate: flat cells; fill: the fill value; blur: no step
+    /// between neighbours above the blur's cut-off). A region that does not is an error, so
+    /// the counts built on `Hidden` are of regions that are provably hidden.
+    @discardableResult
+    public func redact(_ boxes: [Box], zones: [PrivacyZone] = [], in frame: VideoFrame) throws(MediaError) -> Hidden {
         try Self.checkEditable(format: frame.frame.pointee.format)
-        guard !boxes.isEmpty || !zones.isEmpty else { return }
+        var hidden = Hidden(boxes: [], zones: [])
+        guard !boxes.isEmpty || !zones.isEmpty else { return hidden }
         let f = frame.frame
-        guard av_frame_make_writable(f) >= 0 else { throw MediaError(path: "", reason: "out of memory making a frame writable") }
+        guard av_frame_make_writable(f) >= 0 else { throw MediaError(path: "", reason: "out of memory making a frame writable", transient: true) }
         let w = Double(frame.width), h = Double(frame.height)
         for box in boxes {
-            let region = box.scaled(by: look.padding)
+            // Padding below 1 would shrink a box below what was detected; JobLimits refuses
+            // it, and this keeps a job that bypassed the limits from hiding less.
+            let region = box.scaled(by: max(1, look.padding))
             let inside: (Double, Double) -> Bool
             switch look.shape {
             case .box: inside = { _, _ in true }
@@ -43,23 +58,26 @@ public struct FrameRedactor: Sendable {
                     return dx * dx + dy * dy <= 1
                 }
             }
-            hide(region.clamped(width: w, height: h), inside: inside, in: frame)
+            hidden.boxes.append(try hide(region.clamped(width: w, height: h), inside: inside, in: frame))
         }
         for zone in zones {
-            hide(zone.bounds.clamped(width: w, height: h), inside: { zone.contains(x: $0, y: $1) }, in: frame)
+            hidden.zones.append(try hide(zone.bounds.clamped(width: w, height: h), inside: { zone.contains(x: $0, y: $1) }, in: frame))
         }
+        return hidden
     }
 
     /// Applies the style to the pixels of `region` (source pixels) for which `inside` holds,
-    /// on the luma and both chroma planes; an alpha plane is left as it is.
-    private func hide(_ region: Box, inside: @escaping (Double, Double) -> Bool, in frame: VideoFrame) {
-        guard region.width >= 1, region.height >= 1 else { return }
+    /// on the luma and both chroma planes (an alpha plane is left as it is), and checks the
+    /// result. Returns whether any luma pixel was inside.
+    private func hide(_ region: Box, inside: @escaping (Double, Double) -> Bool, in frame: VideoFrame) throws(MediaError) -> Bool {
+        guard region.width > 0, region.height > 0 else { return false }
         let f = frame.frame
         let d = av_pix_fmt_desc_get(frame.pixelFormat)!.pointee
         let planes = min(Int(av_pix_fmt_count_planes(frame.pixelFormat)), d.nb_components >= 3 ? 3 : 1)
         let fullRange = f.pointee.color_range == AVCOL_RANGE_JPEG
             || [AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P].contains(frame.pixelFormat)
         let black: UInt8 = fullRange ? 0 : 16
+        var lumaPixels = 0
         for plane in 0..<planes {
             let chroma = plane == 1 || plane == 2
             let p = PlaneView(frame: f, plane: plane, shiftX: chroma ? Int(d.log2_chroma_w) : 0, shiftY: chroma ? Int(d.log2_chroma_h) : 0)
@@ -68,12 +86,25 @@ public struct FrameRedactor: Sendable {
             // A plane pixel is in when its centre, in source pixels, is.
             let sx = Double(1 << p.shiftX), sy = Double(1 << p.shiftY)
             let mask = PlaneMask(rect: r) { x, y in inside((Double(x) + 0.5) * sx, (Double(y) + 0.5) * sy) }
+            let value: UInt8 = plane == 0 ? black : 128
             switch look.style {
             case .pixelate: pixelate(p, mask)
             case .blur: blur(p, mask)
-            case .fill: fill(p, mask, value: plane == 0 ? black : 128)
+            case .fill: fill(p, mask, value: value)
             }
+            let check = RegionCheck(plane: p, mask: mask)
+            let counted: Int?
+            switch look.style {
+            case .pixelate: counted = check.cellsAreFlat(cells: cells(p, mask))
+            case .blur: counted = check.stepsAtMost(Self.blurCutoff(span: 2 * blurRadius(mask) + 1))
+            case .fill: counted = check.allEqual(value)
+            }
+            guard let counted else {
+                throw MediaError(path: "", reason: "region \(region.describe) of plane \(plane) is not hidden after \(look.style.rawValue) (post-condition failed)")
+            }
+            if plane == 0 { lumaPixels = counted }
         }
+        return lumaPixels > 0
     }
 
     // MARK: styles
@@ -87,34 +118,42 @@ public struct FrameRedactor: Sendable {
     /// cross it, and are never under `minimumCell` source pixels; each cell takes the mean of
     /// the pixels inside the shape.
     private func pixelate(_ p: PlaneView, _ m: PlaneMask) {
+        for c in cells(p, m) {
+            var sum = 0, n = 0
+            for y in c.y0..<c.y1 { for x in c.x0..<c.x1 where m.contains(x, y) { sum += Int(p[x, y]); n += 1 } }
+            guard n > 0 else { continue }
+            let mean = UInt8(sum / n)
+            for y in c.y0..<c.y1 { for x in c.x0..<c.x1 where m.contains(x, y) { p[x, y] = mean } }
+        }
+    }
+
+    /// The mosaic's cells over the mask's rectangle, in plane pixels.
+    private func cells(_ p: PlaneView, _ m: PlaneMask) -> [PlaneRect] {
         let r = m.rect
         let side = max(r.x1 - r.x0, r.y1 - r.y0)
         let floor = max(2, Self.minimumCell >> p.shiftX)
         let cell = max(floor, (side + look.maxCells - 1) / look.maxCells)
-        var cy = r.y0
-        while cy < r.y1 {
-            let cyEnd = min(cy + cell, r.y1)
-            var cx = r.x0
-            while cx < r.x1 {
-                let cxEnd = min(cx + cell, r.x1)
-                var sum = 0, n = 0
-                for y in cy..<cyEnd { for x in cx..<cxEnd where m.contains(x, y) { sum += Int(p[x, y]); n += 1 } }
-                if n > 0 {
-                    let mean = UInt8(sum / n)
-                    for y in cy..<cyEnd { for x in cx..<cxEnd where m.contains(x, y) { p[x, y] = mean } }
-                }
-                cx = cxEnd
+        var result: [PlaneRect] = []
+        for cy in stride(from: r.y0, to: r.y1, by: cell) {
+            for cx in stride(from: r.x0, to: r.x1, by: cell) {
+                result.append(PlaneRect(x0: cx, y0: cy, x1: min(cx + cell, r.x1), y1: min(cy + cell, r.y1)))
             }
-            cy = cyEnd
         }
+        return result
     }
 
     /// Three box passes of radius sigma·√3 ≈ a Gaussian of that sigma; sigma is a quarter of
     /// the region's larger side, so features smaller than the face are averaged away.
+    private func blurRadius(_ m: PlaneMask) -> Int { max(2, max(m.rect.x1 - m.rect.x0, m.rect.y1 - m.rect.y0) / 4) }
+
+    /// The largest step between neighbouring pixels that three box passes of `span` can
+    /// leave: each pass moves by at most 255/span between neighbours, plus one for each
+    /// integer division on either axis.
+    static func blurCutoff(span: Int) -> Int { 255 / span + 2 }
+
     private func blur(_ p: PlaneView, _ m: PlaneMask) {
         let r = m.rect
-        let side = max(r.x1 - r.x0, r.y1 - r.y0)
-        let radius = max(2, side / 4)
+        let radius = blurRadius(m)
         let width = r.x1 - r.x0, height = r.y1 - r.y0
         var buffer = [Int](repeating: 0, count: width * height)
         for y in 0..<height { for x in 0..<width { buffer[y * width + x] = Int(p[r.x0 + x, r.y0 + y]) } }

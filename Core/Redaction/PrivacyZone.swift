@@ -20,34 +20,78 @@ public struct PrivacyZone: Codable, Equatable, Sendable {
 
     /// Parses `x,y,w,h` (a rectangle) or `poly:x1,y1,x2,y2,x3,y3,...`, either optionally
     /// followed by `@FROM-UNTIL` in seconds (`@12.5-40`, `@-40`, `@12.5-`).
-    public init(parsing text: String) throws(MediaError) {
+    public init(parsing text: String) throws(OptionError) {
+        func refuse(_ accepted: String) -> OptionError { OptionError("--zone", text, accepts: accepted) }
         let parts = text.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         var shape = parts.first ?? ""
         let isPolygon = shape.hasPrefix("poly:")
         if isPolygon { shape.removeFirst(5) }
-        let numbers = shape.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !numbers.isEmpty, numbers.allSatisfy({ $0 != nil }) else {
-            throw MediaError(path: text, reason: "a zone is x,y,w,h or poly:x1,y1,x2,y2,x3,y3,... with numbers")
+        let numbers = shape.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !numbers.isEmpty, numbers.allSatisfy({ $0?.isFinite == true }) else {
+            throw refuse("a zone is x,y,w,h or poly:x1,y1,x2,y2,x3,y3,... with numbers")
         }
         let v = numbers.map { $0! }
         if isPolygon {
-            guard v.count >= 6, v.count % 2 == 0 else { throw MediaError(path: text, reason: "a polygon zone needs at least three x,y corners") }
+            guard v.count >= 6, v.count % 2 == 0 else { throw refuse("a polygon zone needs at least three x,y corners") }
             points = stride(from: 0, to: v.count, by: 2).map { Point(x: v[$0], y: v[$0 + 1]) }
         } else {
-            guard v.count == 4, v[2] > 0, v[3] > 0 else { throw MediaError(path: text, reason: "a rectangle zone is x,y,w,h with positive w and h") }
+            guard v.count == 4, v[2] > 0, v[3] > 0 else { throw refuse("a rectangle zone is x,y,w,h with positive w and h") }
             points = [Point(x: v[0], y: v[1]), Point(x: v[0] + v[2], y: v[1]), Point(x: v[0] + v[2], y: v[1] + v[3]), Point(x: v[0], y: v[1] + v[3])]
         }
         from = nil
         until = nil
         if parts.count == 2 {
             let range = parts[1].split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard range.count == 2 else { throw MediaError(path: text, reason: "a zone's time range is @FROM-UNTIL in seconds") }
+            guard range.count == 2 else { throw refuse("a zone's time range is @FROM-UNTIL in seconds") }
             from = range[0].isEmpty ? nil : Double(range[0])
             until = range[1].isEmpty ? nil : Double(range[1])
-            guard (range[0].isEmpty || from != nil), (range[1].isEmpty || until != nil) else {
-                throw MediaError(path: text, reason: "a zone's time range is @FROM-UNTIL in seconds")
+            guard (range[0].isEmpty || from?.isFinite == true), (range[1].isEmpty || until?.isFinite == true) else {
+                throw refuse("a zone's time range is @FROM-UNTIL in seconds")
             }
         }
+        try validate(number: nil, text: text)
+    }
+
+    /// The zone's own sense, before any file is looked at: a polygon with area, times that
+    /// are not negative and do not run backwards.
+    public func validate(number: Int?, text: String? = nil) throws(OptionError) {
+        let shown = text ?? number.map { "#\($0)" } ?? ""
+        func refuse(_ accepted: String) -> OptionError { OptionError("--zone", shown, accepts: accepted) }
+        guard points.count >= 3, points.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else {
+            throw refuse("a zone needs at least three finite corners")
+        }
+        let b = bounds
+        guard b.width > 0, b.height > 0, abs(Self.area(points)) > 0 else { throw refuse("the zone has no area") }
+        if let from, from < 0 { throw refuse("a zone cannot start before 0 s") }
+        if let until, until <= 0 { throw refuse("a zone must end after 0 s") }
+        if let from, let until, until <= from { throw refuse("the zone ends (\(until) s) before it starts (\(from) s)") }
+    }
+
+    /// What a zone does to a picture of `width` x `height`: refused when it misses the picture
+    /// (it would hide nothing while the record lists it), clipped when it reaches past an edge.
+    public enum Fit: Equatable, Sendable {
+        case inside
+        case clipped(Box)
+    }
+
+    public func fit(width: Int, height: Int, number: Int) throws(OptionError) -> Fit {
+        let b = bounds, w = Double(width), h = Double(height)
+        let shown = "#\(number) (\(b.describe))"
+        let clipped = b.clamped(width: w, height: h)
+        guard clipped.width >= 1, clipped.height >= 1 else {
+            throw OptionError("--zone", shown, accepts: "lies outside the \(width)x\(height) picture, so it would hide nothing")
+        }
+        return clipped == b ? .inside : .clipped(clipped)
+    }
+
+    /// Shoelace formula; zero for a degenerate polygon.
+    static func area(_ p: [Point]) -> Double {
+        var sum = 0.0
+        for i in p.indices {
+            let a = p[i], b = p[(i + 1) % p.count]
+            sum += a.x * b.y - b.x * a.y
+        }
+        return sum / 2
     }
 
     public func isActive(atSeconds t: Double) -> Bool {

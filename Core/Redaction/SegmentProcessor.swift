@@ -35,9 +35,12 @@ public final class SegmentProcessor {
         self.frameRate = frameRate
     }
 
-    /// `onFrame` is called after each owned frame is examined (for progress).
+    /// `onFrame` is called after each owned frame is examined (for progress). `isCancelled`
+    /// is asked before every frame of both passes, so an abandoned segment stops within a
+    /// frame's work.
     public func process(_ segment: SegmentFile, label: String, firstTrackID: Int = 0,
-                        onFrame: () -> Void = {}) throws(MediaError) -> ProcessedSegment {
+                        onFrame: () -> Void = {}, isCancelled: () -> Bool = { false }) throws(MediaError) -> ProcessedSegment {
+        let cancelled = MediaError(path: label, reason: "cancelled")
         do throws(MediaError) {
             try FrameRedactor.checkEditable(format: segment.codec.format)
         } catch {
@@ -61,6 +64,7 @@ public final class SegmentProcessor {
         let detects = job.targets.contains(.face) || job.targets.contains(.person) || wantsPlates
         if detects {
             try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: job.contextFrames, lookAheadFrames: 2 * every + 1) { (frame, owned) throws(MediaError) in
+                if isCancelled() { throw cancelled }
                 let view = VideoFrame(frame)
                 // Frames arrive in presentation order. Without look-ahead (the file's last
                 // segment) the last owned frame is always examined, so every track has a hit
@@ -116,24 +120,32 @@ public final class SegmentProcessor {
         var packets: [EncodedPacket] = []
         var frames: [ProcessedSegment.FrameCoverage] = []
         try SegmentDecoder.decodeOwnedFrames(of: segment, label: label) { (frame) throws(MediaError) in
+            if isCancelled() { throw cancelled }
             let view = VideoFrame(frame)
             guard var boxes = coverage[view.pts] ?? (detects ? nil : []) else {
                 throw MediaError(path: label, reason: "frame at pts \(view.pts) was not seen by the detector")
             }
             let seconds = Double(view.pts) * segment.timeBase.doubleValue
             let zones = job.zones.filter { $0.isActive(atSeconds: seconds) }
-            boxes += zones.map { FaceTracker.Covered(track: -1, target: .zone, box: $0.bounds, score: nil) }
             if let motion {
                 boxes += motion.regions(in: view).map { FaceTracker.Covered(track: -2, target: .person, box: $0, score: nil) }
             }
+            let hidden: FrameRedactor.Hidden
             do throws(MediaError) {
-                try redactor.redact(boxes.filter { $0.target != .zone }.map(\.box), zones: zones, in: view)
+                hidden = try redactor.redact(boxes.map(\.box), zones: zones, in: view)
             } catch {
-                throw MediaError(path: label, reason: "frame at pts \(view.pts): \(error.reason)")
+                throw MediaError(path: label, reason: "frame at pts \(view.pts): \(error.reason)", transient: error.transient)
+            }
+            // The record lists what was hidden, checked, not what was asked for: a box that
+            // lies wholly outside the picture hid nothing.
+            let w = Double(view.width), h = Double(view.height)
+            var covered = zip(boxes, hidden.boxes).filter(\.1).map(\.0)
+            covered += zip(zones, hidden.zones).filter(\.1).map {
+                FaceTracker.Covered(track: -1, target: .zone, box: $0.0.bounds.clamped(width: w, height: h), score: nil)
             }
             frame.pointee.pts = view.pts
             try encoder.encode(frame) { packets.append($0) }
-            frames.append(.init(pts: view.pts, covered: boxes))
+            frames.append(.init(pts: view.pts, covered: covered))
             if !detects { onFrame() }
         }
         try encoder.encode(nil) { packets.append($0) }

@@ -55,6 +55,21 @@ public final class AtomicOutput {
         if !committed { unlink(temporaryPath) }
     }
 
+    /// Removes the hidden temporaries in `folder` whose writing process is gone (a run or a
+    /// coordinator killed mid-write); returns what was removed. A live process's are kept.
+    @discardableResult
+    public static func removeStaleTemporaries(in folder: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".partial") {
+            let parts = name.split(separator: ".")
+            guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]), pid > 0 else { continue }
+            guard kill(pid, 0) != 0, errno == ESRCH else { continue }
+            if unlink(folder + "/" + name) == 0 { removed.append(folder + "/" + name) }
+        }
+        return removed
+    }
+
     /// Writes bytes atomically in one step.
     public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true, mode: mode_t = 0o644) throws(MediaError) {
         let output = try AtomicOutput(finalPath: path, durable: durable)

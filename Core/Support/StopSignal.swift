@@ -6,6 +6,7 @@ import Foundation
 public final class StopSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var requests = 0
+    private var signalNumber: Int32?
 
     public init() {}
 
@@ -13,13 +14,26 @@ public final class StopSignal: @unchecked Sendable {
     public var isRequested: Bool { lock.withLock { requests > 0 } }
     public var isUrgent: Bool { lock.withLock { requests > 1 } }
 
+    /// The signal behind the first request, if one was: "SIGINT" or "SIGTERM".
+    public var signalName: String? {
+        lock.withLock { signalNumber.map { $0 == SIGINT ? "SIGINT" : $0 == SIGTERM ? "SIGTERM" : "signal \($0)" } }
+    }
+
+    /// The conventional exit status after that signal (128 + its number), or 1.
+    public var exitStatus: Int32 { lock.withLock { signalNumber.map { 128 + $0 } ?? 1 } }
+
     /// Turns SIGTERM and SIGINT into requests on this signal (the default action, dying
     /// mid-write, is what durability guards against but never what an operator asks for).
     public func installSignalHandlers() {
         for sig in [SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [self] in request() }
+            source.setEventHandler { [self] in
+                lock.withLock {
+                    if signalNumber == nil { signalNumber = sig }
+                    requests += 1
+                }
+            }
             source.resume()
             Self.sources.withLock { $0.append(source) }
         }

@@ -10,7 +10,7 @@ public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible
 /// and blobs carry a u32 length. Every read is bounds-checked and every length capped.
 public enum WireCodec {
     public static let magic: [UInt8] = Array("RFWP".utf8)
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
     /// Cap on frame 1; bulk data travels in frames of its own.
     public static let maxBodyBytes = 1 << 20
     static let maxStringBytes = 64 << 10
@@ -26,6 +26,7 @@ public enum WireCodec {
             body.write(UInt32(clamping: h.cores))
             body.write(UInt32(clamping: h.slots))
             body.write(UInt32(clamping: h.credit))
+            body.writeString(h.host)
         case .welcome(let w):
             body.write(UInt32(clamping: w.heartbeatMilliseconds))
             body.write(UInt32(clamping: w.livenessMilliseconds))
@@ -48,8 +49,9 @@ public enum WireCodec {
             body.write(UInt32(clamping: r.detections))
             body.write(UInt32(clamping: r.milliseconds))
             bulk = [segment, coverage]
-        case .failure(let id, let reason):
+        case .failure(let id, let kind, let reason):
             write(id, to: &body)
+            body.write(kind.rawValue)
             body.writeString(reason)
         case .heartbeat(let tasks):
             body.write(UInt32(tasks.count))
@@ -97,9 +99,11 @@ public enum WireCodec {
     private static func decodeBody(_ kind: WireMessage.Kind, _ r: inout BinaryReader, bulk: [[UInt8]]) throws -> WireMessage {
         switch kind {
         case .hello:
-            return .hello(WorkerHello(name: try r.readString(maxCount: maxStringBytes), software: try r.readString(maxCount: maxStringBytes),
-                                      modelSHA256: try r.readString(maxCount: maxStringBytes), cores: Int(try r.read(UInt32.self)),
-                                      slots: Int(try r.read(UInt32.self)), credit: Int(try r.read(UInt32.self))))
+            let name = try r.readString(maxCount: maxStringBytes), software = try r.readString(maxCount: maxStringBytes)
+            let model = try r.readString(maxCount: maxStringBytes)
+            let cores = Int(try r.read(UInt32.self)), slots = Int(try r.read(UInt32.self)), credit = Int(try r.read(UInt32.self))
+            return .hello(WorkerHello(name: name, host: try r.readString(maxCount: maxStringBytes), software: software,
+                                      modelSHA256: model, cores: cores, slots: slots, credit: credit))
         case .welcome:
             return .welcome(Welcome(heartbeatMilliseconds: Int(try r.read(UInt32.self)), livenessMilliseconds: Int(try r.read(UInt32.self))))
         case .refuse:
@@ -118,7 +122,9 @@ public enum WireCodec {
                                     detections: Int(try r.read(UInt32.self)), milliseconds: Int(try r.read(UInt32.self)))
             return .result(result, segment: bulk[0], coverage: bulk[1])
         case .failure:
-            return .failure(try readID(&r), reason: try r.readString(maxCount: maxStringBytes))
+            let id = try readID(&r)
+            guard let kind = FailureKind(rawValue: try r.read(UInt8.self)) else { throw ProtocolError("failure of an unknown kind") }
+            return .failure(id, kind, reason: try r.readString(maxCount: maxStringBytes))
         case .heartbeat:
             let count = Int(try r.read(UInt32.self))
             guard count <= 1024 else { throw ProtocolError("heartbeat lists \(count) tasks") }

@@ -1,4 +1,6 @@
-/// The work channel between the coordinator and its workers, version 1 (docs/protocol.md).
+import Foundation
+
+/// The work channel between the coordinator and its workers, version 2 (docs/protocol.md).
 ///
 /// Every message is multipart: frame 0 is a six-byte header (`RFWP`, version, type), frame 1
 /// a small binary body, and any bulk bytes (segments, coverage) follow as frames of their own
@@ -15,7 +17,7 @@ public enum WireMessage: Equatable, Sendable {
     /// Worker → coordinator: the redacted segment and its per-frame coverage (JSON).
     case result(TaskResult, segment: [UInt8], coverage: [UInt8])
     /// Worker → coordinator: the task failed, with the reason.
-    case failure(TaskID, reason: String)
+    case failure(TaskID, FailureKind, reason: String)
     /// Both ways, every heartbeat interval. A worker lists what it holds and how far it is.
     case heartbeat([TaskProgress])
     /// Coordinator → worker: drop this task (its job was cancelled).
@@ -64,8 +66,18 @@ public struct TaskID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(job)/file \(file)/segment \(segment)/attempt \(attempt)" }
 }
 
+/// Whether another attempt can help. Redaction is deterministic: a segment that cannot be
+/// decoded, redacted or encoded on one worker fails the same way on every other, so only
+/// failures of the moment (a damaged transfer, memory) are worth retrying.
+public enum FailureKind: UInt8, Codable, Sendable {
+    case permanent = 1
+    case transient = 2
+}
+
 public struct WorkerHello: Equatable, Sendable {
     public var name: String
+    /// The machine the worker runs on, for the record (manifests name it).
+    public var host: String
     public var software: String
     public var modelSHA256: String
     public var cores: Int
@@ -74,13 +86,22 @@ public struct WorkerHello: Equatable, Sendable {
     /// Tasks the worker may hold at once: running plus prefetched.
     public var credit: Int
 
-    public init(name: String, software: String, modelSHA256: String, cores: Int, slots: Int, credit: Int) {
+    public init(name: String, host: String = WorkerHello.thisHost, software: String, modelSHA256: String, cores: Int, slots: Int, credit: Int) {
         self.name = name
+        self.host = host
         self.software = software
         self.modelSHA256 = modelSHA256
         self.cores = cores
         self.slots = slots
         self.credit = credit
+    }
+}
+
+extension WorkerHello {
+    public static var thisHost: String {
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count)
+        return String(cString: host)
     }
 }
 

@@ -52,6 +52,11 @@ public struct Box: Equatable, Hashable, Sendable, Codable {
         Box(x0: min(max(x0, 0), w), y0: min(max(y0, 0), h), x1: min(max(x1, 0), w), y1: min(max(y1, 0), h))
     }
 
+    /// `x,y,w,h` as a zone is written, for messages.
+    public var describe: String {
+        [x0, y0, width, height].map { $0 == $0.rounded() ? String(Int($0)) : String(format: "%.1f", $0) }.joined(separator: ",")
+    }
+
     /// Linear interpolation: t = 0 gives self, 1 gives `other`.
     public func interpolated(to other: Box, _ t: Double) -> Box {
         Box(x0: x0 + (other.x0 - x0) * t, y0: y0 + (other.y0 - y0) * t,

@@ -16,7 +16,7 @@ import Testing
 
     @Test(arguments: ["", "1,2,3", "1,2,-3,4", "poly:1,2,3,4", "a,b,c,d", "1,2,3,4@x-y", "1,2,3,4@5"])
     func refusesMalformedZones(text: String) {
-        #expect(throws: MediaError.self) { try PrivacyZone(parsing: text) }
+        #expect(throws: OptionError.self) { try PrivacyZone(parsing: text) }
     }
 
     @Test func polygonMembershipUsesTheEvenOddRule() throws {

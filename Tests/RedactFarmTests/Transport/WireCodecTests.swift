@@ -15,7 +15,7 @@ import Testing
         .task(TaskAssignment(id: id, muxer: "avi", frameRate: nil, firstTrackID: 0, segmentSHA256: "", jobJSON: []), segment: []),
         .result(TaskResult(id: id, inputSHA256: "in", outputSHA256: "out", frameCount: 25, detections: 4, milliseconds: 900),
                 segment: [9, 9], coverage: Array("[]".utf8)),
-        .failure(id, reason: "decoder failed"),
+        .failure(id, .permanent, reason: "decoder failed"),
         .heartbeat([TaskProgress(id: id, framesDone: 12), TaskProgress(id: id, framesDone: -1)]),
         .heartbeat([]),
         .cancel(id),

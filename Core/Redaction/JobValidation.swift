@@ -1,0 +1,84 @@
+/// An option value RedactFarm does not accept: which option, the value given and what is
+/// accepted. A usage error (exit 64): nothing was looked at yet, and retrying cannot help.
+public struct OptionError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var option: String
+    public var value: String
+    public var accepted: String
+
+    public init(_ option: String, _ value: String, accepts accepted: String) {
+        self.option = option
+        self.value = value
+        self.accepted = accepted
+    }
+
+    public var description: String { "\(option) \(value.isEmpty ? "''" : value): \(accepted)" }
+}
+
+/// The ranges every job option must lie in. A value outside them could switch redaction off
+/// while the record says it ran (a padding of 0 shrinks every box to nothing, a threshold
+/// of 1 finds nothing), or crash the encoder or the detector, so each is refused up front;
+/// the coordinator applies the same checks to every job it is sent.
+public enum JobLimits {
+    /// Boxes only ever grow: CenterFace's are tight, and a box smaller than what was detected
+    /// leaves part of the face in view.
+    public static let padding = 1.0...4.0
+    /// CenterFace's scores are in 0…1; above 0.9 almost nothing is found.
+    public static let threshold = 0.01...0.9
+    /// Below 0.5 faces under about 40 px are lost; above 4 the network input outgrows memory.
+    public static let inferenceScale = 0.5...4.0
+    /// Segments look 25 frames past their end, enough for tracks to reach across a cut at up
+    /// to every 12th frame (2N + 1 frames).
+    public static let detectEvery = 1...12
+    /// x264's and x265's CRF range.
+    public static let crf = 0...51
+    /// The presets libx264 and libx265 both define (x264.h `x264_preset_names`, x265's
+    /// `x265_preset_names`).
+    public static let presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"]
+    public static let segmentSeconds = 0.5...3600.0
+    /// Local workers for `run`, slots and prefetch for a worker.
+    public static let workers = 1...256
+    public static let slots = 1...64
+    public static let prefetch = 0...64
+    /// The largest network input a detector is asked for (about 8K): beyond it one inference
+    /// needs gigabytes.
+    public static let maxInferencePixels = 8192 * 4608
+
+    static func text(_ range: ClosedRange<Double>) -> String { "\(short(range.lowerBound)) to \(short(range.upperBound))" }
+    static func text(_ range: ClosedRange<Int>) -> String { "\(range.lowerBound) to \(range.upperBound)" }
+    static func short(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+
+    public static func check(_ option: String, _ value: Double, in range: ClosedRange<Double>, _ meaning: String = "") throws(OptionError) {
+        guard value.isFinite, range.contains(value) else {
+            throw OptionError(option, short(value), accepts: "must be \(text(range))\(meaning.isEmpty ? "" : " (\(meaning))")")
+        }
+    }
+
+    public static func check(_ option: String, _ value: Int, in range: ClosedRange<Int>, _ meaning: String = "") throws(OptionError) {
+        guard range.contains(value) else {
+            throw OptionError(option, String(value), accepts: "must be \(text(range))\(meaning.isEmpty ? "" : " (\(meaning))")")
+        }
+    }
+}
+
+extension RedactionJob {
+    /// Throws the first option outside `JobLimits`, naming it as the command line does.
+    public func validate() throws(OptionError) {
+        try JobLimits.check("--padding", look.padding, in: JobLimits.padding, "boxes never shrink below what was detected")
+        try JobLimits.check("--threshold", detector.threshold, in: JobLimits.threshold, "a detection score")
+        try JobLimits.check("--inference-scale", detector.inferenceScale, in: JobLimits.inferenceScale, "network input size relative to the source")
+        try JobLimits.check("--detect-every", detector.every, in: JobLimits.detectEvery, "frames between full-frame passes")
+        try JobLimits.check("--crf", encoder.crf, in: JobLimits.crf, "x264/x265 quality")
+        guard JobLimits.presets.contains(encoder.preset) else {
+            throw OptionError("--preset", encoder.preset, accepts: "must be one of \(JobLimits.presets.joined(separator: ", "))")
+        }
+        guard look.maxCells >= 2, look.maxCells <= 64 else { throw OptionError("maxCells", String(look.maxCells), accepts: "must be 2 to 64") }
+        guard contextFrames >= 0, contextFrames <= 64 else {
+            throw OptionError("contextFrames", String(contextFrames), accepts: "must be 0 to 64")
+        }
+        guard !targets.isEmpty || !zones.isEmpty else {
+            throw OptionError("--targets", "none", accepts: "nothing to hide: name a target or give --zone")
+        }
+        guard !targets.contains(.zone) else { throw OptionError("--targets", "zone", accepts: "zones are given with --zone") }
+        for (n, zone) in zones.enumerated() { try zone.validate(number: n + 1) }
+    }
+}

@@ -1,0 +1,54 @@
+/// The redaction post-condition, read back from the plane after a style was applied: each
+/// check returns how many masked pixels it looked at, or nil when the region does not hold
+/// what the style makes. Independent of how the style was computed, so a bug in a style (or
+/// a frame buffer it did not really write) is caught before the frame is encoded.
+struct RegionCheck {
+    let plane: PlaneView
+    let mask: PlaneMask
+
+    /// Pixelate: inside every cell, every masked pixel has one value.
+    func cellsAreFlat(cells: [PlaneRect]) -> Int? {
+        var counted = 0
+        for c in cells {
+            var first: UInt8?
+            for y in c.y0..<c.y1 {
+                for x in c.x0..<c.x1 where mask.contains(x, y) {
+                    let v = plane[x, y]
+                    if let first, first != v { return nil }
+                    first = v
+                    counted += 1
+                }
+            }
+        }
+        return counted
+    }
+
+    /// Fill: every masked pixel is `value`.
+    func allEqual(_ value: UInt8) -> Int? {
+        var counted = 0
+        let r = mask.rect
+        for y in r.y0..<r.y1 {
+            for x in r.x0..<r.x1 where mask.contains(x, y) {
+                guard plane[x, y] == value else { return nil }
+                counted += 1
+            }
+        }
+        return counted
+    }
+
+    /// Blur: no two neighbouring masked pixels differ by more than `cutoff`, so no edge
+    /// sharper than the blur leaves (an eye, a mouth's outline) survives.
+    func stepsAtMost(_ cutoff: Int) -> Int? {
+        var counted = 0
+        let r = mask.rect
+        for y in r.y0..<r.y1 {
+            for x in r.x0..<r.x1 where mask.contains(x, y) {
+                let v = Int(plane[x, y])
+                if x + 1 < r.x1, mask.contains(x + 1, y), abs(Int(plane[x + 1, y]) - v) > cutoff { return nil }
+                if y + 1 < r.y1, mask.contains(x, y + 1), abs(Int(plane[x, y + 1]) - v) > cutoff { return nil }
+                counted += 1
+            }
+        }
+        return counted
+    }
+}
