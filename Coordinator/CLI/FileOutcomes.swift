@@ -10,6 +10,7 @@ enum FileOutcomes {
         var outputSHA256, error: String?
         var frames: Int
         var detections, tracks, framesWithRedaction: Int?
+        var notes: [String]?
     }
 
     static func summaries(_ job: JobStatus) -> [Summary] {
@@ -18,7 +19,8 @@ enum FileOutcomes {
                 .flatMap { try? SignedManifest.open($0, path: file.output).manifest }
             return Summary(input: file.input, output: file.output, state: file.state.rawValue, outputSHA256: file.outputSHA256,
                            error: file.error, frames: file.frameCount, detections: manifest?.detections.detections,
-                           tracks: manifest?.detections.tracks, framesWithRedaction: manifest?.detections.framesWithRedaction)
+                           tracks: manifest?.detections.tracks, framesWithRedaction: manifest?.detections.framesWithRedaction,
+                           notes: manifest?.notes)
         }
     }
 
@@ -32,6 +34,7 @@ enum FileOutcomes {
             if row.state == "done" {
                 Swift.print("redacted \(row.input) -> \(row.output): \(row.frames) frames, \(row.tracks ?? 0) tracks, \(row.framesWithRedaction ?? 0) frames with something hidden")
                 Swift.print("output sha256 \(row.outputSHA256 ?? "?")")
+                for note in row.notes ?? [] { Terminal.printNote("\(row.input): \(note)") }
             } else {
                 Terminal.printError(row.error ?? "\(row.input): \(row.state)")
             }

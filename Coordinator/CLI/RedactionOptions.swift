@@ -42,6 +42,9 @@ struct RedactionOptions: ParsableArguments {
     @Option(help: "Target segment length in seconds (cuts fall on the nearest keyframe).")
     var segmentSeconds: Double = 10
 
+    @Option(help: "Stream types to leave out of the output, comma-separated: audio, subtitle, data, attachment. Without it every stream is kept, and a file with a stream the output cannot carry is refused.")
+    var dropStreams: String?
+
     /// The job these options describe, validated (`JobLimits`): a value outside the accepted
     /// range is a usage error before any file is opened.
     func jobOptions() throws(OptionError) -> JobOptions {
@@ -60,7 +63,8 @@ struct RedactionOptions: ParsableArguments {
                                         every: detectEvery ?? base.every)
         job.encoder = EncoderSettings(crf: crf, preset: preset)
         job.zones = try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) }
-        let options = JobOptions(job: job, segmentSeconds: segmentSeconds)
+        let drop = dropStreams.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        let options = JobOptions(job: job, segmentSeconds: segmentSeconds, dropStreams: drop)
         try options.validate()
         return options
     }

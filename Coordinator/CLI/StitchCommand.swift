@@ -28,6 +28,9 @@ struct StitchCommand: ParsableCommand {
         if common.json { return try Terminal.printJSON(report) }
         print("stitched \(report.segments) segments (\(report.videoFrames) frames) into \(report.output)")
         print("output sha256 \(report.sha256)")
-        for d in report.droppedStreams { print("dropped \(d)") }
+        for s in report.streams where s.stream.action != .redacted {
+            let what = s.stream.action == .copied ? "copied, \(s.packets ?? 0) packets, payload sha256 \(s.payloadSHA256 ?? "")" : s.stream.action.rawValue
+            print("stream \(s.stream.index) (\(s.stream.type) \(s.stream.codec)): \(what)\(s.stream.reason.map { " (\($0))" } ?? "")")
+        }
     }
 }

@@ -306,17 +306,23 @@ public struct JobOptions: Codable, Equatable, Sendable {
     public var provenance: Provenance?
     /// Run the leak audit on every output.
     public var audit: Bool?
-    public init(job: RedactionJob, segmentSeconds: Double, provenance: Provenance? = nil, audit: Bool = false) {
+    /// Stream types the user asked to leave out of the outputs (`--drop-streams`).
+    public var dropStreams: [String]?
+    public init(job: RedactionJob, segmentSeconds: Double, provenance: Provenance? = nil, audit: Bool = false, dropStreams: [String] = []) {
         self.job = job
         self.segmentSeconds = segmentSeconds
         self.provenance = provenance
         self.audit = audit
+        self.dropStreams = dropStreams
     }
 
     /// The same checks for a job typed on this machine and one a remote client sent.
     public func validate() throws(OptionError) {
         try job.validate()
         try provenance?.validate()
+        for type in dropStreams ?? [] where !StreamPlan.droppableTypes.contains(type) {
+            throw OptionError("--drop-streams", type, accepts: "a stream type: \(StreamPlan.droppableTypes.sorted().joined(separator: ", ")) (the video is never dropped)")
+        }
         try JobLimits.check("--segment-seconds", segmentSeconds, in: JobLimits.segmentSeconds, "cuts fall on the nearest keyframe")
     }
 }

@@ -37,6 +37,8 @@ struct OutputFinisher: Sendable {
     var gate: SegmentGate
     var options: JobOptions
     var identity: FarmIdentity
+    /// When the job was accepted, for the record.
+    var startedAt: Date
 
     struct Finished: Sendable {
         var outputSHA256: String
@@ -55,7 +57,8 @@ struct OutputFinisher: Sendable {
     private func stitchAndRecord() throws(MediaError) -> Finished {
         let gate = self.gate
         let stitched = try Stitcher.stitch(plan: plan, directory: area.directory, output: output,
-                                           arrivals: { (index) throws(MediaError) in try gate.waitFor(index).output })
+                                           arrivals: { (index) throws(MediaError) in try gate.waitFor(index).output },
+                                           dropping: Set(options.dropStreams ?? []))
 
         // Every segment has arrived by now: the stitch consumed them all.
         var perFrame: [ProcessedSegment.FrameCoverage] = []
@@ -69,7 +72,8 @@ struct OutputFinisher: Sendable {
             perFrame += coverage
             manifestSegments.append(.init(index: record.index, inputSHA256: record.sha256, outputSHA256: done.output.sha256,
                                           frameCount: record.frameCount, ptsFirst: record.ptsFirst, ptsLast: record.ptsLast,
-                                          timeBase: record.timeBase, worker: done.worker, detections: done.detections))
+                                          timeBase: record.timeBase, worker: done.worker, workerHost: done.workerHost,
+                                          detections: done.detections))
         }
 
         let detections = manifestSegments.reduce(0) { $0 + $1.detections }
@@ -84,16 +88,40 @@ struct OutputFinisher: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let reportData = try? encoder.encode(report) else { throw MediaError(path: output, reason: "cannot encode the detections report") }
-        try AtomicOutput.write(Array(reportData), to: OutputSidecars.detectionsPath(output))
+        let reportBytes = Array(reportData)
+        try AtomicOutput.write(reportBytes, to: OutputSidecars.detectionsPath(output))
 
-        let manifest = RedactionManifest(
+        var manifest = RedactionManifest(
             software: software, createdAt: Date(), job: jobID,
             input: .init(path: plan.input.path, sha256: plan.input.sha256, sizeBytes: plan.input.sizeBytes),
             output: .init(path: stitched.output, sha256: stitched.sha256, sizeBytes: stitched.sizeBytes),
             videoFrames: stitched.videoFrames, modelSHA256: CenterFaceModel.sha256,
             plateModelSHA256: options.job.targets.contains(.plate) ? PinnedModel.textDetector.sha256 : nil, parameters: options.job,
             segments: manifestSegments, detections: .init(detections: detections, tracks: tracks, framesWithRedaction: withRedaction))
+        manifest.streams = stitched.streams
+        manifest.chapters = stitched.chapters
+        manifest.detectionsSHA256 = SHA256Hex.of(reportBytes)
+        manifest.provenance = options.provenance
+        manifest.startedAt = RedactionManifest.timestamp(startedAt)
+        manifest.finishedAt = RedactionManifest.timestamp(Date())
+        manifest.coordinatorHost = WorkerHello.thisHost
+        manifest.notes = notes(stitched)
         try AtomicOutput.write(try SignedManifest.encode(manifest, signedBy: identity), to: OutputSidecars.manifestPath(output))
         return Finished(outputSHA256: stitched.sha256, frames: stitched.videoFrames)
+    }
+
+    /// What the operator should know that hid nothing less: zones clipped at the picture's
+    /// edge, streams left out on request.
+    private func notes(_ stitched: StitchReport) -> [String] {
+        var notes: [String] = []
+        for (n, zone) in options.job.zones.enumerated() {
+            if case .clipped(let box)? = try? zone.fit(width: plan.video.width, height: plan.video.height, number: n + 1) {
+                notes.append("zone #\(n + 1) (\(zone.bounds.describe)) reaches past the \(plan.video.width)x\(plan.video.height) picture; clipped to \(box.describe)")
+            }
+        }
+        for s in stitched.streams where s.stream.action == .dropped {
+            notes.append("stream \(s.stream.index) (\(s.stream.type) \(s.stream.codec)) dropped: \(s.stream.reason ?? "asked for")")
+        }
+        return notes
     }
 }

@@ -6,7 +6,10 @@ import Foundation
 /// chained over the segments and signed with the coordinator's Ed25519 key. `redactfarm
 /// verify` re-checks all of it (docs/manifest.md).
 public struct RedactionManifest: Codable, Equatable, Sendable {
-    public static let formatVersion = 1
+    /// 2 adds streams, chapters, the detections sidecar's hash, who and why, times and hosts.
+    /// Version 1 manifests are still read and verified.
+    public static let formatVersion = 2
+    public static let readableVersions = 1...2
 
     public var formatVersion: Int
     public var software: String
@@ -25,6 +28,23 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     /// SHA-256 chain over the segment records (see `chain(_:)`): reordering, dropping or
     /// altering any segment changes it.
     public var segmentChain: String
+    /// Every source stream and what was done to it (v2).
+    public var streams: [StreamOutcome]?
+    public var chapters: [ChapterRecord]?
+    /// The detections sidecar (`OUT.detections.json`), so it cannot be altered unseen (v2).
+    public var detectionsSHA256: String?
+    /// Who asked for the redaction and why, with the exact command line (v2).
+    public var provenance: Provenance?
+    /// When the job was accepted and when this output was finished, UTC (v2).
+    public var startedAt: String?
+    public var finishedAt: String?
+    /// The coordinator's machine (v2); each segment names its worker's.
+    public var coordinatorHost: String?
+    /// Things the operator should know that changed nothing hidden (a zone clipped at the
+    /// picture's edge, streams dropped on request).
+    public var notes: [String]?
+    /// The independent leak audit's result, when it ran.
+    public var audit: AuditSummary?
 
     public struct FileFacts: Codable, Equatable, Sendable {
         public var path: String
@@ -46,9 +66,10 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
         public var ptsLast: Int64
         public var timeBase: Rational
         public var worker: String
+        public var workerHost: String?
         public var detections: Int
         public init(index: Int, inputSHA256: String, outputSHA256: String, frameCount: Int, ptsFirst: Int64, ptsLast: Int64,
-                    timeBase: Rational, worker: String, detections: Int) {
+                    timeBase: Rational, worker: String, workerHost: String? = nil, detections: Int) {
             self.index = index
             self.inputSHA256 = inputSHA256
             self.outputSHA256 = outputSHA256
@@ -57,6 +78,7 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
             self.ptsLast = ptsLast
             self.timeBase = timeBase
             self.worker = worker
+            self.workerHost = workerHost
             self.detections = detections
         }
     }
@@ -89,6 +111,9 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
         self.detections = detections
         segmentChain = Self.chain(segments)
     }
+
+    /// UTC, to the second, as every time in a manifest is written.
+    public static func timestamp(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
     /// h₀ = SHA-256("redactfarm-segment-chain-v1"); hᵢ = SHA-256(hᵢ₋₁ ‖ "index|in|out|frames|first|last").
     public static func chain(_ segments: [Segment]) -> String {
@@ -151,7 +176,7 @@ public enum SignedManifest {
         } catch {
             throw MediaError(path: path, reason: "the manifest does not have the expected fields (\(error))")
         }
-        guard manifest.formatVersion == RedactionManifest.formatVersion else {
+        guard RedactionManifest.readableVersions.contains(manifest.formatVersion) else {
             throw MediaError(path: path, reason: "manifest format version \(manifest.formatVersion) is not supported")
         }
         let canonical = (try? canonicalBytes(object)) ?? Data()

@@ -43,9 +43,24 @@ public enum ManifestVerifier {
         guard frames == m.videoFrames else { throw fail("segments hold \(frames) frames, the manifest says \(m.videoFrames)") }
         checks.append("segment chain over \(m.segments.count) segment(s)")
 
-        let counted = try videoPacketCount(output)
-        guard counted == m.videoFrames else { throw fail("output has \(counted) video frames, the manifest says \(m.videoFrames)") }
-        checks.append("video frame count (\(counted))")
+        let scan = try OutputScan(path: output)
+        guard scan.videoPackets == m.videoFrames else { throw fail("output has \(scan.videoPackets) video frames, the manifest says \(m.videoFrames)") }
+        checks.append("video frame count (\(scan.videoPackets))")
+
+        if let streams = m.streams {
+            try checkStreams(streams, chapters: m.chapters ?? [], against: scan, fail: fail)
+            let copied = streams.filter { $0.stream.action == .copied }.count
+            checks.append("\(streams.count) source stream(s) accounted for; \(copied) copied stream(s) bit for bit")
+        } else {
+            notes.append("manifest format \(m.formatVersion) lists no streams: only the video was checked")
+        }
+        if let sidecarSHA = m.detectionsSHA256 {
+            let sidecar = output + ".detections.json"
+            guard FileManager.default.fileExists(atPath: sidecar) else { throw fail("detections sidecar \(sidecar) is missing") }
+            let sha = try SHA256Hex.ofFile(at: sidecar)
+            guard sha == sidecarSHA else { throw fail("detections sidecar SHA-256 \(sha.prefix(12))… does not match the manifest's \(sidecarSHA.prefix(12))… (it was altered)") }
+            checks.append("detections sidecar SHA-256")
+        }
 
         if FileManager.default.fileExists(atPath: m.input.path) {
             let inputSHA = try SHA256Hex.ofFile(at: m.input.path)
@@ -57,14 +72,38 @@ public enum ManifestVerifier {
         return Report(output: output, manifest: path, signer: opened.publicKey, checks: checks, notes: notes)
     }
 
-    static func videoPacketCount(_ path: String) throws(MediaError) -> Int {
-        let input = try MediaInput(path: path)
-        let video = try input.primaryVideoStream()
-        input.selectStreams([video])
-        var count = 0
-        while let (stream, _) = try input.readPacket() {
-            if stream == video { count += 1 }
+    /// Each listed stream must be in the output where the manifest says, of the same type
+    /// (and, when copied, codec and payload hash); no other stream may be there, but for the
+    /// chapter track an MP4 writer makes from the chapters.
+    static func checkStreams(_ streams: [StreamOutcome], chapters: [ChapterRecord], against scan: OutputScan,
+                             fail: (String) -> MediaError) throws(MediaError) {
+        var expected = Set<Int>()
+        for s in streams {
+            let entry = s.stream
+            switch entry.action {
+            case .dropped, .chapters:
+                guard s.outputIndex == nil else { throw fail("stream \(entry.index) is recorded as \(entry.action.rawValue) but has an output index") }
+            case .redacted, .copied:
+                guard let index = s.outputIndex, let found = scan.streams[index] else {
+                    throw fail("stream \(entry.index) (\(entry.type) \(entry.codec)) is missing from the output")
+                }
+                expected.insert(index)
+                guard found.type == entry.type else { throw fail("output stream \(index) is \(found.type), the manifest says \(entry.type)") }
+                guard entry.action == .copied else { continue }
+                guard found.codec == entry.codec else { throw fail("output stream \(index) is \(found.codec), the manifest says \(entry.codec)") }
+                guard let want = s.payloadSHA256, let packets = s.packets else { throw fail("stream \(entry.index) is recorded as copied without a hash") }
+                guard found.hash.packets == packets else {
+                    throw fail("output stream \(index) has \(found.hash.packets) packets, the manifest says \(packets) were copied")
+                }
+                let got = found.hash.finalize()
+                guard got == want else { throw fail("output stream \(index) (\(entry.type)) differs from what was copied (payload SHA-256 \(got.prefix(12))…, manifest \(want.prefix(12))…)") }
+            }
         }
-        return count
+        for (index, found) in scan.streams where !expected.contains(index) && !found.isChapterTrack {
+            throw fail("output stream \(index) (\(found.type) \(found.codec)) is not in the manifest")
+        }
+        guard scan.chapters.count == chapters.count else {
+            throw fail("output has \(scan.chapters.count) chapter(s), the manifest says \(chapters.count)")
+        }
     }
 }

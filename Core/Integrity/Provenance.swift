@@ -18,10 +18,16 @@ public struct Provenance: Codable, Equatable, Sendable {
     public init(caseReference: String? = nil, operatorName: String? = nil, reason: String? = nil,
                 commandLine: [String] = CommandLine.arguments, submittedFrom: String = WorkerHello.thisHost) {
         self.caseReference = caseReference
-        self.operatorName = operatorName ?? ProcessInfo.processInfo.environment["USER"]
+        self.operatorName = operatorName ?? Self.loginName
         self.reason = reason
         self.commandLine = commandLine
         self.submittedFrom = submittedFrom
+    }
+
+    /// The login name of whoever runs this process.
+    static var loginName: String? {
+        if let user = ProcessInfo.processInfo.environment["USER"], !user.isEmpty { return user }
+        return getpwuid(getuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
     }
 
     /// The longest text accepted in a free-text field: enough for a paragraph, not a file.

@@ -25,7 +25,9 @@ public enum SHA256Hex {
             while true {
                 let n = read(fd, raw.baseAddress!, raw.count)
                 if n == 0 { return false }
-                if n < 0 { return errno != EINTR }
+                // An interrupted read is tried again, never taken for the end of the file
+                // (which would hash a prefix).
+                if n < 0 { if errno == EINTR { continue } else { return true } }
                 hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: raw[..<n]))
             }
         }

@@ -54,6 +54,13 @@ public struct CodecParameters: Equatable, Sendable {
         videoDelay = p.video_delay
     }
 
+    /// A stream's extradata as it is (for an attachment: the attached file).
+    static func extradata(of st: UnsafeMutablePointer<AVStream>) -> [UInt8] {
+        let p = st.pointee.codecpar.pointee
+        guard let data = p.extradata, p.extradata_size > 0 else { return [] }
+        return Array(UnsafeBufferPointer(start: data, count: Int(p.extradata_size)))
+    }
+
     /// Writes these values into `par`, replacing its extradata.
     public func apply(to par: UnsafeMutablePointer<AVCodecParameters>) throws(MediaError) {
         par.pointee.codec_type = AVMediaType(rawValue: numericCast(mediaType))

@@ -5,26 +5,49 @@ import Foundation
 /// by `finish()`: an interrupted or failed write never leaves a file that looks complete.
 final class MediaOutput {
     let path: String
-    private let atomic: AtomicOutput
+    /// nil for a trial writer, which writes to memory only (the preflight's header check).
+    private let atomic: AtomicOutput?
     private var context: UnsafeMutablePointer<AVFormatContext>
     private let packet = PacketBuffer()
     private var headerWritten = false
     private var finished = false
 
     init(path: String, muxer: String) throws(MediaError) {
-        atomic = try AtomicOutput(finalPath: path)
+        let atomic = try AtomicOutput(finalPath: path)
+        self.atomic = atomic
         self.path = path
+        context = try Self.allocate(muxer: muxer, path: path, fileName: atomic.temporaryPath)
+    }
+
+    /// A writer that writes to memory and is never finished: what `writeHeader` says of it
+    /// is what the real file's header would say.
+    init(trialOf muxer: String, label: String) throws(MediaError) {
+        atomic = nil
+        path = label
+        context = try Self.allocate(muxer: muxer, path: label, fileName: nil)
+    }
+
+    private static func allocate(muxer: String, path: String, fileName: String?) throws(MediaError) -> UnsafeMutablePointer<AVFormatContext> {
         var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
-        let made = avformat_alloc_output_context2(&ctx, nil, muxer, atomic.temporaryPath)
+        let made = avformat_alloc_output_context2(&ctx, nil, muxer, fileName)
         guard made >= 0, let ctx else {
             throw MediaError(path: path, reason: "cannot create a \(muxer) writer (\(AVError.message(made)))")
         }
-        context = ctx
+        return ctx
     }
 
     deinit {
         if headerWritten && !finished { av_write_trailer(context) }
-        if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 { avio_closep(&context.pointee.pb) }
+        if context.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
+            if atomic == nil {
+                var buffer: UnsafeMutablePointer<UInt8>? = nil
+                if context.pointee.pb != nil { _ = avio_close_dyn_buf(context.pointee.pb, &buffer) }
+                av_free(buffer)
+                context.pointee.pb = nil
+            } else {
+                avio_closep(&context.pointee.pb)
+            }
+        }
         avformat_free_context(context)
     }
 
@@ -78,9 +101,19 @@ final class MediaOutput {
         av_dict_copy(&context.pointee.metadata, input.context.pointee.metadata, 0)
     }
 
+    /// Every chapter of the source with its times and metadata (titles), as fftools'
+    /// `copy_chapters` does without a cut.
+    func copyChapters(from input: MediaInput) throws(MediaError) {
+        try AVError.check(rf_copy_chapters(context, input.context), path, "cannot copy the chapters")
+    }
+
     func writeHeader(options: [String: String]) throws(MediaError) {
         if muxer.pointee.flags & AVFMT_NOFILE == 0 {
-            try AVError.check(avio_open(&context.pointee.pb, atomic.temporaryPath, AVIO_FLAG_WRITE), path, "cannot open for writing")
+            if let atomic {
+                try AVError.check(avio_open(&context.pointee.pb, atomic.temporaryPath, AVIO_FLAG_WRITE), path, "cannot open for writing")
+            } else {
+                try AVError.check(avio_open_dyn_buf(&context.pointee.pb), path, "cannot open a memory buffer")
+            }
         }
         var dict: OpaquePointer? = nil
         for (k, v) in options { av_dict_set(&dict, k, v, 0) }
@@ -106,6 +139,7 @@ final class MediaOutput {
         if muxer.pointee.flags & AVFMT_NOFILE == 0 {
             try AVError.check(avio_closep(&context.pointee.pb), path, "cannot close the file")
         }
+        guard let atomic else { throw MediaError(path: path, reason: "a trial writer is never finished") }
         try atomic.commit()
     }
 }

@@ -8,9 +8,21 @@ public struct StitchReport: Codable, Equatable, Sendable {
     public var sizeBytes: Int64
     public var segments: Int
     public var videoFrames: Int
-    /// Source streams the output container cannot carry, with the reason.
-    public var droppedStreams: [String]
+    /// Every source stream with what was done to it; copied ones with their packet count and
+    /// payload hash as written.
+    public var streams: [StreamOutcome]
+    public var chapters: [ChapterRecord]
     public static let fileName = "stitch.json"
+}
+
+/// One source stream in the output: the plan's decision and, for a copied stream, the
+/// evidence that it was copied bit for bit (`PayloadHash` over every packet's bytes).
+public struct StreamOutcome: Codable, Equatable, Sendable {
+    public var stream: StreamPlan.Entry
+    /// The stream's index in the output, when it is there.
+    public var outputIndex: Int?
+    public var packets: Int?
+    public var payloadSHA256: String?
 }
 
 /// `redactfarm stitch`: rebuilds a file from the (possibly processed) video segments of a plan
@@ -34,8 +46,10 @@ public enum Stitcher {
 
     /// With `arrivals`, each segment's output is waited for as the stitch reaches it, so a
     /// file is muxed while its last segments are still being processed.
+    /// `dropping`: stream types the user asked to leave out (`--drop-streams`); every other
+    /// stream is copied, or the stitch fails (the preflight refuses such files before work).
     public static func stitch(plan: SegmentPlan, directory: String, output outputPath: String, arrivals: Arrivals? = nil,
-                              progress: ((Double) -> Void)? = nil) throws(MediaError) -> StitchReport {
+                              dropping: Set<String> = [], progress: ((Double) -> Void)? = nil) throws(MediaError) -> StitchReport {
         guard !plan.segments.isEmpty else { throw MediaError(path: directory, reason: "the plan has no segments") }
         try ContainerFormat.checkExtension(of: outputPath, matches: plan.input.muxer)
 
@@ -63,33 +77,40 @@ public enum Stitcher {
         let output = try MediaOutput(path: outputPath, muxer: plan.input.muxer)
         output.copyContainerMetadata(from: source)
 
-        // Streams keep their order and numbering, minus any the container cannot hold.
+        // Streams keep their order and numbering, minus any the user asked to drop; chapters
+        // come along (an MP4's chapter track is written anew from them).
+        let streamPlan = StreamPlan.decide(source, video: videoIndex, dropping: dropping)
         var outIndex: [Int: Int] = [:]
-        var dropped: [String] = []
-        for i in 0..<source.streamCount {
-            let st = source.stream(i)
-            if i == videoIndex {
+        for entry in streamPlan.entries {
+            let st = source.stream(entry.index)
+            switch entry.action {
+            case .redacted:
                 let par = avcodec_parameters_alloc()!
                 var owned: UnsafeMutablePointer<AVCodecParameters>? = par
                 defer { avcodec_parameters_free(&owned) }
                 try AVError.check(avcodec_parameters_copy(par, st.pointee.codecpar), outputPath, "cannot copy stream parameters")
                 try first.segment.codec.apply(to: par)
-                outIndex[i] = try output.addStream(parameters: par, like: st)
-            } else if output.canHold(st.pointee.codecpar.pointee.codec_id) {
-                outIndex[i] = try output.addStream(parameters: st.pointee.codecpar, like: st)
-            } else {
-                let codec = String(cString: avcodec_get_name(st.pointee.codecpar.pointee.codec_id))
-                dropped.append("stream \(i) (\(codec)): \(plan.input.muxer) cannot carry it")
+                outIndex[entry.index] = try output.addStream(parameters: par, like: st)
+            case .copied:
+                outIndex[entry.index] = try output.addStream(parameters: st.pointee.codecpar, like: st)
+            case .dropped, .chapters:
+                break
             }
         }
+        try output.copyChapters(from: source)
         var options: [String: String] = [:]
         if ["mp4", "mov", "3gp"].contains(plan.input.muxer), plan.video.timeBase.num == 1 {
             // The MP4 muxer would otherwise round small time scales up and renumber every pts.
             options["video_track_timescale"] = String(plan.video.timeBase.den)
         }
-        try output.writeHeader(options: options)
+        do throws(MediaError) {
+            try output.writeHeader(options: options)
+        } catch {
+            throw MediaError(path: outputPath, reason: "\(error.reason) (\(plan.input.muxer) cannot hold one of the streams: see `redactfarm probe`)")
+        }
 
         let copied = Set(outIndex.keys).subtracting([videoIndex])
+        var hashes: [Int: PayloadHash] = [:]
         source.selectStreams(copied)
         var pendingSource = copied.isEmpty ? nil : try source.readPacket()
         var declaredEnds: [Int: Int64] = [:]
@@ -109,6 +130,7 @@ public enum Stitcher {
                 // Other streams' packets that come first in decode time go out first.
                 while let (index, p) = pendingSource,
                       Self.decodeTime(p, source.stream(index).pointee.time_base) <= Self.decodeTime(packet, tb.avRational) {
+                    hashes[index, default: PayloadHash()].add(p.data)
                     try tails.write(p, stream: outIndex[index]!, timeBase: Rational(source.stream(index).pointee.time_base), to: output)
                     pendingSource = try source.readPacket()
                 }
@@ -123,6 +145,7 @@ public enum Stitcher {
             progress?(Double(record.index + 1) / Double(plan.segments.count))
         }
         while let (index, p) = pendingSource {
+            hashes[index, default: PayloadHash()].add(p.data)
             try tails.write(p, stream: outIndex[index]!, timeBase: Rational(source.stream(index).pointee.time_base), to: output)
             pendingSource = try source.readPacket()
         }
@@ -135,9 +158,16 @@ public enum Stitcher {
 
         let sha = try SHA256Hex.ofFile(at: outputPath)
         let size = FileBytes.size(of: outputPath)
+        let streams = streamPlan.entries.map { entry in
+            var hash = entry.action == .copied ? hashes[entry.index] ?? PayloadHash() : nil
+            // An attachment has no packets: its bytes are the stream's extradata.
+            if entry.type == "attachment", hash != nil { hash?.add(CodecParameters.extradata(of: source.stream(entry.index))) }
+            return StreamOutcome(stream: entry, outputIndex: outIndex[entry.index],
+                                 packets: entry.action == .redacted ? frames : hash?.packets, payloadSHA256: hash?.finalize())
+        }
         let report = StitchReport(output: URL(fileURLWithPath: outputPath).standardizedFileURL.path, sha256: sha,
                                   sizeBytes: size, segments: plan.segments.count, videoFrames: frames,
-                                  droppedStreams: dropped)
+                                  streams: streams, chapters: ChapterRecord.all(in: source.context))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         if let data = try? encoder.encode(report) {

@@ -31,7 +31,7 @@ final class VideoEncoder {
         guard let codec = avcodec_find_encoder_by_name(name) else {
             throw MediaError(path: label, reason: "encoder \(name) is not available in this FFmpeg build")
         }
-        guard let ctx = avcodec_alloc_context3(codec) else { throw MediaError(path: label, reason: "out of memory") }
+        guard let ctx = avcodec_alloc_context3(codec) else { throw MediaError(path: label, reason: "out of memory", transient: true) }
         context = ctx
         ctx.pointee.width = source.width
         ctx.pointee.height = source.height
@@ -62,8 +62,8 @@ final class VideoEncoder {
         }
         let opened = avcodec_open2(ctx, codec, &options)
         if opened < 0 {
-            var owned: UnsafeMutablePointer<AVCodecContext>? = ctx
-            avcodec_free_context(&owned)
+            // `context` is set, so deinit runs and frees it: freeing it here as well was a
+            // double free (a SIGSEGV on an encoder that refuses its settings).
             throw MediaError(path: label, reason: "cannot open \(name) for \(source.width)x\(source.height) \(Self.pixelFormatName(source.format)): \(AVError.message(opened))")
         }
     }

@@ -69,6 +69,26 @@ static inline int rf_stream_copy_side_data(AVStream *dst, const AVStream *src) {
 #endif
 }
 
+/// Copies every chapter (id, time base, start, end, metadata) of `src` to `dst`, as fftools'
+/// copy_chapters does; avformat_free_context(dst) frees them.
+static inline int rf_copy_chapters(AVFormatContext *dst, const AVFormatContext *src) {
+    for (unsigned i = 0; i < src->nb_chapters; i++) {
+        const AVChapter *in = src->chapters[i];
+        AVChapter **grown = av_realloc_array(dst->chapters, dst->nb_chapters + 1, sizeof(*dst->chapters));
+        if (!grown) return AVERROR(ENOMEM);
+        dst->chapters = grown;
+        AVChapter *out = av_mallocz(sizeof(AVChapter));
+        if (!out) return AVERROR(ENOMEM);
+        out->id = in->id;
+        out->time_base = in->time_base;
+        out->start = in->start;
+        out->end = in->end;
+        if (av_dict_copy(&out->metadata, in->metadata, 0) < 0) { av_free(out); return AVERROR(ENOMEM); }
+        dst->chapters[dst->nb_chapters++] = out;
+    }
+    return 0;
+}
+
 /// Sets a display matrix on a stream; used when a segment carries codec parameters that
 /// lost it (an encoder's output) and the source's rotation must be restored.
 static inline int rf_stream_set_display_matrix(AVStream *st, const int32_t *matrix) {

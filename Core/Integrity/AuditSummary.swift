@@ -1,0 +1,26 @@
+/// What the leak audit (`redactfarm audit`) found on an output: with which detector
+/// settings it looked, how many frames it examined and where something face-like was still
+/// found outside every hidden region.
+public struct AuditSummary: Codable, Equatable, Sendable {
+    public var detector: String
+    public var threshold: Double
+    public var scales: [Double]
+    public var framesExamined: Int
+    public var findings: [Finding]
+    public var passed: Bool { findings.isEmpty }
+
+    public struct Finding: Codable, Equatable, Sendable {
+        public var pts: Int64
+        public var seconds: Double
+        public var box: [Double]
+        public var score: Double
+    }
+
+    public init(detector: String, threshold: Double, scales: [Double], framesExamined: Int, findings: [Finding]) {
+        self.detector = detector
+        self.threshold = threshold
+        self.scales = scales
+        self.framesExamined = framesExamined
+        self.findings = findings
+    }
+}

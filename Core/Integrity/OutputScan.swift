@@ -1,0 +1,33 @@
+import CFFmpeg
+
+/// One pass over an output for `verify`: its video packet count, and per stream its type,
+/// codec and the payload hash its packets (or, for an attachment, its bytes) give.
+struct OutputScan {
+    struct Stream {
+        var type: String
+        var codec: String
+        var hash = PayloadHash()
+        var isChapterTrack: Bool
+    }
+
+    var videoPackets = 0
+    var streams: [Int: Stream] = [:]
+    var chapters: [ChapterRecord]
+
+    init(path: String) throws(MediaError) {
+        let input = try MediaInput(path: path)
+        let video = try input.primaryVideoStream()
+        for i in 0..<input.streamCount {
+            let st = input.stream(i)
+            let report = StreamReport(st)
+            var entry = Stream(type: report.type, codec: report.codec, isChapterTrack: StreamPlan.isChapterTrack(st, in: input))
+            if report.type == "attachment" { entry.hash.add(CodecParameters.extradata(of: st)) }
+            streams[i] = entry
+        }
+        chapters = ChapterRecord.all(in: input.context)
+        input.selectStreams(Set(streams.filter { !$0.value.isChapterTrack }.keys))
+        while let (index, packet) = try input.readPacket() {
+            if index == video { videoPackets += 1 } else { streams[index]?.hash.add(packet.data) }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import CFFmpeg
+
+/// What happens to each stream of a source: the video is redacted, every other stream is
+/// copied bit for bit unless the user asked for its kind to be dropped, and an MP4's chapter
+/// text track is carried as the chapters it encodes (the muxer writes it anew from them).
+/// Decided once, before any work, by the same code the stitch follows, so what the preflight
+/// promises is what the output holds; the manifest lists every entry with what was done.
+public struct StreamPlan: Codable, Equatable, Sendable {
+    public var entries: [Entry]
+
+    public struct Entry: Codable, Equatable, Sendable {
+        public var index: Int
+        /// video, audio, subtitle, data or attachment.
+        public var type: String
+        public var codec: String
+        public var language: String?
+        public var disposition: [String]
+        /// An attachment's file name (Matroska fonts, documents).
+        public var fileName: String?
+        public var action: Action
+        /// Why it was dropped, or how it is carried when that is not obvious.
+        public var reason: String?
+    }
+
+    public enum Action: String, Codable, Sendable {
+        case redacted, copied, dropped
+        /// An MP4 chapter track: carried as the file's chapters.
+        case chapters
+    }
+
+    /// Stream kinds `--drop-streams` accepts.
+    public static let droppableTypes: Set<String> = ["audio", "subtitle", "data", "attachment"]
+
+    /// Decides for every stream of `input`; `video` is the stream that is redacted.
+    static func decide(_ input: MediaInput, video: Int, dropping: Set<String>) -> StreamPlan {
+        var entries: [Entry] = []
+        for i in 0..<input.streamCount {
+            let st = input.stream(i)
+            let report = StreamReport(st)
+            var entry = Entry(index: i, type: report.type, codec: report.codec, language: report.language,
+                              disposition: report.disposition, fileName: Self.tag(st, "filename"), action: .copied, reason: nil)
+            if i == video {
+                entry.action = .redacted
+            } else if isChapterTrack(st, in: input) {
+                entry.action = .chapters
+                entry.reason = "the MP4 chapter track; written again from the chapters"
+            } else if dropping.contains(report.type) {
+                entry.action = .dropped
+                entry.reason = "--drop-streams \(report.type)"
+            }
+            entries.append(entry)
+        }
+        return StreamPlan(entries: entries)
+    }
+
+    /// The mov demuxer turns the text track a `chap` reference points at into chapters and
+    /// leaves the track behind as a data stream it discards (mov.c, `mov_read_chapters`).
+    /// Asked before `selectStreams` changes what is discarded.
+    static func isChapterTrack(_ st: UnsafeMutablePointer<AVStream>, in input: MediaInput) -> Bool {
+        input.formatName.hasPrefix("mov") && input.context.pointee.nb_chapters > 0
+            && st.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_DATA && st.pointee.discard == AVDISCARD_ALL
+    }
+
+    static func tag(_ st: UnsafeMutablePointer<AVStream>, _ key: String) -> String? {
+        av_dict_get(st.pointee.metadata, key, nil, 0).map { String(cString: $0.pointee.value) }
+    }
+
+    public var copied: [Entry] { entries.filter { $0.action == .copied } }
+}
+
+/// A chapter as the manifest lists it: times in seconds from the container's clock.
+public struct ChapterRecord: Codable, Equatable, Sendable {
+    public var start: Double
+    public var end: Double
+    public var title: String?
+
+    static func all(in context: UnsafeMutablePointer<AVFormatContext>) -> [ChapterRecord] {
+        (0..<Int(context.pointee.nb_chapters)).compactMap { i in
+            guard let c = context.pointee.chapters[i] else { return nil }
+            let tb = Double(c.pointee.time_base.num) / Double(c.pointee.time_base.den)
+            let title = av_dict_get(c.pointee.metadata, "title", nil, 0).map { String(cString: $0.pointee.value) }
+            return ChapterRecord(start: Double(c.pointee.start) * tb, end: Double(c.pointee.end) * tb, title: title)
+        }
+    }
+}
