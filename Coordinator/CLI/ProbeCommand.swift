@@ -10,6 +10,10 @@ struct ProbeCommand: ParsableCommand {
         open-GOP points: H.264 I-frames that are recovery points but not IDR, HEVC CRA \
         pictures with leading pictures. The plan shown is exactly what `split` would write \
         for the same --segment-seconds.
+
+        It ends with whether the file can be redacted and why not: the same check `run` and \
+        the coordinator make before a byte is split (pixel format, encoder, container, every \
+        stream to copy). Exit status 1 when it cannot.
         """
     )
 
@@ -25,8 +29,19 @@ struct ProbeCommand: ParsableCommand {
         let report = try reportingErrors(verbose: common.verbose) {
             try MediaProbe.probe(path: file, segmentSeconds: segmentSeconds)
         }
-        if common.json { return try Terminal.printJSON(report) }
-        print(ProbeText.render(report))
+        let preflight = Preflight.check(path: file, job: RedactionJob())
+        if common.json {
+            try Terminal.printJSON(Output(probe: report, redaction: preflight))
+        } else {
+            print(ProbeText.render(report))
+            print(ProbeText.render(preflight))
+        }
+        if !preflight.canRedact { throw ExitCode(1) }
+    }
+
+    struct Output: Encodable {
+        var probe: ProbeReport
+        var redaction: PreflightReport
     }
 }
 
@@ -61,6 +76,21 @@ enum ProbeText {
             lines.append("             #\(e.index) at \(e.startSeconds.formatted(3)) s: \(e.frames) frames"
                 + (e.decodePrefixFrames > 0 ? " (+\(e.decodePrefixFrames) decode-only)" : ""))
         }
+        return lines.joined(separator: "\n")
+    }
+
+    static func render(_ p: PreflightReport) -> String {
+        var lines: [String] = []
+        if p.canRedact {
+            lines.append("  redaction  can be redacted: yes, re-encoded with \(p.encoder ?? "?") into \(p.muxer ?? "?")")
+        } else {
+            lines.append("  redaction  can be redacted: no, because")
+            lines += p.reasons.map { "             - \($0)" }
+        }
+        for s in p.streams where s.action != .redacted {
+            lines.append("             stream #\(s.index) \(s.type) \(s.codec): \(s.action.rawValue)" + (s.reason.map { " (\($0))" } ?? ""))
+        }
+        lines += p.notes.map { "             note: \($0)" }
         return lines.joined(separator: "\n")
     }
 }

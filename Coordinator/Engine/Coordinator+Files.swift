@@ -29,19 +29,36 @@ extension Coordinator {
         return "j" + String(stamp, radix: 36) + String(format: "%04x", UInt16.random(in: 0...UInt16.max))
     }
 
+    /// Checks the file can be redacted and written back (`Preflight`), then splits it, on
+    /// the split lane. A file that cannot be redacted fails here, before a byte is split.
     func startSplit(_ file: FileRecord) {
-        guard !splittingFiles.contains(file.id), let options = try? jobOptions(file.jobID).options else { return }
+        guard !splittingFiles.contains(file.id) else { return }
+        let options: JobOptions
+        do throws(MediaError) {
+            options = try jobOptions(file.jobID).options
+        } catch {
+            config.log("file \(file.id): \(error)")
+            do throws(MediaError) { try failFile(file.id, reason: "the job's options cannot be read: \(error.reason)") } catch {
+                config.log("cannot record the failure of file \(file.id): \(error)")
+            }
+            return
+        }
         splittingFiles.insert(file.id)
-        // A split a crash interrupted starts over: its pieces and results are discarded.
-        try? store.resetSegments(file.id)
-        try? store.setFileState(file.id, .splitting)
+        do throws(MediaError) {
+            // A split a crash interrupted starts over: its pieces and results are discarded.
+            try store.resetSegments(file.id)
+            try store.setFileState(file.id, .splitting)
+        } catch {
+            config.log("file \(file.id): cannot record the split's start: \(error)")
+        }
         let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: file.id)
         let inbox = pipeline, input = file.input, id = file.id
         splitLane.submit {
             area.remove()
             let outcome = Result { () throws(MediaError) in
-                try Splitter.split(input: input, segmentSeconds: options.segmentSeconds, into: area.directory, carryContext: true,
-                                   onSegment: { partial in inbox.post(.segmentReady(id, partial)) })
+                try Preflight.require(path: input, job: options.job, dropping: Set(options.dropStreams ?? []))
+                return try Splitter.split(input: input, segmentSeconds: options.segmentSeconds, into: area.directory, carryContext: true,
+                                          onSegment: { partial in inbox.post(.segmentReady(id, partial)) })
             }
             inbox.post(.planned(id, outcome))
         }

@@ -77,8 +77,14 @@ public final class Coordinator {
     /// returns. `context`: share one with in-process workers (inproc endpoints).
     public init(_ config: CoordinatorConfiguration, context: ZMQContext? = nil) throws(MediaError) {
         self.config = config
+        // The state folder holds the sources' segments until their files are done: 0700.
         do {
-            try FileManager.default.createDirectory(atPath: config.stateDirectory + "/work", withIntermediateDirectories: true)
+            for dir in [config.stateDirectory, config.stateDirectory + "/work"] {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                guard chmod(dir, 0o700) == 0 else { throw MediaError(path: dir, reason: "cannot make the state folder private") }
+            }
+        } catch let error as MediaError {
+            throw error
         } catch {
             throw MediaError(path: config.stateDirectory, reason: "cannot create the state folder")
         }
@@ -168,6 +174,7 @@ public final class Coordinator {
     /// splits and stitches, and queue the segments still to do.
     private func recover() throws(MediaError) {
         try store.recoverAfterRestart()
+        removeLeftovers()
         var unfinished = 0
         for file in try store.files() where !file.state.isFinal {
             unfinished += 1
@@ -186,6 +193,22 @@ public final class Coordinator {
         }
         queue = try store.queuedSegments()
         if unfinished > 0 { config.log("resuming: \(unfinished) unfinished file(s), \(queue.count) segment(s) queued") }
+    }
+
+    /// What a killed coordinator can leave: the work folders (source segments) of files that
+    /// have ended, and half-written outputs beside the outputs of files still to do.
+    private func removeLeftovers() {
+        guard let files = try? store.files() else { return }
+        let live = Set(files.filter { !$0.state.isFinal }.map { "file-\($0.id)" })
+        let work = config.stateDirectory + "/work"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: work)) ?? [] where !live.contains(name) {
+            try? FileManager.default.removeItem(atPath: work + "/" + name)
+            config.log("removed \(work)/\(name), the working folder of a file that has ended")
+        }
+        let folders = Set(files.filter { !$0.state.isFinal }.map { ($0.output as NSString).deletingLastPathComponent })
+        for folder in folders {
+            for path in AtomicOutput.removeStaleTemporaries(in: folder) { config.log("removed \(path), left by a stitch that was killed") }
+        }
     }
 
     func plan(for fileID: Int64) throws(MediaError) -> SegmentPlan {

@@ -22,7 +22,8 @@ final class OutputFolder: @unchecked Sendable {
             created = false
         } else {
             do {
-                try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+                // Segments are the source's frames, unredacted: only their owner may read them.
+                try fm.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
                 throw MediaError(path: path, reason: "cannot create the output folder (\(Self.reason(error)))")
             }

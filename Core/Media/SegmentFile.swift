@@ -55,7 +55,8 @@ public struct SegmentFile: Equatable, Sendable {
     /// from the bytes as they are written.
     public func write(to path: String, durable: Bool) throws(MediaError) -> (byteSize: Int, sha256: String) {
         let output = try AtomicOutput(finalPath: path, durable: durable)
-        let fd = open(output.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // 0600: a segment holds footage before (or after) redaction and is for this user only.
+        let fd = open(output.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw MediaError(path: path, reason: "cannot write: \(String(cString: strerror(errno)))") }
         var writer = HashingFileWriter(fd: fd)
         serialize(into: &writer)

@@ -20,6 +20,8 @@ final class VideoEncoder {
     private let context: UnsafeMutablePointer<AVCodecContext>
     private let packet = PacketBuffer()
     private let label: String
+    /// The libavcodec encoder: libx264 or libx265.
+    let name: String
 
     /// `globalHeader`: parameter sets in extradata (MP4, MOV, MKV) rather than in-band (TS).
     /// `allowReordering`: false for containers without separate pts (AVI): no B-frames.
@@ -28,6 +30,7 @@ final class VideoEncoder {
         self.label = label
         let sourceID = AVCodecID(rawValue: numericCast(source.codecID))
         let name = sourceID == AV_CODEC_ID_HEVC ? "libx265" : "libx264"
+        self.name = name
         guard let codec = avcodec_find_encoder_by_name(name) else {
             throw MediaError(path: label, reason: "encoder \(name) is not available in this FFmpeg build")
         }

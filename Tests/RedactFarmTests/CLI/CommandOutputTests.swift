@@ -2,6 +2,12 @@ import Foundation
 import RedactCore
 import Testing
 
+/// `probe --json`: the file, and whether (and why not) it can be redacted.
+struct ProbeOutput: Decodable {
+    var probe: ProbeReport
+    var redaction: PreflightReport
+}
+
 /// Results go to stdout (JSON with --json), and what probe previews is what split does.
 @Suite struct CommandOutputTests {
     @Test func probeJSONDescribesStreamsGOPsAndThePlan() throws {
@@ -9,7 +15,10 @@ import Testing
         let r = try CLI.run("probe", path, "--segment-seconds", "2", "--json")
         #expect(r.status == 0)
         #expect(r.stderr.isEmpty)
-        let report = try JSONDecoder().decode(ProbeReport.self, from: Data(r.stdout.utf8))
+        let output = try JSONDecoder().decode(ProbeOutput.self, from: Data(r.stdout.utf8))
+        let report = output.probe
+        #expect(output.redaction.canRedact)
+        #expect(output.redaction.streams.map(\.action) == [.redacted, .copied, .copied])
         #expect(report.container == "matroska,webm")
         #expect(report.streams.map(\.type) == ["video", "audio", "audio"])
         #expect(report.streams[1].language == "eng")
@@ -22,7 +31,7 @@ import Testing
 
     @Test func splitWritesExactlyThePlanProbePreviews() throws {
         let path = Fixtures.corpus("h264_opengop.ts")
-        let probe = try JSONDecoder().decode(ProbeReport.self, from: Data(try CLI.run("probe", path, "--segment-seconds", "2", "--json").stdout.utf8))
+        let probe = try JSONDecoder().decode(ProbeOutput.self, from: Data(try CLI.run("probe", path, "--segment-seconds", "2", "--json").stdout.utf8)).probe
         try Fixtures.withTemporaryDirectory { dir in
             let r = try CLI.run("split", path, "--segment-seconds", "2", "-o", dir + "/seg", "--json")
             #expect(r.status == 0)

@@ -1,0 +1,165 @@
+import CFFmpeg
+import Foundation
+
+/// Whether a file can be redacted and written back exactly, decided before a byte of it is
+/// split: what `probe` reports, and what the coordinator checks for every file of a job.
+/// Everything a worker or the stitch would otherwise find late (and, for a deterministic
+/// cause, find again on every retry) is tried here on the real thing: the pixel format is
+/// one the redactor edits, the encoder opens with the source's size, format and the job's
+/// settings, and the source's container accepts the re-encoded video and every stream that
+/// is to be copied.
+public struct PreflightReport: Codable, Equatable, Sendable {
+    public var file: String
+    public var canRedact: Bool
+    /// Why not, each naming what and why; empty when it can.
+    public var reasons: [String]
+    /// What changes nothing hidden but is worth saying (a zone clipped at the edge).
+    public var notes: [String]
+    public var streams: [StreamPlan.Entry]
+    /// The container written and the encoder the video goes through.
+    public var muxer: String?
+    public var encoder: String?
+}
+
+public enum Preflight {
+    /// The report for `path`; never throws: a file that cannot even be opened gets a report
+    /// that says so.
+    public static func check(path: String, job: RedactionJob, dropping: Set<String> = []) -> PreflightReport {
+        var report = PreflightReport(file: path, canRedact: false, reasons: [], notes: [], streams: [])
+        do throws(MediaError) {
+            try run(path: path, job: job, dropping: dropping, into: &report)
+        } catch {
+            report.reasons.append(error.reason)
+        }
+        report.canRedact = report.reasons.isEmpty
+        return report
+    }
+
+    /// Throws the first reason, naming the file, when it cannot be redacted.
+    @discardableResult
+    public static func require(path: String, job: RedactionJob, dropping: Set<String> = []) throws(MediaError) -> PreflightReport {
+        let report = check(path: path, job: job, dropping: dropping)
+        if let first = report.reasons.first { throw MediaError(path: path, reason: first) }
+        return report
+    }
+
+    private static func run(path: String, job: RedactionJob, dropping: Set<String>, into report: inout PreflightReport) throws(MediaError) {
+        let input = try MediaInput(path: path)
+        let video = try input.primaryVideoStream()
+        let muxer = try ContainerFormat.muxerName(for: input)
+        report.muxer = muxer
+        let plan = StreamPlan.decide(input, video: video, dropping: dropping)
+        report.streams = plan.entries
+        let st = input.stream(video)
+        let codec = CodecParameters(st.pointee.codecpar)
+
+        do throws(MediaError) { try FrameRedactor.checkEditable(format: codec.format) } catch {
+            report.reasons.append(error.reason)
+            return  // nothing below can be tried on frames that cannot be redacted
+        }
+        try checkTimestamps(input, video: video, codec: codec)
+        if let why = subsamplingRefusal(codec) {
+            report.reasons.append(why)
+            return
+        }
+
+        let label = "the \(codec.codecName) video"
+        let frameRate = st.pointee.avg_frame_rate.den > 0 ? Rational(st.pointee.avg_frame_rate) : nil
+        let encoder: VideoEncoder
+        do throws(MediaError) {
+            encoder = try VideoEncoder(source: codec, timeBase: Rational(st.pointee.time_base), frameRate: frameRate, settings: job.encoder,
+                                       globalHeader: SegmentProcessor.needsGlobalHeader(muxer), allowReordering: muxer != "avi", label: label)
+        } catch {
+            report.reasons.append("\(error.reason), so its frames could not be written back after redaction")
+            return
+        }
+        report.encoder = encoder.name
+        let encoded = try encoder.parameters()
+        if let why = try headerRefusal(input, video: video, encoded: encoded, plan: plan, muxer: muxer, only: nil) {
+            var culprits: [String] = []
+            for entry in plan.copied where try headerRefusal(input, video: video, encoded: encoded, plan: plan, muxer: muxer, only: entry.index) != nil {
+                culprits.append("stream \(entry.index) (\(entry.type) \(entry.codec)) cannot be written to a \(muxer) file; --drop-streams \(entry.type) leaves it out")
+            }
+            if !culprits.isEmpty {
+                report.reasons += culprits
+            } else if muxer == "webm" {
+                report.reasons.append("a WebM file holds only VP8, VP9 or AV1 video, and redacted frames are re-encoded with \(encoder.name); remux it to .mkv first (ffmpeg -i IN -c copy OUT.mkv)")
+            } else {
+                report.reasons.append("a \(muxer) file cannot hold the redacted video as \(encoder.name) writes it (\(why))")
+            }
+        }
+        try checkZones(job.zones, input: input, video: video, codec: codec, into: &report)
+    }
+
+    /// x264 and x265 encode subsampled chroma only over whole chroma samples; libx264 says
+    /// no more than "generic error" when the size does not divide.
+    private static func subsamplingRefusal(_ codec: CodecParameters) -> String? {
+        guard let d = av_pix_fmt_desc_get(AVPixelFormat(rawValue: codec.format))?.pointee else { return nil }
+        let oddWidth = d.log2_chroma_w > 0 && codec.width % 2 != 0, oddHeight = d.log2_chroma_h > 0 && codec.height % 2 != 0
+        guard oddWidth || oddHeight else { return nil }
+        let format = VideoEncoder.pixelFormatName(codec.format)
+        return "the picture is \(codec.width)x\(codec.height) in \(format), which halves chroma \(oddWidth ? "across" : "down") it: the encoder cannot write an odd \(oddWidth ? "width" : "height") in that format"
+    }
+
+    /// The first video packets must carry presentation timestamps (or be in decode order, as
+    /// AVI's are), or frames cannot be kept exact; the split checks every packet.
+    private static func checkTimestamps(_ input: MediaInput, video: Int, codec: CodecParameters) throws(MediaError) {
+        input.selectStreams([video])
+        var seen = 0
+        while seen < 64, let (_, packet) = try input.readPacket() {
+            if packet.pts == EncodedPacket.noTimestamp, !(codec.videoDelay == 0 && packet.dts != EncodedPacket.noTimestamp) {
+                throw MediaError(path: input.path, reason: "video packet \(seen) has no presentation timestamp; frames cannot be kept exact without one")
+            }
+            seen += 1
+        }
+    }
+
+    /// Writes a trial header with the re-encoded video and the streams to copy (or only
+    /// `only` of them); nil when the container accepts it, else the muxer's reason.
+    private static func headerRefusal(_ input: MediaInput, video: Int, encoded: CodecParameters, plan: StreamPlan,
+                                      muxer: String, only: Int?) throws(MediaError) -> String? {
+        let trial = try MediaOutput(trialOf: muxer, label: input.path)
+        let par = avcodec_parameters_alloc()!
+        var owned: UnsafeMutablePointer<AVCodecParameters>? = par
+        defer { avcodec_parameters_free(&owned) }
+        try AVError.check(avcodec_parameters_copy(par, input.stream(video).pointee.codecpar), input.path, "cannot copy stream parameters")
+        try encoded.apply(to: par)
+        _ = try trial.addStream(parameters: par, like: input.stream(video))
+        for entry in plan.copied where only == nil || only == entry.index {
+            _ = try trial.addStream(parameters: input.stream(entry.index).pointee.codecpar, like: input.stream(entry.index))
+        }
+        do throws(MediaError) {
+            try trial.writeHeader(options: [:])
+            return nil
+        } catch {
+            return error.reason
+        }
+    }
+
+    /// A zone that misses the picture, or the file's time, would hide nothing while the
+    /// record lists it: refused. One that reaches past an edge is clipped, and said so.
+    private static func checkZones(_ zones: [PrivacyZone], input: MediaInput, video: Int, codec: CodecParameters,
+                                   into report: inout PreflightReport) throws(MediaError) {
+        guard !zones.isEmpty else { return }
+        let st = input.stream(video).pointee
+        let tb = Double(st.time_base.num) / Double(st.time_base.den)
+        let start = st.start_time != EncodedPacket.noTimestamp ? Double(st.start_time) * tb : 0
+        let length = st.duration != EncodedPacket.noTimestamp ? Double(st.duration) * tb
+            : input.context.pointee.duration > 0 ? Double(input.context.pointee.duration) / Double(AV_TIME_BASE) : nil
+        for (n, zone) in zones.enumerated() {
+            do throws(OptionError) {
+                if case .clipped(let box) = try zone.fit(width: Int(codec.width), height: Int(codec.height), number: n + 1) {
+                    report.notes.append("zone #\(n + 1) (\(zone.bounds.describe)) reaches past the \(codec.width)x\(codec.height) picture; clipped to \(box.describe)")
+                }
+            } catch {
+                report.reasons.append("\(error.option) \(error.value) \(error.accepted)")
+            }
+            guard let length else { continue }
+            let end = start + length
+            if (zone.from.map { $0 >= end } ?? false) || (zone.until.map { $0 <= start } ?? false) {
+                let range = String(format: "%.2f-%.2f s", start, end)
+                report.reasons.append("--zone #\(n + 1) is active only outside the video's timestamps (\(range)), so it would hide nothing")
+            }
+        }
+    }
+}
