@@ -49,12 +49,18 @@ public struct EmbeddedFarm: Sendable {
                     stop: StopSignal = StopSignal(),
                     progress: @escaping (JobStatus) -> Void = { _ in }) throws(MediaError) -> JobStatus {
         let outputFolder = outputIsFile ? (JobIntake.absolutePath(output) as NSString).deletingLastPathComponent : JobIntake.absolutePath(output)
-        let madeFolder = !FileManager.default.fileExists(atPath: outputFolder)
+        // Folders this run makes and leaves empty (every file failed) go again, up to the
+        // first that was already there.
+        var made: [String] = []
+        var ancestor = outputFolder
+        while !FileManager.default.fileExists(atPath: ancestor), ancestor != "/" {
+            made.append(ancestor)
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+        }
         if !outputIsFile { try? FileManager.default.createDirectory(atPath: outputFolder, withIntermediateDirectories: true) }
-        // A folder this run made and left empty (every file failed) goes too.
         defer {
-            if madeFolder, (try? FileManager.default.contentsOfDirectory(atPath: outputFolder))?.isEmpty == true {
-                try? FileManager.default.removeItem(atPath: outputFolder)
+            for folder in made where (try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty == true {
+                try? FileManager.default.removeItem(atPath: folder)
             }
         }
         // What a killed run left here: its unredacted segments and half-written outputs.

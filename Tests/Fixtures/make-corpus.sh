@@ -82,6 +82,18 @@ if [ ! -s plates.mp4 ]; then
   mv plates.tmp.mp4 plates.mp4
 fi
 
+# Chapters, a Matroska attachment and G.711 A-law audio: every stream and chapter must survive.
+[ -s chapters.ffmeta ] || printf ';FFMETADATA1\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=0\nEND=1500\ntitle=Entrance\n[CHAPTER]\nTIMEBASE=1/1000\nSTART=1500\nEND=3000\ntitle=Corridor\n' > chapters.ffmeta
+make chapters_attachment.mkv -f lavfi -i "$src:duration=3" -f lavfi -i "sine=frequency=440:sample_rate=8000:duration=3" -i chapters.ffmeta \
+  -map 0 -map 1 -map_chapters 2 -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p -c:a pcm_alaw \
+  -attach chapters.ffmeta -metadata:s:t mimetype=text/plain
+make chapters.mp4 -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -i chapters.ffmeta \
+  -map 0 -map 1 -map_chapters 2 -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p -c:a aac -b:a 64k
+# What cannot be redacted yet, to be refused up front: VP9 in WebM (the re-encoded H.264 does
+# not fit the container) and an odd-sized 4:2:2 MJPEG (the encoder cannot write it).
+make vp9.webm -f lavfi -i "$src:duration=2" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -pix_fmt yuv420p
+make odd_422.avi -f lavfi -i "testsrc=size=721x577:rate=25:duration=1" -c:v mjpeg -pix_fmt yuvj422p
+
 # Bad inputs.
 [ -e empty.mp4 ] || : > empty.mp4
 [ -s random.mp4 ] || python3 -c "import random,sys; r=random.Random(7); sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(200000)))" > random.mp4

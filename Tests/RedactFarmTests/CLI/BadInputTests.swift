@@ -167,7 +167,7 @@ import Testing
     @Test func aMalformedZoneIsAUsageRefusal() throws {
         try Fixtures.withTemporaryDirectory { dir in
             let r = try CLI.run("run", Fixtures.asset("carphone_pristine.mp4"), "-o", dir + "/out.mp4", "--zone", "1,2,3")
-            #expect(r.status == 1)
+            #expect(r.status == 64)
             #expect(r.stderrLines.count == 1 && r.stderr.contains("zone is x,y,w,h"))
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
         }

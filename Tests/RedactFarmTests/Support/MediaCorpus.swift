@@ -21,6 +21,8 @@ struct CorpusClip: CustomTestStringConvertible, Sendable {
         .init(name: "rotated.mp4", segmentSeconds: 1, minSegments: 4),
         .init(name: "carphone_pristine.mp4", segmentSeconds: 1, minSegments: 1),
         .init(name: "bikes.mp4", segmentSeconds: 1, minSegments: 5),
+        .init(name: "chapters_attachment.mkv", segmentSeconds: 1, minSegments: 3),
+        .init(name: "chapters.mp4", segmentSeconds: 1, minSegments: 3),
     ]
 }
 

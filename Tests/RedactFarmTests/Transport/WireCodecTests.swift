@@ -45,8 +45,8 @@ import Testing
     @Test func headersAreChecked() {
         let frames = WireCodec.encode(.announceAgain)
         #expect((try? WireCodec.decode([Array("RFWX".utf8) + [1, 10], frames[1]])) == nil)
-        let future = #expect(throws: ProtocolError.self) { try WireCodec.decode([WireCodec.magic + [2, 10], frames[1]]) }
-        #expect(future?.reason.contains("version 2") == true)
+        let future = #expect(throws: ProtocolError.self) { try WireCodec.decode([WireCodec.magic + [3, 10], frames[1]]) }
+        #expect(future?.reason.contains("version 3") == true)
         #expect(throws: ProtocolError.self) { try WireCodec.decode([]) }
     }
 }

@@ -1,0 +1,78 @@
+import CFFmpeg
+@testable import RedactCore
+import Testing
+
+/// The one place frames are redacted checks its own work: every region it reports hidden
+/// holds what the style makes, and a region that hid nothing is not reported.
+@Suite struct RedactionPostConditionTests {
+    /// On busy content every style, shape and size passes its own check (the check is
+    /// exact for pixelate and fill, and for blur holds with the bound it derives).
+    @Test(arguments: RedactionStyle.allCases, RedactionShape.allCases)
+    func everyStyleProvesItsRegions(style: RedactionStyle, shape: RedactionShape) throws {
+        for box in [Box(x0: 3, y0: 2, x1: 9, y1: 7), Box(x0: 10, y0: 8, x1: 50, y1: 40), Box(x0: -30, y0: 30, x1: 5, y1: 90)] {
+            let frame = TestFrame()
+            let hidden = try FrameRedactor(look: RedactionLook(style: style, shape: shape)).redact([box], in: frame.view)
+            #expect(hidden.boxes == [true], "\(box)")
+        }
+    }
+
+    @Test func aBoxWhollyOutsideThePictureIsNotReportedHidden() throws {
+        let frame = TestFrame()
+        let before = frame.lumaPixels
+        let zone = try PrivacyZone(parsing: "10,10,8,8")
+        let hidden = try FrameRedactor(look: RedactionLook()).redact([Box(x0: 200, y0: 10, x1: 240, y1: 50), Box(x0: 4, y0: 4, x1: 20, y1: 20)],
+                                                                     zones: [zone], in: frame.view)
+        #expect(hidden == .init(boxes: [false, true], zones: [true]))
+        #expect(frame.lumaPixels != before)
+    }
+
+    /// A padding below 1 cannot shrink a box: the detected box is hidden whatever a job says.
+    @Test func paddingNeverShrinksBelowTheDetectedBox() throws {
+        let frame = TestFrame()
+        let box = Box(x0: 16, y0: 12, x1: 40, y1: 36)
+        try FrameRedactor(look: RedactionLook(style: .fill, padding: 0)).redact([box], in: frame.view)
+        for (x, y) in [(16, 12), (39, 35), (28, 24)] { #expect(frame.luma(x, y) == 16, "(\(x), \(y))") }
+    }
+
+    /// The checks themselves catch a region that does not hold the style's result.
+    @Test func theChecksRefuseWhatIsNotHidden() {
+        let frame = TestFrame()
+        let plane = PlaneView(frame: frame.frame, plane: 0, shiftX: 0, shiftY: 0)
+        let rect = PlaneRect(x0: 0, y0: 0, x1: 20, y1: 20)
+        let check = RegionCheck(plane: plane, mask: PlaneMask(rect: rect) { _, _ in true })
+        #expect(check.allEqual(16) == nil)
+        #expect(check.cellsAreFlat(cells: [rect]) == nil)
+        #expect(check.stepsAtMost(FrameRedactor.blurCutoff(span: 11)) == nil)
+        for y in 0..<20 { for x in 0..<20 { plane[x, y] = 16 } }
+        #expect(check.allEqual(16) == 400)
+        #expect(check.cellsAreFlat(cells: [rect]) == 400)
+        #expect(check.stepsAtMost(0) == 400)
+    }
+}
+
+/// A cancelled segment stops within a frame: the processor asks before every frame.
+@Suite struct SegmentCancellationTests {
+    @Test func processingStopsAtTheNextFrameOnceCancelled() throws {
+        let source = Fixtures.corpus("h264_bframes.mp4")
+        try Fixtures.withTemporaryDirectory { dir in
+            let plan = try Splitter.split(input: source, segmentSeconds: 2, into: dir + "/seg")
+            let (segment, _) = try SegmentFile.read(path: dir + "/seg/" + plan.segments[0].file)
+            var job = RedactionJob()
+            job.targets = []
+            job.zones = [try PrivacyZone(parsing: "0,0,16,16")]
+            let processor = SegmentProcessor(job: job, detector: NoDetector(), muxer: "mp4", frameRate: nil)
+            var frames = 0
+            let error = #expect(throws: MediaError.self) {
+                _ = try processor.process(segment, label: "seg", onFrame: { frames += 1 }, isCancelled: { frames >= 3 })
+            }
+            #expect(error?.reason == "cancelled")
+            #expect(frames == 3)
+        }
+    }
+
+    struct NoDetector: FrameDetector {
+        func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] { [] }
+        func detect(_ frame: VideoFrame, in region: Box, magnification: Double) throws(MediaError) -> [Detection] { [] }
+        func detectPlates(_ frame: VideoFrame) throws(MediaError) -> [Detection] { [] }
+    }
+}
