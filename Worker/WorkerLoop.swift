@@ -166,7 +166,11 @@ public final class WorkerLoop {
             while let (task, segment) = board.take() {
                 let message = runner.run(task, segment: segment, onFrame: { board.frameDone(task.id) },
                                          isCancelled: { board.isAbandoned(task.id) })
-                if case .failure(_, _, let reason) = message, !board.isAbandoned(task.id) { log("task \(task.id) failed: \(reason)") }
+                if board.isAbandoned(task.id) {
+                    log("abandoned task \(task.id) (cancelled or stopping)")
+                } else if case .failure(_, _, let reason) = message {
+                    log("task \(task.id) failed: \(reason)")
+                }
                 board.complete(task.id, with: message)
             }
         }

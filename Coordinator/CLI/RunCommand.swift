@@ -76,7 +76,7 @@ struct RunCommand: ParsableCommand {
         let job: JobStatus
         do {
             job = try farm.run(inputs: inputs, output: output, outputIsFile: single, overwrite: overwrite, stop: stop) { job in
-                bar(Double(job.framesDone) / Double(max(job.frameCount, 1)))
+                bar(job.fractionDone)
             }
         } catch {
             Terminal.printError(error.description)

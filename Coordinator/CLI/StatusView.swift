@@ -6,7 +6,7 @@ import RedactCore
 enum StatusView {
     static func jobLines(_ job: JobStatus, fps: Double?) -> [String] {
         let done = job.files.filter { $0.state == .done }.count
-        var head = "job \(job.id)  \(job.state.rawValue)  \(done)/\(job.files.count) files  \(percent(job.framesDone, job.frameCount))"
+        var head = "job \(job.id)  \(job.state.rawValue)  \(done)/\(job.files.count) files  \(String(format: "%.1f%%", 100 * job.fractionDone))"
         if let fps, fps > 0, !job.state.isFinal {
             head += String(format: "  %.1f fps", fps)
             let remaining = job.frameCount - job.framesDone
@@ -34,10 +34,6 @@ enum StatusView {
                 + String(format: "%-7.1f", w.framesPerSecond)
                 + (w.tasks.isEmpty ? "-" : w.tasks.joined(separator: ", "))
         }
-    }
-
-    static func percent(_ done: Int, _ total: Int) -> String {
-        total > 0 ? String(format: "%.1f%%", 100 * Double(done) / Double(total)) : "-"
     }
 
     static func bar(_ done: Int, _ total: Int, width: Int = 20) -> String {

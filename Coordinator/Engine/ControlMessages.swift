@@ -88,6 +88,15 @@ public struct JobStatus: Codable, Sendable, Equatable {
 
     public var framesDone: Int { files.reduce(0) { $0 + $1.framesDone } }
     public var frameCount: Int { files.reduce(0) { $0 + $1.frameCount } }
+    /// How far the job is, 0…1: the mean of its files' shares, an ended file (done, failed
+    /// or cancelled) counting whole and one not yet split as nothing. Unlike frames over
+    /// frames it never goes back when a file's frame count becomes known.
+    public var fractionDone: Double {
+        guard !files.isEmpty else { return state.isFinal ? 1 : 0 }
+        return files.reduce(0) { sum, f in
+            sum + (f.state.isFinal ? 1 : f.frameCount > 0 ? Double(f.framesDone) / Double(f.frameCount) : 0)
+        } / Double(files.count)
+    }
 }
 
 public struct FileStatus: Codable, Sendable, Equatable {

@@ -56,7 +56,11 @@ extension Coordinator {
                 let segments = file.state == .processing || file.state == .stitching ? try store.segments(file: file.id) : []
                 let done = segments.filter { $0.state == .done }
                 let running = segments.filter { $0.state == .running }.count
-                let framesDone = file.state == .done ? file.frameCount : done.reduce(0) { $0 + $1.frameCount } + (progress[file.id] ?? 0)
+                // Work in flight is lost when a worker dies; what was shown stays shown, so
+                // progress never goes back (the high-water mark is dropped with the file).
+                let counted = file.state.isFinal ? file.frameCount : done.reduce(0) { $0 + $1.frameCount } + (progress[file.id] ?? 0)
+                let framesDone = max(counted, progressShown[file.id] ?? 0)
+                if file.state.isFinal { progressShown[file.id] = nil } else { progressShown[file.id] = framesDone }
                 files.append(FileStatus(id: file.id, input: file.input, output: file.output, state: file.state,
                                         frameCount: file.frameCount, framesDone: min(framesDone, file.frameCount),
                                         segments: file.segmentCount,

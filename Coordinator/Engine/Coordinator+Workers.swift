@@ -34,8 +34,10 @@ extension Coordinator {
             release(id, from: route, reason: "failed on \(worker.hello.name): \(reason)", counts: true, permanent: kind == .permanent)
         case .bye(let handedBack):
             for id in handedBack { release(id, from: route, reason: "handed back by \(worker.hello.name)", counts: false) }
+            // A worker that is stopping hands back what it has not started, finishes what it
+            // has and says bye again: it leaves once it holds nothing.
             workers[route]?.draining = true
-            if handedBack.isEmpty || workers[route]?.tasks.isEmpty == true {
+            if workers[route]?.tasks.isEmpty == true {
                 if let leaving = workers.removeValue(forKey: route) {
                     for id in leaving.tasks.values { returnToQueue(id, reason: "\(leaving.hello.name) left", counts: false) }
                     config.log("worker \(leaving.hello.name) left")

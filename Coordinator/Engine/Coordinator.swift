@@ -62,6 +62,8 @@ public final class Coordinator {
     let pipeline = Inbox<PipelineEvent>()
     var meter = ThroughputMeter()
     var framesCompleted = 0
+    /// The most frames shown done per unfinished file, so published progress is monotone.
+    var progressShown: [Int64: Int] = [:]
     var statusDirty = true
     var lastPublished: UInt64 = 0
     var lastHeartbeat: UInt64 = 0
