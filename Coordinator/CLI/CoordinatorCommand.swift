@@ -55,6 +55,12 @@ struct CoordinatorCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        _ = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> Int in
+            try JobLimits.check("--max-attempts", maxAttempts, in: 1...100)
+            try JobLimits.check("--liveness-ms", livenessMs, in: 1000...3_600_000, "a worker silent this long is taken for dead")
+            try JobLimits.check("--max-message-bytes", Int(clamping: maxMessageBytes), in: (1 << 20)...(1 << 32))
+            return maxAttempts
+        }
         let log = Terminal.logger("coordinator")
         let coordinator = try reportingErrors(verbose: common.verbose) { () throws(MediaError) -> Coordinator in
             let stateDir = JobIntake.absolutePath(state)
@@ -68,6 +74,13 @@ struct CoordinatorCommand: ParsableCommand {
             config.livenessMilliseconds = max(1000, livenessMs)
             config.maxFrameBytes = max(1 << 20, maxMessageBytes)
             config.log = log
+            // The face model (and plate model, where present) lets this coordinator audit
+            // outputs for jobs that ask for it; without it such jobs fail, saying why.
+            if let model = try? CenterFaceModel.load() {
+                config.auditor = LeakAudit.runner(model: model, plateModel: try? PinnedModel.textDetector.load())
+            } else {
+                log("no face model found: jobs submitted with --audit will fail on this coordinator")
+            }
             let usesTCP = (config.workEndpoints + config.controlEndpoints + config.eventEndpoints).contains { $0.hasPrefix("tcp://") }
             if usesTCP && !insecure {
                 let allowlist = allow.map(JobIntake.absolutePath) ?? stateDir + "/allowed_keys"

@@ -12,10 +12,10 @@ struct DetectCommand: ParsableCommand {
     @Argument(help: "The video file to scan.")
     var file: String
 
-    @Option(help: "Detection score threshold (0-1); lower finds more, with more false alarms.")
+    @Option(parsing: .unconditional, help: "Detection score threshold (0.01-0.9); lower finds more, with more false alarms.")
     var threshold: Double = 0.2
 
-    @Option(help: "Network input size relative to the source: 1 finds faces from about 16 px, 2 from about 8 px at 4x the cost.")
+    @Option(parsing: .unconditional, help: "Network input size relative to the source: 1 finds faces from about 16 px, 2 from about 8 px at 4x the cost.")
     var inferenceScale: Double = 1.0
 
     @Option(help: "Path to centerface.onnx (default: the pinned copy fetched by ops/setup.sh).")
@@ -29,6 +29,11 @@ struct DetectCommand: ParsableCommand {
     }
 
     func run() throws {
+        _ = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> Double in
+            try JobLimits.check("--threshold", threshold, in: JobLimits.threshold, "a detection score")
+            try JobLimits.check("--inference-scale", inferenceScale, in: JobLimits.inferenceScale, "network input size relative to the source")
+            return threshold
+        }
         try reportingErrors(verbose: common.verbose) {
             let detector = try CenterFaceDetector(model: try CenterFaceModel.load(path: model),
                                                   options: .init(threshold: threshold, inferenceScale: inferenceScale))

@@ -52,7 +52,7 @@ struct SubmitCommand: ParsableCommand {
         FileHandle.standardError.write(Data("job \(job) submitted\n".utf8))
         let final = try Watcher(client: client, job: job, mode: .lines(toStderr: true)).untilFinished()
         FileOutcomes.print(final, json: common.json)
-        if final.state != .done { throw ExitCode(1) }
+        if final.state != .done || !FileOutcomes.allClean(final) { throw ExitCode(1) }
     }
 }
 

@@ -11,6 +11,7 @@ enum FileOutcomes {
         var frames: Int
         var detections, tracks, framesWithRedaction: Int?
         var notes: [String]?
+        var audit: AuditSummary?
     }
 
     static func summaries(_ job: JobStatus) -> [Summary] {
@@ -20,8 +21,13 @@ enum FileOutcomes {
             return Summary(input: file.input, output: file.output, state: file.state.rawValue, outputSHA256: file.outputSHA256,
                            error: file.error, frames: file.frameCount, detections: manifest?.detections.detections,
                            tracks: manifest?.detections.tracks, framesWithRedaction: manifest?.detections.framesWithRedaction,
-                           notes: manifest?.notes)
+                           notes: manifest?.notes, audit: manifest?.audit)
         }
+    }
+
+    /// Whether every file is done and no audit found a possible miss.
+    static func allClean(_ job: JobStatus) -> Bool {
+        summaries(job).allSatisfy { $0.state == "done" && $0.audit?.passed != false }
     }
 
     static func print(_ job: JobStatus, json: Bool) {
@@ -35,6 +41,13 @@ enum FileOutcomes {
                 Swift.print("redacted \(row.input) -> \(row.output): \(row.frames) frames, \(row.tracks ?? 0) tracks, \(row.framesWithRedaction ?? 0) frames with something hidden")
                 Swift.print("output sha256 \(row.outputSHA256 ?? "?")")
                 for note in row.notes ?? [] { Terminal.printNote("\(row.input): \(note)") }
+                if let audit = row.audit {
+                    if let first = audit.findings.first {
+                        Terminal.printError("\(row.output): the audit found \(audit.findings.count) possible miss(es) in \(Set(audit.findings.map(\.pts)).count) frame(s), the first at \(first.seconds) s; look at them with `redactfarm audit \(row.output)`")
+                    } else {
+                        Swift.print("audit: no possible misses in \(audit.framesExamined) frames")
+                    }
+                }
             } else {
                 Terminal.printError(row.error ?? "\(row.input): \(row.state)")
             }

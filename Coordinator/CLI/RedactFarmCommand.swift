@@ -19,7 +19,7 @@ struct RedactFarmCommand: ParsableCommand {
             RunCommand.self,
             CoordinatorCommand.self, WorkerCommand.self, KeygenCommand.self,
             SubmitCommand.self, StatusCommand.self, WatchCommand.self, JobsCommand.self, WorkersCommand.self, CancelCommand.self,
-            VerifyCommand.self,
+            VerifyCommand.self, AuditCommand.self,
             ProbeCommand.self, SplitCommand.self, StitchCommand.self, DetectCommand.self,
         ]
     )

@@ -42,6 +42,9 @@ struct RedactionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Target segment length in seconds (cuts fall on the nearest keyframe).")
     var segmentSeconds: Double = 10
 
+    @Flag(help: "After each output is written, audit it (see `redactfarm audit`): the result goes into the manifest, and a file with possible misses makes the command exit 1.")
+    var audit = false
+
     @Option(help: "Stream types to leave out of the output, comma-separated: audio, subtitle, data, attachment. Without it every stream is kept, and a file with a stream the output cannot carry is refused.")
     var dropStreams: String?
 
@@ -64,7 +67,7 @@ struct RedactionOptions: ParsableArguments {
         job.encoder = EncoderSettings(crf: crf, preset: preset)
         job.zones = try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) }
         let drop = dropStreams.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-        let options = JobOptions(job: job, segmentSeconds: segmentSeconds, dropStreams: drop)
+        let options = JobOptions(job: job, segmentSeconds: segmentSeconds, audit: audit, dropStreams: drop)
         try options.validate()
         return options
     }

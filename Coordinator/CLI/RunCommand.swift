@@ -68,6 +68,7 @@ struct RunCommand: ParsableCommand {
         CenterFaceDetector.setThreads(1)
         var farm = EmbeddedFarm(options: options, workers: workers, identity: identity, makeDetector: EmbeddedFarm.centerFace(loadedModel, plateModel: plates))
         farm.log = { message in if common.verbose { Terminal.printNote(message) } }
+        farm.auditor = LeakAudit.runner(model: loadedModel, plateModel: plates)
         // Ctrl-C and SIGTERM end the job and remove its working files (the source's
         // segments) before the process exits; a second signal is not needed.
         let stop = StopSignal()
@@ -83,7 +84,7 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(stop.isRequested ? stop.exitStatus : 1)
         }
         FileOutcomes.print(job, json: common.json)
-        if job.files.contains(where: { $0.state != .done }) { throw ExitCode(1) }
+        if !FileOutcomes.allClean(job) { throw ExitCode(1) }
     }
 }
 

@@ -39,10 +39,10 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Name shown in `redactfarm workers` (default: HOST-PID).")
     var name: String = WorkerConfiguration.defaultName
 
-    @Option(help: "Segments processed at once (one thread each).")
+    @Option(parsing: .unconditional, help: "Segments processed at once (one thread each).")
     var slots: Int = 1
 
-    @Option(help: "Segments held beyond the running ones, so the worker never waits for the network.")
+    @Option(parsing: .unconditional, help: "Segments held beyond the running ones, so the worker never waits for the network.")
     var prefetch: Int = 1
 
     @Option(help: "Path to centerface.onnx (default: the pinned copy fetched by ops/setup.sh).")
@@ -54,6 +54,11 @@ struct WorkerCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        _ = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> Int in
+            try JobLimits.check("--slots", slots, in: JobLimits.slots, "segments processed at once")
+            try JobLimits.check("--prefetch", prefetch, in: JobLimits.prefetch, "segments held beyond the running ones")
+            return slots
+        }
         let log = Terminal.logger("worker \(name)")
         let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: model) }
         // Optional unless named: without it this worker fails plate jobs, saying why.

@@ -20,6 +20,8 @@ public struct EmbeddedFarm: Sendable {
     /// Keep the state here instead of a temporary folder (and keep it afterwards).
     public var stateDirectory: String?
     public var log: @Sendable (String) -> Void = { _ in }
+    /// Audits outputs of jobs that ask for it (`--audit`).
+    public var auditor: LeakAudit.Runner?
 
     public init(options: JobOptions, workers: Int, identity: FarmIdentity, makeDetector: @escaping SegmentTaskRunner.DetectorFactory) {
         self.options = options
@@ -75,6 +77,7 @@ public struct EmbeddedFarm: Sendable {
         do { context = try ZMQContext() } catch { throw MediaError(path: "zmq", reason: error.description) }
         let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         var config = CoordinatorConfiguration(stateDirectory: state, identity: identity)
+        config.auditor = auditor
         config.workEndpoints = ["inproc://work-\(tag)"]
         config.controlEndpoints = ["inproc://control-\(tag)"]
         config.eventEndpoints = ["inproc://events-\(tag)"]

@@ -86,7 +86,8 @@ extension Coordinator {
         gates[fileID] = gate
         let finisher = OutputFinisher(jobID: file.jobID, input: file.input, output: file.output, area: area,
                                       plan: plan, gate: gate, options: try jobOptions(file.jobID).options, identity: config.identity,
-                                      startedAt: Date(timeIntervalSince1970: try store.job(file.jobID)?.createdAt ?? Date().timeIntervalSince1970))
+                                      startedAt: Date(timeIntervalSince1970: try store.job(file.jobID)?.createdAt ?? Date().timeIntervalSince1970),
+                                      auditor: config.auditor)
         let inbox = pipeline
         let thread = Thread { inbox.post(.finished(fileID, Result { () throws(MediaError) in try finisher.finish() })) }
         thread.name = "stitch-\(fileID)"

@@ -16,6 +16,9 @@ public struct CoordinatorConfiguration: Sendable {
     public var allowlist: String?
     /// Signs manifests.
     public var identity: FarmIdentity
+    /// Audits outputs of jobs that ask for it; nil on a coordinator without the face model
+    /// (such jobs then fail, saying so).
+    public var auditor: LeakAudit.Runner?
     /// Failed or lost attempts after which a segment fails its file.
     public var maxFailures = 3
     public var heartbeatMilliseconds = 1000

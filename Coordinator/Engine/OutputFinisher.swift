@@ -39,6 +39,7 @@ struct OutputFinisher: Sendable {
     var identity: FarmIdentity
     /// When the job was accepted, for the record.
     var startedAt: Date
+    var auditor: LeakAudit.Runner?
 
     struct Finished: Sendable {
         var outputSHA256: String
@@ -106,6 +107,12 @@ struct OutputFinisher: Sendable {
         manifest.finishedAt = RedactionManifest.timestamp(Date())
         manifest.coordinatorHost = WorkerHello.thisHost
         manifest.notes = notes(stitched)
+        if options.audit == true {
+            guard let auditor else {
+                throw MediaError(path: input, reason: "the job asks for an audit, but this coordinator has no face model to audit with")
+            }
+            manifest.audit = try auditor(stitched.output, perFrame, plan.video.timeBase, options.job)
+        }
         try AtomicOutput.write(try SignedManifest.encode(manifest, signedBy: identity), to: OutputSidecars.manifestPath(output))
         return Finished(outputSHA256: stitched.sha256, frames: stitched.videoFrames)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import RedactCore
 
 /// The detections sidecar written beside every redacted output (`OUT.detections.json`): what
@@ -17,4 +18,24 @@ public struct RedactionReport: Codable, Sendable {
     public var tracks: Int
     public var framesWithRedaction: Int
     public var perFrame: [ProcessedSegment.FrameCoverage]
+}
+
+/// Reading an output's record back.
+public enum OutputRecord {
+    /// The detections sidecar of `output`, checked against the signed manifest's hash of it
+    /// when the manifest records one: an altered sidecar would make the audit's "hidden"
+    /// regions a lie.
+    public static func detections(of output: String) throws(MediaError) -> RedactionReport {
+        let path = OutputSidecars.detectionsPath(output)
+        let bytes = try FileBytes.read(path)
+        if let manifestBytes = try? FileBytes.read(OutputSidecars.manifestPath(output)),
+           let recorded = (try? SignedManifest.open(manifestBytes, path: output))?.manifest.detectionsSHA256,
+           SHA256Hex.of(bytes) != recorded {
+            throw MediaError(path: path, reason: "does not match the SHA-256 its signed manifest records (it was altered)")
+        }
+        guard let report = try? JSONDecoder().decode(RedactionReport.self, from: Data(bytes)) else {
+            throw MediaError(path: path, reason: "is not a RedactFarm detections sidecar")
+        }
+        return report
+    }
 }

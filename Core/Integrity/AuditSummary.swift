@@ -6,7 +6,14 @@ public struct AuditSummary: Codable, Equatable, Sendable {
     public var threshold: Double
     public var scales: [Double]
     public var framesExamined: Int
+    /// Everything the audit's detector found, hidden or not.
+    public var detections: Int
+    /// Possible misses: found outside every hidden region, scoring at least the job's own
+    /// threshold, and found again at the same place in a neighbouring examined frame.
     public var findings: [Finding]
+    /// The rest of what was found outside hidden regions, for review; it does not fail the
+    /// audit.
+    public var weak: [Finding]
     public var passed: Bool { findings.isEmpty }
 
     public struct Finding: Codable, Equatable, Sendable {
@@ -16,7 +23,9 @@ public struct AuditSummary: Codable, Equatable, Sendable {
         public var score: Double
     }
 
-    public init(detector: String, threshold: Double, scales: [Double], framesExamined: Int, findings: [Finding]) {
+    public init(detector: String, threshold: Double, scales: [Double], framesExamined: Int, detections: Int, findings: [Finding], weak: [Finding]) {
+        self.weak = weak
+        self.detections = detections
         self.detector = detector
         self.threshold = threshold
         self.scales = scales

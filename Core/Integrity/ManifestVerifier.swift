@@ -62,6 +62,10 @@ public enum ManifestVerifier {
             checks.append("detections sidecar SHA-256")
         }
 
+        if let audit = m.audit {
+            notes.append(audit.passed ? "the leak audit found no possible misses in \(audit.framesExamined) frames"
+                         : "the leak audit recorded \(audit.findings.count) possible miss(es) in \(Set(audit.findings.map(\.pts)).count) frame(s): review them (redactfarm audit)")
+        }
         if FileManager.default.fileExists(atPath: m.input.path) {
             let inputSHA = try SHA256Hex.ofFile(at: m.input.path)
             guard inputSHA == m.input.sha256 else { throw fail("input \(m.input.path) has changed since it was redacted (SHA-256 differs)") }

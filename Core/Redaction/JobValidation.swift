@@ -39,9 +39,6 @@ public enum JobLimits {
     public static let workers = 1...256
     public static let slots = 1...64
     public static let prefetch = 0...64
-    /// The largest network input a detector is asked for (about 8K): beyond it one inference
-    /// needs gigabytes.
-    public static let maxInferencePixels = 8192 * 4608
 
     static func text(_ range: ClosedRange<Double>) -> String { "\(short(range.lowerBound)) to \(short(range.upperBound))" }
     static func text(_ range: ClosedRange<Int>) -> String { "\(range.lowerBound) to \(range.upperBound)" }

@@ -89,6 +89,13 @@ public enum Preflight {
             }
         }
         try checkZones(job.zones, input: input, video: video, codec: codec, into: &report)
+        if job.targets.contains(.face) {
+            let w = CenterFaceDetector.roundUp32(Double(codec.width) * job.detector.inferenceScale)
+            let h = CenterFaceDetector.roundUp32(Double(codec.height) * job.detector.inferenceScale)
+            if w * h > CenterFaceDetector.maxInputPixels {
+                report.reasons.append("--inference-scale \(job.detector.inferenceScale) on a \(codec.width)x\(codec.height) picture asks the face detector for a \(w)x\(h) input, more than it takes; use a smaller scale")
+            }
+        }
     }
 
     /// x264 and x265 encode subsampled chroma only over whole chroma samples; libx264 says

@@ -41,9 +41,16 @@ public final class CenterFaceDetector: FrameDetector {
         try detect(frame, scale: options.inferenceScale)
     }
 
+    /// The largest network input asked for (about 8K): one inference beyond it needs
+    /// gigabytes, and OpenCV does not survive running out.
+    public static let maxInputPixels = 8192 * 4608
+
     public func detect(_ frame: VideoFrame, scale: Double) throws(MediaError) -> [Detection] {
         let w = Self.roundUp32(Double(frame.width) * scale)
         let h = Self.roundUp32(Double(frame.height) * scale)
+        guard scale.isFinite, scale > 0, w * h <= Self.maxInputPixels else {
+            throw MediaError(path: "", reason: "an inference scale of \(scale) on \(frame.width)x\(frame.height) asks for a \(w)x\(h) network input, more than this detector takes")
+        }
         try rgb.convert(frame, toWidth: w, height: h)
         return try run(w, h, frame: frame, origin: (0, 0), scale: (Double(frame.width) / Double(w), Double(frame.height) / Double(h)))
     }

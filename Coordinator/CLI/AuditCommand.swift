@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import RedactCoordinator
+import RedactCore
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Look for faces an output still shows: an independent check of a redaction.",
+        discussion: """
+        Decodes OUT again and searches every frame for faces (and licence plates, when the \
+        job hid them) with settings other than the ones that redacted it: another network \
+        input scale, half the score threshold (at most 0.1). Whatever is found outside \
+        every region the detections sidecar says was hidden is listed as a possible miss, \
+        with its time and box, for a person to look at.
+
+        With --source, the source is searched with the same settings too, and the share of \
+        what is found there that lies in hidden regions is printed: how much of what this \
+        audit can see the redaction covered.
+
+        Exit status: 0 when nothing was found, 1 when there are possible misses (or the \
+        output or its record cannot be read).
+        """
+    )
+
+    @Argument(help: "A redacted output (its OUT.detections.json must be beside it).")
+    var output: String
+
+    @Option(help: "The source it was redacted from, to measure the audit's view of it.")
+    var source: String?
+
+    @Option(parsing: .unconditional, help: "Examine every Nth frame (1: all).")
+    var every: Int = 1
+
+    @Option(help: "Path to centerface.onnx (default: the pinned copy fetched by ops/setup.sh).")
+    var model: String?
+
+    @Option(help: "Path to the licence-plate (text) model (default: the pinned copy made by ops/setup.sh).")
+    var plateModel: String?
+
+    @OptionGroup var common: CommonOptions
+
+    struct Result: Encodable {
+        var output: AuditSummary
+        var source: AuditSummary?
+    }
+
+    func run() throws {
+        // (A closure with a typed throw and no result crashes swiftc 6.3 here.)
+        let every = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> Int in
+            try JobLimits.check("--every", self.every, in: 1...1000)
+            return self.every
+        }
+        let result = try reportingErrors(verbose: common.verbose) { () throws(MediaError) -> Result in
+            let report = try OutputRecord.detections(of: output)
+            let settings = LeakAudit.settings(for: report.job, every: every)
+            let faces = try CenterFaceDetector(model: try CenterFaceModel.load(path: model),
+                                               options: .init(threshold: settings.threshold, inferenceScale: settings.scale))
+            let plates = report.job.targets.contains(.plate)
+                ? try TextRegionDetector(model: try PinnedModel.textDetector.load(path: plateModel).bytes, path: plateModel ?? PinnedModel.textDetector.fileName) : nil
+            let detector = JobDetectors(faces: faces, plates: plates)
+            CenterFaceDetector.setThreads(ProcessInfo.processInfo.activeProcessorCount)
+            func audit(_ path: String) throws(MediaError) -> AuditSummary {
+                try LeakAudit.run(output: path, hidden: report.perFrame, timeBase: report.timeBase, job: report.job,
+                                  detector: detector, settings: settings)
+            }
+            var result = Result(output: try audit(output), source: nil)
+            if let source { result.source = try audit(source) }
+            return result
+        }
+        let audited = result.output, sourceAudit = result.source
+        if common.json {
+            try Terminal.printJSON(result)
+        } else {
+            print(AuditText.render(audited, path: output))
+            if let sourceAudit, let source {
+                let covered = sourceAudit.detections - sourceAudit.findings.count
+                let share = sourceAudit.detections > 0 ? String(format: "%.1f%%", 100 * Double(covered) / Double(sourceAudit.detections)) : "-"
+                print("source \(source): \(sourceAudit.detections) detection(s) at the audit's settings, \(covered) (\(share)) inside hidden regions")
+            }
+        }
+        if !audited.passed { throw ExitCode(1) }
+    }
+}
+
+/// The audit as a person reads it.
+enum AuditText {
+    static func render(_ a: AuditSummary, path: String) -> String {
+        let how = "\(a.framesExamined) frames, \(a.detector) at scale \(a.scales.map { String($0) }.joined(separator: ",")), threshold \(a.threshold)"
+        let weak = a.weak.isEmpty ? "" : "; \(a.weak.count) weak detection(s) outside hidden regions listed with --json"
+        guard !a.passed else { return "audited \(path): \(how): no possible misses\(weak)" }
+        let frames = Set(a.findings.map(\.pts)).count
+        var lines = ["audited \(path): \(how): \(a.findings.count) possible miss(es) in \(frames) frame(s)\(weak)"]
+        for f in a.findings.prefix(50) {
+            lines.append(String(format: "  %.3f s (pts %lld): box %@ score %.2f", f.seconds, f.pts,
+                                f.box.map { String(Int($0.rounded())) }.joined(separator: ","), f.score))
+        }
+        if a.findings.count > 50 { lines.append("  … and \(a.findings.count - 50) more (--json lists all)") }
+        return lines.joined(separator: "\n")
+    }
+}

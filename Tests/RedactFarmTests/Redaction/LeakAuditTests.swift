@@ -1,0 +1,54 @@
+import Foundation
+@testable import RedactCore
+import Testing
+
+/// The leak audit looks at outputs with other detector settings than the redaction's: it
+/// flags an output in which nothing was hidden and passes one that was redacted.
+@Suite struct LeakAuditTests {
+    @Test func flagsAnOutputMadeWithoutFaceDetection() throws {
+        let source = Fixtures.corpus("groundtruth.mp4")
+        try Fixtures.withTemporaryDirectory { dir in
+            let out = dir + "/none.mp4"
+            let made = try CLI.run("run", source, "-o", out, "--targets", "none", "--zone", "0,0,8,8", "--profile", "fast", "--audit")
+            #expect(made.status == 1)
+            #expect(made.stderr.contains("the audit found"), "\(made.stderr)")
+            let m = try SignedManifest.open(try FileBytes.read(out + ".manifest.json"), path: out).manifest
+            let audit = try #require(m.audit)
+            // Four faces move through all 100 frames: nearly every frame has a possible miss.
+            #expect(Set(audit.findings.map(\.pts)).count >= 80, "\(audit.findings.count) findings")
+            #expect(try CLI.run("audit", out).status == 1)
+            #expect(try CLI.run("verify", out).status == 0, "the record is intact, whatever the audit found")
+        }
+    }
+
+    @Test func passesARedactedOutputAndRecordsIt() throws {
+        let source = Fixtures.asset("carphone_pristine.mp4")
+        try Fixtures.withTemporaryDirectory { dir in
+            let out = dir + "/car.mp4"
+            let made = try CLI.run("run", source, "-o", out, "--audit")
+            #expect(made.status == 0, "\(made.stderr)")
+            #expect(made.stdout.contains("audit: no possible misses in 120 frames"))
+            let m = try SignedManifest.open(try FileBytes.read(out + ".manifest.json"), path: out).manifest
+            #expect(m.audit?.passed == true && m.audit?.framesExamined == 120)
+            #expect(m.audit?.threshold ?? 1 < m.parameters.detector.threshold)
+            #expect(m.audit?.scales.contains(m.parameters.detector.inferenceScale) == false)
+
+            let audited = try CLI.run("audit", out, "--source", source)
+            #expect(audited.status == 0, "\(audited.stdout)\(audited.stderr)")
+            #expect(audited.stdout.contains("(100.0%) inside hidden regions"), "\(audited.stdout)")
+
+            // The audit trusts the sidecar only as far as the signed manifest vouches for it.
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: out + ".detections.json"))
+            let tampered = try CLI.run("audit", out)
+            #expect(tampered.status == 1)
+            #expect(tampered.stderr.contains("does not match the SHA-256 its signed manifest records"))
+        }
+    }
+
+    @Test func coverageIsTheShareInsideHiddenRegions() {
+        let face = Box(x0: 0, y0: 0, x1: 10, y1: 10)
+        #expect(LeakAudit.share(of: face, inside: []) == 0)
+        #expect(LeakAudit.share(of: face, inside: [Box(x0: -5, y0: -5, x1: 20, y1: 20)]) == 1)
+        #expect(LeakAudit.share(of: face, inside: [Box(x0: 0, y0: 0, x1: 5, y1: 10), Box(x0: 5, y0: 0, x1: 10, y1: 5)]) == 0.75)
+    }
+}
