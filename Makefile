@@ -1,6 +1,6 @@
 # RedactFarm. `make demo` runs the main job on a real sample, `make test` runs the tests;
 # both install what they need first (ops/setup.sh: Debian packages, pinned assets).
-.PHONY: setup demo test bench bench-farm eval release clean
+.PHONY: setup demo test test-asan fuzz bench bench-farm eval release clean
 
 setup:
 	bash ops/setup.sh
@@ -15,6 +15,18 @@ test: setup
 	bash Tests/Fixtures/make-corpus.sh .cache/corpus .cache/assets
 	swift build --build-tests
 	REDACTFARM_HOME="$(CURDIR)/.cache/home" REDACTFARM_BIN="$$(swift build --show-bin-path)/redactfarm" swift test --skip-build
+
+# AddressSanitizer over the whole suite (its own build folder; the tests' CLI runs use the
+# ASan build of redactfarm too).
+test-asan: setup
+	bash Tests/Fixtures/make-corpus.sh .cache/corpus .cache/assets
+	swift build --build-path .build/asan --sanitize=address --build-tests
+	REDACTFARM_HOME="$(CURDIR)/.cache/home" REDACTFARM_BIN="$$(swift build --build-path .build/asan --sanitize=address --show-bin-path)/redactfarm" \
+	  ASAN_OPTIONS=detect_leaks=0 swift test --build-path .build/asan --sanitize=address --skip-build
+
+# libFuzzer over every parser of untrusted input, FUZZ_SECONDS (600) per target.
+fuzz: setup
+	bash Tests/Fuzz/run.sh
 
 bench: setup
 	swift build -c release --product redactfarm

@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // The folders are the architecture: Core is shared by both sides, Coordinator holds the
@@ -93,3 +94,17 @@ let package = Package(
     ],
     cxxLanguageStandard: .cxx17
 )
+
+// `make fuzz` only: the libFuzzer harness over the parsers of untrusted input, built with
+// the fuzzer and AddressSanitizer (Tests/Fuzz). Kept out of the ordinary graph: its flags
+// would instrument every build.
+if ProcessInfo.processInfo.environment["REDACTFARM_FUZZ"] != nil {
+    package.targets.append(.executableTarget(
+        name: "redactfarm-fuzz",
+        dependencies: ["RedactCore", "RedactCoordinator"],
+        path: "Tests/Fuzz",
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])],
+        linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]
+    ))
+}
+

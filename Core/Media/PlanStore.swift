@@ -12,7 +12,11 @@ public enum PlanStore {
 
     public static func read(directory: String) throws(MediaError) -> SegmentPlan {
         let path = directory + "/" + SegmentPlan.fileName
-        let bytes = try FileBytes.read(path)
+        return try decode(try FileBytes.read(path), path: path)
+    }
+
+    /// Parses plan.json's bytes; anything but a plan of this format version is refused.
+    public static func decode(_ bytes: [UInt8], path: String) throws(MediaError) -> SegmentPlan {
         let plan: SegmentPlan
         do {
             plan = try JSONDecoder().decode(SegmentPlan.self, from: Data(bytes))
