@@ -1,6 +1,6 @@
 # RedactFarm. `make demo` runs the main job on a real sample, `make test` runs the tests;
 # both install what they need first (ops/setup.sh: Debian packages, pinned assets).
-.PHONY: setup demo test test-asan fuzz bench bench-farm eval release clean
+.PHONY: setup demo test test-asan fuzz bench bench-farm eval eval-audit release clean
 
 setup:
 	bash ops/setup.sh
@@ -40,6 +40,11 @@ bench-farm: release
 # Redaction quality and speed beside deface 1.5.0 (installed into .cache/deface-venv).
 eval: release
 	python3 Benchmarks/Evaluation/compare.py
+
+# The leak audit: sensitivity on unredacted output, possible misses on redacted output, cost
+# per frame beside the redaction's.
+eval-audit: release
+	python3 Benchmarks/Evaluation/audit.py
 
 clean:
 	rm -rf .build out
