@@ -32,11 +32,7 @@ struct AuditCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Examine every Nth frame (1: all).")
     var every: Int = 1
 
-    @Option(help: "Path to centerface.onnx (default: the pinned copy fetched by ops/setup.sh).")
-    var model: String?
-
-    @Option(help: "Path to the licence-plate (text) model (default: the pinned copy made by ops/setup.sh).")
-    var plateModel: String?
+    @OptionGroup var models: ModelOptions
 
     @OptionGroup var common: CommonOptions
 
@@ -54,10 +50,11 @@ struct AuditCommand: ParsableCommand {
         let result = try reportingErrors(verbose: common.verbose) { () throws(MediaError) -> Result in
             let report = try OutputRecord.detections(of: output)
             let settings = LeakAudit.settings(for: report.job, every: every)
-            let faces = try CenterFaceDetector(model: try CenterFaceModel.load(path: model),
+            let faces = try CenterFaceDetector(model: try CenterFaceModel.load(path: models.model),
                                                options: .init(threshold: settings.threshold, inferenceScale: settings.scale))
             let plates = report.job.targets.contains(.plate)
-                ? try TextRegionDetector(model: try PinnedModel.textDetector.load(path: plateModel).bytes, path: plateModel ?? PinnedModel.textDetector.fileName) : nil
+                ? try TextRegionDetector(model: try PinnedModel.textDetector.load(path: models.plateModel).bytes,
+                                         path: models.plateModel ?? PinnedModel.textDetector.fileName) : nil
             let detector = JobDetectors(faces: faces, plates: plates)
             CenterFaceDetector.setThreads(ProcessInfo.processInfo.activeProcessorCount)
             func audit(_ path: String) throws(MediaError) -> AuditSummary {

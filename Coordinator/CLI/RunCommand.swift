@@ -38,11 +38,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Replace an output (and its manifest and detections) that already exists.")
     var overwrite = false
 
-    @Option(help: "Path to centerface.onnx (default: the pinned copy fetched by ops/setup.sh).")
-    var model: String?
-
-    @Option(help: "Path to the licence-plate (text) model, \(PinnedModel.textDetector.fileName) (default: the pinned copy made by ops/setup.sh).")
-    var plateModel: String?
+    @OptionGroup var models: ModelOptions
 
     @Option(help: "Secret key that signs the manifests (default: this machine's, created on first use; see `keygen`).")
     var key: String?
@@ -60,10 +56,10 @@ struct RunCommand: ParsableCommand {
             return options
         }
         options.provenance?.commandLine = CommandLine.arguments
-        let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: model) }
+        let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: models.model) }
         // Only a job that asks for plates needs (and fails here without) the plate model.
         let plates = options.job.targets.contains(.plate)
-            ? try reportingErrors(verbose: common.verbose) { try PinnedModel.textDetector.load(path: plateModel) } : nil
+            ? try reportingErrors(verbose: common.verbose) { try PinnedModel.textDetector.load(path: models.plateModel) } : nil
         let identity = try reportingErrors(verbose: common.verbose) { try KeyLocations.signingIdentity(key) }
         CenterFaceDetector.setThreads(1)
         var farm = EmbeddedFarm(options: options, workers: workers, identity: identity, makeDetector: EmbeddedFarm.centerFace(loadedModel, plateModel: plates))

@@ -45,11 +45,7 @@ struct WorkerCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Segments held beyond the running ones, so the worker never waits for the network.")
     var prefetch: Int = 1
 
-    @Option(help: "Path to centerface.onnx (default: the pinned copy fetched by ops/setup.sh).")
-    var model: String?
-
-    @Option(help: "Path to the licence-plate (text) model, \(PinnedModel.textDetector.fileName) (default: the pinned copy made by ops/setup.sh).")
-    var plateModel: String?
+    @OptionGroup var models: ModelOptions
 
     @OptionGroup var common: CommonOptions
 
@@ -60,10 +56,10 @@ struct WorkerCommand: ParsableCommand {
             return slots
         }
         let log = Terminal.logger("worker \(name)")
-        let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: model) }
+        let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: models.model) }
         // Optional unless named: without it this worker fails plate jobs, saying why.
-        let plates = plateModel != nil
-            ? try reportingErrors(verbose: common.verbose) { try PinnedModel.textDetector.load(path: plateModel) }
+        let plates = models.plateModel != nil
+            ? try reportingErrors(verbose: common.verbose) { try PinnedModel.textDetector.load(path: models.plateModel) }
             : try? PinnedModel.textDetector.load()
         if plates == nil { log("no licence-plate model found: jobs with --targets plate will fail on this worker") }
         let security = try reportingErrors(verbose: common.verbose) {

@@ -25,27 +25,28 @@ struct RegionCheck {
 
     /// Fill: every masked pixel is `value`.
     func allEqual(_ value: UInt8) -> Int? {
-        var counted = 0
-        let r = mask.rect
-        for y in r.y0..<r.y1 {
-            for x in r.x0..<r.x1 where mask.contains(x, y) {
-                guard plane[x, y] == value else { return nil }
-                counted += 1
-            }
-        }
-        return counted
+        everyMaskedPixel { x, y in plane[x, y] == value }
     }
 
     /// Blur: no two neighbouring masked pixels differ by more than `cutoff`, so no edge
     /// sharper than the blur leaves (an eye, a mouth's outline) survives.
     func stepsAtMost(_ cutoff: Int) -> Int? {
+        let r = mask.rect
+        return everyMaskedPixel { x, y in
+            let v = Int(plane[x, y])
+            let right = x + 1 < r.x1 && mask.contains(x + 1, y) && abs(Int(plane[x + 1, y]) - v) > cutoff
+            let below = y + 1 < r.y1 && mask.contains(x, y + 1) && abs(Int(plane[x, y + 1]) - v) > cutoff
+            return !right && !below
+        }
+    }
+
+    /// How many masked pixels there are, or nil as soon as `holds` fails for one.
+    private func everyMaskedPixel(_ holds: (Int, Int) -> Bool) -> Int? {
         var counted = 0
         let r = mask.rect
         for y in r.y0..<r.y1 {
             for x in r.x0..<r.x1 where mask.contains(x, y) {
-                let v = Int(plane[x, y])
-                if x + 1 < r.x1, mask.contains(x + 1, y), abs(Int(plane[x + 1, y]) - v) > cutoff { return nil }
-                if y + 1 < r.y1, mask.contains(x, y + 1), abs(Int(plane[x, y + 1]) - v) > cutoff { return nil }
+                guard holds(x, y) else { return nil }
                 counted += 1
             }
         }
