@@ -74,7 +74,7 @@ public struct EmbeddedFarm: Sendable {
         defer { privateState?.remove() }
 
         let context: ZMQContext
-        do { context = try ZMQContext() } catch { throw MediaError(path: "zmq", reason: error.description) }
+        do { context = try ZMQContext() } catch { throw MediaError(path: output, reason: "cannot start the local farm: \(error.description)") }
         let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         var config = CoordinatorConfiguration(stateDirectory: state, identity: identity)
         config.auditor = auditor
@@ -99,7 +99,7 @@ public struct EmbeddedFarm: Sendable {
             guard let loop = try? WorkerLoop(worker, context: context) else { continue }
             let loopBox = UncheckedBox(loop)
             runThread("worker-\(n + 1)", finished) {
-                do throws(WorkerError) { try loopBox.value.run(until: stopWorkers) } catch { failure.withLock { $0 = MediaError(path: "worker", reason: error.reason) } }
+                do throws(WorkerError) { try loopBox.value.run(until: stopWorkers) } catch { failure.withLock { $0 = MediaError(path: output, reason: "a local worker stopped: \(error.reason)") } }
             }
         }
         defer {
@@ -110,7 +110,7 @@ public struct EmbeddedFarm: Sendable {
         }
 
         let submission = SubmitRequest(inputs: inputs, output: output, outputIsFile: outputIsFile, overwrite: overwrite, options: options)
-        let (jobID, _) = try client.expectStatus(ControlRequest(op: .submit, submit: submission))
+        let (jobID, _) = try Self.naming(output) { () throws(MediaError) in try client.expectStatus(ControlRequest(op: .submit, submit: submission)) }
         guard let jobID else { throw MediaError(path: output, reason: "the coordinator accepted the job without an id") }
         while true {
             if let error = failure.withLock({ $0 }) { throw error }
@@ -123,9 +123,19 @@ public struct EmbeddedFarm: Sendable {
                 if job.state.isFinal { break }
             }
         }
-        let (_, status) = try client.expectStatus(ControlRequest(op: .status, job: jobID))
+        let (_, status) = try Self.naming(output) { () throws(MediaError) in try client.expectStatus(ControlRequest(op: .status, job: jobID)) }
         guard let job = status.jobs.first else { throw MediaError(path: jobID, reason: "job vanished") }
         return job
+    }
+
+    /// The in-process sockets are this run's business, not the user's: an error that names
+    /// one names the output instead.
+    private static func naming<T>(_ output: String, _ body: () throws(MediaError) -> T) throws(MediaError) -> T {
+        do throws(MediaError) {
+            return try body()
+        } catch where error.path.hasPrefix("inproc://") {
+            throw MediaError(path: output, reason: error.reason.replacingOccurrences(of: " (is it running, and is this client's key allowed?)", with: ""))
+        }
     }
 
     private func runThread(_ name: String, _ group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {

@@ -2,16 +2,29 @@
 /// order), so they can be looked for again in a magnified crop where they are expected to be.
 /// Full-frame CenterFace loses faces below about 20 px; a crop magnified to put the face at
 /// ~48 px finds them again for a few percent of a full frame's cost.
+///
+/// Faces of any size are followed for their first few frames, and for as long as they move
+/// fast: a face crossing the picture between full-frame passes is found at one or two of
+/// them, and the tracker's reach before and after those hits (or its guess of which later
+/// hit continues them) cannot keep up with it. The leak audit found such a face, a passer-by
+/// in the ground truth's background footage, visible for ten frames.
 struct SmallFaceFollower {
     /// Faces shorter than this are followed.
     var smallHeight = 48.0
     /// How long a face is looked for after it was last found.
     var patience = 12
+    /// Hits after which a larger face's motion is known and it is no longer followed.
+    var youngHits = 3
+    /// How long a young or fast larger face is looked for after it was last found.
+    var youngPatience = 3
+    /// A face moving more than this share of its height per frame is fast.
+    var fastShare = 0.1
 
     struct Followed {
         var box: Box
         var dx = 0.0, dy = 0.0
         var frame: Int
+        var hits = 1
     }
 
     private(set) var followed: [Followed] = []
@@ -22,13 +35,15 @@ struct SmallFaceFollower {
         /// The crop to look in, and how much to magnify it.
         var region: Box
         var magnification: Double
+        /// How much larger or smaller than the prediction a find may be.
+        var sizeTolerance = 2.0
 
         /// Whether a face found in the crop is the one being followed rather than part of a
         /// larger face that reaches into the crop: similar height, centred near the prediction.
         func accepts(_ d: Detection) -> Bool {
             let ratio = d.box.height / max(predicted.height, 1)
             let reach = predicted.scaled(by: 2)
-            return ratio >= 0.5 && ratio <= 2 && d.box.centerX >= reach.x0 && d.box.centerX <= reach.x1
+            return ratio >= 1 / sizeTolerance && ratio <= sizeTolerance && d.box.centerX >= reach.x0 && d.box.centerX <= reach.x1
                 && d.box.centerY >= reach.y0 && d.box.centerY <= reach.y1
         }
     }
@@ -38,10 +53,17 @@ struct SmallFaceFollower {
         followed.compactMap { f in
             let n = Double(t - f.frame)
             let predicted = Box(x0: f.box.x0 + f.dx * n, y0: f.box.y0 + f.dy * n, x1: f.box.x1 + f.dx * n, y1: f.box.y1 + f.dy * n)
-            guard predicted.height < smallHeight,
+            let fast = max(abs(f.dx), abs(f.dy)) > fastShare * f.box.height
+            let young = (f.hits < youngHits || fast) && t - f.frame <= youngPatience
+            guard predicted.height < smallHeight || young,
                   !alreadyFound.contains(where: { $0.box.intersectionOverUnion(predicted) > 0.1 }) else { return nil }
             // Room for the face to have moved, and a floor so tiny faces get enough context.
             let side = max(predicted.width, predicted.height)
+            guard predicted.height < smallHeight else {
+                // A larger face needs no magnification, only room for its motion, and a find
+                // of about its own size (a crop around a face holds larger false alarms).
+                return Search(predicted: predicted, region: predicted.scaled(by: 2.5), magnification: 1, sizeTolerance: 1.5)
+            }
             let region = predicted.scaled(by: max(3, 48 / max(side, 1)))
             return Search(predicted: predicted, region: region, magnification: min(4, max(1.5, 48 / max(predicted.height, 1))))
         }
@@ -59,7 +81,7 @@ struct SmallFaceFollower {
                 matched.insert(i)
                 let f = followed[i], n = Double(max(1, t - f.frame))
                 next.append(Followed(box: d.box, dx: (d.box.centerX - f.box.centerX) / n,
-                                     dy: (d.box.centerY - f.box.centerY) / n, frame: t))
+                                     dy: (d.box.centerY - f.box.centerY) / n, frame: t, hits: f.hits + 1))
             } else {
                 next.append(Followed(box: d.box, frame: t))
             }

@@ -45,6 +45,23 @@ import Testing
         }
     }
 
+    /// The ground truth's background footage has a real passer-by crossing the top of the
+    /// picture in ten frames, between the default profile's full-frame passes. The audit found
+    /// him visible; followed from his first hit, he is hidden now, and no confident possible
+    /// miss remains.
+    @Test func theDefaultProfileLeavesNoConfidentPossibleMissOnTheGroundTruth() throws {
+        let source = Fixtures.corpus("groundtruth.mp4")
+        try Fixtures.withTemporaryDirectory { dir in
+            let out = dir + "/safe.mp4"
+            _ = try CLI.run("run", source, "-o", out, "--audit")
+            let m = try SignedManifest.open(try FileBytes.read(out + ".manifest.json"), path: out).manifest
+            let audit = try #require(m.audit)
+            #expect(audit.framesExamined == 100)
+            let confident = audit.findings.filter { $0.score >= 0.5 }
+            #expect(confident.isEmpty, "\(confident)")
+        }
+    }
+
     @Test func coverageIsTheShareInsideHiddenRegions() {
         let face = Box(x0: 0, y0: 0, x1: 10, y1: 10)
         #expect(LeakAudit.share(of: face, inside: []) == 0)
