@@ -15,31 +15,31 @@ struct RedactionOptions: ParsableArguments {
     @Option(help: "Shape of each hidden region: box or ellipse.")
     var shape: RedactionShape = .box
 
-    @Option(parsing: .unconditional, help: "Growth of each detected box about its centre (CenterFace boxes are tight).")
+    @Option(parsing: .unconditional, help: "Growth of each detected box about its centre, 1 to 4 (CenterFace boxes are tight; boxes never shrink).")
     var padding: Double = 1.3
 
-    @Option(parsing: .unconditional, help: "Detection score threshold (0-1); lower hides more, with more false alarms.")
+    @Option(parsing: .unconditional, help: "Detection score threshold, 0.01 to 0.9; lower hides more, with more false alarms.")
     var threshold: Double = 0.2
 
     @Option(help: "Speed against small-face recall: \(DetectionProfile.allCases.map(\.rawValue).joined(separator: ", ")) (see Benchmarks/README.md).")
     var profile: DetectionProfile = .safe
 
-    @Option(parsing: .unconditional, help: "Override the profile: network input size relative to the source (2 finds faces from about 10 px, at 4x the cost of 1).")
+    @Option(parsing: .unconditional, help: "Override the profile: network input size relative to the source, 0.5 to 4 (2 finds faces from about 10 px, at 4x the cost of 1).")
     var inferenceScale: Double?
 
-    @Option(parsing: .unconditional, help: "Override the profile: run the full-frame detector on every Nth frame; tracking and magnified re-detection of small faces cover the frames between.")
+    @Option(parsing: .unconditional, help: "Override the profile: run the full-frame detector on every Nth frame, 1 to 12; tracking and magnified re-detection of small faces cover the frames between.")
     var detectEvery: Int?
 
     @Option(name: .customLong("zone"), parsing: .unconditionalSingleValue, help: ArgumentHelp("A region always hidden, in source pixels: x,y,w,h or poly:x1,y1,x2,y2,x3,y3,... optionally followed by @FROM-UNTIL seconds. Repeat for more.", valueName: "zone"))
     var zones: [String] = []
 
-    @Option(parsing: .unconditional, help: "Encoder quality (CRF, lower is better).")
+    @Option(parsing: .unconditional, help: "Encoder quality (CRF 0 to 51, lower is better).")
     var crf: Int = 18
 
-    @Option(help: "Encoder speed preset (x264/x265 names).")
+    @Option(help: "Encoder speed preset: ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo.")
     var preset: String = "faster"
 
-    @Option(parsing: .unconditional, help: "Target segment length in seconds (cuts fall on the nearest keyframe).")
+    @Option(parsing: .unconditional, help: "Target segment length, 0.5 to 3600 seconds (cuts fall on the nearest keyframe).")
     var segmentSeconds: Double = 10
 
     @Flag(help: "After each output is written, audit it (see `redactfarm audit`): the result goes into the manifest, and a file with possible misses makes the command exit 1.")

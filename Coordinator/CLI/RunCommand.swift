@@ -32,7 +32,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var redaction: RedactionOptions
 
-    @Option(parsing: .unconditional, help: "Local workers (default: one per core).")
+    @Option(parsing: .unconditional, help: "Local workers, 1 to 256 (default: one per core).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Replace an output (and its manifest and detections) that already exists.")

@@ -81,7 +81,13 @@ extension Coordinator {
     func accept(_ result: TaskResult, segment: [UInt8], coverage: [UInt8], from route: [UInt8]?) {
         let key = SegmentKey(file: result.id.file, index: Int(result.id.segment))
         let workerName = route.flatMap { workers[$0]?.hello.name } ?? "a worker not (yet) announced"
-        if let route { workers[route]?.tasks[key] = nil; workers[route]?.progress[result.id] = nil }
+        // Only the attempt this result is for leaves the worker's holdings: a late result for
+        // an older attempt must not erase the newer one it holds for the same segment, or that
+        // attempt would have no holder to be requeued from when the worker is lost.
+        if let route, workers[route]?.tasks[key] == result.id {
+            workers[route]?.tasks[key] = nil
+            workers[route]?.progress[result.id] = nil
+        }
         do throws(MediaError) {
             guard let file = try store.file(key.file), file.jobID == result.id.job, file.state == .processing || file.state == .splitting,
                   let record = try store.segment(key),

@@ -76,4 +76,76 @@ import Testing
             #expect(try MediaInspection.videoTimestamps(dir + "/out.mp4") == MediaInspection.videoTimestamps(Fixtures.corpus("h264_bframes.mp4")))
         }
     }
+
+    /// A late result for an old attempt, from the worker now holding the newer one, then that
+    /// worker's silence: the newer attempt must still be requeued, and the job must end.
+    @Test func aLateOldResultDoesNotOrphanTheNewerAttempt() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let context = try ZMQContext()
+            var config = CoordinatorConfiguration(stateDirectory: dir + "/state", identity: try FarmIdentity.generate())
+            config.workEndpoints = ["inproc://work-late"]
+            config.controlEndpoints = ["inproc://control-late"]
+            config.bindLocalEndpoints = false
+            config.livenessMilliseconds = 1500
+            config.heartbeatMilliseconds = 300
+            let log = LockedBox<[String]>([])
+            config.log = { line in log.withLock { $0.append(line) } }
+            let coordinator = try Coordinator(config, context: context)
+            let stop = StopSignal()
+            let done = DispatchSemaphore(value: 0)
+            let box = UncheckedBox(coordinator)
+            Thread { try? box.value.run(until: stop); done.signal() }.start()
+            defer { stop.request(); done.wait() }
+
+            func scriptedWorker(_ name: String) throws -> ZMQSocket {
+                let socket = try ZMQSocket(context, .dealer)
+                try socket.connect("inproc://work-late")
+                try socket.send(WireCodec.encode(.hello(WorkerHello(name: name, software: "redactfarm \(RedactFarmVersion.current)",
+                                                                     modelSHA256: CenterFaceModel.sha256, cores: 1, slots: 1, credit: 1))))
+                return socket
+            }
+            func next(_ socket: ZMQSocket) throws -> WireMessage {
+                while true {
+                    let message = try WireCodec.decode(try #require(try socket.receive(timeoutMilliseconds: 20_000), "\(log.withLock { $0 })"))
+                    // Answer heartbeats, as a live worker does.
+                    if case .heartbeat = message { try socket.send(WireCodec.encode(.heartbeat([]))); continue }
+                    if case .welcome = message { continue }
+                    return message
+                }
+            }
+            let first = try scriptedWorker("first")
+            let client = try FarmClient(control: "inproc://control-late", context: context)
+            let (jobID, _) = try client.expectStatus(ControlRequest(op: .submit, submit: SubmitRequest(
+                inputs: [Fixtures.corpus("h264_bframes.mp4")], output: dir + "/out.mp4", outputIsFile: true,
+                options: JobOptions(job: RedactionJob(), segmentSeconds: 100))))
+            let runner = SegmentTaskRunner { (_: RedactionJob) throws(MediaError) in NoFaces() }
+
+            // Attempt 1 fails (transiently), attempt 2 comes to the same worker, and then the
+            // genuine attempt-1 result arrives late.
+            guard case .task(let one, let segment) = try next(first) else { Issue.record("no task"); return }
+            guard case .result(let late, let output, let coverage) = runner.run(one, segment: segment, onFrame: {}) else {
+                Issue.record("the runner failed"); return
+            }
+            try first.send(WireCodec.encode(.failure(one.id, .transient, reason: "scripted")))
+            guard case .task(let two, _) = try next(first) else { Issue.record("no second task"); return }
+            #expect(two.id.attempt == 2)
+            try first.send(WireCodec.encode(.result(late, segment: output, coverage: coverage)))
+
+            // The first worker goes silent; once it is taken for dead, a second one must be
+            // given attempt 3 and finish.
+            #expect(eventually(seconds: 10) { log.withLock { $0.contains { $0.contains("worker first silent") } } })
+            let second = try scriptedWorker("second")
+            guard case .task(let three, let segment3) = try next(second) else {
+                Issue.record("attempt 2 was orphaned: \(log.withLock { $0 })"); return
+            }
+            #expect(three.id.attempt == 3)
+            guard case .result(let result, let output3, let coverage3) = runner.run(three, segment: segment3, onFrame: {}) else {
+                Issue.record("the runner failed"); return
+            }
+            try second.send(WireCodec.encode(.result(result, segment: output3, coverage: coverage3)))
+            #expect(eventually(seconds: 30) {
+                (try? client.expectStatus(ControlRequest(op: .status, job: jobID)).status.jobs.first?.state) == .done
+            })
+        }
+    }
 }
