@@ -12,21 +12,30 @@ import Testing
         func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] { [] }
     }
 
+    /// A coordinator on `inproc://work-NAME` and `inproc://control-NAME`, logging into `log`,
+    /// on its own thread; the returned closure stops it and waits.
+    static func startCoordinator(_ dir: String, _ name: String, context: ZMQContext, log: LockedBox<[String]>,
+                                 configure: (inout CoordinatorConfiguration) -> Void = { _ in }) throws -> () -> Void {
+        var config = CoordinatorConfiguration(stateDirectory: dir + "/state", identity: try FarmIdentity.generate())
+        config.workEndpoints = ["inproc://work-\(name)"]
+        config.controlEndpoints = ["inproc://control-\(name)"]
+        config.bindLocalEndpoints = false
+        config.log = { line in log.withLock { $0.append(line) } }
+        configure(&config)
+        let coordinator = try Coordinator(config, context: context)
+        let stop = StopSignal()
+        let done = DispatchSemaphore(value: 0)
+        let box = UncheckedBox(coordinator)
+        Thread { try? box.value.run(until: stop); done.signal() }.start()
+        return { stop.request(); done.wait() }
+    }
+
     @Test func resultsAreAcceptedOncePerAttemptAndOnlyWhenTheyCheckOut() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let context = try ZMQContext()
             let log = LockedBox<[String]>([])
-            var config = CoordinatorConfiguration(stateDirectory: dir + "/state", identity: try FarmIdentity.generate())
-            config.workEndpoints = ["inproc://work-results"]
-            config.controlEndpoints = ["inproc://control-results"]
-            config.bindLocalEndpoints = false
-            config.log = { line in log.withLock { $0.append(line) } }
-            let coordinator = try Coordinator(config, context: context)
-            let stop = StopSignal()
-            let done = DispatchSemaphore(value: 0)
-            let box = UncheckedBox(coordinator)
-            Thread { try? box.value.run(until: stop); done.signal() }.start()
-            defer { stop.request(); done.wait() }
+            let stop = try Self.startCoordinator(dir, "results", context: context, log: log)
+            defer { stop() }
 
             let worker = try ZMQSocket(context, .dealer)
             try worker.connect("inproc://work-results")
@@ -82,20 +91,12 @@ import Testing
     @Test func aLateOldResultDoesNotOrphanTheNewerAttempt() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let context = try ZMQContext()
-            var config = CoordinatorConfiguration(stateDirectory: dir + "/state", identity: try FarmIdentity.generate())
-            config.workEndpoints = ["inproc://work-late"]
-            config.controlEndpoints = ["inproc://control-late"]
-            config.bindLocalEndpoints = false
-            config.livenessMilliseconds = 1500
-            config.heartbeatMilliseconds = 300
             let log = LockedBox<[String]>([])
-            config.log = { line in log.withLock { $0.append(line) } }
-            let coordinator = try Coordinator(config, context: context)
-            let stop = StopSignal()
-            let done = DispatchSemaphore(value: 0)
-            let box = UncheckedBox(coordinator)
-            Thread { try? box.value.run(until: stop); done.signal() }.start()
-            defer { stop.request(); done.wait() }
+            let stop = try Self.startCoordinator(dir, "late", context: context, log: log) { config in
+                config.livenessMilliseconds = 1500
+                config.heartbeatMilliseconds = 300
+            }
+            defer { stop() }
 
             func scriptedWorker(_ name: String) throws -> ZMQSocket {
                 let socket = try ZMQSocket(context, .dealer)
