@@ -42,7 +42,9 @@ public enum JobLimits {
 
     static func text(_ range: ClosedRange<Double>) -> String { "\(short(range.lowerBound)) to \(short(range.upperBound))" }
     static func text(_ range: ClosedRange<Int>) -> String { "\(range.lowerBound) to \(range.upperBound)" }
-    static func short(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+    /// A value as typed, short: 4 not 4.0; never converted to Int beyond its range (a
+    /// value of 1e300 is shown, not trapped on).
+    static func short(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
 
     public static func check(_ option: String, _ value: Double, in range: ClosedRange<Double>, _ meaning: String = "") throws(OptionError) {
         guard value.isFinite, range.contains(value) else {

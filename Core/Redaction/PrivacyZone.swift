@@ -52,6 +52,10 @@ public struct PrivacyZone: Codable, Equatable, Sendable {
         try validate(number: nil, text: text)
     }
 
+    /// Far beyond any picture (16K is 15360 wide), and far inside what arithmetic on pixel
+    /// coordinates can take.
+    public static let maxCoordinate = 1_000_000.0
+
     /// The zone's own sense, before any file is looked at: a polygon with area, times that
     /// are not negative and do not run backwards.
     public func validate(number: Int?, text: String? = nil) throws(OptionError) {
@@ -59,6 +63,9 @@ public struct PrivacyZone: Codable, Equatable, Sendable {
         func refuse(_ accepted: String) -> OptionError { OptionError("--zone", shown, accepts: accepted) }
         guard points.count >= 3, points.allSatisfy({ $0.x.isFinite && $0.y.isFinite }) else {
             throw refuse("a zone needs at least three finite corners")
+        }
+        guard points.allSatisfy({ abs($0.x) <= Self.maxCoordinate && abs($0.y) <= Self.maxCoordinate }) else {
+            throw refuse("corners must lie within ±\(Int(Self.maxCoordinate)) pixels")
         }
         let b = bounds
         guard b.width > 0, b.height > 0, abs(Self.area(points)) > 0 else { throw refuse("the zone has no area") }

@@ -54,7 +54,9 @@ public struct Box: Equatable, Hashable, Sendable, Codable {
 
     /// `x,y,w,h` as a zone is written, for messages.
     public var describe: String {
-        [x0, y0, width, height].map { $0 == $0.rounded() ? String(Int($0)) : String(format: "%.1f", $0) }.joined(separator: ",")
+        // Formatted, never converted to Int: a huge coordinate (a zone typed with too many
+        // digits) must not trap.
+        [x0, y0, width, height].map { $0 == $0.rounded() ? String(format: "%.0f", $0) : String(format: "%.1f", $0) }.joined(separator: ",")
     }
 
     /// Linear interpolation: t = 0 gives self, 1 gives `other`.

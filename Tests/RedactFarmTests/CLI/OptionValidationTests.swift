@@ -15,6 +15,7 @@ import Testing
         .init(arguments: ["--padding", "0"], says: "--padding 0: must be 1 to 4"),
         .init(arguments: ["--padding", "-1"], says: "--padding -1:"),
         .init(arguments: ["--padding", "nan"], says: "--padding"),
+        .init(arguments: ["--padding", "1e300"], says: "--padding 1e+300: must be 1 to 4"),
         .init(arguments: ["--threshold", "2"], says: "--threshold 2: must be 0.01 to 0.9"),
         .init(arguments: ["--threshold", "0"], says: "--threshold 0:"),
         .init(arguments: ["--inference-scale", "0"], says: "--inference-scale 0: must be 0.5 to 4"),
@@ -34,6 +35,8 @@ import Testing
         .init(arguments: ["--zone", "5,5,20,20@5-2"], says: "the zone ends (2.0 s) before it starts (5.0 s)"),
         .init(arguments: ["--zone", "5,5,20,20@-3-4"], says: "--zone 5,5,20,20@-3-4:"),
         .init(arguments: ["--zone", "poly:0,0,10,10,20,20"], says: "the zone has no area"),
+        // Found by `make fuzz`: a width with 120 digits trapped converting it for a message.
+        .init(arguments: ["--zone", "203020,30," + String(repeating: "4", count: 120) + ",40"], says: "corners must lie within ±1000000 pixels"),
         .init(arguments: ["--case", "two\nlines"], says: "one line of text"),
         .init(arguments: ["--style", "smudge"], says: "smudge"),
     ]
