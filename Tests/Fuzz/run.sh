@@ -42,7 +42,7 @@ for target in $targets; do
     -max_len=262144 -rss_limit_mb=4096 -timeout=20 -artifact_prefix="$findings/" -print_final_stats=1 >"$log" 2>&1
   rc=$?
   set -e
-  runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')"
+  runs="$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')"
   if [ $rc -eq 0 ]; then
     echo "fuzz $target: $runs runs in ${seconds} s, no finding (corpus $(ls "$corpus" | wc -l) inputs)"
   else
