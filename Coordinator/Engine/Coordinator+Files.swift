@@ -10,6 +10,9 @@ extension Coordinator {
         do throws(OptionError) { try request.options.validate() } catch {
             throw MediaError(path: "job options", reason: error.description)
         }
+        if request.options.audit == true, config.auditor == nil {
+            throw MediaError(path: "--audit", reason: "this coordinator has no face model to audit outputs with (see its log at start)")
+        }
         let files = try JobIntake.files(for: request)
         // Also refuse an output another running job is already going to write.
         let claimed = Set(try store.files().filter { !$0.state.isFinal }.map(\.output))
