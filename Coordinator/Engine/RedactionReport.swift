@@ -27,6 +27,9 @@ public enum OutputRecord {
     /// regions a lie.
     public static func detections(of output: String) throws(MediaError) -> RedactionReport {
         let path = OutputSidecars.detectionsPath(output)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw MediaError(path: output, reason: "has no detections sidecar (\(URL(fileURLWithPath: path).lastPathComponent)) beside it; only a RedactFarm output can be audited")
+        }
         let bytes = try FileBytes.read(path)
         if let manifestBytes = try? FileBytes.read(OutputSidecars.manifestPath(output)),
            let recorded = (try? SignedManifest.open(manifestBytes, path: output))?.manifest.detectionsSHA256,
