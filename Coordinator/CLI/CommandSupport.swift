@@ -30,7 +30,8 @@ enum Terminal {
     static func logger(_ who: String) -> @Sendable (String) -> Void {
         { message in
             let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withFullTime, .withColonSeparatorInTime])
-            FileHandle.standardError.write(Data("\(stamp) \(who): \(message)\n".utf8))
+            // One event per line, whatever a peer put into the message.
+            FileHandle.standardError.write(Data("\(stamp) \(LogText.escaped(who)): \(LogText.escaped(message))\n".utf8))
         }
     }
 

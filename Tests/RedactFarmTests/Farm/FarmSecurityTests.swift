@@ -81,4 +81,17 @@ import Testing
             #expect(again.status == 1 && again.stderr.contains("already cancelled"), "\(again.stderr)")
         }
     }
+
+    /// A peer's name is its own to choose; a newline in it must not write a line of the
+    /// coordinator's log.
+    @Test func aPeerCannotForgeALogLine() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let farm = try TestFarm(directory: dir)
+            try farm.startWorker("w1\nFORGED coordinator: all files verified")
+            #expect(eventually(seconds: 20) { (try? farm.workerStatus().count) == 1 })
+            let lines = farm.coordinator.log.split(separator: "\n")
+            #expect(lines.contains { $0.contains("worker w1\\nFORGED coordinator: all files verified joined") }, "\(farm.coordinator.log)")
+            #expect(!lines.contains { $0.hasPrefix("FORGED") })
+        }
+    }
 }
