@@ -176,6 +176,7 @@ extension Coordinator {
                                          maxFailures: config.maxFailures)
         }
         queue.removeAll { $0.file == id }
+        failedOn = failedOn.filter { $0.key.file != id }
         plans[id] = nil
         // A stitch waiting for this file's segments ends now, removing its partial output.
         gates.removeValue(forKey: id)?.fail(MediaError(path: file.input, reason: reason ?? state.rawValue))

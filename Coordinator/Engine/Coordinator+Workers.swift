@@ -110,6 +110,7 @@ extension Coordinator {
                               byteSize: segment.count, frameCount: result.frameCount),
                 worker: doneBy.worker, workerHost: doneBy.host, detections: result.detections))
             inFlight[key] = nil
+            failedOn[key] = nil
             queue.removeAll { $0 == key }
             framesCompleted += result.frameCount
             if let route {
@@ -149,6 +150,7 @@ extension Coordinator {
     private func release(_ id: TaskID, from route: [UInt8], reason: String, counts: Bool, permanent: Bool = false) {
         let key = SegmentKey(file: id.file, index: Int(id.segment))
         guard workers[route]?.tasks[key] == id else { return config.log("ignored a message about \(id), which that worker does not hold") }
+        if counts, let name = workers[route]?.hello.name { failedOn[key, default: []].insert(name) }
         workers[route]?.tasks[key] = nil
         workers[route]?.progress[id] = nil
         returnToQueue(id, reason: reason, counts: counts, permanent: permanent)
@@ -189,7 +191,10 @@ extension Coordinator {
         for (route, worker) in workers where Int(now - worker.lastHeard) > config.livenessMilliseconds {
             workers[route] = nil
             config.log("worker \(worker.hello.name) silent for \(now - worker.lastHeard) ms; requeuing its \(worker.tasks.count) task(s)")
-            for id in worker.tasks.values { returnToQueue(id, reason: "worker \(worker.hello.name) went silent", counts: true) }
+            for (key, id) in worker.tasks {
+                failedOn[key, default: []].insert(worker.hello.name)
+                returnToQueue(id, reason: "worker \(worker.hello.name) went silent", counts: true)
+            }
             statusDirty = true
         }
     }
@@ -204,9 +209,15 @@ extension Coordinator {
     /// Hands queued segments to workers with free credit, least loaded first.
     func dispatch() throws(MediaError) {
         while !queue.isEmpty {
-            guard let route = workers.values.filter({ $0.freeCredit > 0 }).min(by: { $0.tasks.count < $1.tasks.count })?.route else { return }
+            let free = workers.values.filter { $0.freeCredit > 0 }
+            guard !free.isEmpty else { return }
             let key = queue.removeFirst()
             guard inFlight[key] == nil, let file = try store.file(key.file), file.state == .processing || file.state == .splitting else { continue }
+            // A retry goes to a worker that has not failed this segment, when one has room:
+            // one bad worker alone must not use up every attempt.
+            let failed = failedOn[key] ?? []
+            let fresh = free.filter { !failed.contains($0.hello.name) }
+            let route = (fresh.isEmpty ? free : fresh).min { $0.tasks.count < $1.tasks.count }!.route
             try assign(key, file: file, to: route)
         }
         moveWaitingTaskToAnIdleWorker()

@@ -65,6 +65,8 @@ public final class Coordinator {
     let pipeline = Inbox<PipelineEvent>()
     var meter = ThroughputMeter()
     var framesCompleted = 0
+    /// Workers (by name) that failed or lost each segment, so its retries go elsewhere.
+    var failedOn: [SegmentKey: Set<String>] = [:]
     /// The most frames shown done per unfinished file, so published progress is monotone.
     var progressShown: [Int64: Int] = [:]
     var statusDirty = true

@@ -149,4 +149,47 @@ import Testing
             })
         }
     }
+
+    /// A retry goes to a worker that has not failed the segment when one has room, so one
+    /// bad worker cannot use up every attempt.
+    @Test func aRetryGoesToAnotherWorker() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let context = try ZMQContext()
+            let log = LockedBox<[String]>([])
+            let stop = try Self.startCoordinator(dir, "retry", context: context, log: log)
+            defer { stop() }
+            func scriptedWorker(_ name: String) throws -> ZMQSocket {
+                let socket = try ZMQSocket(context, .dealer)
+                try socket.connect("inproc://work-retry")
+                try socket.send(WireCodec.encode(.hello(WorkerHello(name: name, software: "redactfarm \(RedactFarmVersion.current)",
+                                                                     modelSHA256: CenterFaceModel.sha256, cores: 1, slots: 1, credit: 1))))
+                return socket
+            }
+            /// The next task for `socket`, or nil if none comes within `seconds`.
+            func task(_ socket: ZMQSocket, seconds: Int) throws -> (TaskAssignment, [UInt8])? {
+                let deadline = MonotonicClock.now + UInt64(seconds * 1000)
+                while MonotonicClock.now < deadline {
+                    guard let frames = try socket.receive(timeoutMilliseconds: 200) else { continue }
+                    switch try WireCodec.decode(frames) {
+                    case .task(let t, let segment): return (t, segment)
+                    case .heartbeat: try socket.send(WireCodec.encode(.heartbeat([])))
+                    default: continue
+                    }
+                }
+                return nil
+            }
+            let bad = try scriptedWorker("bad")
+            let client = try FarmClient(control: "inproc://control-retry", context: context)
+            _ = try client.expectStatus(ControlRequest(op: .submit, submit: SubmitRequest(
+                inputs: [Fixtures.corpus("h264_bframes.mp4")], output: dir + "/out.mp4", outputIsFile: true,
+                options: JobOptions(job: RedactionJob(), segmentSeconds: 100))))
+            let (one, _) = try #require(try task(bad, seconds: 20), "\(log.withLock { $0 })")
+            let good = try scriptedWorker("good")
+            #expect(eventually(seconds: 10) { log.withLock { $0.contains { $0.contains("worker good joined") } } })
+            try bad.send(WireCodec.encode(.failure(one.id, .transient, reason: "scripted")))
+            let retry = try #require(try task(good, seconds: 10), "the retry did not go to the other worker: \(log.withLock { $0 })")
+            #expect(retry.0.id.attempt == 2)
+            #expect(try task(bad, seconds: 1) == nil)
+        }
+    }
 }
