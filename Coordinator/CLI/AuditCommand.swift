@@ -86,8 +86,7 @@ enum AuditText {
         let how = "\(a.framesExamined) frames, \(a.detector) at scale \(a.scales.map { String($0) }.joined(separator: ",")), threshold \(a.threshold)"
         let weak = a.weak.isEmpty ? "" : "; \(a.weak.count) weak detection(s) outside hidden regions listed with --json"
         guard !a.passed else { return "audited \(path): \(how): no possible misses\(weak)" }
-        let frames = Set(a.findings.map(\.pts)).count
-        var lines = ["audited \(path): \(how): \(a.findings.count) possible miss(es) in \(frames) frame(s)\(weak)"]
+        var lines = ["audited \(path): \(how): \(a.findings.count) possible miss(es) in \(a.framesWithFindings) frame(s)\(weak)"]
         for f in a.findings.prefix(50) {
             lines.append(String(format: "  %.3f s (pts %lld): box %@ score %.2f", f.seconds, f.pts,
                                 f.box.map { String(Int($0.rounded())) }.joined(separator: ","), f.score))

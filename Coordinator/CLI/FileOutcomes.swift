@@ -43,7 +43,7 @@ enum FileOutcomes {
                 for note in row.notes ?? [] { Terminal.printNote("\(row.input): \(note)") }
                 if let audit = row.audit {
                     if let first = audit.findings.first {
-                        Terminal.printError("\(row.output): the audit found \(audit.findings.count) possible miss(es) in \(Set(audit.findings.map(\.pts)).count) frame(s), the first at \(first.seconds) s; look at them with `redactfarm audit \(row.output)`")
+                        Terminal.printError("\(row.output): the audit found \(audit.findings.count) possible miss(es) in \(audit.framesWithFindings) frame(s), the first at \(first.seconds) s; look at them with `redactfarm audit \(row.output)`")
                     } else {
                         Swift.print("audit: no possible misses in \(audit.framesExamined) frames")
                     }

@@ -155,11 +155,11 @@ extension Coordinator {
     /// and nothing is ever stitched from it. The recorded error always starts with the input
     /// file's path, so the one line a user sees names it.
     func failFile(_ id: Int64, reason: String) throws(MediaError) {
-        guard let input = try store.file(id)?.input else { return }
-        let message = reason.hasPrefix(input) ? reason : "\(input): \(reason)"
+        guard let file = try store.file(id) else { return }
+        let message = reason.hasPrefix(file.input) ? reason : "\(file.input): \(reason)"
         try endFile(id, as: .failed, reason: message)
         config.log("file \(id) failed: \(message)")
-        if let file = try store.file(id) { try finishJobIfDone(file.jobID) }
+        try finishJobIfDone(file.jobID)
     }
 
     func endFile(_ id: Int64, as state: FileState, reason: String?) throws(MediaError) {

@@ -122,7 +122,7 @@ extension Coordinator {
             try startStitchIfReady(key.file)
         } catch {
             config.log("rejected the result for \(result.id) from \(workerName): \(error.reason)")
-            returnToQueue(result.id, reason: "result rejected: \(error.reason)", counts: true)
+            returnToQueue(result.id, reason: "result rejected: \(error.reason)", counts: true, failedBy: route.flatMap { workers[$0]?.hello.name })
         }
     }
 
@@ -150,18 +150,20 @@ extension Coordinator {
     private func release(_ id: TaskID, from route: [UInt8], reason: String, counts: Bool, permanent: Bool = false) {
         let key = SegmentKey(file: id.file, index: Int(id.segment))
         guard workers[route]?.tasks[key] == id else { return config.log("ignored a message about \(id), which that worker does not hold") }
-        if counts, let name = workers[route]?.hello.name { failedOn[key, default: []].insert(name) }
+        let name = workers[route]?.hello.name
         workers[route]?.tasks[key] = nil
         workers[route]?.progress[id] = nil
-        returnToQueue(id, reason: reason, counts: counts, permanent: permanent)
+        returnToQueue(id, reason: reason, counts: counts, permanent: permanent, failedBy: name)
     }
 
     /// Ends an attempt without a result: back to the queue, or after `maxFailures` counted
     /// ones, the segment fails and with it the file. A permanent failure (the footage or the
     /// options, not the moment) fails the file at once: every attempt would end the same way.
-    func returnToQueue(_ id: TaskID, reason: String, counts: Bool, permanent: Bool = false) {
+    /// `failedBy`: the worker a counted failure is held against, so retries go elsewhere.
+    func returnToQueue(_ id: TaskID, reason: String, counts: Bool, permanent: Bool = false, failedBy worker: String? = nil) {
         let key = SegmentKey(file: id.file, index: Int(id.segment))
         guard inFlight[key]?.id == id else { return }
+        if counts, let worker { failedOn[key, default: []].insert(worker) }
         inFlight[key] = nil
         statusDirty = true
         do throws(MediaError) {
@@ -191,10 +193,7 @@ extension Coordinator {
         for (route, worker) in workers where Int(now - worker.lastHeard) > config.livenessMilliseconds {
             workers[route] = nil
             config.log("worker \(worker.hello.name) silent for \(now - worker.lastHeard) ms; requeuing its \(worker.tasks.count) task(s)")
-            for (key, id) in worker.tasks {
-                failedOn[key, default: []].insert(worker.hello.name)
-                returnToQueue(id, reason: "worker \(worker.hello.name) went silent", counts: true)
-            }
+            for id in worker.tasks.values { returnToQueue(id, reason: "worker \(worker.hello.name) went silent", counts: true, failedBy: worker.hello.name) }
             statusDirty = true
         }
     }

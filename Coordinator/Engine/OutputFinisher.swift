@@ -122,9 +122,7 @@ struct OutputFinisher: Sendable {
     private func notes(_ stitched: StitchReport) -> [String] {
         var notes: [String] = []
         for (n, zone) in options.job.zones.enumerated() {
-            if case .clipped(let box)? = try? zone.fit(width: plan.video.width, height: plan.video.height, number: n + 1) {
-                notes.append("zone #\(n + 1) (\(zone.bounds.describe)) reaches past the \(plan.video.width)x\(plan.video.height) picture; clipped to \(box.describe)")
-            }
+            if let note = zone.edgeNote(width: plan.video.width, height: plan.video.height, number: n + 1) { notes.append(note) }
         }
         for s in stitched.streams where s.stream.action == .dropped {
             notes.append("stream \(s.stream.index) (\(s.stream.type) \(s.stream.codec)) dropped: \(s.stream.reason ?? "asked for")")

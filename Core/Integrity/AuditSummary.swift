@@ -15,6 +15,8 @@ public struct AuditSummary: Codable, Equatable, Sendable {
     /// audit.
     public var weak: [Finding]
     public var passed: Bool { findings.isEmpty }
+    /// How many frames have a possible miss.
+    public var framesWithFindings: Int { Set(findings.map(\.pts)).count }
 
     public struct Finding: Codable, Equatable, Sendable {
         public var pts: Int64

@@ -64,7 +64,7 @@ public enum ManifestVerifier {
 
         if let audit = m.audit {
             notes.append(audit.passed ? "the leak audit found no possible misses in \(audit.framesExamined) frames"
-                         : "the leak audit recorded \(audit.findings.count) possible miss(es) in \(Set(audit.findings.map(\.pts)).count) frame(s): review them (redactfarm audit)")
+                         : "the leak audit recorded \(audit.findings.count) possible miss(es) in \(audit.framesWithFindings) frame(s): review them (redactfarm audit)")
         }
         if FileManager.default.fileExists(atPath: m.input.path) {
             let inputSHA = try SHA256Hex.ofFile(at: m.input.path)

@@ -76,6 +76,17 @@ final class MediaOutput {
         return Int(st.pointee.index)
     }
 
+    /// Adds the redacted video: the source stream's parameters (and so its metadata and side
+    /// data) with what the encoder produced in place of the source's codec.
+    func addVideoStream(encoded: CodecParameters, like source: UnsafeMutablePointer<AVStream>) throws(MediaError) -> Int {
+        let par = avcodec_parameters_alloc()!
+        var owned: UnsafeMutablePointer<AVCodecParameters>? = par
+        defer { avcodec_parameters_free(&owned) }
+        try AVError.check(avcodec_parameters_copy(par, source.pointee.codecpar), path, "cannot copy stream parameters")
+        try encoded.apply(to: par)
+        return try addStream(parameters: par, like: source)
+    }
+
     /// As fftools does for stream copy: keep the source's codec tag (hvc1 vs hev1, avc1 vs
     /// avc3 matter to players) when the container accepts it.
     private static func compatibleTag(_ par: AVCodecParameters, for format: UnsafePointer<AVOutputFormat>) -> UInt32 {

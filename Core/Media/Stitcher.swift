@@ -85,12 +85,7 @@ public enum Stitcher {
             let st = source.stream(entry.index)
             switch entry.action {
             case .redacted:
-                let par = avcodec_parameters_alloc()!
-                var owned: UnsafeMutablePointer<AVCodecParameters>? = par
-                defer { avcodec_parameters_free(&owned) }
-                try AVError.check(avcodec_parameters_copy(par, st.pointee.codecpar), outputPath, "cannot copy stream parameters")
-                try first.segment.codec.apply(to: par)
-                outIndex[entry.index] = try output.addStream(parameters: par, like: st)
+                outIndex[entry.index] = try output.addVideoStream(encoded: first.segment.codec, like: st)
             case .copied:
                 outIndex[entry.index] = try output.addStream(parameters: st.pointee.codecpar, like: st)
             case .dropped, .chapters:

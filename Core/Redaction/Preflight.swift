@@ -126,12 +126,7 @@ public enum Preflight {
     private static func headerRefusal(_ input: MediaInput, video: Int, encoded: CodecParameters, plan: StreamPlan,
                                       muxer: String, only: Int?) throws(MediaError) -> String? {
         let trial = try MediaOutput(trialOf: muxer, label: input.path)
-        let par = avcodec_parameters_alloc()!
-        var owned: UnsafeMutablePointer<AVCodecParameters>? = par
-        defer { avcodec_parameters_free(&owned) }
-        try AVError.check(avcodec_parameters_copy(par, input.stream(video).pointee.codecpar), input.path, "cannot copy stream parameters")
-        try encoded.apply(to: par)
-        _ = try trial.addStream(parameters: par, like: input.stream(video))
+        _ = try trial.addVideoStream(encoded: encoded, like: input.stream(video))
         for entry in plan.copied where only == nil || only == entry.index {
             _ = try trial.addStream(parameters: input.stream(entry.index).pointee.codecpar, like: input.stream(entry.index))
         }
@@ -155,9 +150,8 @@ public enum Preflight {
             : input.context.pointee.duration > 0 ? Double(input.context.pointee.duration) / Double(AV_TIME_BASE) : nil
         for (n, zone) in zones.enumerated() {
             do throws(OptionError) {
-                if case .clipped(let box) = try zone.fit(width: Int(codec.width), height: Int(codec.height), number: n + 1) {
-                    report.notes.append("zone #\(n + 1) (\(zone.bounds.describe)) reaches past the \(codec.width)x\(codec.height) picture; clipped to \(box.describe)")
-                }
+                _ = try zone.fit(width: Int(codec.width), height: Int(codec.height), number: n + 1)
+                if let note = zone.edgeNote(width: Int(codec.width), height: Int(codec.height), number: n + 1) { report.notes.append(note) }
             } catch {
                 report.reasons.append("\(error.option) \(error.value) \(error.accepted)")
             }

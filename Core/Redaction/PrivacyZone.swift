@@ -91,6 +91,13 @@ public struct PrivacyZone: Codable, Equatable, Sendable {
         return clipped == b ? .inside : .clipped(clipped)
     }
 
+    /// What to tell the operator when zone `number` reaches past the picture's edge; nil when
+    /// it lies inside (or misses the picture, which `fit` refuses).
+    public func edgeNote(width: Int, height: Int, number: Int) -> String? {
+        guard case .clipped(let box)? = try? fit(width: width, height: height, number: number) else { return nil }
+        return "zone #\(number) (\(bounds.describe)) reaches past the \(width)x\(height) picture; clipped to \(box.describe)"
+    }
+
     /// Shoelace formula; zero for a degenerate polygon.
     static func area(_ p: [Point]) -> Double {
         var sum = 0.0

@@ -30,6 +30,15 @@ import Testing
         return { stop.request(); done.wait() }
     }
 
+    /// A worker's socket on `inproc://work-NAME` that has said hello as `worker`.
+    static func scriptedWorker(_ worker: String, _ name: String, context: ZMQContext) throws -> ZMQSocket {
+        let socket = try ZMQSocket(context, .dealer)
+        try socket.connect("inproc://work-\(name)")
+        try socket.send(WireCodec.encode(.hello(WorkerHello(name: worker, software: "redactfarm \(RedactFarmVersion.current)",
+                                                             modelSHA256: CenterFaceModel.sha256, cores: 1, slots: 1, credit: 1))))
+        return socket
+    }
+
     @Test func resultsAreAcceptedOncePerAttemptAndOnlyWhenTheyCheckOut() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let context = try ZMQContext()
@@ -37,10 +46,7 @@ import Testing
             let stop = try Self.startCoordinator(dir, "results", context: context, log: log)
             defer { stop() }
 
-            let worker = try ZMQSocket(context, .dealer)
-            try worker.connect("inproc://work-results")
-            try worker.send(WireCodec.encode(.hello(WorkerHello(name: "scripted", software: "redactfarm \(RedactFarmVersion.current)",
-                                                                 modelSHA256: CenterFaceModel.sha256, cores: 1, slots: 1, credit: 1))))
+            let worker = try Self.scriptedWorker("scripted", "results", context: context)
             func next() throws -> WireMessage {
                 while true {
                     let frames = try #require(try worker.receive(timeoutMilliseconds: 20_000))
@@ -98,13 +104,7 @@ import Testing
             }
             defer { stop() }
 
-            func scriptedWorker(_ name: String) throws -> ZMQSocket {
-                let socket = try ZMQSocket(context, .dealer)
-                try socket.connect("inproc://work-late")
-                try socket.send(WireCodec.encode(.hello(WorkerHello(name: name, software: "redactfarm \(RedactFarmVersion.current)",
-                                                                     modelSHA256: CenterFaceModel.sha256, cores: 1, slots: 1, credit: 1))))
-                return socket
-            }
+            func scriptedWorker(_ name: String) throws -> ZMQSocket { try Self.scriptedWorker(name, "late", context: context) }
             func next(_ socket: ZMQSocket) throws -> WireMessage {
                 while true {
                     let message = try WireCodec.decode(try #require(try socket.receive(timeoutMilliseconds: 20_000), "\(log.withLock { $0 })"))
@@ -158,13 +158,7 @@ import Testing
             let log = LockedBox<[String]>([])
             let stop = try Self.startCoordinator(dir, "retry", context: context, log: log)
             defer { stop() }
-            func scriptedWorker(_ name: String) throws -> ZMQSocket {
-                let socket = try ZMQSocket(context, .dealer)
-                try socket.connect("inproc://work-retry")
-                try socket.send(WireCodec.encode(.hello(WorkerHello(name: name, software: "redactfarm \(RedactFarmVersion.current)",
-                                                                     modelSHA256: CenterFaceModel.sha256, cores: 1, slots: 1, credit: 1))))
-                return socket
-            }
+            func scriptedWorker(_ name: String) throws -> ZMQSocket { try Self.scriptedWorker(name, "retry", context: context) }
             /// The next task for `socket`, or nil if none comes within `seconds`.
             func task(_ socket: ZMQSocket, seconds: Int) throws -> (TaskAssignment, [UInt8])? {
                 let deadline = MonotonicClock.now + UInt64(seconds * 1000)
