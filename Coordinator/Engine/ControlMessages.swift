@@ -127,4 +127,6 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
     /// Frames per second while busy.
     public var framesPerSecond: Double
     public var connectedSeconds: Double
+    /// Why it gets no new work for now, when it failed too often in a row.
+    public var quarantine: String?
 }

@@ -46,9 +46,7 @@ extension Coordinator {
 
     func status(jobs: [JobRecord]) throws(MediaError) -> FarmStatus {
         var progress: [Int64: Int] = [:]
-        for worker in workers.values {
-            for (key, id) in worker.tasks { progress[key.file, default: 0] += max(0, worker.progress[id] ?? 0) }
-        }
+        for lease in leases.all { progress[lease.id.file, default: 0] += max(0, lease.framesDone) }
         var jobStatuses: [JobStatus] = []
         for job in jobs {
             var files: [FileStatus] = []
@@ -75,7 +73,8 @@ extension Coordinator {
         }
         let now = MonotonicClock.now
         let inFlightFrames = progress.values.reduce(0, +)
-        return FarmStatus(jobs: jobStatuses, workers: workers.values.map { $0.status(now: now) }.sorted { $0.name < $1.name },
+        return FarmStatus(jobs: jobStatuses, workers: workers.values.map { $0.status(now: now, leases: leases.held(by: $0.route), quarantine: quarantine.reason($0.hello.name, now: now)) }
+                              .sorted { $0.name < $1.name },
                           framesPerSecond: meter.framesPerSecond(current: framesCompleted + inFlightFrames, at: now))
     }
 
@@ -83,7 +82,7 @@ extension Coordinator {
     /// at most four times a second when something changed, and every two seconds anyway.
     func publishStatusIfDue() {
         let now = MonotonicClock.now
-        let inFlightFrames = workers.values.reduce(0) { sum, w in sum + w.progress.values.reduce(0) { $0 + max(0, $1) } }
+        let inFlightFrames = leases.all.reduce(0) { $0 + max(0, $1.framesDone) }
         meter.record(frames: framesCompleted + inFlightFrames, at: now)
         let since = Int(now - lastPublished)
         guard lastPublished == 0 || (statusDirty && since >= 250) || since >= 2000 else { return }

@@ -72,16 +72,22 @@ extension Coordinator {
     /// its `SegmentGate`, so little is left to do after the last one arrives. At most
     /// `maxWaitingStitches` wait like this; other files are stitched when complete.
     func startStitchIfReady(_ fileID: Int64) throws(MediaError) {
-        guard let file = try store.file(fileID), file.state == .processing else { return }
+        guard gates[fileID] == nil, let file = try store.file(fileID), file.state == .processing || file.state == .stitching else { return }
         let segments = try store.segments(file: fileID)
         let done = segments.filter { $0.state == .done }
         let complete = !segments.isEmpty && done.count == segments.count
-        if complete {
+        if complete && file.state == .processing {
             try store.setFileState(fileID, .stitching)
             statusDirty = true
         }
-        guard gates[fileID] == nil, done.contains(where: { $0.key.index == 0 }),
-              complete || gates.count < Self.maxWaitingStitches else { return }
+        guard done.contains(where: { $0.key.index == 0 }) else { return }
+        // A complete file waits its turn (after a restart, every finished file at once would
+        // start a thread each); an incomplete one is simply stitched later.
+        guard gates.count < (complete ? Self.maxStitches : Self.maxWaitingStitches) else {
+            if complete && !stitchBacklog.contains(fileID) { stitchBacklog.append(fileID) }
+            return
+        }
+        stitchBacklog.removeAll { $0 == fileID }
         let plan = try plan(for: fileID)
         let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: fileID)
         let gate = SegmentGate()
@@ -98,6 +104,15 @@ extension Coordinator {
     }
 
     static let maxWaitingStitches = 4
+    static let maxStitches = 6
+
+    /// A stitch thread came free: the oldest complete file waiting gets it.
+    func startBackloggedStitches() throws(MediaError) {
+        while gates.count < Self.maxStitches, let next = stitchBacklog.first {
+            stitchBacklog.removeFirst()
+            try startStitchIfReady(next)
+        }
+    }
 
     func arrival(_ segment: SegmentRecord, plan: SegmentPlan, area: FileWorkArea) throws(MediaError) -> SegmentGate.Arrival {
         guard let sha = segment.outputSHA256, let bytes = segment.outputBytes, segment.key.index < plan.segments.count else {
@@ -116,7 +131,7 @@ extension Coordinator {
                 // Work starts while the rest of the file is still being split.
                 guard let record = partial.segments.last, try store.file(id)?.state == .splitting else { continue }
                 plans[id] = partial
-                if try store.addSegment(id, record) { queue.append(SegmentKey(file: id, index: record.index)) }
+                if try store.addSegment(id, record) { queue.push(SegmentKey(file: id, index: record.index), .normal) }
             case .planned(let id, let outcome):
                 splittingFiles.remove(id)
                 guard let file = try store.file(id), file.state == .splitting else {
@@ -126,7 +141,7 @@ extension Coordinator {
                 switch outcome {
                 case .success(let plan):
                     plans[id] = plan
-                    queue += try store.setPlanned(id, plan: plan).map { SegmentKey(file: id, index: $0) }
+                    for index in try store.setPlanned(id, plan: plan) { queue.push(SegmentKey(file: id, index: index), .normal) }
                     config.log("file \(id) (\(file.input)): \(plan.segments.count) segment(s), \(plan.frameCount) frames")
                     try startStitchIfReady(id)
                 case .failure(let error):
@@ -134,6 +149,7 @@ extension Coordinator {
                 }
             case .finished(let id, let outcome):
                 gates[id] = nil
+                defer { try? startBackloggedStitches() }
                 switch outcome {
                 case .success(let finished):
                     try store.setFileState(id, .done, outputSHA256: finished.outputSHA256)
@@ -166,17 +182,15 @@ extension Coordinator {
         guard let file = try store.file(id), !file.state.isFinal else { return }
         if file.state == .stitching && state == .cancelled { return }  // about to finish: let it
         try store.setFileState(id, state, error: reason)
-        for (key, flight) in inFlight where key.file == id {
-            inFlight[key] = nil
-            if let worker = workers[flight.route] {
-                workers[flight.route]?.tasks[key] = nil
-                send(.cancel(flight.id), to: flight.route, socket: worker.socket)
-            }
-            _ = try store.abandonAttempt(key, attempt: Int(flight.id.attempt), reason: "file \(state.rawValue)", counts: false,
+        for lease in leases.endAll(file: id) {
+            if let worker = workers[lease.worker] { send(.cancel(lease.id), to: lease.worker, socket: worker.socket) }
+            _ = try store.abandonAttempt(lease.key, attempt: Int(lease.id.attempt), reason: "file \(state.rawValue)", counts: false,
                                          maxFailures: config.maxFailures)
         }
-        queue.removeAll { $0.file == id }
-        failedOn = failedOn.filter { $0.key.file != id }
+        queue.removeAll(file: id)
+        heldBack = heldBack.filter { $0.file != id }
+        requeuedAt = requeuedAt.filter { $0.key.file != id }
+        stitchBacklog.removeAll { $0 == id }
         plans[id] = nil
         // A stitch waiting for this file's segments ends now, removing its partial output.
         gates.removeValue(forKey: id)?.fail(MediaError(path: file.input, reason: reason ?? state.rawValue))

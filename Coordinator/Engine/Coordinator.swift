@@ -51,22 +51,41 @@ public final class Coordinator {
     var controlSockets: [ZMQSocket] = []
     var eventSockets: [ZMQSocket] = []
     private var authenticator: ZAPAuthenticator?
+    /// Handshake events of the TCP endpoints, so refused peers are logged (once an hour each).
+    private var monitors: [SocketMonitor] = []
+    private var refusals = RepeatLimiter(intervalMilliseconds: 3_600_000)
 
-    var workers: [[UInt8]: ConnectedWorker] = [:]
-    var inFlight: [SegmentKey: (id: TaskID, route: [UInt8])] = [:]
-    var queue: [SegmentKey] = []
+    var workers: [WorkerRoute: ConnectedWorker] = [:]
+    /// Who holds what (see `LeaseTable`): the one truth dispatch, results and recovery share.
+    var leases = LeaseTable()
+    var queue = WorkQueue()
+    var quarantine = Quarantine()
+    /// Segments running when this coordinator started, not handed out again until their
+    /// holders have had a moment to re-announce and carry on with them (`heldBackUntil`).
+    var heldBack: Set<SegmentKey> = []
+    var heldBackUntil: UInt64 = 0
+    /// When each queued retry was requeued, to log how soon it ran again.
+    var requeuedAt: [SegmentKey: UInt64] = [:]
+    /// Unknown routes asked to announce themselves, and when (at most once a second each).
+    var announceAsked: [WorkerRoute: UInt64] = [:]
+    var repeatedWarnings = RepeatLimiter(intervalMilliseconds: 60_000)
+    var lastAudit: UInt64 = 0
+    /// Counted for the operator (and the chaos test): results for segments already done, and
+    /// invariant repairs.
+    var duplicateResults = 0
+    var auditRepairs = 0
     var plans: [Int64: SegmentPlan] = [:]
     /// Files being split (at most one split per file).
     var splittingFiles: Set<Int64> = []
     /// Files being stitched, each waiting at its gate for segments still to come.
     var gates: [Int64: SegmentGate] = [:]
+    /// Complete files waiting for a stitch thread (at most `maxStitches` run at once).
+    var stitchBacklog: [Int64] = []
     var jobOptionsCache: [String: (options: JobOptions, json: [UInt8])] = [:]
     let splitLane = BackgroundLane(name: "split")
     let pipeline = Inbox<PipelineEvent>()
     var meter = ThroughputMeter()
     var framesCompleted = 0
-    /// Workers (by name) that failed or lost each segment, so its retries go elsewhere.
-    var failedOn: [SegmentKey: Set<String>] = [:]
     /// The most frames shown done per unfinished file, so published progress is monotone.
     var progressShown: [Int64: Int] = [:]
     var statusDirty = true
@@ -124,7 +143,10 @@ public final class Coordinator {
             try socket.set(ZMQ_ROUTER_HANDOVER, 1)
         }
         if worker { try socket.set(ZMQ_MAXMSGSIZE, int64: config.maxFrameBytes) }
-        if endpoint.hasPrefix("tcp://") { try config.tcpSecurity.apply(to: socket) }
+        if endpoint.hasPrefix("tcp://") {
+            try config.tcpSecurity.apply(to: socket)
+            monitors.append(try SocketMonitor(watching: socket, context: context))
+        }
         if endpoint.hasPrefix("ipc://") {
             let path = String(endpoint.dropFirst(6))
             guard path.utf8.count < 100 else {
@@ -138,6 +160,29 @@ public final class Coordinator {
             throw MediaError(path: endpoint, reason: "cannot listen: \(error)")
         }
         return socket
+    }
+
+    /// What the ZAP handler does not see: a peer speaking plain ZeroMQ on a CURVE port, or one
+    /// with the wrong server key. (Refused keys are logged by the ZAP handler, with the key.)
+    private func logRefusedHandshakes() {
+        let now = MonotonicClock.now
+        for monitor in monitors {
+            for event in monitor.events() {
+                let line: String?
+                switch event {
+                case .mechanismMismatch(let endpoint):
+                    line = refusals.line("mechanism \(endpoint)", "refused a connection on \(endpoint): the peer does not use the same security (plain TCP on a CURVE port, or CURVE on a plain one)", now: now)
+                case .cryptographicFailure(let endpoint):
+                    line = refusals.line("crypto \(endpoint)", "refused a connection on \(endpoint): its CURVE handshake failed (the peer has another server key)", now: now)
+                case .handshakeFailed(let code, let endpoint):
+                    // libzmq often gives no detail: the peer hung up when the mechanisms met.
+                    line = refusals.line("failed \(endpoint)", "refused a connection on \(endpoint): its handshake failed (libzmq code \(code)): a peer using plain TCP on this CURVE port, or another server key", now: now)
+                case .handshakeSucceeded, .refusedByAuthentication:
+                    line = nil
+                }
+                if let line { config.log(line) }
+            }
+        }
     }
 
     /// The endpoints as bound (tcp://…:0 resolved to its port).
@@ -168,19 +213,21 @@ public final class Coordinator {
                     }
                 }
             }
+            logRefusedHandshakes()
             try handlePipelineEvents()
             reapSilentWorkers()
             sendHeartbeats()
             try dispatch()
+            try auditLeasesIfDue()
             publishStatusIfDue()
         }
-        config.log("stopping; \(inFlight.count) task(s) in flight will be requeued on the next start")
+        config.log("stopping; \(leases.count) task(s) in flight will be requeued on the next start")
     }
 
     /// Picks up where the last run stopped: requeue what was in flight, redo interrupted
     /// splits and stitches, and queue the segments still to do.
     private func recover() throws(MediaError) {
-        try store.recoverAfterRestart()
+        let wasRunning = try store.recoverAfterRestart()
         removeLeftovers()
         var unfinished = 0
         for file in try store.files() where !file.state.isFinal {
@@ -198,8 +245,15 @@ public final class Coordinator {
             default: break
             }
         }
-        queue = try store.queuedSegments()
-        if unfinished > 0 { config.log("resuming: \(unfinished) unfinished file(s), \(queue.count) segment(s) queued") }
+        queue = WorkQueue(try store.queuedSegments())
+        // What was running may still be running: its workers re-announce within a heartbeat
+        // or two and carry on (`heard`); only then is it handed out again.
+        heldBack = Set(wasRunning.filter(queue.contains))
+        for key in heldBack { queue.push(key, .retry) }
+        heldBackUntil = MonotonicClock.now + UInt64(2 * config.heartbeatMilliseconds + 1000)
+        if unfinished > 0 {
+            config.log("resuming: \(unfinished) unfinished file(s), \(queue.count) segment(s) queued, \(heldBack.count) of them running at the stop")
+        }
     }
 
     /// What a killed coordinator can leave: the work folders (source segments) of files that

@@ -9,6 +9,8 @@ public final class FarmClient {
     private let events: ZMQSocket?
     private let controlEndpoint: String
     private let timeoutMilliseconds: Int
+    /// Over TCP: says at once when the coordinator refuses this client, rather than timing out.
+    private var monitor: SocketMonitor?
 
     public init(control endpoint: String, events eventEndpoint: String? = nil, security: PeerSecurity = .plain,
                 context: ZMQContext? = nil, timeoutMilliseconds: Int = 15_000) throws(MediaError) {
@@ -17,7 +19,10 @@ public final class FarmClient {
         do {
             let context = try context ?? ZMQContext()
             control = try ZMQSocket(context, .dealer)
-            if endpoint.hasPrefix("tcp://") { try security.apply(to: control) }
+            if endpoint.hasPrefix("tcp://") {
+                try security.apply(to: control)
+                monitor = try SocketMonitor(watching: control, context: context)
+            }
             try control.connect(endpoint)
             if let eventEndpoint {
                 let sub = try ZMQSocket(context, .sub)
@@ -40,15 +45,33 @@ public final class FarmClient {
     public func request(_ request: ControlRequest) throws(MediaError) -> ControlResponse {
         do {
             try control.send(ControlCodec.encode(request))
-            guard let frames = try control.receive(timeoutMilliseconds: timeoutMilliseconds) else {
-                throw MediaError(path: controlEndpoint, reason: "no answer from the coordinator in \(max(1, timeoutMilliseconds / 1000)) s (is it running, and is this client's key allowed?)")
+            let deadline = MonotonicClock.now + UInt64(max(0, timeoutMilliseconds))
+            while true {
+                if let frames = try control.receive(timeoutMilliseconds: 100) { return try ControlCodec.decode(ControlResponse.self, frames) }
+                if let refusal = refusal() { throw MediaError(path: controlEndpoint, reason: refusal) }
+                guard MonotonicClock.now < deadline else {
+                    throw MediaError(path: controlEndpoint, reason: "no answer from the coordinator in \(max(1, timeoutMilliseconds / 1000)) s (is it running, and is this client's key allowed?)")
+                }
             }
-            return try ControlCodec.decode(ControlResponse.self, frames)
         } catch let error as MediaError {
             throw error
         } catch {
             throw MediaError(path: controlEndpoint, reason: "\(error)")
         }
+    }
+
+    private func refusal() -> String? {
+        for event in monitor?.events() ?? [] {
+            switch event {
+            case .handshakeSucceeded: continue
+            case .refusedByAuthentication(let status, _):
+                return status == 400 ? "the coordinator refused this client: its CURVE key is not on the coordinator's allowlist"
+                                     : "the coordinator refused this client (ZAP status \(status))"
+            case .mechanismMismatch, .cryptographicFailure, .handshakeFailed:
+                return "the coordinator refused this client during the handshake: \(event) (same security on both sides? --server-key, or --insecure)"
+            }
+        }
+        return nil
     }
 
     /// Sends a request and returns its status, turning a refusal into an error.

@@ -246,6 +246,12 @@ public final class JobStore {
                 WHERE fileId = ? AND idx = ?
                 """, arguments: [outputSHA256, outputBytes, worker, host, detections, key.file, key.index])
             try endAttempt(db, key, attempt, outcome: "done", reason: nil)
+            // A newer attempt still open (this result was late, after a restart or a lost
+            // worker) is not needed any more.
+            try db.execute(sql: """
+                UPDATE attempt SET endedAt = ?, outcome = 'superseded', reason = ?
+                WHERE fileId = ? AND idx = ? AND attempt != ? AND endedAt IS NULL
+                """, arguments: [Date().timeIntervalSince1970, "attempt \(attempt) delivered first", key.file, key.index, attempt])
             return (worker, host)
         }
     }
@@ -278,11 +284,48 @@ public final class JobStore {
     /// After a restart nothing is in flight: running segments go back to the queue (their
     /// attempt number stays, so a result for it that still arrives is accepted), and files
     /// caught mid-split or mid-stitch redo that step.
-    public func recoverAfterRestart() throws(MediaError) {
+    /// Returns the segments that were running: their holders may still be at work on them.
+    @discardableResult
+    public func recoverAfterRestart() throws(MediaError) -> [SegmentKey] {
         try write { db in
+            let running = try Row.fetchAll(db, sql: "SELECT fileId, idx FROM segment WHERE state = 'running' ORDER BY fileId, idx")
+                .map { SegmentKey(file: $0["fileId"], index: $0["idx"]) }
             try db.execute(sql: "UPDATE segment SET state = 'queued' WHERE state = 'running'")
             try db.execute(sql: "UPDATE file SET state = 'pending' WHERE state = 'splitting'")
             try db.execute(sql: "UPDATE file SET state = 'processing' WHERE state = 'stitching'")
+            return running
+        }
+    }
+
+    /// A worker still holds the segment's latest attempt (it reported it after a restart or a
+    /// reconnect): the attempt runs on instead of being dispatched again. Only a queued segment
+    /// whose latest attempt this is can be adopted; returns whether it was.
+    public func adoptAttempt(_ key: SegmentKey, attempt: Int) throws(MediaError) -> Bool {
+        try write { db in
+            try db.execute(sql: "UPDATE segment SET state = 'running' WHERE fileId = ? AND idx = ? AND state = 'queued' AND dispatches = ?",
+                           arguments: [key.file, key.index, attempt])
+            guard db.changesCount > 0 else { return false }
+            try db.execute(sql: "UPDATE attempt SET endedAt = NULL, outcome = NULL, reason = NULL WHERE fileId = ? AND idx = ? AND attempt = ?",
+                           arguments: [key.file, key.index, attempt])
+            return true
+        }
+    }
+
+    /// The workers whose attempts at a segment failed or were lost, so a retry goes elsewhere.
+    public func failedWorkers(_ key: SegmentKey) throws(MediaError) -> Set<String> {
+        try read { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT worker FROM attempt WHERE fileId = ? AND idx = ? AND outcome IN ('failed', 'failed-permanent')",
+                                    arguments: [key.file, key.index]))
+        }
+    }
+
+    /// Queued and running segments of files that have not ended, for the lease audit.
+    public func openSegments() throws(MediaError) -> [SegmentRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.* FROM segment s JOIN file f ON f.id = s.fileId
+                WHERE s.state IN ('queued', 'running') AND f.state IN ('splitting', 'processing', 'stitching')
+                """).map(SegmentRecord.init)
         }
     }
 }

@@ -5,8 +5,8 @@ import RedactWorker
 import Testing
 
 /// The broker's side of idempotence, with a scripted worker on an inproc socket: a result is
-/// accepted once per attempt and only when it checks out; anything else is logged and
-/// ignored, and a bad result costs an attempt.
+/// accepted once per segment, for any attempt the store knows, and only when it checks out;
+/// anything else is logged and ignored, and a bad result costs an attempt.
 @Suite struct BrokerResultTests {
     struct NoFaces: FrameDetector {
         func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] { [] }
@@ -22,11 +22,18 @@ import Testing
         config.bindLocalEndpoints = false
         config.log = { line in log.withLock { $0.append(line) } }
         configure(&config)
-        let coordinator = try Coordinator(config, context: context)
+        // Released when it stops, so its sockets close and a restart can bind the same ports.
+        let box = LockedBox<Coordinator?>(try Coordinator(config, context: context))
         let stop = StopSignal()
         let done = DispatchSemaphore(value: 0)
-        let box = UncheckedBox(coordinator)
-        Thread { try? box.value.run(until: stop); done.signal() }.start()
+        Thread {
+            do {
+                let coordinator = box.withLock { $0 }
+                try? coordinator?.run(until: stop)
+            }
+            box.withLock { $0 = nil }
+            done.signal()
+        }.start()
         return { stop.request(); done.wait() }
     }
 
@@ -71,10 +78,13 @@ import Testing
             }
             try worker.send(WireCodec.encode(.result(good, segment: output + [0], coverage: coverage)))
 
-            // Attempt 2 arrives; the stale attempt-1 result, though genuine, is ignored.
+            // Attempt 2 arrives; the genuine attempt-1 result, late, is still accepted (a valid
+            // result is never wasted) and attempt 2 is cancelled.
             guard case .task(let second, let segment2) = try next() else { Issue.record("no second task"); return }
             #expect(second.id.attempt == 2 && second.id.segment == first.id.segment)
             try worker.send(WireCodec.encode(.result(good, segment: output, coverage: coverage)))
+            guard case .cancel(let cancelled) = try next() else { Issue.record("attempt 2 was not cancelled"); return }
+            #expect(cancelled == second.id)
             guard case .result(var fresh, let output2, let coverage2) = runner.run(second, segment: segment2, onFrame: {}) else {
                 Issue.record("the runner failed"); return
             }
@@ -87,13 +97,16 @@ import Testing
             })
             let lines = log.withLock { $0 }
             #expect(lines.contains { $0.contains("rejected the result for \(first.id)") && $0.contains("damaged") })
-            #expect(lines.filter { $0.contains("ignored") }.count == 2, "\(lines)")
+            #expect(lines.contains { $0.contains("accepted the late result of \(first.id)") })
+            // Attempt 2's result and its duplicate come after the segment is done.
+            #expect(lines.filter { $0.contains("ignored a result") }.count == 2, "\(lines)")
             #expect(try MediaInspection.videoTimestamps(dir + "/out.mp4") == MediaInspection.videoTimestamps(Fixtures.corpus("h264_bframes.mp4")))
         }
     }
 
-    /// A late result for an old attempt, from the worker now holding the newer one, then that
-    /// worker's silence: the newer attempt must still be requeued, and the job must end.
+    /// The hang of issue 10: a late result for an old attempt, from the worker now holding the
+    /// newer one, then that worker's silence. Here the late result is damaged, so it is refused:
+    /// the newer attempt must still be requeued when the worker is lost, and the job must end.
     @Test func aLateOldResultDoesNotOrphanTheNewerAttempt() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let context = try ZMQContext()
@@ -121,8 +134,8 @@ import Testing
                 options: JobOptions(job: RedactionJob(), segmentSeconds: 100))))
             let runner = SegmentTaskRunner { (_: RedactionJob) throws(MediaError) in NoFaces() }
 
-            // Attempt 1 fails (transiently), attempt 2 comes to the same worker, and then the
-            // genuine attempt-1 result arrives late.
+            // Attempt 1 fails (transiently), attempt 2 comes to the same worker, and then a
+            // damaged attempt-1 result arrives late.
             guard case .task(let one, let segment) = try next(first) else { Issue.record("no task"); return }
             guard case .result(let late, let output, let coverage) = runner.run(one, segment: segment, onFrame: {}) else {
                 Issue.record("the runner failed"); return
@@ -130,7 +143,7 @@ import Testing
             try first.send(WireCodec.encode(.failure(one.id, .transient, reason: "scripted")))
             guard case .task(let two, _) = try next(first) else { Issue.record("no second task"); return }
             #expect(two.id.attempt == 2)
-            try first.send(WireCodec.encode(.result(late, segment: output, coverage: coverage)))
+            try first.send(WireCodec.encode(.result(late, segment: output.reversed(), coverage: coverage)))
 
             // The first worker goes silent; once it is taken for dead, a second one must be
             // given attempt 3 and finish.
@@ -147,6 +160,88 @@ import Testing
             #expect(eventually(seconds: 30) {
                 (try? client.expectStatus(ControlRequest(op: .status, job: jobID)).status.jobs.first?.state) == .done
             })
+            #expect(log.withLock { $0.contains { $0.contains("rejected the result for \(one.id)") } })
+        }
+    }
+
+    /// A coordinator restart between dispatch and result: the worker, still at work, announces
+    /// itself again and carries on; the segment is not dispatched again and its result counts.
+    @Test func aRestartBetweenDispatchAndResultRedoesNothing() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let context = try ZMQContext()
+            let log = LockedBox<[String]>([])
+            let port = Int.random(in: 30_000...60_000)
+            func start(_ name: String) throws -> () -> Void {
+                try Self.startCoordinator(dir, name, context: context, log: log) { config in
+                    config.workEndpoints = ["tcp://127.0.0.1:\(port)"]
+                    config.heartbeatMilliseconds = 300
+                }
+            }
+            let running = LockedBox<[() -> Void]>([try start("restart-a")])
+            defer { for stop in running.withLock({ $0 }) { stop() } }
+            let worker = try ZMQSocket(context, .dealer)
+            try worker.connect("tcp://127.0.0.1:\(port)")
+            let hello = WireMessage.hello(WorkerHello(name: "steady", software: "redactfarm \(RedactFarmVersion.current)",
+                                                      modelSHA256: CenterFaceModel.sha256, cores: 1, slots: 1, credit: 1))
+            try worker.send(WireCodec.encode(hello))
+            /// Runs the worker's side for `seconds`: heartbeats listing `held`, hellos when asked;
+            /// returns the tasks it was given.
+            func pump(seconds: Double, held: [TaskProgress]) throws -> [(TaskAssignment, [UInt8])] {
+                var tasks: [(TaskAssignment, [UInt8])] = []
+                let deadline = MonotonicClock.now + UInt64(seconds * 1000)
+                var lastBeat: UInt64 = 0
+                while MonotonicClock.now < deadline {
+                    if MonotonicClock.since(lastBeat) >= 300 {
+                        try worker.send(WireCodec.encode(.heartbeat(held)))
+                        lastBeat = MonotonicClock.now
+                    }
+                    guard let frames = try worker.receive(timeoutMilliseconds: 50) else { continue }
+                    switch try WireCodec.decode(frames) {
+                    case .task(let t, let segment): tasks.append((t, segment))
+                    case .announceAgain: try worker.send(WireCodec.encode(hello))
+                    default: continue
+                    }
+                }
+                return tasks
+            }
+            let client = try FarmClient(control: "inproc://control-restart-a", context: context)
+            _ = try client.expectStatus(ControlRequest(op: .submit, submit: SubmitRequest(
+                inputs: [Fixtures.corpus("h264_bframes.mp4")], output: dir + "/out.mp4", outputIsFile: true,
+                options: JobOptions(job: RedactionJob(), segmentSeconds: 100))))
+            var given: [(TaskAssignment, [UInt8])] = []
+            #expect(eventually(seconds: 20) { given += (try? pump(seconds: 0.2, held: [])) ?? []; return !given.isEmpty })
+            let (task, segment) = try #require(given.first)
+            let held = [TaskProgress(id: task.id, framesDone: 3)]
+            _ = try pump(seconds: 0.5, held: held)
+
+            running.withLock { $0.removeFirst() }()
+            // The port is free again once the old sockets have closed.
+            var restarted: (() -> Void)?
+            for _ in 0..<50 where restarted == nil {
+                restarted = try? start("restart-b")
+                if restarted == nil { Thread.sleep(forTimeInterval: 0.1) }
+            }
+            let stopB = try #require(restarted, "the coordinator did not restart: \(log.withLock { $0 })")
+            running.withLock { $0.append(stopB) }
+            // The restarted coordinator must not hand the segment out again while its holder works.
+            let meanwhile = try pump(seconds: 4, held: held)
+            #expect(meanwhile.isEmpty, "dispatched again: \(meanwhile.map(\.0.id))")
+            #expect(log.withLock { $0.contains { $0.contains("steady still holds \(task.id)") } }, "\(log.withLock { $0 })")
+
+            let runner = SegmentTaskRunner { (_: RedactionJob) throws(MediaError) in NoFaces() }
+            guard case .result(let result, let output, let coverage) = runner.run(task, segment: segment, onFrame: {}) else {
+                Issue.record("the runner failed"); return
+            }
+            try worker.send(WireCodec.encode(.result(result, segment: output, coverage: coverage)))
+            let client2 = try FarmClient(control: "inproc://control-restart-b", context: context)
+            #expect(eventually(seconds: 30) {
+                _ = try? pump(seconds: 0.1, held: [])
+                return (try? client2.expectStatus(ControlRequest(op: .status)).status.jobs.first?.state) == .done
+            })
+            let store = try JobStore(stateDirectory: dir + "/state")
+            let file = try #require(try store.files().first)
+            #expect(try store.segments(file: file.id).map(\.dispatches) == [1])
+            #expect(try store.segments(file: file.id).first?.worker == "steady")
         }
     }
 

@@ -1,0 +1,131 @@
+import Foundation
+import RedactCore
+
+/// Dispatch under credit as the `Scheduler` decides, the end of an attempt without a result,
+/// and the periodic `LeaseAudit` that repairs anything the rest got wrong.
+extension Coordinator {
+    func dispatch() throws(MediaError) {
+        let now = MonotonicClock.now
+        if !heldBack.isEmpty, now >= heldBackUntil {
+            heldBack = []
+        }
+        guard !queue.isEmpty || workers.values.contains(where: { leases.heldCount(by: $0.route) == 0 }) else { return }
+        let candidates = workers.values.map { w in
+            Scheduler.Candidate(route: w.route, name: w.hello.name, credit: w.hello.credit,
+                                accepting: !w.draining && !quarantine.isQuarantined(w.hello.name, now: now),
+                                leases: leases.held(by: w.route), strays: w.strays.count)
+        }
+        guard candidates.contains(where: \.accepting) else { return }
+        var avoid: [SegmentKey: Set<String>] = [:]
+        for key in queue.retries { avoid[key] = try store.failedWorkers(key) }
+        let decision = Scheduler.decide(queue: queue, workers: candidates, avoid: avoid, heldBack: heldBack)
+        for revocation in decision.revocations {
+            let lease = revocation.lease
+            guard leases.end(lease.id) != nil else { continue }
+            if let holder = workers[lease.worker] {
+                send(.cancel(lease.id), to: lease.worker, socket: holder.socket)
+                config.log("took \(lease.id) back from \(holder.hello.name): \(revocation.why)")
+            }
+            _ = try store.abandonAttempt(lease.key, attempt: Int(lease.id.attempt), reason: revocation.why, counts: false,
+                                         maxFailures: config.maxFailures)
+            if revocation.requeue { queue.push(lease.key, lease.priority, front: true) }
+        }
+        for assignment in decision.assignments {
+            queue.remove(assignment.key)
+            try assign(assignment.key, priority: assignment.priority, to: assignment.worker)
+        }
+    }
+
+    private func assign(_ key: SegmentKey, priority: QueuePriority, to route: WorkerRoute) throws(MediaError) {
+        guard let worker = workers[route] else { return queue.push(key, priority, front: true) }
+        guard let file = try store.file(key.file), file.state == .processing || file.state == .splitting else { return }
+        let plan = try plan(for: key.file)
+        let record = plan.segments[key.index]
+        let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: key.file)
+        let bytes: [UInt8]
+        do throws(MediaError) {
+            bytes = try FileBytes.read(area.directory + "/" + record.file)
+        } catch {
+            return try failFile(key.file, reason: "segment \(key.index) is missing from the state folder: \(error.reason)")
+        }
+        let (_, json) = try jobOptions(file.jobID)
+        let attempt = try store.startAttempt(key, worker: worker.hello.name, host: worker.hello.host)
+        let id = TaskID(job: file.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt))
+        let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: plan.video.averageFrameRate,
+                                  firstTrackID: Int64(key.index) * 1_000_000, segmentSHA256: record.sha256, jobJSON: json)
+        leases.grant(id, to: route, priority: priority)
+        if let since = requeuedAt.removeValue(forKey: key) {
+            config.log("re-dispatched \(key) to \(worker.hello.name) \(MonotonicClock.now - since) ms after it was requeued")
+        }
+        statusDirty = true
+        if send(.task(task, segment: bytes), to: route, socket: worker.socket) != .sent {
+            removeWorker(route, because: "worker \(worker.hello.name) is unreachable", counts: false)
+        }
+    }
+
+    /// Ends an attempt without a result (its lease has already ended): back to the queue, or
+    /// after `maxFailures` counted ones, the segment fails and with it the file. A permanent
+    /// failure (the footage or the options, not the moment) fails the file at once: every
+    /// attempt would end the same way. A counted failure is recorded against the attempt's
+    /// worker in the store, so retries go elsewhere.
+    func returnToQueue(_ id: TaskID, reason: String, counts: Bool, permanent: Bool = false) {
+        let key = SegmentKey(file: id.file, index: Int(id.segment))
+        statusDirty = true
+        do throws(MediaError) {
+            guard let segment = try store.segment(key), segment.state == .running, segment.dispatches == Int(id.attempt) else { return }
+            let state = try store.abandonAttempt(key, attempt: Int(id.attempt), reason: reason, counts: counts,
+                                                 maxFailures: config.maxFailures, permanent: permanent)
+            if state == .failed {
+                try failFile(key.file, reason: permanent ? "\(segmentPlace(key)): \(reason)"
+                                                         : "\(segmentPlace(key)) failed \(config.maxFailures) times; last: \(reason)")
+            } else {
+                queue.push(key, .retry)  // retries first, so a file is not held up by one segment
+                requeuedAt[key] = MonotonicClock.now
+                config.log("requeued \(key) (\(reason))")
+            }
+        } catch {
+            config.log("cannot record the end of \(id): \(error)")
+        }
+    }
+
+    /// "segment N (from 12.34 s)", as a file's error names where it went wrong.
+    func segmentPlace(_ key: SegmentKey) -> String {
+        guard let plan = plans[key.file], key.index < plan.segments.count else { return "segment \(key.index)" }
+        let record = plan.segments[key.index]
+        return "segment \(key.index) (from \(String(format: "%.2f", Double(record.ptsFirst) * record.timeBase.doubleValue)) s)"
+    }
+
+    /// Checks the invariant (`LeaseAudit`) every few seconds and repairs what it finds, saying
+    /// so: a segment nobody holds goes back to the queue, a lease nobody needs ends, and a file
+    /// whose segments are all done is stitched.
+    func auditLeasesIfDue() throws(MediaError) {
+        let now = MonotonicClock.now
+        guard now - lastAudit >= Self.auditIntervalMilliseconds else { return }
+        lastAudit = now
+        let open = try store.openSegments().map { LeaseAudit.OpenSegment(key: $0.key, state: $0.state, dispatches: $0.dispatches) }
+        let findings = LeaseAudit.check(open: open, leases: leases, queue: queue, connected: Set(workers.keys))
+        for finding in findings {
+            config.log("invariant broken: \(finding); repairing")
+            auditRepairs += 1
+            switch finding {
+            case .strayLease(let lease, _):
+                leases.end(lease.id)
+                if let holder = workers[lease.worker] { send(.cancel(lease.id), to: lease.worker, socket: holder.socket) }
+                returnToQueue(lease.id, reason: "its lease was stray", counts: false)
+            case .runningWithoutLease(let key, let attempt):
+                guard leases.lease(for: key) == nil, let file = try store.file(key.file) else { continue }
+                returnToQueue(TaskID(job: file.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt)),
+                              reason: "it was running with no lease", counts: false)
+            case .queuedButNotInQueue(let key):
+                queue.push(key, .retry)
+            case .inQueueButNotQueued(let key):
+                queue.remove(key)
+            }
+        }
+        for file in try store.files() where file.state == .processing || file.state == .stitching {
+            if gates[file.id] == nil, !stitchBacklog.contains(file.id) { try startStitchIfReady(file.id) }
+        }
+    }
+
+    static let auditIntervalMilliseconds: UInt64 = 5000
+}

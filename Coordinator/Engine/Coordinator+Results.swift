@@ -1,0 +1,80 @@
+import Foundation
+import RedactCore
+
+/// Result intake: a result is accepted once per segment, for any attempt the store knows,
+/// and only when its hashes, frame count and timestamps are the plan's; it is durable before
+/// it counts. A valid result is never wasted: if a newer attempt holds the segment (the result
+/// was late, after a restart or a lost worker), that attempt is cancelled instead.
+extension Coordinator {
+    func accept(_ result: TaskResult, segment: [UInt8], coverage: [UInt8], from route: WorkerRoute?) {
+        let key = SegmentKey(file: result.id.file, index: Int(result.id.segment))
+        let workerName = route.flatMap { workers[$0]?.hello.name } ?? "a worker not (yet) announced"
+        do throws(MediaError) {
+            guard let file = try store.file(key.file), file.jobID == result.id.job, file.state == .processing || file.state == .splitting,
+                  let record = try store.segment(key), record.state != .done, record.state != .failed,
+                  (1...max(1, record.dispatches)).contains(Int(result.id.attempt))
+            else {
+                leases.end(result.id)  // never left behind, whatever the store says
+                duplicateResults += 1
+                config.log("ignored a result for \(result.id): its segment is already done or its file has ended")
+                return
+            }
+            let plan = try plan(for: key.file)
+            guard key.index < plan.segments.count else { throw MediaError(path: "\(result.id)", reason: "no such segment in the plan") }
+            try verify(result, segment: segment, coverage: coverage, against: plan.segments[key.index])
+            let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: key.file)
+            try AtomicOutput.write(segment, to: area.directory + "/" + area.outputSegmentName(plan.segments[key.index]))
+            try AtomicOutput.write(coverage, to: area.coveragePath(key.index))
+            let doneBy = try store.finishAttempt(key, attempt: Int(result.id.attempt), outputSHA256: result.outputSHA256,
+                                                 outputBytes: segment.count, detections: result.detections)
+            if let newer = leases.end(segment: key), newer.id != result.id {
+                if let holder = workers[newer.worker] { send(.cancel(newer.id), to: newer.worker, socket: holder.socket) }
+                config.log("accepted the late result of \(result.id); cancelled attempt \(newer.id.attempt) on \(workers[newer.worker]?.hello.name ?? "a worker gone")")
+            }
+            queue.remove(key)
+            quarantine.recordSuccess(doneBy.worker)
+            gates[key.file]?.publish(key.index, .init(
+                output: .init(file: area.outputSegmentName(plan.segments[key.index]), sha256: result.outputSHA256,
+                              byteSize: segment.count, frameCount: result.frameCount),
+                worker: doneBy.worker, workerHost: doneBy.host, detections: result.detections))
+            framesCompleted += result.frameCount
+            if let route {
+                workers[route]?.segmentsDone += 1
+                workers[route]?.framesDone += result.frameCount
+                workers[route]?.busyMilliseconds += result.milliseconds
+            }
+            statusDirty = true
+            try startStitchIfReady(key.file)
+        } catch {
+            config.log("rejected the result for \(result.id) from \(workerName): \(error.reason)")
+            // Held against the attempt only if it still holds the segment; a rejected late
+            // result leaves the newer attempt (or the queue place) as it is.
+            guard let lease = leases.end(result.id) else { return }
+            if let name = workers[lease.worker]?.hello.name,
+               quarantine.recordFailure(name, reason: "result rejected: \(error.reason)", now: MonotonicClock.now) {
+                config.log("worker \(name) quarantined: \(quarantine.reason(name, now: MonotonicClock.now) ?? error.reason)")
+            }
+            returnToQueue(result.id, reason: "result rejected: \(error.reason)", counts: true)
+        }
+    }
+
+    /// The frame count, timestamps and hashes must be the plan's; anything else is refused.
+    private func verify(_ result: TaskResult, segment bytes: [UInt8], coverage: [UInt8],
+                        against record: SegmentPlan.SegmentRecord) throws(MediaError) {
+        let label = "\(result.id)"
+        guard result.inputSHA256 == record.sha256 else { throw MediaError(path: label, reason: "worker redacted a different input segment") }
+        let sha = SHA256Hex.of(bytes)
+        guard sha == result.outputSHA256 else { throw MediaError(path: label, reason: "segment arrived damaged (SHA-256 mismatch)") }
+        let segment = try SegmentFile(bytes: bytes, path: label)
+        let owned = segment.ownedPackets
+        guard owned.count == record.frameCount, segment.decodePrefixCount == 0, segment.contextSuffixCount == 0 else {
+            throw MediaError(path: label, reason: "has \(owned.count) frames, the plan says \(record.frameCount)")
+        }
+        guard segment.timeBase == record.timeBase, owned.map(\.pts).min() == record.ptsFirst, owned.map(\.pts).max() == record.ptsLast else {
+            throw MediaError(path: label, reason: "covers other timestamps than the plan's \(record.ptsFirst)…\(record.ptsLast)")
+        }
+        guard let frames = try? JSONDecoder().decode([ProcessedSegment.FrameCoverage].self, from: Data(coverage)),
+              frames.count == record.frameCount
+        else { throw MediaError(path: label, reason: "its detections do not list every frame") }
+    }
+}

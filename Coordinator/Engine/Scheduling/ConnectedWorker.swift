@@ -1,0 +1,30 @@
+import Foundation
+import RedactCore
+
+/// A connected worker as the broker sees it. Workers need no configuration on the
+/// coordinator: they are known from their `hello` until they say `bye` or go silent.
+struct ConnectedWorker {
+    /// The ZeroMQ routing id of this connection.
+    let route: [UInt8]
+    /// Which of the broker's work sockets it came in on.
+    let socket: Int
+    let hello: WorkerHello
+    let connectedAt: UInt64
+    var lastHeard: UInt64
+    /// Tasks it reported holding that are not its leases (see `Scheduler.Candidate.strays`).
+    var strays: Set<TaskID> = []
+    var draining = false
+    var segmentsDone = 0
+    var framesDone = 0
+    var busyMilliseconds = 0
+
+    func status(now: UInt64, leases: [Lease], quarantine: String?) -> WorkerStatus {
+        WorkerStatus(name: hello.name, connection: LogText.escaped(String(decoding: route, as: UTF8.self)),
+                     state: draining ? "leaving" : quarantine != nil ? "quarantined" : leases.isEmpty ? "idle" : "busy",
+                     cores: hello.cores, slots: hello.slots, credit: hello.credit,
+                     tasks: leases.map(\.key.description),
+                     segmentsDone: segmentsDone, framesDone: framesDone,
+                     framesPerSecond: busyMilliseconds > 0 ? Double(framesDone) * 1000 / Double(busyMilliseconds) : 0,
+                     connectedSeconds: Double(now - connectedAt) / 1000, quarantine: quarantine)
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import RedactCore
+@testable import RedactCoordinator
+import Testing
+
+/// The broker's decisions without a socket: the lease table, the scheduler, the queue, the
+/// quarantine and the invariant audit, fed the sequences that once hung a job.
+@Suite struct SchedulerTests {
+    static func id(_ segment: Int, attempt: Int = 1, file: Int64 = 1) -> TaskID {
+        TaskID(job: "j", file: file, segment: Int32(segment), attempt: Int32(attempt))
+    }
+    static func key(_ segment: Int, file: Int64 = 1) -> SegmentKey { SegmentKey(file: file, index: segment) }
+    static let w1: WorkerRoute = Array("w1".utf8), w2: WorkerRoute = Array("w2".utf8), w3: WorkerRoute = Array("w3".utf8)
+
+    static func candidate(_ route: WorkerRoute, credit: Int = 2, accepting: Bool = true, _ leases: LeaseTable) -> Scheduler.Candidate {
+        Scheduler.Candidate(route: route, name: String(decoding: route, as: UTF8.self), credit: credit, accepting: accepting,
+                            leases: leases.held(by: route))
+    }
+
+    // MARK: Lease table
+
+    @Test func endingAnOlderAttemptLeavesTheNewerLease() {
+        var table = LeaseTable()
+        table.grant(Self.id(3, attempt: 3), to: Self.w1, priority: .retry)
+        // The late result of attempt 2, from the same worker, ends nothing.
+        let ended = table.end(Self.id(3, attempt: 2))
+        #expect(ended == nil)
+        #expect(table.lease(for: Self.key(3))?.id.attempt == 3)
+        // The worker is then killed: attempt 3 is among what it held, so it is requeued.
+        let lost = table.endAll(heldBy: Self.w1)
+        #expect(lost.map(\.id) == [Self.id(3, attempt: 3)])
+        #expect(table.count == 0 && table.heldCount(by: Self.w1) == 0)
+    }
+
+    @Test func aSegmentHasOneLeaseAndProgressComesOnlyFromItsHolder() {
+        var table = LeaseTable()
+        let granted = table.grant(Self.id(0), to: Self.w1, priority: .normal)
+        let second = table.grant(Self.id(0, attempt: 2), to: Self.w2, priority: .retry)
+        #expect(granted && !second)
+        table.recordProgress(Self.id(0), framesDone: 7, from: Self.w2)
+        #expect(table.lease(Self.id(0))?.framesDone == -1)
+        table.recordProgress(Self.id(0), framesDone: 7, from: Self.w1)
+        #expect(table.lease(Self.id(0))?.framesDone == 7)
+        let ofFile = table.endAll(file: 1)
+        #expect(ofFile.count == 1 && table.count == 0)
+    }
+
+    // MARK: Scheduler
+
+    @Test func firstAttemptsGoToTheLeastLoadedWorkerWithCredit() {
+        var table = LeaseTable()
+        table.grant(Self.id(9), to: Self.w1, priority: .normal)
+        let queue = WorkQueue([Self.key(0), Self.key(1), Self.key(2), Self.key(3)])
+        let decision = Scheduler.decide(queue: queue, workers: [Self.candidate(Self.w1, table), Self.candidate(Self.w2, table)])
+        #expect(decision.revocations.isEmpty)
+        #expect(decision.assignments.map(\.worker) == [Self.w2, Self.w1, Self.w2])  // then nobody has credit
+    }
+
+    @Test func nobodyLeavingQuarantinedOrHeldBackGetsWork() {
+        let table = LeaseTable()
+        let queue = WorkQueue([Self.key(0), Self.key(1)])
+        let decision = Scheduler.decide(queue: queue, workers: [Self.candidate(Self.w1, accepting: false, table),
+                                                                 Self.candidate(Self.w2, table)], heldBack: [Self.key(0)])
+        #expect(decision.assignments == [.init(key: Self.key(1), priority: .normal, worker: Self.w2)])
+    }
+
+    @Test func aRetryAvoidsTheWorkerThatFailedItUnlessNoOtherHasRoom() {
+        var table = LeaseTable()
+        var queue = WorkQueue()
+        queue.push(Self.key(0), .retry)
+        let both = Scheduler.decide(queue: queue, workers: [Self.candidate(Self.w1, table), Self.candidate(Self.w2, table)],
+                                    avoid: [Self.key(0): ["w1"]])
+        #expect(both.assignments.map(\.worker) == [Self.w2])
+        table.grant(Self.id(5), to: Self.w2, priority: .normal)
+        table.grant(Self.id(6), to: Self.w2, priority: .normal)
+        table.recordProgress(Self.id(5), framesDone: 3, from: Self.w2)
+        table.recordProgress(Self.id(6), framesDone: 1, from: Self.w2)
+        let onlyW1 = Scheduler.decide(queue: queue, workers: [Self.candidate(Self.w1, table), Self.candidate(Self.w2, table)],
+                                      avoid: [Self.key(0): ["w1"]])
+        #expect(onlyW1.assignments.map(\.worker) == [Self.w1])
+    }
+
+    /// A lost worker's segment must not wait behind every prefetched task: it takes the place
+    /// of a first attempt waiting unstarted behind running work.
+    @Test func aRetryTakesThePlaceOfAWaitingFirstAttempt() {
+        var table = LeaseTable()
+        table.grant(Self.id(1), to: Self.w1, priority: .normal)   // running
+        table.grant(Self.id(2), to: Self.w1, priority: .normal)   // waiting in the prefetch slot
+        table.recordProgress(Self.id(1), framesDone: 10, from: Self.w1)
+        table.recordProgress(Self.id(2), framesDone: -1, from: Self.w1)
+        var queue = WorkQueue([Self.key(7)])
+        queue.push(Self.key(4), .retry)
+        let decision = Scheduler.decide(queue: queue, workers: [Self.candidate(Self.w1, table)])
+        #expect(decision.revocations.map(\.lease.id) == [Self.id(2)])
+        #expect(decision.revocations.first?.requeue == true)
+        #expect(decision.assignments == [.init(key: Self.key(4), priority: .retry, worker: Self.w1)])
+        // Started work, and a task never reported on, is never taken back.
+        var started = LeaseTable()
+        started.grant(Self.id(1), to: Self.w1, priority: .normal)
+        started.grant(Self.id(2), to: Self.w1, priority: .normal)
+        started.recordProgress(Self.id(1), framesDone: 10, from: Self.w1)
+        #expect(Scheduler.decide(queue: queue, workers: [Self.candidate(Self.w1, started)]) == .init())
+    }
+
+    @Test func anIdleWorkerTakesATaskWaitingBehindAnotherAtTheEndOfTheQueue() {
+        var table = LeaseTable()
+        table.grant(Self.id(1), to: Self.w1, priority: .normal)
+        table.grant(Self.id(2), to: Self.w1, priority: .normal)
+        table.recordProgress(Self.id(1), framesDone: 10, from: Self.w1)
+        table.recordProgress(Self.id(2), framesDone: -1, from: Self.w1)
+        let decision = Scheduler.decide(queue: WorkQueue(), workers: [Self.candidate(Self.w1, table), Self.candidate(Self.w2, table)])
+        #expect(decision.revocations.map(\.lease.id) == [Self.id(2)])
+        #expect(decision.revocations.first?.requeue == false)
+        #expect(decision.assignments == [.init(key: Self.key(2), priority: .normal, worker: Self.w2)])
+        // A worker's only task, waiting for a free slot, stays where it is.
+        var single = LeaseTable()
+        single.grant(Self.id(1), to: Self.w1, priority: .normal)
+        single.recordProgress(Self.id(1), framesDone: -1, from: Self.w1)
+        #expect(Scheduler.decide(queue: WorkQueue(), workers: [Self.candidate(Self.w1, single), Self.candidate(Self.w2, single)]) == .init())
+    }
+
+    // MARK: Queue and quarantine
+
+    @Test func retriesGoFirstAndATakenBackTaskIsNextAmongFirstAttempts() {
+        var queue = WorkQueue([Self.key(0), Self.key(1)])
+        queue.push(Self.key(5), .retry)
+        queue.push(Self.key(9), .normal, front: true)
+        queue.push(Self.key(1), .retry)  // a first attempt that failed becomes a retry, once
+        #expect(queue.ordered.map(\.key) == [Self.key(5), Self.key(1), Self.key(9), Self.key(0)])
+        queue.removeAll(file: 1)
+        #expect(queue.isEmpty)
+    }
+
+    @Test func aWorkerFailingRepeatedlyIsQuarantinedUntilItLifts() {
+        var quarantine = Quarantine(threshold: 3, durationMilliseconds: 1000)
+        let starts = ["a", "b", "c"].enumerated().map { quarantine.recordFailure("w", reason: $0.element, now: UInt64($0.offset)) }
+        #expect(starts == [false, false, true])
+        #expect(quarantine.reason("w", now: 3)?.contains("3 failures in a row (last: c)") == true)
+        #expect(!quarantine.isQuarantined("w", now: 1003))
+        let again = quarantine.recordFailure("w", reason: "d", now: 1004)
+        #expect(again)  // one more, and it is back
+        quarantine.recordSuccess("w")
+        #expect(!quarantine.isQuarantined("w", now: 1005))
+    }
+
+    // MARK: The invariant
+
+    /// The hang of issue 10: the store has attempt 3 running, but no lease holds it.
+    @Test func theAuditFindsASegmentNobodyHolds() {
+        var table = LeaseTable()
+        table.grant(Self.id(3, attempt: 2), to: Self.w1, priority: .retry)
+        let open = [LeaseAudit.OpenSegment(key: Self.key(3), state: .running, dispatches: 3),
+                    LeaseAudit.OpenSegment(key: Self.key(4), state: .queued, dispatches: 0)]
+        let findings = LeaseAudit.check(open: open, leases: table, queue: WorkQueue([Self.key(8)]), connected: [Self.w1])
+        #expect(findings.contains(.runningWithoutLease(Self.key(3), attempt: 3)))
+        #expect(findings.contains { if case .strayLease(let lease, _) = $0 { lease.id == Self.id(3, attempt: 2) } else { false } })
+        #expect(findings.contains(.queuedButNotInQueue(Self.key(4))))
+        #expect(findings.contains(.inQueueButNotQueued(Self.key(8))))
+        #expect(findings.count == 4)
+    }
+
+    @Test func theAuditFindsALeaseOfAGoneWorkerAndPassesAConsistentState() {
+        var table = LeaseTable()
+        table.grant(Self.id(0), to: Self.w1, priority: .normal)
+        table.grant(Self.id(1), to: Self.w3, priority: .normal)
+        let open = [LeaseAudit.OpenSegment(key: Self.key(0), state: .running, dispatches: 1),
+                    LeaseAudit.OpenSegment(key: Self.key(1), state: .running, dispatches: 1),
+                    LeaseAudit.OpenSegment(key: Self.key(2), state: .queued, dispatches: 1)]
+        let queue = WorkQueue([Self.key(2)])
+        #expect(LeaseAudit.check(open: open, leases: table, queue: queue, connected: [Self.w1, Self.w3]).isEmpty)
+        let gone = LeaseAudit.check(open: open, leases: table, queue: queue, connected: [Self.w1])
+        #expect(gone.count == 1)
+        #expect(gone.first.map { if case .strayLease(let lease, _) = $0 { lease.worker == Self.w3 } else { false } } == true)
+    }
+}
