@@ -16,6 +16,12 @@ public struct WorkerConfiguration: Sendable {
     /// Heartbeat interval and liveness until the coordinator says otherwise in `welcome`.
     public var heartbeatMilliseconds = 1000
     public var livenessMilliseconds = 5000
+    /// A coordinator that refuses this worker's key ends the worker (exit 1) unless this is
+    /// set: then it keeps trying, backing off to a minute, for fleets whose allowlist is
+    /// updated by automation after the worker starts.
+    public var retryWhenRefused = false
+    /// Said when a CURVE coordinator refuses this worker's key, so the operator can allow it.
+    public var publicKey: String?
 
     public init(endpoint: String, name: String, makeDetector: @escaping SegmentTaskRunner.DetectorFactory) {
         self.endpoint = endpoint
@@ -45,6 +51,7 @@ public final class WorkerLoop {
     private let config: WorkerConfiguration
     private let context: ZMQContext
     private let board = TaskBoard()
+    private var warnings = RepeatLimiter(intervalMilliseconds: 60_000)
 
     /// `context`: share the coordinator's for inproc endpoints (the embedded farm).
     public init(_ config: WorkerConfiguration, context: ZMQContext? = nil) throws(ZMQError) {
@@ -60,9 +67,10 @@ public final class WorkerLoop {
         }
         var heartbeat = config.heartbeatMilliseconds
         var liveness = config.livenessMilliseconds
-        var socket = try connect()
-        var lastHeard = MonotonicClock.now, lastBeat = MonotonicClock.now
+        var (socket, monitor) = try connect()
+        var lastHeard = MonotonicClock.now, lastBeat = MonotonicClock.now, connectedAt = MonotonicClock.now
         var leaving = false
+        var welcomed = false
         var reconnectDelay = 250
 
         while true {
@@ -79,6 +87,14 @@ public final class WorkerLoop {
                 Thread.sleep(forTimeInterval: 0.1)
                 return
             }
+            if let refusal = checkHandshakes(monitor) {
+                guard config.retryWhenRefused else { throw WorkerError(reason: refusal) }
+                if let line = warnings.line("refused", refusal + "; trying again (--retry-when-refused)", now: MonotonicClock.now) { config.log(line) }
+            }
+            if !welcomed, MonotonicClock.since(connectedAt) > 10_000,
+               let line = warnings.line("no answer", "no answer from the coordinator at \(config.endpoint) yet: is it running there, with the same security (--server-key, or --insecure on both)?", now: MonotonicClock.now) {
+                config.log(line)
+            }
             if let frames = try? socket.receive(timeoutMilliseconds: 50) {
                 lastHeard = MonotonicClock.now
                 switch Result(catching: { () throws(ProtocolError) in try WireCodec.decode(frames) }) {
@@ -90,7 +106,8 @@ public final class WorkerLoop {
                         heartbeat = max(100, w.heartbeatMilliseconds)
                         liveness = max(3 * heartbeat, w.livenessMilliseconds)
                         reconnectDelay = 250
-                        config.log("connected to \(config.endpoint)")
+                        if !welcomed { config.log("connected to \(config.endpoint)") }
+                        welcomed = true
                     case .refuse(let reason):
                         throw WorkerError(reason: "the coordinator at \(config.endpoint) refused this worker: \(reason)")
                     case .task(let task, let segment):
@@ -120,8 +137,10 @@ public final class WorkerLoop {
                 // Tasks not started were requeued by the coordinator when this worker went
                 // quiet; running ones finish and are offered, accepted if still wanted.
                 _ = board.dropPending()
-                socket = try connect()
+                (socket, monitor) = try connect()
                 lastHeard = MonotonicClock.now
+                connectedAt = MonotonicClock.now
+                welcomed = false
             }
         }
     }
@@ -132,23 +151,57 @@ public final class WorkerLoop {
                     credit: max(1, config.slots) + max(0, config.prefetch))
     }
 
-    private func connect() throws(WorkerError) -> ZMQSocket {
+    private func connect() throws(WorkerError) -> (ZMQSocket, SocketMonitor?) {
         do {
             let socket = try ZMQSocket(context, .dealer)
             // A fresh identity per connection: the coordinator never confuses a reconnected
             // worker with the one it already gave up on.
             try socket.set(ZMQ_ROUTING_ID, "\(config.name)/\(UInt32.random(in: 0...UInt32.max))")
+            // Refused or unreachable: libzmq reconnects, backing off to a minute.
+            try socket.set(ZMQ_RECONNECT_IVL_MAX, 60_000)
             try config.security.apply(to: socket)
+            let monitor = config.endpoint.hasPrefix("tcp://") ? try SocketMonitor(watching: socket, context: context) : nil
             try socket.connect(config.endpoint)
             try socket.send(WireCodec.encode(.hello(hello)))
-            return socket
+            return (socket, monitor)
         } catch {
             throw WorkerError(reason: "cannot connect to \(config.endpoint): \(error)")
         }
     }
 
+    /// Why the coordinator would not let this worker in, if libzmq says it did not.
+    private func checkHandshakes(_ monitor: SocketMonitor?) -> String? {
+        for event in monitor?.events() ?? [] {
+            let at = "the coordinator at \(config.endpoint)"
+            switch event {
+            case .handshakeSucceeded:
+                continue
+            case .refusedByAuthentication(let status, _):
+                let key = config.publicKey.map { " \($0)" } ?? ""
+                return status == 400
+                    ? "\(at) refused this worker: its CURVE public key\(key) is not on the coordinator's allowlist"
+                    : "\(at) refused this worker (ZAP status \(status)): its key could not be checked"
+            case .mechanismMismatch:
+                return "\(at) refused this worker: one side uses CURVE and the other plain TCP (give both the same: --server-key here and keys there, or --insecure on both)"
+            case .cryptographicFailure:
+                return "\(at) refused this worker: the CURVE handshake failed (is --server-key that coordinator's public key?)"
+            case .handshakeFailed(let code, _):
+                // The coordinator hung up mid-handshake: it did not accept how this worker speaks.
+                if case .plain = config.security {
+                    return "\(at) refused this worker during the handshake: it requires CURVE and this worker uses plain TCP (give --server-key, or run the coordinator with --insecure)"
+                }
+                return "\(at) refused this worker during the handshake (libzmq code \(code)): is --server-key that coordinator's public key, and does it use CURVE?"
+            }
+        }
+        return nil
+    }
+
     private func send(_ message: WireMessage, on socket: ZMQSocket) {
-        do { try socket.send(WireCodec.encode(message), dontWait: true) } catch { config.log("send \(message.kind) failed: \(error)") }
+        do throws(ZMQError) { try socket.send(WireCodec.encode(message), dontWait: true) } catch {
+            if let line = warnings.line("send \(message.kind) \(error)", "cannot send \(message.kind) to \(config.endpoint): \(error)", now: MonotonicClock.now) {
+                config.log(line)
+            }
+        }
     }
 
     private func flushOutbox(_ socket: ZMQSocket) {

@@ -17,7 +17,9 @@ struct WorkerCommand: ParsableCommand {
 
         Over TCP it uses CurveZMQ with --key (default: this machine's worker key, made on \
         first use; its public key is printed so it can be added to the coordinator's \
-        allowlist) and --server-key, the coordinator's .pub file. --insecure for plain TCP.
+        allowlist) and --server-key, the coordinator's .pub file. --insecure for plain TCP. \
+        A coordinator that refuses the key (or speaks another security) ends the worker with \
+        one line saying why and exit status 1; --retry-when-refused keeps it trying instead.
 
         SIGTERM or Ctrl-C: hand back segments not started, finish the running ones, leave. \
         A second signal hands back everything at once.
@@ -35,6 +37,9 @@ struct WorkerCommand: ParsableCommand {
 
     @Flag(help: "Connect over plain TCP (the coordinator must run with --insecure).")
     var insecure = false
+
+    @Flag(help: "Keep trying (backing off to a minute) when the coordinator refuses this worker's key, for allowlists updated by automation.")
+    var retryWhenRefused = false
 
     @Option(help: "Name shown in `redactfarm workers` (default: HOST-PID).")
     var name: String = WorkerConfiguration.defaultName
@@ -62,8 +67,10 @@ struct WorkerCommand: ParsableCommand {
             ? try reportingErrors(verbose: common.verbose) { try PinnedModel.textDetector.load(path: models.plateModel) }
             : try? PinnedModel.textDetector.load()
         if plates == nil { log("no licence-plate model found: jobs with --targets plate will fail on this worker") }
+        let shownKey = LockedBox<String?>(nil)
         let security = try reportingErrors(verbose: common.verbose) {
             try KeyLocations.peerSecurity(endpoint: connect, insecure: insecure, serverKey: serverKey, key: key, role: "worker") { publicKey in
+                shownKey.withLock { $0 = publicKey }
                 log("CURVE public key \(publicKey) (must be in the coordinator's allowlist)")
             }
         }
@@ -73,6 +80,8 @@ struct WorkerCommand: ParsableCommand {
         config.slots = max(1, slots)
         config.prefetch = max(0, prefetch)
         config.log = log
+        config.retryWhenRefused = retryWhenRefused
+        config.publicKey = shownKey.withLock { $0 }
         let stop = StopSignal()
         stop.installSignalHandlers()
         do {

@@ -17,6 +17,8 @@ public final class ZAPAuthenticator: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private var keys: Set<String> = []
     private var loadedStamp: timespec?
+    /// A refused peer retries every few seconds: each peer and key is logged once an hour.
+    private var refusals = RepeatLimiter(intervalMilliseconds: 3_600_000)
 
     /// Binds the handler before returning, so no connection is ever accepted unchecked.
     public init(context: ZMQContext, allowlist path: String, log: @escaping @Sendable (String) -> Void) throws(ZMQError) {
@@ -59,17 +61,26 @@ public final class ZAPAuthenticator: @unchecked Sendable {
             let requestID = request[1]
             let address = String(decoding: request[3], as: UTF8.self)
             let mechanism = String(decoding: request[5], as: UTF8.self)
-            var status = "400", text = "not allowed", user = ""
+            var status = "400", text = "", user = ""
+            let now = MonotonicClock.now
             if mechanism == "CURVE", request.count >= 7, request[6].count == 32 {
                 let key = Self.z85(request[6])
                 reloadIfChanged()
                 if keys.contains(key) {
                     (status, text, user) = ("200", "OK", key)
                 } else {
-                    log("refused CURVE key \(key) from \(address): not in \(allowlistPath)")
+                    // libzmq passes the status code on to the peer (its monitor reports it);
+                    // the text is for anything reading the ZAP exchange.
+                    text = "CURVE key \(key) is not on the allowlist"
+                    if let line = refusals.line("\(address) \(key)", "refused CURVE key \(key) from \(LogText.escaped(address)): not in \(allowlistPath)", now: now) {
+                        log(line)
+                    }
                 }
             } else {
-                log("refused a \(mechanism) connection from \(address): only CURVE clients on the allowlist may connect")
+                text = "only CURVE clients on the allowlist may connect"
+                if let line = refusals.line("\(address) \(mechanism)", "refused a \(LogText.escaped(mechanism)) connection from \(LogText.escaped(address)): \(text)", now: now) {
+                    log(line)
+                }
             }
             try? socket.send([Array("1.0".utf8), requestID, Array(status.utf8), Array(text.utf8), Array(user.utf8), []])
         }

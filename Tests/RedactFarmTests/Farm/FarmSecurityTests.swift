@@ -20,11 +20,25 @@ import Testing
             let farm = try TestFarm(directory: dir, extra: ["--control", "tcp://127.0.0.1:0"])
             let serverKey = farm.state + "/coordinator.pub"
             try farm.startWorker("good", ["--server-key", serverKey, "--key", dir + "/allowed.key"])
-            try farm.startWorker("bad", ["--server-key", serverKey, "--key", dir + "/stranger.key"])
-            try farm.startWorker("plain", ["--insecure"])
+            let bad = try farm.startWorker("bad", ["--server-key", serverKey, "--key", dir + "/stranger.key"])
+            let plain = try farm.startWorker("plain", ["--insecure"])
+            let patient = try farm.startWorker("patient", ["--server-key", serverKey, "--key", dir + "/stranger.key", "--retry-when-refused"])
             #expect(eventually(seconds: 20) { (try? farm.workerStatus().map(\.name)) == ["good"] })
             #expect(eventually(seconds: 10) { farm.coordinator.log.contains("refused CURVE key \(stranger.curve)") })
-            Thread.sleep(forTimeInterval: 2)
+
+            // The refused are told why, in one line, and exit 1; unless asked to keep trying.
+            #expect(bad.wait(seconds: 20) == 1)
+            #expect(plain.wait(seconds: 20) == 1)
+            let badLines = bad.log.split(separator: "\n").filter { $0.contains("refused") }
+            #expect(badLines.count == 1 && badLines[0].contains("\(stranger.curve) is not on the coordinator's allowlist"), "\(bad.log)")
+            #expect(plain.log.contains("it requires CURVE and this worker uses plain TCP") || plain.log.contains("one side uses CURVE and the other plain TCP"),
+                    "\(plain.log)")
+            #expect(farm.coordinator.log.contains("refused a connection on \(farm.workEndpoint)"), "\(farm.coordinator.log)")
+            Thread.sleep(forTimeInterval: 4)  // the patient one retries meanwhile
+            #expect(patient.wait(seconds: 0) == nil, "\(patient.log)")
+            #expect(patient.log.contains("trying again (--retry-when-refused)"))
+            // Each refused peer and key is logged once an hour, however often it retries.
+            #expect(farm.coordinator.log.components(separatedBy: "refused CURVE key \(stranger.curve)").count - 1 == 1, "\(farm.coordinator.log)")
             #expect(try farm.workerStatus().map(\.name) == ["good"])
 
             // A remote client: in with an allowed key, refused (no answer) with another.
@@ -35,7 +49,8 @@ import Testing
             #expect(remote.stdout.contains("\"good\""))
             let refused = try CLI.run("workers", "--connect", control, "--server-key", serverKey, "--key", dir + "/stranger.key", "--timeout", "3")
             #expect(refused.status == 1)
-            #expect(refused.stderrLines.count == 1 && refused.stderr.contains("no answer"), "\(refused.stderr)")
+            #expect(refused.stderrLines.count == 1 && refused.stderr.contains("refused this client: its CURVE key is not on the coordinator's allowlist"),
+                    "\(refused.stderr)")
         }
     }
 
