@@ -45,6 +45,9 @@ struct RedactionOptions: ParsableArguments {
     @Flag(help: "After each output is written, audit it (see `redactfarm audit`): the result goes into the manifest, and a file with possible misses makes the command exit 1.")
     var audit = false
 
+    @Flag(help: "Redact damaged input instead of refusing it: frames decoded with errors are redacted as decoded, frames that cannot be decoded are stood in for by the frame before them, and the manifest counts both. Without it such a file fails, naming the frame.")
+    var acceptDamage = false
+
     @Option(help: "Stream types to leave out of the output, comma-separated: audio, subtitle, data, attachment. Without it every stream is kept, and a file with a stream the output cannot carry is refused.")
     var dropStreams: String?
 
@@ -66,6 +69,7 @@ struct RedactionOptions: ParsableArguments {
                                         every: detectEvery ?? base.every)
         job.encoder = EncoderSettings(crf: crf, preset: preset)
         job.zones = try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) }
+        if acceptDamage { job.acceptDamage = true }
         let drop = dropStreams.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         let options = JobOptions(job: job, segmentSeconds: segmentSeconds, audit: audit, dropStreams: drop)
         try options.validate()

@@ -106,7 +106,16 @@ struct OutputFinisher: Sendable {
         manifest.startedAt = RedactionManifest.timestamp(startedAt)
         manifest.finishedAt = RedactionManifest.timestamp(Date())
         manifest.coordinatorHost = WorkerHello.thisHost
+        let concealed = perFrame.filter { $0.damage == .concealed }, substituted = perFrame.filter { $0.damage == .substituted }
+        manifest.damage = .init(policy: options.job.acceptsDamage ? "accept" : "fail",
+                                concealedFrames: concealed.count, substitutedFrames: substituted.count)
         manifest.notes = notes(stitched)
+        if let first = (concealed + substituted).map(\.pts).min() {
+            manifest.notes = (manifest.notes ?? []) + [
+                "the input is damaged: \(concealed.count) frame(s) decoded with errors and redacted as decoded, \(substituted.count) "
+                + "not decodable and stood in for by the frame before (--accept-damage); the first at "
+                + String(format: "%.3f s", Double(first) * plan.video.timeBase.doubleValue)]
+        }
         if options.audit == true {
             guard let auditor else {
                 throw MediaError(path: input, reason: "the job asks for an audit, but this coordinator has no face model to audit with")

@@ -45,6 +45,22 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     public var notes: [String]?
     /// The independent leak audit's result, when it ran.
     public var audit: AuditSummary?
+    /// The policy for damaged input and what it met (absent in manifests before it was kept).
+    public var damage: DamageRecord?
+
+    public struct DamageRecord: Codable, Equatable, Sendable {
+        /// "fail" (a damaged frame fails the file) or "accept" (`--accept-damage`).
+        public var policy: String
+        /// Frames decoded with errors, redacted as decoded.
+        public var concealedFrames: Int
+        /// Frames that could not be decoded, each stood in for by the frame before it.
+        public var substitutedFrames: Int
+        public init(policy: String, concealedFrames: Int, substitutedFrames: Int) {
+            self.policy = policy
+            self.concealedFrames = concealedFrames
+            self.substitutedFrames = substitutedFrames
+        }
+    }
 
     public struct FileFacts: Codable, Equatable, Sendable {
         public var path: String

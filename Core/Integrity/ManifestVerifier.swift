@@ -66,6 +66,9 @@ public enum ManifestVerifier {
             notes.append(audit.passed ? "the leak audit found no possible misses in \(audit.framesExamined) frames"
                          : "the leak audit recorded \(audit.findings.count) possible miss(es) in \(audit.framesWithFindings) frame(s): review them (redactfarm audit)")
         }
+        if let damage = m.damage, damage.concealedFrames + damage.substitutedFrames > 0 {
+            notes.append("the input was damaged: \(damage.concealedFrames) frame(s) redacted as decoded with errors, \(damage.substitutedFrames) stood in for by the frame before (policy: \(damage.policy))")
+        }
         if FileManager.default.fileExists(atPath: m.input.path) {
             let inputSHA = try SHA256Hex.ofFile(at: m.input.path)
             guard inputSHA == m.input.sha256 else { throw fail("input \(m.input.path) has changed since it was redacted (SHA-256 differs)") }

@@ -46,7 +46,7 @@ public struct FrameDigest: Equatable, Hashable, Sendable, CustomStringConvertibl
     /// The frames a segment owns, decoded from the segment alone.
     public static func ofSegment(_ segment: SegmentFile, label: String) throws(MediaError) -> [FrameDigest] {
         var digests: [FrameDigest] = []
-        try SegmentDecoder.decodeOwnedFrames(of: segment, label: label) { (frame) throws(MediaError) in
+        try SegmentDecoder.decodeOwnedFrames(of: segment, label: label) { (frame, _) throws(MediaError) in
             digests.append(try FrameDigest(frame: frame))
         }
         return digests

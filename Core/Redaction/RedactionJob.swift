@@ -12,6 +12,12 @@ public struct RedactionJob: Codable, Equatable, Sendable {
     public var zones: [PrivacyZone] = []
     /// How moving regions are found for the `person` target.
     public var motion = MotionRegions.Options()
+    /// Damaged input (`--accept-damage`): nil or false fails a segment with a frame decoded
+    /// with errors or missing; true redacts such frames as decoded (a missing one as the frame
+    /// before it) and records each. The same for every target, zones alone included.
+    public var acceptDamage: Bool?
+
+    public var acceptsDamage: Bool { acceptDamage == true }
 
     public init() {}
 }

@@ -10,6 +10,14 @@ public struct ProcessedSegment: Sendable {
     public struct FrameCoverage: Codable, Equatable, Sendable {
         public var pts: Int64
         public var covered: [FaceTracker.Covered]
+        /// Set when the source frame was damaged and the job accepts damage (absent otherwise).
+        public var damage: FrameDamage?
+
+        public init(pts: Int64, covered: [FaceTracker.Covered], damage: FrameDamage? = nil) {
+            self.pts = pts
+            self.covered = covered
+            self.damage = damage
+        }
     }
 }
 
@@ -63,7 +71,8 @@ public final class SegmentProcessor {
         let wantsPlates = job.targets.contains(.plate)
         let detects = job.targets.contains(.face) || job.targets.contains(.person) || wantsPlates
         if detects {
-            try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: job.contextFrames, lookAheadFrames: 2 * every + 1) { (frame, owned) throws(MediaError) in
+            try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: job.contextFrames, lookAheadFrames: 2 * every + 1,
+                                            acceptDamage: job.acceptsDamage) { (frame, owned, _) throws(MediaError) in
                 if isCancelled() { throw cancelled }
                 let view = VideoFrame(frame)
                 // Frames arrive in presentation order. Without look-ahead (the file's last
@@ -119,7 +128,7 @@ public final class SegmentProcessor {
                                        allowReordering: muxer != "avi", label: label)
         var packets: [EncodedPacket] = []
         var frames: [ProcessedSegment.FrameCoverage] = []
-        try SegmentDecoder.decodeOwnedFrames(of: segment, label: label) { (frame) throws(MediaError) in
+        try SegmentDecoder.decodeOwnedFrames(of: segment, label: label, acceptDamage: job.acceptsDamage) { (frame, damage) throws(MediaError) in
             if isCancelled() { throw cancelled }
             let view = VideoFrame(frame)
             guard var boxes = coverage[view.pts] ?? (detects ? nil : []) else {
@@ -145,7 +154,7 @@ public final class SegmentProcessor {
             }
             frame.pointee.pts = view.pts
             try encoder.encode(frame) { packets.append($0) }
-            frames.append(.init(pts: view.pts, covered: covered))
+            frames.append(.init(pts: view.pts, covered: covered, damage: damage == .none ? nil : damage))
             if !detects { onFrame() }
         }
         try encoder.encode(nil) { packets.append($0) }

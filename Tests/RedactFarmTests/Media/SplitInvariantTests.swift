@@ -43,7 +43,7 @@ import Testing
                 let label = plan.segments[i].file
                 owned += try FrameDigest.ofSegment(segment, label: label)
                 var context: [Int64] = [], ownedPts: [Int64] = []
-                try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: 0, lookAheadFrames: 1000) { frame, isOwned in
+                try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: 0, lookAheadFrames: 1000) { frame, isOwned, _ in
                     if isOwned { ownedPts.append(frame.presentationTimestamp) } else { context.append(frame.presentationTimestamp) }
                 }
                 #expect(ownedPts == segment.ownedPackets.map(\.pts).sorted())

@@ -1,0 +1,61 @@
+import Foundation
+import RedactCoordinator
+import RedactCore
+import Testing
+
+/// Damaged input is refused the same way whatever the job hides (zones alone included), unless
+/// the job accepts damage; then every frame is still output and the manifest counts the damage.
+@Suite struct DamagedInputTests {
+    /// h264_opengop.ts with 40 TS packets in the middle overwritten with noise (the sync bytes
+    /// and headers kept), as a failing disk or a bad transmission leaves a recording.
+    static func damagedCopy(in dir: String) throws -> String {
+        var bytes = try FileBytes.read(Fixtures.corpus("h264_opengop.ts"))
+        let packets = bytes.count / 188
+        var x: UInt32 = 12345
+        for p in packets / 2..<packets / 2 + 40 {
+            for i in p * 188 + 4..<p * 188 + 188 {
+                x = x &* 1_103_515_245 &+ 12345
+                bytes[i] = UInt8((x >> 16) & 0xff)
+            }
+        }
+        let path = dir + "/damaged.ts"
+        try AtomicOutput.write(bytes, to: path)
+        return path
+    }
+
+    @Test(arguments: [["--targets", "none", "--zone", "0,0,64,64"], ["--profile", "fast"]])
+    func damageFailsEveryKindOfJobNamingTheFrame(targets: [String]) throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let input = try Self.damagedCopy(in: dir)
+            let result = try CLI.run(arguments: ["run", input, "-o", dir + "/out.ts"] + targets)
+            #expect(result.status == 1)
+            #expect(result.stderrLines.count == 1, "\(result.stderr)")
+            #expect(result.stderr.contains(input) && result.stderr.contains("damaged input; --accept-damage"), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/out.ts"))
+        }
+    }
+
+    @Test func acceptedDamageKeepsEveryFrameAndIsRecorded() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let input = try Self.damagedCopy(in: dir)
+            let output = dir + "/out.ts"
+            let result = try CLI.run("run", input, "-o", output, "--targets", "none", "--zone", "0,0,64,64", "--accept-damage")
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("the input is damaged"), "\(result.stderr)")
+            #expect(try MediaInspection.videoTimestamps(output) == MediaInspection.videoTimestamps(input))
+            let manifest = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(output)), path: output).manifest
+            let damage = try #require(manifest.damage)
+            #expect(damage.policy == "accept" && damage.concealedFrames + damage.substitutedFrames > 0)
+            #expect(manifest.parameters.acceptDamage == true)
+            let verified = try CLI.run("verify", output)
+            #expect(verified.status == 0, "\(verified.stderr)")
+            #expect(verified.stderr.contains("the input was damaged"), "\(verified.stderr)")
+
+            // A clean file records the policy too, with nothing met.
+            let clean = dir + "/clean.ts"
+            #expect(try CLI.run("run", Fixtures.corpus("h264_opengop.ts"), "-o", clean, "--targets", "none", "--zone", "0,0,64,64").status == 0)
+            let record = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(clean)), path: clean).manifest.damage
+            #expect(record == .init(policy: "fail", concealedFrames: 0, substitutedFrames: 0))
+        }
+    }
+}
