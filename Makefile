@@ -1,6 +1,6 @@
 # RedactFarm. `make demo` runs the main job on a real sample, `make test` runs the tests;
 # both install what they need first (ops/setup.sh: Debian packages, pinned assets).
-.PHONY: setup demo test test-asan fuzz bench bench-farm eval eval-audit release clean
+.PHONY: setup demo test test-asan fuzz chaos bench bench-farm eval eval-audit release clean
 
 setup:
 	bash ops/setup.sh
@@ -27,6 +27,15 @@ test-asan: setup
 # libFuzzer over every parser of untrusted input, FUZZ_SECONDS (600) per target.
 fuzz: setup
 	bash Tests/Fuzz/run.sh
+
+# The chaos test at length: 20+ minutes of SIGKILLs to workers and the coordinator, waves of
+# jobs, a misbehaving worker; prints its figures and writes them to .cache/chaos-long.json.
+# REDACTFARM_CHAOS_SEED=N replays a run.
+chaos: setup
+	bash Tests/Fixtures/make-corpus.sh .cache/corpus .cache/assets
+	swift build --build-tests
+	REDACTFARM_CHAOS=long REDACTFARM_HOME="$(CURDIR)/.cache/home" REDACTFARM_BIN="$$(swift build --show-bin-path)/redactfarm" \
+	  swift test --skip-build --filter ChaosTests
 
 bench: setup
 	swift build -c release --product redactfarm
