@@ -2,6 +2,10 @@
 import Foundation
 import PackageDescription
 
+// OpenVINO Runtime, unpacked from its pinned PyPI wheel by ops/fetch-assets.sh (`make setup`).
+// Binaries find its libraries by rpath, so nothing needs LD_LIBRARY_PATH.
+let openVINO = Context.packageDirectory + "/.cache/openvino"
+
 // The folders are the architecture: Core is shared by both sides, Coordinator holds the
 // `redactfarm` front end, Worker the worker loop. C libraries enter through the small
 // system-library shims under Core/Shims so nothing else includes a C header.
@@ -30,24 +34,37 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
-        // CenterFace on OpenCV 4.6 DNN behind a C API. Debian ships opencv4.pc only with the
-        // heavy libopencv-dev, so the include path and libraries are named here directly.
+        // PP-OCRv4's text detector (licence plates) on OpenCV 4.6 DNN behind a C API, until it
+        // moves to OpenVINO too. Debian ships opencv4.pc only with the heavy libopencv-dev, so
+        // the include path and libraries are named here directly.
         .target(
-            name: "CFaceDetector",
-            path: "Core/Shims/CFaceDetector",
+            name: "CTextDetector",
+            path: "Core/Shims/CTextDetector",
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-O2"])],
             linkerSettings: [.linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_core")]
+        ),
+        // Inference: OpenVINO's C API (non-variadic calls only, so Swift calls it directly).
+        .target(
+            name: "COpenVINO",
+            path: "Core/Shims/COpenVINO",
+            cSettings: [.unsafeFlags(["-I", openVINO + "/include"])],
+            linkerSettings: [
+                .unsafeFlags(["-L", openVINO + "/lib", "-Xlinker", "-rpath", "-Xlinker", openVINO + "/lib"]),
+                .linkedLibrary("openvino_c"),
+            ]
         ),
         .target(
             name: "RedactCore",
             dependencies: [
                 "CFFmpeg",
                 "CZMQ",
-                "CFaceDetector",
+                "CTextDetector",
+                "COpenVINO",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Core",
-            exclude: ["Shims"]
+            exclude: ["Shims"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I", "-Xcc", openVINO + "/include"])]
         ),
         // The coordinator's engine: durable store (SQLite through GRDB), broker, scheduler,
         // file pipeline and manifests. The CLI is a thin face over it.

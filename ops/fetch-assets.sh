@@ -48,3 +48,47 @@ if [ ! -s "$fixed" ]; then
   fi
   echo "fetch-assets: ppocr-det-v4.onnx ready"
 fi
+
+# OpenVINO Runtime (Apache-2.0) from its PyPI wheel, pinned like the models: the C API headers
+# and the runtime's libraries (the CPU plugin, the ONNX frontend, TBB), unpacked into
+# .cache/openvino, which the build links against and finds at run time by rpath.
+ov_wheel=openvino-2026.4.1-22982-cp311-cp311-manylinux_2_28_x86_64.whl
+ov_sha=2d22b1da03f7caf74df30e9f6417d0ab2f637e4a38e08e1dcd294d2c37407aaf
+ov_dest="$root/.cache/openvino"
+if [ ! -s "$ov_dest/lib/libopenvino_c.so" ]; then
+  if [ ! -s "$wheels/$ov_wheel" ]; then
+    python3 -m pip download --quiet --no-deps --disable-pip-version-check --only-binary=:all: \
+      --python-version 3.11 --implementation cp --abi cp311 --platform manylinux_2_28_x86_64 \
+      -d "$wheels" openvino==2026.4.1
+  fi
+  actual="$(sha256sum "$wheels/$ov_wheel" | cut -d' ' -f1)"
+  if [ "$actual" != "$ov_sha" ]; then
+    echo "fetch-assets: $ov_wheel has SHA-256 $actual, expected $ov_sha; refusing it" >&2
+    rm -f "$wheels/$ov_wheel"
+    exit 1
+  fi
+  python3 - "$wheels/$ov_wheel" "$ov_dest" <<'PY'
+import os, shutil, sys, zipfile
+wheel, dest = sys.argv[1:]
+tmp = dest + ".tmp"
+shutil.rmtree(tmp, ignore_errors=True)
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        if name.startswith("openvino/include/openvino/c/"):
+            target = os.path.join(tmp, "include", name[len("openvino/include/"):])
+        elif name.startswith("openvino/libs/"):
+            target = os.path.join(tmp, "lib", name[len("openvino/libs/"):])
+        else:
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as out:
+            out.write(z.read(name))
+lib = os.path.join(tmp, "lib")
+for name in os.listdir(lib):
+    if name.startswith("libopenvino_c.so."):
+        os.symlink(name, os.path.join(lib, "libopenvino_c.so"))  # what the linker looks for
+shutil.rmtree(dest, ignore_errors=True)
+os.replace(tmp, dest)
+PY
+  echo "fetch-assets: OpenVINO runtime ready in $ov_dest"
+fi

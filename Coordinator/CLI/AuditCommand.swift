@@ -56,7 +56,7 @@ struct AuditCommand: ParsableCommand {
                 ? try TextRegionDetector(model: try PinnedModel.textDetector.load(path: models.plateModel).bytes,
                                          path: models.plateModel ?? PinnedModel.textDetector.fileName) : nil
             let detector = JobDetectors(faces: faces, plates: plates)
-            CenterFaceDetector.setThreads(ProcessInfo.processInfo.activeProcessorCount)
+            InferenceThreads.set(ProcessInfo.processInfo.activeProcessorCount)
             func audit(_ path: String) throws(MediaError) -> AuditSummary {
                 try LeakAudit.run(output: path, hidden: report.perFrame, timeBase: report.timeBase, job: report.job,
                                   detector: detector, settings: settings)

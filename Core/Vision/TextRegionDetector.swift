@@ -1,4 +1,4 @@
-import CFaceDetector
+import CTextDetector
 
 /// Licence plates, found as text by PP-OCRv4's detector (DB): every region that reads as
 /// text, so signs, captions and on-screen clocks are hidden too. No permissively licensed

@@ -17,6 +17,10 @@ struct rf_textdet {
     rf::NetsBySize nets;
 };
 
+extern "C" void rf_opencv_set_threads(int threads) {
+    if (threads > 0) cv::setNumThreads(threads);
+}
+
 extern "C" rf_textdet *rf_textdet_open(const uint8_t *model, size_t model_size, char *err, size_t err_size) {
     return rf::open_detector<rf_textdet>(model, model_size, err, err_size);
 }

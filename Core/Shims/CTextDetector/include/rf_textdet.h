@@ -6,16 +6,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rf_centerface.h"
-
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct rf_textdet rf_textdet;
 
-/// A box in pixels of the image passed in, and its score (the same layout as a face).
-typedef rf_face rf_box;
+/// A box in pixels of the image passed in, and its score.
+typedef struct {
+    float x0, y0, x1, y1;
+    float score;
+} rf_box;
+
+/// Limits OpenCV's worker threads (process-wide). 0 leaves OpenCV's default.
+void rf_opencv_set_threads(int threads);
 
 /// Loads the ONNX model (the graph-fixed copy made by ops/models/fix-ppocr-det.py) from
 /// `model` bytes. Returns NULL and a reason in `err` on failure.

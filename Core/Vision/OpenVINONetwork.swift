@@ -1,0 +1,177 @@
+import COpenVINO
+import Foundation
+
+/// An ONNX network on OpenVINO Runtime's CPU plugin, taking packed 8-bit RGB (the conversion
+/// to planar floats is compiled into the graph, so no per-pixel loop runs here). One compiled
+/// model and infer request per input size, the least recently used dropped beyond `capacity`.
+/// Not thread-safe: one instance per thread, as each worker slot has its own detector.
+final class OpenVINONetwork {
+    /// The process's one OpenVINO core (thread-safe; it holds the plugins), made on first use.
+    nonisolated(unsafe) private static let core: Result<OpaquePointer, MediaError> = {
+        var core: OpaquePointer?
+        let status = ov_core_create(&core)
+        guard status == OK, let core else { return .failure(MediaError(path: "OpenVINO", reason: "cannot start the runtime: \(describe(status))")) }
+        return .success(core)
+    }()
+
+    /// "2026.4.1-…", for the record of how a result was made.
+    static let version: String = {
+        var v = ov_version_t()
+        guard ov_get_openvino_version(&v) == OK else { return "unknown" }
+        defer { ov_version_free(&v) }
+        return v.buildNumber.map { String(cString: $0) } ?? "unknown"
+    }()
+
+    /// Inference threads per network (per worker slot); set before the first inference.
+    nonisolated(unsafe) static var threads = 0
+
+    private struct Compiled {
+        let model: OpaquePointer      // ov_compiled_model_t
+        let request: OpaquePointer    // ov_infer_request_t
+        var lastUsed: UInt64
+    }
+
+    private let label: String
+    private let modelBytes: [UInt8]
+    private let inputName: String
+    private let capacity: Int
+    private var compiled: [Size: Compiled] = [:]
+    private var uses: UInt64 = 0
+
+    struct Size: Hashable { let width: Int, height: Int }
+
+    /// Reads the model once, to fail here rather than at the first frame.
+    init(model bytes: [UInt8], label: String, inputName: String, capacity: Int = 6) throws(MediaError) {
+        self.label = label
+        modelBytes = bytes
+        self.inputName = inputName
+        self.capacity = capacity
+        let model = try readModel()
+        ov_model_free(model)
+    }
+
+    deinit {
+        for entry in compiled.values {
+            ov_infer_request_free(entry.request)
+            ov_compiled_model_free(entry.model)
+        }
+    }
+
+    /// Runs the network on a packed RGB image and returns the named outputs (copied).
+    func infer(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outputs: [String]) throws(MediaError) -> [[Float]] {
+        guard rgb.count >= width * height * 3 else { throw MediaError(path: label, reason: "image buffer smaller than \(width)x\(height) RGB") }
+        let request = try request(for: Size(width: width, height: height))
+        var dims: [Int64] = [1, Int64(height), Int64(width), 3]
+        var shape = ov_shape_t()
+        try check(dims.withUnsafeMutableBufferPointer { ov_shape_create(4, $0.baseAddress, &shape) }, "shape")
+        defer { ov_shape_free(&shape) }
+        var tensor: OpaquePointer?
+        try check(ov_tensor_create_from_host_ptr(U8, shape, UnsafeMutableRawPointer(mutating: rgb.baseAddress), &tensor), "input tensor")
+        defer { ov_tensor_free(tensor) }
+        try check(ov_infer_request_set_tensor(request, inputName, tensor), "set input")
+        try check(ov_infer_request_infer(request), "inference")
+        var results: [[Float]] = []
+        for name in outputs {
+            var out: OpaquePointer?
+            try check(ov_infer_request_get_tensor(request, name, &out), "output \(name)")
+            defer { ov_tensor_free(out) }
+            var size = 0
+            try check(ov_tensor_get_size(out, &size), "output size")
+            var data: UnsafeMutableRawPointer?
+            try check(ov_tensor_data(out, &data), "output data")
+            guard let data else { throw MediaError(path: label, reason: "output \(name) has no data") }
+            results.append(Array(UnsafeBufferPointer(start: data.assumingMemoryBound(to: Float.self), count: size)))
+        }
+        return results
+    }
+
+    private func request(for size: Size) throws(MediaError) -> OpaquePointer {
+        uses += 1
+        if let entry = compiled[size] {
+            compiled[size]?.lastUsed = uses
+            return entry.request
+        }
+        if compiled.count >= capacity, let oldest = compiled.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
+            ov_infer_request_free(oldest.value.request)
+            ov_compiled_model_free(oldest.value.model)
+            compiled[oldest.key] = nil
+        }
+        let entry = try compile(size)
+        compiled[size] = entry
+        return entry.request
+    }
+
+    /// The model at this size, taking u8 NHWC RGB and converting to what it was trained on.
+    private func compile(_ size: Size) throws(MediaError) -> Compiled {
+        let core = try Self.core.get()
+        let model = try readModel()
+        defer { ov_model_free(model) }
+        var dims: [Int64] = [1, 3, Int64(size.height), Int64(size.width)]
+        var partial = ov_partial_shape_t()
+        try check(dims.withUnsafeMutableBufferPointer { ov_partial_shape_create_static(4, $0.baseAddress, &partial) }, "input shape")
+        defer { ov_partial_shape_free(&partial) }
+        try check(ov_model_reshape_input_by_name(model, inputName, partial), "reshape to \(size.width)x\(size.height)")
+
+        var ppp: OpaquePointer?
+        try check(ov_preprocess_prepostprocessor_create(model, &ppp), "preprocessing")
+        defer { ov_preprocess_prepostprocessor_free(ppp) }
+        var input: OpaquePointer?, tensorInfo: OpaquePointer?, steps: OpaquePointer?, modelInfo: OpaquePointer?
+        try check(ov_preprocess_prepostprocessor_get_input_info_by_name(ppp, inputName, &input), "input info")
+        defer { ov_preprocess_input_info_free(input) }
+        try check(ov_preprocess_input_info_get_tensor_info(input, &tensorInfo), "tensor info")
+        defer { ov_preprocess_input_tensor_info_free(tensorInfo) }
+        try check(ov_preprocess_input_tensor_info_set_element_type(tensorInfo, U8), "u8 input")
+        var nhwc: OpaquePointer?, nchw: OpaquePointer?
+        try check(ov_layout_create("NHWC", &nhwc), "layout")
+        defer { ov_layout_free(nhwc) }
+        try check(ov_layout_create("NCHW", &nchw), "layout")
+        defer { ov_layout_free(nchw) }
+        try check(ov_preprocess_input_tensor_info_set_layout(tensorInfo, nhwc), "NHWC input")
+        try check(ov_preprocess_input_info_get_preprocess_steps(input, &steps), "steps")
+        defer { ov_preprocess_preprocess_steps_free(steps) }
+        try check(ov_preprocess_preprocess_steps_convert_element_type(steps, F32), "to f32")
+        try check(ov_preprocess_input_info_get_model_info(input, &modelInfo), "model info")
+        defer { ov_preprocess_input_model_info_free(modelInfo) }
+        try check(ov_preprocess_input_model_info_set_layout(modelInfo, nchw), "NCHW model")
+        var built: OpaquePointer?
+        try check(ov_preprocess_prepostprocessor_build(ppp, &built), "preprocessing build")
+        defer { ov_model_free(built) }
+
+        // The runtime's property names (ov_property_key_*, spelled out: Swift sees those C
+        // globals as mutable state).
+        let settings = [("INFERENCE_NUM_THREADS", String(max(0, Self.threads))), ("PERFORMANCE_HINT", "LATENCY"), ("NUM_STREAMS", "1")]
+        let strings = settings.flatMap { [strdup($0.0), strdup($0.1)] }
+        defer { strings.forEach { free($0) } }
+        var properties = stride(from: 0, to: strings.count, by: 2).map { ov_property_t(key: strings[$0], value: UnsafeRawPointer(strings[$0 + 1])) }
+        var compiledModel: OpaquePointer?
+        let status = ov_core_compile_model_props(core, built, "CPU", properties.count, &properties, &compiledModel)
+        try check(status, "compile for \(size.width)x\(size.height)")
+        var request: OpaquePointer?
+        try check(ov_compiled_model_create_infer_request(compiledModel, &request), "infer request")
+        guard let compiledModel, let request else { throw MediaError(path: label, reason: "OpenVINO returned no model") }
+        return Compiled(model: compiledModel, request: request, lastUsed: uses)
+    }
+
+    /// From the bytes that were checked against the pinned SHA-256 (never the path again).
+    private func readModel() throws(MediaError) -> OpaquePointer {
+        let core = try Self.core.get()
+        var model: OpaquePointer?
+        let status = modelBytes.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { ov_core_read_model_from_memory_buffer(core, $0.baseAddress, $0.count, nil, &model) }
+        }
+        try check(status, "read the model")
+        guard let model else { throw MediaError(path: label, reason: "OpenVINO read no model") }
+        return model
+    }
+
+    private func check(_ status: ov_status_e, _ what: String) throws(MediaError) {
+        guard status != OK else { return }
+        throw MediaError(path: label, reason: "OpenVINO: \(what) failed: \(Self.describe(status))")
+    }
+
+    private static func describe(_ status: ov_status_e) -> String {
+        let info = ov_get_error_info(status).map { String(cString: $0) } ?? "status \(status.rawValue)"
+        let detail = ov_get_last_err_msg().map { String(cString: $0) } ?? ""
+        return detail.isEmpty ? info : "\(info): \(detail.split(separator: "\n").first ?? "")"
+    }
+}
