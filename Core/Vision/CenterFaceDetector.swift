@@ -63,7 +63,7 @@ public final class CenterFaceDetector: FrameDetector {
         let h = Self.roundUp32(Double(crop.height) * magnification)
         try rgb.convert(frame, crop: crop, toWidth: w, height: h)
         return try run(w, h, frame: frame, origin: (Double(crop.x), Double(crop.y)),
-                       scale: (Double(crop.width) / Double(w), Double(crop.height) / Double(h)))
+                       scale: (Double(crop.width) / Double(w), Double(crop.height) / Double(h)), anySize: true)
     }
 
     /// `region` in whole pixels inside the frame, its corner on even coordinates so chroma
@@ -76,11 +76,12 @@ public final class CenterFaceDetector: FrameDetector {
         return RGBConverter.Crop(x: x, y: y, width: x1 - x, height: y1 - y)
     }
 
-    private func run(_ w: Int, _ h: Int, frame: VideoFrame, origin: (Double, Double), scale: (Double, Double)) throws(MediaError) -> [Detection] {
+    private func run(_ w: Int, _ h: Int, frame: VideoFrame, origin: (Double, Double), scale: (Double, Double),
+                     anySize: Bool = false) throws(MediaError) -> [Detection] {
         let outputs: [[Float]]
         do throws(MediaError) {
             outputs = try rgb.buffer.withUnsafeBufferPointer { (px) throws(MediaError) in
-                try network.infer(rgb: px, width: w, height: h, outputs: ["537", "538", "539"])
+                try network.infer(rgb: px, width: w, height: h, outputs: ["537", "538", "539"], anySize: anySize)
             }
         } catch {
             throw MediaError(path: "", reason: "face detection failed: \(error.reason)")

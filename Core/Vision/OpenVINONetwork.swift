@@ -3,7 +3,9 @@ import Foundation
 
 /// An ONNX network on OpenVINO Runtime's CPU plugin, taking packed 8-bit RGB (the conversion
 /// to planar floats is compiled into the graph, so no per-pixel loop runs here). One compiled
-/// model and infer request per input size, the least recently used dropped beyond `capacity`.
+/// model and infer request per input size, the least recently used dropped beyond `capacity`;
+/// inputs of many sizes (crops around small faces) share one model compiled for any size up
+/// to `maxSide`, since compiling costs more than a hundred small inferences.
 /// Not thread-safe: one instance per thread, as each worker slot has its own detector.
 final class OpenVINONetwork {
     /// The process's one OpenVINO core (thread-safe; it holds the plugins), made on first use.
@@ -38,7 +40,12 @@ final class OpenVINONetwork {
     private var compiled: [Size: Compiled] = [:]
     private var uses: UInt64 = 0
 
-    struct Size: Hashable { let width: Int, height: Int }
+    struct Size: Hashable {
+        let width: Int, height: Int
+        /// The key of the model compiled for any size.
+        static let any = Size(width: 0, height: 0)
+    }
+    static let maxSide = 4096
 
     /// Reads the model once, to fail here rather than at the first frame.
     init(model bytes: [UInt8], label: String, inputName: String, capacity: Int = 6) throws(MediaError) {
@@ -58,9 +65,11 @@ final class OpenVINONetwork {
     }
 
     /// Runs the network on a packed RGB image and returns the named outputs (copied).
-    func infer(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outputs: [String]) throws(MediaError) -> [[Float]] {
+    /// `anySize`: the input's size varies from call to call (use the model compiled for any size).
+    func infer(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outputs: [String], anySize: Bool = false) throws(MediaError) -> [[Float]] {
         guard rgb.count >= width * height * 3 else { throw MediaError(path: label, reason: "image buffer smaller than \(width)x\(height) RGB") }
-        let request = try request(for: Size(width: width, height: height))
+        guard !anySize || max(width, height) <= Self.maxSide else { throw MediaError(path: label, reason: "a \(width)x\(height) crop is larger than \(Self.maxSide) px") }
+        let request = try request(for: anySize ? .any : Size(width: width, height: height))
         var dims: [Int64] = [1, Int64(height), Int64(width), 3]
         var shape = ov_shape_t()
         try check(dims.withUnsafeMutableBufferPointer { ov_shape_create(4, $0.baseAddress, &shape) }, "shape")
@@ -106,9 +115,15 @@ final class OpenVINONetwork {
         let core = try Self.core.get()
         let model = try readModel()
         defer { ov_model_free(model) }
-        var dims: [Int64] = [1, 3, Int64(size.height), Int64(size.width)]
         var partial = ov_partial_shape_t()
-        try check(dims.withUnsafeMutableBufferPointer { ov_partial_shape_create_static(4, $0.baseAddress, &partial) }, "input shape")
+        if size == .any {
+            var dims = [ov_dimension_t(min: 1, max: 1), ov_dimension_t(min: 3, max: 3),
+                        ov_dimension_t(min: 32, max: Int64(Self.maxSide)), ov_dimension_t(min: 32, max: Int64(Self.maxSide))]
+            try check(dims.withUnsafeMutableBufferPointer { ov_partial_shape_create(4, $0.baseAddress, &partial) }, "input shape")
+        } else {
+            var dims: [Int64] = [1, 3, Int64(size.height), Int64(size.width)]
+            try check(dims.withUnsafeMutableBufferPointer { ov_partial_shape_create_static(4, $0.baseAddress, &partial) }, "input shape")
+        }
         defer { ov_partial_shape_free(&partial) }
         try check(ov_model_reshape_input_by_name(model, inputName, partial), "reshape to \(size.width)x\(size.height)")
 
