@@ -81,11 +81,12 @@ struct OutputFinisher: Sendable {
         let tracks = Set(perFrame.flatMap { $0.covered.map(\.track) }.filter { $0 >= 0 }).count  // zones, motion: < 0
         let withRedaction = perFrame.filter { !$0.covered.isEmpty }.count
         let software = "redactfarm \(RedactFarmVersion.current)"
-        let report = RedactionReport(
+        var report = RedactionReport(
             software: software, input: plan.input.path, inputSHA256: plan.input.sha256, output: stitched.output,
             outputSHA256: stitched.sha256, modelSHA256: CenterFaceModel.sha256, job: options.job, timeBase: plan.video.timeBase,
             frames: perFrame.count, segments: plan.segments.count, detections: detections, tracks: tracks,
             framesWithRedaction: withRedaction, perFrame: perFrame)
+        report.inference = CenterFaceDetector.engine
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let reportData = try? encoder.encode(report) else { throw MediaError(path: output, reason: "cannot encode the detections report") }
@@ -99,6 +100,7 @@ struct OutputFinisher: Sendable {
             videoFrames: stitched.videoFrames, modelSHA256: CenterFaceModel.sha256,
             plateModelSHA256: options.job.targets.contains(.plate) ? PinnedModel.textDetector.sha256 : nil, parameters: options.job,
             segments: manifestSegments, detections: .init(detections: detections, tracks: tracks, framesWithRedaction: withRedaction))
+        manifest.inference = CenterFaceDetector.engine
         manifest.streams = stitched.streams
         manifest.chapters = stitched.chapters
         manifest.detectionsSHA256 = SHA256Hex.of(reportBytes)

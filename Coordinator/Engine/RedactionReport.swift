@@ -10,6 +10,8 @@ public struct RedactionReport: Codable, Sendable {
     public var output: String
     public var outputSHA256: String
     public var modelSHA256: String
+    /// The inference engine, its version, device and precision (absent in older sidecars).
+    public var inference: String?
     public var job: RedactionJob
     public var timeBase: Rational
     public var frames: Int

@@ -45,6 +45,9 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     public var notes: [String]?
     /// The independent leak audit's result, when it ran.
     public var audit: AuditSummary?
+    /// The inference engine the detections came from: engine, version, device, precision.
+    /// Every worker runs this same build (the coordinator refuses any other), so it is this one's.
+    public var inference: String?
     /// The policy for damaged input and what it met (absent in manifests before it was kept).
     public var damage: DamageRecord?
 
