@@ -123,7 +123,8 @@ import Testing
             #expect(work.isEmpty, "working folders left: \(work)")
 
             // The figures.
-            let log = (1...20).map { (try? String(contentsOfFile: dir + "/coordinator-\($0).log", encoding: .utf8)) ?? "" }.joined()
+            let logs = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("coordinator-") && $0.hasSuffix(".log") }
+            let log = logs.map { (try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8)) ?? "" }.joined()
             let delays = log.split(separator: "\n").compactMap { line -> Int? in
                 guard line.contains("re-dispatched"), let ms = line.components(separatedBy: " ms after").first?.split(separator: " ").last else { return nil }
                 return Int(ms)
