@@ -34,15 +34,6 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
-        // PP-OCRv4's text detector (licence plates) on OpenCV 4.6 DNN behind a C API, until it
-        // moves to OpenVINO too. Debian ships opencv4.pc only with the heavy libopencv-dev, so
-        // the include path and libraries are named here directly.
-        .target(
-            name: "CTextDetector",
-            path: "Core/Shims/CTextDetector",
-            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-O2"])],
-            linkerSettings: [.linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_core")]
-        ),
         // Inference: OpenVINO's C API (non-variadic calls only, so Swift calls it directly).
         .target(
             name: "COpenVINO",
@@ -58,7 +49,6 @@ let package = Package(
             dependencies: [
                 "CFFmpeg",
                 "CZMQ",
-                "CTextDetector",
                 "COpenVINO",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -34,21 +34,6 @@ PY
   echo "fetch-assets: $name ready"
 done
 
-# Derived: PP-OCRv4's text detector with its Clip nodes rewritten so OpenCV 4.6 loads it
-# (ops/models/fix-ppocr-det.py); the result is pinned too.
-fixed="$dest/ppocr-det-v4.onnx"
-fixed_sha=f58b7ed0046f9fba479f4217443733afc7596d6c505dcad4e3aea8651125e4d4
-if [ ! -s "$fixed" ]; then
-  python3 "$root/ops/models/fix-ppocr-det.py" "$dest/ch_PP-OCRv4_det_infer.onnx" "$fixed" >/dev/null
-  actual="$(sha256sum "$fixed" | cut -d' ' -f1)"
-  if [ "$actual" != "$fixed_sha" ]; then
-    echo "fetch-assets: ppocr-det-v4.onnx came out with SHA-256 $actual, expected $fixed_sha; removing it" >&2
-    rm -f "$fixed"
-    exit 1
-  fi
-  echo "fetch-assets: ppocr-det-v4.onnx ready"
-fi
-
 # OpenVINO Runtime (Apache-2.0) from its PyPI wheel, pinned like the models: the C API headers
 # and the runtime's libraries (the CPU plugin, the ONNX frontend, TBB), unpacked into
 # .cache/openvino, which the build links against and finds at run time by rpath.

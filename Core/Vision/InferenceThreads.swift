@@ -1,11 +1,8 @@
-import CTextDetector
-
 /// How many threads each detector may use for inference: one per worker slot on a farm, so
 /// slots never oversubscribe the cores; all of them for a single audit. Set before the first
 /// detector runs.
 public enum InferenceThreads {
     public static func set(_ n: Int) {
         OpenVINONetwork.threads = n
-        rf_opencv_set_threads(Int32(n))  // the text detector, still on OpenCV DNN
     }
 }

@@ -33,9 +33,23 @@ final class OpenVINONetwork {
         var lastUsed: UInt64
     }
 
+    /// How the network's input is made from packed 8-bit RGB, inside the compiled graph.
+    struct InputConversion: Sendable {
+        /// Feed BGR (channels reversed).
+        var bgr = false
+        /// Divide by this first (255: to 0-1).
+        var divisor: Float?
+        /// Then subtract per-channel means and divide by per-channel deviations (in fed order).
+        var mean: [Float]?
+        var deviation: [Float]?
+        /// As is: RGB, 0-255 as floats.
+        static let raw = InputConversion()
+    }
+
     private let label: String
     private let modelBytes: [UInt8]
     private let inputName: String
+    private let conversion: InputConversion
     private let capacity: Int
     private var compiled: [Size: Compiled] = [:]
     private var uses: UInt64 = 0
@@ -48,10 +62,11 @@ final class OpenVINONetwork {
     static let maxSide = 4096
 
     /// Reads the model once, to fail here rather than at the first frame.
-    init(model bytes: [UInt8], label: String, inputName: String, capacity: Int = 6) throws(MediaError) {
+    init(model bytes: [UInt8], label: String, inputName: String, conversion: InputConversion = .raw, capacity: Int = 6) throws(MediaError) {
         self.label = label
         modelBytes = bytes
         self.inputName = inputName
+        self.conversion = conversion
         self.capacity = capacity
         let model = try readModel()
         ov_model_free(model)
@@ -64,7 +79,8 @@ final class OpenVINONetwork {
         }
     }
 
-    /// Runs the network on a packed RGB image and returns the named outputs (copied).
+    /// Runs the network on a packed RGB image and returns the named outputs (copied; "" names
+    /// a network's only output).
     /// `anySize`: the input's size varies from call to call (use the model compiled for any size).
     func infer(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outputs: [String], anySize: Bool = false) throws(MediaError) -> [[Float]] {
         guard rgb.count >= width * height * 3 else { throw MediaError(path: label, reason: "image buffer smaller than \(width)x\(height) RGB") }
@@ -82,7 +98,11 @@ final class OpenVINONetwork {
         var results: [[Float]] = []
         for name in outputs {
             var out: OpaquePointer?
-            try check(ov_infer_request_get_tensor(request, name, &out), "output \(name)")
+            if name.isEmpty {
+                try check(ov_infer_request_get_output_tensor(request, &out), "the output")
+            } else {
+                try check(ov_infer_request_get_tensor(request, name, &out), "output \(name)")
+            }
             defer { ov_tensor_free(out) }
             var size = 0
             try check(ov_tensor_get_size(out, &size), "output size")
@@ -145,6 +165,14 @@ final class OpenVINONetwork {
         try check(ov_preprocess_input_info_get_preprocess_steps(input, &steps), "steps")
         defer { ov_preprocess_preprocess_steps_free(steps) }
         try check(ov_preprocess_preprocess_steps_convert_element_type(steps, F32), "to f32")
+        if conversion.bgr { try check(ov_preprocess_preprocess_steps_reverse_channels(steps), "to BGR") }
+        if let divisor = conversion.divisor { try check(ov_preprocess_preprocess_steps_scale(steps, divisor), "scale") }
+        if var mean = conversion.mean {
+            try check(mean.withUnsafeMutableBufferPointer { ov_preprocess_preprocess_steps_mean_multi_channels(steps, $0.baseAddress, Int32($0.count)) }, "mean")
+        }
+        if var deviation = conversion.deviation {
+            try check(deviation.withUnsafeMutableBufferPointer { ov_preprocess_preprocess_steps_scale_multi_channels(steps, $0.baseAddress, Int32($0.count)) }, "deviation")
+        }
         try check(ov_preprocess_input_info_get_model_info(input, &modelInfo), "model info")
         defer { ov_preprocess_input_model_info_free(modelInfo) }
         try check(ov_preprocess_input_model_info_set_layout(modelInfo, nchw), "NCHW model")

@@ -10,9 +10,9 @@ public struct PinnedModel: Sendable {
 
     public static let centerFace = PinnedModel(
         fileName: "centerface.onnx", sha256: "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc", role: "face model")
-    /// PP-OCRv4's text detector from rapidocr-onnxruntime 1.3.24, after ops/models/fix-ppocr-det.py.
+    /// PP-OCRv4's text detector from rapidocr-onnxruntime 1.3.24, as shipped.
     public static let textDetector = PinnedModel(
-        fileName: "ppocr-det-v4.onnx", sha256: "f58b7ed0046f9fba479f4217443733afc7596d6c505dcad4e3aea8651125e4d4",
+        fileName: "ch_PP-OCRv4_det_infer.onnx", sha256: "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9",
         role: "licence-plate (text) model")
 
     /// The model's bytes from `path`, or from the first default place that has the file:
