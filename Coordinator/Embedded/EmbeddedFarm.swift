@@ -35,9 +35,11 @@ public struct EmbeddedFarm: Sendable {
     /// job then fails on a machine without it, naming the reason).
     public static func centerFace(_ model: CenterFaceModel, plateModel: (path: String, bytes: [UInt8])? = nil) -> SegmentTaskRunner.DetectorFactory {
         { (job: RedactionJob) throws(MediaError) -> FrameDetector in
-            let faces = try CenterFaceDetector(model: model, options: .init(threshold: job.detector.threshold, inferenceScale: job.detector.inferenceScale))
+            let precision = job.detector.effectivePrecision
+            let faces = try CenterFaceDetector(model: model, options: .init(threshold: job.detector.threshold, inferenceScale: job.detector.inferenceScale,
+                                                                             precision: precision))
             guard job.targets.contains(.plate), let plateModel else { return JobDetectors(faces: faces, plates: nil) }
-            return JobDetectors(faces: faces, plates: try TextRegionDetector(model: plateModel.bytes, path: plateModel.path))
+            return JobDetectors(faces: faces, plates: try TextRegionDetector(model: plateModel.bytes, path: plateModel.path, precision: precision))
         }
     }
 

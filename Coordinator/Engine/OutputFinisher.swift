@@ -86,7 +86,7 @@ struct OutputFinisher: Sendable {
             outputSHA256: stitched.sha256, modelSHA256: CenterFaceModel.sha256, job: options.job, timeBase: plan.video.timeBase,
             frames: perFrame.count, segments: plan.segments.count, detections: detections, tracks: tracks,
             framesWithRedaction: withRedaction, perFrame: perFrame)
-        report.inference = CenterFaceDetector.engine
+        report.inference = CenterFaceDetector.engine(options.job.detector.effectivePrecision)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let reportData = try? encoder.encode(report) else { throw MediaError(path: output, reason: "cannot encode the detections report") }
@@ -100,7 +100,7 @@ struct OutputFinisher: Sendable {
             videoFrames: stitched.videoFrames, modelSHA256: CenterFaceModel.sha256,
             plateModelSHA256: options.job.targets.contains(.plate) ? PinnedModel.textDetector.sha256 : nil, parameters: options.job,
             segments: manifestSegments, detections: .init(detections: detections, tracks: tracks, framesWithRedaction: withRedaction))
-        manifest.inference = CenterFaceDetector.engine
+        manifest.inference = CenterFaceDetector.engine(options.job.detector.effectivePrecision)
         manifest.streams = stitched.streams
         manifest.chapters = stitched.chapters
         manifest.detectionsSHA256 = SHA256Hex.of(reportBytes)

@@ -47,9 +47,14 @@ public struct DetectorSettings: Codable, Equatable, Sendable {
     /// Run the full-frame detector on every Nth frame; the tracker interpolates between and
     /// extends tracks at least N frames both ways, so faces entering between are covered.
     public var every: Int = 1
-    public init(threshold: Double = 0.2, inferenceScale: Double = 1.0, every: Int = 1) {
+    /// nil: f32 (jobs stored before precision was a choice).
+    public var precision: InferencePrecision?
+    public init(threshold: Double = 0.2, inferenceScale: Double = 1.0, every: Int = 1, precision: InferencePrecision? = nil) {
         self.threshold = threshold
         self.inferenceScale = inferenceScale
         self.every = every
+        self.precision = precision
     }
+
+    public var effectivePrecision: InferencePrecision { precision ?? .f32 }
 }

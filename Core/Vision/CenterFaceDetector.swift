@@ -13,9 +13,11 @@ public final class CenterFaceDetector: FrameDetector {
     public struct Options: Sendable, Equatable {
         public var threshold: Double = 0.2
         public var inferenceScale: Double = 1.0
-        public init(threshold: Double = 0.2, inferenceScale: Double = 1.0) {
+        public var precision: InferencePrecision = .f32
+        public init(threshold: Double = 0.2, inferenceScale: Double = 1.0, precision: InferencePrecision = .f32) {
             self.threshold = threshold
             self.inferenceScale = inferenceScale
+            self.precision = precision
         }
     }
 
@@ -27,15 +29,15 @@ public final class CenterFaceDetector: FrameDetector {
 
     public init(model: CenterFaceModel, options: Options = Options()) throws(MediaError) {
         do throws(MediaError) {
-            network = try OpenVINONetwork(model: model.bytes, label: model.path, inputName: "input.1")
+            network = try OpenVINONetwork(model: model.bytes, label: model.path, inputName: "input.1", precision: options.precision)
         } catch {
             throw MediaError(path: model.path, reason: "cannot load the face model: \(error.reason)")
         }
         self.options = options
     }
 
-    /// The inference engine and its version, for the record.
-    public static var engine: String { "OpenVINO \(OpenVINONetwork.version) CPU f32" }
+    /// The inference engine, its version, device and precision, for the record.
+    public static func engine(_ precision: InferencePrecision) -> String { "OpenVINO \(OpenVINONetwork.version) CPU \(precision.rawValue)" }
 
     public func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] {
         try detect(frame, scale: options.inferenceScale)

@@ -50,6 +50,7 @@ final class OpenVINONetwork {
     private let modelBytes: [UInt8]
     private let inputName: String
     private let conversion: InputConversion
+    private let precision: InferencePrecision
     private let capacity: Int
     private var compiled: [Size: Compiled] = [:]
     private var uses: UInt64 = 0
@@ -62,7 +63,12 @@ final class OpenVINONetwork {
     static let maxSide = 4096
 
     /// Reads the model once, to fail here rather than at the first frame.
-    init(model bytes: [UInt8], label: String, inputName: String, conversion: InputConversion = .raw, capacity: Int = 6) throws(MediaError) {
+    init(model bytes: [UInt8], label: String, inputName: String, conversion: InputConversion = .raw,
+         precision: InferencePrecision = .f32, capacity: Int = 6) throws(MediaError) {
+        guard precision != .bf16 || InferencePrecision.bf16Available else {
+            throw MediaError(path: label, reason: "bf16 inference was asked for, but this CPU has no bf16 arithmetic (AVX-512 BF16 or AMX)")
+        }
+        self.precision = precision
         self.label = label
         modelBytes = bytes
         self.inputName = inputName
@@ -182,10 +188,10 @@ final class OpenVINONetwork {
 
         // The runtime's property names (ov_property_key_*, spelled out: Swift sees those C
         // globals as mutable state).
-        // f32 stated, not left to the plugin (which picks bf16 on CPUs with AMX): it is what the
-        // recall floors were measured with, and what the record says.
+        // The precision stated, never left to the plugin (which picks bf16 on CPUs with AMX), so
+        // the record says what ran.
         let settings = [("INFERENCE_NUM_THREADS", String(max(0, Self.threads))), ("PERFORMANCE_HINT", "LATENCY"), ("NUM_STREAMS", "1"),
-                        ("INFERENCE_PRECISION_HINT", "f32")]
+                        ("INFERENCE_PRECISION_HINT", precision.openVINOHint)]
         let strings = settings.flatMap { [strdup($0.0), strdup($0.1)] }
         defer { strings.forEach { free($0) } }
         var properties = stride(from: 0, to: strings.count, by: 2).map { ov_property_t(key: strings[$0], value: UnsafeRawPointer(strings[$0 + 1])) }

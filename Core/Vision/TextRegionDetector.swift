@@ -29,10 +29,10 @@ public final class TextRegionDetector {
     /// More regions than this in one frame fail it, rather than leave some unhidden.
     static let maxRegions = 512
 
-    public init(model bytes: [UInt8], path: String, options: Options = Options()) throws(MediaError) {
+    public init(model bytes: [UInt8], path: String, options: Options = Options(), precision: InferencePrecision = .f32) throws(MediaError) {
         do throws(MediaError) {
             network = try OpenVINONetwork(model: bytes, label: path, inputName: "x", conversion: .init(
-                bgr: true, divisor: 255, mean: [0.485, 0.456, 0.406], deviation: [0.229, 0.224, 0.225]))
+                bgr: true, divisor: 255, mean: [0.485, 0.456, 0.406], deviation: [0.229, 0.224, 0.225]), precision: precision)
         } catch {
             throw MediaError(path: path, reason: "cannot load the licence-plate (text) model: \(error.reason)")
         }
