@@ -21,7 +21,6 @@ final class MisbehavingWorker: @unchecked Sendable {
 
     init(endpoint: String) {
         self.endpoint = endpoint
-        FFmpegLog.setQuiet(true)  // its encoder runs in the test process
         Thread { [self] in run(); finished.signal() }.start()
     }
 

@@ -25,6 +25,8 @@ enum Fixtures {
 
     /// A fresh folder under the system temp folder, removed when the test's scope ends.
     static func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
+        // Encoders and decoders run in the test process too: their chatter would bury the results.
+        FFmpegLog.setQuiet(true)
         let dir = NSTemporaryDirectory() + "redactfarm-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
