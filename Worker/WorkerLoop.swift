@@ -72,6 +72,7 @@ public final class WorkerLoop {
         var leaving = false
         var welcomed = false
         var reconnectDelay = 250
+        var handshakeFailures = 0
 
         while true {
             if stop.isRequested && !leaving {
@@ -87,7 +88,7 @@ public final class WorkerLoop {
                 Thread.sleep(forTimeInterval: 0.1)
                 return
             }
-            if let refusal = checkHandshakes(monitor) {
+            if let refusal = checkHandshakes(monitor, failuresInARow: &handshakeFailures) {
                 guard config.retryWhenRefused else { throw WorkerError(reason: refusal) }
                 if let line = warnings.line("refused", refusal + "; trying again (--retry-when-refused)", now: MonotonicClock.now) { config.log(line) }
             }
@@ -169,12 +170,15 @@ public final class WorkerLoop {
         }
     }
 
-    /// Why the coordinator would not let this worker in, if libzmq says it did not.
-    private func checkHandshakes(_ monitor: SocketMonitor?) -> String? {
+    /// Why the coordinator would not let this worker in, if libzmq says it did not. A handshake
+    /// cut short without a reason counts only when it happens three times in a row: one can be
+    /// a coordinator killed or restarting mid-handshake, which a worker rides out.
+    private func checkHandshakes(_ monitor: SocketMonitor?, failuresInARow: inout Int) -> String? {
         for event in monitor?.events() ?? [] {
             let at = "the coordinator at \(config.endpoint)"
             switch event {
             case .handshakeSucceeded:
+                failuresInARow = 0
                 continue
             case .refusedByAuthentication(let status, _):
                 let key = config.publicKey.map { " \($0)" } ?? ""
@@ -186,7 +190,10 @@ public final class WorkerLoop {
             case .cryptographicFailure:
                 return "\(at) refused this worker: the CURVE handshake failed (is --server-key that coordinator's public key?)"
             case .handshakeFailed(let code, _):
-                // The coordinator hung up mid-handshake: it did not accept how this worker speaks.
+                failuresInARow += 1
+                guard failuresInARow >= 3 else { continue }
+                // The coordinator hangs up mid-handshake every time: it does not accept how this
+                // worker speaks.
                 if case .plain = config.security {
                     return "\(at) refused this worker during the handshake: it requires CURVE and this worker uses plain TCP (give --server-key, or run the coordinator with --insecure)"
                 }

@@ -23,7 +23,7 @@ extension Coordinator {
             let lease = revocation.lease
             guard leases.end(lease.id) != nil else { continue }
             if let holder = workers[lease.worker] {
-                send(.cancel(lease.id), to: lease.worker, socket: holder.socket)
+                cancel(lease.id, on: lease.worker)
                 config.log("took \(lease.id) back from \(holder.hello.name): \(revocation.why)")
             }
             _ = try store.abandonAttempt(lease.key, attempt: Int(lease.id.attempt), reason: revocation.why, counts: false,
@@ -53,7 +53,7 @@ extension Coordinator {
         let id = TaskID(job: file.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt))
         let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: plan.video.averageFrameRate,
                                   firstTrackID: Int64(key.index) * 1_000_000, segmentSHA256: record.sha256, jobJSON: json)
-        leases.grant(id, to: route, priority: priority)
+        leases.grant(id, to: route, priority: priority, at: MonotonicClock.now)
         if let since = requeuedAt.removeValue(forKey: key) {
             config.log("re-dispatched \(key) to \(worker.hello.name) \(MonotonicClock.now - since) ms after it was requeued")
         }
@@ -110,7 +110,7 @@ extension Coordinator {
             switch finding {
             case .strayLease(let lease, _):
                 leases.end(lease.id)
-                if let holder = workers[lease.worker] { send(.cancel(lease.id), to: lease.worker, socket: holder.socket) }
+                cancel(lease.id, on: lease.worker)
                 returnToQueue(lease.id, reason: "its lease was stray", counts: false)
             case .runningWithoutLease(let key, let attempt):
                 guard leases.lease(for: key) == nil, let file = try store.file(key.file) else { continue }

@@ -183,7 +183,7 @@ extension Coordinator {
         if file.state == .stitching && state == .cancelled { return }  // about to finish: let it
         try store.setFileState(id, state, error: reason)
         for lease in leases.endAll(file: id) {
-            if let worker = workers[lease.worker] { send(.cancel(lease.id), to: lease.worker, socket: worker.socket) }
+            cancel(lease.id, on: lease.worker)
             _ = try store.abandonAttempt(lease.key, attempt: Int(lease.id.attempt), reason: "file \(state.rawValue)", counts: false,
                                          maxFailures: config.maxFailures)
         }

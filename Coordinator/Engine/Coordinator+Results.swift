@@ -28,7 +28,7 @@ extension Coordinator {
             let doneBy = try store.finishAttempt(key, attempt: Int(result.id.attempt), outputSHA256: result.outputSHA256,
                                                  outputBytes: segment.count, detections: result.detections)
             if let newer = leases.end(segment: key), newer.id != result.id {
-                if let holder = workers[newer.worker] { send(.cancel(newer.id), to: newer.worker, socket: holder.socket) }
+                cancel(newer.id, on: newer.worker)
                 config.log("accepted the late result of \(result.id); cancelled attempt \(newer.id.attempt) on \(workers[newer.worker]?.hello.name ?? "a worker gone")")
             }
             queue.remove(key)

@@ -85,6 +85,15 @@ extension Coordinator {
     /// (a restart or a reconnect came between dispatch and result), and cancelled when nobody
     /// needs it any more. Anything else it holds is an older attempt that may still win.
     private func heard(_ held: [TaskProgress], from route: WorkerRoute) {
+        // A lease its holder no longer lists (it dropped the task, or never got it) would
+        // otherwise wait for a result that cannot come, however alive the worker is. A task
+        // granted within the liveness period may still be on its way, and is left alone.
+        let listed = Set(held.map(\.id)), now = MonotonicClock.now
+        for lease in leases.held(by: route) where !listed.contains(lease.id) && Int(now - lease.grantedAt) > config.livenessMilliseconds {
+            leases.end(lease.id)
+            config.log("\(workers[route]?.hello.name ?? peerName(route)) no longer holds \(lease.id)")
+            returnToQueue(lease.id, reason: "its worker no longer held it", counts: false)
+        }
         var strays: Set<TaskID> = []
         for task in held {
             if leases.lease(task.id)?.worker == route {
@@ -93,9 +102,7 @@ extension Coordinator {
                 leases.recordProgress(task.id, framesDone: task.framesDone, from: route)
             } else {
                 strays.insert(task.id)
-                if workers[route]?.strays.contains(task.id) != true, isUnwanted(task.id) {
-                    send(.cancel(task.id), to: route, socket: workers[route]?.socket ?? 0)
-                }
+                if workers[route]?.strays.contains(task.id) != true, isUnwanted(task.id) { cancel(task.id, on: route) }
             }
         }
         workers[route]?.strays = strays
@@ -104,7 +111,8 @@ extension Coordinator {
 
     private func adopt(_ task: TaskProgress, from route: WorkerRoute) -> Bool {
         let key = SegmentKey(file: task.id.file, index: Int(task.id.segment))
-        guard leases.lease(for: key) == nil, queue.contains(key), let worker = workers[route], !worker.draining else { return false }
+        guard leases.lease(for: key) == nil, queue.contains(key), let worker = workers[route], !worker.draining,
+              !worker.cancelled.contains(task.id) else { return false }
         do throws(MediaError) {
             guard let file = try store.file(key.file), file.jobID == task.id.job, !file.state.isFinal,
                   try store.adoptAttempt(key, attempt: Int(task.id.attempt))
@@ -114,7 +122,7 @@ extension Coordinator {
             return false
         }
         queue.remove(key)
-        leases.grant(task.id, to: route, priority: .retry)
+        leases.grant(task.id, to: route, priority: .retry, at: MonotonicClock.now)
         config.log("\(worker.hello.name) still holds \(task.id): it carries on (not dispatched again)")
         return true
     }
@@ -125,6 +133,13 @@ extension Coordinator {
         guard let file = try? store.file(key.file), file.jobID == id.job, !file.state.isFinal,
               let segment = try? store.segment(key) else { return true }
         return segment.state == .done || segment.state == .failed
+    }
+
+    /// Tells a worker to drop a task, and remembers that it did.
+    func cancel(_ id: TaskID, on route: WorkerRoute) {
+        guard let worker = workers[route] else { return }
+        workers[route]?.cancelled.insert(id)
+        send(.cancel(id), to: route, socket: worker.socket)
     }
 
     /// Removes a worker and ends every lease it holds, requeuing their segments. The only place

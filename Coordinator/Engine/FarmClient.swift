@@ -60,14 +60,24 @@ public final class FarmClient {
         }
     }
 
+    /// Handshakes cut short without a reason, in a row (three make a refusal: one can be a
+    /// coordinator restarting).
+    private var handshakeFailures = 0
+
     private func refusal() -> String? {
         for event in monitor?.events() ?? [] {
             switch event {
-            case .handshakeSucceeded: continue
+            case .handshakeSucceeded:
+                handshakeFailures = 0
+                continue
             case .refusedByAuthentication(let status, _):
                 return status == 400 ? "the coordinator refused this client: its CURVE key is not on the coordinator's allowlist"
                                      : "the coordinator refused this client (ZAP status \(status))"
-            case .mechanismMismatch, .cryptographicFailure, .handshakeFailed:
+            case .handshakeFailed:
+                handshakeFailures += 1
+                guard handshakeFailures >= 3 else { continue }
+                return "the coordinator refused this client during the handshake: \(event) (same security on both sides? --server-key, or --insecure)"
+            case .mechanismMismatch, .cryptographicFailure:
                 return "the coordinator refused this client during the handshake: \(event) (same security on both sides? --server-key, or --insecure)"
             }
         }

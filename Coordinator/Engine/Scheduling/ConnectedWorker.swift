@@ -13,6 +13,9 @@ struct ConnectedWorker {
     var lastHeard: UInt64
     /// Tasks it reported holding that are not its leases (see `Scheduler.Candidate.strays`).
     var strays: Set<TaskID> = []
+    /// Tasks this coordinator told it to drop: never adopted back from a heartbeat that crossed
+    /// the cancel on the way.
+    var cancelled: Set<TaskID> = []
     var draining = false
     var segmentsDone = 0
     var framesDone = 0

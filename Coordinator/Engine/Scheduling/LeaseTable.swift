@@ -16,6 +16,9 @@ struct Lease: Sendable, Equatable {
     let id: TaskID
     let worker: WorkerRoute
     let priority: QueuePriority
+    /// When it was granted (monotonic ms), so a holder's report can be told from a task still
+    /// on its way to it.
+    var grantedAt: UInt64 = 0
     /// Frames done as the holder last reported; -1 while it waits in a prefetch slot.
     var framesDone = -1
     /// Whether the holder has reported on it since the grant: only then does "not started"
@@ -55,8 +58,8 @@ struct LeaseTable: Sendable {
 
     /// Grants a lease; a segment already leased keeps its holder (and this returns false).
     @discardableResult
-    mutating func grant(_ id: TaskID, to worker: WorkerRoute, priority: QueuePriority) -> Bool {
-        let lease = Lease(id: id, worker: worker, priority: priority)
+    mutating func grant(_ id: TaskID, to worker: WorkerRoute, priority: QueuePriority, at now: UInt64 = 0) -> Bool {
+        let lease = Lease(id: id, worker: worker, priority: priority, grantedAt: now)
         guard byKey[lease.key] == nil else { return false }
         byKey[lease.key] = lease
         byWorker[worker, default: []].insert(lease.key)

@@ -164,6 +164,36 @@ import Testing
         }
     }
 
+    /// A worker that is alive but no longer lists a task it was given (it dropped it, or the
+    /// task never reached it) must not hold the segment for ever: the lease ends and the
+    /// segment is dispatched again.
+    @Test func aLeaseItsHolderNoLongerListsIsRequeued() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let context = try ZMQContext()
+            let log = LockedBox<[String]>([])
+            let stop = try Self.startCoordinator(dir, "unlisted", context: context, log: log) { config in
+                config.livenessMilliseconds = 1500
+                config.heartbeatMilliseconds = 300
+            }
+            defer { stop() }
+            let worker = try Self.scriptedWorker("forgetful", "unlisted", context: context)
+            let client = try FarmClient(control: "inproc://control-unlisted", context: context)
+            _ = try client.expectStatus(ControlRequest(op: .submit, submit: SubmitRequest(
+                inputs: [Fixtures.corpus("h264_bframes.mp4")], output: dir + "/out.mp4", outputIsFile: true,
+                options: JobOptions(job: RedactionJob(), segmentSeconds: 100))))
+            var attempts: [Int32] = []
+            let deadline = MonotonicClock.now + 20_000
+            while MonotonicClock.now < deadline, attempts.count < 2 {
+                // Heartbeats that list nothing, as from a worker that lost its task.
+                try worker.send(WireCodec.encode(.heartbeat([])))
+                guard let frames = try worker.receive(timeoutMilliseconds: 300) else { continue }
+                if case .task(let task, _) = try WireCodec.decode(frames) { attempts.append(task.id.attempt) }
+            }
+            #expect(attempts == [1, 2], "\(log.withLock { $0 })")
+            #expect(log.withLock { $0.contains { $0.contains("forgetful no longer holds") } })
+        }
+    }
+
     /// A coordinator restart between dispatch and result: the worker, still at work, announces
     /// itself again and carries on; the segment is not dispatched again and its result counts.
     @Test func aRestartBetweenDispatchAndResultRedoesNothing() throws {
