@@ -87,8 +87,6 @@ def main():
         t = timed([a.redactfarm, "run", clip, "-o", out, "--segment-seconds", "4", "--overwrite", *options])
         rows.append(("redactfarm", " ".join(options), t, score(clip, out, truth), out))
 
-    plates = plate_rows(a) if a.plates else []
-
     base = a.frames / rows[0][2]
     print(f"\n{a.frames} frames of {a.size}, {os.cpu_count()} cores; faces scored: {rows[0][3]['faces']}; "
           f"plain ffmpeg transcode (libx264 faster, crf 18): {a.frames / floor:.1f} frames/s")
@@ -101,6 +99,8 @@ def main():
         print(f"| {tool} | {settings} | {fps:.2f} | {fps / base:.2f}x | {t / floor:.1f}x | {s['recall']:.4f} | "
               f"{s['recallBySize'].get('16-32', float('nan')):.3f} | {s['longestVisibleRun']} | "
               f"{100 * s['overRedaction']:.2f}% | {kept_ts} | {kept_audio} |")
+    sys.stdout.flush()
+    plates = plate_rows(a) if a.plates else []
     if plates:
         print_plates(a, plates)
 
@@ -117,7 +117,7 @@ def plate_rows(a):
     rows = []
     for targets in ("plate", "face,plate"):
         out = os.path.join(CACHE, f"redactfarm-{targets.replace(',', '-')}.mp4")
-        t = timed([a.redactfarm, "run", clip, "-o", out, "--targets", targets, "--segment-seconds", "4"])
+        t = timed([a.redactfarm, "run", clip, "-o", out, "--targets", targets, "--segment-seconds", "4", "--overwrite"])
         rows.append((targets, a.plates / t, score(clip, out, truth, "--min-size", "6")))
     return rows
 

@@ -101,6 +101,7 @@ struct LeaseTable: Sendable {
         byKey[key] = lease
     }
 
+    @discardableResult
     private mutating func remove(_ key: SegmentKey) -> Lease? {
         guard let lease = byKey.removeValue(forKey: key) else { return nil }
         byWorker[lease.worker]?.remove(key)
