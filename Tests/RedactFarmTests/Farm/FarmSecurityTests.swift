@@ -69,7 +69,11 @@ import Testing
             try hostile.send([header + [WireMessage.Kind.heartbeat.rawValue], [UInt8](repeating: 0xff, count: 8)])  // absurd count
             try hostile.send([header + [WireMessage.Kind.result.rawValue], [UInt8](repeating: 1, count: (1 << 20) + 1), [], []])  // body too large
             try hostile.send([hello[0], hello[1], [UInt8](repeating: 0, count: 3 << 20)])  // frame over the limit: disconnected
-            #expect(eventually(seconds: 10) { farm.coordinator.log.components(separatedBy: "dropped").count - 1 >= 4 })
+            // All of them, not just the first few: the log is read while the coordinator writes it.
+            #expect(eventually(seconds: 10) {
+                let log = farm.coordinator.log
+                return log.components(separatedBy: "dropped").count - 1 >= 4 && log.contains("exceeds")
+            })
             let log = farm.coordinator.log
             #expect(log.contains("unknown message type 99"))
             #expect(log.contains("malformed") || log.contains("truncated"))
