@@ -37,6 +37,12 @@ import Testing
         return { stop.request(); done.wait() }
     }
 
+    /// Leases that run out in 1.5 s, heartbeats every 300 ms: losses show within a test's patience.
+    static func shortLeases(_ config: inout CoordinatorConfiguration) {
+        config.livenessMilliseconds = 1500
+        config.heartbeatMilliseconds = 300
+    }
+
     /// A worker's socket on `inproc://work-NAME` that has said hello as `worker`.
     static func scriptedWorker(_ worker: String, _ name: String, context: ZMQContext) throws -> ZMQSocket {
         let socket = try ZMQSocket(context, .dealer)
@@ -111,10 +117,7 @@ import Testing
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let context = try ZMQContext()
             let log = LockedBox<[String]>([])
-            let stop = try Self.startCoordinator(dir, "late", context: context, log: log) { config in
-                config.livenessMilliseconds = 1500
-                config.heartbeatMilliseconds = 300
-            }
+            let stop = try Self.startCoordinator(dir, "late", context: context, log: log, configure: Self.shortLeases)
             defer { stop() }
 
             func scriptedWorker(_ name: String) throws -> ZMQSocket { try Self.scriptedWorker(name, "late", context: context) }
@@ -171,10 +174,7 @@ import Testing
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let context = try ZMQContext()
             let log = LockedBox<[String]>([])
-            let stop = try Self.startCoordinator(dir, "unlisted", context: context, log: log) { config in
-                config.livenessMilliseconds = 1500
-                config.heartbeatMilliseconds = 300
-            }
+            let stop = try Self.startCoordinator(dir, "unlisted", context: context, log: log, configure: Self.shortLeases)
             defer { stop() }
             let worker = try Self.scriptedWorker("forgetful", "unlisted", context: context)
             let client = try FarmClient(control: "inproc://control-unlisted", context: context)
