@@ -72,18 +72,16 @@ extension Coordinator {
                                          lastResultAt: window.last, finishedAt: job.finishedAt, files: files))
         }
         let now = MonotonicClock.now
-        let inFlightFrames = progress.values.reduce(0, +)
         return FarmStatus(jobs: jobStatuses, workers: workers.values.map { $0.status(now: now, leases: leases.held(by: $0.route), quarantine: quarantine.reason($0.hello.name, now: now)) }
                               .sorted { $0.name < $1.name },
-                          framesPerSecond: meter.framesPerSecond(current: framesCompleted + inFlightFrames, at: now))
+                          framesPerSecond: meter.framesPerSecond(current: framesCompleted + leases.framesInFlight, at: now))
     }
 
     /// Publishes the running jobs (and those finished in the last minute) and the workers:
     /// at most four times a second when something changed, and every two seconds anyway.
     func publishStatusIfDue() {
         let now = MonotonicClock.now
-        let inFlightFrames = leases.all.reduce(0) { $0 + max(0, $1.framesDone) }
-        meter.record(frames: framesCompleted + inFlightFrames, at: now)
+        meter.record(frames: framesCompleted + leases.framesInFlight, at: now)
         let since = Int(now - lastPublished)
         guard lastPublished == 0 || (statusDirty && since >= 250) || since >= 2000 else { return }
         lastPublished = now

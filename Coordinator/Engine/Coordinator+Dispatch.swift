@@ -15,7 +15,9 @@ extension Coordinator {
                                 accepting: !w.draining && !quarantine.isQuarantined(w.hello.name, now: now),
                                 leases: leases.held(by: w.route), strays: w.strays.count)
         }
-        guard candidates.contains(where: \.accepting) else { return }
+        // With no free credit anywhere only a retry can be placed (in a waiting task's stead):
+        // the common state of a busy farm costs nothing more here.
+        guard candidates.contains(where: { $0.accepting && $0.leases.count + $0.strays < $0.credit }) || !queue.retries.isEmpty else { return }
         var avoid: [SegmentKey: Set<String>] = [:]
         for key in queue.retries { avoid[key] = try store.failedWorkers(key) }
         let decision = Scheduler.decide(queue: queue, workers: candidates, avoid: avoid, heldBack: heldBack)
@@ -63,6 +65,15 @@ extension Coordinator {
         }
     }
 
+    /// A failed attempt (its lease has already ended): it counts against the segment and, for
+    /// quarantine, against its worker.
+    func countFailure(_ id: TaskID, of worker: String?, reason: String, permanent: Bool = false) {
+        if let worker, quarantine.recordFailure(worker, reason: reason, now: MonotonicClock.now) {
+            config.log("worker \(worker) quarantined: \(quarantine.reason(worker, now: MonotonicClock.now) ?? reason)")
+        }
+        returnToQueue(id, reason: reason, counts: true, permanent: permanent)
+    }
+
     /// Ends an attempt without a result (its lease has already ended): back to the queue, or
     /// after `maxFailures` counted ones, the segment fails and with it the file. A permanent
     /// failure (the footage or the options, not the moment) fails the file at once: every
@@ -106,7 +117,6 @@ extension Coordinator {
         let findings = LeaseAudit.check(open: open, leases: leases, queue: queue, connected: Set(workers.keys))
         for finding in findings {
             config.log("invariant broken: \(finding); repairing")
-            auditRepairs += 1
             switch finding {
             case .strayLease(let lease, _):
                 leases.end(lease.id)

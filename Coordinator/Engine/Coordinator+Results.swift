@@ -15,7 +15,6 @@ extension Coordinator {
                   (1...max(1, record.dispatches)).contains(Int(result.id.attempt))
             else {
                 leases.end(result.id)  // never left behind, whatever the store says
-                duplicateResults += 1
                 config.log("ignored a result for \(result.id): its segment is already done or its file has ended")
                 return
             }
@@ -50,11 +49,7 @@ extension Coordinator {
             // Held against the attempt only if it still holds the segment; a rejected late
             // result leaves the newer attempt (or the queue place) as it is.
             guard let lease = leases.end(result.id) else { return }
-            if let name = workers[lease.worker]?.hello.name,
-               quarantine.recordFailure(name, reason: "result rejected: \(error.reason)", now: MonotonicClock.now) {
-                config.log("worker \(name) quarantined: \(quarantine.reason(name, now: MonotonicClock.now) ?? error.reason)")
-            }
-            returnToQueue(result.id, reason: "result rejected: \(error.reason)", counts: true)
+            countFailure(result.id, of: workers[lease.worker]?.hello.name, reason: "result rejected: \(error.reason)")
         }
     }
 

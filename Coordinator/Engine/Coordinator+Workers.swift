@@ -38,10 +38,7 @@ extension Coordinator {
                 return config.log("ignored a failure report for \(id), which that worker does not hold")
             }
             leases.end(id)
-            if quarantine.recordFailure(name, reason: reason, now: MonotonicClock.now) {
-                config.log("worker \(name) quarantined: \(quarantine.reason(name, now: MonotonicClock.now) ?? reason)")
-            }
-            returnToQueue(id, reason: "failed on \(name): \(reason)", counts: true, permanent: kind == .permanent)
+            countFailure(id, of: name, reason: "failed on \(name): \(reason)", permanent: kind == .permanent)
         case .bye(let handedBack):
             let name = workers[route]?.hello.name ?? peerName(route)
             for id in handedBack where leases.lease(id)?.worker == route {
@@ -106,6 +103,8 @@ extension Coordinator {
             }
         }
         workers[route]?.strays = strays
+        // A cancelled task it no longer lists has been dropped: no later heartbeat can bring it back.
+        workers[route]?.cancelled.formIntersection(listed)
         statusDirty = true
     }
 

@@ -70,10 +70,6 @@ public final class Coordinator {
     var announceAsked: [WorkerRoute: UInt64] = [:]
     var repeatedWarnings = RepeatLimiter(intervalMilliseconds: 60_000)
     var lastAudit: UInt64 = 0
-    /// Counted for the operator (and the chaos test): results for segments already done, and
-    /// invariant repairs.
-    var duplicateResults = 0
-    var auditRepairs = 0
     var plans: [Int64: SegmentPlan] = [:]
     /// Files being split (at most one split per file).
     var splittingFiles: Set<Int64> = []

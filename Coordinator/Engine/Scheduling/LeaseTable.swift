@@ -41,6 +41,8 @@ struct LeaseTable: Sendable {
     private var byWorker: [WorkerRoute: Set<SegmentKey>] = [:]
 
     var count: Int { byKey.count }
+    /// Frames the holders report done in attempts still running (for progress and speed).
+    var framesInFlight: Int { byKey.values.reduce(0) { $0 + max(0, $1.framesDone) } }
     var all: Dictionary<SegmentKey, Lease>.Values { byKey.values }
 
     func lease(for key: SegmentKey) -> Lease? { byKey[key] }
