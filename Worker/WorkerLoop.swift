@@ -72,7 +72,6 @@ public final class WorkerLoop {
         var leaving = false
         var welcomed = false
         var reconnectDelay = 250
-        var handshakeFailures = 0
 
         while true {
             if stop.isRequested && !leaving {
@@ -88,7 +87,7 @@ public final class WorkerLoop {
                 Thread.sleep(forTimeInterval: 0.1)
                 return
             }
-            if let refusal = checkHandshakes(monitor, failuresInARow: &handshakeFailures) {
+            if let refusal = checkHandshakes(monitor) {
                 guard config.retryWhenRefused else { throw WorkerError(reason: refusal) }
                 if let line = warnings.line("refused", refusal + "; trying again (--retry-when-refused)", now: MonotonicClock.now) { config.log(line) }
             }
@@ -170,37 +169,27 @@ public final class WorkerLoop {
         }
     }
 
-    /// Why the coordinator would not let this worker in, if libzmq says it did not. A handshake
-    /// cut short without a reason counts only when it happens three times in a row: one can be
-    /// a coordinator killed or restarting mid-handshake, which a worker rides out.
-    private func checkHandshakes(_ monitor: SocketMonitor?, failuresInARow: inout Int) -> String? {
-        for event in monitor?.events() ?? [] {
-            let at = "the coordinator at \(config.endpoint)"
-            switch event {
-            case .handshakeSucceeded:
-                failuresInARow = 0
-                continue
-            case .refusedByAuthentication(let status, _):
-                let key = config.publicKey.map { " \($0)" } ?? ""
-                return status == 400
-                    ? "\(at) refused this worker: its CURVE public key\(key) is not on the coordinator's allowlist"
-                    : "\(at) refused this worker (ZAP status \(status)): its key could not be checked"
-            case .mechanismMismatch:
-                return "\(at) refused this worker: one side uses CURVE and the other plain TCP (give both the same: --server-key here and keys there, or --insecure on both)"
-            case .cryptographicFailure:
-                return "\(at) refused this worker: the CURVE handshake failed (is --server-key that coordinator's public key?)"
-            case .handshakeFailed(let code, _):
-                failuresInARow += 1
-                guard failuresInARow >= 3 else { continue }
-                // The coordinator hangs up mid-handshake every time: it does not accept how this
-                // worker speaks.
-                if case .plain = config.security {
-                    return "\(at) refused this worker during the handshake: it requires CURVE and this worker uses plain TCP (give --server-key, or run the coordinator with --insecure)"
-                }
-                return "\(at) refused this worker during the handshake (libzmq code \(code)): is --server-key that coordinator's public key, and does it use CURVE?"
+    /// Why the coordinator would not let this worker in, if libzmq says it did not.
+    private func checkHandshakes(_ monitor: SocketMonitor?) -> String? {
+        guard let refusal = monitor?.refusal() else { return nil }
+        let at = "the coordinator at \(config.endpoint)"
+        switch refusal {
+        case .keyNotAllowed(400):
+            return "\(at) refused this worker: its CURVE public key\(config.publicKey.map { " \($0)" } ?? "") is not on the coordinator's allowlist"
+        case .keyNotAllowed(let status):
+            return "\(at) refused this worker (ZAP status \(status)): its key could not be checked"
+        case .securityMismatch:
+            return "\(at) refused this worker: one side uses CURVE and the other plain TCP (give both the same: --server-key here and keys there, or --insecure on both)"
+        case .wrongServerKey:
+            return "\(at) refused this worker: the CURVE handshake failed (is --server-key that coordinator's public key?)"
+        case .hungUp(let code):
+            // The coordinator hangs up mid-handshake every time: it does not accept how this
+            // worker speaks.
+            if case .plain = config.security {
+                return "\(at) refused this worker during the handshake: it requires CURVE and this worker uses plain TCP (give --server-key, or run the coordinator with --insecure)"
             }
+            return "\(at) refused this worker during the handshake (libzmq code \(code)): is --server-key that coordinator's public key, and does it use CURVE?"
         }
-        return nil
     }
 
     private func send(_ message: WireMessage, on socket: ZMQSocket) {

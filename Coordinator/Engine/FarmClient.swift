@@ -60,28 +60,16 @@ public final class FarmClient {
         }
     }
 
-    /// Handshakes cut short without a reason, in a row (three make a refusal: one can be a
-    /// coordinator restarting).
-    private var handshakeFailures = 0
-
     private func refusal() -> String? {
-        for event in monitor?.events() ?? [] {
-            switch event {
-            case .handshakeSucceeded:
-                handshakeFailures = 0
-                continue
-            case .refusedByAuthentication(let status, _):
-                return status == 400 ? "the coordinator refused this client: its CURVE key is not on the coordinator's allowlist"
-                                     : "the coordinator refused this client (ZAP status \(status))"
-            case .handshakeFailed:
-                handshakeFailures += 1
-                guard handshakeFailures >= 3 else { continue }
-                return "the coordinator refused this client during the handshake: \(event) (same security on both sides? --server-key, or --insecure)"
-            case .mechanismMismatch, .cryptographicFailure:
-                return "the coordinator refused this client during the handshake: \(event) (same security on both sides? --server-key, or --insecure)"
-            }
+        switch monitor?.refusal() {
+        case nil: nil
+        case .keyNotAllowed(400): "the coordinator refused this client: its CURVE key is not on the coordinator's allowlist"
+        case .keyNotAllowed(let status): "the coordinator refused this client (ZAP status \(status))"
+        case .securityMismatch: "the coordinator refused this client: one side uses CURVE and the other plain TCP (--server-key, or --insecure on both)"
+        case .wrongServerKey: "the coordinator refused this client: the CURVE handshake failed (is --server-key that coordinator's public key?)"
+        case .hungUp(let code):
+            "the coordinator refused this client during the handshake (libzmq code \(code)): same security on both sides? --server-key, or --insecure"
         }
-        return nil
     }
 
     /// Sends a request and returns its status, turning a refusal into an error.

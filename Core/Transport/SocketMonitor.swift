@@ -27,8 +27,22 @@ public final class SocketMonitor {
         }
     }
 
+    /// Why a connecting side was not let in.
+    public enum Refusal: Sendable, Equatable {
+        /// The ZAP handler's status: 400 for a key not on the allowlist.
+        case keyNotAllowed(status: Int)
+        /// CURVE on one side, plain on the other.
+        case securityMismatch
+        /// CURVE on both sides, but not the server's key.
+        case wrongServerKey
+        /// The server hung up mid-handshake, three times in a row, saying nothing (libzmq's code).
+        case hungUp(code: Int)
+    }
+
     private let pair: ZMQSocket
     private static let counter = LockedBox(0)
+    /// Handshakes cut short without a reason since the last one that succeeded.
+    private var hangUpsInARow = 0
 
     public init(watching socket: ZMQSocket, context: ZMQContext) throws(ZMQError) {
         let n = Self.counter.withLock { $0 += 1; return $0 }
@@ -38,6 +52,24 @@ public final class SocketMonitor {
         guard zmq_socket_monitor(socket.handle, endpoint, Int32(mask)) == 0 else { throw ZMQError.last("zmq_socket_monitor") }
         pair = try ZMQSocket(context, .pair)
         try pair.connect(endpoint)
+    }
+
+    /// The refusal the events since the last call show, if any. A handshake cut short without
+    /// a reason counts only the third time in a row: one can be a server killed or restarting
+    /// mid-handshake, which a client rides out.
+    public func refusal() -> Refusal? {
+        for event in events() {
+            switch event {
+            case .handshakeSucceeded: hangUpsInARow = 0
+            case .refusedByAuthentication(let status, _): return .keyNotAllowed(status: status)
+            case .mechanismMismatch: return .securityMismatch
+            case .cryptographicFailure: return .wrongServerKey
+            case .handshakeFailed(let code, _):
+                hangUpsInARow += 1
+                if hangUpsInARow >= 3 { return .hungUp(code: code) }
+            }
+        }
+        return nil
     }
 
     /// The events since the last call.
