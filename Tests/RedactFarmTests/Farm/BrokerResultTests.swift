@@ -43,6 +43,14 @@ import Testing
         config.heartbeatMilliseconds = 300
     }
 
+    /// h264_bframes.mp4 as one segment, no detection, into DIR/out.mp4; the job's id.
+    static func submitOneSegmentJob(_ client: FarmClient, into dir: String) throws -> String {
+        let (jobID, _) = try client.expectStatus(ControlRequest(op: .submit, submit: SubmitRequest(
+            inputs: [Fixtures.corpus("h264_bframes.mp4")], output: dir + "/out.mp4", outputIsFile: true,
+            options: JobOptions(job: RedactionJob(), segmentSeconds: 100))))
+        return try #require(jobID)
+    }
+
     /// A worker's socket on `inproc://work-NAME` that has said hello as `worker`.
     static func scriptedWorker(_ worker: String, _ name: String, context: ZMQContext) throws -> ZMQSocket {
         let socket = try ZMQSocket(context, .dealer)
@@ -71,9 +79,7 @@ import Testing
             guard case .welcome = try next() else { Issue.record("no welcome"); return }
 
             let client = try FarmClient(control: "inproc://control-results", context: context)
-            let options = JobOptions(job: RedactionJob(), segmentSeconds: 100)
-            let (jobID, _) = try client.expectStatus(ControlRequest(op: .submit, submit: SubmitRequest(
-                inputs: [Fixtures.corpus("h264_bframes.mp4")], output: dir + "/out.mp4", outputIsFile: true, options: options)))
+            let jobID = try Self.submitOneSegmentJob(client, into: dir)
 
             // Attempt 1: a result whose bytes do not match its hash is refused and costs an attempt.
             guard case .task(let first, let segment) = try next() else { Issue.record("no task"); return }
@@ -132,9 +138,7 @@ import Testing
             }
             let first = try scriptedWorker("first")
             let client = try FarmClient(control: "inproc://control-late", context: context)
-            let (jobID, _) = try client.expectStatus(ControlRequest(op: .submit, submit: SubmitRequest(
-                inputs: [Fixtures.corpus("h264_bframes.mp4")], output: dir + "/out.mp4", outputIsFile: true,
-                options: JobOptions(job: RedactionJob(), segmentSeconds: 100))))
+            let jobID = try Self.submitOneSegmentJob(client, into: dir)
             let runner = SegmentTaskRunner { (_: RedactionJob) throws(MediaError) in NoFaces() }
 
             // Attempt 1 fails (transiently), attempt 2 comes to the same worker, and then a
@@ -178,9 +182,7 @@ import Testing
             defer { stop() }
             let worker = try Self.scriptedWorker("forgetful", "unlisted", context: context)
             let client = try FarmClient(control: "inproc://control-unlisted", context: context)
-            _ = try client.expectStatus(ControlRequest(op: .submit, submit: SubmitRequest(
-                inputs: [Fixtures.corpus("h264_bframes.mp4")], output: dir + "/out.mp4", outputIsFile: true,
-                options: JobOptions(job: RedactionJob(), segmentSeconds: 100))))
+            _ = try Self.submitOneSegmentJob(client, into: dir)
             var attempts: [Int32] = []
             let deadline = MonotonicClock.now + 20_000
             while MonotonicClock.now < deadline, attempts.count < 2 {
@@ -235,9 +237,7 @@ import Testing
                 return tasks
             }
             let client = try FarmClient(control: "inproc://control-restart-a", context: context)
-            _ = try client.expectStatus(ControlRequest(op: .submit, submit: SubmitRequest(
-                inputs: [Fixtures.corpus("h264_bframes.mp4")], output: dir + "/out.mp4", outputIsFile: true,
-                options: JobOptions(job: RedactionJob(), segmentSeconds: 100))))
+            _ = try Self.submitOneSegmentJob(client, into: dir)
             var given: [(TaskAssignment, [UInt8])] = []
             #expect(eventually(seconds: 20) { given += (try? pump(seconds: 0.2, held: [])) ?? []; return !given.isEmpty })
             let (task, segment) = try #require(given.first)
@@ -299,9 +299,7 @@ import Testing
             }
             let bad = try scriptedWorker("bad")
             let client = try FarmClient(control: "inproc://control-retry", context: context)
-            _ = try client.expectStatus(ControlRequest(op: .submit, submit: SubmitRequest(
-                inputs: [Fixtures.corpus("h264_bframes.mp4")], output: dir + "/out.mp4", outputIsFile: true,
-                options: JobOptions(job: RedactionJob(), segmentSeconds: 100))))
+            _ = try Self.submitOneSegmentJob(client, into: dir)
             let (one, _) = try #require(try task(bad, seconds: 20), "\(log.withLock { $0 })")
             let good = try scriptedWorker("good")
             #expect(eventually(seconds: 10) { log.withLock { $0.contains { $0.contains("worker good joined") } } })
