@@ -45,7 +45,7 @@ struct RedactionOptions: ParsableArguments {
     @Flag(help: "After each output is written, audit it (see `redactfarm audit`): the result goes into the manifest, and a file with possible misses makes the command exit 1.")
     var audit = false
 
-    @Option(help: "Inference arithmetic: f32 (default; what the recall figures were measured with) or bf16 (about twice as fast where the CPU has AVX-512 BF16 or AMX; every worker must have it). Recorded in the manifest.")
+    @Option(help: "Inference arithmetic: f32 (default; what the recall figures were measured with) or bf16 (1.5-1.8x faster in make eval here, where the CPU has AVX-512 BF16 or AMX; every worker must have it; see Benchmarks/README.md for its recall). Recorded in the manifest.")
     var precision: InferencePrecision = .f32
 
     @Flag(help: "Redact damaged input instead of refusing it: frames decoded with errors are redacted as decoded, frames that cannot be decoded are stood in for by the frame before them, and the manifest counts both. Without it such a file fails, naming the frame.")
