@@ -44,17 +44,46 @@ let package = Package(
                 .linkedLibrary("openvino_c"),
             ]
         ),
+        // Core's layers, each a module, so the compiler holds the graph acyclic:
+        // Support → Media → Vision → Redaction → Transport → Integrity. Nothing below
+        // imports what sits above it.
+        .target(
+            name: "RedactSupport",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Core/Support"
+        ),
+        .target(
+            name: "RedactMedia",
+            dependencies: ["RedactSupport", "CFFmpeg", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Core/Media"
+        ),
+        .target(
+            name: "RedactVision",
+            dependencies: ["RedactSupport", "RedactMedia", "CFFmpeg", "COpenVINO"],
+            path: "Core/Vision",
+            swiftSettings: [.unsafeFlags(["-Xcc", "-I", "-Xcc", openVINO + "/include"])]
+        ),
+        .target(
+            name: "Redaction",
+            dependencies: ["RedactSupport", "RedactMedia", "RedactVision", "CFFmpeg"],
+            path: "Core/Redaction"
+        ),
+        .target(
+            name: "RedactTransport",
+            dependencies: ["RedactSupport", "RedactMedia", "RedactVision", "Redaction", "CZMQ"],
+            path: "Core/Transport"
+        ),
+        .target(
+            name: "RedactIntegrity",
+            dependencies: ["RedactSupport", "RedactMedia", "RedactVision", "Redaction", "RedactTransport", "CFFmpeg",
+                           .product(name: "Crypto", package: "swift-crypto")],
+            path: "Core/Integrity"
+        ),
+        // One import for the sides that use all of Core (the coordinator and the worker).
         .target(
             name: "RedactCore",
-            dependencies: [
-                "CFFmpeg",
-                "CZMQ",
-                "COpenVINO",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            path: "Core",
-            exclude: ["Shims"],
-            swiftSettings: [.unsafeFlags(["-Xcc", "-I", "-Xcc", openVINO + "/include"])]
+            dependencies: ["RedactSupport", "RedactMedia", "RedactVision", "Redaction", "RedactIntegrity", "RedactTransport"],
+            path: "Core/Umbrella"
         ),
         // The coordinator's engine: durable store (SQLite through GRDB), broker, scheduler,
         // file pipeline and manifests. The CLI is a thin face over it.
@@ -95,7 +124,8 @@ let package = Package(
         ),
         .testTarget(
             name: "RedactFarmTests",
-            dependencies: ["RedactCore", "RedactCoordinator", "RedactWorker", "RedactEmbedded", "CFFmpeg"],
+            dependencies: ["RedactCore", "RedactSupport", "RedactMedia", "RedactVision", "Redaction", "RedactTransport", "RedactIntegrity",
+                           "RedactCoordinator", "RedactWorker", "RedactEmbedded", "CFFmpeg"],
             path: "Tests/RedactFarmTests"
         ),
     ],

@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import RedactSupport
+import RedactTransport
 
 /// A farm identity: a CURVE key pair for encrypted, authenticated ZeroMQ connections and an
 /// Ed25519 key pair for signing manifests. `redactfarm keygen NAME` writes `NAME.key` (secret,

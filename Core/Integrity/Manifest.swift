@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+import RedactMedia
+import RedactSupport
+import Redaction
 
 /// The integrity manifest written beside every output (`OUT.manifest.json`): what went in,
 /// what came out, which worker made each segment with which software, model and parameters,

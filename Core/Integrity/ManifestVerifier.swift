@@ -1,4 +1,6 @@
 import Foundation
+import RedactMedia
+import RedactSupport
 
 /// `redactfarm verify`: re-checks an output against its manifest, in order, and stops at the
 /// first mismatch with a reason that names it.

@@ -1,4 +1,6 @@
 import CFFmpeg
+import RedactMedia
+import RedactSupport
 
 /// One pass over an output for `verify`: its video packet count, and per stream its type,
 /// codec and the payload hash its packets (or, for an attachment, its bytes) give.

@@ -1,4 +1,6 @@
 import Foundation
+import RedactTransport
+import Redaction
 
 /// Who asked for a redaction, and why: what disclosure guidance asks a redactor to record
 /// beside the result. Free text, given by the operator and recorded as given; the command

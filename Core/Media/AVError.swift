@@ -1,4 +1,5 @@
 import CFFmpeg
+import RedactSupport
 
 /// An FFmpeg return code turned into words.
 enum AVError {

@@ -1,4 +1,5 @@
 import CFFmpeg
+import RedactSupport
 
 /// A value copy of the video fields of `AVCodecParameters`: what a decoder needs to start and
 /// what a muxer needs to write the stream header. It travels inside every segment, so a
@@ -55,7 +56,7 @@ public struct CodecParameters: Equatable, Sendable {
     }
 
     /// A stream's extradata as it is (for an attachment: the attached file).
-    static func extradata(of st: UnsafeMutablePointer<AVStream>) -> [UInt8] {
+    package static func extradata(of st: UnsafeMutablePointer<AVStream>) -> [UInt8] {
         let p = st.pointee.codecpar.pointee
         guard let data = p.extradata, p.extradata_size > 0 else { return [] }
         return Array(UnsafeBufferPointer(start: data, count: Int(p.extradata_size)))

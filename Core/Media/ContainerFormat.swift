@@ -1,10 +1,11 @@
 import CFFmpeg
 import Foundation
+import RedactSupport
 
 /// Which muxer writes the same container type as a source, so a stitched output is the kind
 /// of file that went in (and every stream's time base survives unchanged).
 public enum ContainerFormat {
-    static func muxerName(for input: MediaInput) throws(MediaError) -> String {
+    package static func muxerName(for input: MediaInput) throws(MediaError) -> String {
         let ext = URL(fileURLWithPath: input.path).pathExtension.lowercased()
         switch input.formatName {
         case let name where name.hasPrefix("mov,"):

@@ -1,4 +1,5 @@
 import CFFmpeg
+import RedactSupport
 
 /// One compressed packet as a value: its bytes, timing and flags exactly as the demuxer or
 /// encoder gave them. Timestamps are in the time base of the stream (or segment) holding it.

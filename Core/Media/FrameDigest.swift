@@ -1,5 +1,6 @@
 import CFFmpeg
 import Crypto
+import RedactSupport
 
 /// Per-frame checksums: MD5 of the frame's planes packed without padding, which is what
 /// `ffmpeg -f framemd5` prints for raw video, so the two can be compared directly.

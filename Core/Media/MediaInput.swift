@@ -1,11 +1,12 @@
 import CFFmpeg
 import Foundation
+import RedactSupport
 
 /// An opened source file: the demuxer and its streams. One owner, one reader; not shared
 /// between tasks.
 public final class MediaInput {
     public let path: String
-    let context: UnsafeMutablePointer<AVFormatContext>
+    package let context: UnsafeMutablePointer<AVFormatContext>
     private let packet = PacketBuffer()
     private var selected: Set<Int>? = nil
 
@@ -55,7 +56,7 @@ public final class MediaInput {
     }
     public var streamCount: Int { Int(context.pointee.nb_streams) }
 
-    func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> {
+    package func stream(_ index: Int) -> UnsafeMutablePointer<AVStream> {
         context.pointee.streams[index]!
     }
 

@@ -1,9 +1,10 @@
 import CFFmpeg
 import Foundation
+import RedactSupport
 
 /// A file being muxed, written to a temporary beside its final name and moved into place only
 /// by `finish()`: an interrupted or failed write never leaves a file that looks complete.
-final class MediaOutput {
+package final class MediaOutput {
     let path: String
     /// nil for a trial writer, which writes to memory only (the preflight's header check).
     private let atomic: AtomicOutput?
@@ -12,7 +13,7 @@ final class MediaOutput {
     private var headerWritten = false
     private var finished = false
 
-    init(path: String, muxer: String) throws(MediaError) {
+    package init(path: String, muxer: String) throws(MediaError) {
         let atomic = try AtomicOutput(finalPath: path)
         self.atomic = atomic
         self.path = path
@@ -21,7 +22,7 @@ final class MediaOutput {
 
     /// A writer that writes to memory and is never finished: what `writeHeader` says of it
     /// is what the real file's header would say.
-    init(trialOf muxer: String, label: String) throws(MediaError) {
+    package init(trialOf muxer: String, label: String) throws(MediaError) {
         atomic = nil
         path = label
         context = try Self.allocate(muxer: muxer, path: label, fileName: nil)
@@ -61,7 +62,7 @@ final class MediaOutput {
 
     /// Adds a stream described by `parameters`, carrying over the source stream's time base,
     /// metadata (language, title, ...), disposition and side data (rotation, HDR).
-    func addStream(parameters: UnsafePointer<AVCodecParameters>, like source: UnsafeMutablePointer<AVStream>) throws(MediaError) -> Int {
+    package func addStream(parameters: UnsafePointer<AVCodecParameters>, like source: UnsafeMutablePointer<AVStream>) throws(MediaError) -> Int {
         guard let st = avformat_new_stream(context, nil) else { throw MediaError(path: path, reason: "out of memory") }
         try AVError.check(avcodec_parameters_copy(st.pointee.codecpar, parameters), path, "cannot copy stream parameters")
         st.pointee.codecpar.pointee.codec_tag = Self.compatibleTag(parameters.pointee, for: muxer)
@@ -78,7 +79,7 @@ final class MediaOutput {
 
     /// Adds the redacted video: the source stream's parameters (and so its metadata and side
     /// data) with what the encoder produced in place of the source's codec.
-    func addVideoStream(encoded: CodecParameters, like source: UnsafeMutablePointer<AVStream>) throws(MediaError) -> Int {
+    package func addVideoStream(encoded: CodecParameters, like source: UnsafeMutablePointer<AVStream>) throws(MediaError) -> Int {
         let par = avcodec_parameters_alloc()!
         var owned: UnsafeMutablePointer<AVCodecParameters>? = par
         defer { avcodec_parameters_free(&owned) }
@@ -118,7 +119,7 @@ final class MediaOutput {
         try AVError.check(rf_copy_chapters(context, input.context), path, "cannot copy the chapters")
     }
 
-    func writeHeader(options: [String: String]) throws(MediaError) {
+    package func writeHeader(options: [String: String]) throws(MediaError) {
         if muxer.pointee.flags & AVFMT_NOFILE == 0 {
             if let atomic {
                 try AVError.check(avio_open(&context.pointee.pb, atomic.temporaryPath, AVIO_FLAG_WRITE), path, "cannot open for writing")

@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import RedactSupport
 
 /// `redactfarm probe`: the container, every stream, the video's GOP structure and the segment
 /// plan split would make. Reads every video packet once (not decoding them).

@@ -1,4 +1,5 @@
 import Foundation
+import RedactSupport
 
 /// The folder split writes into. It must be new or empty, so a plan never mixes with stale
 /// segments; if the split fails, everything it wrote (and the folder, if it made it) goes.

@@ -1,4 +1,5 @@
 import Foundation
+import RedactSupport
 
 /// Reads and writes plan.json.
 public enum PlanStore {

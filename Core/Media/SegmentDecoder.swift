@@ -1,4 +1,5 @@
 import CFFmpeg
+import RedactSupport
 
 /// Decodes one segment on its own and hands back exactly the frames it owns, in presentation
 /// order, or fails. Decode-only prefix frames are decoded for reference and dropped, except the

@@ -1,5 +1,6 @@
-import Foundation
 import CFFmpeg
+import Foundation
+import RedactSupport
 
 /// One GOP-aligned piece of a video stream, as a self-contained value: the codec parameters
 /// needed to decode it, its time base, and its packets in decode order. The first

@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import RedactSupport
 
 /// `redactfarm split`: cuts the video stream into GOP-aligned segments by stream copy, in one
 /// pass, holding in memory only the segment being built and the GOP before it (a possible

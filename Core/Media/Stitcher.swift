@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import RedactSupport
 
 /// What a stitch produced.
 public struct StitchReport: Codable, Equatable, Sendable {

@@ -32,7 +32,7 @@ public struct StreamPlan: Codable, Equatable, Sendable {
     public static let droppableTypes: Set<String> = ["audio", "subtitle", "data", "attachment"]
 
     /// Decides for every stream of `input`; `video` is the stream that is redacted.
-    static func decide(_ input: MediaInput, video: Int, dropping: Set<String>) -> StreamPlan {
+    package static func decide(_ input: MediaInput, video: Int, dropping: Set<String>) -> StreamPlan {
         var entries: [Entry] = []
         for i in 0..<input.streamCount {
             let st = input.stream(i)
@@ -56,7 +56,7 @@ public struct StreamPlan: Codable, Equatable, Sendable {
     /// The mov demuxer turns the text track a `chap` reference points at into chapters and
     /// leaves the track behind as a data stream it discards (mov.c, `mov_read_chapters`).
     /// Asked before `selectStreams` changes what is discarded.
-    static func isChapterTrack(_ st: UnsafeMutablePointer<AVStream>, in input: MediaInput) -> Bool {
+    package static func isChapterTrack(_ st: UnsafeMutablePointer<AVStream>, in input: MediaInput) -> Bool {
         input.formatName.hasPrefix("mov") && input.context.pointee.nb_chapters > 0
             && st.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_DATA && st.pointee.discard == AVDISCARD_ALL
     }
@@ -74,7 +74,7 @@ public struct ChapterRecord: Codable, Equatable, Sendable {
     public var end: Double
     public var title: String?
 
-    static func all(in context: UnsafeMutablePointer<AVFormatContext>) -> [ChapterRecord] {
+    package static func all(in context: UnsafeMutablePointer<AVFormatContext>) -> [ChapterRecord] {
         (0..<Int(context.pointee.nb_chapters)).compactMap { i in
             guard let c = context.pointee.chapters[i] else { return nil }
             let tb = Double(c.pointee.time_base.num) / Double(c.pointee.time_base.den)

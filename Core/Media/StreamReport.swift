@@ -30,7 +30,7 @@ public struct StreamReport: Codable, Equatable, Sendable {
     public var channelLayout: String?
     public var sampleFormat: String?
 
-    init(_ st: UnsafeMutablePointer<AVStream>) {
+    package init(_ st: UnsafeMutablePointer<AVStream>) {
         let par = st.pointee.codecpar.pointee
         index = Int(st.pointee.index)
         type = av_get_media_type_string(par.codec_type).map { String(cString: $0) } ?? "unknown"

@@ -1,4 +1,5 @@
 import CFFmpeg
+import RedactSupport
 
 /// Holds back the newest packet of each output stream so the last one can be trimmed to the
 /// end the source declared. Matroska stores a track's end only as a DURATION tag, while its

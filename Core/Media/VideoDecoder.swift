@@ -1,4 +1,5 @@
 import CFFmpeg
+import RedactSupport
 
 /// A libavcodec video decoder fed packets in decode order, handing back frames in
 /// presentation order. The frame passed to the callback is only valid during the call.
@@ -56,7 +57,7 @@ public final class VideoDecoder {
 
 extension UnsafeMutablePointer where Pointee == AVFrame {
     /// The frame's presentation timestamp as the packets carried it.
-    var presentationTimestamp: Int64 {
+    package var presentationTimestamp: Int64 {
         pointee.pts != EncodedPacket.noTimestamp ? pointee.pts : pointee.best_effort_timestamp
     }
 

@@ -1,4 +1,5 @@
 import CFFmpeg
+import RedactSupport
 
 /// Settings every worker must share so that segments encoded apart join into one stream.
 public struct EncoderSettings: Codable, Equatable, Sendable {
@@ -16,16 +17,16 @@ public struct EncoderSettings: Codable, Equatable, Sendable {
 /// A libavcodec encoder fed frames with their source timestamps, in the source's codec family:
 /// H.264 → libx264, HEVC → libx265, anything else → libx264. Keeps size, pixel format, colour
 /// properties and sample aspect ratio, and every frame's pts (variable frame rate included).
-final class VideoEncoder {
+package final class VideoEncoder {
     private let context: UnsafeMutablePointer<AVCodecContext>
     private let packet = PacketBuffer()
     private let label: String
     /// The libavcodec encoder: libx264 or libx265.
-    let name: String
+    package let name: String
 
     /// `globalHeader`: parameter sets in extradata (MP4, MOV, MKV) rather than in-band (TS).
     /// `allowReordering`: false for containers without separate pts (AVI): no B-frames.
-    init(source: CodecParameters, timeBase: Rational, frameRate: Rational?, settings: EncoderSettings,
+    package init(source: CodecParameters, timeBase: Rational, frameRate: Rational?, settings: EncoderSettings,
          globalHeader: Bool, allowReordering: Bool, label: String) throws(MediaError) {
         self.label = label
         let sourceID = AVCodecID(rawValue: numericCast(source.codecID))
@@ -77,7 +78,7 @@ final class VideoEncoder {
     }
 
     /// The stream parameters of what this encoder produces (extradata included).
-    func parameters() throws(MediaError) -> CodecParameters {
+    package func parameters() throws(MediaError) -> CodecParameters {
         let par = avcodec_parameters_alloc()!
         var owned: UnsafeMutablePointer<AVCodecParameters>? = par
         defer { avcodec_parameters_free(&owned) }
@@ -86,7 +87,7 @@ final class VideoEncoder {
     }
 
     /// Encodes a frame (nil drains) and hands back every packet it frees.
-    func encode(_ frame: UnsafeMutablePointer<AVFrame>?, _ body: (EncodedPacket) -> Void) throws(MediaError) {
+    package func encode(_ frame: UnsafeMutablePointer<AVFrame>?, _ body: (EncodedPacket) -> Void) throws(MediaError) {
         if let frame {
             frame.pointee.pict_type = AV_PICTURE_TYPE_NONE
         }
@@ -101,7 +102,7 @@ final class VideoEncoder {
         }
     }
 
-    static func pixelFormatName(_ format: Int32) -> String {
+    package static func pixelFormatName(_ format: Int32) -> String {
         av_get_pix_fmt_name(AVPixelFormat(rawValue: format)).map { String(cString: $0) } ?? "format \(format)"
     }
 }

@@ -1,4 +1,5 @@
 import CFFmpeg
+import RedactSupport
 
 /// Every frame of a file's video stream, decoded in one pass, in presentation order.
 public enum VideoFileDecoder {

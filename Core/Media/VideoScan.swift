@@ -1,4 +1,5 @@
 import CFFmpeg
+import RedactSupport
 
 /// One pass over a file's video packets in decode order, shared by probe and split: checks
 /// timestamps, classifies keyframes, and after the last packet checks the file was not cut

@@ -1,4 +1,6 @@
 import CFFmpeg
+import RedactSupport
+import RedactVision
 
 /// Hides regions of a decoded frame in place, on its YUV planes (no RGB round trip). The only
 /// code that changes pixels. Fails closed on a pixel format it does not know how to edit.
@@ -185,44 +187,6 @@ public struct FrameRedactor: Sendable {
         let r = m.rect
         for y in r.y0..<r.y1 { for x in r.x0..<r.x1 where m.contains(x, y) { p[x, y] = value } }
     }
-}
-
-/// One plane of a frame, addressed in that plane's own (possibly subsampled) pixels.
-struct PlaneView {
-    let base: UnsafeMutablePointer<UInt8>
-    let stride: Int
-    let width: Int
-    let height: Int
-    let shiftX: Int
-    let shiftY: Int
-
-    init(frame: UnsafeMutablePointer<AVFrame>, plane: Int, shiftX: Int, shiftY: Int) {
-        let data = withUnsafePointer(to: frame.pointee.data) { $0.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { $0[plane]! } }
-        let linesize = withUnsafePointer(to: frame.pointee.linesize) { $0.withMemoryRebound(to: Int32.self, capacity: 8) { $0[plane] } }
-        base = data
-        stride = Int(linesize)
-        self.shiftX = shiftX
-        self.shiftY = shiftY
-        width = (Int(frame.pointee.width) + (1 << shiftX) - 1) >> shiftX
-        height = (Int(frame.pointee.height) + (1 << shiftY) - 1) >> shiftY
-    }
-
-    subscript(x: Int, y: Int) -> UInt8 {
-        get { base[y * stride + x] }
-        nonmutating set { base[y * stride + x] = newValue }
-    }
-
-    /// The region in this plane's pixels, rounded outwards so subsampled planes cover at
-    /// least what the luma plane covers.
-    func rect(_ b: Box) -> PlaneRect {
-        let sx = Double(1 << shiftX), sy = Double(1 << shiftY)
-        return PlaneRect(x0: max(0, Int((b.x0 / sx).rounded(.down))), y0: max(0, Int((b.y0 / sy).rounded(.down))),
-                         x1: min(width, Int((b.x1 / sx).rounded(.up))), y1: min(height, Int((b.y1 / sy).rounded(.up))))
-    }
-}
-
-struct PlaneRect {
-    var x0: Int, y0: Int, x1: Int, y1: Int
 }
 
 /// The pixels of a plane rectangle that belong to the region being hidden.

@@ -1,4 +1,7 @@
 import Foundation
+import RedactMedia
+import RedactSupport
+import RedactVision
 
 /// An independent look at a finished output: the redacted file is decoded again and searched
 /// for faces (and plates, when they were targeted) with detector settings other than the ones

@@ -1,5 +1,8 @@
 import CFFmpeg
 import Foundation
+import RedactMedia
+import RedactSupport
+import RedactVision
 
 /// Whether a file can be redacted and written back exactly, decided before a byte of it is
 /// split: what `probe` reports, and what the coordinator checks for every file of a job.

@@ -1,3 +1,5 @@
+import RedactVision
+
 /// A region the operator always wants hidden (a window, a screen, a doorway), in source
 /// pixels, optionally only between two times. Applied exactly as drawn: no padding.
 public struct PrivacyZone: Codable, Equatable, Sendable {

@@ -1,10 +1,13 @@
+import RedactMedia
+import RedactVision
+
 /// Everything that decides what a redacted output looks like. Identical on every worker, and
 /// recorded with each output.
 public struct RedactionJob: Codable, Equatable, Sendable {
     public var targets: Set<TargetClass> = [.face]
     public var look = RedactionLook()
     public var detector = DetectionProfile.safe.settings
-    public var tracker = FaceTracker.Options()
+    public var tracker = DetectionTracker.Options()
     public var encoder = EncoderSettings()
     /// Prefix frames before each cut that are run through detection to carry tracks over.
     public var contextFrames = 8

@@ -1,3 +1,5 @@
+import RedactVision
+
 /// The redaction post-condition, read back from the plane after a style was applied: each
 /// check returns how many masked pixels it looked at, or nil when the region does not hold
 /// what the style makes. Independent of how the style was computed, so a bug in a style (or

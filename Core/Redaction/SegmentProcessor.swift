@@ -1,4 +1,7 @@
 import CFFmpeg
+import RedactMedia
+import RedactSupport
+import RedactVision
 
 /// What redacting one segment produced.
 public struct ProcessedSegment: Sendable {
@@ -9,11 +12,11 @@ public struct ProcessedSegment: Sendable {
 
     public struct FrameCoverage: Codable, Equatable, Sendable {
         public var pts: Int64
-        public var covered: [FaceTracker.Covered]
+        public var covered: [DetectionTracker.Covered]
         /// Set when the source frame was damaged and the job accepts damage (absent otherwise).
         public var damage: FrameDamage?
 
-        public init(pts: Int64, covered: [FaceTracker.Covered], damage: FrameDamage? = nil) {
+        public init(pts: Int64, covered: [DetectionTracker.Covered], damage: FrameDamage? = nil) {
             self.pts = pts
             self.covered = covered
             self.damage = damage
@@ -114,8 +117,8 @@ public final class SegmentProcessor {
         // one missed pass is still hidden from the frame it appeared.
         trackerOptions.extend = max(trackerOptions.extend, 2 * every + 1)
         trackerOptions.maxGap = max(trackerOptions.maxGap, 2 * every)
-        let covered = FaceTracker(options: trackerOptions).cover(perFrame.map(\.found), firstTrackID: firstTrackID)
-        var coverage: [Int64: [FaceTracker.Covered]] = [:]
+        let covered = DetectionTracker(options: trackerOptions).cover(perFrame.map(\.found), firstTrackID: firstTrackID)
+        var coverage: [Int64: [DetectionTracker.Covered]] = [:]
         for (i, f) in perFrame.enumerated() where f.owned { coverage[f.pts] = covered[i] }
 
         let geometry = MotionRegions.geometry(width: Int(segment.codec.width), height: Int(segment.codec.height))
@@ -137,7 +140,7 @@ public final class SegmentProcessor {
             let seconds = Double(view.pts) * segment.timeBase.doubleValue
             let zones = job.zones.filter { $0.isActive(atSeconds: seconds) }
             if let motion {
-                boxes += motion.regions(in: view).map { FaceTracker.Covered(track: -2, target: .person, box: $0, score: nil) }
+                boxes += motion.regions(in: view).map { DetectionTracker.Covered(track: -2, target: .person, box: $0, score: nil) }
             }
             let hidden: FrameRedactor.Hidden
             do throws(MediaError) {
@@ -150,7 +153,7 @@ public final class SegmentProcessor {
             let w = Double(view.width), h = Double(view.height)
             var covered = zip(boxes, hidden.boxes).filter(\.1).map(\.0)
             covered += zip(zones, hidden.zones).filter(\.1).map {
-                FaceTracker.Covered(track: -1, target: .zone, box: $0.0.bounds.clamped(width: w, height: h), score: nil)
+                DetectionTracker.Covered(track: -1, target: .zone, box: $0.0.bounds.clamped(width: w, height: h), score: nil)
             }
             frame.pointee.pts = view.pts
             try encoder.encode(frame) { packets.append($0) }

@@ -5,6 +5,11 @@ public struct CurveKeyPair: Equatable, Sendable {
     public var publicKey: String
     public var secretKey: String
 
+    public init(publicKey: String, secretKey: String) {
+        self.publicKey = publicKey
+        self.secretKey = secretKey
+    }
+
     public static func generate() throws(ZMQError) -> CurveKeyPair {
         guard ZMQLibrary.hasCurve else { throw ZMQError(operation: "curve keypair (libzmq built without CURVE)", code: ENOTSUP) }
         var pub = [CChar](repeating: 0, count: 41), sec = [CChar](repeating: 0, count: 41)

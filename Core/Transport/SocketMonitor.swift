@@ -1,5 +1,6 @@
 import CZMQ
 import Foundation
+import RedactSupport
 
 /// What libzmq knows about a socket's handshakes (`zmq_socket_monitor`), so a refused peer
 /// learns why instead of retrying in silence, and a coordinator can say who it refused.

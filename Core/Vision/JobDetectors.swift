@@ -1,3 +1,5 @@
+import RedactSupport
+
 /// Faces by one detector and, where the job asks for them, licence plates by another.
 public struct JobDetectors: FrameDetector {
     public let faces: FrameDetector

@@ -1,5 +1,6 @@
 import COpenVINO
 import Foundation
+import RedactSupport
 
 /// An ONNX network on OpenVINO Runtime's CPU plugin, taking packed 8-bit RGB (the conversion
 /// to planar floats is compiled into the graph, so no per-pixel loop runs here). One compiled

@@ -1,4 +1,5 @@
 import Foundation
+import RedactSupport
 
 /// A model file the project pins by SHA-256: fetched from a registry package by
 /// ops/fetch-assets.sh, and checked again here before a single frame is looked at.

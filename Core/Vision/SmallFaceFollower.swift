@@ -8,7 +8,7 @@
 /// them, and the tracker's reach before and after those hits (or its guess of which later
 /// hit continues them) cannot keep up with it. The leak audit found such a face, a passer-by
 /// in the ground truth's background footage, visible for ten frames.
-struct SmallFaceFollower {
+package struct SmallFaceFollower {
     /// Faces shorter than this are followed.
     var smallHeight = 48.0
     /// How long a face is looked for after it was last found.
@@ -29,18 +29,20 @@ struct SmallFaceFollower {
 
     private(set) var followed: [Followed] = []
 
-    struct Search {
+    package init() {}
+
+    package struct Search {
         /// Where the face should be.
         var predicted: Box
         /// The crop to look in, and how much to magnify it.
-        var region: Box
-        var magnification: Double
+        package var region: Box
+        package var magnification: Double
         /// How much larger or smaller than the prediction a find may be.
         var sizeTolerance = 2.0
 
         /// Whether a face found in the crop is the one being followed rather than part of a
         /// larger face that reaches into the crop: similar height, centred near the prediction.
-        func accepts(_ d: Detection) -> Bool {
+        package func accepts(_ d: Detection) -> Bool {
             let ratio = d.box.height / max(predicted.height, 1)
             let reach = predicted.scaled(by: 2)
             return ratio >= 1 / sizeTolerance && ratio <= sizeTolerance && d.box.centerX >= reach.x0 && d.box.centerX <= reach.x1
@@ -49,7 +51,7 @@ struct SmallFaceFollower {
     }
 
     /// Where each followed face should be in frame `t`, for those no current detection covers.
-    func expected(at t: Int, alreadyFound: [Detection]) -> [Search] {
+    package func expected(at t: Int, alreadyFound: [Detection]) -> [Search] {
         followed.compactMap { f in
             let n = Double(t - f.frame)
             let predicted = Box(x0: f.box.x0 + f.dx * n, y0: f.box.y0 + f.dy * n, x1: f.box.x1 + f.dx * n, y1: f.box.y1 + f.dy * n)
@@ -70,7 +72,7 @@ struct SmallFaceFollower {
     }
 
     /// Records what was found in frame `t`.
-    mutating func update(at t: Int, found: [Detection]) {
+    package mutating func update(at t: Int, found: [Detection]) {
         var next: [Followed] = []
         var matched = Set<Int>()
         for d in found {

@@ -1,4 +1,5 @@
 import Foundation
+import RedactSupport
 
 /// Licence plates, found as text by PP-OCRv4's detector (DB; Apache-2.0, from the
 /// rapidocr-onnxruntime 1.3.24 wheel, read as shipped) on OpenVINO: every region that reads as

@@ -1,9 +1,10 @@
 import CFFmpeg
+import RedactSupport
 
 /// A decoded picture as the redaction core sees it: a borrowed `AVFrame` (valid only while
 /// the decoder callback runs) with its presentation timestamp.
 public struct VideoFrame {
-    let frame: UnsafeMutablePointer<AVFrame>
+    package let frame: UnsafeMutablePointer<AVFrame>
 
     public init(_ frame: UnsafeMutablePointer<AVFrame>) {
         self.frame = frame
@@ -12,7 +13,7 @@ public struct VideoFrame {
     public var width: Int { Int(frame.pointee.width) }
     public var height: Int { Int(frame.pointee.height) }
     public var pts: Int64 { frame.presentationTimestamp }
-    var pixelFormat: AVPixelFormat { AVPixelFormat(rawValue: frame.pointee.format) }
+    package var pixelFormat: AVPixelFormat { AVPixelFormat(rawValue: frame.pointee.format) }
 }
 
 /// Converts frames to packed RGB24 at a chosen size with libswscale, reusing its context and

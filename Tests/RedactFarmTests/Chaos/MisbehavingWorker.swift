@@ -1,6 +1,12 @@
 import CZMQ
 import Foundation
 @testable import RedactCore
+@testable import RedactIntegrity
+@testable import RedactMedia
+@testable import RedactSupport
+@testable import RedactTransport
+@testable import RedactVision
+@testable import Redaction
 import RedactWorker
 
 /// A worker that does every wrong thing a broken or hostile peer can, in turn, over TCP: a

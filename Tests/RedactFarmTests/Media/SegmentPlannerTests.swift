@@ -1,4 +1,10 @@
 @testable import RedactCore
+@testable import RedactIntegrity
+@testable import RedactMedia
+@testable import RedactSupport
+@testable import RedactTransport
+@testable import RedactVision
+@testable import Redaction
 import Testing
 
 /// The planner on synthetic GOPs, where every decision can be checked by hand.

@@ -1,7 +1,13 @@
 @testable import RedactCore
+@testable import RedactIntegrity
+@testable import RedactMedia
+@testable import RedactSupport
+@testable import RedactTransport
+@testable import RedactVision
+@testable import Redaction
 import Testing
 
-@Suite struct FaceTrackerTests {
+@Suite struct DetectionTrackerTests {
     func face(_ x: Double, _ y: Double, _ size: Double) -> Detection {
         Detection(target: .face, box: Box(x0: x, y0: y, x1: x + size, y1: y + size), score: 0.9, pts: 0)
     }
@@ -10,7 +16,7 @@ import Testing
         var frames = [[Detection]](repeating: [], count: 10)
         frames[2] = [face(10, 10, 20)]
         frames[6] = [face(30, 10, 20)]
-        let covered = FaceTracker(options: .init(maxGap: 5, extend: 0)).cover(frames)
+        let covered = DetectionTracker(options: .init(maxGap: 5, extend: 0)).cover(frames)
         try #require(covered[4].count == 1)
         #expect(abs(covered[4][0].box.x0 - 20) < 1e-9)
         #expect(covered[4][0].score == nil)
@@ -21,7 +27,7 @@ import Testing
     @Test func tracksExtendBothWaysAlongTheirMotion() throws {
         var frames = [[Detection]](repeating: [], count: 12)
         for t in 4...7 { frames[t] = [face(Double(t) * 10, 50, 20)] }
-        let covered = FaceTracker(options: .init(extend: 3)).cover(frames)
+        let covered = DetectionTracker(options: .init(extend: 3)).cover(frames)
         try #require(covered[1].count == 1 && covered[10].count == 1)
         #expect(covered[0].isEmpty && covered[11].isEmpty)
         // Two frames before the first hit the face was 20 px further left; the box reaches it.
@@ -33,7 +39,7 @@ import Testing
         var frames = [[Detection]](repeating: [], count: 30)
         frames[0] = [face(10, 10, 20)]
         frames[20] = [face(10, 10, 20)]
-        let covered = FaceTracker(options: .init(maxGap: 5, extend: 0, bridgeGap: 0)).cover(frames)
+        let covered = DetectionTracker(options: .init(maxGap: 5, extend: 0, bridgeGap: 0)).cover(frames)
         #expect(covered[10].isEmpty)
         #expect(Set(covered.flatMap { $0.map(\.track) }).count == 2)
     }
@@ -44,7 +50,7 @@ import Testing
         var frames = [[Detection]](repeating: [], count: 60)
         for t in 0...10 { frames[t] = [face(100 + Double(t), 100, 40)] }
         for t in 40...50 { frames[t] = [face(150 + Double(t - 40), 110, 40)] }
-        let covered = FaceTracker(options: .init(maxGap: 5, extend: 0)).cover(frames)
+        let covered = DetectionTracker(options: .init(maxGap: 5, extend: 0)).cover(frames)
         for t in 0...50 { #expect(covered[t].count == 1, "frame \(t)") }
         #expect(Set(covered.flatMap { $0.map(\.track) }) == [0])
         // Halfway through the gap, the box is the interpolated one, grown by half.
@@ -58,7 +64,7 @@ import Testing
         frames[0] = [face(100, 100, 40)]
         frames[30] = [face(400, 100, 40)]
         frames[35] = [face(100, 100, 120)]
-        let covered = FaceTracker(options: .init(maxGap: 5, extend: 0)).cover(frames)
+        let covered = DetectionTracker(options: .init(maxGap: 5, extend: 0)).cover(frames)
         #expect(covered[15].isEmpty)
         #expect(Set(covered.flatMap { $0.map(\.track) }).count == 3)
     }
@@ -71,7 +77,7 @@ import Testing
             let half = 5 * Double(t + 1)
             frames[t] = [Detection(target: .face, box: Box(x0: 100 - half, y0: 100 - half, x1: 100 + half, y1: 100 + half), score: 0.9, pts: 0)]
         }
-        let covered = FaceTracker(options: .init(extend: 30)).cover(frames)
+        let covered = DetectionTracker(options: .init(extend: 30)).cover(frames)
         let next = try #require(covered[3].first).box, last = try #require(covered[32].first).box
         #expect(next.width > 30 && next.width < 40)
         #expect(abs(last.width - (60 + 2 * 0.02 * 30 * 30)) < 1e-9)
@@ -84,7 +90,7 @@ import Testing
         frames[0] = [face(100, 100, 70)]
         frames[6] = [face(110, 110, 30)]
         frames[12] = [face(100, 100, 70)]
-        let covered = FaceTracker(options: .init(maxGap: 15, extend: 0)).cover(frames)
+        let covered = DetectionTracker(options: .init(maxGap: 15, extend: 0)).cover(frames)
         let big = try #require(covered[0].first).track
         let atSix = covered[6].filter { $0.track == big }
         try #require(atSix.count == 1)
@@ -97,7 +103,7 @@ import Testing
         frames[0] = [face(100, 100, 120)]
         frames[1] = [face(100, 100, 120), face(230, 150, 20)]
         frames[2] = [face(100, 100, 120), face(232, 150, 20)]
-        let covered = FaceTracker().cover(frames, firstTrackID: 7)
+        let covered = DetectionTracker().cover(frames, firstTrackID: 7)
         let bigTrack = try #require(covered[0].first).track
         #expect(bigTrack == 7)
         #expect(covered[2].filter { $0.track == bigTrack }.count == 1)

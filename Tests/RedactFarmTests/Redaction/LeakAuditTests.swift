@@ -1,5 +1,11 @@
 import Foundation
 @testable import RedactCore
+@testable import RedactIntegrity
+@testable import RedactMedia
+@testable import RedactSupport
+@testable import RedactTransport
+@testable import RedactVision
+@testable import Redaction
 import Testing
 
 /// The leak audit looks at outputs with other detector settings than the redaction's: it

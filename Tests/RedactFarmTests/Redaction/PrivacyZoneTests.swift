@@ -1,4 +1,10 @@
 @testable import RedactCore
+@testable import RedactIntegrity
+@testable import RedactMedia
+@testable import RedactSupport
+@testable import RedactTransport
+@testable import RedactVision
+@testable import Redaction
 import Testing
 
 @Suite struct PrivacyZoneTests {

@@ -1,5 +1,11 @@
 import CFFmpeg
 @testable import RedactCore
+@testable import RedactIntegrity
+@testable import RedactMedia
+@testable import RedactSupport
+@testable import RedactTransport
+@testable import RedactVision
+@testable import Redaction
 import Testing
 
 /// The one place frames are redacted checks its own work: every region it reports hidden

@@ -1,6 +1,12 @@
 import Foundation
 import RedactCoordinator
 @testable import RedactCore
+@testable import RedactIntegrity
+@testable import RedactMedia
+@testable import RedactSupport
+@testable import RedactTransport
+@testable import RedactVision
+@testable import Redaction
 import RedactEmbedded
 
 /// `redactfarm run` in-process for one file: the embedded farm (coordinator, inproc workers,

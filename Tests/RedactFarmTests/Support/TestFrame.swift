@@ -1,5 +1,11 @@
 import CFFmpeg
 @testable import RedactCore
+@testable import RedactIntegrity
+@testable import RedactMedia
+@testable import RedactSupport
+@testable import RedactTransport
+@testable import RedactVision
+@testable import Redaction
 
 /// An 8-bit frame owned by a test, filled with a pattern whose every pixel differs from its
 /// neighbours, so any change to it shows.

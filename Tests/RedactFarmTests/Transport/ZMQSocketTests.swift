@@ -1,5 +1,11 @@
 import CZMQ
 @testable import RedactCore
+@testable import RedactIntegrity
+@testable import RedactMedia
+@testable import RedactSupport
+@testable import RedactTransport
+@testable import RedactVision
+@testable import Redaction
 import Testing
 
 /// The libzmq wrapper over inproc and loopback TCP only (127.0.0.1).

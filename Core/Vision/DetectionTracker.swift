@@ -13,7 +13,7 @@ import Foundation
 /// - a track that ends is bridged to one that starts near where it ended up to `bridgeGap`
 ///   frames later (a face hidden behind another, or too small to find for a while), and the
 ///   frames between are covered by a box that grows towards the middle of the gap.
-public struct FaceTracker: Sendable {
+public struct DetectionTracker: Sendable {
     public struct Options: Sendable, Equatable, Codable {
         public var maxGap: Int = 10
         public var extend: Int = 4
@@ -34,6 +34,13 @@ public struct FaceTracker: Sendable {
         public var box: Box
         /// The detector's score on a hit; nil where the box was interpolated or extended.
         public var score: Double?
+
+        public init(track: Int, target: TargetClass, box: Box, score: Double?) {
+            self.track = track
+            self.target = target
+            self.box = box
+            self.score = score
+        }
     }
 
     public let options: Options

@@ -35,7 +35,7 @@ public enum SHA256Hex {
         return hex(hasher.finalize())
     }
 
-    static func hex<D: Digest>(_ digest: D) -> String {
+    package static func hex<D: Digest>(_ digest: D) -> String {
         digest.map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import RedactSupport
 
 /// SHA-256 over a stream's packet payloads in file order, each prefixed by its length (so
 /// moving bytes between packets changes it): what `verify` recomputes from the output.
