@@ -5,13 +5,27 @@ import RedactCore
 /// hash the coordinator sent, goes through the shared `SegmentProcessor`, and leaves as
 /// bytes. Nothing touches the worker's disk.
 public final class SegmentTaskRunner {
-    public typealias DetectorFactory = @Sendable (RedactionJob) throws(MediaError) -> FrameDetector
+    /// A job's detectors, one per target it asks to be found (`DetectorRegistry`).
+    public typealias DetectorFactory = @Sendable (RedactionJob) throws(MediaError) -> [any TargetDetector]
 
-    private let makeDetector: DetectorFactory
-    private var cached: (settings: DetectorSettings, targets: Set<TargetClass>, detector: FrameDetector)?
+    private let makeDetectors: DetectorFactory
+    /// Detectors hold compiled networks: built once per distinct set of detection options.
+    private var cached: (key: DetectorKey, detectors: [any TargetDetector])?
 
-    public init(makeDetector: @escaping DetectorFactory) {
-        self.makeDetector = makeDetector
+    private struct DetectorKey: Equatable {
+        var settings: DetectorSettings
+        var targets: Set<TargetClass>
+        var motion: MotionRegions.Options
+
+        init(_ job: RedactionJob) {
+            settings = job.detector
+            targets = job.targets
+            motion = job.motion
+        }
+    }
+
+    public init(makeDetectors: @escaping DetectorFactory) {
+        self.makeDetectors = makeDetectors
     }
 
     /// A `.result` or, with the reason, a `.failure`: never a partial result.
@@ -30,8 +44,7 @@ public final class SegmentTaskRunner {
                 throw MediaError(path: label, reason: "the job's options cannot be read by this worker")
             }
             let segment = try SegmentFile(bytes: bytes, path: label)
-            let detector = try detector(for: job)
-            let processor = SegmentProcessor(job: job, detector: detector, muxer: task.muxer, frameRate: task.frameRate)
+            let processor = SegmentProcessor(job: job, detectors: try detectors(for: job), muxer: task.muxer, frameRate: task.frameRate)
             let processed = try processor.process(segment, label: label, firstTrackID: Int(task.firstTrackID),
                                                   onFrame: onFrame, isCancelled: isCancelled)
             let output = processed.segment.encoded()
@@ -45,10 +58,11 @@ public final class SegmentTaskRunner {
         }
     }
 
-    private func detector(for job: RedactionJob) throws(MediaError) -> FrameDetector {
-        if let cached, cached.settings == job.detector, cached.targets == job.targets { return cached.detector }
-        let detector = try makeDetector(job)
-        cached = (job.detector, job.targets, detector)
-        return detector
+    private func detectors(for job: RedactionJob) throws(MediaError) -> [any TargetDetector] {
+        let key = DetectorKey(job)
+        if let cached, cached.key == key { return cached.detectors }
+        let detectors = try makeDetectors(job)
+        cached = (key, detectors)
+        return detectors
     }
 }

@@ -10,8 +10,10 @@ public struct WorkerConfiguration: Sendable {
     public var slots: Int = 1
     /// Tasks held beyond the running ones, so a worker never waits for the network.
     public var prefetch: Int = 1
-    public var modelSHA256: String = CenterFaceModel.sha256
-    public var makeDetector: SegmentTaskRunner.DetectorFactory
+    /// role → SHA-256 of the models this worker holds: the coordinator sends it only the
+    /// jobs whose targets need no others.
+    public var models: [String: String]
+    public var makeDetectors: SegmentTaskRunner.DetectorFactory
     public var log: @Sendable (String) -> Void = { _ in }
     /// Heartbeat interval and liveness until the coordinator says otherwise in `welcome`.
     public var heartbeatMilliseconds = 1000
@@ -23,10 +25,11 @@ public struct WorkerConfiguration: Sendable {
     /// Said when a CURVE coordinator refuses this worker's key, so the operator can allow it.
     public var publicKey: String?
 
-    public init(endpoint: String, name: String, makeDetector: @escaping SegmentTaskRunner.DetectorFactory) {
+    public init(endpoint: String, name: String, models: [String: String], makeDetectors: @escaping SegmentTaskRunner.DetectorFactory) {
         self.endpoint = endpoint
         self.name = name
-        self.makeDetector = makeDetector
+        self.models = models
+        self.makeDetectors = makeDetectors
     }
 
     /// `HOST-PID`, unique enough for the coordinator's listing.
@@ -146,8 +149,8 @@ public final class WorkerLoop {
     }
 
     private var hello: WorkerHello {
-        WorkerHello(name: config.name, software: "redactfarm \(RedactFarmVersion.current)", modelSHA256: config.modelSHA256,
-                    cores: ProcessInfo.processInfo.activeProcessorCount, slots: max(1, config.slots),
+        WorkerHello(name: config.name, software: "redactfarm \(RedactFarmVersion.current)", models: config.models,
+                    inference: CenterFaceDetector.engineOnThisMachine, cores: ProcessInfo.processInfo.activeProcessorCount, slots: max(1, config.slots),
                     credit: max(1, config.slots) + max(0, config.prefetch))
     }
 
@@ -206,11 +209,11 @@ public final class WorkerLoop {
 
     private func startProcessingThread() -> DispatchSemaphore {
         let done = DispatchSemaphore(value: 0)
-        let makeDetector = config.makeDetector
+        let makeDetectors = config.makeDetectors
         let board = self.board
         let log = config.log
         let thread = Thread {
-            let runner = SegmentTaskRunner(makeDetector: makeDetector)
+            let runner = SegmentTaskRunner(makeDetectors: makeDetectors)
             defer { done.signal() }
             while let (task, segment) = board.take() {
                 let message = runner.run(task, segment: segment, onFrame: { board.frameDone(task.id) },

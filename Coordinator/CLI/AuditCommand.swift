@@ -50,16 +50,15 @@ struct AuditCommand: ParsableCommand {
         let result = try reportingErrors(verbose: common.verbose) { () throws(MediaError) -> Result in
             let report = try OutputRecord.detections(of: output)
             let settings = LeakAudit.settings(for: report.job, every: every)
-            let faces = try CenterFaceDetector(model: try CenterFaceModel.load(path: models.model),
+            let held = try models.load(required: report.job.targets.contains(.plate) ? [.face, .text] : [.face])
+            let faceModel = try held.require(.face, for: "the audit")
+            let faces = try CenterFaceDetector(model: CenterFaceModel(path: faceModel.path, bytes: faceModel.bytes),
                                                options: .init(threshold: settings.threshold, inferenceScale: settings.scale))
-            let plates = report.job.targets.contains(.plate)
-                ? try TextRegionDetector(model: try PinnedModel.textDetector.load(path: models.plateModel).bytes,
-                                         path: models.plateModel ?? PinnedModel.textDetector.fileName) : nil
-            let detector = JobDetectors(faces: faces, plates: plates)
+            let plates = try held[.text].map { (m) throws(MediaError) in try TextRegionDetector(model: m.bytes, path: m.path) }
             InferenceThreads.set(ProcessInfo.processInfo.activeProcessorCount)
             func audit(_ path: String) throws(MediaError) -> AuditSummary {
                 try LeakAudit.run(output: path, hidden: report.perFrame, timeBase: report.timeBase, job: report.job,
-                                  detector: detector, settings: settings)
+                                  faces: faces, plates: plates, settings: settings)
             }
             var result = Result(output: try audit(output), source: nil)
             if let source { result.source = try audit(source) }

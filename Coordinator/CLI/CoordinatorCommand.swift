@@ -76,8 +76,11 @@ struct CoordinatorCommand: ParsableCommand {
             config.log = log
             // The face model (and plate model, where present) lets this coordinator audit
             // outputs for jobs that ask for it; without it such jobs fail, saying why.
-            if let model = try? CenterFaceModel.load() {
-                config.auditor = LeakAudit.runner(model: model, plateModel: try? PinnedModel.textDetector.load())
+            var auditModels = ModelSet()
+            try? auditModels.loadIfPresent(.face)
+            try? auditModels.loadIfPresent(.text)
+            if auditModels[.face] != nil {
+                config.auditor = LeakAudit.runner(models: auditModels)
             } else {
                 log("no face model found: jobs submitted with --audit will fail on this coordinator")
             }

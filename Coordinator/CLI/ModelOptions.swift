@@ -9,3 +9,22 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Path to the licence-plate (text) model, \(PinnedModel.textDetector.fileName) (default: the pinned copy made by ops/setup.sh).")
     var plateModel: String?
 }
+
+extension ModelOptions {
+    /// The path given for `role`, if any.
+    func path(for role: ModelRole) -> String? {
+        switch role {
+        case .face: model
+        case .text: plateModel
+        }
+    }
+
+    /// The pinned models: `required` ones fail without their file, `optional` ones are
+    /// loaded when present (a file given by path, or present but wrong, still fails).
+    func load(required: [ModelRole], optional: [ModelRole] = []) throws(MediaError) -> ModelSet {
+        var set = ModelSet()
+        for role in Set(required).sorted() { try set.load(role, path: path(for: role)) }
+        for role in Set(optional).subtracting(required).sorted() { try set.loadIfPresent(role, path: path(for: role)) }
+        return set
+    }
+}

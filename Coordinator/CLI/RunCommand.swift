@@ -56,15 +56,15 @@ struct RunCommand: ParsableCommand {
             return options
         }
         options.provenance?.commandLine = CommandLine.arguments
-        let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: models.model) }
-        // Only a job that asks for plates needs (and fails here without) the plate model.
-        let plates = options.job.targets.contains(.plate)
-            ? try reportingErrors(verbose: common.verbose) { try PinnedModel.textDetector.load(path: models.plateModel) } : nil
+        // What the job's targets need (and the face model, which the leak audit uses): a job
+        // that asks for plates fails here without the plate model.
+        let needed = DetectorRegistry.models(for: options.job).keys.compactMap(ModelRole.init(rawValue:))
+        let held = try reportingErrors(verbose: common.verbose) { try models.load(required: needed + [.face]) }
         let identity = try reportingErrors(verbose: common.verbose) { try KeyLocations.signingIdentity(key) }
         InferenceThreads.set(1)
-        var farm = EmbeddedFarm(options: options, workers: workers, identity: identity, makeDetector: EmbeddedFarm.centerFace(loadedModel, plateModel: plates))
+        var farm = EmbeddedFarm(options: options, workers: workers, identity: identity, models: held)
         farm.log = { message in if common.verbose { Terminal.printNote(message) } }
-        farm.auditor = LeakAudit.runner(model: loadedModel, plateModel: plates)
+        farm.auditor = LeakAudit.runner(models: held)
         // Ctrl-C and SIGTERM end the job and remove its working files (the source's
         // segments) before the process exits; a second signal is not needed.
         let stop = StopSignal()

@@ -18,6 +18,7 @@ enum StatusView {
             line += "segments \(file.segmentsDone)/\(file.segments) done, \(file.segmentsRunning) in flight, \(file.segmentsQueued) queued  "
             line += URL(fileURLWithPath: file.input).lastPathComponent
             if let error = file.error { line += "  — \(error)" }
+            if let waiting = file.waiting { line += "  — waiting: \(waiting)" }
             lines.append(line)
         }
         return lines
@@ -25,14 +26,16 @@ enum StatusView {
 
     static func workerLines(_ workers: [WorkerStatus]) -> [String] {
         guard !workers.isEmpty else { return ["no workers connected"] }
-        return ["WORKER                STATE    SLOTS  SEGMENTS  FRAMES   FPS    TASKS"] + workers.map { w in
+        return ["WORKER                STATE    SLOTS  SEGMENTS  FRAMES   FPS    MODELS      TASKS"] + workers.map { w in
             w.name.padding(toLength: 22, withPad: " ", startingAt: 0)
                 + w.state.padding(toLength: 9, withPad: " ", startingAt: 0)
                 + "\(w.slots)/\(w.credit)".padding(toLength: 7, withPad: " ", startingAt: 0)
                 + "\(w.segmentsDone)".padding(toLength: 10, withPad: " ", startingAt: 0)
                 + "\(w.framesDone)".padding(toLength: 9, withPad: " ", startingAt: 0)
                 + String(format: "%-7.1f", w.framesPerSecond)
+                + (w.models.map { $0.isEmpty ? "-" : $0.joined(separator: ",") } ?? "?").padding(toLength: 12, withPad: " ", startingAt: 0)
                 + (w.tasks.isEmpty ? "-" : w.tasks.joined(separator: ", "))
+                + (w.quarantine.map { "  (\($0))" } ?? "")
         }
     }
 

@@ -61,12 +61,10 @@ struct WorkerCommand: ParsableCommand {
             return slots
         }
         let log = Terminal.logger("worker \(name)")
-        let loadedModel = try reportingErrors(verbose: common.verbose) { try CenterFaceModel.load(path: models.model) }
-        // Optional unless named: without it this worker fails plate jobs, saying why.
-        let plates = models.plateModel != nil
-            ? try reportingErrors(verbose: common.verbose) { try PinnedModel.textDetector.load(path: models.plateModel) }
-            : try? PinnedModel.textDetector.load()
-        if plates == nil { log("no licence-plate model found: jobs with --targets plate will fail on this worker") }
+        // The plate model is optional unless named: without it the coordinator sends this
+        // worker no job that hides plates.
+        let held = try reportingErrors(verbose: common.verbose) { try models.load(required: [.face], optional: [.text]) }
+        if held[.text] == nil { log("no licence-plate model found: this worker takes no jobs with --targets plate") }
         let shownKey = LockedBox<String?>(nil)
         let security = try reportingErrors(verbose: common.verbose) {
             try KeyLocations.peerSecurity(endpoint: connect, insecure: insecure, serverKey: serverKey, key: key, role: "worker") { publicKey in
@@ -75,7 +73,10 @@ struct WorkerCommand: ParsableCommand {
             }
         }
         InferenceThreads.set(1)
-        var config = WorkerConfiguration(endpoint: connect, name: name, makeDetector: EmbeddedFarm.centerFace(loadedModel, plateModel: plates))
+        var config = WorkerConfiguration(endpoint: connect, name: name, models: held.map,
+                                         makeDetectors: { (job: RedactionJob) throws(MediaError) -> [any TargetDetector] in
+                                             try DetectorRegistry.detectors(for: job, models: held)
+                                         })
         config.security = security
         config.slots = max(1, slots)
         config.prefetch = max(0, prefetch)

@@ -16,31 +16,31 @@ public struct EmbeddedFarm: Sendable {
     public var options: JobOptions
     public var workers: Int
     public var identity: FarmIdentity
-    public var makeDetector: SegmentTaskRunner.DetectorFactory
+    /// role → SHA-256 of the models the local workers hold.
+    public var models: [String: String]
+    public var makeDetectors: SegmentTaskRunner.DetectorFactory
     /// Keep the state here instead of a temporary folder (and keep it afterwards).
     public var stateDirectory: String?
     public var log: @Sendable (String) -> Void = { _ in }
     /// Audits outputs of jobs that ask for it (`--audit`).
     public var auditor: LeakAudit.Runner?
 
-    public init(options: JobOptions, workers: Int, identity: FarmIdentity, makeDetector: @escaping SegmentTaskRunner.DetectorFactory) {
+    /// Local workers on `models`, with each job's detectors from `DetectorRegistry`.
+    public init(options: JobOptions, workers: Int, identity: FarmIdentity, models: ModelSet) {
+        self.init(options: options, workers: workers, identity: identity, models: models.map,
+                  makeDetectors: { (job: RedactionJob) throws(MediaError) -> [any TargetDetector] in
+                      try DetectorRegistry.detectors(for: job, models: models)
+                  })
+    }
+
+    /// Local workers announcing `models` and building detectors with `makeDetectors`.
+    public init(options: JobOptions, workers: Int, identity: FarmIdentity, models: [String: String],
+                makeDetectors: @escaping SegmentTaskRunner.DetectorFactory) {
         self.options = options
         self.workers = max(1, workers)
         self.identity = identity
-        self.makeDetector = makeDetector
-    }
-
-    /// Detectors on the pinned CenterFace model with each job's settings and, for jobs that
-    /// ask for licence plates, the pinned text detector (when this machine has it; a plate
-    /// job then fails on a machine without it, naming the reason).
-    public static func centerFace(_ model: CenterFaceModel, plateModel: (path: String, bytes: [UInt8])? = nil) -> SegmentTaskRunner.DetectorFactory {
-        { (job: RedactionJob) throws(MediaError) -> FrameDetector in
-            let precision = job.detector.effectivePrecision
-            let faces = try CenterFaceDetector(model: model, options: .init(threshold: job.detector.threshold, inferenceScale: job.detector.inferenceScale,
-                                                                             precision: precision))
-            guard job.targets.contains(.plate), let plateModel else { return JobDetectors(faces: faces, plates: nil) }
-            return JobDetectors(faces: faces, plates: try TextRegionDetector(model: plateModel.bytes, path: plateModel.path, precision: precision))
-        }
+        self.models = models
+        self.makeDetectors = makeDetectors
     }
 
     /// The prefix of every embedded state folder, for finding stale ones.
@@ -52,6 +52,15 @@ public struct EmbeddedFarm: Sendable {
     public func run(inputs: [String], output: String, outputIsFile: Bool, overwrite: Bool = true,
                     stop: StopSignal = StopSignal(),
                     progress: @escaping (JobStatus) -> Void = { _ in }) throws(MediaError) -> JobStatus {
+        // The local workers are the only ones: a job needing a model they lack would wait
+        // for a worker that never comes.
+        let lacking = ModelRole.missing(DetectorRegistry.models(for: options.job), from: models)
+        guard lacking.isEmpty else {
+            let roles = DetectorRegistry.models(for: options.job).keys.filter { models[$0] == nil }.sorted()
+            let named = roles.compactMap { ModelRole(rawValue: $0)?.pinned.role }
+            throw MediaError(path: inputs.first ?? output, reason: "the job needs the " + (named.isEmpty ? lacking : named).joined(separator: " and the ")
+                             + ", which this machine does not have (run ops/setup.sh or pass its path)")
+        }
         let outputFolder = outputIsFile ? (JobIntake.absolutePath(output) as NSString).deletingLastPathComponent : JobIntake.absolutePath(output)
         // Folders this run makes and leaves empty (every file failed) go again, up to the
         // first that was already there.
@@ -96,7 +105,8 @@ public struct EmbeddedFarm: Sendable {
             do throws(MediaError) { try coordinatorBox.value.run(until: stopCoordinator) } catch { failure.withLock { $0 = error } }
         }
         for n in 0..<workers {
-            var worker = WorkerConfiguration(endpoint: config.workEndpoints[0], name: "local-\(n + 1)", makeDetector: makeDetector)
+            var worker = WorkerConfiguration(endpoint: config.workEndpoints[0], name: "local-\(n + 1)", models: models,
+                                             makeDetectors: makeDetectors)
             worker.log = log
             guard let loop = try? WorkerLoop(worker, context: context) else { continue }
             let loopBox = UncheckedBox(loop)

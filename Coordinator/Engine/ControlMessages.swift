@@ -112,6 +112,8 @@ public struct FileStatus: Codable, Sendable, Equatable {
     public var segmentsQueued: Int
     public var error: String?
     public var outputSHA256: String?
+    /// Why its queued segments wait (no connected worker holds a model its job needs).
+    public var waiting: String? = nil
 }
 
 public struct WorkerStatus: Codable, Sendable, Equatable {
@@ -129,4 +131,8 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
     public var connectedSeconds: Double
     /// Why it gets no new work for now, when it failed too often in a row.
     public var quarantine: String?
+    /// The model roles it holds (absent from coordinators before capability routing).
+    public var models: [String]? = nil
+    /// Its inference engine, version, device and the precisions it can run.
+    public var inference: String? = nil
 }

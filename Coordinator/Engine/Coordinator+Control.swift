@@ -65,7 +65,7 @@ extension Coordinator {
                                         segmentsDone: file.state == .done ? file.segmentCount : done.count,
                                         segmentsRunning: running,
                                         segmentsQueued: segments.filter { $0.state == .queued }.count,
-                                        error: file.error, outputSHA256: file.outputSHA256))
+                                        error: file.error, outputSHA256: file.outputSHA256, waiting: unservedFiles[file.id]))
             }
             let window = try store.dispatchWindow(job: job.id)
             jobStatuses.append(JobStatus(id: job.id, state: job.state, createdAt: job.createdAt, firstDispatchAt: window.first,

@@ -13,14 +13,32 @@ extension Coordinator {
         let candidates = workers.values.map { w in
             Scheduler.Candidate(route: w.route, name: w.hello.name, credit: w.hello.credit,
                                 accepting: !w.draining && !quarantine.isQuarantined(w.hello.name, now: now),
-                                leases: leases.held(by: w.route), strays: w.strays.count)
+                                leases: leases.held(by: w.route), strays: w.strays.count, models: w.hello.models)
         }
         // With no free credit anywhere only a retry can be placed (in a waiting task's stead):
         // the common state of a busy farm costs nothing more here.
         guard candidates.contains(where: { $0.accepting && $0.leases.count + $0.strays < $0.credit }) || !queue.retries.isEmpty else { return }
         var avoid: [SegmentKey: Set<String>] = [:]
         for key in queue.retries { avoid[key] = try store.failedWorkers(key) }
-        let decision = Scheduler.decide(queue: queue, workers: candidates, avoid: avoid, heldBack: heldBack)
+        var needs: [Int64: [String: String]] = [:]
+        for file in Set(queue.ordered.map(\.0.file)) { needs[file] = try modelsNeeded(byFile: file) }
+        let decision = Scheduler.decide(queue: queue, workers: candidates, avoid: avoid, heldBack: heldBack, needs: needs)
+        let waiting = Set(decision.unservable.map(\.file))
+        if waiting != Set(unservedFiles.keys) {
+            unservedFiles = [:]
+            for file in waiting {
+                // The models no connected worker holds (one may hold the face model, another
+                // the text model: the job needs one worker with both).
+                let needed = needs[file] ?? [:]
+                let held = workers.values.map(\.hello.models)
+                let lacking = needed.filter { entry in !held.contains { $0[entry.key] == entry.value } }
+                unservedFiles[file] = lacking.isEmpty
+                    ? "no connected worker holds all of " + ModelRole.missing(needed, from: [:]).joined(separator: ", ")
+                    : "no connected worker holds the " + ModelRole.missing(lacking, from: [:]).joined(separator: " or the ")
+                config.log("file \(file) waits: \(unservedFiles[file]!)")
+            }
+            statusDirty = true
+        }
         for revocation in decision.revocations {
             let lease = revocation.lease
             guard leases.end(lease.id) != nil else { continue }
@@ -38,6 +56,15 @@ extension Coordinator {
         }
     }
 
+    /// role → SHA-256 of the models a file's job needs, remembered while the file is worked on.
+    func modelsNeeded(byFile fileID: Int64) throws(MediaError) -> [String: String] {
+        if let known = modelsByFile[fileID] { return known }
+        guard let file = try store.file(fileID) else { return [:] }
+        let needed = DetectorRegistry.models(for: try jobOptions(file.jobID).options.job)
+        modelsByFile[fileID] = needed
+        return needed
+    }
+
     private func assign(_ key: SegmentKey, priority: QueuePriority, to route: WorkerRoute) throws(MediaError) {
         guard let worker = workers[route] else { return queue.push(key, priority, front: true) }
         guard let file = try store.file(key.file), file.state == .processing || file.state == .splitting else { return }
@@ -50,11 +77,12 @@ extension Coordinator {
         } catch {
             return try failFile(key.file, reason: "segment \(key.index) is missing from the state folder: \(error.reason)")
         }
-        let (_, json) = try jobOptions(file.jobID)
+        let (options, json) = try jobOptions(file.jobID)
         let attempt = try store.startAttempt(key, worker: worker.hello.name, host: worker.hello.host)
         let id = TaskID(job: file.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt))
         let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: plan.video.averageFrameRate,
-                                  firstTrackID: Int64(key.index) * 1_000_000, segmentSHA256: record.sha256, jobJSON: json)
+                                  firstTrackID: Int64(key.index) * 1_000_000, segmentSHA256: record.sha256, jobJSON: json,
+                                  models: DetectorRegistry.models(for: options.job))
         leases.grant(id, to: route, priority: priority, at: MonotonicClock.now)
         if let since = requeuedAt.removeValue(forKey: key) {
             config.log("re-dispatched \(key) to \(worker.hello.name) \(MonotonicClock.now - since) ms after it was requeued")

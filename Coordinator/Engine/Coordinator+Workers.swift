@@ -59,7 +59,13 @@ extension Coordinator {
         let ours = "redactfarm \(RedactFarmVersion.current)"
         var refusal: String?
         if hello.software != ours { refusal = "runs \(hello.software); this coordinator needs \(ours) (segments must stitch bit-compatibly)" }
-        if hello.modelSHA256 != CenterFaceModel.sha256 { refusal = "has face model \(hello.modelSHA256.prefix(12))…, the pinned one is \(CenterFaceModel.sha256.prefix(12))…" }
+        // This build pins one file per role: a worker holding another file for a role runs
+        // something else (a worker simply without a model is welcome, and gets no job that
+        // needs it).
+        for (role, sha) in hello.models.sorted(by: { $0.key < $1.key }) {
+            guard let known = ModelRole(rawValue: role) else { refusal = "announces a model for the unknown role \(role)"; break }
+            if sha != known.pinned.sha256 { refusal = "has \(role) model \(sha.prefix(12))…, the pinned one is \(known.pinned.sha256.prefix(12))…"; break }
+        }
         if hello.credit < 1 || hello.credit > 64 { refusal = "asked for a credit of \(hello.credit) (1-64)" }
         if let refusal {
             config.log("refused worker \(hello.name): \(refusal)")
@@ -73,7 +79,7 @@ extension Coordinator {
         guard workers[route] == nil else { return }
         workers[route] = ConnectedWorker(route: route, socket: socket, hello: hello, connectedAt: MonotonicClock.now, lastHeard: MonotonicClock.now)
         announceAsked[route] = nil
-        config.log("worker \(hello.name) joined (\(hello.cores) cores, \(hello.slots) slot(s), credit \(hello.credit))")
+        config.log("worker \(hello.name) joined (\(hello.cores) cores, \(hello.slots) slot(s), credit \(hello.credit), models: \(hello.models.keys.sorted().joined(separator: ", ")), \(hello.inference))")
         statusDirty = true
     }
 

@@ -78,6 +78,10 @@ public final class Coordinator {
     /// Complete files waiting for a stitch thread (at most `maxStitches` run at once).
     var stitchBacklog: [Int64] = []
     var jobOptionsCache: [String: (options: JobOptions, json: [UInt8])] = [:]
+    /// role → SHA-256 of the models each file's job needs (capability routing).
+    var modelsByFile: [Int64: [String: String]] = [:]
+    /// Files whose queued segments no connected worker can serve, and why.
+    var unservedFiles: [Int64: String] = [:]
     let splitLane = BackgroundLane(name: "split")
     let pipeline = Inbox<PipelineEvent>()
     var meter = ThroughputMeter()

@@ -78,15 +78,17 @@ struct OutputFinisher: Sendable {
         }
 
         let detections = manifestSegments.reduce(0) { $0 + $1.detections }
-        let tracks = Set(perFrame.flatMap { $0.covered.map(\.track) }.filter { $0 >= 0 }).count  // zones, motion: < 0
+        let tracks = Set(perFrame.flatMap { $0.covered.compactMap(\.track) }).count
         let withRedaction = perFrame.filter { !$0.covered.isEmpty }.count
         let software = "redactfarm \(RedactFarmVersion.current)"
         var report = RedactionReport(
             software: software, input: plan.input.path, inputSHA256: plan.input.sha256, output: stitched.output,
-            outputSHA256: stitched.sha256, modelSHA256: CenterFaceModel.sha256, job: options.job, timeBase: plan.video.timeBase,
+            outputSHA256: stitched.sha256, models: DetectorRegistry.models(for: options.job), job: options.job, timeBase: plan.video.timeBase,
             frames: perFrame.count, segments: plan.segments.count, detections: detections, tracks: tracks,
             framesWithRedaction: withRedaction, perFrame: perFrame)
-        report.inference = CenterFaceDetector.engine(options.job.detector.effectivePrecision)
+        // Zones alone run no inference: nothing to name.
+        let inference = DetectorRegistry.models(for: options.job).isEmpty ? nil : CenterFaceDetector.engine(options.job.detector.effectivePrecision)
+        report.inference = inference
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let reportData = try? encoder.encode(report) else { throw MediaError(path: output, reason: "cannot encode the detections report") }
@@ -97,10 +99,9 @@ struct OutputFinisher: Sendable {
             software: software, createdAt: Date(), job: jobID,
             input: .init(path: plan.input.path, sha256: plan.input.sha256, sizeBytes: plan.input.sizeBytes),
             output: .init(path: stitched.output, sha256: stitched.sha256, sizeBytes: stitched.sizeBytes),
-            videoFrames: stitched.videoFrames, modelSHA256: CenterFaceModel.sha256,
-            plateModelSHA256: options.job.targets.contains(.plate) ? PinnedModel.textDetector.sha256 : nil, parameters: options.job,
+            videoFrames: stitched.videoFrames, models: DetectorRegistry.models(for: options.job), parameters: options.job,
             segments: manifestSegments, detections: .init(detections: detections, tracks: tracks, framesWithRedaction: withRedaction))
-        manifest.inference = CenterFaceDetector.engine(options.job.detector.effectivePrecision)
+        manifest.inference = inference
         manifest.streams = stitched.streams
         manifest.chapters = stitched.chapters
         manifest.detectionsSHA256 = SHA256Hex.of(reportBytes)

@@ -9,7 +9,10 @@ public struct RedactionReport: Codable, Sendable {
     public var inputSHA256: String
     public var output: String
     public var outputSHA256: String
-    public var modelSHA256: String
+    /// role → SHA-256 of every model the job's targets used (absent in older sidecars).
+    public var models: [String: String]?
+    /// The face model's, in sidecars written before `models`.
+    public var modelSHA256: String?
     /// The inference engine, its version, device and precision (absent in older sidecars).
     public var inference: String?
     public var job: RedactionJob

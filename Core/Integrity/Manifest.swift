@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import RedactMedia
 import RedactSupport
+import RedactVision
 import Redaction
 
 /// The integrity manifest written beside every output (`OUT.manifest.json`): what went in,
@@ -9,10 +10,11 @@ import Redaction
 /// chained over the segments and signed with the coordinator's Ed25519 key. `redactfarm
 /// verify` re-checks all of it (docs/manifest.md).
 public struct RedactionManifest: Codable, Equatable, Sendable {
-    /// 2 adds streams, chapters, the detections sidecar's hash, who and why, times and hosts.
-    /// Version 1 manifests are still read and verified.
-    public static let formatVersion = 2
-    public static let readableVersions = 1...2
+    /// 2 adds streams, chapters, the detections sidecar's hash, who and why, times and hosts;
+    /// 3 names the models by role (`models`) instead of one field per model. Versions 1 and 2
+    /// are still read and verified.
+    public static let formatVersion = 3
+    public static let readableVersions = 1...3
 
     public var formatVersion: Int
     public var software: String
@@ -21,9 +23,21 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     public var input: FileFacts
     public var output: FileFacts
     public var videoFrames: Int
-    public var modelSHA256: String
-    /// The licence-plate (text) model's, for jobs that hid plates; absent otherwise.
+    /// role → SHA-256 of every model the job's targets used (v3; empty for zones alone).
+    public var models: [String: String]?
+    /// The face model's (v1–2, where every job named it).
+    public var modelSHA256: String?
+    /// The licence-plate (text) model's, for jobs that hid plates (v1–2).
     public var plateModelSHA256: String?
+
+    /// role → SHA-256 of the models used, whichever version wrote the manifest.
+    public var modelsUsed: [String: String] {
+        if let models { return models }
+        var used: [String: String] = [:]
+        if let modelSHA256 { used[ModelRole.face.rawValue] = modelSHA256 }
+        if let plateModelSHA256 { used[ModelRole.text.rawValue] = plateModelSHA256 }
+        return used
+    }
     /// The `RedactionJob`, exactly as every worker received it.
     public var parameters: RedactionJob
     public var segments: [Segment]
@@ -117,7 +131,7 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     }
 
     public init(software: String, createdAt: Date, job: String, input: FileFacts, output: FileFacts, videoFrames: Int,
-                modelSHA256: String, plateModelSHA256: String? = nil, parameters: RedactionJob, segments: [Segment],
+                models: [String: String], parameters: RedactionJob, segments: [Segment],
                 detections: DetectionCounts) {
         formatVersion = Self.formatVersion
         self.software = software
@@ -126,8 +140,7 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
         self.input = input
         self.output = output
         self.videoFrames = videoFrames
-        self.modelSHA256 = modelSHA256
-        self.plateModelSHA256 = plateModelSHA256
+        self.models = models
         self.parameters = parameters
         self.segments = segments
         self.detections = detections

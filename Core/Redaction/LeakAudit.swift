@@ -33,16 +33,21 @@ public enum LeakAudit {
 
     /// A runner on the pinned models; each call builds its own detectors (they are not shared
     /// between threads, and stitches run side by side).
-    public static func runner(model: CenterFaceModel, plateModel: (path: String, bytes: [UInt8])?) -> Runner {
+    public static func runner(models: ModelSet) -> Runner {
         { (output: String, hidden: [ProcessedSegment.FrameCoverage], timeBase: Rational, job: RedactionJob) throws(MediaError) -> AuditSummary in
             let settings = Self.settings(for: job)
-            let faces = try CenterFaceDetector(model: model, options: .init(threshold: settings.threshold, inferenceScale: settings.scale))
-            if job.targets.contains(.plate), plateModel == nil {
-                throw MediaError(path: output, reason: "the audit needs the licence-plate model, which this machine does not have")
+            let faceModel = try models.require(.face, for: "the leak audit")
+            let faces = try CenterFaceDetector(model: CenterFaceModel(path: faceModel.path, bytes: faceModel.bytes),
+                                               options: .init(threshold: settings.threshold, inferenceScale: settings.scale))
+            let plates = try job.targets.contains(.plate) ? { () throws(MediaError) -> TextRegionDetector in
+                let m = try models.require(.text, for: "the leak audit of licence plates")
+                return try TextRegionDetector(model: m.bytes, path: m.path)
+            }() : nil
+            do throws(MediaError) {
+                return try run(output: output, hidden: hidden, timeBase: timeBase, job: job, faces: faces, plates: plates, settings: settings)
+            } catch {
+                throw error.path.isEmpty ? MediaError(path: output, reason: error.reason, transient: error.transient) : error
             }
-            let plates = try job.targets.contains(.plate) ? plateModel.map { (m) throws(MediaError) in try TextRegionDetector(model: m.bytes, path: m.path) } : nil
-            return try run(output: output, hidden: hidden, timeBase: timeBase, job: job,
-                           detector: JobDetectors(faces: faces, plates: plates), settings: settings)
         }
     }
 
@@ -50,10 +55,11 @@ public enum LeakAudit {
     static let coveredShare = 0.5
 
     /// Audits `output` against what its record says was hidden (`hidden`, per frame pts) with
-    /// `detector`, built with `settings`. `job` gives the padding, shape and targets.
+    /// `faces` (and `plates`, for a job that hid them), built with `settings`. `job` gives the
+    /// padding, shape and targets.
     /// `timeBase`: the video's, in which `hidden` gives its pts.
     public static func run(output: String, hidden: [ProcessedSegment.FrameCoverage], timeBase: Rational, job: RedactionJob,
-                           detector: FrameDetector, settings: Settings,
+                           faces: any FaceFinder, plates: TextRegionDetector?, settings: Settings,
                            onFrame: () -> Void = {}) throws(MediaError) -> AuditSummary {
         var regions: [Int64: [Box]] = [:]
         for frame in hidden {
@@ -65,8 +71,11 @@ public enum LeakAudit {
             defer { seen += 1 }
             guard seen % settings.every == 0 else { return }
             let view = VideoFrame(frame)
-            var found = try detector.detect(view, scale: settings.scale)
-            if job.targets.contains(.plate) { found += try detector.detectPlates(view) }
+            var found = try faces.detect(view, scale: settings.scale)
+            if job.targets.contains(.plate) {
+                guard let plates else { throw MediaError(path: output, reason: "the audit of licence plates needs the licence-plate (text) model") }
+                found += try plates.detect(view)
+            }
             let boxes = regions[view.pts] ?? []
             detections += found.count
             for d in found where share(of: d.box, inside: boxes) < coveredShare {

@@ -31,16 +31,17 @@ public struct ProcessedSegment: Sendable {
 /// redacts and encodes.
 public final class SegmentProcessor {
     private let job: RedactionJob
-    private let detector: FrameDetector
+    private let detectors: [any TargetDetector]
     private let redactor: FrameRedactor
     private let muxer: String
     private let frameRate: Rational?
 
-    /// `muxer`: the container the stitched file will be (decides in-band vs global headers
-    /// and whether B-frames can be carried).
-    public init(job: RedactionJob, detector: FrameDetector, muxer: String, frameRate: Rational?) {
+    /// `detectors`: one per target the job asks to be found (`DetectorRegistry`); a job of
+    /// zones alone has none. `muxer`: the container the stitched file will be (decides
+    /// in-band vs global headers and whether B-frames can be carried).
+    public init(job: RedactionJob, detectors: [any TargetDetector], muxer: String, frameRate: Rational?) {
         self.job = job
-        self.detector = detector
+        self.detectors = detectors
         self.redactor = FrameRedactor(look: job.look)
         self.muxer = muxer
         self.frameRate = frameRate
@@ -54,25 +55,23 @@ public final class SegmentProcessor {
         let cancelled = MediaError(path: label, reason: "cancelled")
         do throws(MediaError) {
             try FrameRedactor.checkEditable(format: segment.codec.format)
+            let asked = Set(DetectorRegistry.registrations(for: job).map(\.target)), given = Set(detectors.map(\.target))
+            guard asked == given else {
+                throw MediaError(path: "", reason: "the job asks for \(asked.map(\.rawValue).sorted()) but the worker built detectors for \(given.map(\.rawValue).sorted())")
+            }
         } catch {
             throw MediaError(path: label, reason: error.reason)
         }
         // Pass 1: detections per frame in presentation order, context frames included.
         var perFrame: [(pts: Int64, owned: Bool, found: [Detection])] = []
         var detectionCount = 0
-        // For the person target: owned frames sampled evenly for the segment's background.
-        let wantsMotion = job.targets.contains(.person)
-        let ownedCount = segment.ownedPackets.count
-        let sampleStride = max(1, ownedCount / max(1, job.motion.samples))
-        var ownedSeen = 0
-        var thumbnails: [[UInt8]] = []
         var seen = 0
         let every = max(1, job.detector.every)
         let lastOwnedPts = segment.lastOwnedPts
-        var follower = SmallFaceFollower()
+        let scene = SegmentScene(width: Int(segment.codec.width), height: Int(segment.codec.height), ownedFrames: segment.ownedPackets.count)
+        for detector in detectors { detector.beginSegment(scene) }
         // Zones alone need no detection pass (and every frame is then covered by the zones).
-        let wantsPlates = job.targets.contains(.plate)
-        let detects = job.targets.contains(.face) || job.targets.contains(.person) || wantsPlates
+        let detects = !detectors.isEmpty
         if detects {
             try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: job.contextFrames, lookAheadFrames: 2 * every + 1,
                                             acceptDamage: job.acceptsDamage) { (frame, owned, _) throws(MediaError) in
@@ -81,35 +80,20 @@ public final class SegmentProcessor {
                 // Frames arrive in presentation order. Without look-ahead (the file's last
                 // segment) the last owned frame is always examined, so every track has a hit
                 // near the end.
-                let examine = seen % every == 0 || (view.pts == lastOwnedPts && segment.contextSuffixCount == 0)
-                // Magnified passes find small faces but lose the largest ones (beyond the scales
-                // CenterFace was trained on), so halfway between them a 1x pass runs too.
-                let plainPass = job.detector.inferenceScale > 1 && every > 1 && seen % every == every / 2
+                let visit = FrameVisit(index: seen, owned: owned,
+                                       isCadenceFrame: seen % every == 0 || (view.pts == lastOwnedPts && segment.contextSuffixCount == 0),
+                                       isPastOwnedEnd: !owned && view.pts > lastOwnedPts)
                 seen += 1
                 var found: [Detection] = []
-                if job.targets.contains(.face) {
-                    if examine { found = try detector.detect(view) }
-                    if plainPass { found = try detector.detect(view, scale: 1) }
-                    // Past the end, only a face first found there matters (its track reaches back
-                    // into the segment), and the full-frame passes find those: no crops.
-                    let lookingAhead = !owned && view.pts > lastOwnedPts
-                    for search in lookingAhead ? [] : follower.expected(at: seen - 1, alreadyFound: found) {
-                        found += try detector.detect(view, in: search.region, magnification: search.magnification)
-                            .filter { d in search.accepts(d) && !found.contains { $0.box.intersectionOverUnion(d.box) > 0.3 } }
-                    }
-                    follower.update(at: seen - 1, found: found)
-                }
-                // Plates are looked for at the face cadence; the tracker carries them between.
-                if wantsPlates, examine { found += try detector.detectPlates(view) }
+                for detector in detectors { found += try detector.examine(view, visit) }
                 if owned {
                     detectionCount += found.count
-                    if wantsMotion, ownedSeen % sampleStride == 0 { thumbnails.append(MotionRegions.thumbnail(view)) }
-                    ownedSeen += 1
                     onFrame()
                 }
                 perFrame.append((view.pts, owned, found))
             }
         }
+        for detector in detectors { detector.endExamination() }
         perFrame.sort { $0.pts < $1.pts }
         var trackerOptions = job.tracker
         // A face is first found at a full-frame pass, and a small one can be missed at one:
@@ -120,10 +104,6 @@ public final class SegmentProcessor {
         let covered = DetectionTracker(options: trackerOptions).cover(perFrame.map(\.found), firstTrackID: firstTrackID)
         var coverage: [Int64: [DetectionTracker.Covered]] = [:]
         for (i, f) in perFrame.enumerated() where f.owned { coverage[f.pts] = covered[i] }
-
-        let geometry = MotionRegions.geometry(width: Int(segment.codec.width), height: Int(segment.codec.height))
-        let motion = wantsMotion ? MotionRegions(samples: thumbnails, width: geometry.width, height: geometry.height,
-                                                 step: geometry.step, options: job.motion) : nil
 
         // Pass 2: redact every owned frame and encode it.
         let encoder = try VideoEncoder(source: segment.codec, timeBase: segment.timeBase, frameRate: frameRate,
@@ -139,8 +119,8 @@ public final class SegmentProcessor {
             }
             let seconds = Double(view.pts) * segment.timeBase.doubleValue
             let zones = job.zones.filter { $0.isActive(atSeconds: seconds) }
-            if let motion {
-                boxes += motion.regions(in: view).map { DetectionTracker.Covered(track: -2, target: .person, box: $0, score: nil) }
+            for detector in detectors {
+                boxes += detector.untrackedRegions(in: view).map { DetectionTracker.Covered(track: nil, target: detector.target, box: $0, score: nil) }
             }
             let hidden: FrameRedactor.Hidden
             do throws(MediaError) {
@@ -153,7 +133,7 @@ public final class SegmentProcessor {
             let w = Double(view.width), h = Double(view.height)
             var covered = zip(boxes, hidden.boxes).filter(\.1).map(\.0)
             covered += zip(zones, hidden.zones).filter(\.1).map {
-                DetectionTracker.Covered(track: -1, target: .zone, box: $0.0.bounds.clamped(width: w, height: h), score: nil)
+                DetectionTracker.Covered(track: nil, target: .zone, box: $0.0.bounds.clamped(width: w, height: h), score: nil)
             }
             frame.pointee.pts = view.pts
             try encoder.encode(frame) { packets.append($0) }

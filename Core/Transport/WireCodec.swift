@@ -13,7 +13,7 @@ public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible
 /// and blobs carry a u32 length. Every read is bounds-checked and every length capped.
 public enum WireCodec {
     public static let magic: [UInt8] = Array("RFWP".utf8)
-    public static let version: UInt8 = 2
+    public static let version: UInt8 = 3
     /// Cap on frame 1; bulk data travels in frames of its own.
     public static let maxBodyBytes = 1 << 20
     static let maxStringBytes = 64 << 10
@@ -25,7 +25,8 @@ public enum WireCodec {
         case .hello(let h):
             body.writeString(h.name)
             body.writeString(h.software)
-            body.writeString(h.modelSHA256)
+            writeModels(h.models, to: &body)
+            body.writeString(h.inference)
             body.write(UInt32(clamping: h.cores))
             body.write(UInt32(clamping: h.slots))
             body.write(UInt32(clamping: h.credit))
@@ -43,6 +44,7 @@ public enum WireCodec {
             body.write(t.firstTrackID)
             body.writeString(t.segmentSHA256)
             body.writeBlob(t.jobJSON)
+            writeModels(t.models, to: &body)
             bulk = [segment]
         case .result(let r, let segment, let coverage):
             write(r.id, to: &body)
@@ -99,14 +101,38 @@ public enum WireCodec {
         }
     }
 
+    /// At most this many models in a map: a role per detector, with room to grow.
+    static let maxModels = 64
+
+    /// A models map: u32 count, then (role: str, sha256: str) pairs sorted by role, so equal
+    /// maps encode to equal bytes.
+    private static func writeModels(_ models: [String: String], to body: inout BinaryWriter) {
+        body.write(UInt32(clamping: models.count))
+        for (role, sha) in models.sorted(by: { $0.key < $1.key }) {
+            body.writeString(role)
+            body.writeString(sha)
+        }
+    }
+
+    private static func readModels(_ r: inout BinaryReader) throws -> [String: String] {
+        let count = Int(try r.read(UInt32.self))
+        guard count <= maxModels else { throw ProtocolError("a models map of \(count) entries (at most \(maxModels))") }
+        var models: [String: String] = [:]
+        for _ in 0..<count {
+            let role = try r.readString(maxCount: 64), sha = try r.readString(maxCount: 128)
+            guard models.updateValue(sha, forKey: role) == nil else { throw ProtocolError("model role \(role) appears twice") }
+        }
+        return models
+    }
+
     private static func decodeBody(_ kind: WireMessage.Kind, _ r: inout BinaryReader, bulk: [[UInt8]]) throws -> WireMessage {
         switch kind {
         case .hello:
             let name = try r.readString(maxCount: maxStringBytes), software = try r.readString(maxCount: maxStringBytes)
-            let model = try r.readString(maxCount: maxStringBytes)
+            let models = try readModels(&r), inference = try r.readString(maxCount: maxStringBytes)
             let cores = Int(try r.read(UInt32.self)), slots = Int(try r.read(UInt32.self)), credit = Int(try r.read(UInt32.self))
             return .hello(WorkerHello(name: name, host: try r.readString(maxCount: maxStringBytes), software: software,
-                                      modelSHA256: model, cores: cores, slots: slots, credit: credit))
+                                      models: models, inference: inference, cores: cores, slots: slots, credit: credit))
         case .welcome:
             return .welcome(Welcome(heartbeatMilliseconds: Int(try r.read(UInt32.self)), livenessMilliseconds: Int(try r.read(UInt32.self))))
         case .refuse:
@@ -117,7 +143,7 @@ public enum WireCodec {
             let num = try r.read(Int32.self), den = try r.read(Int32.self)
             let assignment = TaskAssignment(id: id, muxer: muxer, frameRate: den > 0 ? Rational(num: num, den: den) : nil,
                                             firstTrackID: try r.read(Int64.self), segmentSHA256: try r.readString(maxCount: maxStringBytes),
-                                            jobJSON: try r.readBlob(maxCount: maxBodyBytes))
+                                            jobJSON: try r.readBlob(maxCount: maxBodyBytes), models: try readModels(&r))
             return .task(assignment, segment: bulk[0])
         case .result:
             let result = TaskResult(id: try readID(&r), inputSHA256: try r.readString(maxCount: maxStringBytes),

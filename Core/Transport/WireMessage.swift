@@ -80,18 +80,23 @@ public struct WorkerHello: Equatable, Sendable {
     /// The machine the worker runs on, for the record (manifests name it).
     public var host: String
     public var software: String
-    public var modelSHA256: String
+    /// role → SHA-256 of every model the worker holds (`ModelRole`).
+    public var models: [String: String]
+    /// The inference engine, its version, device and the precisions it can run.
+    public var inference: String
     public var cores: Int
     /// Segments processed at once.
     public var slots: Int
     /// Tasks the worker may hold at once: running plus prefetched.
     public var credit: Int
 
-    public init(name: String, host: String = WorkerHello.thisHost, software: String, modelSHA256: String, cores: Int, slots: Int, credit: Int) {
+    public init(name: String, host: String = WorkerHello.thisHost, software: String, models: [String: String],
+                inference: String = "", cores: Int, slots: Int, credit: Int) {
         self.name = name
         self.host = host
         self.software = software
-        self.modelSHA256 = modelSHA256
+        self.models = models
+        self.inference = inference
         self.cores = cores
         self.slots = slots
         self.credit = credit
@@ -126,14 +131,18 @@ public struct TaskAssignment: Equatable, Sendable {
     public var segmentSHA256: String
     /// `RedactionJob` as JSON: identical bytes for every segment of a file.
     public var jobJSON: [UInt8]
+    /// role → SHA-256 of the models the job's targets need; the worker checks it holds them.
+    public var models: [String: String]
 
-    public init(id: TaskID, muxer: String, frameRate: Rational?, firstTrackID: Int64, segmentSHA256: String, jobJSON: [UInt8]) {
+    public init(id: TaskID, muxer: String, frameRate: Rational?, firstTrackID: Int64, segmentSHA256: String, jobJSON: [UInt8],
+                models: [String: String]) {
         self.id = id
         self.muxer = muxer
         self.frameRate = frameRate
         self.firstTrackID = firstTrackID
         self.segmentSHA256 = segmentSHA256
         self.jobJSON = jobJSON
+        self.models = models
     }
 }
 

@@ -10,7 +10,7 @@ import RedactSupport
 /// `inferenceScale` is the small-face trade-off: CenterFace's stride-4 heatmap finds faces of
 /// roughly 10 px and up at its input, so 1.0 reaches about 16 px faces in the source, 2.0
 /// about 8 px at four times the cost, 0.5 only about 32 px at a quarter of it.
-public final class CenterFaceDetector: FrameDetector {
+public final class CenterFaceDetector: FaceFinder {
     public struct Options: Sendable, Equatable {
         public var threshold: Double = 0.2
         public var inferenceScale: Double = 1.0
@@ -39,6 +39,12 @@ public final class CenterFaceDetector: FrameDetector {
 
     /// The inference engine, its version, device and precision, for the record.
     public static func engine(_ precision: InferencePrecision) -> String { "OpenVINO \(OpenVINONetwork.version) CPU \(precision.rawValue)" }
+
+    /// The engine, its version and device, and the precisions this machine can run: what a
+    /// worker's hello announces.
+    public static var engineOnThisMachine: String {
+        "OpenVINO \(OpenVINONetwork.version) CPU (" + InferencePrecision.allCases.filter(\.isAvailable).map(\.rawValue).joined(separator: ", ") + ")"
+    }
 
     public func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] {
         try detect(frame, scale: options.inferenceScale)

@@ -25,24 +25,18 @@ public struct Detection: Equatable, Sendable, Codable {
     }
 }
 
-/// Anything that finds targets in a decoded frame. One instance per thread.
-public protocol FrameDetector {
+/// What finds faces in a decoded frame (CenterFace here; a fake in tests). One instance per
+/// thread. `FaceTargetDetector` decides when and where to ask it.
+public protocol FaceFinder {
     func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection]
-    /// Full frame at `scale` times the source size, where the detector has such a knob.
+    /// Full frame at `scale` times the source size, where the finder has such a knob.
     func detect(_ frame: VideoFrame, scale: Double) throws(MediaError) -> [Detection]
-    /// Looks only inside `region`, magnified; detectors that cannot return [].
+    /// Looks only inside `region`, magnified; finders that cannot return [].
     func detect(_ frame: VideoFrame, in region: Box, magnification: Double) throws(MediaError) -> [Detection]
-    /// Licence plates in the whole frame; detectors without a plate model throw, so a job
-    /// that asked for plates fails rather than passing them through.
-    func detectPlates(_ frame: VideoFrame) throws(MediaError) -> [Detection]
 }
 
-extension FrameDetector {
+extension FaceFinder {
     public func detect(_ frame: VideoFrame, scale: Double) throws(MediaError) -> [Detection] { try detect(frame) }
 
     public func detect(_ frame: VideoFrame, in region: Box, magnification: Double) throws(MediaError) -> [Detection] { [] }
-
-    public func detectPlates(_ frame: VideoFrame) throws(MediaError) -> [Detection] {
-        throw MediaError(path: "", reason: "licence plates were asked for, but this worker has no licence-plate model (run ops/setup.sh)")
-    }
 }

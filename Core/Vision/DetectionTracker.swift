@@ -29,13 +29,14 @@ public struct DetectionTracker: Sendable {
 
     /// A box to hide in one frame, and where it came from.
     public struct Covered: Equatable, Sendable, Codable {
-        public var track: Int
+        /// The track it belongs to; nil for what is hidden untracked (zones, moving regions).
+        public var track: Int?
         public var target: TargetClass
         public var box: Box
         /// The detector's score on a hit; nil where the box was interpolated or extended.
         public var score: Double?
 
-        public init(track: Int, target: TargetClass, box: Box, score: Double?) {
+        public init(track: Int?, target: TargetClass, box: Box, score: Double?) {
             self.track = track
             self.target = target
             self.box = box

@@ -15,6 +15,9 @@ public enum InferencePrecision: String, Codable, Sendable, CaseIterable {
         return set.contains("avx512_bf16") || set.contains("amx_bf16")
     }()
 
+    /// Whether this machine can run it as asked.
+    public var isAvailable: Bool { self == .f32 || Self.bf16Available }
+
     /// The name OpenVINO's INFERENCE_PRECISION_HINT takes.
     var openVINOHint: String { rawValue }
 }

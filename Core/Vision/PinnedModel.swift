@@ -30,6 +30,9 @@ public struct PinnedModel: Sendable {
         return (found, bytes)
     }
 
+    /// Whether a default place has the file (not whether it is the right one: `load` checks).
+    public var isPresent: Bool { defaultLocations().contains { FileManager.default.fileExists(atPath: $0) } }
+
     func defaultLocations() -> [String] {
         var places: [String] = []
         if let dir = ProcessInfo.processInfo.environment["REDACTFARM_MODELS"] { places.append(dir + "/" + fileName) }

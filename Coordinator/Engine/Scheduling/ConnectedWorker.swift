@@ -28,6 +28,7 @@ struct ConnectedWorker {
                      tasks: leases.map(\.key.description),
                      segmentsDone: segmentsDone, framesDone: framesDone,
                      framesPerSecond: busyMilliseconds > 0 ? Double(framesDone) * 1000 / Double(busyMilliseconds) : 0,
-                     connectedSeconds: Double(now - connectedAt) / 1000, quarantine: quarantine)
+                     connectedSeconds: Double(now - connectedAt) / 1000, quarantine: quarantine,
+                     models: hello.models.keys.sorted(), inference: hello.inference)
     }
 }

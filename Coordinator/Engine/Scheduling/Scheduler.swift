@@ -14,6 +14,11 @@ enum Scheduler {
         /// Tasks it reports holding that are not its leases (older attempts still running
         /// after a restart, or cancelled ones it has not dropped yet): they take credit too.
         var strays = 0
+        /// role → SHA-256 of the models it holds (its hello).
+        var models: [String: String] = [:]
+
+        /// Whether it holds every model in `needed`.
+        func serves(_ needed: [String: String]) -> Bool { needed.allSatisfy { models[$0.key] == $0.value } }
     }
 
     struct Assignment: Sendable, Equatable {
@@ -32,13 +37,18 @@ enum Scheduler {
     struct Decision: Sendable, Equatable {
         var revocations: [Revocation] = []
         var assignments: [Assignment] = []
+        /// Queued segments no connected worker can serve (it lacks a model their job needs):
+        /// they wait, and the status says why.
+        var unservable: Set<SegmentKey> = []
     }
 
     /// - `avoid`: per segment, the workers that failed or lost it (a retry goes elsewhere
     ///   when another worker has room).
     /// - `heldBack`: queued segments not to hand out yet (awaiting their holder after a restart).
+    /// - `needs`: per file, role → SHA-256 of the models its job needs (absent: none); a
+    ///   segment goes only to a worker that holds them all, as Majordomo routes by service.
     static func decide(queue: WorkQueue, workers: [Candidate], avoid: [SegmentKey: Set<String>] = [:],
-                       heldBack: Set<SegmentKey> = []) -> Decision {
+                       heldBack: Set<SegmentKey> = [], needs: [Int64: [String: String]] = [:]) -> Decision {
         var decision = Decision()
         var load = Dictionary(uniqueKeysWithValues: workers.map { ($0.route, $0.leases.count + $0.strays) })
         // First attempts waiting unstarted in a prefetch slot, latest in queue order last, so the
@@ -52,21 +62,31 @@ enum Scheduler {
             ((avoid[key]?.contains(w.name) ?? false) ? 1 : 0, load[w.route] ?? 0, w.name)
         }
 
+        func serves(_ w: Candidate, _ key: SegmentKey) -> Bool { needs[key.file].map(w.serves) ?? true }
+
         var leftOver = false
         for (key, priority) in queue.ordered where !heldBack.contains(key) {
             let free = order.filter { $0.accepting && (load[$0.route] ?? 0) < $0.credit }
-            if let best = free.min(by: { rank($0, for: key) < rank($1, for: key) }) {
+            if let best = free.filter({ serves($0, key) }).min(by: { rank($0, for: key) < rank($1, for: key) }) {
                 decision.assignments.append(Assignment(key: key, priority: priority, worker: best.route))
                 load[best.route, default: 0] += 1
                 continue
             }
+            // Waiting for a worker that nobody connected can be: it does not hold back the
+            // rest (the idle workers' help at the end of the queue included).
+            if !workers.contains(where: { serves($0, key) }) {
+                decision.unservable.insert(key)
+                continue
+            }
             leftOver = true
+            // Free workers that cannot serve this segment may serve a later one (another job's).
+            if !free.isEmpty, priority != .retry { continue }
             // No credit anywhere: a retry takes the place of a first attempt that waits behind
             // running work, so a lost worker's segments run again at once rather than after
             // every prefetched task ahead of them.
             guard priority == .retry else { break }
             let donors = order.filter { w in
-                w.accepting && (waiting[w.route]?.contains { $0.priority == .normal } ?? false)
+                w.accepting && serves(w, key) && (waiting[w.route]?.contains { $0.priority == .normal } ?? false)
                     && (load[w.route] ?? 0) > (waiting[w.route]?.count ?? 0)
             }
             guard let donor = donors.min(by: { rank($0, for: key) < rank($1, for: key) }),
@@ -85,7 +105,8 @@ enum Scheduler {
                 w.route != idle.route && !(waiting[w.route]?.isEmpty ?? true) && (load[w.route] ?? 0) >= 2
             }
             guard let donor = donors.max(by: { (load[$0.route] ?? 0, $1.name) < (load[$1.route] ?? 0, $0.name) }),
-                  let taken = waiting[donor.route]?.popLast()
+                  let index = waiting[donor.route]?.lastIndex(where: { serves(idle, $0.key) }),
+                  let taken = waiting[donor.route]?.remove(at: index)
             else { continue }
             decision.revocations.append(Revocation(lease: taken, requeue: false, why: "moved to idle \(idle.name)"))
             decision.assignments.append(Assignment(key: taken.key, priority: taken.priority, worker: idle.route))

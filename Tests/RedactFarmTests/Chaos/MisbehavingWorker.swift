@@ -21,7 +21,7 @@ final class MisbehavingWorker: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     let tricksPlayed = LockedBox<[Trick: Int]>([:])
 
-    struct NoFaces: FrameDetector {
+    struct NoFaces: FaceFinder {
         func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] { [] }
     }
 
@@ -37,7 +37,7 @@ final class MisbehavingWorker: @unchecked Sendable {
 
     private var hello: WireMessage {
         .hello(WorkerHello(name: "misbehaving", software: "redactfarm \(RedactFarmVersion.current)",
-                           modelSHA256: CenterFaceModel.sha256, cores: 1, slots: 1, credit: 1))
+                           models: ModelRole.pinnedMap([.face]), cores: 1, slots: 1, credit: 1))
     }
 
     private func connect(_ context: ZMQContext) throws -> ZMQSocket {
@@ -50,7 +50,7 @@ final class MisbehavingWorker: @unchecked Sendable {
 
     private func run() {
         guard let context = try? ZMQContext(), var socket = try? connect(context) else { return }
-        let runner = SegmentTaskRunner { (_: RedactionJob) throws(MediaError) in NoFaces() }
+        let runner = SegmentTaskRunner(makeDetectors: TestDetectors.faces(NoFaces()))
         var turn = 0
         var late: WireMessage?
         var lastBeat: UInt64 = 0

@@ -14,7 +14,7 @@ import Testing
 /// accepted once per segment, for any attempt the store knows, and only when it checks out;
 /// anything else is logged and ignored, and a bad result costs an attempt.
 @Suite struct BrokerResultTests {
-    struct NoFaces: FrameDetector {
+    struct NoFaces: FaceFinder {
         func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] { [] }
     }
 
@@ -57,12 +57,28 @@ import Testing
         return try #require(jobID)
     }
 
+    /// The next task for a scripted worker's `socket` (answering heartbeats meanwhile), or nil
+    /// if none comes within `seconds`.
+    static func nextTask(_ socket: ZMQSocket, seconds: Int) throws -> (TaskAssignment, [UInt8])? {
+        let deadline = MonotonicClock.now + UInt64(seconds * 1000)
+        while MonotonicClock.now < deadline {
+            guard let frames = try socket.receive(timeoutMilliseconds: 200) else { continue }
+            switch try WireCodec.decode(frames) {
+            case .task(let t, let segment): return (t, segment)
+            case .heartbeat: try socket.send(WireCodec.encode(.heartbeat([])))
+            default: continue
+            }
+        }
+        return nil
+    }
+
     /// A worker's socket on `inproc://work-NAME` that has said hello as `worker`.
-    static func scriptedWorker(_ worker: String, _ name: String, context: ZMQContext) throws -> ZMQSocket {
+    static func scriptedWorker(_ worker: String, _ name: String, context: ZMQContext,
+                               models: [ModelRole] = [.face]) throws -> ZMQSocket {
         let socket = try ZMQSocket(context, .dealer)
         try socket.connect("inproc://work-\(name)")
         try socket.send(WireCodec.encode(.hello(WorkerHello(name: worker, software: "redactfarm \(RedactFarmVersion.current)",
-                                                             modelSHA256: CenterFaceModel.sha256, cores: 1, slots: 1, credit: 1))))
+                                                             models: ModelRole.pinnedMap(models), cores: 1, slots: 1, credit: 1))))
         return socket
     }
 
@@ -90,7 +106,7 @@ import Testing
             // Attempt 1: a result whose bytes do not match its hash is refused and costs an attempt.
             guard case .task(let first, let segment) = try next() else { Issue.record("no task"); return }
             #expect(first.id.attempt == 1)
-            let runner = SegmentTaskRunner { (_: RedactionJob) throws(MediaError) in NoFaces() }
+            let runner = SegmentTaskRunner(makeDetectors: TestDetectors.faces(NoFaces()))
             guard case .result(let good, let output, let coverage) = runner.run(first, segment: segment, onFrame: {}) else {
                 Issue.record("the runner failed"); return
             }
@@ -145,7 +161,7 @@ import Testing
             let first = try scriptedWorker("first")
             let client = try FarmClient(control: "inproc://control-late", context: context)
             let jobID = try Self.submitOneSegmentJob(client, into: dir)
-            let runner = SegmentTaskRunner { (_: RedactionJob) throws(MediaError) in NoFaces() }
+            let runner = SegmentTaskRunner(makeDetectors: TestDetectors.faces(NoFaces()))
 
             // Attempt 1 fails (transiently), attempt 2 comes to the same worker, and then a
             // damaged attempt-1 result arrives late.
@@ -220,7 +236,7 @@ import Testing
             let worker = try ZMQSocket(context, .dealer)
             try worker.connect("tcp://127.0.0.1:\(port)")
             let hello = WireMessage.hello(WorkerHello(name: "steady", software: "redactfarm \(RedactFarmVersion.current)",
-                                                      modelSHA256: CenterFaceModel.sha256, cores: 1, slots: 1, credit: 1))
+                                                      models: ModelRole.pinnedMap([.face]), cores: 1, slots: 1, credit: 1))
             try worker.send(WireCodec.encode(hello))
             /// Runs the worker's side for `seconds`: heartbeats listing `held`, hellos when asked;
             /// returns the tasks it was given.
@@ -264,7 +280,7 @@ import Testing
             #expect(meanwhile.isEmpty, "dispatched again: \(meanwhile.map(\.0.id))")
             #expect(log.withLock { $0.contains { $0.contains("steady still holds \(task.id)") } }, "\(log.withLock { $0 })")
 
-            let runner = SegmentTaskRunner { (_: RedactionJob) throws(MediaError) in NoFaces() }
+            let runner = SegmentTaskRunner(makeDetectors: TestDetectors.faces(NoFaces()))
             guard case .result(let result, let output, let coverage) = runner.run(task, segment: segment, onFrame: {}) else {
                 Issue.record("the runner failed"); return
             }
@@ -290,19 +306,7 @@ import Testing
             let stop = try Self.startCoordinator(dir, "retry", context: context, log: log)
             defer { stop() }
             func scriptedWorker(_ name: String) throws -> ZMQSocket { try Self.scriptedWorker(name, "retry", context: context) }
-            /// The next task for `socket`, or nil if none comes within `seconds`.
-            func task(_ socket: ZMQSocket, seconds: Int) throws -> (TaskAssignment, [UInt8])? {
-                let deadline = MonotonicClock.now + UInt64(seconds * 1000)
-                while MonotonicClock.now < deadline {
-                    guard let frames = try socket.receive(timeoutMilliseconds: 200) else { continue }
-                    switch try WireCodec.decode(frames) {
-                    case .task(let t, let segment): return (t, segment)
-                    case .heartbeat: try socket.send(WireCodec.encode(.heartbeat([])))
-                    default: continue
-                    }
-                }
-                return nil
-            }
+            func task(_ socket: ZMQSocket, seconds: Int) throws -> (TaskAssignment, [UInt8])? { try Self.nextTask(socket, seconds: seconds) }
             let bad = try scriptedWorker("bad")
             let client = try FarmClient(control: "inproc://control-retry", context: context)
             _ = try Self.submitOneSegmentJob(client, into: dir)
@@ -313,6 +317,41 @@ import Testing
             let retry = try #require(try task(good, seconds: 10), "the retry did not go to the other worker: \(log.withLock { $0 })")
             #expect(retry.0.id.attempt == 2)
             #expect(try task(bad, seconds: 1) == nil)
+        }
+    }
+
+    /// Capability routing end to end: a plate job is never sent to a worker without the text
+    /// model; the file waits, `status` says which model nobody holds and `workers` lists what
+    /// each holds; a worker with both models gets it at once, with the job's models map.
+    @Test func aJobGoesOnlyToAWorkerHoldingItsModelsAndWaitsSayingWhy() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let context = try ZMQContext()
+            let log = LockedBox<[String]>([])
+            let stop = try Self.startCoordinator(dir, "routing", context: context, log: log)
+            defer { stop() }
+            let facesOnly = try Self.scriptedWorker("faces-only", "routing", context: context)
+            let client = try FarmClient(control: "inproc://control-routing", context: context)
+            var job = RedactionJob()
+            job.targets = [.face, .plate]
+            let (submitted, _) = try client.expectStatus(ControlRequest(op: .submit, submit: SubmitRequest(
+                inputs: [Fixtures.corpus("h264_bframes.mp4")], output: dir + "/out.mp4", outputIsFile: true,
+                options: JobOptions(job: job, segmentSeconds: 100))))
+            let jobID = try #require(submitted)
+            #expect(eventually(seconds: 20) {
+                (try? client.expectStatus(ControlRequest(op: .status, job: jobID)).status.jobs.first?.files.first?.waiting)??
+                    .contains("no connected worker holds the text model") == true
+            }, "\(log.withLock { $0 })")
+            #expect(try Self.nextTask(facesOnly, seconds: 2) == nil)
+            let listed = try client.expectStatus(ControlRequest(op: .status)).status.workers
+            #expect(listed.map(\.models) == [["face"]])
+
+            let both = try Self.scriptedWorker("both", "routing", context: context, models: [.face, .text])
+            let (task, _) = try #require(try Self.nextTask(both, seconds: 10), "\(log.withLock { $0 })")
+            #expect(task.models == ModelRole.pinnedMap([.face, .text]))
+            #expect(eventually(seconds: 10) {
+                (try? client.expectStatus(ControlRequest(op: .status, job: jobID)).status.jobs.first?.files.first).map { $0.waiting == nil } == true
+            })
+            #expect(try Self.nextTask(facesOnly, seconds: 1) == nil)
         }
     }
 }

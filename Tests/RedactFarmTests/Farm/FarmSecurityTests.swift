@@ -68,7 +68,7 @@ import Testing
             try hostile.connect(farm.workEndpoint)
             let header = WireCodec.magic + [WireCodec.version]
             let hello = WireCodec.encode(.hello(WorkerHello(name: "x", software: "redactfarm \(RedactFarmVersion.current)",
-                                                            modelSHA256: CenterFaceModel.sha256, cores: 1, slots: 1, credit: 2)))
+                                                            models: ModelRole.pinnedMap([.face]), cores: 1, slots: 1, credit: 2)))
             try hostile.send([Array("garbage".utf8)])
             try hostile.send([header + [99], []])                                   // unknown type
             try hostile.send([hello[0], Array(hello[1].prefix(5))])                 // truncated body

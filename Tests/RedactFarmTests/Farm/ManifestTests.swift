@@ -21,7 +21,7 @@ import Testing
         return RedactionManifest(software: "redactfarm test", createdAt: Date(timeIntervalSince1970: 0), job: "j1",
                                  input: .init(path: "/in.mp4", sha256: "aa", sizeBytes: 10),
                                  output: .init(path: "/out.mp4", sha256: "bb", sizeBytes: 11), videoFrames: 75,
-                                 modelSHA256: CenterFaceModel.sha256, parameters: job, segments: segments,
+                                 models: ModelRole.pinnedMap([.face]), parameters: job, segments: segments,
                                  detections: .init(detections: 3, tracks: 1, framesWithRedaction: 70))
     }
 

@@ -47,6 +47,43 @@ import Testing
 
     // MARK: Scheduler
 
+    /// Capability routing: a file's segments go only to workers holding every model its job
+    /// needs; a file nobody connected can serve waits without holding back the rest, and the
+    /// idle-worker hand-over never moves a task to a worker that cannot run it.
+    @Test func segmentsGoOnlyToWorkersHoldingTheirJobsModels() {
+        let table = LeaseTable()
+        let faces = ModelRole.pinnedMap([.face]), both = ModelRole.pinnedMap([.face, .text])
+        var w1 = Self.candidate(Self.w1, credit: 4, table), w2 = Self.candidate(Self.w2, credit: 4, table)
+        w1.models = faces
+        w2.models = both
+        // File 1 hides plates (face + text), file 2 faces only, file 3 a model nobody holds.
+        let needs: [Int64: [String: String]] = [1: both, 2: faces, 3: ["face": "0000"]]
+        let queue = WorkQueue([Self.key(0, file: 3), Self.key(0, file: 1), Self.key(1, file: 1), Self.key(0, file: 2), Self.key(1, file: 2)])
+        let decision = Scheduler.decide(queue: queue, workers: [w1, w2], needs: needs)
+        let byKey = Dictionary(uniqueKeysWithValues: decision.assignments.map { ($0.key, $0.worker) })
+        #expect(byKey[Self.key(0, file: 1)] == Self.w2 && byKey[Self.key(1, file: 1)] == Self.w2)
+        #expect(byKey[Self.key(0, file: 2)] == Self.w1 && byKey[Self.key(1, file: 2)] == Self.w1)
+        #expect(byKey[Self.key(0, file: 3)] == nil)
+        #expect(decision.unservable == [Self.key(0, file: 3)])
+
+        // w2 is full of plate work; w1 (faces only) idles at the end of the queue and must
+        // not be handed a plate task waiting behind w2's running one.
+        var busy = LeaseTable()
+        busy.grant(Self.id(0, file: 1), to: Self.w2, priority: .normal)
+        busy.recordProgress(Self.id(0, file: 1), framesDone: 3, from: Self.w2)
+        busy.grant(Self.id(1, file: 1), to: Self.w2, priority: .normal)
+        busy.recordProgress(Self.id(1, file: 1), framesDone: -1, from: Self.w2)
+        var idle = Self.candidate(Self.w1, credit: 2, busy), full = Self.candidate(Self.w2, credit: 2, busy)
+        idle.models = faces
+        full.models = both
+        let tail = Scheduler.decide(queue: WorkQueue([]), workers: [idle, full], needs: needs)
+        #expect(tail.assignments.isEmpty && tail.revocations.isEmpty)
+        // The same hand-over happens when the idle worker holds the models.
+        idle.models = both
+        let helped = Scheduler.decide(queue: WorkQueue([]), workers: [idle, full], needs: needs)
+        #expect(helped.assignments.map(\.worker) == [Self.w1] && helped.assignments.map(\.key) == [Self.key(1, file: 1)])
+    }
+
     @Test func firstAttemptsGoToTheLeastLoadedWorkerWithCredit() {
         var table = LeaseTable()
         table.grant(Self.id(9), to: Self.w1, priority: .normal)

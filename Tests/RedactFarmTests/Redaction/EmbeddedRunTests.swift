@@ -12,12 +12,22 @@ import Testing
 /// `redactfarm run` in-process (the embedded farm): what it hides, what it keeps, and that it
 /// fails closed.
 @Suite struct EmbeddedRunTests {
-    static let model = Result { try CenterFaceModel.load(path: Fixtures.asset("centerface.onnx")) }
+    /// The pinned face model alone, and with the text model.
+    static let faceModel = Result { () throws(MediaError) -> ModelSet in
+        var set = ModelSet()
+        try set.load(.face, path: Fixtures.asset(ModelRole.face.pinned.fileName))
+        return set
+    }
+    static let faceAndTextModels = Result { () throws(MediaError) -> ModelSet in
+        var set = try faceModel.get()
+        try set.load(.text, path: Fixtures.asset(ModelRole.text.pinned.fileName))
+        return set
+    }
 
     func runner(profile: DetectionProfile = .safe, segmentSeconds: Double = 1) throws -> LocalFarm {
         var job = RedactionJob()
         job.detector = profile.settings
-        return LocalFarm(job: job, segmentSeconds: segmentSeconds, workers: 2, model: try Self.model.get())
+        return LocalFarm(job: job, segmentSeconds: segmentSeconds, workers: 2, models: try Self.faceModel.get())
     }
 
     @Test func hidesTheRealFaceAndKeepsTheRest() throws {
@@ -83,8 +93,7 @@ import Testing
         let source = Fixtures.corpus("plates.mp4")
         var job = RedactionJob()
         job.targets = [.plate]
-        let plates = try PinnedModel.textDetector.load(path: Fixtures.asset(PinnedModel.textDetector.fileName))
-        let farm = LocalFarm(job: job, segmentSeconds: 2, workers: 2, model: try Self.model.get(), plateModel: plates)
+        let farm = LocalFarm(job: job, segmentSeconds: 2, workers: 2, models: try Self.faceAndTextModels.get())
         try Fixtures.withTemporaryDirectory { dir in
             let out = dir + "/plates.mp4"
             let report = try farm.redact(input: source, output: out)
@@ -103,13 +112,13 @@ import Testing
     @Test func platesWithoutThePlateModelFailClosed() throws {
         var job = RedactionJob()
         job.targets = [.face, .plate]
-        let farm = LocalFarm(job: job, segmentSeconds: 1, workers: 1, model: try Self.model.get(), plateModel: nil)
+        let farm = LocalFarm(job: job, segmentSeconds: 1, workers: 1, models: try Self.faceModel.get())
         try Fixtures.withTemporaryDirectory { dir in
             let out = dir + "/out.mp4"
             #expect {
                 _ = try farm.redact(input: Fixtures.corpus("plates.mp4"), output: out)
             } throws: { error in
-                (error as? MediaError)?.reason.contains("no licence-plate model") == true
+                (error as? MediaError)?.reason.contains("needs the licence-plate (text) model, which this machine does not have") == true
             }
             #expect(!FileManager.default.fileExists(atPath: out))
         }
@@ -122,7 +131,7 @@ import Testing
         var overRedaction: Double
     }
 
-    struct BrokenDetector: FrameDetector {
+    struct BrokenDetector: FaceFinder {
         func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] {
             if frame.pts > 40 * 512 { throw MediaError(path: "", reason: "detector exploded") }
             return []
@@ -132,7 +141,7 @@ import Testing
     @Test func aFailingDetectorLeavesNoOutput() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let out = dir + "/out.mp4"
-            let run = LocalFarm(job: RedactionJob(), segmentSeconds: 1, workers: 2) { () throws(MediaError) in BrokenDetector() }
+            let run = LocalFarm(job: RedactionJob(), segmentSeconds: 1, workers: 2, finder: BrokenDetector())
             let refusal = #expect(throws: MediaError.self) { _ = try run.redact(input: Fixtures.corpus("h264_bframes.mp4"), output: out) }
             #expect(refusal?.reason.contains("detector exploded") == true)
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
@@ -148,7 +157,7 @@ import Testing
             job.targets = []
             job.zones = [try PrivacyZone(parsing: "40,40,80,60")]
             let out = dir + "/out.mp4"
-            let report = try LocalFarm(job: job, segmentSeconds: 1, workers: 2) { () throws(MediaError) in BrokenDetector() }
+            let report = try LocalFarm(job: job, segmentSeconds: 1, workers: 2, finder: BrokenDetector())
                 .redact(input: source, output: out)
             #expect(report.framesWithRedaction == 150)
             let before = try LumaFrames.read(source), after = try LumaFrames.read(out)

@@ -18,7 +18,7 @@ import Testing
             var job = RedactionJob()
             job.targets = [.person]
             job.look = RedactionLook(style: .fill)
-            let run = LocalFarm(job: job, segmentSeconds: 1, workers: 2) { () throws(MediaError) in NoFaces() }
+            let run = LocalFarm(job: job, segmentSeconds: 1, workers: 2, finder: NoFaces())
             let out = dir + "/out.mp4"
             _ = try run.redact(input: source, output: out)
             let before = try LumaFrames.read(source), after = try LumaFrames.read(out)
@@ -33,7 +33,7 @@ import Testing
         }
     }
 
-    struct NoFaces: FrameDetector {
+    struct NoFaces: FaceFinder {
         func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] { [] }
     }
 }

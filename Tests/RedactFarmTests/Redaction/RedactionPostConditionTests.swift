@@ -66,7 +66,7 @@ import Testing
             var job = RedactionJob()
             job.targets = []
             job.zones = [try PrivacyZone(parsing: "0,0,16,16")]
-            let processor = SegmentProcessor(job: job, detector: NoDetector(), muxer: "mp4", frameRate: nil)
+            let processor = SegmentProcessor(job: job, detectors: [], muxer: "mp4", frameRate: nil)
             var frames = 0
             let error = #expect(throws: MediaError.self) {
                 _ = try processor.process(segment, label: "seg", onFrame: { frames += 1 }, isCancelled: { frames >= 3 })
@@ -74,11 +74,5 @@ import Testing
             #expect(error?.reason == "cancelled")
             #expect(frames == 3)
         }
-    }
-
-    struct NoDetector: FrameDetector {
-        func detect(_ frame: VideoFrame) throws(MediaError) -> [Detection] { [] }
-        func detect(_ frame: VideoFrame, in region: Box, magnification: Double) throws(MediaError) -> [Detection] { [] }
-        func detectPlates(_ frame: VideoFrame) throws(MediaError) -> [Detection] { [] }
     }
 }

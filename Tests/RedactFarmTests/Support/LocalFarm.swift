@@ -8,6 +8,7 @@ import RedactCoordinator
 @testable import RedactVision
 @testable import Redaction
 import RedactEmbedded
+import RedactWorker
 
 /// `redactfarm run` in-process for one file: the embedded farm (coordinator, inproc workers,
 /// manifests), returning the detections sidecar it wrote, or the file's failure.
@@ -15,27 +16,32 @@ struct LocalFarm {
     var job: RedactionJob
     var segmentSeconds: Double
     var workers: Int
-    var makeDetector: @Sendable () throws(MediaError) -> FrameDetector
+    var models: [String: String]
+    var makeDetectors: SegmentTaskRunner.DetectorFactory
 
     static let identity = Result { try FarmIdentity.generate() }
 
-    init(job: RedactionJob, segmentSeconds: Double, workers: Int, makeDetector: @escaping @Sendable () throws(MediaError) -> FrameDetector) {
+    /// Workers with `finder` in place of CenterFace.
+    init(job: RedactionJob, segmentSeconds: Double, workers: Int, finder: some FaceFinder & Sendable) {
         self.job = job
         self.segmentSeconds = segmentSeconds
         self.workers = workers
-        self.makeDetector = makeDetector
+        models = TestDetectors.models
+        makeDetectors = TestDetectors.faces(finder)
     }
 
-    init(job: RedactionJob, segmentSeconds: Double, workers: Int, model: CenterFaceModel,
-         plateModel: (path: String, bytes: [UInt8])? = nil) {
-        let factory = EmbeddedFarm.centerFace(model, plateModel: plateModel)
-        self.init(job: job, segmentSeconds: segmentSeconds, workers: workers) { () throws(MediaError) in try factory(job) }
+    /// Workers on the pinned models in `models`.
+    init(job: RedactionJob, segmentSeconds: Double, workers: Int, models: ModelSet) {
+        self.job = job
+        self.segmentSeconds = segmentSeconds
+        self.workers = workers
+        self.models = models.map
+        makeDetectors = { (job: RedactionJob) throws(MediaError) -> [any TargetDetector] in try DetectorRegistry.detectors(for: job, models: models) }
     }
 
     func redact(input: String, output: String) throws -> RedactionReport {
-        let make = makeDetector
         let farm = EmbeddedFarm(options: JobOptions(job: job, segmentSeconds: segmentSeconds), workers: workers,
-                                identity: try Self.identity.get()) { (_: RedactionJob) throws(MediaError) in try make() }
+                                identity: try Self.identity.get(), models: models, makeDetectors: makeDetectors)
         let status = try farm.run(inputs: [input], output: output, outputIsFile: true)
         guard let file = status.files.first else { throw MediaError(path: input, reason: "no file in the job") }
         guard file.state == .done else { throw MediaError(path: input, reason: file.error ?? file.state.rawValue) }

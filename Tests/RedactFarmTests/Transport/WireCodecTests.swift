@@ -13,12 +13,12 @@ import Testing
 @Suite struct WireCodecTests {
     static let id = TaskID(job: "jabc", file: 7, segment: 3, attempt: 2)
     static let messages: [WireMessage] = [
-        .hello(WorkerHello(name: "w1", software: "redactfarm 0.1.0", modelSHA256: "ab", cores: 8, slots: 2, credit: 3)),
+        .hello(WorkerHello(name: "w1", software: "redactfarm 0.1.0", models: ["face": "ab", "text": "cd"], inference: "OpenVINO test", cores: 8, slots: 2, credit: 3)),
         .welcome(Welcome(heartbeatMilliseconds: 1000, livenessMilliseconds: 5000)),
         .refuse(reason: "wrong version"),
         .task(TaskAssignment(id: id, muxer: "mp4", frameRate: Rational(num: 30000, den: 1001), firstTrackID: 3_000_000,
-                             segmentSHA256: "cd", jobJSON: Array("{}".utf8)), segment: [1, 2, 3]),
-        .task(TaskAssignment(id: id, muxer: "avi", frameRate: nil, firstTrackID: 0, segmentSHA256: "", jobJSON: []), segment: []),
+                             segmentSHA256: "cd", jobJSON: Array("{}".utf8), models: ["face": "ab"]), segment: [1, 2, 3]),
+        .task(TaskAssignment(id: id, muxer: "avi", frameRate: nil, firstTrackID: 0, segmentSHA256: "", jobJSON: [], models: [:]), segment: []),
         .result(TaskResult(id: id, inputSHA256: "in", outputSHA256: "out", frameCount: 25, detections: 4, milliseconds: 900),
                 segment: [9, 9], coverage: Array("[]".utf8)),
         .failure(id, .permanent, reason: "decoder failed"),
@@ -51,8 +51,8 @@ import Testing
     @Test func headersAreChecked() {
         let frames = WireCodec.encode(.announceAgain)
         #expect((try? WireCodec.decode([Array("RFWX".utf8) + [1, 10], frames[1]])) == nil)
-        let future = #expect(throws: ProtocolError.self) { try WireCodec.decode([WireCodec.magic + [3, 10], frames[1]]) }
-        #expect(future?.reason.contains("version 3") == true)
+        let future = #expect(throws: ProtocolError.self) { try WireCodec.decode([WireCodec.magic + [WireCodec.version + 1, 10], frames[1]]) }
+        #expect(future?.reason.contains("version \(WireCodec.version + 1)") == true)
         #expect(throws: ProtocolError.self) { try WireCodec.decode([]) }
     }
 }

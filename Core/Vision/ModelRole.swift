@@ -1,0 +1,27 @@
+/// What a model is for: the key of every models map (a worker's hello, a task, a manifest),
+/// each mapped to the SHA-256 of the exact file.
+public enum ModelRole: String, Codable, Sendable, CaseIterable, Comparable {
+    case face
+    case text
+
+    /// The one file this build pins for the role.
+    public var pinned: PinnedModel {
+        switch self {
+        case .face: .centerFace
+        case .text: .textDetector
+        }
+    }
+
+    public static func < (a: ModelRole, b: ModelRole) -> Bool { a.rawValue < b.rawValue }
+
+    /// role → SHA-256 of the pinned files for `roles`.
+    public static func pinnedMap(_ roles: some Sequence<ModelRole>) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: Set(roles).map { ($0.rawValue, $0.pinned.sha256) })
+    }
+
+    /// The entries of `required` that `held` lacks or holds at another SHA-256, as
+    /// "role (sha…)" for messages; empty when `held` can serve.
+    public static func missing(_ required: [String: String], from held: [String: String]) -> [String] {
+        required.sorted { $0.key < $1.key }.filter { held[$0.key] != $0.value }.map { "\($0.key) model \($0.value.prefix(12))…" }
+    }
+}
