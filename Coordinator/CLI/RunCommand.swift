@@ -61,9 +61,11 @@ struct RunCommand: ParsableCommand {
         let needed = DetectorRegistry.models(for: options.job).keys.compactMap(ModelRole.init(rawValue:))
         let held = try reportingErrors(verbose: common.verbose) { try models.load(required: needed + [.face]) }
         let identity = try reportingErrors(verbose: common.verbose) { try KeyLocations.signingIdentity(key) }
-        InferenceThreads.set(1)
+        let budget = ThreadBudget(cores: ProcessInfo.processInfo.activeProcessorCount, slots: workers)
+        InferenceThreads.set(budget.inferenceThreadsPerSlot)
         var farm = EmbeddedFarm(options: options, workers: workers, identity: identity, models: held)
         farm.log = { message in if common.verbose { Terminal.printNote(message) } }
+        if common.verbose { Terminal.printNote("threads: \(budget)") }
         farm.auditor = LeakAudit.runner(models: held)
         // Ctrl-C and SIGTERM end the job and remove its working files (the source's
         // segments) before the process exits; a second signal is not needed.

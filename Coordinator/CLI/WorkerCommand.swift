@@ -44,8 +44,11 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Name shown in `redactfarm workers` (default: HOST-PID).")
     var name: String = WorkerConfiguration.defaultName
 
-    @Option(parsing: .unconditional, help: "Segments processed at once (one thread each).")
-    var slots: Int = 1
+    @Option(parsing: .unconditional, help: """
+        Segments processed at once (default: one per core). The cores are shared between \
+        them: each slot decodes and encodes on one thread and runs inference on cores/slots.
+        """)
+    var slots: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(parsing: .unconditional, help: "Segments held beyond the running ones, so the worker never waits for the network.")
     var prefetch: Int = 1
@@ -72,7 +75,9 @@ struct WorkerCommand: ParsableCommand {
                 log("CURVE public key \(publicKey) (must be in the coordinator's allowlist)")
             }
         }
-        InferenceThreads.set(1)
+        let budget = ThreadBudget(cores: ProcessInfo.processInfo.activeProcessorCount, slots: slots)
+        InferenceThreads.set(budget.inferenceThreadsPerSlot)
+        log("threads: \(budget)")
         var config = WorkerConfiguration(endpoint: connect, name: name, models: held.map,
                                          makeDetectors: { (job: RedactionJob) throws(MediaError) -> [any TargetDetector] in
                                              try DetectorRegistry.detectors(for: job, models: held)

@@ -73,7 +73,8 @@ public final class SegmentProcessor {
         // Zones alone need no detection pass (and every frame is then covered by the zones).
         let detects = !detectors.isEmpty
         if detects {
-            try SegmentDecoder.decodeFrames(of: segment, label: label, contextFrames: job.contextFrames, lookAheadFrames: 2 * every + 1,
+            // One decoding thread (`ThreadBudget`): the slots are the parallelism.
+            try SegmentDecoder.decodeFrames(of: segment, label: label, threads: 1, contextFrames: job.contextFrames, lookAheadFrames: 2 * every + 1,
                                             acceptDamage: job.acceptsDamage) { (frame, owned, _) throws(MediaError) in
                 if isCancelled() { throw cancelled }
                 let view = VideoFrame(frame)
@@ -111,7 +112,7 @@ public final class SegmentProcessor {
                                        allowReordering: muxer != "avi", label: label)
         var packets: [EncodedPacket] = []
         var frames: [ProcessedSegment.FrameCoverage] = []
-        try SegmentDecoder.decodeOwnedFrames(of: segment, label: label, acceptDamage: job.acceptsDamage) { (frame, damage) throws(MediaError) in
+        try SegmentDecoder.decodeOwnedFrames(of: segment, label: label, threads: 1, acceptDamage: job.acceptsDamage) { (frame, damage) throws(MediaError) in
             if isCancelled() { throw cancelled }
             let view = VideoFrame(frame)
             guard var boxes = coverage[view.pts] ?? (detects ? nil : []) else {

@@ -191,8 +191,11 @@ final class OpenVINONetwork {
         // globals as mutable state).
         // The precision stated, never left to the plugin (which picks bf16 on CPUs with AMX), so
         // the record says what ran.
+        // No pinning: each worker slot runs its own single-threaded model, and the plugin pins
+        // every such model's thread to the same first core, so two slots on two cores shared
+        // one (measured: 50% each, the process at 100% of 200%).
         let settings = [("INFERENCE_NUM_THREADS", String(max(0, Self.threads))), ("PERFORMANCE_HINT", "LATENCY"), ("NUM_STREAMS", "1"),
-                        ("INFERENCE_PRECISION_HINT", precision.openVINOHint)]
+                        ("INFERENCE_PRECISION_HINT", precision.openVINOHint), ("ENABLE_CPU_PINNING", "NO")]
         let strings = settings.flatMap { [strdup($0.0), strdup($0.1)] }
         defer { strings.forEach { free($0) } }
         var properties = stride(from: 0, to: strings.count, by: 2).map { ov_property_t(key: strings[$0], value: UnsafeRawPointer(strings[$0 + 1])) }
