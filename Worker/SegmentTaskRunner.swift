@@ -24,6 +24,9 @@ public final class SegmentTaskRunner {
         }
     }
 
+    /// Where the last successful task's time went.
+    public private(set) var lastTimes: StageTimes?
+
     public init(makeDetectors: @escaping DetectorFactory) {
         self.makeDetectors = makeDetectors
     }
@@ -34,6 +37,7 @@ public final class SegmentTaskRunner {
                     isCancelled: () -> Bool = { false }) -> WireMessage {
         let started = DispatchTime.now()
         let label = "task \(task.id)"
+        lastTimes = nil
         do throws(MediaError) {
             let inputSHA = SHA256Hex.of(bytes)
             guard inputSHA == task.segmentSHA256 else {
@@ -47,6 +51,7 @@ public final class SegmentTaskRunner {
             let processor = SegmentProcessor(job: job, detectors: try detectors(for: job), muxer: task.muxer, frameRate: task.frameRate)
             let processed = try processor.process(segment, label: label, firstTrackID: Int(task.firstTrackID),
                                                   onFrame: onFrame, isCancelled: isCancelled)
+            lastTimes = processed.times
             let output = processed.segment.encoded()
             let coverage = (try? JSONEncoder().encode(processed.frames)).map(Array.init) ?? []
             let millis = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)

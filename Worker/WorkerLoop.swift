@@ -222,6 +222,8 @@ public final class WorkerLoop {
                     log("abandoned task \(task.id) (cancelled or stopping)")
                 } else if case .failure(_, _, let reason) = message {
                     log("task \(task.id) failed: \(reason)")
+                } else if let times = runner.lastTimes {
+                    log("task \(task.id) done: \(times)")
                 }
                 board.complete(task.id, with: message)
             }

@@ -13,6 +13,8 @@ Then the same for licence plates (--plates N frames; no reference, deface has no
 import argparse
 import json
 import os
+import re
+import resource
 import subprocess
 import sys
 import time
@@ -31,6 +33,30 @@ def timed(args):
     start = time.monotonic()
     sh(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.monotonic() - start
+
+
+STAGES = ("decode", "detect", "track", "redact", "encode")
+
+
+def timed_run(args):
+    """`redactfarm run … --verbose`: wall seconds, CPU seconds (user + system) and the workers'
+    per-stage milliseconds summed over every segment (from their "task … done: decode N ms, …"
+    lines)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    r = subprocess.run(args + ["--verbose"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    stages = dict.fromkeys(STAGES, 0.0)
+    for line in r.stderr.splitlines():
+        if " done: decode " not in line:
+            continue
+        for stage in STAGES:
+            m = re.search(stage + r" (\d+) ms", line)
+            if m:
+                stages[stage] += float(m.group(1))
+    return wall, cpu, stages
 
 
 def score(clip, out, truth, *options):
@@ -78,14 +104,16 @@ def main():
     floor_out = os.path.join(CACHE, "ffmpeg-transcode.mp4")
     floor = timed(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", clip, "-c:v", "libx264", "-preset", "faster", "-crf", "18",
                    "-c:a", "copy", floor_out])
+    breakdown = []
     variants = [["--profile", p] for p in a.profiles.split(",")] + [v.split() for v in a.variants.split(";") if v.strip()]
     bf16 = "avx512_bf16" in open("/proc/cpuinfo").read() or "amx_bf16" in open("/proc/cpuinfo").read()
     for n, options in enumerate(variants):
         if "bf16" in options and not bf16:
             continue
         out = os.path.join(CACHE, f"redactfarm-{n}.mp4")
-        t = timed([a.redactfarm, "run", clip, "-o", out, "--segment-seconds", "4", "--overwrite", *options])
+        t, cpu, stages = timed_run([a.redactfarm, "run", clip, "-o", out, "--segment-seconds", "4", "--overwrite", *options])
         rows.append(("redactfarm", " ".join(options), t, score(clip, out, truth), out))
+        breakdown.append((" ".join(options), t, cpu, stages))
 
     base = a.frames / rows[0][2]
     print(f"\n{a.frames} frames of {a.size}, {os.cpu_count()} cores; faces scored: {rows[0][3]['faces']}; "
@@ -99,6 +127,17 @@ def main():
         print(f"| {tool} | {settings} | {fps:.2f} | {fps / base:.2f}x | {t / floor:.1f}x | {s['recall']:.4f} | "
               f"{s['recallBySize'].get('16-32', float('nan')):.3f} | {s['longestVisibleRun']} | "
               f"{100 * s['overRedaction']:.2f}% | {kept_ts} | {kept_audio} |")
+    cores = os.cpu_count()
+    print(f"\nWhere `redactfarm run`'s time went: CPU use over the run's wall time x {cores} cores, and each stage's "
+          "share of the core time (summed over segments); 'other' is core time outside any segment's stages "
+          "(probe, split, stitch, manifests, and idle cores)")
+    print("| settings | wall s | CPU use | " + " | ".join(STAGES) + " | other |")
+    print("|---|---|---|" + "---|" * (len(STAGES) + 1))
+    for settings, t, cpu, stages in breakdown:
+        core_ms = t * cores * 1000
+        other = max(0.0, core_ms - sum(stages.values()))
+        print(f"| {settings} | {t:.1f} | {100 * cpu / (t * cores):.0f}% | "
+              + " | ".join(f"{100 * stages[k] / core_ms:.1f}%" for k in STAGES) + f" | {100 * other / core_ms:.1f}% |")
     sys.stdout.flush()
     plates = plate_rows(a) if a.plates else []
     if plates:

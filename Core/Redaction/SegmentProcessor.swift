@@ -9,6 +9,8 @@ public struct ProcessedSegment: Sendable {
     /// For each owned frame in presentation order: its pts and what was hidden in it.
     public var frames: [FrameCoverage]
     public var detections: Int
+    /// Where the time went.
+    public var times = StageTimes()
 
     public struct FrameCoverage: Codable, Equatable, Sendable {
         public var pts: Int64
@@ -62,6 +64,7 @@ public final class SegmentProcessor {
         } catch {
             throw MediaError(path: label, reason: error.reason)
         }
+        var times = StageTimes()
         // Pass 1: detections per frame in presentation order, context frames included.
         var perFrame: [(pts: Int64, owned: Bool, found: [Detection])] = []
         var detectionCount = 0
@@ -72,6 +75,7 @@ public final class SegmentProcessor {
         for detector in detectors { detector.beginSegment(scene) }
         // Zones alone need no detection pass (and every frame is then covered by the zones).
         let detects = !detectors.isEmpty
+        let examineStart = StageTimes.clock
         if detects {
             // One decoding thread (`ThreadBudget`): the slots are the parallelism.
             try SegmentDecoder.decodeFrames(of: segment, label: label, threads: 1, contextFrames: job.contextFrames, lookAheadFrames: 2 * every + 1,
@@ -86,7 +90,9 @@ public final class SegmentProcessor {
                                        isPastOwnedEnd: !owned && view.pts > lastOwnedPts)
                 seen += 1
                 var found: [Detection] = []
+                let detectStart = StageTimes.clock
                 for detector in detectors { found += try detector.examine(view, visit) }
+                times.detect += StageTimes.elapsed(since: detectStart)
                 if owned {
                     detectionCount += found.count
                     onFrame()
@@ -95,6 +101,8 @@ public final class SegmentProcessor {
             }
         }
         for detector in detectors { detector.endExamination() }
+        times.decode += StageTimes.elapsed(since: examineStart) - times.detect
+        let trackStart = StageTimes.clock
         perFrame.sort { $0.pts < $1.pts }
         var trackerOptions = job.tracker
         // A face is first found at a full-frame pass, and a small one can be missed at one:
@@ -105,6 +113,7 @@ public final class SegmentProcessor {
         let covered = DetectionTracker(options: trackerOptions).cover(perFrame.map(\.found), firstTrackID: firstTrackID)
         var coverage: [Int64: [DetectionTracker.Covered]] = [:]
         for (i, f) in perFrame.enumerated() where f.owned { coverage[f.pts] = covered[i] }
+        times.track = StageTimes.elapsed(since: trackStart)
 
         // Pass 2: redact every owned frame and encode it.
         let encoder = try VideoEncoder(source: segment.codec, timeBase: segment.timeBase, frameRate: frameRate,
@@ -112,8 +121,11 @@ public final class SegmentProcessor {
                                        allowReordering: muxer != "avi", label: label)
         var packets: [EncodedPacket] = []
         var frames: [ProcessedSegment.FrameCoverage] = []
+        let redactPassStart = StageTimes.clock
+        var redactAndEncode = 0.0
         try SegmentDecoder.decodeOwnedFrames(of: segment, label: label, threads: 1, acceptDamage: job.acceptsDamage) { (frame, damage) throws(MediaError) in
             if isCancelled() { throw cancelled }
+            let redactStart = StageTimes.clock
             let view = VideoFrame(frame)
             guard var boxes = coverage[view.pts] ?? (detects ? nil : []) else {
                 throw MediaError(path: label, reason: "frame at pts \(view.pts) was not seen by the detector")
@@ -137,11 +149,19 @@ public final class SegmentProcessor {
                 DetectionTracker.Covered(track: nil, target: .zone, box: $0.0.bounds.clamped(width: w, height: h), score: nil)
             }
             frame.pointee.pts = view.pts
+            let encodeStart = StageTimes.clock
+            times.redact += Double(encodeStart - redactStart) / 1_000_000
             try encoder.encode(frame) { packets.append($0) }
+            let encoded = StageTimes.elapsed(since: encodeStart)
+            times.encode += encoded
+            redactAndEncode += StageTimes.elapsed(since: redactStart)
             frames.append(.init(pts: view.pts, covered: covered, damage: damage == .none ? nil : damage))
             if !detects { onFrame() }
         }
+        let flushStart = StageTimes.clock
         try encoder.encode(nil) { packets.append($0) }
+        times.encode += StageTimes.elapsed(since: flushStart)
+        times.decode += StageTimes.elapsed(since: redactPassStart) - StageTimes.elapsed(since: flushStart) - redactAndEncode
         guard packets.count == frames.count else {
             throw MediaError(path: label, reason: "encoder returned \(packets.count) packets for \(frames.count) frames")
         }
@@ -156,7 +176,7 @@ public final class SegmentProcessor {
             packets[i].duration = d
         }
         let output = SegmentFile(codec: try encoder.parameters(), timeBase: segment.timeBase, decodePrefixCount: 0, packets: packets)
-        return ProcessedSegment(segment: output, frames: frames, detections: detectionCount)
+        return ProcessedSegment(segment: output, frames: frames, detections: detectionCount, times: times)
     }
 
     static func needsGlobalHeader(_ muxer: String) -> Bool {
