@@ -210,14 +210,19 @@ public final class WorkerLoop {
     private func startProcessingThread() -> DispatchSemaphore {
         let done = DispatchSemaphore(value: 0)
         let makeDetectors = config.makeDetectors
+        let held = config.models
         let board = self.board
         let log = config.log
         let thread = Thread {
             let runner = SegmentTaskRunner(makeDetectors: makeDetectors)
             defer { done.signal() }
             while let (task, segment) = board.take() {
-                let message = runner.run(task, segment: segment, onFrame: { board.frameDone(task.id) },
-                                         isCancelled: { board.isAbandoned(task.id) })
+                // The coordinator routes by models; a task that needs one this worker lacks
+                // (a coordinator of another mind) goes back to be run elsewhere.
+                let missing = ModelRole.missing(task.models, from: held)
+                let message = missing.isEmpty
+                    ? runner.run(task, segment: segment, onFrame: { board.frameDone(task.id) }, isCancelled: { board.isAbandoned(task.id) })
+                    : .failure(task.id, .transient, reason: "this worker does not hold the " + missing.joined(separator: " or the "))
                 if board.isAbandoned(task.id) {
                     log("abandoned task \(task.id) (cancelled or stopping)")
                 } else if case .failure(_, _, let reason) = message {

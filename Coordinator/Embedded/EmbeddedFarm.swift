@@ -54,11 +54,10 @@ public struct EmbeddedFarm: Sendable {
                     progress: @escaping (JobStatus) -> Void = { _ in }) throws(MediaError) -> JobStatus {
         // The local workers are the only ones: a job needing a model they lack would wait
         // for a worker that never comes.
-        let lacking = ModelRole.missing(DetectorRegistry.models(for: options.job), from: models)
+        let lacking = DetectorRegistry.models(for: options.job).filter { models[$0.key] != $0.value }.keys.sorted()
         guard lacking.isEmpty else {
-            let roles = DetectorRegistry.models(for: options.job).keys.filter { models[$0] == nil }.sorted()
-            let named = roles.compactMap { ModelRole(rawValue: $0)?.pinned.role }
-            throw MediaError(path: inputs.first ?? output, reason: "the job needs the " + (named.isEmpty ? lacking : named).joined(separator: " and the ")
+            let named = lacking.map { ModelRole(rawValue: $0)?.pinned.role ?? "\($0) model" }
+            throw MediaError(path: inputs.first ?? output, reason: "the job needs the " + named.joined(separator: " and the ")
                              + ", which this machine does not have (run ops/setup.sh or pass its path)")
         }
         let outputFolder = outputIsFile ? (JobIntake.absolutePath(output) as NSString).deletingLastPathComponent : JobIntake.absolutePath(output)

@@ -77,12 +77,12 @@ extension Coordinator {
         } catch {
             return try failFile(key.file, reason: "segment \(key.index) is missing from the state folder: \(error.reason)")
         }
-        let (options, json) = try jobOptions(file.jobID)
+        let (_, json) = try jobOptions(file.jobID)
         let attempt = try store.startAttempt(key, worker: worker.hello.name, host: worker.hello.host)
         let id = TaskID(job: file.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt))
         let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: plan.video.averageFrameRate,
                                   firstTrackID: Int64(key.index) * 1_000_000, segmentSHA256: record.sha256, jobJSON: json,
-                                  models: DetectorRegistry.models(for: options.job))
+                                  models: try modelsNeeded(byFile: key.file))
         leases.grant(id, to: route, priority: priority, at: MonotonicClock.now)
         if let since = requeuedAt.removeValue(forKey: key) {
             config.log("re-dispatched \(key) to \(worker.hello.name) \(MonotonicClock.now - since) ms after it was requeued")
