@@ -150,7 +150,8 @@ public final class WorkerLoop {
 
     private var hello: WorkerHello {
         WorkerHello(name: config.name, software: "redactfarm \(RedactFarmVersion.current)", models: config.models,
-                    inference: CenterFaceDetector.engineOnThisMachine, cores: ProcessInfo.processInfo.activeProcessorCount, slots: max(1, config.slots),
+                    inference: CenterFaceDetector.engineOnThisMachine,
+                    precisions: InferencePrecision.allCases.filter(\.isAvailable).map(\.rawValue), cores: ProcessInfo.processInfo.activeProcessorCount, slots: max(1, config.slots),
                     credit: max(1, config.slots) + max(0, config.prefetch))
     }
 

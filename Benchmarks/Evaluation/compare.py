@@ -24,6 +24,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CACHE = os.path.join(ROOT, ".cache", "bench")
 ASSETS = os.path.join(ROOT, ".cache", "assets")
 
+# The ground truth: real face photos composited into real footage (groundtruth.py), on
+# different backgrounds, faces, seeds and crowds. "street" is the clip every earlier figure in
+# Benchmarks/README.md was measured on.
+CLIPS = {
+    "street": {"what": "street, sparse: 8 faces", "background": "bikes.mp4",
+               "faces": ["grace_hopper.jpg", "astronaut.png"], "count": 8, "seed": 2},
+    "crowd": {"what": "street, crowded: 20 faces", "background": "bikes.mp4",
+              "faces": ["grace_hopper.jpg", "astronaut.png", "carphone_pristine.mp4"], "count": 20, "seed": 11},
+    "cctv": {"what": "pedestrian CCTV look (grey, flat, noisy): 12 faces", "background": "bikes.mp4", "look": "cctv",
+             "faces": ["carphone_pristine.mp4", "grace_hopper.jpg"], "count": 12, "seed": 5},
+    "incar": {"what": "in-car (the carphone footage, its driver unannotated): 6 faces", "background": "carphone_pristine.mp4",
+              "faces": ["astronaut.png", "grace_hopper.jpg"], "count": 6, "seed": 9},
+}
+
 
 def sh(args, **kw):
     return subprocess.run(args, check=True, **kw)
@@ -72,36 +86,29 @@ def timestamps(path, stream):
     return [(row[2].strip(), row[3].strip()) for row in rows] if stream == "0:v" else [row[-1].strip() for row in rows]
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--frames", type=int, default=500)
-    ap.add_argument("--size", default="1280x720")
-    ap.add_argument("--profiles", default="safe,balanced,fast")
-    ap.add_argument("--variants", default="--profile safe --precision bf16;--profile fast --precision bf16",
-                    help="more redactfarm option sets, ';'-separated (bf16 ones are skipped on CPUs without it)")
-    ap.add_argument("--redactfarm", default=os.path.join(ROOT, ".build", "release", "redactfarm"))
-    ap.add_argument("--plates", type=int, default=500, help="frames of the licence-plate clip (0: skip it)")
-    a = ap.parse_args()
-    os.makedirs(CACHE, exist_ok=True)
-    clip = os.path.join(CACHE, f"gt_{a.size}_{a.frames}.mp4")
+def make_clip(a, name):
+    """The ground-truth clip `name` (see CLIPS), made once and cached."""
+    c = CLIPS[name]
+    clip = os.path.join(CACHE, f"gt_{a.size}_{a.frames}.mp4" if name == "street" else f"gt_{name}_{a.size}_{a.frames}.mp4")
     truth = clip + ".truth.json"
     if not os.path.exists(truth):
-        sh([sys.executable, os.path.join(HERE, "groundtruth.py"), "--background", os.path.join(ASSETS, "bikes.mp4"),
-            "--faces", os.path.join(ASSETS, "grace_hopper.jpg"), os.path.join(ASSETS, "astronaut.png"),
-            "--size", a.size, "--frames", str(a.frames), "--count", "8", "--seed", "2", "--out", clip, "--truth", truth])
-    venv = os.path.join(ROOT, ".cache", "deface-venv")
-    deface = os.path.join(venv, "bin", "deface")
-    if not os.path.exists(deface):
-        sh([sys.executable, "-m", "venv", venv])
-        sh([os.path.join(venv, "bin", "pip"), "install", "-q", "deface==1.5.0", "onnx", "onnxruntime"])
+        sh([sys.executable, os.path.join(HERE, "groundtruth.py"), "--background", os.path.join(ASSETS, c["background"]),
+            "--faces", *[os.path.join(ASSETS, f) for f in c["faces"]], "--look", c.get("look", "plain"),
+            "--size", a.size, "--frames", str(a.frames), "--count", str(c["count"]), "--seed", str(c["seed"]),
+            "--out", clip, "--truth", truth])
+    return clip, truth
 
+
+def compare_clip(a, name, deface):
+    """deface and every redactfarm variant on one clip: prints its tables, returns summary rows."""
+    clip, truth = make_clip(a, name)
     src_ts, src_audio = timestamps(clip, "0:v"), timestamps(clip, "0:a")
     rows = []
-    out = os.path.join(CACHE, "deface.mp4")
+    out = os.path.join(CACHE, f"deface-{name}.mp4")
     t = timed([deface, clip, "-o", out, "--thresh", "0.2", "--keep-audio"])
     rows.append(("deface 1.5.0", "full resolution, thresh 0.2", t, score(clip, out, truth), out))
     # The floor any redactor sits on: decoding and encoding the same clip, nothing else.
-    floor_out = os.path.join(CACHE, "ffmpeg-transcode.mp4")
+    floor_out = os.path.join(CACHE, f"ffmpeg-transcode-{name}.mp4")
     floor = timed(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", clip, "-c:v", "libx264", "-preset", "faster", "-crf", "18",
                    "-c:a", "copy", floor_out])
     breakdown = []
@@ -110,13 +117,13 @@ def main():
     for n, options in enumerate(variants):
         if "bf16" in options and not bf16:
             continue
-        out = os.path.join(CACHE, f"redactfarm-{n}.mp4")
+        out = os.path.join(CACHE, f"redactfarm-{name}-{n}.mp4")
         t, cpu, stages = timed_run([a.redactfarm, "run", clip, "-o", out, "--segment-seconds", "4", "--overwrite", *options])
         rows.append(("redactfarm", " ".join(options), t, score(clip, out, truth), out))
         breakdown.append((" ".join(options), t, cpu, stages))
 
     base = a.frames / rows[0][2]
-    print(f"\n{a.frames} frames of {a.size}, {os.cpu_count()} cores; faces scored: {rows[0][3]['faces']}; "
+    print(f"\n{name} ({CLIPS[name]['what']}): {a.frames} frames of {a.size}, {os.cpu_count()} cores; faces scored: {rows[0][3]['faces']}; "
           f"plain ffmpeg transcode (libx264 faster, crf 18): {a.frames / floor:.1f} frames/s")
     print("| tool | settings | frames/s | x deface | time / ffmpeg transcode | recall | recall 16-32 px | longest visible run | over-redaction | timestamps kept | audio kept |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -139,6 +146,42 @@ def main():
         print(f"| {settings} | {t:.1f} | {100 * cpu / (t * cores):.0f}% | "
               + " | ".join(f"{100 * stages[k] / core_ms:.1f}%" for k in STAGES) + f" | {100 * other / core_ms:.1f}% |")
     sys.stdout.flush()
+    return [(name, settings, a.frames / t, a.frames / t / base, s) for tool, settings, t, s, _ in rows if tool == "redactfarm"]
+
+
+def print_summary(summary):
+    """Every clip's figures side by side: the floors hold only if they hold on every clip."""
+    print("\nAll clips (x deface is against deface on the same clip in the same run):")
+    print("| clip | settings | frames/s | x deface | recall | recall 16-32 px | longest visible run | over-redaction |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, settings, fps, ratio, s in summary:
+        print(f"| {name} | {settings} | {fps:.2f} | {ratio:.2f}x | {s['recall']:.4f} | "
+              f"{s['recallBySize'].get('16-32', float('nan')):.3f} | {s['longestVisibleRun']} | {100 * s['overRedaction']:.2f}% |")
+    sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--frames", type=int, default=500)
+    ap.add_argument("--size", default="1280x720")
+    ap.add_argument("--profiles", default="safe,balanced,fast")
+    ap.add_argument("--variants", default="--profile safe --precision bf16;--profile fast --precision bf16",
+                    help="more redactfarm option sets, ';'-separated (bf16 ones are skipped on CPUs without it)")
+    ap.add_argument("--redactfarm", default=os.path.join(ROOT, ".build", "release", "redactfarm"))
+    ap.add_argument("--plates", type=int, default=500, help="frames of the licence-plate clip (0: skip it)")
+    ap.add_argument("--clips", default=",".join(CLIPS),
+                    help="ground-truth clips to score, ','-separated, from: " + ", ".join(CLIPS))
+    a = ap.parse_args()
+    os.makedirs(CACHE, exist_ok=True)
+    venv = os.path.join(ROOT, ".cache", "deface-venv")
+    deface = os.path.join(venv, "bin", "deface")
+    if not os.path.exists(deface):
+        sh([sys.executable, "-m", "venv", venv])
+        sh([os.path.join(venv, "bin", "pip"), "install", "-q", "deface==1.5.0", "onnx", "onnxruntime"])
+    summary = []
+    for name in a.clips.split(","):
+        summary += compare_clip(a, name, deface)
+    print_summary(summary)
     plates = plate_rows(a) if a.plates else []
     if plates:
         print_plates(a, plates)

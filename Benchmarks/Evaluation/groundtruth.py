@@ -142,6 +142,8 @@ def main():
     ap.add_argument("--fps", type=int, default=25)
     ap.add_argument("--count", type=int, default=6, help="faces in the clip")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--look", choices=["plain", "cctv"], default="plain",
+                    help="cctv: the finished frames grey, flatter and noisy, as a cheap camera records them")
     ap.add_argument("--out", required=True)
     ap.add_argument("--truth", required=True)
     a = ap.parse_args()
@@ -161,6 +163,7 @@ def main():
     encoder = subprocess.Popen(
         ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
          "-r", str(a.fps), "-i", "-", "-f", "lavfi", "-i", f"sine=frequency=330:sample_rate=48000",
+         *(["-vf", "hue=s=0,eq=contrast=0.8:brightness=-0.06,noise=alls=12:allf=t"] if a.look == "cctv" else []),
          "-c:v", "libx264", "-preset", "veryfast", "-crf", "16", "-g", str(a.fps * 2), "-pix_fmt", "yuv420p",
          "-c:a", "aac", "-b:a", "96k", "-shortest", a.out], stdin=subprocess.PIPE)
     truth = {"width": width, "height": height, "fps": a.fps, "frames": a.frames, "faces": []}

@@ -45,8 +45,15 @@ struct RedactionOptions: ParsableArguments {
     @Flag(help: "After each output is written, audit it (see `redactfarm audit`): the result goes into the manifest, and a file with possible misses makes the command exit 1.")
     var audit = false
 
-    @Option(help: "Inference arithmetic: f32 (default; what the recall figures were measured with) or bf16 (1.5-1.8x faster in make eval here, where the CPU has AVX-512 BF16 or AMX; every worker must have it; see Benchmarks/README.md for its recall). Recorded in the manifest.")
-    var precision: InferencePrecision = .f32
+    @Option(help: """
+        Inference arithmetic: f32 (default; what the recall figures were measured with), bf16 \
+        (1.4-1.5x faster in make eval here, on CPUs with AVX-512 BF16 or AMX; only workers that \
+        compute it natively get the job), or auto: bf16 for the fast profile as it stands, where \
+        this machine computes bf16 (measured to keep its recall and visible runs; see \
+        Benchmarks/README.md), else f32. Resolved on the machine that runs the command and \
+        recorded in the manifest.
+        """)
+    var precision: PrecisionChoice = .f32
 
     @Flag(help: "Redact damaged input instead of refusing it: frames decoded with errors are redacted as decoded, frames that cannot be decoded are stood in for by the frame before them, and the manifest counts both. Without it such a file fails, naming the frame.")
     var acceptDamage = false
@@ -69,7 +76,9 @@ struct RedactionOptions: ParsableArguments {
         job.look = RedactionLook(style: style, shape: shape, padding: padding)
         let base = profile.settings
         job.detector = DetectorSettings(threshold: threshold, inferenceScale: inferenceScale ?? base.inferenceScale,
-                                        every: detectEvery ?? base.every, precision: precision == .f32 ? nil : precision)
+                                        every: detectEvery ?? base.every)
+        let chosen = precision.resolved(for: profile, settings: job.detector)
+        job.detector.precision = chosen == .f32 ? nil : chosen
         job.encoder = EncoderSettings(crf: crf, preset: preset)
         job.zones = try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) }
         if acceptDamage { job.acceptDamage = true }
@@ -83,4 +92,18 @@ struct RedactionOptions: ParsableArguments {
 extension RedactionStyle: ExpressibleByArgument {}
 extension DetectionProfile: ExpressibleByArgument {}
 extension RedactionShape: ExpressibleByArgument {}
-extension InferencePrecision: ExpressibleByArgument {}
+/// `--precision`: a precision, or `auto`.
+enum PrecisionChoice: String, CaseIterable, ExpressibleByArgument {
+    case auto, f32, bf16
+
+    /// What the job computes in. `auto` is bf16 only where it was measured to keep every
+    /// figure (the fast profile, unmodified) and this machine computes it natively.
+    func resolved(for profile: DetectionProfile, settings: DetectorSettings) -> InferencePrecision {
+        switch self {
+        case .f32: .f32
+        case .bf16: .bf16
+        case .auto:
+            profile == .fast && settings == DetectionProfile.fast.settings && InferencePrecision.bf16Available ? .bf16 : .f32
+        }
+    }
+}

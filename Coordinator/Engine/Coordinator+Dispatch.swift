@@ -13,7 +13,8 @@ extension Coordinator {
         let candidates = workers.values.map { w in
             Scheduler.Candidate(route: w.route, name: w.hello.name, credit: w.hello.credit,
                                 accepting: !w.draining && !quarantine.isQuarantined(w.hello.name, now: now),
-                                leases: leases.held(by: w.route), strays: w.strays.count, models: w.hello.models)
+                                leases: leases.held(by: w.route), strays: w.strays.count,
+                                offers: JobCapabilities.offered(models: w.hello.models, precisions: w.hello.precisions))
         }
         // With no free credit anywhere only a retry can be placed (in a waiting task's stead):
         // the common state of a busy farm costs nothing more here.
@@ -21,20 +22,20 @@ extension Coordinator {
         var avoid: [SegmentKey: Set<String>] = [:]
         for key in queue.retries { avoid[key] = try store.failedWorkers(key) }
         var needs: [Int64: [String: String]] = [:]
-        for file in Set(queue.ordered.map(\.0.file)) { needs[file] = try modelsNeeded(byFile: file) }
+        for file in Set(queue.ordered.map(\.0.file)) { needs[file] = try requirements(ofFile: file).capabilities }
         let decision = Scheduler.decide(queue: queue, workers: candidates, avoid: avoid, heldBack: heldBack, needs: needs)
         let waiting = Set(decision.unservable.map(\.file))
         if waiting != Set(unservedFiles.keys) {
             unservedFiles = [:]
             for file in waiting {
-                // The models no connected worker holds (one may hold the face model, another
-                // the text model: the job needs one worker with both).
+                // What no connected worker offers (one may hold the face model, another the
+                // text model: the job needs one worker with both).
                 let needed = needs[file] ?? [:]
-                let held = workers.values.map(\.hello.models)
-                let lacking = needed.filter { entry in !held.contains { $0[entry.key] == entry.value } }
+                let offers = candidates.map(\.offers)
+                let lacking = needed.filter { entry in !offers.contains { $0[entry.key] == entry.value } }
                 unservedFiles[file] = lacking.isEmpty
-                    ? "no connected worker holds all of " + ModelRole.missing(needed, from: [:]).joined(separator: ", ")
-                    : "no connected worker holds the " + ModelRole.missing(lacking, from: [:]).joined(separator: " or the ")
+                    ? "no connected worker has all of " + JobCapabilities.describe(needed).joined(separator: ", ")
+                    : "no connected worker has " + JobCapabilities.describe(lacking).joined(separator: " or ")
                 config.log("file \(file) waits: \(unservedFiles[file]!)")
             }
             statusDirty = true
@@ -56,12 +57,14 @@ extension Coordinator {
         }
     }
 
-    /// role → SHA-256 of the models a file's job needs, remembered while the file is worked on.
-    func modelsNeeded(byFile fileID: Int64) throws(MediaError) -> [String: String] {
-        if let known = modelsByFile[fileID] { return known }
-        guard let file = try store.file(fileID) else { return [:] }
-        let needed = DetectorRegistry.models(for: try jobOptions(file.jobID).options.job)
-        modelsByFile[fileID] = needed
+    /// What a file's job needs of a worker (its models, and its arithmetic), remembered while
+    /// the file is worked on.
+    func requirements(ofFile fileID: Int64) throws(MediaError) -> FileRequirements {
+        if let known = requirementsByFile[fileID] { return known }
+        guard let file = try store.file(fileID) else { return FileRequirements(models: [:], capabilities: [:]) }
+        let job = try jobOptions(file.jobID).options.job
+        let needed = FileRequirements(models: DetectorRegistry.models(for: job), capabilities: JobCapabilities.needed(by: job))
+        requirementsByFile[fileID] = needed
         return needed
     }
 
@@ -82,7 +85,7 @@ extension Coordinator {
         let id = TaskID(job: file.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt))
         let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: plan.video.averageFrameRate,
                                   firstTrackID: Int64(key.index) * 1_000_000, segmentSHA256: record.sha256, jobJSON: json,
-                                  models: try modelsNeeded(byFile: key.file))
+                                  models: try requirements(ofFile: key.file).models)
         leases.grant(id, to: route, priority: priority, at: MonotonicClock.now)
         if let since = requeuedAt.removeValue(forKey: key) {
             config.log("re-dispatched \(key) to \(worker.hello.name) \(MonotonicClock.now - since) ms after it was requeued")

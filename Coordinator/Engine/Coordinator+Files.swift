@@ -155,7 +155,7 @@ extension Coordinator {
                     try store.setFileState(id, .done, outputSHA256: finished.outputSHA256)
                     FileWorkArea(stateDirectory: config.stateDirectory, fileID: id).remove()
                     plans[id] = nil
-                    modelsByFile[id] = nil
+                    requirementsByFile[id] = nil
                     if let file = try store.file(id) {
                         config.log("file \(id) done: \(file.output) (\(finished.frames) frames)")
                         try finishJobIfDone(file.jobID)
@@ -193,7 +193,7 @@ extension Coordinator {
         requeuedAt = requeuedAt.filter { $0.key.file != id }
         stitchBacklog.removeAll { $0 == id }
         plans[id] = nil
-        modelsByFile[id] = nil
+        requirementsByFile[id] = nil
         unservedFiles[id] = nil
         // A stitch waiting for this file's segments ends now, removing its partial output.
         gates.removeValue(forKey: id)?.fail(MediaError(path: file.input, reason: reason ?? state.rawValue))

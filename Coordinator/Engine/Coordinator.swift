@@ -78,8 +78,8 @@ public final class Coordinator {
     /// Complete files waiting for a stitch thread (at most `maxStitches` run at once).
     var stitchBacklog: [Int64] = []
     var jobOptionsCache: [String: (options: JobOptions, json: [UInt8])] = [:]
-    /// role → SHA-256 of the models each file's job needs (capability routing).
-    var modelsByFile: [Int64: [String: String]] = [:]
+    /// What each file's job needs of a worker (capability routing).
+    var requirementsByFile: [Int64: FileRequirements] = [:]
     /// Files whose queued segments no connected worker can serve, and why.
     var unservedFiles: [Int64: String] = [:]
     let splitLane = BackgroundLane(name: "split")
@@ -288,4 +288,11 @@ public final class Coordinator {
         jobOptionsCache[jobID] = (options, json)
         return (options, json)
     }
+}
+
+/// What a file's job needs of a worker: the models its task names, and everything the
+/// scheduler matches against a worker's offer (`JobCapabilities`).
+struct FileRequirements: Sendable, Equatable {
+    var models: [String: String]
+    var capabilities: [String: String]
 }

@@ -27,6 +27,8 @@ public enum WireCodec {
             body.writeString(h.software)
             writeModels(h.models, to: &body)
             body.writeString(h.inference)
+            body.write(UInt32(clamping: h.precisions.count))
+            for p in h.precisions { body.writeString(p) }
             body.write(UInt32(clamping: h.cores))
             body.write(UInt32(clamping: h.slots))
             body.write(UInt32(clamping: h.credit))
@@ -130,9 +132,12 @@ public enum WireCodec {
         case .hello:
             let name = try r.readString(maxCount: maxStringBytes), software = try r.readString(maxCount: maxStringBytes)
             let models = try readModels(&r), inference = try r.readString(maxCount: maxStringBytes)
+            let precisionCount = Int(try r.read(UInt32.self))
+            guard precisionCount <= 16 else { throw ProtocolError("\(precisionCount) precisions in a hello (at most 16)") }
+            let precisions = try (0..<precisionCount).map { _ in try r.readString(maxCount: 32) }
             let cores = Int(try r.read(UInt32.self)), slots = Int(try r.read(UInt32.self)), credit = Int(try r.read(UInt32.self))
             return .hello(WorkerHello(name: name, host: try r.readString(maxCount: maxStringBytes), software: software,
-                                      models: models, inference: inference, cores: cores, slots: slots, credit: credit))
+                                      models: models, inference: inference, precisions: precisions, cores: cores, slots: slots, credit: credit))
         case .welcome:
             return .welcome(Welcome(heartbeatMilliseconds: Int(try r.read(UInt32.self)), livenessMilliseconds: Int(try r.read(UInt32.self))))
         case .refuse:

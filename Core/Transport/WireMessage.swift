@@ -84,6 +84,8 @@ public struct WorkerHello: Equatable, Sendable {
     public var models: [String: String]
     /// The inference engine, its version, device and the precisions it can run.
     public var inference: String
+    /// The inference precisions it computes natively (`InferencePrecision` raw values).
+    public var precisions: [String]
     public var cores: Int
     /// Segments processed at once.
     public var slots: Int
@@ -91,12 +93,13 @@ public struct WorkerHello: Equatable, Sendable {
     public var credit: Int
 
     public init(name: String, host: String = WorkerHello.thisHost, software: String, models: [String: String],
-                inference: String = "", cores: Int, slots: Int, credit: Int) {
+                inference: String = "", precisions: [String] = ["f32"], cores: Int, slots: Int, credit: Int) {
         self.name = name
         self.host = host
         self.software = software
         self.models = models
         self.inference = inference
+        self.precisions = precisions
         self.cores = cores
         self.slots = slots
         self.credit = credit

@@ -14,11 +14,11 @@ enum Scheduler {
         /// Tasks it reports holding that are not its leases (older attempts still running
         /// after a restart, or cancelled ones it has not dropped yet): they take credit too.
         var strays = 0
-        /// role → SHA-256 of the models it holds (its hello).
-        var models: [String: String] = [:]
+        /// What it offers (`JobCapabilities.offered`: its models and arithmetic).
+        var offers: [String: String] = [:]
 
-        /// Whether it holds every model in `needed`.
-        func serves(_ needed: [String: String]) -> Bool { needed.allSatisfy { models[$0.key] == $0.value } }
+        /// Whether it offers everything in `needed`.
+        func serves(_ needed: [String: String]) -> Bool { needed.allSatisfy { offers[$0.key] == $0.value } }
     }
 
     struct Assignment: Sendable, Equatable {
@@ -45,8 +45,8 @@ enum Scheduler {
     /// - `avoid`: per segment, the workers that failed or lost it (a retry goes elsewhere
     ///   when another worker has room).
     /// - `heldBack`: queued segments not to hand out yet (awaiting their holder after a restart).
-    /// - `needs`: per file, role → SHA-256 of the models its job needs (absent: none); a
-    ///   segment goes only to a worker that holds them all, as Majordomo routes by service.
+    /// - `needs`: per file, what its job needs of a worker (`JobCapabilities`; absent: nothing);
+    ///   a segment goes only to a worker that offers it all, as Majordomo routes by service.
     static func decide(queue: WorkQueue, workers: [Candidate], avoid: [SegmentKey: Set<String>] = [:],
                        heldBack: Set<SegmentKey> = [], needs: [Int64: [String: String]] = [:]) -> Decision {
         var decision = Decision()

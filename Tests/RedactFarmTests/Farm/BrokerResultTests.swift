@@ -339,7 +339,7 @@ import Testing
             let jobID = try #require(submitted)
             #expect(eventually(seconds: 20) {
                 (try? client.expectStatus(ControlRequest(op: .status, job: jobID)).status.jobs.first?.files.first?.waiting)??
-                    .contains("no connected worker holds the text model") == true
+                    .contains("no connected worker has the text model") == true
             }, "\(log.withLock { $0 })")
             #expect(try Self.nextTask(facesOnly, seconds: 2) == nil)
             let listed = try client.expectStatus(ControlRequest(op: .status)).status.workers

@@ -50,12 +50,32 @@ import Testing
     /// Capability routing: a file's segments go only to workers holding every model its job
     /// needs; a file nobody connected can serve waits without holding back the rest, and the
     /// idle-worker hand-over never moves a task to a worker that cannot run it.
+    /// A bf16 job needs workers that compute bf16 natively; zones alone need nothing at all.
+    @Test func aBF16JobNeedsWorkersThatComputeIt() {
+        var job = RedactionJob()
+        job.detector.precision = .bf16
+        let needed = JobCapabilities.needed(by: job)
+        let f32Only = JobCapabilities.offered(models: ModelRole.pinnedMap([.face]), precisions: ["f32"])
+        let both = JobCapabilities.offered(models: ModelRole.pinnedMap([.face]), precisions: ["f32", "bf16"])
+        var w1 = Self.candidate(Self.w1, LeaseTable()), w2 = Self.candidate(Self.w2, LeaseTable())
+        w1.offers = f32Only
+        w2.offers = both
+        #expect(!w1.serves(needed) && w2.serves(needed))
+        #expect(JobCapabilities.describe(needed, lackedBy: f32Only) == ["bf16 arithmetic"])
+        let decision = Scheduler.decide(queue: WorkQueue([Self.key(0), Self.key(1)]), workers: [w1, w2], needs: [1: needed])
+        #expect(decision.assignments.allSatisfy { $0.worker == Self.w2 } && decision.assignments.count == 2)
+        var zones = RedactionJob()
+        zones.targets = []
+        zones.detector.precision = .bf16
+        #expect(JobCapabilities.needed(by: zones).isEmpty)
+    }
+
     @Test func segmentsGoOnlyToWorkersHoldingTheirJobsModels() {
         let table = LeaseTable()
         let faces = ModelRole.pinnedMap([.face]), both = ModelRole.pinnedMap([.face, .text])
         var w1 = Self.candidate(Self.w1, credit: 4, table), w2 = Self.candidate(Self.w2, credit: 4, table)
-        w1.models = faces
-        w2.models = both
+        w1.offers = faces
+        w2.offers = both
         // File 1 hides plates (face + text), file 2 faces only, file 3 a model nobody holds.
         let needs: [Int64: [String: String]] = [1: both, 2: faces, 3: ["face": "0000"]]
         let queue = WorkQueue([Self.key(0, file: 3), Self.key(0, file: 1), Self.key(1, file: 1), Self.key(0, file: 2), Self.key(1, file: 2)])
@@ -74,12 +94,12 @@ import Testing
         busy.grant(Self.id(1, file: 1), to: Self.w2, priority: .normal)
         busy.recordProgress(Self.id(1, file: 1), framesDone: -1, from: Self.w2)
         var idle = Self.candidate(Self.w1, credit: 2, busy), full = Self.candidate(Self.w2, credit: 2, busy)
-        idle.models = faces
-        full.models = both
+        idle.offers = faces
+        full.offers = both
         let tail = Scheduler.decide(queue: WorkQueue([]), workers: [idle, full], needs: needs)
         #expect(tail.assignments.isEmpty && tail.revocations.isEmpty)
         // The same hand-over happens when the idle worker holds the models.
-        idle.models = both
+        idle.offers = both
         let helped = Scheduler.decide(queue: WorkQueue([]), workers: [idle, full], needs: needs)
         #expect(helped.assignments.map(\.worker) == [Self.w1] && helped.assignments.map(\.key) == [Self.key(1, file: 1)])
     }

@@ -28,4 +28,19 @@ import Testing
             #expect(manifest.models == ModelRole.pinnedMap([.face]) && report.models == manifest.models)
         }
     }
+
+    /// `--precision auto` is bf16 only for the unmodified fast profile on a machine that
+    /// computes it natively (where it was measured to keep every figure); anything else is f32.
+    @Test(arguments: [(["--profile", "fast"], true), (["--profile", "safe"], false), (["--profile", "fast", "--detect-every", "3"], false)])
+    func autoPrecisionIsBF16OnlyWhereItWasMeasuredToKeepRecall(options: [String], mayUseBF16: Bool) throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let output = dir + "/out.mp4"
+            let result = try CLI.run(arguments: ["run", Fixtures.asset("carphone_pristine.mp4"), "-o", output, "--precision", "auto"] + options)
+            #expect(result.status == 0, "\(result.stderr)")
+            let manifest = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(output)), path: output).manifest
+            let expected: InferencePrecision = mayUseBF16 && InferencePrecision.bf16Available ? .bf16 : .f32
+            #expect(manifest.parameters.detector.effectivePrecision == expected)
+            #expect(manifest.inference?.hasSuffix("CPU \(expected.rawValue)") == true, "\(manifest.inference ?? "")")
+        }
+    }
 }
