@@ -61,7 +61,8 @@ class Farm:
             if endpoint:
                 break
             time.sleep(0.05)
-        self.workers = [subprocess.Popen([binary, "worker", "--connect", endpoint, "--insecure", "--name", f"w{n}"],
+        # One core each, so n workers on this machine are n cores, none shared.
+        self.workers = [subprocess.Popen([binary, "worker", "--connect", endpoint, "--insecure", "--name", f"w{n}", "--cores", "1"],
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in range(workers)]
         while len(json.loads(self.cli("workers", "--json"))) < workers:
             time.sleep(0.1)
@@ -125,6 +126,9 @@ def main():
     ap.add_argument("--frames", type=int, default=1000, help="length of the ground-truth clip for the throughput table")
     ap.add_argument("--skip-embedded", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep each run's state folder and logs in /tmp")
+    ap.add_argument("--detect-memory", action="store_true",
+                    help="the memory table with face detection on (fast profile, --precision auto) instead of zones only")
+    ap.add_argument("--only-memory", action="store_true", help="skip the throughput tables")
     a = ap.parse_args()
     os.makedirs(CACHE, exist_ok=True)
     frames = a.frames
@@ -137,6 +141,8 @@ def main():
                         "--size", "1280x720", "--frames", str(frames), "--count", "8", "--seed", "2",
                         "--out", clip, "--truth", clip + ".truth.json"], check=True)
 
+    if a.only_memory:
+        return memory(a)
     print(f"\nThroughput: {frames} frames of 1280x720 with real faces, default profile (safe), {a.segment_seconds} s segments, {os.cpu_count()} cores")
     print("| run | workers | wall s | frames/s | speed-up | coordinator on critical path | coordinator CPU / wall |")
     print("|---|---|---|---|---|---|---|")
@@ -165,9 +171,18 @@ def main():
     print(f"| `redactfarm run` (embedded, whole command) | 2 | {wall:.1f} | {frames / wall:.2f} | {frames / wall / base:.2f}x | - | - |")
     shutil.rmtree(scratch)
 
-    if a.skip_memory:
-        return
-    print("\nMemory: 1080p30 8 Mbit/s + AAC, zones only, x264 ultrafast, 10 s segments, 2 workers")
+    if not a.skip_memory:
+        memory(a)
+
+
+def memory(a):
+    """Peak memory of coordinator and workers on a 1-minute and a long 1080p file: it must not
+    grow with the file's length."""
+    if a.detect_memory:
+        what, options = "face detection on (fast profile, --precision auto)", ["--profile", "fast", "--precision", "auto"]
+    else:
+        what, options = "zones only", ["--targets", "none", "--zone", "100,100,400,300"]
+    print(f"\nMemory: 1080p30 8 Mbit/s + AAC, {what}, x264 ultrafast, 10 s segments, 2 workers")
     print("| file | workers | wall s | frames/s | speed-up | coordinator on critical path | coordinator CPU / wall | coordinator peak MiB | worker peak MiB |")
     print("|---|---|---|---|---|---|---|---|---|")
     for seconds in (60, a.long_seconds):
@@ -175,15 +190,13 @@ def main():
         scratch = tempfile.mkdtemp(prefix="rf-bench-", dir="/tmp")
         farm = Farm(a.redactfarm, 2, scratch)
         try:
-            s = farm.job([source], os.path.join(scratch, "out"), "--targets", "none", "--zone", "100,100,400,300",
-                         "--preset", "ultrafast")
+            s = farm.job([source], os.path.join(scratch, "out"), *options, "--preset", "ultrafast")
             peaks = farm.peaks()
         finally:
             farm.stop()
         line, _ = row(f"{seconds} s", 2, seconds * 30, s, peaks=peaks, base=None)
-        print(line.replace("| 1.00x |", "| - |"))
+        print(line.replace("| 1.00x |", "| - |"), flush=True)
         shutil.rmtree(scratch)
-
 
 if __name__ == "__main__":
     main()

@@ -45,10 +45,17 @@ struct WorkerCommand: ParsableCommand {
     var name: String = WorkerConfiguration.defaultName
 
     @Option(parsing: .unconditional, help: """
-        Segments processed at once (default: one per core). The cores are shared between \
-        them: each slot decodes and encodes on one thread and runs inference on cores/slots.
+        Cores this worker may use (default: all of this machine's). Several workers on one \
+        machine share its cores: give each its part, or they oversubscribe them.
         """)
-    var slots: Int = ProcessInfo.processInfo.activeProcessorCount
+    var cores: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(parsing: .unconditional, help: """
+        Segments processed at once (default: one per core of --cores). The cores are shared \
+        between them: each slot decodes and encodes on one thread and runs inference on \
+        cores/slots.
+        """)
+    var slots: Int?
 
     @Option(parsing: .unconditional, help: "Segments held beyond the running ones, so the worker never waits for the network.")
     var prefetch: Int = 1
@@ -58,10 +65,11 @@ struct WorkerCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        _ = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> Int in
-            try JobLimits.check("--slots", slots, in: JobLimits.slots, "segments processed at once")
+        let slots = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> Int in
+            try JobLimits.check("--cores", cores, in: 1...4096, "cores this worker may use")
+            try JobLimits.check("--slots", self.slots ?? cores, in: JobLimits.slots, "segments processed at once")
             try JobLimits.check("--prefetch", prefetch, in: JobLimits.prefetch, "segments held beyond the running ones")
-            return slots
+            return self.slots ?? cores
         }
         let log = Terminal.logger("worker \(name)")
         // The plate model is optional unless named: without it the coordinator sends this
@@ -75,7 +83,7 @@ struct WorkerCommand: ParsableCommand {
                 log("CURVE public key \(publicKey) (must be in the coordinator's allowlist)")
             }
         }
-        let budget = ThreadBudget(cores: ProcessInfo.processInfo.activeProcessorCount, slots: slots)
+        let budget = ThreadBudget(cores: cores, slots: slots)
         InferenceThreads.set(budget.inferenceThreadsPerSlot)
         log("threads: \(budget)")
         var config = WorkerConfiguration(endpoint: connect, name: name, models: held.map,

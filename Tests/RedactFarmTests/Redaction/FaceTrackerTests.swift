@@ -12,6 +12,25 @@ import Testing
         Detection(target: .face, box: Box(x0: x, y0: y, x1: x + size, y1: y + size), score: 0.9, pts: 0)
     }
 
+    /// A large face found for a frame as only part of itself (behind another face) keeps its
+    /// box: the covered region still holds where the face was a frame before; over a long gap
+    /// between hits a real shrink is still followed.
+    @Test func aSuddenlySmallerHitDoesNotUncoverTheFace() throws {
+        var frames = [[Detection]](repeating: [], count: 16)
+        frames[0] = [face(100, 0, 180)]
+        frames[1] = [Detection(target: .face, box: Box(x0: 100, y0: 10, x1: 170, y1: 140), score: 0.4, pts: 0)]
+        frames[2] = [face(102, 0, 180)]
+        frames[14] = [face(130, 20, 100)]
+        let covered = DetectionTracker(options: .init(maxGap: 20, extend: 0)).cover(frames)
+        let atOne = try #require(covered[1].first).box
+        // 90% of the frame-0 box (162 px, centred where it was) and the partial hit.
+        #expect(atOne.x0 <= 109 && atOne.x1 >= 271 && atOne.height >= 161, "\(atOne)")
+        #expect(Set(covered.flatMap { $0.compactMap(\.track) }).count == 1)
+        // Twelve frames later the face really is smaller (100 px): the box follows the shrink.
+        let atFourteen = try #require(covered[14].first).box
+        #expect(atFourteen.width < 125 && atFourteen.height < 125, "\(atFourteen)")
+    }
+
     @Test func gapsAreInterpolated() throws {
         var frames = [[Detection]](repeating: [], count: 10)
         frames[2] = [face(10, 10, 20)]

@@ -42,7 +42,8 @@ final class TestFarm {
 
     @discardableResult
     func startWorker(_ name: String, _ extra: [String] = ["--insecure"]) throws -> BackgroundProcess {
-        let worker = try BackgroundProcess(CLI.binary, ["worker", "--connect", workEndpoint, "--name", name] + extra,
+        // One core (one slot) each: several test workers share CI's two cores.
+        let worker = try BackgroundProcess(CLI.binary, ["worker", "--connect", workEndpoint, "--name", name, "--cores", "1"] + extra,
                                            log: directory + "/\(name).log")
         workers[name] = worker
         return worker
