@@ -89,7 +89,6 @@ public struct DetectionTracker: Sendable {
         finished += live
         finished.sort { $0.hits[0].frame < $1.hits[0].frame }
 
-        for i in finished.indices { finished[i].hits = Self.steadied(finished[i].hits) }
         var covered = [[Covered]](repeating: [], count: frames.count)
         for (from, to) in bridges(finished) {
             // The bridged track continues under the earlier one's id.
@@ -111,7 +110,10 @@ public struct DetectionTracker: Sendable {
                 let box = Self.project(first.box, by: headMotion, frames: Double(t - first.frame))
                 covered[t].append(Covered(track: track.id, target: track.target, box: box, score: nil))
             }
-            for (a, b) in zip(track.hits, track.hits.dropFirst() + [last]) {
+            // Covered at and between hits by steadied boxes; motion and bridges use the hits
+            // as found (a steadied box at a track's end would stop it bridging to the next).
+            let steady = Self.steadied(track.hits)
+            for (a, b) in zip(steady, steady.dropFirst() + [steady.last!]) {
                 covered[a.frame].append(Covered(track: track.id, target: track.target, box: a.box, score: a.score))
                 guard b.frame > a.frame + 1 else { continue }
                 for t in (a.frame + 1)..<b.frame {
