@@ -220,10 +220,10 @@ public final class WorkerLoop {
             while let (task, segment) = board.take() {
                 // The coordinator routes by models; a task that needs one this worker lacks
                 // (a coordinator of another mind) goes back to be run elsewhere.
-                let missing = ModelRole.missing(task.models, from: held)
+                let missing = JobCapabilities.describe(task.models, lackedBy: held)
                 let message = missing.isEmpty
                     ? runner.run(task, segment: segment, onFrame: { board.frameDone(task.id) }, isCancelled: { board.isAbandoned(task.id) })
-                    : .failure(task.id, .transient, reason: "this worker does not hold the " + missing.joined(separator: " or the "))
+                    : .failure(task.id, .transient, reason: "this worker lacks " + missing.joined(separator: " and "))
                 if board.isAbandoned(task.id) {
                     log("abandoned task \(task.id) (cancelled or stopping)")
                 } else if case .failure(_, _, let reason) = message {

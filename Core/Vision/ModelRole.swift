@@ -18,10 +18,4 @@ public enum ModelRole: String, Codable, Sendable, CaseIterable, Comparable {
     public static func pinnedMap(_ roles: some Sequence<ModelRole>) -> [String: String] {
         Dictionary(uniqueKeysWithValues: Set(roles).map { ($0.rawValue, $0.pinned.sha256) })
     }
-
-    /// The entries of `required` that `held` lacks or holds at another SHA-256, as
-    /// "role (sha…)" for messages; empty when `held` can serve.
-    public static func missing(_ required: [String: String], from held: [String: String]) -> [String] {
-        required.sorted { $0.key < $1.key }.filter { held[$0.key] != $0.value }.map { "\($0.key) model \($0.value.prefix(12))…" }
-    }
 }
