@@ -49,8 +49,8 @@ struct RedactionOptions: ParsableArguments {
         Inference arithmetic: f32 (default; what the recall figures were measured with), bf16 \
         (1.4-1.5x faster in make eval here, on CPUs with AVX-512 BF16 or AMX; only workers that \
         compute it natively get the job), or auto: bf16 for the fast profile as it stands, where \
-        this machine computes bf16 (measured to keep its recall and visible runs; see \
-        Benchmarks/README.md), else f32. Resolved on the machine that runs the command and \
+        this machine computes bf16 (measured: the same visible runs as f32, recall equal on \
+        the street clip and 0.3 points lower on the crowd clip; see Benchmarks/README.md), else f32. Resolved on the machine that runs the command and \
         recorded in the manifest.
         """)
     var precision: PrecisionChoice = .f32
