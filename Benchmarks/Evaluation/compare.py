@@ -118,7 +118,7 @@ def compare_clip(a, name, deface):
         if "bf16" in options and not bf16:
             continue
         out = os.path.join(CACHE, f"redactfarm-{name}-{n}.mp4")
-        t, cpu, stages = timed_run([a.redactfarm, "run", clip, "-o", out, "--segment-seconds", "4", "--overwrite", *options])
+        t, cpu, stages = timed_run([a.redactfarm, "run", clip, "-o", out, *segment_option(a), "--overwrite", *options])
         rows.append(("redactfarm", " ".join(options), t, score(clip, out, truth), out))
         breakdown.append((" ".join(options), t, cpu, stages))
 
@@ -169,6 +169,8 @@ def main():
                     help="more redactfarm option sets, ';'-separated (bf16 ones are skipped on CPUs without it)")
     ap.add_argument("--redactfarm", default=os.path.join(ROOT, ".build", "release", "redactfarm"))
     ap.add_argument("--plates", type=int, default=500, help="frames of the licence-plate clip (0: skip it)")
+    ap.add_argument("--segment-seconds", default="",
+                    help="passed to redactfarm run; empty (the default): run's own default, as a user runs it")
     ap.add_argument("--clips", default=",".join(CLIPS),
                     help="ground-truth clips to score, ','-separated, from: " + ", ".join(CLIPS))
     a = ap.parse_args()
@@ -187,6 +189,10 @@ def main():
         print_plates(a, plates)
 
 
+def segment_option(a):
+    return ["--segment-seconds", a.segment_seconds] if a.segment_seconds else []
+
+
 def plate_rows(a):
     """Licence plates: synthetic registrations composited into the same footage. deface has no
     plate target, so there is no reference row; scored on the registration's box."""
@@ -199,7 +205,7 @@ def plate_rows(a):
     rows = []
     for targets in ("plate", "face,plate"):
         out = os.path.join(CACHE, f"redactfarm-{targets.replace(',', '-')}.mp4")
-        t = timed([a.redactfarm, "run", clip, "-o", out, "--targets", targets, "--segment-seconds", "4", "--overwrite"])
+        t = timed([a.redactfarm, "run", clip, "-o", out, "--targets", targets, *segment_option(a), "--overwrite"])
         rows.append((targets, a.plates / t, score(clip, out, truth, "--min-size", "6")))
     return rows
 

@@ -31,6 +31,31 @@ import Testing
         #expect(atFourteen.width < 125 && atFourteen.height < 125, "\(atFourteen)")
     }
 
+    /// A hit that joins a track across a gap only by being near it may be another face: the
+    /// gap is covered both as the link says and as if one face's track ended there and
+    /// another's began, so neither face shows whichever is true.
+    @Test func aHitLinkedAcrossAGapByDistanceAloneAlsoCoversBothFacesAsIfApart() throws {
+        var frames = [[Detection]](repeating: [], count: 30)
+        frames[0] = [face(100, 100, 50)]
+        frames[12] = [face(100, 100, 50)]
+        // Another face, there from frame 16 on but first found at 24, near enough to continue
+        // the first face's track.
+        frames[24] = [face(150, 150, 50)]
+        let covered = DetectionTracker(options: .init(maxGap: 15, extend: 10, bridgeGap: 0)).cover(frames)
+        #expect(Set(covered.flatMap { $0.compactMap(\.track) }).count == 1, "the hit continues the track")
+        let first = Box(x0: 100, y0: 100, x1: 150, y1: 150), second = Box(x0: 150, y0: 150, x1: 200, y1: 200)
+        func hides(_ face: Box, at t: Int) -> Bool {
+            covered[t].contains { $0.box.x0 <= face.x0 && $0.box.y0 <= face.y0 && $0.box.x1 >= face.x1 && $0.box.y1 >= face.y1 }
+        }
+        for t in 16..<24 { #expect(hides(second, at: t), "the second face at frame \(t)") }
+        for t in 13...22 { #expect(hides(first, at: t), "the first face at frame \(t)") }
+        // Overlapping hits are the same face: nothing is added between them.
+        var steady = [[Detection]](repeating: [], count: 30)
+        steady[0] = [face(100, 100, 50)]
+        steady[12] = [face(104, 100, 50)]
+        #expect(DetectionTracker(options: .init(maxGap: 15, extend: 10)).cover(steady)[6].count == 1)
+    }
+
     @Test func gapsAreInterpolated() throws {
         var frames = [[Detection]](repeating: [], count: 10)
         frames[2] = [face(10, 10, 20)]
