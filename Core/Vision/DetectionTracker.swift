@@ -122,15 +122,18 @@ public struct DetectionTracker: Sendable {
                     covered[t].append(Covered(track: track.id, target: track.target, box: mid, score: nil))
                 }
             }
-            // A hit linked across a gap by distance alone may be another face's: it is also
-            // covered as if the track ended at the hit before it and a new one began at this
-            // one (each extended as a track's ends are), so a wrong link hides more rather than
+            // A hit linked across a gap by distance alone, further from where the track was
+            // heading than a face moves in a frame, may be another face's: it is also covered
+            // as if the track ended at the hit before it and a new one began at this one (each
+            // extended as a track's ends are), so a wrong link hides more rather than
             // uncovering either face. Seen on the CCTV ground truth: a half-hidden face's hit
-            // joined a neighbour's track across 12 frames, and the face showed for 6.
+            // joined a neighbour's track a box size from its course across 12 frames, and the
+            // face showed for 6.
             for i in track.hits.indices.dropFirst() {
                 let a = track.hits[i - 1], b = track.hits[i]
-                guard b.frame > a.frame + 1, a.box.intersectionOverUnion(b.box) < options.minIoU else { continue }
                 let before = Self.motion(Array(track.hits[max(0, i - 3)..<i]))
+                guard b.frame > a.frame + 1, a.box.intersectionOverUnion(b.box) < options.minIoU,
+                      Self.offCourse(from: a, by: before, to: b) > Self.uncertainLinkDistance else { continue }
                 let after = Self.motion(Array(track.hits[i..<min(track.hits.count, i + 3)]))
                 for t in (a.frame + 1)..<min(frames.count, a.frame + 1 + options.extend) {
                     covered[t].append(Covered(track: track.id, target: track.target,
@@ -195,6 +198,19 @@ public struct DetectionTracker: Sendable {
                              x1: max(kept.x1, hit.box.x1), y1: max(kept.y1, hit.box.y1))
         }
         return out
+    }
+
+    /// How far (in box sizes) a hit linked across a gap may lie from where the track was
+    /// heading before the link is in doubt: the reach of a link between neighbouring frames.
+    static let uncertainLinkDistance = 0.75
+
+    /// The distance, in box sizes, from where `a` would be at `b`'s frame moving as `motion`
+    /// says, to `b`.
+    static func offCourse(from a: (frame: Int, box: Box, score: Double), by motion: Motion,
+                          to b: (frame: Int, box: Box, score: Double)) -> Double {
+        let n = Double(b.frame - a.frame)
+        let dx = a.box.centerX + motion.dx * n - b.box.centerX, dy = a.box.centerY + motion.dy * n - b.box.centerY
+        return (dx * dx + dy * dy).squareRoot() / max(a.box.extent, b.box.extent, 1)
     }
 
     /// Per-frame change of centre and size over a few hits (zero for a single hit).
