@@ -48,7 +48,8 @@ public final class SegmentTaskRunner {
                 throw MediaError(path: label, reason: "the job's options cannot be read by this worker")
             }
             let segment = try SegmentFile(bytes: bytes, path: label)
-            let processor = SegmentProcessor(job: job, detectors: try detectors(for: job), muxer: task.muxer, frameRate: task.frameRate)
+            let processor = SegmentProcessor(job: job, detectors: try detectors(for: job), muxer: task.muxer, frameRate: task.frameRate,
+                                             view: task.view)
             let processed = try processor.process(segment, label: label, firstTrackID: Int(task.firstTrackID),
                                                   onFrame: onFrame, isCancelled: isCancelled)
             lastTimes = processed.times

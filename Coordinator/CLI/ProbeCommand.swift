@@ -14,6 +14,9 @@ struct ProbeCommand: ParsableCommand {
         It ends with whether the file can be redacted and why not: the same check `run` and \
         the coordinator make before a byte is split (pixel format, encoder, container, every \
         stream to copy). Exit status 1 when it cannot.
+
+        With --zone (as `run` takes it), it also shows where each zone lands, on the picture \
+        as shown and in coded pixels, and which frames it is active in.
         """
     )
 
@@ -23,17 +26,25 @@ struct ProbeCommand: ParsableCommand {
     @Option(help: "Target segment length for the plan preview, in seconds.")
     var segmentSeconds: Double = 10
 
+    @Option(name: .customLong("zone"), parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("A zone as `run --zone` takes it, to see where it lands and which frames it covers. Repeat for more.", valueName: "zone"))
+    var zones: [String] = []
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        var job = RedactionJob()
+        job.zones = try reportingErrors(verbose: common.verbose) { try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) } }
         let report = try reportingErrors(verbose: common.verbose) {
             try MediaProbe.probe(path: file, segmentSeconds: segmentSeconds)
         }
-        let preflight = Preflight.check(path: file, job: RedactionJob())
+        let previews = try reportingErrors(verbose: common.verbose) { try ZonePreview.preview(job.zones, path: file) }
+        let preflight = Preflight.check(path: file, job: job)
         if common.json {
-            try Terminal.printJSON(Output(probe: report, redaction: preflight))
+            try Terminal.printJSON(Output(probe: report, redaction: preflight, zones: previews.isEmpty ? nil : previews))
         } else {
             print(ProbeText.render(report))
+            if !previews.isEmpty { print(ProbeText.render(previews)) }
             print(ProbeText.render(preflight))
         }
         if !preflight.canRedact { throw ExitCode(1) }
@@ -42,6 +53,7 @@ struct ProbeCommand: ParsableCommand {
     struct Output: Encodable {
         var probe: ProbeReport
         var redaction: PreflightReport
+        var zones: [ZonePreview]?
     }
 }
 
@@ -77,6 +89,15 @@ enum ProbeText {
                 + (e.decodePrefixFrames > 0 ? " (+\(e.decodePrefixFrames) decode-only)" : ""))
         }
         return lines.joined(separator: "\n")
+    }
+
+    static func render(_ zones: [ZonePreview]) -> String {
+        func box(_ b: [Double]) -> String { b.map { $0.formatted(0) }.joined(separator: ",") }
+        return zones.map { z in
+            let when = z.firstFrame.map { "frames \($0)-\(z.lastFrame ?? $0) (\(z.frames), \(z.firstSeconds?.formatted(3) ?? "?")-\(z.lastSeconds?.formatted(3) ?? "?") s from the first frame)" }
+                ?? "no frame: it is active only after the video ends"
+            return "  zone #\(z.number)    shown at \(box(z.shownBox)), coded at \(box(z.codedBox)): \(when)"
+        }.joined(separator: "\n")
     }
 
     static func render(_ p: PreflightReport) -> String {

@@ -83,7 +83,8 @@ extension Coordinator {
         let (_, json) = try jobOptions(file.jobID)
         let attempt = try store.startAttempt(key, worker: worker.hello.name, host: worker.hello.host)
         let id = TaskID(job: file.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt))
-        let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: plan.video.averageFrameRate,
+        let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: SourceFrameRate(plan.video),
+                                  view: SourceView(firstFramePts: plan.firstFramePts, displayRotationDegrees: plan.video.rotationDegrees),
                                   firstTrackID: Int64(key.index) * 1_000_000, segmentSHA256: record.sha256, jobJSON: json,
                                   models: try requirements(ofFile: key.file).models)
         leases.grant(id, to: route, priority: priority, at: MonotonicClock.now)

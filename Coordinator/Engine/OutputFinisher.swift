@@ -133,8 +133,10 @@ struct OutputFinisher: Sendable {
     /// edge, streams left out on request.
     private func notes(_ stitched: StitchReport) -> [String] {
         var notes: [String] = []
+        let shown = SourceView(firstFramePts: 0, displayRotationDegrees: plan.video.rotationDegrees)
+            .shownSize(codedWidth: plan.video.width, codedHeight: plan.video.height)
         for (n, zone) in options.job.zones.enumerated() {
-            if let note = zone.edgeNote(width: plan.video.width, height: plan.video.height, number: n + 1) { notes.append(note) }
+            if let note = zone.edgeNote(width: shown.width, height: shown.height, number: n + 1) { notes.append(note) }
         }
         for s in stitched.streams where s.stream.action == .dropped {
             notes.append("stream \(s.stream.index) (\(s.stream.type) \(s.stream.codec)) dropped: \(s.stream.reason ?? "asked for")")

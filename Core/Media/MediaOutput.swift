@@ -78,13 +78,19 @@ package final class MediaOutput {
     }
 
     /// Adds the redacted video: the source stream's parameters (and so its metadata and side
-    /// data) with what the encoder produced in place of the source's codec.
+    /// data) with what the encoder produced in place of the source's codec. In the same codec
+    /// the source's tag is kept where the container takes it: hvc1 stays hvc1 (QuickTime and
+    /// iOS refuse hev1), which the encoder's parameter sets in extradata (and only there) allow.
     package func addVideoStream(encoded: CodecParameters, like source: UnsafeMutablePointer<AVStream>) throws(MediaError) -> Int {
         let par = avcodec_parameters_alloc()!
         var owned: UnsafeMutablePointer<AVCodecParameters>? = par
         defer { avcodec_parameters_free(&owned) }
         try AVError.check(avcodec_parameters_copy(par, source.pointee.codecpar), path, "cannot copy stream parameters")
+        let sourceTag = source.pointee.codecpar.pointee.codec_tag
         try encoded.apply(to: par)
+        if par.pointee.codec_tag == 0, par.pointee.codec_id == source.pointee.codecpar.pointee.codec_id, !encoded.extradata.isEmpty {
+            par.pointee.codec_tag = sourceTag
+        }
         return try addStream(parameters: par, like: source)
     }
 

@@ -37,6 +37,10 @@ public struct SegmentPlan: Codable, Equatable, Sendable {
         public var colorSpace: String
         public var rotationDegrees: Double?
         public var averageFrameRate: Rational?
+        /// Set when the header says the rate is constant (`StreamReport.constantFrameRate`):
+        /// the re-encoded stream's timing information then states it (absent in plans made
+        /// before it was recorded: variable).
+        public var constantFrameRate: Rational?
     }
 
     public struct SegmentRecord: Codable, Equatable, Sendable {
@@ -72,6 +76,11 @@ public struct SegmentPlan: Codable, Equatable, Sendable {
             self.frameCount = frameCount
         }
     }
+}
+
+extension SegmentPlan {
+    /// The video's first presentation timestamp: where the first segment's frames begin.
+    public var firstFramePts: Int64 { segments.first?.ptsFirst ?? 0 }
 }
 
 public enum RedactFarmVersion {

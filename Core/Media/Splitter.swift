@@ -161,7 +161,8 @@ public enum Splitter {
                          height: report.height ?? 0, pixelFormat: report.pixelFormat ?? "unknown", timeBase: scan.timeBase,
                          colorRange: report.colorRange ?? "unknown", colorPrimaries: report.colorPrimaries ?? "unknown",
                          colorTransfer: report.colorTransfer ?? "unknown", colorSpace: report.colorSpace ?? "unknown",
-                         rotationDegrees: report.rotationDegrees, averageFrameRate: report.averageFrameRate),
+                         rotationDegrees: report.rotationDegrees, averageFrameRate: report.averageFrameRate,
+                         constantFrameRate: report.constantFrameRate),
             targetSegmentSeconds: segmentSeconds, frameCount: 0, segments: [])
     }
 

@@ -23,6 +23,11 @@ public struct StreamReport: Codable, Equatable, Sendable {
     public var chromaLocation: String?
     public var rotationDegrees: Double?
     public var averageFrameRate: Rational?
+    /// The frame rate when the container's header says every frame lasts as long: libavformat's
+    /// guess of the base rate (`r_frame_rate`) equals the average. nil when they differ (the
+    /// rate varies, or frames were dropped) or either is unknown. Known before any packet is
+    /// read, which is when segments start to be encoded.
+    public var constantFrameRate: Rational?
     public var variableFrameRate: Bool?
     // Audio
     public var sampleRate: Int?
@@ -60,6 +65,8 @@ public struct StreamReport: Codable, Equatable, Sendable {
             let rotation = rf_stream_rotation(st)
             rotationDegrees = rotation.isNaN ? nil : rotation
             averageFrameRate = st.pointee.avg_frame_rate.den > 0 ? Rational(st.pointee.avg_frame_rate) : nil
+            let base = st.pointee.r_frame_rate, average = st.pointee.avg_frame_rate
+            constantFrameRate = base.num > 0 && base.den > 0 && av_cmp_q(base, average) == 0 ? Rational(base) : nil
         }
         if par.codec_type == AVMEDIA_TYPE_AUDIO {
             sampleRate = Int(par.sample_rate)

@@ -17,6 +17,8 @@ public struct EncoderSettings: Codable, Equatable, Sendable {
 /// A libavcodec encoder fed frames with their source timestamps, in the source's codec family:
 /// H.264 → libx264, HEVC → libx265, anything else → libx264. Keeps size, pixel format, colour
 /// properties and sample aspect ratio, and every frame's pts (variable frame rate included).
+/// x265 writes the average rate into the VUI whatever it is given (it has no variable-rate
+/// mode); x264 writes a constant one as fixed and otherwise only the clock tick.
 package final class VideoEncoder {
     private let context: UnsafeMutablePointer<AVCodecContext>
     private let packet = PacketBuffer()
@@ -26,7 +28,7 @@ package final class VideoEncoder {
 
     /// `globalHeader`: parameter sets in extradata (MP4, MOV, MKV) rather than in-band (TS).
     /// `allowReordering`: false for containers without separate pts (AVI): no B-frames.
-    package init(source: CodecParameters, timeBase: Rational, frameRate: Rational?, settings: EncoderSettings,
+    package init(source: CodecParameters, timeBase: Rational, frameRate: SourceFrameRate?, settings: EncoderSettings,
          globalHeader: Bool, allowReordering: Bool, label: String) throws(MediaError) {
         self.label = label
         let sourceID = AVCodecID(rawValue: numericCast(source.codecID))
@@ -41,7 +43,7 @@ package final class VideoEncoder {
         ctx.pointee.height = source.height
         ctx.pointee.pix_fmt = AVPixelFormat(rawValue: source.format)
         ctx.pointee.time_base = timeBase.avRational
-        if let frameRate, frameRate.num > 0 { ctx.pointee.framerate = frameRate.avRational }
+        if let frameRate, frameRate.average.num > 0 { ctx.pointee.framerate = frameRate.average.avRational }
         ctx.pointee.sample_aspect_ratio = source.sampleAspectRatio.avRational
         ctx.pointee.color_range = AVColorRange(rawValue: numericCast(source.colorRange))
         ctx.pointee.color_primaries = AVColorPrimaries(rawValue: numericCast(source.colorPrimaries))
@@ -49,6 +51,11 @@ package final class VideoEncoder {
         ctx.pointee.colorspace = AVColorSpace(rawValue: numericCast(source.colorSpace))
         ctx.pointee.chroma_sample_location = AVChromaLocation(rawValue: numericCast(source.chromaLocation))
         ctx.pointee.field_order = AVFieldOrder(rawValue: numericCast(source.fieldOrder))
+        // Interlaced stays interlaced: x264 codes fields (its field order follows each
+        // decoded frame's), or a deinterlacing player would show the fields combed together.
+        if name == "libx264", [AV_FIELD_TT, AV_FIELD_BB, AV_FIELD_TB, AV_FIELD_BT].contains(ctx.pointee.field_order) {
+            ctx.pointee.flags |= AV_CODEC_FLAG_INTERLACED_DCT | AV_CODEC_FLAG_INTERLACED_ME
+        }
         if globalHeader { ctx.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         // One thread per encoder: parallelism comes from running segments side by side, and
         // frame threading would make output depend on timing.
@@ -62,7 +69,9 @@ package final class VideoEncoder {
             av_dict_set(&options, "x265-params", "log-level=error:open-gop=0\(allowReordering ? "" : ":bframes=0")", 0)
         } else {
             // Closed GOPs: every segment starts with an IDR and needs nothing before it.
-            av_dict_set(&options, "x264-params", "open-gop=0", 0)
+            // force-cfr: x264 otherwise writes the time base as the VUI's frame rate (a 25 fps
+            // MP4 in 1/12800 declared 12800 fps); timestamps pass through unchanged either way.
+            av_dict_set(&options, "x264-params", "open-gop=0" + (frameRate?.isConstant == true ? ":force-cfr=1" : ""), 0)
         }
         let opened = avcodec_open2(ctx, codec, &options)
         if opened < 0 {

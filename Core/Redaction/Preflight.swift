@@ -51,6 +51,10 @@ public enum Preflight {
         let video = try input.primaryVideoStream()
         let muxer = try ContainerFormat.muxerName(for: input)
         report.muxer = muxer
+        if let why = containerRefusal(muxer: muxer) {
+            report.reasons.append(why)
+            return
+        }
         let plan = StreamPlan.decide(input, video: video, dropping: dropping)
         report.streams = plan.entries
         let st = input.stream(video)
@@ -67,11 +71,12 @@ public enum Preflight {
         }
 
         let label = "the \(codec.codecName) video"
-        let frameRate = st.pointee.avg_frame_rate.den > 0 ? Rational(st.pointee.avg_frame_rate) : nil
+        let stream = StreamReport(st)
+        let frameRate = stream.averageFrameRate.map { SourceFrameRate(average: $0, isConstant: stream.constantFrameRate == $0) }
         let encoder: VideoEncoder
         do throws(MediaError) {
             encoder = try VideoEncoder(source: codec, timeBase: Rational(st.pointee.time_base), frameRate: frameRate, settings: job.encoder,
-                                       globalHeader: SegmentProcessor.needsGlobalHeader(muxer), allowReordering: muxer != "avi", label: label)
+                                       globalHeader: SegmentProcessor.needsGlobalHeader(muxer), allowReordering: SegmentProcessor.carriesReordering(muxer), label: label)
         } catch {
             report.reasons.append("\(error.reason), so its frames could not be written back after redaction")
             return
@@ -112,15 +117,32 @@ public enum Preflight {
     }
 
     /// The first video packets must carry presentation timestamps (or be in decode order, as
-    /// AVI's are), or frames cannot be kept exact; the split checks every packet.
+    /// AVI's are), or frames cannot be kept exact; the split checks every packet. Frames an
+    /// MP4 edit list leaves unshown (decoded only to reach its first shown frame) are not
+    /// handled yet: refused here rather than failing after the split.
     private static func checkTimestamps(_ input: MediaInput, video: Int, codec: CodecParameters) throws(MediaError) {
         input.selectStreams([video])
-        var seen = 0
+        var seen = 0, unshown = 0
         while seen < 64, let (_, packet) = try input.readPacket() {
             if packet.pts == EncodedPacket.noTimestamp, !(codec.videoDelay == 0 && packet.dts != EncodedPacket.noTimestamp) {
                 throw MediaError(path: input.path, reason: "video packet \(seen) has no presentation timestamp; frames cannot be kept exact without one")
             }
+            if packet.flags & AV_PKT_FLAG_DISCARD != 0 { unshown += 1 }
             seen += 1
+        }
+        if unshown > 0 {
+            throw MediaError(path: input.path, reason: "its edit list starts the video \(unshown) frame(s) into a GOP (frames decoded only to reach the first one shown), which cannot be redacted yet; cut it again at a keyframe, or remux it without the edit list (ffmpeg -ignore_editlist 1 -i IN -c copy OUT.mp4)")
+        }
+    }
+
+    /// Containers FFmpeg reads but this build does not yet write back exactly: refused before
+    /// any work rather than written wrong.
+    static func containerRefusal(muxer: String) -> String? {
+        switch muxer {
+        case "asf", "asf_stream":
+            return "ASF/WMV cannot be written back frame-exact yet (FFmpeg's muxer shifts every stream by its preroll and drops the video's presentation times); remux it first (ffmpeg -i IN -c copy OUT.mkv)"
+        default:
+            return nil
         }
     }
 
@@ -142,27 +164,26 @@ public enum Preflight {
     }
 
     /// A zone that misses the picture, or the file's time, would hide nothing while the
-    /// record lists it: refused. One that reaches past an edge is clipped, and said so.
+    /// record lists it: refused. One that reaches past an edge is clipped, and said so. Both
+    /// as a player shows the file: the picture turned, the clock from the first frame.
     private static func checkZones(_ zones: [PrivacyZone], input: MediaInput, video: Int, codec: CodecParameters,
                                    into report: inout PreflightReport) throws(MediaError) {
         guard !zones.isEmpty else { return }
-        let st = input.stream(video).pointee
-        let tb = Double(st.time_base.num) / Double(st.time_base.den)
-        let start = st.start_time != EncodedPacket.noTimestamp ? Double(st.start_time) * tb : 0
-        let length = st.duration != EncodedPacket.noTimestamp ? Double(st.duration) * tb
+        let st = input.stream(video)
+        let tb = Double(st.pointee.time_base.num) / Double(st.pointee.time_base.den)
+        let length = st.pointee.duration != EncodedPacket.noTimestamp ? Double(st.pointee.duration) * tb
             : input.context.pointee.duration > 0 ? Double(input.context.pointee.duration) / Double(AV_TIME_BASE) : nil
+        let shown = SourceView(firstFramePts: 0, displayRotationDegrees: StreamReport(st).rotationDegrees)
+            .shownSize(codedWidth: Int(codec.width), codedHeight: Int(codec.height))
         for (n, zone) in zones.enumerated() {
             do throws(OptionError) {
-                _ = try zone.fit(width: Int(codec.width), height: Int(codec.height), number: n + 1)
-                if let note = zone.edgeNote(width: Int(codec.width), height: Int(codec.height), number: n + 1) { report.notes.append(note) }
+                _ = try zone.fit(width: shown.width, height: shown.height, number: n + 1)
+                if let note = zone.edgeNote(width: shown.width, height: shown.height, number: n + 1) { report.notes.append(note) }
             } catch {
                 report.reasons.append("\(error.option) \(error.value) \(error.accepted)")
             }
-            guard let length else { continue }
-            let end = start + length
-            if (zone.from.map { $0 >= end } ?? false) || (zone.until.map { $0 <= start } ?? false) {
-                let range = String(format: "%.2f-%.2f s", start, end)
-                report.reasons.append("--zone #\(n + 1) is active only outside the video's timestamps (\(range)), so it would hide nothing")
+            if let length, let from = zone.from, from >= length {
+                report.reasons.append("--zone #\(n + 1) starts at \(String(format: "%.2f", from)) s, after the video's \(String(format: "%.2f", length)) s end (zone times count from the first frame), so it would hide nothing")
             }
         }
     }

@@ -1,34 +1,50 @@
+import Foundation
+import RedactMedia
 import RedactVision
 
-/// A region the operator always wants hidden (a window, a screen, a doorway), in source
-/// pixels, optionally only between two times. Applied exactly as drawn: no padding.
+/// A region the operator always wants hidden (a window, a screen, a doorway), drawn on the
+/// picture as a player shows it (after the display matrix turns it), in pixels or percent of
+/// its size, optionally only between two times measured from the first frame. Applied
+/// exactly as drawn: no padding. `inCodedPixels` maps it to where frames are redacted.
 public struct PrivacyZone: Codable, Equatable, Sendable {
-    /// Polygon corners (a rectangle is four), in source pixels.
+    /// Polygon corners (a rectangle is four), in the shown picture's pixels, or percent of its
+    /// width and height when `percent` is set.
     public var points: [Point]
-    /// Seconds from the start of the stream's timestamps; nil means from the start / to the end.
+    /// Seconds from the video's first frame; nil means from the start / to the end.
     public var from: Double?
     public var until: Double?
+    /// Corners in percent of the shown picture (nil: pixels).
+    public var percent: Bool?
 
     public struct Point: Codable, Equatable, Sendable {
         public var x: Double
         public var y: Double
     }
 
-    public init(points: [Point], from: Double? = nil, until: Double? = nil) {
+    public init(points: [Point], from: Double? = nil, until: Double? = nil, percent: Bool = false) {
         self.points = points
         self.from = from
         self.until = until
+        self.percent = percent ? true : nil
     }
 
-    /// Parses `x,y,w,h` (a rectangle) or `poly:x1,y1,x2,y2,x3,y3,...`, either optionally
-    /// followed by `@FROM-UNTIL` in seconds (`@12.5-40`, `@-40`, `@12.5-`).
+    public var isInPercent: Bool { percent == true }
+
+    /// Parses `x,y,w,h` (a rectangle) or `poly:x1,y1,x2,y2,x3,y3,...`, in pixels or with every
+    /// number in percent (`10%,5%,20%,30%`), either optionally followed by `@FROM-UNTIL`, each
+    /// in seconds or as [HH:]MM:SS[.mmm] (`@12.5-40`, `@-40`, `@12.5-`, `@01:02.5-1:00:00`).
     public init(parsing text: String) throws(OptionError) {
         func refuse(_ accepted: String) -> OptionError { OptionError("--zone", text, accepts: accepted) }
         let parts = text.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         var shape = parts.first ?? ""
         let isPolygon = shape.hasPrefix("poly:")
         if isPolygon { shape.removeFirst(5) }
-        let numbers = shape.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let fields = shape.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let inPercent = fields.contains { $0.hasSuffix("%") }
+        guard !inPercent || fields.allSatisfy({ $0.hasSuffix("%") }) else {
+            throw refuse("a zone is in pixels or in percent throughout: every number ends in % or none does")
+        }
+        let numbers = fields.map { Double(inPercent ? String($0.dropLast()) : $0) }
         guard !numbers.isEmpty, numbers.allSatisfy({ $0?.isFinite == true }) else {
             throw refuse("a zone is x,y,w,h or poly:x1,y1,x2,y2,x3,y3,... with numbers")
         }
@@ -42,16 +58,50 @@ public struct PrivacyZone: Codable, Equatable, Sendable {
         }
         from = nil
         until = nil
+        percent = inPercent ? true : nil
         if parts.count == 2 {
+            let accepted = "a zone's time range is @FROM-UNTIL, each in seconds or [HH:]MM:SS[.mmm] from the first frame"
             let range = parts[1].split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard range.count == 2 else { throw refuse("a zone's time range is @FROM-UNTIL in seconds") }
-            from = range[0].isEmpty ? nil : Double(range[0])
-            until = range[1].isEmpty ? nil : Double(range[1])
-            guard (range[0].isEmpty || from?.isFinite == true), (range[1].isEmpty || until?.isFinite == true) else {
-                throw refuse("a zone's time range is @FROM-UNTIL in seconds")
-            }
+            guard range.count == 2 else { throw refuse(accepted) }
+            from = range[0].isEmpty ? nil : Self.seconds(range[0])
+            until = range[1].isEmpty ? nil : Self.seconds(range[1])
+            guard (range[0].isEmpty || from != nil), (range[1].isEmpty || until != nil) else { throw refuse(accepted) }
         }
         try validate(number: nil, text: text)
+    }
+
+    /// `12.5`, `01:02.5` (minutes and seconds) or `1:00:02.500` (hours too): seconds, or nil.
+    static func seconds(_ text: String) -> Double? {
+        let fields = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard (1...3).contains(fields.count), let last = Double(fields.last!), last.isFinite, last >= 0 else { return nil }
+        guard fields.count == 1 || last < 60 else { return nil }
+        var total = last, scale = 60.0
+        for field in fields.dropLast().reversed() {
+            guard !field.isEmpty, field.allSatisfy(\.isASCII), field.allSatisfy(\.isNumber), let n = Double(field) else { return nil }
+            if scale == 60, fields.count == 3, n >= 60 { return nil }
+            total += n * scale
+            scale *= 60
+        }
+        return total
+    }
+
+    /// The zone in pixels of a picture shown `width` x `height` (percent resolved).
+    public func inShownPixels(width: Int, height: Int) -> PrivacyZone {
+        guard isInPercent else { return self }
+        let sx = Double(width) / 100, sy = Double(height) / 100
+        return PrivacyZone(points: points.map { Point(x: $0.x * sx, y: $0.y * sy) }, from: from, until: until)
+    }
+
+    /// The zone in coded pixels of a `codedWidth` x `codedHeight` picture that `view` shows
+    /// turned: percent resolved against the shown size, corners turned back.
+    public func inCodedPixels(_ view: SourceView, codedWidth: Int, codedHeight: Int) -> PrivacyZone {
+        let shown = view.shownSize(codedWidth: codedWidth, codedHeight: codedHeight)
+        var zone = inShownPixels(width: shown.width, height: shown.height)
+        zone.points = zone.points.map { p in
+            let c = view.coded(x: p.x, y: p.y, codedWidth: codedWidth, codedHeight: codedHeight)
+            return Point(x: c.x, y: c.y)
+        }
+        return zone
     }
 
     /// Far beyond any picture (16K is 15360 wide), and far inside what arithmetic on pixel
@@ -76,15 +126,16 @@ public struct PrivacyZone: Codable, Equatable, Sendable {
         if let from, let until, until <= from { throw refuse("the zone ends (\(until) s) before it starts (\(from) s)") }
     }
 
-    /// What a zone does to a picture of `width` x `height`: refused when it misses the picture
-    /// (it would hide nothing while the record lists it), clipped when it reaches past an edge.
+    /// What a zone does to a picture shown `width` x `height`: refused when it misses the
+    /// picture (it would hide nothing while the record lists it), clipped when it reaches past
+    /// an edge. Percent is resolved first.
     public enum Fit: Equatable, Sendable {
         case inside
         case clipped(Box)
     }
 
     public func fit(width: Int, height: Int, number: Int) throws(OptionError) -> Fit {
-        let b = bounds, w = Double(width), h = Double(height)
+        let b = inShownPixels(width: width, height: height).bounds, w = Double(width), h = Double(height)
         let shown = "#\(number) (\(b.describe))"
         let clipped = b.clamped(width: w, height: h)
         guard clipped.width >= 1, clipped.height >= 1 else {
@@ -97,7 +148,7 @@ public struct PrivacyZone: Codable, Equatable, Sendable {
     /// it lies inside (or misses the picture, which `fit` refuses).
     public func edgeNote(width: Int, height: Int, number: Int) -> String? {
         guard case .clipped(let box)? = try? fit(width: width, height: height, number: number) else { return nil }
-        return "zone #\(number) (\(bounds.describe)) reaches past the \(width)x\(height) picture; clipped to \(box.describe)"
+        return "zone #\(number) (\(inShownPixels(width: width, height: height).bounds.describe)) reaches past the \(width)x\(height) picture; clipped to \(box.describe)"
     }
 
     /// Shoelace formula; zero for a degenerate polygon.

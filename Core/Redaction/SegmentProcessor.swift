@@ -36,12 +36,16 @@ public final class SegmentProcessor {
     private let detectors: [any TargetDetector]
     private let redactor: FrameRedactor
     private let muxer: String
-    private let frameRate: Rational?
+    private let frameRate: SourceFrameRate?
+    private let sourceView: SourceView
 
     /// `detectors`: one per target the job asks to be found (`DetectorRegistry`); a job of
     /// zones alone has none. `muxer`: the container the stitched file will be (decides
-    /// in-band vs global headers and whether B-frames can be carried).
-    public init(job: RedactionJob, detectors: [any TargetDetector], muxer: String, frameRate: Rational?) {
+    /// in-band vs global headers and whether B-frames can be carried). `view`: how the file is
+    /// shown, which zones are drawn in.
+    public init(job: RedactionJob, detectors: [any TargetDetector], muxer: String, frameRate: SourceFrameRate?,
+                view: SourceView = SourceView()) {
+        self.sourceView = view
         self.job = job
         self.detectors = detectors
         self.redactor = FrameRedactor(look: job.look)
@@ -116,9 +120,10 @@ public final class SegmentProcessor {
         times.track = StageTimes.elapsed(since: trackStart)
 
         // Pass 2: redact every owned frame and encode it.
+        let codedZones = job.zones.map { $0.inCodedPixels(sourceView, codedWidth: Int(segment.codec.width), codedHeight: Int(segment.codec.height)) }
         let encoder = try VideoEncoder(source: segment.codec, timeBase: segment.timeBase, frameRate: frameRate,
                                        settings: job.encoder, globalHeader: Self.needsGlobalHeader(muxer),
-                                       allowReordering: muxer != "avi", label: label)
+                                       allowReordering: Self.carriesReordering(muxer), label: label)
         var packets: [EncodedPacket] = []
         var frames: [ProcessedSegment.FrameCoverage] = []
         let redactPassStart = StageTimes.clock
@@ -130,8 +135,8 @@ public final class SegmentProcessor {
             guard var boxes = coverage[view.pts] ?? (detects ? nil : []) else {
                 throw MediaError(path: label, reason: "frame at pts \(view.pts) was not seen by the detector")
             }
-            let seconds = Double(view.pts) * segment.timeBase.doubleValue
-            let zones = job.zones.filter { $0.isActive(atSeconds: seconds) }
+            let seconds = Double(view.pts - sourceView.firstFramePts) * segment.timeBase.doubleValue
+            let zones = codedZones.filter { $0.isActive(atSeconds: seconds) }
             for detector in detectors {
                 boxes += detector.untrackedRegions(in: view).map { DetectionTracker.Covered(track: nil, target: detector.target, box: $0, score: nil) }
             }
@@ -177,6 +182,13 @@ public final class SegmentProcessor {
         }
         let output = SegmentFile(codec: try encoder.parameters(), timeBase: segment.timeBase, decodePrefixCount: 0, packets: packets)
         return ProcessedSegment(segment: output, frames: frames, detections: detectionCount, times: times)
+    }
+
+    /// Whether the container keeps a presentation time apart from the decode time for
+    /// B-frames. AVI stores none; FFmpeg's MXF muxer indexes reordering for MPEG-2 only (an
+    /// H.264 with B-frames came back with pts == dts, decoded frames going backwards).
+    static func carriesReordering(_ muxer: String) -> Bool {
+        !["avi", "mxf", "mxf_d10", "mxf_opatom"].contains(muxer)
     }
 
     static func needsGlobalHeader(_ muxer: String) -> Bool {

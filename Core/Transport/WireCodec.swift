@@ -13,7 +13,7 @@ public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible
 /// and blobs carry a u32 length. Every read is bounds-checked and every length capped.
 public enum WireCodec {
     public static let magic: [UInt8] = Array("RFWP".utf8)
-    public static let version: UInt8 = 3
+    public static let version: UInt8 = 4
     /// Cap on frame 1; bulk data travels in frames of its own.
     public static let maxBodyBytes = 1 << 20
     static let maxStringBytes = 64 << 10
@@ -41,8 +41,11 @@ public enum WireCodec {
         case .task(let t, let segment):
             write(t.id, to: &body)
             body.writeString(t.muxer)
-            body.write(t.frameRate?.num ?? 0)
-            body.write(t.frameRate?.den ?? 0)
+            body.write(t.frameRate?.average.num ?? 0)
+            body.write(t.frameRate?.average.den ?? 0)
+            body.write(UInt8(t.frameRate?.isConstant == true ? 1 : 0))
+            body.write(t.view.firstFramePts)
+            body.write(UInt16(clamping: t.view.clockwiseRotation))
             body.write(t.firstTrackID)
             body.writeString(t.segmentSHA256)
             body.writeBlob(t.jobJSON)
@@ -146,7 +149,13 @@ public enum WireCodec {
             let id = try readID(&r)
             let muxer = try r.readString(maxCount: maxStringBytes)
             let num = try r.read(Int32.self), den = try r.read(Int32.self)
-            let assignment = TaskAssignment(id: id, muxer: muxer, frameRate: den > 0 ? Rational(num: num, den: den) : nil,
+            let constant = try r.read(UInt8.self)
+            guard constant <= 1 else { throw ProtocolError("a task's constant-frame-rate flag is \(constant) (0 or 1)") }
+            let rate = den > 0 ? SourceFrameRate(average: Rational(num: num, den: den), isConstant: constant == 1) : nil
+            let firstFramePts = try r.read(Int64.self), rotation = Int(try r.read(UInt16.self))
+            guard [0, 90, 180, 270].contains(rotation) else { throw ProtocolError("a task's picture is turned \(rotation) degrees (0, 90, 180 or 270)") }
+            let assignment = TaskAssignment(id: id, muxer: muxer, frameRate: rate,
+                                            view: SourceView(firstFramePts: firstFramePts, clockwiseRotation: rotation),
                                             firstTrackID: try r.read(Int64.self), segmentSHA256: try r.readString(maxCount: maxStringBytes),
                                             jobJSON: try r.readBlob(maxCount: maxBodyBytes), models: try readModels(&r))
             return .task(assignment, segment: bulk[0])

@@ -1,7 +1,7 @@
 import Foundation
 import RedactMedia
 
-/// The work channel between the coordinator and its workers, version 2 (docs/protocol.md).
+/// The work channel between the coordinator and its workers, version 4 (docs/protocol.md).
 ///
 /// Every message is multipart: frame 0 is a six-byte header (`RFWP`, version, type), frame 1
 /// a small binary body, and any bulk bytes (segments, coverage) follow as frames of their own
@@ -129,7 +129,10 @@ public struct TaskAssignment: Equatable, Sendable {
     public var id: TaskID
     /// The stitched file's container (decides header placement and B-frames).
     public var muxer: String
-    public var frameRate: Rational?
+    /// The source's: the re-encoded segments all state the same timing.
+    public var frameRate: SourceFrameRate?
+    /// How a viewer sees the file (zones are drawn in that view).
+    public var view: SourceView
     public var firstTrackID: Int64
     public var segmentSHA256: String
     /// `RedactionJob` as JSON: identical bytes for every segment of a file.
@@ -137,11 +140,12 @@ public struct TaskAssignment: Equatable, Sendable {
     /// role → SHA-256 of the models the job's targets need; the worker checks it holds them.
     public var models: [String: String]
 
-    public init(id: TaskID, muxer: String, frameRate: Rational?, firstTrackID: Int64, segmentSHA256: String, jobJSON: [UInt8],
-                models: [String: String]) {
+    public init(id: TaskID, muxer: String, frameRate: SourceFrameRate?, view: SourceView = SourceView(), firstTrackID: Int64,
+                segmentSHA256: String, jobJSON: [UInt8], models: [String: String]) {
         self.id = id
         self.muxer = muxer
         self.frameRate = frameRate
+        self.view = view
         self.firstTrackID = firstTrackID
         self.segmentSHA256 = segmentSHA256
         self.jobJSON = jobJSON

@@ -6,7 +6,7 @@ set -euo pipefail
 out="${1:-.cache/corpus}"
 assets="$(cd "${2:-.cache/assets}" && pwd)"
 groundtruth="$(cd "$(dirname "$0")/../../Benchmarks/Evaluation" && pwd)/groundtruth.py"
-stamp="corpus-v7"
+stamp="corpus-v8"
 mkdir -p "$out"
 if [ ! -f "$out/.$stamp" ]; then rm -f "$out"/*.*; fi
 cd "$out"
@@ -93,6 +93,17 @@ make chapters.mp4 -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -
 # not fit the container) and an odd-sized 4:2:2 MJPEG (the encoder cannot write it).
 make vp9.webm -f lavfi -i "$src:duration=2" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -pix_fmt yuv420p
 make odd_422.avi -f lavfi -i "testsrc=size=721x577:rate=25:duration=1" -c:v mjpeg -pix_fmt yuvj422p
+
+# Archive kinds (issue 12). Interlaced H.264 (top field first) in MPEG-TS: must stay
+# interlaced. MPEG-2 in MXF (OP1a) with PCM: the re-encoded H.264 must carry no B-frames there.
+make interlaced.ts -f lavfi -i "testsrc2=size=720x576:rate=25:duration=3" -f lavfi -i "$tone:duration=3" \
+  -c:v libx264 -preset veryfast -flags +ildct+ilme -x264-params tff=1 -g 25 -pix_fmt yuv420p -c:a mp2 -shortest
+make mpeg2.mxf -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" \
+  -c:v mpeg2video -bf 2 -g 12 -b:v 5M -c:a pcm_s16le -shortest
+# Refused up front: WMV (ASF is not written back exactly yet) and an MP4 cut mid-GOP with
+# stream copy (its edit list leaves decode-only frames before the first one shown).
+make wmv.wmv -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -c:v wmv2 -g 25 -c:a wmav2 -shortest
+make editlist.mp4 -ss 1.3 -i h264_bframes.mp4 -c copy
 
 # Bad inputs.
 [ -e empty.mp4 ] || : > empty.mp4

@@ -29,6 +29,28 @@ struct ProbeOutput: Decodable {
         #expect(report.gop.maxLeadingPictures > 0)
     }
 
+    /// `probe --zone` shows where a zone lands and which frames it covers, counted from the
+    /// first frame (this TS starts at 1.4 s) and drawn on the picture as shown (this MP4 is
+    /// turned 90° clockwise: the shown top left is the coded bottom left).
+    @Test func probeShowsWhereEachZoneLandsAndWhichFramesItCovers() throws {
+        let timed = try CLI.run("probe", Fixtures.corpus("h264_opengop.ts"), "--zone", "0,0,10,10@1-2")
+        #expect(timed.status == 0, "\(timed.stderr)")
+        #expect(timed.stdout.contains("zone #1    shown at 0,0,10,10, coded at 0,0,10,10: frames 25-49 (25, 1.000-1.960 s from the first frame)"),
+                "\(timed.stdout)")
+        let turned = try CLI.run("probe", Fixtures.corpus("rotated.mp4"), "--zone", "0%,0%,25%,20%", "--json")
+        #expect(turned.status == 0, "\(turned.stderr)")
+        struct Zones: Decodable { var zones: [ZonePreview] }
+        let zone = try #require(try JSONDecoder().decode(Zones.self, from: Data(turned.stdout.utf8)).zones.first)
+        #expect(zone.shownBox == [0, 0, 60, 64])
+        #expect(zone.codedBox == [0, 180, 64, 60])
+        #expect(zone.frames == 100)
+        let late = try CLI.run("probe", Fixtures.corpus("rotated.mp4"), "--zone", "0,0,10,10@00:01:00-")
+        #expect(late.status == 1)
+        #expect(late.stdout.contains("no frame: it is active only after the video ends"))
+        let bad = try CLI.run("probe", Fixtures.corpus("rotated.mp4"), "--zone", "0,0,10%,10")
+        #expect(bad.status == 64)
+    }
+
     @Test func splitWritesExactlyThePlanProbePreviews() throws {
         let path = Fixtures.corpus("h264_opengop.ts")
         let probe = try JSONDecoder().decode(ProbeOutput.self, from: Data(try CLI.run("probe", path, "--segment-seconds", "2", "--json").stdout.utf8)).probe

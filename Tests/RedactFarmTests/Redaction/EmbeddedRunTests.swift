@@ -80,10 +80,13 @@ import Testing
             // Measured 2026-11-29 with the safe profile: recall 1.0, no face visible in any
             // frame, 3.5% over-redaction (tracks reach back and on past two detection passes
             // and across cuts, widening as they go; before that: recall 0.993, a run of 2,
-            // 0.98%). The ceiling stops the boxes from growing unnoticed.
+            // 0.98%). 2026-12-01: 6.2% (3.9% at run's default 10 s segments), since a hit
+            // linked off a track's course is also covered as two faces (it fixed a face shown
+            // for 6 frames on the CCTV clip); two links here, each widening for 25 frames.
+            // The ceiling stops the boxes from growing unnoticed.
             #expect(score.recall >= 0.995)
             #expect(score.longestVisibleRun <= 1)
-            #expect(score.overRedaction < 0.05)
+            #expect(score.overRedaction < 0.07)
         }
     }
 
@@ -165,6 +168,51 @@ import Testing
                 #expect(LumaFrames.meanAbsDiff(before[n], after[n], x: 44..<116, y: 44..<96) > 4, "frame \(n) zone")
                 #expect(LumaFrames.meanAbsDiff(before[n], after[n], x: 180..<300, y: 120..<220) < 3, "frame \(n) outside")
             }
+        }
+    }
+
+    /// A zone's times count from the first frame, not from the stream's timestamps (this TS
+    /// starts at 1.4 s): @1-2 hides exactly the frames shown from 1 s to 2 s.
+    @Test func zoneTimesCountFromTheFirstFrame() throws {
+        let source = Fixtures.corpus("h264_opengop.ts")
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            var job = RedactionJob()
+            job.targets = []
+            job.zones = [try PrivacyZone(parsing: "40,40,80,60@1-2")]
+            let out = dir + "/out.ts"
+            let report = try LocalFarm(job: job, segmentSeconds: 1, workers: 2, finder: BrokenDetector()).redact(input: source, output: out)
+            #expect(report.framesWithRedaction == 25)
+            let before = try LumaFrames.read(source), after = try LumaFrames.read(out)
+            for n in [0, 24, 25, 49, 50, 100] {
+                let changed = LumaFrames.meanAbsDiff(before[n], after[n], x: 44..<116, y: 44..<96) > 4
+                #expect(changed == (25..<50).contains(n), "frame \(n)")
+            }
+        }
+    }
+
+    /// On a phone clip whose display matrix turns the picture 90° clockwise, a zone drawn at
+    /// the top left of the picture as shown is hidden there (FFmpeg turns the decoded frames
+    /// as a player does), not at the top left of the coded pixels.
+    @Test func zonesAreDrawnOnThePictureAsShown() throws {
+        let source = Fixtures.corpus("rotated.mp4")
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            var job = RedactionJob()
+            job.targets = []
+            job.zones = [try PrivacyZone(parsing: "0%,0%,25%,20%")]
+            // Filled: the test card's corner there is flat red, which pixelation leaves as is.
+            job.look = RedactionLook(style: .fill)
+            let out = dir + "/out.mp4"
+            _ = try LocalFarm(job: job, segmentSeconds: 1, workers: 2, finder: BrokenDetector()).redact(input: source, output: out)
+            func shown(_ path: String) throws -> [UInt8] {
+                try FFmpegOracle.runData("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-frames:v", "1",
+                                                          "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+            }
+            let a = try shown(source), b = try shown(out)
+            // Shown 240 wide and 320 high; the zone is its top-left 60x64.
+            try #require(a.count == 240 * 320 && b.count == a.count)
+            let zone = LumaFrames.meanAbsDiff(.init(width: 240, pixels: a), .init(width: 240, pixels: b), x: 4..<56, y: 4..<60)
+            let elsewhere = LumaFrames.meanAbsDiff(.init(width: 240, pixels: a), .init(width: 240, pixels: b), x: 100..<230, y: 100..<300)
+            #expect(zone > 4 && elsewhere < 3, "zone \(zone), elsewhere \(elsewhere)")
         }
     }
 

@@ -20,7 +20,30 @@ import Testing
         #expect(try !PrivacyZone(parsing: "1,1,5,5@-3").isActive(atSeconds: 3))
     }
 
-    @Test(arguments: ["", "1,2,3", "1,2,-3,4", "poly:1,2,3,4", "a,b,c,d", "1,2,3,4@x-y", "1,2,3,4@5"])
+    @Test func timesAreSecondsOrClockTimeAndCornersPixelsOrPercent() throws {
+        let clock = try PrivacyZone(parsing: "0,0,10,10@1:02.5-1:00:00")
+        #expect(clock.from == 62.5 && clock.until == 3600)
+        #expect(try PrivacyZone(parsing: "0,0,10,10@00:00:01.250-").from == 1.25)
+        let percent = try PrivacyZone(parsing: "10%,20%,50%,25%")
+        #expect(percent.isInPercent)
+        #expect(percent.inShownPixels(width: 640, height: 480).bounds == Box(x0: 64, y0: 96, x1: 384, y1: 216))
+        #expect(try PrivacyZone(parsing: "10,20,30,40").inShownPixels(width: 640, height: 480).bounds == Box(x0: 10, y0: 20, x1: 40, y1: 60))
+    }
+
+    /// A zone drawn on the picture as a player shows it lands on the same pixels of the coded
+    /// picture whichever way the display matrix turns it.
+    @Test(arguments: [(0, Box(x0: 0, y0: 0, x1: 32, y1: 16)), (90, Box(x0: 0, y0: 208, x1: 16, y1: 240)),
+                      (180, Box(x0: 288, y0: 224, x1: 320, y1: 240)), (270, Box(x0: 304, y0: 0, x1: 320, y1: 32))])
+    func aShownTopLeftCornerIsFoundInTheCodedPicture(rotation: Int, coded: Box) throws {
+        let zone = try PrivacyZone(parsing: "0,0,32,16")
+        let view = SourceView(firstFramePts: 0, clockwiseRotation: rotation)
+        #expect(zone.inCodedPixels(view, codedWidth: 320, codedHeight: 240).bounds == coded)
+        // FFmpeg gives a clockwise turn as negative degrees.
+        #expect(SourceView(firstFramePts: 0, displayRotationDegrees: Double(-rotation)).clockwiseRotation == rotation)
+    }
+
+    @Test(arguments: ["", "1,2,3", "1,2,-3,4", "poly:1,2,3,4", "a,b,c,d", "1,2,3,4@x-y", "1,2,3,4@5", "10%,10,5,5",
+                      "1,1,5,5@1:60-", "1,1,5,5@1:-1:00", "1,1,5,5@1:99:00-"])
     func refusesMalformedZones(text: String) {
         #expect(throws: OptionError.self) { try PrivacyZone(parsing: text) }
     }

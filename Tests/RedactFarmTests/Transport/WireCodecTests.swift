@@ -16,7 +16,7 @@ import Testing
         .hello(WorkerHello(name: "w1", software: "redactfarm 0.1.0", models: ["face": "ab", "text": "cd"], inference: "OpenVINO test", cores: 8, slots: 2, credit: 3)),
         .welcome(Welcome(heartbeatMilliseconds: 1000, livenessMilliseconds: 5000)),
         .refuse(reason: "wrong version"),
-        .task(TaskAssignment(id: id, muxer: "mp4", frameRate: Rational(num: 30000, den: 1001), firstTrackID: 3_000_000,
+        .task(TaskAssignment(id: id, muxer: "mp4", frameRate: SourceFrameRate(average: Rational(num: 30000, den: 1001), isConstant: true), firstTrackID: 3_000_000,
                              segmentSHA256: "cd", jobJSON: Array("{}".utf8), models: ["face": "ab"]), segment: [1, 2, 3]),
         .task(TaskAssignment(id: id, muxer: "avi", frameRate: nil, firstTrackID: 0, segmentSHA256: "", jobJSON: [], models: [:]), segment: []),
         .result(TaskResult(id: id, inputSHA256: "in", outputSHA256: "out", frameCount: 25, detections: 4, milliseconds: 900),

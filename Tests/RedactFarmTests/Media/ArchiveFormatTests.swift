@@ -1,0 +1,60 @@
+import Foundation
+@testable import RedactCore
+@testable import RedactIntegrity
+@testable import RedactMedia
+@testable import RedactSupport
+@testable import RedactTransport
+@testable import RedactVision
+@testable import Redaction
+import Testing
+
+/// Kinds of file CCTV and NVR archives hold: redacted frame-exact with what makes them that
+/// kind kept, or refused before any work with one line naming the file and the reason.
+@Suite struct ArchiveFormatTests {
+    static func videoField(_ path: String, _ field: String) throws -> String {
+        try FFmpegOracle.run("/usr/bin/env", ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=\(field)",
+                                              "-of", "csv=p=0", path])
+            .split(separator: "\n").first.flatMap { $0.split(separator: ",").first }.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
+    }
+
+    /// Interlaced H.264 stays interlaced (fields coded, top first); MPEG-2 in MXF comes back
+    /// as H.264 without B-frames, which FFmpeg's MXF muxer cannot reorder (it wrote pts == dts
+    /// and decoded frames went backwards). Both: every frame's pts and duration, and every
+    /// other packet, as they were.
+    @Test(arguments: ["interlaced.ts", "mpeg2.mxf"])
+    func isRedactedFrameExact(name: String) throws {
+        let source = Fixtures.corpus(name)
+        try Fixtures.withTemporaryDirectory { dir in
+            var job = RedactionJob()
+            job.targets = []
+            job.zones = [try PrivacyZone(parsing: "0,0,32,32")]
+            let out = dir + "/out." + URL(fileURLWithPath: name).pathExtension
+            _ = try LocalFarm(job: job, segmentSeconds: 1, workers: 2, finder: EmbeddedRunTests.BrokenDetector()).redact(input: source, output: out)
+            #expect(try MediaInspection.videoTimestamps(out) == MediaInspection.videoTimestamps(source))
+            #expect(try MediaInspection.nonVideoPackets(out) == MediaInspection.nonVideoPackets(source))
+            #expect(try Self.videoField(out, "field_order") == Self.videoField(source, "field_order"))
+            #expect(try Self.videoField(out, "has_b_frames") == (name.hasSuffix(".mxf") ? "0" : Self.videoField(out, "has_b_frames")))
+        }
+    }
+
+    @Test func theCorpusCarriesWhatIsChecked() throws {
+        #expect(try Self.videoField(Fixtures.corpus("interlaced.ts"), "field_order") == "tt")
+    }
+
+    @Test(arguments: [("wmv.wmv", "ASF/WMV cannot be written back frame-exact yet"),
+                      ("editlist.mp4", "its edit list starts the video 8 frame(s) into a GOP")])
+    func isRefusedUpFront(name: String, reason: String) throws {
+        let source = Fixtures.corpus(name)
+        try Fixtures.withTemporaryDirectory { dir in
+            let run = try CLI.run("run", source, "-o", dir + "/out." + URL(fileURLWithPath: name).pathExtension, "--targets", "none",
+                                  "--zone", "0,0,32,32")
+            #expect(run.status == 1)
+            #expect(run.stderrLines.count == 1 && run.stderr.hasPrefix("redactfarm: error: \(source): ") && run.stderr.contains(reason),
+                    "\(run.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+            let probe = try CLI.run("probe", source)
+            #expect(probe.status == 1)
+            #expect(probe.stdout.contains(reason), "\(probe.stdout)")
+        }
+    }
+}
