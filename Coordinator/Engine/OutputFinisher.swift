@@ -129,10 +129,11 @@ struct OutputFinisher: Sendable {
         return Finished(outputSHA256: stitched.sha256, frames: stitched.videoFrames)
     }
 
-    /// What the operator should know that hid nothing less: zones clipped at the picture's
-    /// edge, streams left out on request.
+    /// What the operator should know that hid nothing less: the video leaving its codec, zones
+    /// clipped at the picture's edge, streams left out on request.
     private func notes(_ stitched: StitchReport) -> [String] {
         var notes: [String] = []
+        if let note = VideoEncoder.reencodingNote(sourceCodec: plan.video.codec, settings: options.job.encoder) { notes.append(note) }
         let shown = SourceView(firstFramePts: 0, displayRotationDegrees: plan.video.rotationDegrees)
             .shownSize(codedWidth: plan.video.width, codedHeight: plan.video.height)
         for (n, zone) in options.job.zones.enumerated() {

@@ -111,6 +111,18 @@ package final class VideoEncoder {
         }
     }
 
+    /// Codecs whose sources are lossless: re-encoded, they stop being so.
+    static let losslessCodecs: Set<String> = ["ffv1", "huffyuv", "ffvhuff", "utvideo", "rawvideo", "png", "qtrle", "magicyuv", "v210", "r210"]
+
+    /// What the operator should know when the redacted video leaves the source's codec (only
+    /// H.264 and HEVC are written back in their own): nil when it stays. Said by probe and
+    /// `run` before any work, and kept in the manifest's notes.
+    package static func reencodingNote(sourceCodec: String, settings: EncoderSettings) -> String? {
+        guard !["h264", "hevc"].contains(sourceCodec) else { return nil }
+        let lossless = losslessCodecs.contains(sourceCodec) ? ", so the output is no longer lossless" : ""
+        return "the \(sourceCodec) video is re-encoded as h264 (libx264, CRF \(settings.crf)): only H.264 and HEVC are written back in their own codec\(lossless)"
+    }
+
     package static func pixelFormatName(_ format: Int32) -> String {
         av_get_pix_fmt_name(AVPixelFormat(rawValue: format)).map { String(cString: $0) } ?? "format \(format)"
     }

@@ -82,6 +82,7 @@ public enum Preflight {
             return
         }
         report.encoder = encoder.name
+        if let note = VideoEncoder.reencodingNote(sourceCodec: stream.codec, settings: job.encoder) { report.notes.append(note) }
         let encoded = try encoder.parameters()
         if let why = try headerRefusal(input, video: video, encoded: encoded, plan: plan, muxer: muxer, only: nil) {
             var culprits: [String] = []

@@ -1,4 +1,5 @@
 import Foundation
+import RedactCoordinator
 @testable import RedactCore
 @testable import RedactIntegrity
 @testable import RedactMedia
@@ -34,6 +35,9 @@ import Testing
             #expect(try MediaInspection.nonVideoPackets(out) == MediaInspection.nonVideoPackets(source))
             #expect(try Self.videoField(out, "field_order") == Self.videoField(source, "field_order"))
             #expect(try Self.videoField(out, "has_b_frames") == (name.hasSuffix(".mxf") ? "0" : Self.videoField(out, "has_b_frames")))
+            // Leaving the source's codec is said in the record.
+            let notes = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(out)), path: out).manifest.notes ?? []
+            #expect(notes.contains { $0.contains("the mpeg2video video is re-encoded as h264") } == name.hasSuffix(".mxf"), "\(notes)")
         }
     }
 
