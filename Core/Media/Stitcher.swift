@@ -99,6 +99,12 @@ public enum Stitcher {
             // The MP4 muxer would otherwise round small time scales up and renumber every pts.
             options["video_track_timescale"] = String(plan.video.timeBase.den)
         }
+        if ["mp4", "mov", "3gp"].contains(plan.input.muxer), ContainerFormat.isFragmentedMP4(path: plan.input.path) {
+            // Fragmented stays fragmented (live and streaming tools read it as it grows): a
+            // fragment at every video keyframe, FFmpeg's own layout; the source's fragment
+            // boundaries are not copied one for one.
+            options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
+        }
         do throws(MediaError) {
             try output.writeHeader(options: options)
         } catch {

@@ -62,3 +62,25 @@ import Testing
         }
     }
 }
+
+/// A fragmented MP4 (what live recorders and streaming tools write) comes back fragmented,
+/// frame-exact.
+@Suite struct FragmentedMP4Tests {
+    @Test func aFragmentedMP4StaysFragmented() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let source = dir + "/frag.mp4"
+            _ = try FFmpegOracle.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-i", Fixtures.corpus("h264_bframes.mp4"), "-c", "copy",
+                                                      "-movflags", "frag_keyframe+empty_moov+default_base_moof", source])
+            try #require(ContainerFormat.isFragmentedMP4(path: source))
+            #expect(!ContainerFormat.isFragmentedMP4(path: Fixtures.corpus("h264_bframes.mp4")))
+            var job = RedactionJob()
+            job.targets = []
+            job.zones = [try PrivacyZone(parsing: "0,0,32,32")]
+            let out = dir + "/out.mp4"
+            _ = try LocalFarm(job: job, segmentSeconds: 1, workers: 2, finder: EmbeddedRunTests.BrokenDetector()).redact(input: source, output: out)
+            #expect(ContainerFormat.isFragmentedMP4(path: out))
+            #expect(try MediaInspection.videoTimestamps(out) == MediaInspection.videoTimestamps(source))
+            #expect(try MediaInspection.nonVideoPackets(out) == MediaInspection.nonVideoPackets(source))
+        }
+    }
+}
