@@ -65,14 +65,18 @@ package final class VideoEncoder {
         defer { av_dict_free(&options) }
         av_dict_set(&options, "crf", String(settings.crf), 0)
         av_dict_set(&options, "preset", settings.preset, 0)
+        // Keyframes exactly where the source has them (`encode(_:keyframe:)` forces each, as
+        // an IDR), and nowhere else: no scene cuts, no interval of the encoder's own, so seeking
+        // and NVR players behave as they did with the source.
         if name == "libx265" {
-            av_dict_set(&options, "x265-params", "log-level=error:open-gop=0\(allowReordering ? "" : ":bframes=0")", 0)
+            av_dict_set(&options, "x265-params", "log-level=error:open-gop=0:scenecut=0:keyint=-1\(allowReordering ? "" : ":bframes=0")", 0)
         } else {
             // Closed GOPs: every segment starts with an IDR and needs nothing before it.
             // force-cfr: x264 otherwise writes the time base as the VUI's frame rate (a 25 fps
             // MP4 in 1/12800 declared 12800 fps); timestamps pass through unchanged either way.
-            av_dict_set(&options, "x264-params", "open-gop=0" + (frameRate?.isConstant == true ? ":force-cfr=1" : ""), 0)
+            av_dict_set(&options, "x264-params", "open-gop=0:scenecut=0:keyint=infinite" + (frameRate?.isConstant == true ? ":force-cfr=1" : ""), 0)
         }
+        av_dict_set(&options, "forced-idr", "1", 0)
         let opened = avcodec_open2(ctx, codec, &options)
         if opened < 0 {
             // `context` is set, so deinit runs and frees it: freeing it here as well was a
@@ -95,10 +99,11 @@ package final class VideoEncoder {
         return CodecParameters(par)
     }
 
-    /// Encodes a frame (nil drains) and hands back every packet it frees.
-    package func encode(_ frame: UnsafeMutablePointer<AVFrame>?, _ body: (EncodedPacket) -> Void) throws(MediaError) {
+    /// Encodes a frame (nil drains) and hands back every packet it frees. `keyframe`: the
+    /// source's frame at this time was a keyframe, so this one is coded as an IDR.
+    package func encode(_ frame: UnsafeMutablePointer<AVFrame>?, keyframe: Bool = false, _ body: (EncodedPacket) -> Void) throws(MediaError) {
         if let frame {
-            frame.pointee.pict_type = AV_PICTURE_TYPE_NONE
+            frame.pointee.pict_type = keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE
         }
         let sent = avcodec_send_frame(context, frame)
         if sent < 0, sent != AVError.eof { throw MediaError(path: label, reason: "cannot encode a frame: \(AVError.message(sent))") }

@@ -120,6 +120,15 @@ public final class SegmentProcessor {
         times.track = StageTimes.elapsed(since: trackStart)
 
         // Pass 2: redact every owned frame and encode it.
+        // Keyframes where the source's are. A segment starts with one, at its first frame
+        // shown: at an open-GOP cut that is the first of the recovery point's leading
+        // pictures, so the keyframe moves there (a segment encoded alone cannot start with
+        // pictures that lean on a GOP it does not have).
+        var keyframes = Set(segment.ownedPackets.filter(\.isKeyframe).map(\.pts))
+        if let first = segment.ownedPackets.map(\.pts).min(), !keyframes.contains(first) {
+            if let opening = segment.ownedPackets.first(where: \.isKeyframe) { keyframes.remove(opening.pts) }
+            keyframes.insert(first)
+        }
         let codedZones = job.zones.map { $0.inCodedPixels(sourceView, codedWidth: Int(segment.codec.width), codedHeight: Int(segment.codec.height)) }
         let encoder = try VideoEncoder(source: segment.codec, timeBase: segment.timeBase, frameRate: frameRate,
                                        settings: job.encoder, globalHeader: Self.needsGlobalHeader(muxer),
@@ -156,7 +165,7 @@ public final class SegmentProcessor {
             frame.pointee.pts = view.pts
             let encodeStart = StageTimes.clock
             times.redact += Double(encodeStart - redactStart) / 1_000_000
-            try encoder.encode(frame) { packets.append($0) }
+            try encoder.encode(frame, keyframe: keyframes.contains(view.pts)) { packets.append($0) }
             let encoded = StageTimes.elapsed(since: encodeStart)
             times.encode += encoded
             redactAndEncode += StageTimes.elapsed(since: redactStart)
