@@ -38,11 +38,8 @@ import Testing
     }
 
     static func zonesOnly(_ name: String, in dir: String) throws -> String {
-        var job = RedactionJob()
-        job.targets = []
-        job.zones = [try PrivacyZone(parsing: "0,0,32,32")]
         let out = dir + "/out." + URL(fileURLWithPath: name).pathExtension
-        _ = try LocalFarm(job: job, segmentSeconds: 1, workers: 2, finder: EmbeddedRunTests.BrokenDetector()).redact(input: Fixtures.corpus(name), output: out)
+        _ = try LocalFarm.zonesOnly().redact(input: Fixtures.corpus(name), output: out)
         return out
     }
 

@@ -22,11 +22,8 @@ import Testing
     }
 
     static func redact(_ name: String, in dir: String, segmentSeconds: Double = 1) throws -> String {
-        var job = RedactionJob()
-        job.targets = []
-        job.zones = [try PrivacyZone(parsing: "0,0,32,32")]
         let out = dir + "/out." + URL(fileURLWithPath: name).pathExtension
-        _ = try LocalFarm(job: job, segmentSeconds: segmentSeconds, workers: 2, finder: EmbeddedRunTests.BrokenDetector()).redact(input: Fixtures.corpus(name), output: out)
+        _ = try LocalFarm.zonesOnly(segmentSeconds: segmentSeconds).redact(input: Fixtures.corpus(name), output: out)
         return out
     }
 

@@ -39,6 +39,15 @@ struct LocalFarm {
         makeDetectors = { (job: RedactionJob) throws(MediaError) -> [any TargetDetector] in try DetectorRegistry.detectors(for: job, models: models) }
     }
 
+    /// A job of one zone alone (a corner, 32 px), on two workers whose face finder would fail
+    /// the file if it were ever asked: what the media tests redact to see a file come back.
+    static func zonesOnly(_ zone: String = "0,0,32,32", segmentSeconds: Double = 1) throws -> LocalFarm {
+        var job = RedactionJob()
+        job.targets = []
+        job.zones = [try PrivacyZone(parsing: zone)]
+        return LocalFarm(job: job, segmentSeconds: segmentSeconds, workers: 2, finder: EmbeddedRunTests.BrokenDetector())
+    }
+
     func redact(input: String, output: String) throws -> RedactionReport {
         let farm = EmbeddedFarm(options: JobOptions(job: job, segmentSeconds: segmentSeconds), workers: workers,
                                 identity: try Self.identity.get(), models: models, makeDetectors: makeDetectors)
