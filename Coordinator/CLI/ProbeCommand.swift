@@ -96,6 +96,9 @@ enum ProbeText {
         return zones.map { z in
             let when = z.firstFrame.map { "frames \($0)-\(z.lastFrame ?? $0) (\(z.frames), \(z.firstSeconds?.formatted(3) ?? "?")-\(z.lastSeconds?.formatted(3) ?? "?") s from the first frame)" }
                 ?? "no frame: it is active only after the video ends"
+            guard z.shownBox.count == 4, z.shownBox[2] >= 1, z.shownBox[3] >= 1 else {
+                return "  zone #\(z.number)    lies outside the picture: it would hide nothing"
+            }
             return "  zone #\(z.number)    shown at \(box(z.shownBox)), coded at \(box(z.codedBox)): \(when)"
         }.joined(separator: "\n")
     }

@@ -47,6 +47,10 @@ struct ProbeOutput: Decodable {
         let late = try CLI.run("probe", Fixtures.corpus("rotated.mp4"), "--zone", "0,0,10,10@00:01:00-")
         #expect(late.status == 1)
         #expect(late.stdout.contains("no frame: it is active only after the video ends"))
+        let outside = try CLI.run("probe", Fixtures.corpus("rotated.mp4"), "--zone", "500,0,10,10")
+        #expect(outside.status == 1)
+        #expect(outside.stdout.contains("zone #1    lies outside the picture: it would hide nothing"), "\(outside.stdout)")
+        #expect(outside.stdout.contains("--zone #1 (500,0,10,10) lies outside the 240x320 picture"), "\(outside.stdout)")
         let bad = try CLI.run("probe", Fixtures.corpus("rotated.mp4"), "--zone", "0,0,10%,10")
         #expect(bad.status == 64)
     }
