@@ -4,7 +4,7 @@ import RedactSupport
 /// One pass over a file's video packets in decode order, shared by probe and split: checks
 /// timestamps, classifies keyframes, and after the last packet checks the file was not cut
 /// short.
-struct VideoScan {
+package struct VideoScan {
     let input: MediaInput
     let streamIndex: Int
     let codec: CodecParameters
@@ -21,17 +21,45 @@ struct VideoScan {
         input.selectStreams([streamIndex])
     }
 
+    /// Raw H.264 and HEVC elementary streams (what many DVRs and NVRs export) carry no
+    /// timestamps at all. Shown in the order they are decoded (no frame reordering), frame n
+    /// is shown at n frame durations from 0: each packet's duration, which libavformat takes
+    /// from the stream's frame rate (its VUI timing, or 25 fps when it has none). With
+    /// reordering the order shown cannot be read from the packets, and such a stream is refused.
+    package static func derivesTimestamps(_ input: MediaInput, codec: CodecParameters) -> Bool {
+        isRawElementaryStream(input) && codec.videoDelay == 0
+    }
+
+    package static func isRawElementaryStream(_ input: MediaInput) -> Bool { ["h264", "hevc"].contains(input.formatName) }
+
+    package static func missingTimestampReason(_ input: MediaInput, packet: Int) -> String {
+        if isRawElementaryStream(input) {
+            return "a raw \(input.formatName == "h264" ? "H.264" : "HEVC") stream with B-frames carries no timestamps, and the order its frames are shown in cannot be derived from its packets yet; remux it with generated timestamps first (ffmpeg -fflags +genpts -r RATE -i IN -c copy OUT.mp4)"
+        }
+        return "video packet \(packet) has no presentation timestamp; frames cannot be kept exact without one"
+    }
+
     func run(_ body: (EncodedPacket, VideoPacketInfo) throws(MediaError) -> Void) throws(MediaError) {
         var count = 0
         // AVI stores no presentation time; without frame reordering it equals decode time.
         let inOrder = codec.videoDelay == 0
+        let derive = Self.derivesTimestamps(input, codec: codec)
+        let st = input.stream(streamIndex).pointee
+        let frameDuration = st.r_frame_rate.num > 0 ? max(1, av_rescale_q(1, av_inv_q(st.r_frame_rate), st.time_base)) : 1
+        var nextPts: Int64 = 0
         while let (_, read) = try input.readPacket() {
             var packet = read
+            if derive, packet.pts == EncodedPacket.noTimestamp, packet.dts == EncodedPacket.noTimestamp {
+                if packet.duration <= 0 { packet.duration = frameDuration }
+                packet.pts = nextPts
+                packet.dts = nextPts
+            }
+            if derive { nextPts = packet.pts + max(packet.duration, 1) }
             if packet.pts == EncodedPacket.noTimestamp, inOrder, packet.dts != EncodedPacket.noTimestamp {
                 packet.pts = packet.dts
             }
             guard packet.pts != EncodedPacket.noTimestamp else {
-                throw MediaError(path: input.path, reason: "video packet \(count) has no presentation timestamp; frames cannot be kept exact without one")
+                throw MediaError(path: input.path, reason: Self.missingTimestampReason(input, packet: count))
             }
             let info = VideoPacketInfo(pts: packet.pts, duration: packet.duration, isKeyframe: packet.isKeyframe,
                                        keyframeKind: packet.isKeyframe ? inspector.kind(of: packet.data) : nil)

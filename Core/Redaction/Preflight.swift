@@ -124,9 +124,10 @@ public enum Preflight {
     private static func checkTimestamps(_ input: MediaInput, video: Int, codec: CodecParameters) throws(MediaError) {
         input.selectStreams([video])
         var seen = 0, unshown = 0
+        let derived = VideoScan.derivesTimestamps(input, codec: codec)
         while seen < 64, let (_, packet) = try input.readPacket() {
-            if packet.pts == EncodedPacket.noTimestamp, !(codec.videoDelay == 0 && packet.dts != EncodedPacket.noTimestamp) {
-                throw MediaError(path: input.path, reason: "video packet \(seen) has no presentation timestamp; frames cannot be kept exact without one")
+            if packet.pts == EncodedPacket.noTimestamp, !derived, !(codec.videoDelay == 0 && packet.dts != EncodedPacket.noTimestamp) {
+                throw MediaError(path: input.path, reason: VideoScan.missingTimestampReason(input, packet: seen))
             }
             if packet.flags & AV_PKT_FLAG_DISCARD != 0 { unshown += 1 }
             seen += 1
