@@ -99,6 +99,12 @@ public enum Stitcher {
             // The MP4 muxer would otherwise round small time scales up and renumber every pts.
             options["video_track_timescale"] = String(plan.video.timeBase.den)
         }
+        if plan.input.muxer == "mpegts" {
+            // Timestamps before a 33-bit PTS wrap are read as negative; written as they are, the
+            // muxer keeps their low 33 bits, the source's own values. Shifted to non-negative
+            // (the default), every timestamp moved by the time before the wrap (1.3 s here).
+            options["avoid_negative_ts"] = "disabled"
+        }
         if ["mp4", "mov", "3gp"].contains(plan.input.muxer), ContainerFormat.isFragmentedMP4(path: plan.input.path) {
             // Fragmented stays fragmented (live and streaming tools read it as it grows): a
             // fragment at every video keyframe, FFmpeg's own layout; the source's fragment

@@ -6,7 +6,7 @@ set -euo pipefail
 out="${1:-.cache/corpus}"
 assets="$(cd "${2:-.cache/assets}" && pwd)"
 groundtruth="$(cd "$(dirname "$0")/../../Benchmarks/Evaluation" && pwd)/groundtruth.py"
-stamp="corpus-v9"
+stamp="corpus-v11"
 mkdir -p "$out"
 if [ ! -f "$out/.$stamp" ]; then rm -f "$out"/*.*; fi
 cd "$out"
@@ -104,6 +104,9 @@ make mpeg2.mxf -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" \
 # stream copy (its edit list leaves decode-only frames before the first one shown).
 make wmv.wmv -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -c:v wmv2 -g 25 -c:a wmav2 -shortest
 make editlist.mp4 -ss 1.3 -i h264_bframes.mp4 -c copy
+# An MPEG-TS whose 33-bit PTS wraps 1.2 s in (2^33 / 90 kHz = 95443.7 s; the muxer adds 1.4 s), with audio.
+make tswrap.ts -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -c:v libx264 -preset veryfast -bf 2 -g 25 \
+  -pix_fmt yuv420p -c:a mp2 -shortest -output_ts_offset 95441.1
 # Raw H.264 elementary streams as DVRs export them, with no timestamps at all: without
 # B-frames (handled: frame n at n frame durations) and with them (refused up front).
 make raw.h264 -f lavfi -i "$src:duration=4" -c:v libx264 -preset veryfast -bf 0 -g 25 -pix_fmt yuv420p

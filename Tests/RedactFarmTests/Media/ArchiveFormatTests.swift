@@ -21,9 +21,10 @@ import Testing
     /// Interlaced H.264 stays interlaced (fields coded, top first); MPEG-2 in MXF comes back
     /// as H.264 without B-frames, which FFmpeg's MXF muxer cannot reorder (it wrote pts == dts
     /// and decoded frames went backwards); a raw H.264 stream with no timestamps comes back as
-    /// a raw H.264 stream, its frames at n frame durations as ffmpeg reads them too. All:
+    /// a raw H.264 stream, its frames at n frame durations as ffmpeg reads them too; an
+    /// MPEG-TS whose PTS wraps keeps every timestamp either side of the wrap. All:
     /// every frame's pts and duration, and every other packet, as they were.
-    @Test(arguments: ["interlaced.ts", "mpeg2.mxf", "raw.h264"])
+    @Test(arguments: ["interlaced.ts", "mpeg2.mxf", "raw.h264", "tswrap.ts"])
     func isRedactedFrameExact(name: String) throws {
         let source = Fixtures.corpus(name)
         try Fixtures.withTemporaryDirectory { dir in

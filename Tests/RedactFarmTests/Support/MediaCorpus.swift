@@ -23,6 +23,7 @@ struct CorpusClip: CustomTestStringConvertible, Sendable {
         .init(name: "bikes.mp4", segmentSeconds: 1, minSegments: 5),
         .init(name: "chapters_attachment.mkv", segmentSeconds: 1, minSegments: 3),
         .init(name: "chapters.mp4", segmentSeconds: 1, minSegments: 3),
+        .init(name: "tswrap.ts", segmentSeconds: 1, minSegments: 3),
     ]
 }
 
