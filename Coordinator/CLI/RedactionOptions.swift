@@ -21,7 +21,7 @@ struct RedactionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Detection score threshold, 0.01 to 0.9; lower hides more, with more false alarms.")
     var threshold: Double = 0.2
 
-    @Option(help: "Speed against recall: safe (default; the only one that kept every face hidden to within a frame on all four make-eval clips), balanced, fast (both let faces show for 20+ frames on crowded, CCTV or in-car clips; see Benchmarks/README.md).")
+    @Option(help: "Speed against recall: safe (default; the only one that kept every face hidden to within a frame on all four make-eval clips), balanced (let a face show for 3 frames on the crowded clip), fast (for 38-42 frames on the crowded and in-car clips); see Benchmarks/README.md.")
     var profile: DetectionProfile = .safe
 
     @Option(parsing: .unconditional, help: "Override the profile: network input size relative to the source, 0.5 to 4 (2 finds faces from about 10 px, at 4x the cost of 1).")

@@ -30,10 +30,10 @@ public struct RedactionJob: Codable, Equatable, Sendable {
 public enum DetectionProfile: String, Codable, Sendable, CaseIterable {
     /// Full-frame inference at 2x every 12th frame: finds faces from about 10 px.
     case safe
-    /// 1.5x every 10th frame. Let a face show for 24 frames on the CCTV-look ground truth.
+    /// 1.5x every 10th frame. Let a face show for 3 frames on the crowded ground truth.
     case balanced
     /// 1x every 6th frame: fastest; faces under about 20 px are found late. Let faces show for
-    /// 20 (crowd) and 38 (in-car) frames on the ground truth.
+    /// 42 (crowd) and 38 (in-car) frames on the ground truth.
     case fast
 
     public var settings: DetectorSettings {

@@ -39,8 +39,8 @@ public struct ZonePreview: Codable, Equatable, Sendable {
         let first = pts.first ?? 0, tb = report.timeBase.doubleValue
         let view = SourceView(firstFramePts: first, displayRotationDegrees: report.rotationDegrees)
         let shown = view.shownSize(codedWidth: width, codedHeight: height)
+        let seconds = pts.map { Double($0 - first) * tb }
         return zones.enumerated().map { n, zone in
-            let seconds = pts.map { Double($0 - first) * tb }
             let active = seconds.indices.filter { zone.isActive(atSeconds: seconds[$0]) }
             let shownBox = zone.inShownPixels(width: shown.width, height: shown.height).bounds
                 .clamped(width: Double(shown.width), height: Double(shown.height))
