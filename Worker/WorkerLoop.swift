@@ -142,7 +142,9 @@ public final class WorkerLoop {
                 _ = board.dropPending()
                 (socket, monitor) = try connect()
                 lastHeard = MonotonicClock.now
-                connectedAt = MonotonicClock.now
+                // "No answer yet" counts from the last time this worker was let in, however
+                // many times it reconnected since.
+                if welcomed { connectedAt = MonotonicClock.now }
                 welcomed = false
             }
         }
