@@ -10,7 +10,9 @@ public final class VideoDecoder {
     private let label: String
 
     /// `threads`: 0 lets libavcodec choose; frame threading keeps output order and content.
-    public init(codec: CodecParameters, timeBase: Rational, threads: Int = 0, label: String = "") throws(MediaError) {
+    /// `orderOnly` skips the loop filter and the inverse transform: the pictures are wrong but
+    /// come out in the same order and number, which is all `PresentationOrder` reads.
+    public init(codec: CodecParameters, timeBase: Rational, threads: Int = 0, label: String = "", orderOnly: Bool = false) throws(MediaError) {
         self.label = label
         guard let decoder = avcodec_find_decoder(AVCodecID(rawValue: numericCast(codec.codecID))) else {
             throw MediaError(path: label, reason: "no decoder for \(codec.codecName)")
@@ -27,6 +29,10 @@ public final class VideoDecoder {
         try AVError.check(avcodec_parameters_to_context(ctx, par), label, "cannot configure the \(codec.codecName) decoder")
         ctx.pointee.pkt_timebase = timeBase.avRational
         ctx.pointee.thread_count = Int32(threads)
+        if orderOnly {
+            ctx.pointee.skip_loop_filter = AVDISCARD_ALL
+            ctx.pointee.skip_idct = AVDISCARD_ALL
+        }
         try AVError.check(avcodec_open2(ctx, decoder, nil), label, "cannot open the \(codec.codecName) decoder")
     }
 

@@ -33,10 +33,13 @@ package struct VideoScan {
     package static func isRawElementaryStream(_ input: MediaInput) -> Bool { ["h264", "hevc"].contains(input.formatName) }
 
     package static func missingTimestampReason(_ input: MediaInput, packet: Int) -> String {
-        if isRawElementaryStream(input) {
-            return "a raw \(input.formatName == "h264" ? "H.264" : "HEVC") stream with B-frames carries no timestamps, and the order its frames are shown in cannot be derived from its packets yet; remux it with generated timestamps first (ffmpeg -fflags +genpts -r RATE -i IN -c copy OUT.mp4)"
-        }
-        return "video packet \(packet) has no presentation timestamp; frames cannot be kept exact without one"
+        "video packet \(packet) has no presentation timestamp; frames cannot be kept exact without one"
+    }
+
+    /// One frame's duration in the stream's time base, from its frame rate.
+    var frameDuration: Int64 {
+        let st = input.stream(streamIndex).pointee
+        return st.r_frame_rate.num > 0 ? max(1, av_rescale_q(1, av_inv_q(st.r_frame_rate), st.time_base)) : 1
     }
 
     func run(_ body: (EncodedPacket, VideoPacketInfo) throws(MediaError) -> Void) throws(MediaError) {
@@ -44,11 +47,20 @@ package struct VideoScan {
         // AVI stores no presentation time; without frame reordering it equals decode time.
         let inOrder = codec.videoDelay == 0
         let derive = Self.derivesTimestamps(input, codec: codec)
-        let st = input.stream(streamIndex).pointee
-        let frameDuration = st.r_frame_rate.num > 0 ? max(1, av_rescale_q(1, av_inv_q(st.r_frame_rate), st.time_base)) : 1
+        let frameDuration = self.frameDuration
+        let order = PresentationOrder.applies(to: input, codec: codec)
+            ? try PresentationOrder.derive(path: input.path, stream: streamIndex, codec: codec, timeBase: timeBase, frameDuration: frameDuration)
+            : nil
         var nextPts: Int64 = 0
         while let (_, read) = try input.readPacket() {
             var packet = read
+            if let order {
+                guard count < order.timings.count else {
+                    throw MediaError(path: input.path, reason: "the video stream read differently the second time (more than \(order.timings.count) packets)")
+                }
+                let timing = order.timings[count]
+                (packet.pts, packet.dts, packet.duration) = (timing.pts, timing.dts, timing.duration)
+            }
             if derive, packet.pts == EncodedPacket.noTimestamp, packet.dts == EncodedPacket.noTimestamp {
                 if packet.duration <= 0 { packet.duration = frameDuration }
                 packet.pts = nextPts

@@ -117,14 +117,15 @@ public enum Preflight {
         return "the picture is \(codec.width)x\(codec.height) in \(format), which halves chroma \(oddWidth ? "across" : "down") it: the encoder cannot write an odd \(oddWidth ? "width" : "height") in that format"
     }
 
-    /// The first video packets must carry presentation timestamps (or be in decode order, as
-    /// AVI's are), or frames cannot be kept exact; the split checks every packet. Frames an
+    /// The first video packets must carry presentation timestamps, be in decode order (as
+    /// AVI's without B-frames are), or come from a container whose missing times
+    /// `PresentationOrder` derives; the split checks every packet. Frames an
     /// MP4 edit list leaves unshown (decoded only to reach its first shown frame) are not
     /// handled yet: refused here rather than failing after the split.
     private static func checkTimestamps(_ input: MediaInput, video: Int, codec: CodecParameters) throws(MediaError) {
         input.selectStreams([video])
         var seen = 0, unshown = 0
-        let derived = VideoScan.derivesTimestamps(input, codec: codec)
+        let derived = VideoScan.derivesTimestamps(input, codec: codec) || PresentationOrder.applies(to: input, codec: codec)
         while seen < 64, let (_, packet) = try input.readPacket() {
             if packet.pts == EncodedPacket.noTimestamp, !derived, !(codec.videoDelay == 0 && packet.dts != EncodedPacket.noTimestamp) {
                 throw MediaError(path: input.path, reason: VideoScan.missingTimestampReason(input, packet: seen))

@@ -1,0 +1,126 @@
+import CFFmpeg
+import RedactSupport
+
+/// Timestamps for a video stream whose container leaves presentation times out while its
+/// frames are reordered: AVI (which stores only the decode order), MPEG-PS and DVD VOB (a
+/// PES header times only the first picture that starts in it), raw H.264/HEVC/MPEG-4 streams
+/// with B-frames (no times at all). The rule, the same on every run (docs/timestamps.md):
+///
+/// 1. The stream is decoded once, in decode order, each packet tagged with its position. The
+///    decoder hands the frames back in presentation order, so each packet's frame gets its
+///    rank there. `reorderDelay` is the codec's declared reorder delay (has_b_frames), or
+///    the most any frame comes out behind its packet's place if that is more.
+/// 2. A pts the container has is kept. A missing one is the pts of the nearest frame shown
+///    before it plus one frame duration per rank between them (before the first timed frame:
+///    the nearest one shown after it, minus).
+/// 3. With no pts at all, the frame of rank r is shown (r + delay) frame durations after the
+///    first packet's dts (0 without one): the timing FFmpeg's players give an AVI.
+/// 4. The container's dts are kept when every packet has one, they rise, and none passes its
+///    pts; otherwise the k-th packet's dts is the (k − delay)-th pts in presentation order.
+package struct PresentationOrder: Sendable {
+    package struct Timing: Sendable, Equatable {
+        package var pts: Int64
+        package var dts: Int64
+        package var duration: Int64
+    }
+
+    /// Per packet, in decode order.
+    package let timings: [Timing]
+    package let reorderDelay: Int
+
+    /// Containers whose reordered video may lack presentation times; every other container
+    /// times every frame, and its packets are read as they are.
+    private static let untimedFormats: Set<String> = ["avi", "mpeg", "mpegvideo", "h264", "hevc", "m4v"]
+
+    package static func applies(to input: MediaInput, codec: CodecParameters) -> Bool {
+        codec.videoDelay > 0 && untimedFormats.contains(input.formatName)
+    }
+
+    /// The timings of `stream`'s packets, or nil when the container gives every packet a pts.
+    package static func derive(path: String, stream: Int, codec: CodecParameters, timeBase: Rational,
+                               frameDuration: Int64) throws(MediaError) -> PresentationOrder? {
+        let container = try containerTimings(path: path, stream: stream)
+        guard container.contains(where: { $0.pts == EncodedPacket.noTimestamp }) else { return nil }
+        let ranks = try presentationRanks(path: path, stream: stream, codec: codec, timeBase: timeBase, packets: container.count)
+        // The codec's declared delay (has_b_frames), which FFmpeg's players show an AVI with,
+        // unless the frames show more.
+        let delay = max(Int(codec.videoDelay), ranks.enumerated().map { $0.offset - $0.element }.max() ?? 0)
+        let duration = max(1, frameDuration)
+
+        // Rules 2 and 3: a pts for every rank.
+        var byRank = [Int](repeating: 0, count: ranks.count)
+        for (packet, rank) in ranks.enumerated() { byRank[rank] = packet }
+        var shown = byRank.map { container[$0].pts }
+        if let first = shown.firstIndex(where: { $0 != EncodedPacket.noTimestamp }) {
+            for rank in 0..<first { shown[rank] = shown[first] - Int64(first - rank) * duration }
+            for rank in first..<shown.count where shown[rank] == EncodedPacket.noTimestamp {
+                shown[rank] = shown[rank - 1] + duration
+            }
+        } else {
+            let base = container[0].dts != EncodedPacket.noTimestamp ? container[0].dts : 0
+            for rank in shown.indices { shown[rank] = base + Int64(rank + delay) * duration }
+        }
+        for rank in shown.indices.dropFirst() where shown[rank] <= shown[rank - 1] {
+            throw MediaError(path: path, reason: "the video's presentation times do not rise in the order its frames are shown (frame \(rank) at \(shown[rank]) after \(shown[rank - 1]), in units of \(timeBase)); frames cannot be kept exact")
+        }
+
+        // Rule 4: decode times.
+        var timings = ranks.enumerated().map { packet, rank in
+            Timing(pts: shown[rank], dts: container[packet].dts, duration: container[packet].duration > 0 ? container[packet].duration : duration)
+        }
+        let keepsDecodeTimes = timings.indices.allSatisfy { i in
+            timings[i].dts != EncodedPacket.noTimestamp && timings[i].dts <= timings[i].pts && (i == 0 || timings[i].dts > timings[i - 1].dts)
+        }
+        if !keepsDecodeTimes {
+            for i in timings.indices { timings[i].dts = i >= delay ? shown[i - delay] : shown[0] - Int64(delay - i) * duration }
+        }
+        return PresentationOrder(timings: timings, reorderDelay: delay)
+    }
+
+    /// The times the container gives, packet by packet, without decoding.
+    private static func containerTimings(path: String, stream: Int) throws(MediaError) -> [Timing] {
+        let input = try MediaInput(path: path)
+        input.selectStreams([stream])
+        var timings: [Timing] = []
+        while let (_, packet) = try input.readPacket() {
+            timings.append(Timing(pts: packet.pts, dts: packet.dts, duration: packet.duration))
+        }
+        return timings
+    }
+
+    /// rank[i]: where the frame decoded from packet i comes in presentation order.
+    private static func presentationRanks(path: String, stream: Int, codec: CodecParameters, timeBase: Rational,
+                                          packets: Int) throws(MediaError) -> [Int] {
+        let input = try MediaInput(path: path)
+        input.selectStreams([stream])
+        // One thread, as segments are decoded: the order frames leave the decoder is then the
+        // order a worker sees.
+        let decoder = try VideoDecoder(codec: codec, timeBase: timeBase, threads: 1, label: path, orderOnly: true)
+        var ranks = [Int](repeating: -1, count: packets)
+        var shown = 0, read = 0
+        var unpaired: String?
+        let collect = { (frame: UnsafeMutablePointer<AVFrame>) throws(MediaError) -> Void in
+            let tag = Int(frame.pointee.pts)
+            guard (0..<packets).contains(tag), ranks[tag] < 0 else {
+                unpaired = unpaired ?? "a frame came out of the decoder with no packet of its own (shown \(shown))"
+                return
+            }
+            ranks[tag] = shown
+            shown += 1
+        }
+        while let (_, demuxed) = try input.readPacket() {
+            guard read < packets else { break }
+            var packet = demuxed
+            packet.pts = Int64(read)
+            packet.dts = Int64(read)
+            try decoder.decode(packet, collect)
+            read += 1
+        }
+        try decoder.decode(nil, collect)
+        if let unpaired { throw MediaError(path: path, reason: "cannot derive the video's presentation times: \(unpaired)") }
+        if let missing = ranks.firstIndex(of: -1) {
+            throw MediaError(path: path, reason: "cannot derive the video's presentation times: video packet \(missing) decodes to no frame of its own (\(packets - shown) of \(packets) packets do), so the order its frames are shown in is not known")
+        }
+        return ranks
+    }
+}
