@@ -133,7 +133,9 @@ struct OutputFinisher: Sendable {
     /// clipped at the picture's edge, streams left out on request.
     private func notes(_ stitched: StitchReport) -> [String] {
         var notes: [String] = []
-        if let note = VideoEncoder.reencodingNote(sourceCodec: plan.video.codec, settings: options.job.encoder) { notes.append(note) }
+        if let written = stitched.videoCodec, let note = EncoderChoice.codecChangeNote(source: plan.video.codec, written: written) {
+            notes.append(note)
+        }
         let shown = SourceView(firstFramePts: 0, displayRotationDegrees: plan.video.rotationDegrees)
             .shownSize(codedWidth: plan.video.width, codedHeight: plan.video.height)
         for (n, zone) in options.job.zones.enumerated() {

@@ -15,6 +15,14 @@ public enum ContainerFormat {
             return "mp4"
         case "matroska,webm":
             return ext == "webm" ? "webm" : "matroska"
+        case "mpegvideo":
+            // The raw MPEG-1/2 video demuxer; the muxer is named by the codec.
+            let video = try input.primaryVideoStream()
+            return input.stream(video).pointee.codecpar.pointee.codec_id == AV_CODEC_ID_MPEG1VIDEO ? "mpeg1video" : "mpeg2video"
+        case "mpeg":
+            // One demuxer reads both program streams; FFmpeg's `mpeg` muxer writes MPEG-1
+            // system streams only, `vob` MPEG-2 program streams (DVD and most recorders).
+            return programStreamIsMPEG2(path: input.path) ? "vob" : "mpeg"
         case let name:
             let first = String(name.split(separator: ",").first ?? "")
             guard av_guess_format(first, nil, nil) != nil else {
@@ -22,6 +30,19 @@ public enum ContainerFormat {
             }
             return first
         }
+    }
+
+    /// Whether a program stream's first pack header is MPEG-2's ('01' after the start code)
+    /// rather than MPEG-1's ('0010').
+    static func programStreamIsMPEG2(path: String) -> Bool {
+        guard let file = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? file.close() }
+        let head = [UInt8]((try? file.read(upToCount: 65_536)) ?? Data())
+        guard head.count >= 5 else { return false }
+        for i in 0..<(head.count - 4) where head[i] == 0 && head[i + 1] == 0 && head[i + 2] == 1 && head[i + 3] == 0xBA {
+            return head[i + 4] & 0xC0 == 0x40
+        }
+        return false
     }
 
     /// Whether an MP4/MOV file is fragmented: a movie fragment (`moof`) among its top-level
@@ -50,8 +71,11 @@ public enum ContainerFormat {
         guard !ext.isEmpty, let guessed = av_guess_format(nil, outputPath, nil) else { return }
         let name = String(cString: guessed.pointee.name)
         let family: Set<String> = ["mp4", "mov", "3gp", "ipod", "ismv", "f4v", "psp", "3g2"]
+        // .mpg, .vob and .mpeg are all program streams; which kind the source's is decides.
+        let programStreams: Set<String> = ["mpeg", "vob", "dvd", "svcd", "vcd", "mpeg1system"]
         let same = name == muxer || (family.contains(name) && family.contains(muxer))
             || (["matroska", "webm"].contains(name) && ["matroska", "webm"].contains(muxer))
+            || (programStreams.contains(name) && programStreams.contains(muxer))
         guard same else {
             throw MediaError(path: outputPath, reason: "extension .\(ext) means \(name), but the source is \(muxer); keep the source's container so timestamps stay exact")
         }

@@ -88,7 +88,11 @@ package final class MediaOutput {
         try AVError.check(avcodec_parameters_copy(par, source.pointee.codecpar), path, "cannot copy stream parameters")
         let sourceTag = source.pointee.codecpar.pointee.codec_tag
         try encoded.apply(to: par)
-        if par.pointee.codec_tag == 0, par.pointee.codec_id == source.pointee.codecpar.pointee.codec_id, !encoded.extradata.isEmpty {
+        // H.264 and HEVC tags say where the parameter sets are (avc1 in extradata, avc3 in
+        // band): kept only when the encoder wrote extradata too. Other codecs keep theirs
+        // (an Xvid AVI stays XVID, which old players look for).
+        let inBandMatters = [AV_CODEC_ID_H264, AV_CODEC_ID_HEVC].contains(par.pointee.codec_id)
+        if par.pointee.codec_tag == 0, par.pointee.codec_id == source.pointee.codecpar.pointee.codec_id, !inBandMatters || !encoded.extradata.isEmpty {
             par.pointee.codec_tag = sourceTag
         }
         return try addStream(parameters: par, like: source)

@@ -13,6 +13,8 @@ public struct StitchReport: Codable, Equatable, Sendable {
     /// payload hash as written.
     public var streams: [StreamOutcome]
     public var chapters: [ChapterRecord]
+    /// The codec the video was written in (absent in reports made before it was recorded).
+    public var videoCodec: String?
     public static let fileName = "stitch.json"
 }
 
@@ -175,7 +177,7 @@ public enum Stitcher {
         }
         let report = StitchReport(output: URL(fileURLWithPath: outputPath).standardizedFileURL.path, sha256: sha,
                                   sizeBytes: size, segments: plan.segments.count, videoFrames: frames,
-                                  streams: streams, chapters: ChapterRecord.all(in: source.context))
+                                  streams: streams, chapters: ChapterRecord.all(in: source.context), videoCodec: reference.codecName)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         if let data = try? encoder.encode(report) {

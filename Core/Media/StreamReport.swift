@@ -64,8 +64,12 @@ public struct StreamReport: Codable, Equatable, Sendable {
             chromaLocation = av_chroma_location_name(par.chroma_location).map { String(cString: $0) }
             let rotation = rf_stream_rotation(st)
             rotationDegrees = rotation.isNaN ? nil : rotation
-            averageFrameRate = st.pointee.avg_frame_rate.den > 0 ? Rational(st.pointee.avg_frame_rate) : nil
-            let base = st.pointee.r_frame_rate, average = st.pointee.avg_frame_rate
+            // A raw MPEG-4 stream states no average (0/0), only its base rate: the rate its
+            // frames are timed at here, so the average too.
+            let base = st.pointee.r_frame_rate
+            let stated = st.pointee.avg_frame_rate
+            let average = stated.num > 0 && stated.den > 0 ? stated : base
+            averageFrameRate = average.den > 0 && average.num > 0 ? Rational(average) : (stated.den > 0 ? Rational(stated) : nil)
             constantFrameRate = base.num > 0 && base.den > 0 && av_cmp_q(base, average) == 0 ? Rational(base) : nil
         }
         if par.codec_type == AVMEDIA_TYPE_AUDIO {

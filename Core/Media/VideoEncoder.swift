@@ -14,25 +14,34 @@ public struct EncoderSettings: Codable, Equatable, Sendable {
     }
 }
 
-/// A libavcodec encoder fed frames with their source timestamps, in the source's codec family:
-/// H.264 → libx264, HEVC → libx265, anything else → libx264. Keeps size, pixel format, colour
-/// properties and sample aspect ratio, and every frame's pts (variable frame rate included).
-/// x265 writes the average rate into the VUI whatever it is given (it has no variable-rate
-/// mode); x264 writes a constant one as fixed and otherwise only the clock tick.
+/// A libavcodec encoder fed frames with their source timestamps, in the source's codec where
+/// `EncoderChoice` finds one (H.264 → libx264, HEVC → libx265, MPEG-1/2/4 → libavcodec's
+/// own, MJPEG, FFV1), else libx264. Keeps size, pixel format, colour properties, field order
+/// and sample aspect ratio, and every frame's pts (variable frame rate included). x265 writes
+/// the average rate into the VUI whatever it is given (it has no variable-rate mode); x264
+/// writes a constant one as fixed and otherwise only the clock tick.
 package final class VideoEncoder {
     private let context: UnsafeMutablePointer<AVCodecContext>
     private let packet = PacketBuffer()
     private let label: String
-    /// The libavcodec encoder: libx264 or libx265.
+    /// The libavcodec encoder's name.
     package let name: String
+    package let choice: EncoderChoice
+    /// Set for the encoders that count frames (`FrameCountClock`).
+    private var clock: FrameCountClock?
 
     /// `globalHeader`: parameter sets in extradata (MP4, MOV, MKV) rather than in-band (TS).
-    /// `allowReordering`: false for containers without separate pts (AVI): no B-frames.
+    /// `muxer`: the output container, which limits how frames may be reordered.
+    /// `hdr`: the source frames' HDR10 metadata, written into the H.264/HEVC bitstream.
     package init(source: CodecParameters, timeBase: Rational, frameRate: SourceFrameRate?, settings: EncoderSettings,
-         globalHeader: Bool, allowReordering: Bool, label: String) throws(MediaError) {
+                 globalHeader: Bool, muxer: String, hdr: HDRMetadata = HDRMetadata(), label: String) throws(MediaError) {
         self.label = label
-        let sourceID = AVCodecID(rawValue: numericCast(source.codecID))
-        let name = sourceID == AV_CODEC_ID_HEVC ? "libx265" : "libx264"
+        let choice: EncoderChoice
+        do throws(MediaError) { choice = try EncoderChoice.choose(source: source, muxer: muxer, settings: settings) } catch {
+            throw MediaError(path: label, reason: error.reason)
+        }
+        self.choice = choice
+        let name = choice.encoder
         self.name = name
         guard let codec = avcodec_find_encoder_by_name(name) else {
             throw MediaError(path: label, reason: "encoder \(name) is not available in this FFmpeg build")
@@ -43,6 +52,13 @@ package final class VideoEncoder {
         ctx.pointee.height = source.height
         ctx.pointee.pix_fmt = AVPixelFormat(rawValue: source.format)
         ctx.pointee.time_base = timeBase.avRational
+        if choice.family == .mpegVideo {
+            guard let rate = frameRate?.average, rate.num > 0, rate.den > 0 else {
+                throw MediaError(path: label, reason: "\(name) needs the video's frame rate, which the source does not state")
+            }
+            ctx.pointee.time_base = av_inv_q(rate.avRational)
+            clock = FrameCountClock(frameDuration: av_rescale_q(1, av_inv_q(rate.avRational), timeBase.avRational))
+        }
         if let frameRate, frameRate.average.num > 0 { ctx.pointee.framerate = frameRate.average.avRational }
         ctx.pointee.sample_aspect_ratio = source.sampleAspectRatio.avRational
         ctx.pointee.color_range = AVColorRange(rawValue: numericCast(source.colorRange))
@@ -51,37 +67,78 @@ package final class VideoEncoder {
         ctx.pointee.colorspace = AVColorSpace(rawValue: numericCast(source.colorSpace))
         ctx.pointee.chroma_sample_location = AVChromaLocation(rawValue: numericCast(source.chromaLocation))
         ctx.pointee.field_order = AVFieldOrder(rawValue: numericCast(source.fieldOrder))
-        // Interlaced stays interlaced: x264 codes fields (its field order follows each
+        // Interlaced stays interlaced: the encoder codes fields (their order follows each
         // decoded frame's), or a deinterlacing player would show the fields combed together.
-        if name == "libx264", [AV_FIELD_TT, AV_FIELD_BB, AV_FIELD_TB, AV_FIELD_BT].contains(ctx.pointee.field_order) {
+        if [.x264, .mpegVideo].contains(choice.family), [AV_FIELD_TT, AV_FIELD_BB, AV_FIELD_TB, AV_FIELD_BT].contains(ctx.pointee.field_order) {
             ctx.pointee.flags |= AV_CODEC_FLAG_INTERLACED_DCT | AV_CODEC_FLAG_INTERLACED_ME
         }
         if globalHeader { ctx.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
         // One thread per encoder: parallelism comes from running segments side by side, and
         // frame threading would make output depend on timing.
         ctx.pointee.thread_count = 1
-        if !allowReordering { ctx.pointee.max_b_frames = 0 }
         var options: OpaquePointer? = nil
         defer { av_dict_free(&options) }
-        av_dict_set(&options, "crf", String(settings.crf), 0)
-        av_dict_set(&options, "preset", settings.preset, 0)
-        // Keyframes exactly where the source has them (`encode(_:keyframe:)` forces each, as
-        // an IDR), and nowhere else: no scene cuts, no interval of the encoder's own, so seeking
-        // and NVR players behave as they did with the source.
-        if name == "libx265" {
-            av_dict_set(&options, "x265-params", "log-level=error:open-gop=0:scenecut=0:keyint=-1\(allowReordering ? "" : ":bframes=0")", 0)
-        } else {
-            // Closed GOPs: every segment starts with an IDR and needs nothing before it.
-            // force-cfr: x264 otherwise writes the time base as the VUI's frame rate (a 25 fps
-            // MP4 in 1/12800 declared 12800 fps); timestamps pass through unchanged either way.
-            av_dict_set(&options, "x264-params", "open-gop=0:scenecut=0:keyint=infinite" + (frameRate?.isConstant == true ? ":force-cfr=1" : ""), 0)
-        }
-        av_dict_set(&options, "forced-idr", "1", 0)
+        Self.configure(ctx, &options, choice: choice, source: source, frameRate: frameRate, settings: settings, hdr: hdr)
         let opened = avcodec_open2(ctx, codec, &options)
         if opened < 0 {
             // `context` is set, so deinit runs and frees it: freeing it here as well was a
             // double free (a SIGSEGV on an encoder that refuses its settings).
             throw MediaError(path: label, reason: "cannot open \(name) for \(source.width)x\(source.height) \(Self.pixelFormatName(source.format)): \(AVError.message(opened))")
+        }
+    }
+
+    /// Rate control, frame types and reordering per encoder family. Keyframes come exactly
+    /// where the source has them (`encode(_:keyframe:)` forces each) and nowhere else: no scene
+    /// cuts, no interval of the encoder's own, so seeking and NVR players behave as with the
+    /// source.
+    private static func configure(_ ctx: UnsafeMutablePointer<AVCodecContext>, _ options: inout OpaquePointer?, choice: EncoderChoice,
+                                  source: CodecParameters, frameRate: SourceFrameRate?, settings: EncoderSettings, hdr: HDRMetadata) {
+        let delay = choice.requiredReorderDelay
+        switch choice.family {
+        case .x264:
+            av_dict_set(&options, "crf", String(settings.crf), 0)
+            av_dict_set(&options, "preset", settings.preset, 0)
+            // Closed GOPs: every segment starts with an IDR and needs nothing before it.
+            // force-cfr: x264 otherwise writes the time base as the VUI's frame rate (a 25 fps
+            // MP4 in 1/12800 declared 12800 fps); timestamps pass through unchanged either way.
+            // A required delay is x264's own: B-frames with a pyramid reorder by 2, without by 1.
+            var params = "open-gop=0:scenecut=0:keyint=infinite" + (frameRate?.isConstant == true ? ":force-cfr=1" : "")
+            switch delay {
+            case 0: params += ":bframes=0"
+            case 1: params += ":b-pyramid=none"
+            case 2: params += ":b-pyramid=normal"
+            default: break
+            }
+            av_dict_set(&options, "x264-params", params + hdr.x264Parameters, 0)
+            av_dict_set(&options, "forced-idr", "1", 0)
+        case .x265:
+            av_dict_set(&options, "crf", String(settings.crf), 0)
+            av_dict_set(&options, "preset", settings.preset, 0)
+            av_dict_set(&options, "x265-params", "log-level=error:open-gop=0:scenecut=0:keyint=-1\(delay == 0 ? ":bframes=0" : "")" + hdr.x265Parameters, 0)
+            av_dict_set(&options, "forced-idr", "1", 0)
+        case .mpegVideo:
+            // Quantiser 2 of 31 at every frame: near the source's quality whatever its rate.
+            ctx.pointee.flags |= AV_CODEC_FLAG_QSCALE | Int32(bitPattern: AV_CODEC_FLAG_CLOSED_GOP)
+            ctx.pointee.global_quality = 2 * FF_QP2LAMBDA
+            // The longest GOP the MPEG encoders accept without shortening it themselves.
+            ctx.pointee.gop_size = 600
+            ctx.pointee.max_b_frames = delay == 0 || source.videoDelay == 0 ? 0 : 2
+            av_dict_set(&options, "sc_threshold", "1000000000", 0)
+            av_dict_set(&options, "b_strategy", "0", 0)
+        case .intra:
+            ctx.pointee.gop_size = 1
+            if choice.encoder == "mjpeg" {
+                ctx.pointee.flags |= AV_CODEC_FLAG_QSCALE
+                ctx.pointee.global_quality = 2 * FF_QP2LAMBDA
+            } else if choice.encoder == "prores_ks" {
+                // The source's ProRes flavour (Proxy, LT, 422, HQ, 4444), which sets its rate.
+                // (prores_ks numbers them as the decoder reports them: 0 Proxy ... 5 4444 XQ.)
+                if (0...5).contains(source.profile) { av_dict_set(&options, "profile", String(source.profile), 0) }
+            } else {
+                // FFV1 version 3 with per-slice checksums, as archives write it.
+                av_dict_set(&options, "level", "3", 0)
+                av_dict_set(&options, "slicecrc", "1", 0)
+            }
         }
     }
 
@@ -102,30 +159,30 @@ package final class VideoEncoder {
     /// Encodes a frame (nil drains) and hands back every packet it frees. `keyframe`: the
     /// source's frame at this time was a keyframe, so this one is coded as an IDR.
     package func encode(_ frame: UnsafeMutablePointer<AVFrame>?, keyframe: Bool = false, _ body: (EncodedPacket) -> Void) throws(MediaError) {
+        var sourcePts: Int64?
         if let frame {
             frame.pointee.pict_type = keyframe ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE
+            if clock != nil {
+                sourcePts = frame.pointee.pts
+                frame.pointee.pts = clock!.count(for: frame.pointee.pts)
+            }
         }
         let sent = avcodec_send_frame(context, frame)
+        if let frame, let sourcePts { frame.pointee.pts = sourcePts }
         if sent < 0, sent != AVError.eof { throw MediaError(path: label, reason: "cannot encode a frame: \(AVError.message(sent))") }
         while true {
             packet.unref()
             let got = avcodec_receive_packet(context, packet.pointer)
             if got == AVError.again || got == AVError.eof { return }
             try AVError.check(got, label, "cannot encode a frame")
-            body(EncodedPacket(packet.pointer))
+            var encoded = EncodedPacket(packet.pointer)
+            if let clock {
+                encoded.pts = clock.time(of: encoded.pts)
+                if encoded.dts != EncodedPacket.noTimestamp { encoded.dts = clock.time(of: encoded.dts) }
+                encoded.duration = clock.frameDuration
+            }
+            body(encoded)
         }
-    }
-
-    /// Codecs whose sources are lossless: re-encoded, they stop being so.
-    static let losslessCodecs: Set<String> = ["ffv1", "huffyuv", "ffvhuff", "utvideo", "rawvideo", "png", "qtrle", "magicyuv", "v210", "r210"]
-
-    /// What the operator should know when the redacted video leaves the source's codec (only
-    /// H.264 and HEVC are written back in their own): nil when it stays. Said by probe and
-    /// `run` before any work, and kept in the manifest's notes.
-    package static func reencodingNote(sourceCodec: String, settings: EncoderSettings) -> String? {
-        guard !["h264", "hevc"].contains(sourceCodec) else { return nil }
-        let lossless = losslessCodecs.contains(sourceCodec) ? ", so the output is no longer lossless" : ""
-        return "the \(sourceCodec) video is re-encoded as h264 (libx264, CRF \(settings.crf)): only H.264 and HEVC are written back in their own codec\(lossless)"
     }
 
     package static func pixelFormatName(_ format: Int32) -> String {

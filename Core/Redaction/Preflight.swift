@@ -65,24 +65,25 @@ public enum Preflight {
             return  // nothing below can be tried on frames that cannot be redacted
         }
         try checkTimestamps(input, video: video, codec: codec)
-        if let why = subsamplingRefusal(codec) {
-            report.reasons.append(why)
-            return
-        }
 
         let label = "the \(codec.codecName) video"
         let stream = StreamReport(st)
         let frameRate = stream.averageFrameRate.map { SourceFrameRate(average: $0, isConstant: stream.constantFrameRate == $0) }
+        if let choice = try? EncoderChoice.choose(source: codec, muxer: muxer, settings: job.encoder),
+           [.x264, .x265].contains(choice.family), let why = subsamplingRefusal(codec) {
+            report.reasons.append(why)
+            return
+        }
         let encoder: VideoEncoder
         do throws(MediaError) {
             encoder = try VideoEncoder(source: codec, timeBase: Rational(st.pointee.time_base), frameRate: frameRate, settings: job.encoder,
-                                       globalHeader: SegmentProcessor.needsGlobalHeader(muxer), allowReordering: SegmentProcessor.carriesReordering(muxer), label: label)
+                                       globalHeader: SegmentProcessor.needsGlobalHeader(muxer), muxer: muxer, label: label)
         } catch {
             report.reasons.append("\(error.reason), so its frames could not be written back after redaction")
             return
         }
         report.encoder = encoder.name
-        if let note = VideoEncoder.reencodingNote(sourceCodec: stream.codec, settings: job.encoder) { report.notes.append(note) }
+        if let note = encoder.choice.note { report.notes.append(note) }
         let encoded = try encoder.parameters()
         if let why = try headerRefusal(input, video: video, encoded: encoded, plan: plan, muxer: muxer, only: nil) {
             var culprits: [String] = []
@@ -108,7 +109,8 @@ public enum Preflight {
     }
 
     /// x264 and x265 encode subsampled chroma only over whole chroma samples; libx264 says
-    /// no more than "generic error" when the size does not divide.
+    /// no more than "generic error" when the size does not divide. (libavcodec's own
+    /// encoders, MJPEG's for one, take any size.)
     private static func subsamplingRefusal(_ codec: CodecParameters) -> String? {
         guard let d = av_pix_fmt_desc_get(AVPixelFormat(rawValue: codec.format))?.pointee else { return nil }
         let oddWidth = d.log2_chroma_w > 0 && codec.width % 2 != 0, oddHeight = d.log2_chroma_h > 0 && codec.height % 2 != 0

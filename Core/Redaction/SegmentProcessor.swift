@@ -130,9 +130,12 @@ public final class SegmentProcessor {
             keyframes.insert(first)
         }
         let codedZones = job.zones.map { $0.inCodedPixels(sourceView, codedWidth: Int(segment.codec.width), codedHeight: Int(segment.codec.height)) }
-        let encoder = try VideoEncoder(source: segment.codec, timeBase: segment.timeBase, frameRate: frameRate,
-                                       settings: job.encoder, globalHeader: Self.needsGlobalHeader(muxer),
-                                       allowReordering: Self.carriesReordering(muxer), label: label)
+        // Made at the first frame, which carries the source's HDR10 metadata if it has any.
+        var encoder: VideoEncoder?
+        let makeEncoder = { (first: UnsafeMutablePointer<AVFrame>) throws(MediaError) -> VideoEncoder in
+            try VideoEncoder(source: segment.codec, timeBase: segment.timeBase, frameRate: self.frameRate, settings: self.job.encoder,
+                             globalHeader: Self.needsGlobalHeader(self.muxer), muxer: self.muxer, hdr: HDRMetadata(frame: first), label: label)
+        }
         var packets: [EncodedPacket] = []
         var frames: [ProcessedSegment.FrameCoverage] = []
         let redactPassStart = StageTimes.clock
@@ -165,7 +168,8 @@ public final class SegmentProcessor {
             frame.pointee.pts = view.pts
             let encodeStart = StageTimes.clock
             times.redact += Double(encodeStart - redactStart) / 1_000_000
-            try encoder.encode(frame, keyframe: keyframes.contains(view.pts)) { packets.append($0) }
+            if encoder == nil { encoder = try makeEncoder(frame) }
+            try encoder!.encode(frame, keyframe: keyframes.contains(view.pts)) { packets.append($0) }
             let encoded = StageTimes.elapsed(since: encodeStart)
             times.encode += encoded
             redactAndEncode += StageTimes.elapsed(since: redactStart)
@@ -173,6 +177,7 @@ public final class SegmentProcessor {
             if !detects { onFrame() }
         }
         let flushStart = StageTimes.clock
+        guard let encoder else { throw MediaError(path: label, reason: "the segment decoded to no frame") }
         try encoder.encode(nil) { packets.append($0) }
         times.encode += StageTimes.elapsed(since: flushStart)
         times.decode += StageTimes.elapsed(since: redactPassStart) - StageTimes.elapsed(since: flushStart) - redactAndEncode
@@ -191,13 +196,6 @@ public final class SegmentProcessor {
         }
         let output = SegmentFile(codec: try encoder.parameters(), timeBase: segment.timeBase, decodePrefixCount: 0, packets: packets)
         return ProcessedSegment(segment: output, frames: frames, detections: detectionCount, times: times)
-    }
-
-    /// Whether the container keeps a presentation time apart from the decode time for
-    /// B-frames. AVI stores none; FFmpeg's MXF muxer indexes reordering for MPEG-2 only (an
-    /// H.264 with B-frames came back with pts == dts, decoded frames going backwards).
-    static func carriesReordering(_ muxer: String) -> Bool {
-        !["avi", "mxf", "mxf_d10", "mxf_opatom"].contains(muxer)
     }
 
     static func needsGlobalHeader(_ muxer: String) -> Bool {
