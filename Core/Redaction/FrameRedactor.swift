@@ -11,7 +11,8 @@ public struct FrameRedactor: Sendable {
         self.look = look
     }
 
-    /// Throws unless frames in `format` can be redacted: 8-bit planar YUV or grey. Checked
+    /// Throws unless frames in `format` can be redacted: planar YUV or grey of 8 to 16 bits
+    /// (native-endian words above 8). Checked
     /// before any frame is looked at, so footage that could not be redacted is refused whole
     /// rather than passed through where no face happened to be found.
     public static func checkEditable(format: Int32) throws(MediaError) {
@@ -20,9 +21,11 @@ public struct FrameRedactor: Sendable {
         guard let desc = av_pix_fmt_desc_get(pf) else { throw MediaError(path: "", reason: "unknown pixel format \(name)") }
         let d = desc.pointee
         let planar = d.flags & UInt64(AV_PIX_FMT_FLAG_PLANAR) != 0 || d.nb_components == 1
-        guard planar, d.comp.0.depth == 8, d.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0,
-              d.flags & UInt64(AV_PIX_FMT_FLAG_HWACCEL) == 0 else {
-            throw MediaError(path: "", reason: "cannot redact frames in pixel format \(name) (8-bit planar YUV or grey only)")
+        let bigEndian = d.flags & UInt64(AV_PIX_FMT_FLAG_BE) != 0, hostBigEndian = 1.bigEndian == 1
+        let nativeWords = d.comp.0.depth == 8 || bigEndian == hostBigEndian
+        guard planar, (8...16).contains(d.comp.0.depth), d.comp.0.step == (d.comp.0.depth > 8 ? 2 : 1), nativeWords,
+              d.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0, d.flags & UInt64(AV_PIX_FMT_FLAG_HWACCEL) == 0 else {
+            throw MediaError(path: "", reason: "cannot redact frames in pixel format \(name) (planar YUV or grey of 8 to 16 bits only)")
         }
     }
 
@@ -78,7 +81,9 @@ public struct FrameRedactor: Sendable {
         let planes = min(Int(av_pix_fmt_count_planes(frame.pixelFormat)), d.nb_components >= 3 ? 3 : 1)
         let fullRange = f.pointee.color_range == AVCOL_RANGE_JPEG
             || [AV_PIX_FMT_YUVJ420P, AV_PIX_FMT_YUVJ422P, AV_PIX_FMT_YUVJ444P].contains(frame.pixelFormat)
-        let black: UInt8 = fullRange ? 0 : 16
+        // Black and neutral chroma at the format's depth: 16 and 128 at 8 bits, 64 and 512 at 10.
+        let scale = Int(d.comp.0.depth) - 8
+        let black = fullRange ? 0 : 16 << scale
         var lumaPixels = 0
         for plane in 0..<planes {
             let chroma = plane == 1 || plane == 2
@@ -88,7 +93,7 @@ public struct FrameRedactor: Sendable {
             // A plane pixel is in when its centre, in source pixels, is.
             let sx = Double(1 << p.shiftX), sy = Double(1 << p.shiftY)
             let mask = PlaneMask(rect: r) { x, y in inside((Double(x) + 0.5) * sx, (Double(y) + 0.5) * sy) }
-            let value: UInt8 = plane == 0 ? black : 128
+            let value = plane == 0 ? black : 128 << scale
             switch look.style {
             case .pixelate: pixelate(p, mask)
             case .blur: blur(p, mask)
@@ -98,7 +103,7 @@ public struct FrameRedactor: Sendable {
             let counted: Int?
             switch look.style {
             case .pixelate: counted = check.cellsAreFlat(cells: cells(p, mask))
-            case .blur: counted = check.stepsAtMost(Self.blurCutoff(span: 2 * blurRadius(mask) + 1))
+            case .blur: counted = check.stepsAtMost(Self.blurCutoff(span: 2 * blurRadius(mask) + 1, maxValue: p.maxValue))
             case .fill: counted = check.allEqual(value)
             }
             guard let counted else {
@@ -122,9 +127,9 @@ public struct FrameRedactor: Sendable {
     private func pixelate(_ p: PlaneView, _ m: PlaneMask) {
         for c in cells(p, m) {
             var sum = 0, n = 0
-            for y in c.y0..<c.y1 { for x in c.x0..<c.x1 where m.contains(x, y) { sum += Int(p[x, y]); n += 1 } }
+            for y in c.y0..<c.y1 { for x in c.x0..<c.x1 where m.contains(x, y) { sum += p[x, y]; n += 1 } }
             guard n > 0 else { continue }
-            let mean = UInt8(sum / n)
+            let mean = sum / n
             for y in c.y0..<c.y1 { for x in c.x0..<c.x1 where m.contains(x, y) { p[x, y] = mean } }
         }
     }
@@ -149,16 +154,16 @@ public struct FrameRedactor: Sendable {
     private func blurRadius(_ m: PlaneMask) -> Int { max(2, max(m.rect.x1 - m.rect.x0, m.rect.y1 - m.rect.y0) / 4) }
 
     /// The largest step between neighbouring pixels that three box passes of `span` can
-    /// leave: each pass moves by at most 255/span between neighbours, plus one for each
-    /// integer division on either axis.
-    static func blurCutoff(span: Int) -> Int { 255 / span + 2 }
+    /// leave: each pass moves by at most maxValue/span between neighbours (255 at 8 bits),
+    /// plus one for each integer division on either axis.
+    static func blurCutoff(span: Int, maxValue: Int = 255) -> Int { maxValue / span + 2 }
 
     private func blur(_ p: PlaneView, _ m: PlaneMask) {
         let r = m.rect
         let radius = blurRadius(m)
         let width = r.x1 - r.x0, height = r.y1 - r.y0
         var buffer = [Int](repeating: 0, count: width * height)
-        for y in 0..<height { for x in 0..<width { buffer[y * width + x] = Int(p[r.x0 + x, r.y0 + y]) } }
+        for y in 0..<height { for x in 0..<width { buffer[y * width + x] = p[r.x0 + x, r.y0 + y] } }
         var line = [Int](repeating: 0, count: max(width, height))
         for _ in 0..<3 {
             for y in 0..<height { Self.boxBlur(&buffer, start: y * width, stride: 1, count: width, radius: radius, scratch: &line) }
@@ -166,7 +171,7 @@ public struct FrameRedactor: Sendable {
         }
         for y in 0..<height {
             for x in 0..<width where m.contains(r.x0 + x, r.y0 + y) {
-                p[r.x0 + x, r.y0 + y] = UInt8(clamping: buffer[y * width + x])
+                p[r.x0 + x, r.y0 + y] = buffer[y * width + x]
             }
         }
     }
@@ -183,7 +188,7 @@ public struct FrameRedactor: Sendable {
         }
     }
 
-    private func fill(_ p: PlaneView, _ m: PlaneMask, value: UInt8) {
+    private func fill(_ p: PlaneView, _ m: PlaneMask, value: Int) {
         let r = m.rect
         for y in r.y0..<r.y1 { for x in r.x0..<r.x1 where m.contains(x, y) { p[x, y] = value } }
     }

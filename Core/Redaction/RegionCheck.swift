@@ -12,7 +12,7 @@ struct RegionCheck {
     func cellsAreFlat(cells: [PlaneRect]) -> Int? {
         var counted = 0
         for c in cells {
-            var first: UInt8?
+            var first: Int?
             for y in c.y0..<c.y1 {
                 for x in c.x0..<c.x1 where mask.contains(x, y) {
                     let v = plane[x, y]
@@ -26,7 +26,7 @@ struct RegionCheck {
     }
 
     /// Fill: every masked pixel is `value`.
-    func allEqual(_ value: UInt8) -> Int? {
+    func allEqual(_ value: Int) -> Int? {
         everyMaskedPixel { x, y in plane[x, y] == value }
     }
 
@@ -35,9 +35,9 @@ struct RegionCheck {
     func stepsAtMost(_ cutoff: Int) -> Int? {
         let r = mask.rect
         return everyMaskedPixel { x, y in
-            let v = Int(plane[x, y])
-            let right = x + 1 < r.x1 && mask.contains(x + 1, y) && abs(Int(plane[x + 1, y]) - v) > cutoff
-            let below = y + 1 < r.y1 && mask.contains(x, y + 1) && abs(Int(plane[x, y + 1]) - v) > cutoff
+            let v = plane[x, y]
+            let right = x + 1 < r.x1 && mask.contains(x + 1, y) && abs(plane[x + 1, y] - v) > cutoff
+            let below = y + 1 < r.y1 && mask.contains(x, y + 1) && abs(plane[x, y + 1] - v) > cutoff
             return !right && !below
         }
     }

@@ -59,7 +59,7 @@ public struct MotionRegions: Sendable {
         for y in 0..<g.height {
             for x in 0..<g.width {
                 var sum = 0
-                for dy in 0..<g.step { for dx in 0..<g.step { sum += Int(p[x * g.step + dx, y * g.step + dy]) } }
+                for dy in 0..<g.step { for dx in 0..<g.step { sum += p.sample8(x * g.step + dx, y * g.step + dy) } }
                 out[y * g.width + x] = UInt8(sum / area)
             }
         }

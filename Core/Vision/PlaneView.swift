@@ -1,6 +1,8 @@
 import CFFmpeg
 
-/// One plane of a frame, addressed in that plane's own (possibly subsampled) pixels.
+/// One plane of a frame, addressed in that plane's own (possibly subsampled) pixels, with
+/// samples of 8 bits or, for high-bit-depth formats, of 9 to 16 bits in native-endian 16-bit
+/// words. Values are the sample's own scale: 0...255 at 8 bits, 0...1023 at 10.
 package struct PlaneView {
     package let base: UnsafeMutablePointer<UInt8>
     package let stride: Int
@@ -8,6 +10,10 @@ package struct PlaneView {
     package let height: Int
     package let shiftX: Int
     package let shiftY: Int
+    /// Bits per sample: 8 to 16.
+    package let depth: Int
+    package var maxValue: Int { (1 << depth) - 1 }
+    private let wide: Bool
 
     package init(frame: UnsafeMutablePointer<AVFrame>, plane: Int, shiftX: Int, shiftY: Int) {
         let data = withUnsafePointer(to: frame.pointee.data) { $0.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { $0[plane]! } }
@@ -18,12 +24,27 @@ package struct PlaneView {
         self.shiftY = shiftY
         width = (Int(frame.pointee.width) + (1 << shiftX) - 1) >> shiftX
         height = (Int(frame.pointee.height) + (1 << shiftY) - 1) >> shiftY
+        let depth = av_pix_fmt_desc_get(AVPixelFormat(rawValue: frame.pointee.format)).map { Int($0.pointee.comp.0.depth) } ?? 8
+        self.depth = depth
+        wide = depth > 8
     }
 
-    package subscript(x: Int, y: Int) -> UInt8 {
-        get { base[y * stride + x] }
-        nonmutating set { base[y * stride + x] = newValue }
+    package subscript(x: Int, y: Int) -> Int {
+        get {
+            wide ? Int((base + y * stride).withMemoryRebound(to: UInt16.self, capacity: x + 1) { $0[x] }) : Int(base[y * stride + x])
+        }
+        nonmutating set {
+            let v = min(max(newValue, 0), maxValue)
+            if wide {
+                (base + y * stride).withMemoryRebound(to: UInt16.self, capacity: x + 1) { $0[x] = UInt16(v) }
+            } else {
+                base[y * stride + x] = UInt8(v)
+            }
+        }
     }
+
+    /// The sample at (x, y) on an 8-bit scale, for code that looks rather than edits.
+    package func sample8(_ x: Int, _ y: Int) -> Int { self[x, y] >> (depth - 8) }
 
     /// The region in this plane's pixels, rounded outwards so subsampled planes cover at
     /// least what the luma plane covers.

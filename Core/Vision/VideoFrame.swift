@@ -41,6 +41,7 @@ final class RGBConverter {
             throw MediaError(path: "", reason: "cannot convert \(f.width)x\(f.height) frames to RGB")
         }
         let chromaX = Int(desc.pointee.log2_chroma_w), chromaY = Int(desc.pointee.log2_chroma_h)
+        let bytesPerSample = desc.pointee.comp.0.depth > 8 ? 2 : 1
         let planes = Int(av_pix_fmt_count_planes(f.pixelFormat))
         if buffer.count != w * h * 3 { buffer = [UInt8](repeating: 0, count: w * h * 3) }
         width = w
@@ -57,7 +58,7 @@ final class RGBConverter {
                                 guard i < planes, let base = src[i] else { return nil }
                                 let chroma = i == 1 || i == 2
                                 let px = chroma ? c.x >> chromaX : c.x, py = chroma ? c.y >> chromaY : c.y
-                                return base + py * Int(srcStride[i]) + px
+                                return base + py * Int(srcStride[i]) + px * bytesPerSample
                             }
                             return sws_scale(context, &origin, srcStride, 0, Int32(c.height), &dstData, &dstStride)
                         }
