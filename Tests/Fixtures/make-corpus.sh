@@ -6,7 +6,7 @@ set -euo pipefail
 out="${1:-.cache/corpus}"
 assets="$(cd "${2:-.cache/assets}" && pwd)"
 groundtruth="$(cd "$(dirname "$0")/../../Benchmarks/Evaluation" && pwd)/groundtruth.py"
-stamp="corpus-v11"
+stamp="corpus-v14"
 mkdir -p "$out"
 if [ ! -f "$out/.$stamp" ]; then rm -f "$out"/*.*; fi
 cd "$out"
@@ -61,8 +61,14 @@ PY
   mv rotated.tmp.mp4 rotated.mp4
 fi
 
-# 10-bit 4:2:0: decodes fine, but the redactor edits 8-bit planes only and must refuse it.
+# High bit depth: H.264 High 10, ProRes 422 (10-bit 4:2:2) in MOV, and the real face clip as
+# HEVC Main10 tagged HDR10 (BT.2020, PQ): redacted on their own planes, written back at depth.
 make h264_10bit.mp4 -f lavfi -i "$src:duration=2" -c:v libx264 -preset veryfast -pix_fmt yuv420p10le
+make prores.mov -f lavfi -i "$src:duration=2" -f lavfi -i "$tone:duration=2" -c:v prores_ks -profile:v 2 -pix_fmt yuv422p10le \
+  -c:a pcm_s24le -shortest
+make carphone_10bit.mkv -i "$assets/carphone_pristine.mp4" -c:v libx265 -preset ultrafast \
+  -x265-params keyint=25:log-level=error:hdr10=1:master-display="G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)":max-cll=1000,400 \
+  -pix_fmt yuv420p10le -color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc
 
 # Static CCTV-like scene (a frozen test card) with one bright block moving across it: what
 # the person target (moving regions) must hide, and only that. The block spans x 20+80t..50+80t, y 100..160.
@@ -89,13 +95,15 @@ make chapters_attachment.mkv -f lavfi -i "$src:duration=3" -f lavfi -i "sine=fre
   -attach chapters.ffmeta -metadata:s:t mimetype=text/plain
 make chapters.mp4 -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -i chapters.ffmeta \
   -map 0 -map 1 -map_chapters 2 -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p -c:a aac -b:a 64k
-# What cannot be redacted yet, to be refused up front: VP9 in WebM (the re-encoded H.264 does
-# not fit the container) and an odd-sized 4:2:2 MJPEG (the encoder cannot write it).
+# VP9 in WebM, refused up front (VP9 is not written back yet, and the re-encoded H.264 does
+# not fit the container); an odd-sized 4:2:2 MJPEG, which stays MJPEG at its odd size.
 make vp9.webm -f lavfi -i "$src:duration=2" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -pix_fmt yuv420p
-make odd_422.avi -f lavfi -i "testsrc=size=721x577:rate=25:duration=1" -c:v mjpeg -pix_fmt yuvj422p
+make odd_422.avi -f lavfi -i "testsrc2=size=721x577:rate=25:duration=1" -c:v mjpeg -pix_fmt yuvj422p
+# An odd-sized 4:2:0 VP8 (not written back as VP8 yet): libx264 cannot encode it, refused up front.
+make odd_vp8.mkv -f lavfi -i "testsrc=size=721x577:rate=25:duration=1" -c:v libvpx -deadline realtime -cpu-used 8 -pix_fmt yuv420p
 
 # Archive kinds (issue 12). Interlaced H.264 (top field first) in MPEG-TS: must stay
-# interlaced. MPEG-2 in MXF (OP1a) with PCM: the re-encoded H.264 must carry no B-frames there.
+# interlaced. MPEG-2 in MXF (OP1a) with PCM: comes back MPEG-2, B-frames and all.
 make interlaced.ts -f lavfi -i "testsrc2=size=720x576:rate=25:duration=3" -f lavfi -i "$tone:duration=3" \
   -c:v libx264 -preset veryfast -flags +ildct+ilme -x264-params tff=1 -g 25 -pix_fmt yuv420p -c:a mp2 -shortest
 make mpeg2.mxf -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" \
@@ -107,10 +115,21 @@ make editlist.mp4 -ss 1.3 -i h264_bframes.mp4 -c copy
 # An MPEG-TS whose 33-bit PTS wraps 1.2 s in (2^33 / 90 kHz = 95443.7 s; the muxer adds 1.4 s), with audio.
 make tswrap.ts -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -c:v libx264 -preset veryfast -bf 2 -g 25 \
   -pix_fmt yuv420p -c:a mp2 -shortest -output_ts_offset 95441.1
-# Raw H.264 elementary streams as DVRs export them, with no timestamps at all: without
-# B-frames (handled: frame n at n frame durations) and with them (refused up front).
+# Raw H.264 and HEVC elementary streams as DVRs export them, with no timestamps at all:
+# without B-frames (frame n at n frame durations) and with them (PresentationOrder).
 make raw.h264 -f lavfi -i "$src:duration=4" -c:v libx264 -preset veryfast -bf 0 -g 25 -pix_fmt yuv420p
 make raw_bframes.h264 -f lavfi -i "$src:duration=2" -c:v libx264 -preset veryfast -bf 3 -g 25 -pix_fmt yuv420p
+make raw_bframes.hevc -f lavfi -i "$src:duration=2" -c:v libx265 -preset ultrafast -x265-params keyint=25:bframes=3:log-level=error -pix_fmt yuv420p
+# Containers that time only some frames, or none: an MPEG-2 program stream (a PES header
+# times only the first picture starting in it) with MP2, a DVD VOB with AC-3, and AVI (decode
+# order only) with H.264 B-frames and G.711 audio as DVRs write it, and Xvid with B-frames.
+make ps.mpg -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -c:v mpeg2video -bf 2 -g 12 -c:a mp2 -shortest -f mpeg
+make dvd.vob -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -c:v mpeg2video -bf 2 -g 12 -c:a ac3 -shortest -f vob
+make h264_bframes.avi -f lavfi -i "$src:duration=3" -f lavfi -i "sine=frequency=440:sample_rate=8000:duration=3" \
+  -c:v libx264 -preset veryfast -bf 2 -g 25 -pix_fmt yuv420p -c:a pcm_mulaw -shortest
+make xvid_bframes.avi -f lavfi -i "$src:duration=3" -c:v mpeg4 -vtag XVID -bf 2 -g 25 -q:v 4
+# Lossless FFV1 (archive masters): stays FFV1, every pixel outside the zone as it was.
+make ffv1.mkv -f lavfi -i "$src:duration=2" -c:v ffv1 -level 3 -g 25 -pix_fmt yuv420p
 
 # Bad inputs.
 [ -e empty.mp4 ] || : > empty.mp4

@@ -27,9 +27,11 @@ import Testing
         return out
     }
 
-    /// Closed GOPs of 1 s and of 4 s, and AVI, in segments of 10 s: the keyframes inside a
-    /// segment are where the source's are (x264 alone would put one every 250 frames).
-    @Test(arguments: ["h264_bframes.mp4", "long_gop.mp4", "mpeg4_ac3.avi", "h264_1080p.mp4"])
+    /// Closed GOPs of 1 s and of 4 s, MPEG-4 Part 2 in AVI and MPEG-2 in MXF (each written
+    /// back in its own codec), in segments of 10 s: the keyframes inside a segment are where
+    /// the source's are (x264 alone would put one every 250 frames, libavcodec's MPEG encoders
+    /// every 12).
+    @Test(arguments: ["h264_bframes.mp4", "long_gop.mp4", "mpeg4_ac3.avi", "h264_1080p.mp4", "mpeg2.mxf"])
     func keyframesStayWhereTheSourceHasThem(name: String) throws {
         try Fixtures.withTemporaryDirectory { dir in
             let source = try Self.keyframePts(Fixtures.corpus(name))

@@ -41,10 +41,11 @@ struct LocalFarm {
 
     /// A job of one zone alone (a corner, 32 px), on two workers whose face finder would fail
     /// the file if it were ever asked: what the media tests redact to see a file come back.
-    static func zonesOnly(_ zone: String = "0,0,32,32", segmentSeconds: Double = 1) throws -> LocalFarm {
+    static func zonesOnly(_ zone: String = "0,0,32,32", segmentSeconds: Double = 1, look: RedactionLook? = nil) throws -> LocalFarm {
         var job = RedactionJob()
         job.targets = []
         job.zones = [try PrivacyZone(parsing: zone)]
+        if let look { job.look = look }
         return LocalFarm(job: job, segmentSeconds: segmentSeconds, workers: 2, finder: EmbeddedRunTests.BrokenDetector())
     }
 
