@@ -12,8 +12,11 @@ package struct EncoderChoice: Sendable, Equatable {
         /// libavcodec's MPEG-1, MPEG-2 and MPEG-4 Part 2 encoders: quantiser-driven, B-frames
         /// without a pyramid.
         case mpegVideo
-        /// Intra-only: MJPEG, ProRes, and FFV1 coded with a keyframe at every frame.
+        /// Intra-only: MJPEG, ProRes, the lossless capture codecs, and FFV1 coded with a
+        /// keyframe at every frame.
         case intra
+        /// libvpx's VP8 and VP9, without alternate reference frames (nothing reordered).
+        case vpx
     }
 
     /// The libavcodec encoder's name.
@@ -29,6 +32,10 @@ package struct EncoderChoice: Sendable, Equatable {
         "h264": ("libx264", .x264), "hevc": ("libx265", .x265),
         "mpeg1video": ("mpeg1video", .mpegVideo), "mpeg2video": ("mpeg2video", .mpegVideo), "mpeg4": ("mpeg4", .mpegVideo),
         "mjpeg": ("mjpeg", .intra), "ffv1": ("ffv1", .intra), "prores": ("prores_ks", .intra),
+        "vp8": ("libvpx", .vpx), "vp9": ("libvpx-vp9", .vpx),
+        // Lossless and uncompressed capture formats stay what they are.
+        "rawvideo": ("rawvideo", .intra), "huffyuv": ("huffyuv", .intra), "ffvhuff": ("ffvhuff", .intra),
+        "utvideo": ("utvideo", .intra), "magicyuv": ("magicyuv", .intra), "v210": ("v210", .intra),
     ]
 
     /// Codecs whose sources are lossless: re-encoded as anything but themselves, they stop
@@ -79,7 +86,7 @@ package struct EncoderChoice: Sendable, Equatable {
         switch family {
         case .x264: [0, 1, 2]
         case .mpegVideo: [0, 1]
-        case .x265, .intra: [0]
+        case .x265, .intra, .vpx: [0]
         }
     }
 

@@ -16,7 +16,7 @@ public struct EncoderSettings: Codable, Equatable, Sendable {
 
 /// A libavcodec encoder fed frames with their source timestamps, in the source's codec where
 /// `EncoderChoice` finds one (H.264 → libx264, HEVC → libx265, MPEG-1/2/4 → libavcodec's
-/// own, MJPEG, FFV1), else libx264. Keeps size, pixel format, colour properties, field order
+/// own, MJPEG, FFV1, ProRes, VP8/VP9 → libvpx), else libx264. Keeps size, pixel format, colour properties, field order
 /// and sample aspect ratio, and every frame's pts (variable frame rate included). x265 writes
 /// the average rate into the VUI whatever it is given (it has no variable-rate mode); x264
 /// writes a constant one as fixed and otherwise only the clock tick.
@@ -125,6 +125,16 @@ package final class VideoEncoder {
             ctx.pointee.max_b_frames = delay == 0 || source.videoDelay == 0 ? 0 : 2
             av_dict_set(&options, "sc_threshold", "1000000000", 0)
             av_dict_set(&options, "b_strategy", "0", 0)
+        case .vpx:
+            // Constant quality on libvpx's 0-63 scale, where 30 looks as CRF 18 does to x264;
+            // no alternate reference frames (invisible frames, shown later) and no look-ahead.
+            ctx.pointee.bit_rate = 0
+            ctx.pointee.gop_size = 1 << 30
+            av_dict_set(&options, "crf", String(min(63, max(4, settings.crf * 5 / 3))), 0)
+            av_dict_set(&options, "deadline", "good", 0)
+            av_dict_set(&options, "cpu-used", "4", 0)
+            av_dict_set(&options, "auto-alt-ref", "0", 0)
+            av_dict_set(&options, "lag-in-frames", "0", 0)
         case .intra:
             ctx.pointee.gop_size = 1
             if choice.encoder == "mjpeg" {
@@ -134,7 +144,7 @@ package final class VideoEncoder {
                 // The source's ProRes flavour (Proxy, LT, 422, HQ, 4444), which sets its rate.
                 // (prores_ks numbers them as the decoder reports them: 0 Proxy ... 5 4444 XQ.)
                 if (0...5).contains(source.profile) { av_dict_set(&options, "profile", String(source.profile), 0) }
-            } else {
+            } else if choice.encoder == "ffv1" {
                 // FFV1 version 3 with per-slice checksums, as archives write it.
                 av_dict_set(&options, "level", "3", 0)
                 av_dict_set(&options, "slicecrc", "1", 0)

@@ -111,7 +111,7 @@ public enum Preflight {
     /// x264 and x265 encode subsampled chroma only over whole chroma samples; libx264 says
     /// no more than "generic error" when the size does not divide. (libavcodec's own
     /// encoders, MJPEG's for one, take any size.)
-    private static func subsamplingRefusal(_ codec: CodecParameters) -> String? {
+    static func subsamplingRefusal(_ codec: CodecParameters) -> String? {
         guard let d = av_pix_fmt_desc_get(AVPixelFormat(rawValue: codec.format))?.pointee else { return nil }
         let oddWidth = d.log2_chroma_w > 0 && codec.width % 2 != 0, oddHeight = d.log2_chroma_h > 0 && codec.height % 2 != 0
         guard oddWidth || oddHeight else { return nil }

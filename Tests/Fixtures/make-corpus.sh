@@ -6,7 +6,7 @@ set -euo pipefail
 out="${1:-.cache/corpus}"
 assets="$(cd "${2:-.cache/assets}" && pwd)"
 groundtruth="$(cd "$(dirname "$0")/../../Benchmarks/Evaluation" && pwd)/groundtruth.py"
-stamp="corpus-v14"
+stamp="corpus-v15"
 mkdir -p "$out"
 if [ ! -f "$out/.$stamp" ]; then rm -f "$out"/*.*; fi
 cd "$out"
@@ -95,12 +95,14 @@ make chapters_attachment.mkv -f lavfi -i "$src:duration=3" -f lavfi -i "sine=fre
   -attach chapters.ffmeta -metadata:s:t mimetype=text/plain
 make chapters.mp4 -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -i chapters.ffmeta \
   -map 0 -map 1 -map_chapters 2 -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p -c:a aac -b:a 64k
-# VP9 in WebM, refused up front (VP9 is not written back yet, and the re-encoded H.264 does
-# not fit the container); an odd-sized 4:2:2 MJPEG, which stays MJPEG at its odd size.
+# VP9 in WebM, which stays VP9 in WebM; an odd-sized 4:2:2 MJPEG, which stays MJPEG at its odd size.
 make vp9.webm -f lavfi -i "$src:duration=2" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -pix_fmt yuv420p
 make odd_422.avi -f lavfi -i "testsrc2=size=721x577:rate=25:duration=1" -c:v mjpeg -pix_fmt yuvj422p
-# An odd-sized 4:2:0 VP8 (not written back as VP8 yet): libx264 cannot encode it, refused up front.
-make odd_vp8.mkv -f lavfi -i "testsrc=size=721x577:rate=25:duration=1" -c:v libvpx -deadline realtime -cpu-used 8 -pix_fmt yuv420p
+# Two camera views in one file, as NVRs export them: refused up front (one video stream only).
+make twovideo.mkv -f lavfi -i "$src:duration=1" -f lavfi -i "testsrc=size=320x240:rate=25:duration=1" -map 0 -map 1 \
+  -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p
+# Uncompressed 4:2:2 in AVI (capture cards): stays uncompressed.
+make raw422.avi -f lavfi -i "$src:duration=0.4" -c:v rawvideo -pix_fmt yuv422p
 
 # Archive kinds (issue 12). Interlaced H.264 (top field first) in MPEG-TS: must stay
 # interlaced. MPEG-2 in MXF (OP1a) with PCM: comes back MPEG-2, B-frames and all.
