@@ -58,7 +58,7 @@ struct RedactionOptions: ParsableArguments {
     @Flag(help: "Redact damaged input instead of refusing it: frames decoded with errors are redacted as decoded, frames that cannot be decoded are stood in for by the frame before them, and the manifest counts both. Without it such a file fails, naming the frame.")
     var acceptDamage = false
 
-    @Option(help: "Stream types to leave out of the output, comma-separated: audio, subtitle, data, attachment. Without it every stream is kept, and a file with a stream the output cannot carry is refused.")
+    @Option(help: "Stream types to leave out of the output, comma-separated: audio, subtitle, data, attachment, cover (an attached picture, which is not redacted: a file with one is refused unless it is left out). Without it every stream is kept, and a file with a stream the output cannot carry is refused. Each dropped stream is recorded in the manifest.")
     var dropStreams: String?
 
     /// The job these options describe, validated (`JobLimits`): a value outside the accepted

@@ -61,15 +61,15 @@ public final class MediaInput {
     }
 
     /// The stream to redact. Fails closed: a file with a second real video stream (another
-    /// camera angle) cannot be redacted safely by processing only one, so it is refused.
+    /// camera angle) cannot be redacted safely by processing only one, so it is refused. An
+    /// attached picture (cover art) is not the video; the preflight refuses a file that
+    /// would carry one unredacted (`StreamPlan.coverArtRefusal`).
     public func primaryVideoStream() throws(MediaError) -> Int {
         var candidates: [Int] = []
         for i in 0..<streamCount {
             let st = stream(i)
-            guard st.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO else { continue }
-            if st.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0 {
-                throw MediaError(path: path, reason: "stream \(i) is an attached picture (cover art); remove it first, it could show a face that would not be redacted")
-            }
+            guard st.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO,
+                  st.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0 else { continue }
             candidates.append(i)
         }
         guard let first = candidates.first else { throw MediaError(path: path, reason: "no video stream") }

@@ -28,8 +28,15 @@ public struct StreamPlan: Codable, Equatable, Sendable {
         case chapters
     }
 
-    /// Stream kinds `--drop-streams` accepts.
-    public static let droppableTypes: Set<String> = ["audio", "subtitle", "data", "attachment"]
+    /// Stream kinds `--drop-streams` accepts; `cover` is an attached picture (cover art).
+    public static let droppableTypes: Set<String> = ["audio", "subtitle", "data", "attachment", "cover"]
+
+    /// Why the plan cannot be carried out safely: a cover picture kept as it is could show a
+    /// face nobody redacted. Dropping it on request is recorded like any dropped stream.
+    package var coverArtRefusal: String? {
+        guard let cover = entries.first(where: { $0.disposition.contains("attached-pic") && $0.action != .dropped }) else { return nil }
+        return "stream \(cover.index) is an attached picture (cover art), which could show a face and is not redacted; --drop-streams cover leaves it out, recorded in the manifest"
+    }
 
     /// Decides for every stream of `input`; `video` is the stream that is redacted.
     package static func decide(_ input: MediaInput, video: Int, dropping: Set<String>) -> StreamPlan {
@@ -44,6 +51,11 @@ public struct StreamPlan: Codable, Equatable, Sendable {
             } else if isChapterTrack(st, in: input) {
                 entry.action = .chapters
                 entry.reason = "the MP4 chapter track; written again from the chapters"
+            } else if report.disposition.contains("attached-pic") {
+                if dropping.contains("cover") {
+                    entry.action = .dropped
+                    entry.reason = "--drop-streams cover"
+                }
             } else if dropping.contains(report.type) {
                 entry.action = .dropped
                 entry.reason = "--drop-streams \(report.type)"

@@ -57,6 +57,7 @@ public enum Preflight {
         }
         let plan = StreamPlan.decide(input, video: video, dropping: dropping)
         report.streams = plan.entries
+        if let why = plan.coverArtRefusal { report.reasons.append(why) }
         let st = input.stream(video)
         let codec = CodecParameters(st.pointee.codecpar)
 

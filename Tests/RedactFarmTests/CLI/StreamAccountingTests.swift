@@ -91,6 +91,27 @@ import Testing
             #expect(try CLI.run("verify", out).status == 0)
         }
     }
+
+    /// Cover art could show a face and is not redacted: a file with it is refused, and with
+    /// `--drop-streams cover` redacted without it, the manifest saying so.
+    @Test func coverArtIsRefusedUnlessLeftOut() throws {
+        let source = Fixtures.corpus("coverart.mp4")
+        try Fixtures.withTemporaryDirectory { dir in
+            let out = dir + "/out.mp4"
+            let refused = try CLI.run("run", source, "-o", out, "--targets", "none", "--zone", "0,0,40,40")
+            #expect(refused.status == 1 && refused.stderrLines.count == 1, "\(refused.stderr)")
+            #expect(refused.stderr.contains("stream 1 is an attached picture (cover art), which could show a face and is not redacted; --drop-streams cover"), "\(refused.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+
+            let r = try CLI.run("run", source, "-o", out, "--targets", "none", "--zone", "0,0,40,40", "--drop-streams", "cover")
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(try probeStreams(out).count == 1)
+            let m = try manifest(out)
+            #expect(m.streams?.map(\.stream.action) == [.redacted, .dropped])
+            #expect(m.streams?[1].stream.reason == "--drop-streams cover")
+            #expect(try CLI.run("verify", out).status == 0)
+        }
+    }
 }
 
 /// What cannot be redacted is refused up front, once, by name: before a byte is split, with
