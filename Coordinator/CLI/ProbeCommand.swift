@@ -30,15 +30,20 @@ struct ProbeCommand: ParsableCommand {
             help: ArgumentHelp("A zone as `run --zone` takes it, to see where it lands and which frames it covers. Repeat for more.", valueName: "zone"))
     var zones: [String] = []
 
+    @Option(help: ArgumentHelp("The frame rate of a raw video stream whose header states none, as `run --fps` takes it.", valueName: "rate"))
+    var fps: String?
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         var job = RedactionJob()
         job.zones = try reportingErrors(verbose: common.verbose) { try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) } }
+        job.sourceFrameRate = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> Rational? in try fps.map { (text) throws(OptionError) in try FrameRateArgument.parse(text) } }
+        let rate = job.sourceFrameRate
         let report = try reportingErrors(verbose: common.verbose) {
-            try MediaProbe.probe(path: file, segmentSeconds: segmentSeconds)
+            try MediaProbe.probe(path: file, segmentSeconds: segmentSeconds, frameRate: rate)
         }
-        let previews = try reportingErrors(verbose: common.verbose) { try ZonePreview.preview(job.zones, path: file) }
+        let previews = try reportingErrors(verbose: common.verbose) { try ZonePreview.preview(job.zones, path: file, frameRate: rate) }
         let preflight = Preflight.check(path: file, job: job)
         if common.json {
             try Terminal.printJSON(Output(probe: report, redaction: preflight, zones: previews.isEmpty ? nil : previews))

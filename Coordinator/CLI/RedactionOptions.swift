@@ -58,6 +58,9 @@ struct RedactionOptions: ParsableArguments {
     @Flag(help: "Redact damaged input instead of refusing it: frames decoded with errors are redacted as decoded, frames that cannot be decoded are stood in for by the frame before them, and the manifest counts both. Without it such a file fails, naming the frame.")
     var acceptDamage = false
 
+    @Option(help: ArgumentHelp("The frame rate of a raw video stream (.h264, .hevc, .m4v, .m2v) whose header states none: 25, 30000/1001, 29.97. Refused for any other file, and where it contradicts the stream's own.", valueName: "rate"))
+    var fps: String?
+
     @Option(help: "Stream types to leave out of the output, comma-separated: audio, subtitle, data, attachment, cover (an attached picture, which is not redacted: a file with one is refused unless it is left out). Without it every stream is kept, and a file with a stream the output cannot carry is refused. Each dropped stream is recorded in the manifest.")
     var dropStreams: String?
 
@@ -82,6 +85,7 @@ struct RedactionOptions: ParsableArguments {
         job.encoder = EncoderSettings(crf: crf, preset: preset)
         job.zones = try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) }
         if acceptDamage { job.acceptDamage = true }
+        if let fps { job.sourceFrameRate = try FrameRateArgument.parse(fps) }
         let drop = dropStreams.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         let options = JobOptions(job: job, segmentSeconds: segmentSeconds, audit: audit, dropStreams: drop)
         try options.validate()

@@ -23,11 +23,15 @@ struct SplitCommand: ParsableCommand {
     @Option(name: [.customShort("o"), .long], help: "Folder for the segments and plan.json.")
     var output: String
 
+    @Option(help: ArgumentHelp("The frame rate of a raw video stream whose header states none, as `run --fps` takes it.", valueName: "rate"))
+    var fps: String?
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        let rate = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> Rational? in try fps.map { (text) throws(OptionError) in try FrameRateArgument.parse(text) } }
         let plan = try reportingErrors(verbose: common.verbose) {
-            try Splitter.split(input: file, segmentSeconds: segmentSeconds, into: output,
+            try Splitter.split(input: file, segmentSeconds: segmentSeconds, frameRate: rate, into: output,
                                progress: Terminal.progressBar(label: "split"))
         }
         if common.json { return try Terminal.printJSON(plan) }

@@ -60,7 +60,8 @@ extension Coordinator {
             area.remove()
             let outcome = Result { () throws(MediaError) in
                 try Preflight.require(path: input, job: options.job, dropping: Set(options.dropStreams ?? []))
-                return try Splitter.split(input: input, segmentSeconds: options.segmentSeconds, into: area.directory, carryContext: true,
+                return try Splitter.split(input: input, segmentSeconds: options.segmentSeconds, frameRate: options.job.sourceFrameRate,
+                                          into: area.directory, carryContext: true,
                                           onSegment: { partial in inbox.post(.segmentReady(id, partial)) })
             }
             inbox.post(.planned(id, outcome))

@@ -9,8 +9,12 @@ public final class MediaInput {
     package let context: UnsafeMutablePointer<AVFormatContext>
     private let packet = PacketBuffer()
     private var selected: Set<Int>? = nil
+    /// The frame rate given for a raw elementary stream whose header states none (`--fps`);
+    /// only raw video demuxers take it.
+    public let frameRateOverride: Rational?
 
-    public init(path: String) throws(MediaError) {
+    public init(path: String, frameRate: Rational? = nil) throws(MediaError) {
+        frameRateOverride = frameRate
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw MediaError(path: path, reason: "no such file")
@@ -20,7 +24,10 @@ public final class MediaInput {
             throw MediaError(path: path, reason: "file is empty")
         }
         var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
-        let opened = avformat_open_input(&ctx, path, nil, nil)
+        var options: OpaquePointer? = nil
+        defer { av_dict_free(&options) }
+        if let frameRate { av_dict_set(&options, "framerate", "\(frameRate.num)/\(frameRate.den)", 0) }
+        let opened = avformat_open_input(&ctx, path, nil, &options)
         guard opened >= 0, let ctx else {
             if Self.startsLikeMP4(path) {
                 throw MediaError(path: path, reason: "not a readable media file: an MP4/MOV without a readable index (moov box), most likely cut short while it was written or copied")

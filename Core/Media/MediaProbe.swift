@@ -46,8 +46,9 @@ public struct ProbeReport: Codable, Equatable, Sendable {
 }
 
 public enum MediaProbe {
-    public static func probe(path: String, segmentSeconds: Double) throws(MediaError) -> ProbeReport {
-        let input = try MediaInput(path: path)
+    /// `frameRate`: as `--fps` gives it, for a raw stream whose header states none.
+    public static func probe(path: String, segmentSeconds: Double, frameRate: Rational? = nil) throws(MediaError) -> ProbeReport {
+        let input = try MediaInput(path: path, frameRate: frameRate)
         let scan = try VideoScan(input: input)
         let tb = scan.timeBase
         var streams: [StreamReport] = []

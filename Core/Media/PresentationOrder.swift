@@ -37,11 +37,11 @@ package struct PresentationOrder: Sendable {
     }
 
     /// The timings of `stream`'s packets, or nil when the container gives every packet a pts.
-    package static func derive(path: String, stream: Int, codec: CodecParameters, timeBase: Rational,
+    package static func derive(path: String, frameRate: Rational?, stream: Int, codec: CodecParameters, timeBase: Rational,
                                frameDuration: Int64) throws(MediaError) -> PresentationOrder? {
-        let container = try containerTimings(path: path, stream: stream)
+        let container = try containerTimings(path: path, frameRate: frameRate, stream: stream)
         guard container.contains(where: { $0.pts == EncodedPacket.noTimestamp }) else { return nil }
-        let ranks = try presentationRanks(path: path, stream: stream, codec: codec, timeBase: timeBase, packets: container.count)
+        let ranks = try presentationRanks(path: path, frameRate: frameRate, stream: stream, codec: codec, timeBase: timeBase, packets: container.count)
         // The codec's declared delay (has_b_frames), which FFmpeg's players show an AVI with,
         // unless the frames show more.
         let delay = max(Int(codec.videoDelay), ranks.enumerated().map { $0.offset - $0.element }.max() ?? 0)
@@ -78,8 +78,8 @@ package struct PresentationOrder: Sendable {
     }
 
     /// The times the container gives, packet by packet, without decoding.
-    private static func containerTimings(path: String, stream: Int) throws(MediaError) -> [Timing] {
-        let input = try MediaInput(path: path)
+    private static func containerTimings(path: String, frameRate: Rational?, stream: Int) throws(MediaError) -> [Timing] {
+        let input = try MediaInput(path: path, frameRate: frameRate)
         input.selectStreams([stream])
         var timings: [Timing] = []
         while let (_, packet) = try input.readPacket() {
@@ -89,9 +89,9 @@ package struct PresentationOrder: Sendable {
     }
 
     /// rank[i]: where the frame decoded from packet i comes in presentation order.
-    private static func presentationRanks(path: String, stream: Int, codec: CodecParameters, timeBase: Rational,
+    private static func presentationRanks(path: String, frameRate: Rational?, stream: Int, codec: CodecParameters, timeBase: Rational,
                                           packets: Int) throws(MediaError) -> [Int] {
-        let input = try MediaInput(path: path)
+        let input = try MediaInput(path: path, frameRate: frameRate)
         input.selectStreams([stream])
         // One thread, as segments are decoded: the order frames leave the decoder is then the
         // order a worker sees.

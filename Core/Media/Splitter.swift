@@ -13,13 +13,13 @@ public enum Splitter {
     /// `onSegment` sees each segment as soon as it is on disk, with the plan so far (its
     /// header final, the input's hash and frame count not yet), so work can start on a file
     /// before it is fully split.
-    public static func split(input path: String, segmentSeconds: Double, into directory: String, carryContext: Bool = false,
+    public static func split(input path: String, segmentSeconds: Double, frameRate: Rational? = nil, into directory: String, carryContext: Bool = false,
                              progress: ((Double) -> Void)? = nil,
                              onSegment: ((SegmentPlan) -> Void)? = nil) throws(MediaError) -> SegmentPlan {
         guard segmentSeconds > 0, segmentSeconds.isFinite else {
             throw MediaError(path: path, reason: "segment length must be a positive number of seconds")
         }
-        let input = try MediaInput(path: path)
+        let input = try MediaInput(path: path, frameRate: frameRate)
         let scan = try VideoScan(input: input)
         let folder = try OutputFolder(path: directory)
         do {

@@ -32,6 +32,28 @@ package struct VideoScan {
 
     package static func isRawElementaryStream(_ input: MediaInput) -> Bool { ["h264", "hevc"].contains(input.formatName) }
 
+    /// Raw video demuxers: they time frames at the header's rate, or at their `framerate`
+    /// option (25 unless given) when the header states none.
+    package static let rawVideoFormats: Set<String> = ["h264", "hevc", "m4v", "mpegvideo", "cavsvideo", "vc1"]
+
+    package enum RawStreamRate: Equatable {
+        case notRaw
+        case stated(Rational)
+        case unstated
+    }
+
+    /// For a raw video stream, whether its header states its frame rate (H.264/HEVC VUI
+    /// timing, an MPEG sequence header): opened at two assumed rates, a stated one does not
+    /// change.
+    package static func rawStreamRate(path: String) throws(MediaError) -> RawStreamRate {
+        let a = try MediaInput(path: path, frameRate: Rational(num: 25, den: 1))
+        guard rawVideoFormats.contains(a.formatName) else { return .notRaw }
+        let b = try MediaInput(path: path, frameRate: Rational(num: 31, den: 1))
+        let video = try a.primaryVideoStream()
+        let ra = Rational(a.stream(video).pointee.r_frame_rate), rb = Rational(b.stream(video).pointee.r_frame_rate)
+        return ra == rb ? .stated(ra) : .unstated
+    }
+
     package static func missingTimestampReason(_ input: MediaInput, packet: Int) -> String {
         "video packet \(packet) has no presentation timestamp; frames cannot be kept exact without one"
     }
@@ -49,7 +71,8 @@ package struct VideoScan {
         let derive = Self.derivesTimestamps(input, codec: codec)
         let frameDuration = self.frameDuration
         let order = PresentationOrder.applies(to: input, codec: codec)
-            ? try PresentationOrder.derive(path: input.path, stream: streamIndex, codec: codec, timeBase: timeBase, frameDuration: frameDuration)
+            ? try PresentationOrder.derive(path: input.path, frameRate: input.frameRateOverride, stream: streamIndex, codec: codec,
+                                           timeBase: timeBase, frameDuration: frameDuration)
             : nil
         var nextPts: Int64 = 0
         while let (_, read) = try input.readPacket() {

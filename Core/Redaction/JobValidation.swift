@@ -1,3 +1,4 @@
+import RedactMedia
 /// An option value RedactFarm does not accept: which option, the value given and what is
 /// accepted. A usage error (exit 64): nothing was looked at yet, and retrying cannot help.
 public struct OptionError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -79,5 +80,28 @@ extension RedactionJob {
         }
         guard !targets.contains(.zone) else { throw OptionError("--targets", "zone", accepts: "zones are given with --zone") }
         for (n, zone) in zones.enumerated() { try zone.validate(number: n + 1) }
+    }
+}
+
+/// `--fps`: a whole number (25), a fraction (30000/1001), or one of the NTSC decimals
+/// (23.976, 29.97, 59.94, meaning their exact fractions), between 1 and 1000 frames a second.
+public enum FrameRateArgument {
+    public static func parse(_ text: String) throws(OptionError) -> Rational {
+        let accepts = "a frame rate: a whole number (25), a fraction (30000/1001) or 23.976, 29.97, 59.94; 1 to 1000"
+        let ntsc: [String: Rational] = ["23.976": Rational(num: 24000, den: 1001), "29.97": Rational(num: 30000, den: 1001),
+                                        "59.94": Rational(num: 60000, den: 1001)]
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        let rate: Rational
+        if let known = ntsc[text] {
+            rate = known
+        } else if parts.count == 2, let n = Int32(parts[0]), let d = Int32(parts[1]), d > 0 {
+            rate = Rational(num: n, den: d)
+        } else if parts.count == 1, let n = Int32(text) {
+            rate = Rational(num: n, den: 1)
+        } else {
+            throw OptionError("--fps", text, accepts: accepts)
+        }
+        guard rate.num > 0, (1.0...1000.0).contains(rate.doubleValue) else { throw OptionError("--fps", text, accepts: accepts) }
+        return rate
     }
 }

@@ -47,7 +47,11 @@ public enum Preflight {
     }
 
     private static func run(path: String, job: RedactionJob, dropping: Set<String>, into report: inout PreflightReport) throws(MediaError) {
-        let input = try MediaInput(path: path)
+        let input = try MediaInput(path: path, frameRate: job.sourceFrameRate)
+        if let why = try frameRateRefusal(input, given: job.sourceFrameRate) {
+            report.reasons.append(why)
+            return
+        }
         let video = try input.primaryVideoStream()
         let muxer = try ContainerFormat.muxerName(for: input)
         report.muxer = muxer
@@ -138,6 +142,24 @@ public enum Preflight {
         }
         if unshown > 0 {
             throw MediaError(path: input.path, reason: "its edit list starts the video \(unshown) frame(s) into a GOP (frames decoded only to reach the first one shown), which cannot be redacted yet; cut it again at a keyframe, or remux it without the edit list (ffmpeg -ignore_editlist 1 -i IN -c copy OUT.mp4)")
+        }
+    }
+
+    /// A raw video stream is timed by the rate its header states, or the one `--fps` gives
+    /// when it states none; a guess (the demuxer's 25 fps) would retime every frame, and an
+    /// `--fps` that contradicts the header or has nothing to apply to is not silently ignored.
+    static func frameRateRefusal(_ input: MediaInput, given: Rational?) throws(MediaError) -> String? {
+        let fps = { (r: Rational) in r.den == 1 ? "\(r.num)" : "\(r.num)/\(r.den)" }
+        let rate = VideoScan.rawVideoFormats.contains(input.formatName) ? try VideoScan.rawStreamRate(path: input.path) : .notRaw
+        switch rate {
+        case .unstated where given == nil:
+            return "a raw video stream whose header states no frame rate, so its frames' times are not known; give it with --fps (25, 30000/1001, ...)"
+        case .stated(let stated) where given != nil && av_cmp_q(stated.avRational, given!.avRational) != 0:
+            return "the stream states \(fps(stated)) fps itself; --fps \(fps(given!)) would retime every frame"
+        case .notRaw where given != nil:
+            return "--fps applies only to raw video streams, whose headers may state no frame rate; this file's container times every frame"
+        default:
+            return nil
         }
     }
 

@@ -13,6 +13,8 @@ public struct RedactionJob: Codable, Equatable, Sendable {
     public var contextFrames = 8
     /// Regions hidden in every frame where they are active, whatever is detected.
     public var zones: [PrivacyZone] = []
+    /// The frame rate of a raw video stream whose header states none (`--fps`).
+    public var sourceFrameRate: Rational?
     /// How moving regions are found for the `person` target.
     public var motion = MotionRegions.Options()
     /// Damaged input (`--accept-damage`): nil or false fails a segment with a frame decoded

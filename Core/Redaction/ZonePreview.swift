@@ -22,9 +22,9 @@ public struct ZonePreview: Codable, Equatable, Sendable {
     public var lastSeconds: Double?
 
     /// One preview per zone of `zones`, reading every video packet's timestamp (no decoding).
-    public static func preview(_ zones: [PrivacyZone], path: String) throws(MediaError) -> [ZonePreview] {
+    public static func preview(_ zones: [PrivacyZone], path: String, frameRate: Rational? = nil) throws(MediaError) -> [ZonePreview] {
         guard !zones.isEmpty else { return [] }
-        let input = try MediaInput(path: path)
+        let input = try MediaInput(path: path, frameRate: frameRate)
         let video = try input.primaryVideoStream()
         let st = input.stream(video)
         let report = StreamReport(st)

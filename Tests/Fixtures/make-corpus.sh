@@ -125,6 +125,9 @@ make tswrap.ts -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -c:v
 # without B-frames (frame n at n frame durations) and with them (PresentationOrder).
 make raw.h264 -f lavfi -i "$src:duration=4" -c:v libx264 -preset veryfast -bf 0 -g 25 -pix_fmt yuv420p
 make raw_bframes.h264 -f lavfi -i "$src:duration=2" -c:v libx264 -preset veryfast -bf 3 -g 25 -pix_fmt yuv420p
+# A raw HEVC stream whose VPS/SPS state no timing (x265 vui-timing-info=0), at 30 fps: needs --fps.
+make notiming.hevc -f lavfi -i "testsrc2=size=320x240:rate=30:duration=2" -c:v libx265 -preset ultrafast \
+  -x265-params keyint=30:bframes=2:vui-timing-info=0:log-level=error -pix_fmt yuv420p
 make raw_bframes.hevc -f lavfi -i "$src:duration=2" -c:v libx265 -preset ultrafast -x265-params keyint=25:bframes=3:log-level=error -pix_fmt yuv420p
 # Containers that time only some frames, or none: an MPEG-2 program stream (a PES header
 # times only the first picture starting in it) with MP2, a DVD VOB with AC-3, and AVI (decode

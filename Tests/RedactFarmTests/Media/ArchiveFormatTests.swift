@@ -100,6 +100,43 @@ import Testing
         #expect(fallback.family == .x264 && fallback.note?.contains("re-encoded as h264") == true)
     }
 
+    /// A raw stream whose header states no frame rate is timed by `--fps`, never by the
+    /// demuxer's guess of 25: refused without it, and with it every frame is where ffmpeg
+    /// puts it at that rate. `--fps` is refused where it contradicts the stream, or where
+    /// there is no raw stream to time, and a malformed one is a usage error.
+    @Test func aRawStreamThatStatesNoFrameRateIsTimedByFPS() throws {
+        let source = Fixtures.corpus("notiming.hevc")
+        // As ffmpeg reads them (ffprobe shows a raw stream's frames untimed): the time base and
+        // every frame's pts and duration.
+        func times(_ path: String, rate: String?) throws -> [String] {
+            try FFmpegOracle.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-copyts"] + (rate.map { ["-framerate", $0] } ?? [])
+                                 + ["-i", path, "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "framemd5", "-"])
+                .split(separator: "\n").filter { $0.hasPrefix("#tb") || !$0.hasPrefix("#") }
+                .map { $0.split(separator: ",").prefix(4).dropFirst(2).joined(separator: ",") + ($0.hasPrefix("#tb") ? String($0) : "") }
+        }
+        try Fixtures.withTemporaryDirectory { dir in
+            let refused = try CLI.run("run", source, "-o", dir + "/a.hevc", "--targets", "none", "--zone", "0,0,32,32")
+            #expect(refused.status == 1 && refused.stderr.contains("states no frame rate") && refused.stderr.contains("--fps"), "\(refused.stderr)")
+            var farm = try LocalFarm.zonesOnly()
+            farm.job.sourceFrameRate = Rational(num: 30, den: 1)
+            let out = dir + "/out.hevc"
+            _ = try farm.redact(input: source, output: out)
+            let expected = try times(source, rate: "30")
+            #expect(expected.count == 61 && expected.first == "#tb 0: 1/30", "\(expected.prefix(3))")
+            #expect(try times(out, rate: nil) == expected)
+
+            let contradicts = try CLI.run("run", Fixtures.corpus("raw.h264"), "-o", dir + "/b.h264", "--targets", "none", "--zone", "0,0,32,32", "--fps", "30")
+            #expect(contradicts.status == 1 && contradicts.stderr.contains("the stream states 25 fps itself; --fps 30 would retime every frame"), "\(contradicts.stderr)")
+            let nothingToTime = try CLI.run("run", Fixtures.corpus("h264_bframes.mp4"), "-o", dir + "/c.mp4", "--fps", "25")
+            #expect(nothingToTime.status == 1 && nothingToTime.stderr.contains("--fps applies only to raw video streams"), "\(nothingToTime.stderr)")
+            for bad in ["0", "abc", "30/0", "2000"] {
+                let r = try CLI.run("run", source, "-o", dir + "/d.hevc", "--fps", bad)
+                #expect(r.status == 64 && r.stderrLines.count == 1 && r.stderr.contains("--fps \(bad): a frame rate"), "\(bad): \(r.stderr)")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["out.hevc", "out.hevc.detections.json", "out.hevc.manifest.json"])
+        }
+    }
+
     @Test func theCorpusCarriesWhatIsChecked() throws {
         #expect(try Self.videoField(Fixtures.corpus("interlaced.ts"), "field_order") == "tt")
         let raw = try MediaInput(path: Fixtures.corpus("raw.h264"))
