@@ -83,9 +83,9 @@ import Testing
     }
 
     /// Runs `work` (a segment, which under a loaded test run can outlast a short lease) on
-    /// another thread while answering the coordinator's heartbeats on `socket`, as a live
-    /// worker's loop does while its slots are busy.
-    static func keepingAlive<T: Sendable>(_ socket: ZMQSocket, _ work: @escaping () -> T) throws -> T {
+    /// another thread while answering the coordinator's heartbeats on `socket` with the tasks
+    /// `held`, as a live worker's loop does while its slots are busy.
+    static func keepingAlive<T: Sendable>(_ socket: ZMQSocket, holding held: [TaskID], _ work: @escaping () -> T) throws -> T {
         // The work runs on one thread while this one only waits and answers: never both at once.
         let handoff = UncheckedHandoff(work: work)
         let result = LockedBox<T?>(nil)
@@ -94,7 +94,7 @@ import Testing
         while done.wait(timeout: .now()) == .timedOut {
             guard let frames = try socket.receive(timeoutMilliseconds: 50) else { continue }
             let message = try WireCodec.decode(frames)
-            if case .heartbeat = message { try socket.send(WireCodec.encode(.heartbeat([]))) } else if case .welcome = message {} else {
+            if case .heartbeat = message { try socket.send(WireCodec.encode(.heartbeat(held.map { TaskProgress(id: $0, framesDone: 0) }))) } else if case .welcome = message {} else {
                 Issue.record("unexpected \(message.kind) while the segment ran")
             }
         }
@@ -187,7 +187,7 @@ import Testing
             // Attempt 1 fails (transiently), attempt 2 comes to the same worker, and then a
             // damaged attempt-1 result arrives late.
             guard case .task(let one, let segment) = try next(first) else { Issue.record("no task"); return }
-            guard case .result(let late, let output, let coverage) = try Self.keepingAlive(first, { runner.run(one, segment: segment, onFrame: {}) }) else {
+            guard case .result(let late, let output, let coverage) = try Self.keepingAlive(first, holding: [one.id], { runner.run(one, segment: segment, onFrame: {}) }) else {
                 Issue.record("the runner failed"); return
             }
             try first.send(WireCodec.encode(.failure(one.id, .transient, reason: "scripted")))
@@ -203,7 +203,7 @@ import Testing
                 Issue.record("attempt 2 was orphaned: \(log.withLock { $0 })"); return
             }
             #expect(three.id.attempt == 3)
-            guard case .result(let result, let output3, let coverage3) = try Self.keepingAlive(second, { runner.run(three, segment: segment3, onFrame: {}) }) else {
+            guard case .result(let result, let output3, let coverage3) = try Self.keepingAlive(second, holding: [three.id], { runner.run(three, segment: segment3, onFrame: {}) }) else {
                 Issue.record("the runner failed"); return
             }
             try second.send(WireCodec.encode(.result(result, segment: output3, coverage: coverage3)))
