@@ -73,7 +73,11 @@ public enum ContainerFormat {
         let family: Set<String> = ["mp4", "mov", "3gp", "ipod", "ismv", "f4v", "psp", "3g2"]
         // .mpg, .vob and .mpeg are all program streams; which kind the source's is decides.
         let programStreams: Set<String> = ["mpeg", "vob", "dvd", "svcd", "vcd", "mpeg1system"]
-        let same = name == muxer || (family.contains(name) && family.contains(muxer))
+        // An extension the source's own muxer lists is its own (.m4v: a raw MPEG-4 stream as
+        // much as Apple's MP4, which FFmpeg guesses first).
+        let ownExtensions = av_guess_format(muxer, nil, nil).flatMap { $0.pointee.extensions.map { String(cString: $0) } }?
+            .split(separator: ",").map(String.init) ?? []
+        let same = name == muxer || ownExtensions.contains(ext) || (family.contains(name) && family.contains(muxer))
             || (["matroska", "webm"].contains(name) && ["matroska", "webm"].contains(muxer))
             || (programStreams.contains(name) && programStreams.contains(muxer))
         guard same else {

@@ -33,8 +33,10 @@ package final class VideoEncoder {
     /// `globalHeader`: parameter sets in extradata (MP4, MOV, MKV) rather than in-band (TS).
     /// `muxer`: the output container, which limits how frames may be reordered.
     /// `hdr`: the source frames' HDR10 metadata, written into the H.264/HEVC bitstream.
+    /// `streamOrigin`: the pts of the stream's first frame, from which encoders that count
+    /// frames count (`FrameCountClock`).
     package init(source: CodecParameters, timeBase: Rational, frameRate: SourceFrameRate?, settings: EncoderSettings,
-                 globalHeader: Bool, muxer: String, hdr: HDRMetadata = HDRMetadata(), label: String) throws(MediaError) {
+                 globalHeader: Bool, muxer: String, hdr: HDRMetadata = HDRMetadata(), streamOrigin: Int64 = 0, label: String) throws(MediaError) {
         self.label = label
         let choice: EncoderChoice
         do throws(MediaError) { choice = try EncoderChoice.choose(source: source, muxer: muxer, settings: settings) } catch {
@@ -57,7 +59,7 @@ package final class VideoEncoder {
                 throw MediaError(path: label, reason: "\(name) needs the video's frame rate, which the source does not state")
             }
             ctx.pointee.time_base = av_inv_q(rate.avRational)
-            clock = FrameCountClock(frameDuration: av_rescale_q(1, av_inv_q(rate.avRational), timeBase.avRational))
+            clock = FrameCountClock(frameDuration: av_rescale_q(1, av_inv_q(rate.avRational), timeBase.avRational), origin: streamOrigin)
         }
         if let frameRate, frameRate.average.num > 0 { ctx.pointee.framerate = frameRate.average.avRational }
         ctx.pointee.sample_aspect_ratio = source.sampleAspectRatio.avRational

@@ -134,7 +134,8 @@ public final class SegmentProcessor {
         var encoder: VideoEncoder?
         let makeEncoder = { (first: UnsafeMutablePointer<AVFrame>) throws(MediaError) -> VideoEncoder in
             try VideoEncoder(source: segment.codec, timeBase: segment.timeBase, frameRate: self.frameRate, settings: self.job.encoder,
-                             globalHeader: Self.needsGlobalHeader(self.muxer), muxer: self.muxer, hdr: HDRMetadata(frame: first), label: label)
+                             globalHeader: Self.needsGlobalHeader(self.muxer), muxer: self.muxer, hdr: HDRMetadata(frame: first),
+                             streamOrigin: self.sourceView.firstFramePts, label: label)
         }
         var packets: [EncodedPacket] = []
         var frames: [ProcessedSegment.FrameCoverage] = []

@@ -29,7 +29,7 @@ import Testing
     /// other packet, codec, tag and field order as they were, every frame in its place with
     /// only the zone changed.
     @Test(arguments: ["interlaced.ts", "mpeg2.mxf", "raw.h264", "tswrap.ts", "raw_bframes.h264", "raw_bframes.hevc", "ps.mpg", "dvd.vob",
-                      "h264_bframes.avi", "xvid_bframes.avi", "ffv1.mkv", "odd_422.avi", "h264_10bit.mp4", "prores.mov", "vp9.webm", "raw422.avi"])
+                      "h264_bframes.avi", "xvid_bframes.avi", "ffv1.mkv", "odd_422.avi", "h264_10bit.mp4", "prores.mov", "vp9.webm", "raw422.avi", "raw_bframes.m4v", "raw_bframes.m2v"])
     func isRedactedFrameExact(name: String) throws {
         let source = Fixtures.corpus(name)
         try Fixtures.withTemporaryDirectory { dir in
