@@ -5,12 +5,16 @@ public struct VideoPacketInfo: Sendable {
     public var isKeyframe: Bool
     /// Set for keyframes.
     public var keyframeKind: KeyframeKind?
+    /// False for a frame an MP4 edit list leaves unshown (decoded only to reach the first
+    /// one shown): it is a packet of its GOP but not one of the file's frames.
+    public var shown: Bool
 
-    public init(pts: Int64, duration: Int64, isKeyframe: Bool, keyframeKind: KeyframeKind?) {
+    public init(pts: Int64, duration: Int64, isKeyframe: Bool, keyframeKind: KeyframeKind?, shown: Bool = true) {
         self.pts = pts
         self.duration = duration
         self.isKeyframe = isKeyframe
         self.keyframeKind = keyframeKind
+        self.shown = shown
     }
 }
 
@@ -19,7 +23,9 @@ public struct GOPSummary: Sendable, Equatable {
     /// Position of its first packet in the stream's decode order.
     public var firstPacket: Int
     public var packetCount: Int
-    /// Presentation range: the earliest and latest timestamp of its pictures.
+    /// The frames it shows: its packets less those an edit list leaves unshown.
+    public var frames: Int
+    /// Presentation range: the earliest and latest timestamp of its pictures shown.
     public var minPts: Int64
     public var maxPts: Int64
     /// Duration of the picture shown last.
@@ -51,12 +57,15 @@ public struct GOPAccumulator: Sendable {
         defer { packetIndex += 1 }
         if p.isKeyframe || current == nil {
             let completed = current
-            current = GOPSummary(firstPacket: packetIndex, packetCount: 1, minPts: p.pts, maxPts: p.pts,
+            current = GOPSummary(firstPacket: packetIndex, packetCount: 1, frames: p.shown ? 1 : 0,
+                                 minPts: p.shown ? p.pts : .max, maxPts: p.shown ? p.pts : .min,
                                  lastDuration: p.duration, keyPts: p.pts,
                                  keyframeKind: p.isKeyframe ? p.keyframeKind ?? .intra : nil, leadingPictures: 0)
             return completed
         }
         current!.packetCount += 1
+        guard p.shown else { return nil }
+        current!.frames += 1
         if p.pts < current!.keyPts { current!.leadingPictures += 1 }
         current!.minPts = min(current!.minPts, p.pts)
         if p.pts >= current!.maxPts {

@@ -58,7 +58,7 @@ public enum MediaProbe {
         var gops: [GOPSummary] = []
         var sortedPts: [Int64] = []
         try scan.run { (_, info) throws(MediaError) in
-            sortedPts.append(info.pts)
+            if info.shown { sortedPts.append(info.pts) }
             if let gop = accumulator.add(info) { gops.append(gop) }
         }
         if let last = accumulator.finish() { gops.append(last) }
@@ -75,7 +75,7 @@ public enum MediaProbe {
         let open = keyed.dropFirst().filter(\.needsDecodePrefix)
         var kinds: [String: Int] = [:]
         for g in keyed { kinds[g.keyframeKind!.rawValue, default: 0] += 1 }
-        let lengths = gops.map(\.packetCount)
+        let lengths = gops.map(\.frames)
         let ctx = input.context.pointee
         return ProbeReport(
             file: path,

@@ -25,7 +25,7 @@ public enum SegmentDecoder {
     public static func decodeFrames(of segment: SegmentFile, label: String, threads: Int = 0, contextFrames: Int, lookAheadFrames: Int,
                                     acceptDamage: Bool = false,
                                     _ body: (UnsafeMutablePointer<AVFrame>, _ owned: Bool, FrameDamage) throws(MediaError) -> Void) throws(MediaError) {
-        let ownedOrder = segment.ownedPackets.map(\.pts).sorted()
+        let ownedOrder = segment.shownPackets.map(\.pts).sorted()
         let owned = Set(ownedOrder)
         let firstOwned = ownedOrder.first ?? .max
         var context = Set(segment.packets.prefix(segment.decodePrefixCount).map(\.pts).filter { $0 < firstOwned }

@@ -36,6 +36,9 @@ public struct SegmentFile: Equatable, Sendable {
 
     /// The packets this segment contributes to the output.
     public var ownedPackets: ArraySlice<EncodedPacket> { packets[decodePrefixCount..<(packets.count - contextSuffixCount)] }
+    /// The owned packets whose frames are shown: not those an MP4 edit list leaves unshown
+    /// (flagged discard), which are decoded for reference only. The segment's frames.
+    public var shownPackets: [EncodedPacket] { ownedPackets.filter { $0.flags & AV_PKT_FLAG_DISCARD == 0 } }
 
     /// Everything up to the last owned packet: what must be decoded to get the owned frames.
     public var packetsThroughOwned: ArraySlice<EncodedPacket> { packets[..<(packets.count - contextSuffixCount)] }

@@ -23,11 +23,11 @@ public struct SegmentLayout: Sendable {
         let placement = planner.place(gop, isLast: isLast)
         switch placement {
         case .startSegment(let withPrefix):
-            segments.append(Segment(index: segments.count, frames: gop.packetCount,
+            segments.append(Segment(index: segments.count, frames: gop.frames,
                                     decodePrefixFrames: withPrefix ? previousGOP?.packetCount ?? 0 : 0,
                                     ptsFirst: gop.minPts, ptsLast: gop.maxPts, keyframe: gop.keyframeKind))
         case .append:
-            segments[segments.count - 1].frames += gop.packetCount
+            segments[segments.count - 1].frames += gop.frames
             segments[segments.count - 1].ptsFirst = min(segments[segments.count - 1].ptsFirst, gop.minPts)
             segments[segments.count - 1].ptsLast = max(segments[segments.count - 1].ptsLast, gop.maxPts)
         }

@@ -172,7 +172,7 @@ public enum Splitter {
         let (byteSize, sha) = try folder.write(segment, named: name)
         return .init(index: draft.index, file: name, sha256: sha, byteSize: byteSize,
                      packetCount: segment.packets.count, decodePrefixPackets: segment.decodePrefixCount,
-                     frameCount: segment.ownedPackets.count, ptsFirst: draft.ptsFirst, ptsLast: draft.ptsLast,
+                     frameCount: segment.shownPackets.count, ptsFirst: draft.ptsFirst, ptsLast: draft.ptsLast,
                      timeBase: timeBase, startSeconds: Double(draft.ptsFirst) * timeBase.doubleValue,
                      keyframe: draft.keyframe, output: nil)
     }

@@ -75,6 +75,7 @@ package struct VideoScan {
                                            timeBase: timeBase, frameDuration: frameDuration)
             : nil
         var nextPts: Int64 = 0
+        var keyframes = 0, shownSoFar = 0
         while let (_, read) = try input.readPacket() {
             var packet = read
             if let order {
@@ -96,8 +97,18 @@ package struct VideoScan {
             guard packet.pts != EncodedPacket.noTimestamp else {
                 throw MediaError(path: input.path, reason: Self.missingTimestampReason(input, packet: count))
             }
+            // An edit list that starts mid-GOP leaves the frames before its start unshown: they
+            // are decoded for reference only (`SegmentFile.shownPackets`). Anywhere but the
+            // first GOP that would be a cut inside the file, which is not handled.
+            let shown = packet.flags & AV_PKT_FLAG_DISCARD == 0
+            if packet.isKeyframe { keyframes += 1 }
+            if !shown, keyframes > 1 || (keyframes == 0 && shownSoFar > 0) {
+                throw MediaError(path: input.path, reason: "its edit list leaves frames unshown after the first GOP (video packet \(count)), a cut inside the file, which cannot be redacted yet; remux it without the edit list (ffmpeg -ignore_editlist 1 -i IN -c copy OUT.mp4)")
+            }
+            if shown { shownSoFar += 1 }
             let info = VideoPacketInfo(pts: packet.pts, duration: packet.duration, isKeyframe: packet.isKeyframe,
-                                       keyframeKind: packet.isKeyframe ? inspector.kind(of: packet.data) : nil)
+                                       keyframeKind: packet.isKeyframe ? inspector.kind(of: packet.data) : nil,
+                                       shown: shown)
             try body(packet, info)
             count += 1
         }

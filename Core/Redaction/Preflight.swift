@@ -126,22 +126,17 @@ public enum Preflight {
 
     /// The first video packets must carry presentation timestamps, be in decode order (as
     /// AVI's without B-frames are), or come from a container whose missing times
-    /// `PresentationOrder` derives; the split checks every packet. Frames an
-    /// MP4 edit list leaves unshown (decoded only to reach its first shown frame) are not
-    /// handled yet: refused here rather than failing after the split.
+    /// `PresentationOrder` derives; the split checks every packet (and that frames an MP4
+    /// edit list leaves unshown come only before the first one shown, `VideoScan`).
     private static func checkTimestamps(_ input: MediaInput, video: Int, codec: CodecParameters) throws(MediaError) {
         input.selectStreams([video])
-        var seen = 0, unshown = 0
+        var seen = 0
         let derived = VideoScan.derivesTimestamps(input, codec: codec) || PresentationOrder.applies(to: input, codec: codec)
         while seen < 64, let (_, packet) = try input.readPacket() {
             if packet.pts == EncodedPacket.noTimestamp, !derived, !(codec.videoDelay == 0 && packet.dts != EncodedPacket.noTimestamp) {
                 throw MediaError(path: input.path, reason: VideoScan.missingTimestampReason(input, packet: seen))
             }
-            if packet.flags & AV_PKT_FLAG_DISCARD != 0 { unshown += 1 }
             seen += 1
-        }
-        if unshown > 0 {
-            throw MediaError(path: input.path, reason: "its edit list starts the video \(unshown) frame(s) into a GOP (frames decoded only to reach the first one shown), which cannot be redacted yet; cut it again at a keyframe, or remux it without the edit list (ffmpeg -ignore_editlist 1 -i IN -c copy OUT.mp4)")
         }
     }
 

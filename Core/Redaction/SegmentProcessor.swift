@@ -75,7 +75,7 @@ public final class SegmentProcessor {
         var seen = 0
         let every = max(1, job.detector.every)
         let lastOwnedPts = segment.lastOwnedPts
-        let scene = SegmentScene(width: Int(segment.codec.width), height: Int(segment.codec.height), ownedFrames: segment.ownedPackets.count)
+        let scene = SegmentScene(width: Int(segment.codec.width), height: Int(segment.codec.height), ownedFrames: segment.shownPackets.count)
         for detector in detectors { detector.beginSegment(scene) }
         // Zones alone need no detection pass (and every frame is then covered by the zones).
         let detects = !detectors.isEmpty
@@ -124,8 +124,10 @@ public final class SegmentProcessor {
         // shown: at an open-GOP cut that is the first of the recovery point's leading
         // pictures, so the keyframe moves there (a segment encoded alone cannot start with
         // pictures that lean on a GOP it does not have).
-        var keyframes = Set(segment.ownedPackets.filter(\.isKeyframe).map(\.pts))
-        if let first = segment.ownedPackets.map(\.pts).min(), !keyframes.contains(first) {
+        // An edit list's unshown frames are not encoded: the first frame shown starts it.
+        let shown = segment.shownPackets
+        var keyframes = Set(shown.filter(\.isKeyframe).map(\.pts))
+        if let first = shown.map(\.pts).min(), !keyframes.contains(first) {
             if let opening = segment.ownedPackets.first(where: \.isKeyframe) { keyframes.remove(opening.pts) }
             keyframes.insert(first)
         }
@@ -188,7 +190,7 @@ public final class SegmentProcessor {
         // Each frame keeps the duration its source packet had (the encoder would guess the
         // last one's), so the stitched file ends exactly where the source did.
         var durations: [Int64: Int64] = [:]
-        for p in segment.ownedPackets { durations[p.pts] = p.duration }
+        for p in shown { durations[p.pts] = p.duration }
         for i in packets.indices {
             guard let d = durations[packets[i].pts] else {
                 throw MediaError(path: label, reason: "encoder returned a packet at pts \(packets[i].pts), which no source frame had")

@@ -125,7 +125,6 @@ import Testing
 
     static let cases: [Case] = [
         .init(name: "wmv.wmv", reason: "ASF/WMV cannot be written back frame-exact yet"),
-        .init(name: "editlist.mp4", reason: "its edit list starts the video 8 frame(s) into a GOP"),
     ]
 
     @Test(arguments: cases)

@@ -17,7 +17,7 @@ import Testing
         var first = 0
         return lengths.enumerated().map { i, n in
             defer { start += Int64(n); first += n }
-            return GOPSummary(firstPacket: first, packetCount: n, minPts: start, maxPts: start + Int64(n) - 1,
+            return GOPSummary(firstPacket: first, packetCount: n, frames: n, minPts: start, maxPts: start + Int64(n) - 1,
                               lastDuration: 1, keyPts: open.contains(i) ? start + 2 : start,
                               keyframeKind: open.contains(i) ? .cra : .idr, leadingPictures: open.contains(i) ? 2 : 0)
         }
