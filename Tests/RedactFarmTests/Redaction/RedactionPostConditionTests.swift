@@ -22,6 +22,34 @@ import Testing
         }
     }
 
+    /// At 10 and 12 bits every style works on the samples' own scale: each proves its region,
+    /// and fill writes black and neutral chroma at that depth (64 and 512 at 10 bits), not the
+    /// 8-bit 16 and 128.
+    @Test(arguments: [AV_PIX_FMT_YUV420P10LE, AV_PIX_FMT_YUV422P12LE], RedactionStyle.allCases)
+    func highBitDepthPlanesAreRedactedAtTheirDepth(format: AVPixelFormat, style: RedactionStyle) throws {
+        let frame = TestFrame(format: format)
+        let depth = Int(av_pix_fmt_desc_get(format)!.pointee.comp.0.depth)
+        for plane in 0..<3 {
+            let p = PlaneView(frame: frame.frame, plane: plane, shiftX: plane == 0 ? 0 : 1, shiftY: plane == 0 || format == AV_PIX_FMT_YUV422P12LE ? 0 : 1)
+            #expect(p.depth == depth)
+            for y in 0..<p.height { for x in 0..<p.width { p[x, y] = (x * 29 + y * 53 + plane * 300) % (p.maxValue + 1) } }
+        }
+        let box = Box(x0: 10, y0: 8, x1: 50, y1: 40)
+        let hidden = try FrameRedactor(look: RedactionLook(style: style, padding: 1)).redact([box], in: frame.view)
+        #expect(hidden.boxes == [true])
+        let luma = PlaneView(frame: frame.frame, plane: 0, shiftX: 0, shiftY: 0)
+        let chroma = PlaneView(frame: frame.frame, plane: 1, shiftX: 1, shiftY: format == AV_PIX_FMT_YUV422P12LE ? 0 : 1)
+        if style == .fill {
+            #expect(luma[20, 20] == 16 << (depth - 8) && chroma[10, format == AV_PIX_FMT_YUV422P12LE ? 20 : 10] == 128 << (depth - 8))
+        } else {
+            // The picture's own range survives: a mean or a blur of samples above 255.
+            let inside = (12..<48).flatMap { x in (10..<38).map { y in luma[x, y] } }
+            #expect(inside.max()! > 255 && inside.max()! <= luma.maxValue)
+        }
+        // Outside the box, nothing moved.
+        #expect(luma[60, 44] == (60 * 29 + 44 * 53) % (luma.maxValue + 1))
+    }
+
     @Test func aBoxWhollyOutsideThePictureIsNotReportedHidden() throws {
         let frame = TestFrame()
         let before = frame.lumaPixels
