@@ -64,7 +64,7 @@ package struct EncoderChoice: Sendable, Equatable {
         case "mxf", "mxf_d10", "mxf_opatom":
             // FFmpeg's MXF muxer indexes reordering for MPEG-2 only: an H.264 with B-frames
             // came back with pts == dts, decoded frames going backwards.
-            required = family == .mpegVideo && encoder == "mpeg2video" ? nil : 0
+            required = encoder == "mpeg2video" ? nil : 0
         default:
             required = nil
         }

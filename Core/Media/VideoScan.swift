@@ -43,15 +43,15 @@ package struct VideoScan {
     }
 
     /// For a raw video stream, whether its header states its frame rate (H.264/HEVC VUI
-    /// timing, an MPEG sequence header): opened at two assumed rates, a stated one does not
-    /// change.
-    package static func rawStreamRate(path: String) throws(MediaError) -> RawStreamRate {
-        let a = try MediaInput(path: path, frameRate: Rational(num: 25, den: 1))
-        guard rawVideoFormats.contains(a.formatName) else { return .notRaw }
-        let b = try MediaInput(path: path, frameRate: Rational(num: 31, den: 1))
-        let video = try a.primaryVideoStream()
-        let ra = Rational(a.stream(video).pointee.r_frame_rate), rb = Rational(b.stream(video).pointee.r_frame_rate)
-        return ra == rb ? .stated(ra) : .unstated
+    /// timing, an MPEG sequence header): `input` (at the demuxer's 25 fps or the rate it was
+    /// opened with) is opened again at another assumed rate, and a stated one does not change.
+    package static func rawStreamRate(_ input: MediaInput) throws(MediaError) -> RawStreamRate {
+        guard rawVideoFormats.contains(input.formatName) else { return .notRaw }
+        let thirtyOne = Rational(num: 31, den: 1)
+        let other = try MediaInput(path: input.path, frameRate: input.frameRateOverride == thirtyOne ? Rational(num: 29, den: 1) : thirtyOne)
+        let video = try input.primaryVideoStream()
+        let assumed = Rational(input.stream(video).pointee.r_frame_rate), reassumed = Rational(other.stream(video).pointee.r_frame_rate)
+        return assumed == reassumed ? .stated(assumed) : .unstated
     }
 
     package static func missingTimestampReason(_ input: MediaInput, packet: Int) -> String {

@@ -145,8 +145,7 @@ public enum Preflight {
     /// `--fps` that contradicts the header or has nothing to apply to is not silently ignored.
     static func frameRateRefusal(_ input: MediaInput, given: Rational?) throws(MediaError) -> String? {
         let fps = { (r: Rational) in r.den == 1 ? "\(r.num)" : "\(r.num)/\(r.den)" }
-        let rate = VideoScan.rawVideoFormats.contains(input.formatName) ? try VideoScan.rawStreamRate(path: input.path) : .notRaw
-        switch rate {
+        switch try VideoScan.rawStreamRate(input) {
         case .unstated where given == nil:
             return "a raw video stream whose header states no frame rate, so its frames' times are not known; give it with --fps (25, 30000/1001, ...)"
         case .stated(let stated) where given != nil && av_cmp_q(stated.avRational, given!.avRational) != 0:
