@@ -49,15 +49,16 @@ public final class SegmentTaskRunner {
             }
             let segment = try SegmentFile(bytes: bytes, path: label)
             let processor = SegmentProcessor(job: job, detectors: try detectors(for: job), muxer: task.muxer, frameRate: task.frameRate,
-                                             view: task.view)
+                                             view: task.view, copyParameterSetID: task.copyParameterSetID)
             let processed = try processor.process(segment, label: label, firstTrackID: Int(task.firstTrackID),
                                                   onFrame: onFrame, isCancelled: isCancelled)
             lastTimes = processed.times
-            let output = processed.segment.encoded()
+            let output = processed.segment?.encoded() ?? []
             let coverage = (try? JSONEncoder().encode(processed.frames)).map(Array.init) ?? []
             let millis = Int((DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1_000_000)
-            let result = TaskResult(id: task.id, inputSHA256: inputSHA, outputSHA256: SHA256Hex.of(output),
-                                    frameCount: processed.frames.count, detections: processed.detections, milliseconds: millis)
+            let result = TaskResult(id: task.id, inputSHA256: inputSHA, outputSHA256: processed.copied ? inputSHA : SHA256Hex.of(output),
+                                    frameCount: processed.frames.count, detections: processed.detections, milliseconds: millis,
+                                    copied: processed.copied)
             return .result(result, segment: output, coverage: coverage)
         } catch {
             return .failure(task.id, error.transient ? .transient : .permanent, reason: error.reason)

@@ -58,6 +58,9 @@ struct RedactionOptions: ParsableArguments {
     @Flag(help: "Redact damaged input instead of refusing it: frames decoded with errors are redacted as decoded, frames that cannot be decoded are stood in for by the frame before them, and the manifest counts both. Without it such a file fails, naming the frame.")
     var acceptDamage = false
 
+    @Flag(help: "Re-encode every segment. Without it, a segment in which nothing is to be hidden (every frame examined, no track, zone or region reaching into it) is copied from the source bit for bit where the file allows it (H.264 in MP4, MOV, MKV, MPEG-TS or raw H.264), and the manifest records each segment as copied or redacted.")
+    var reencodeAll = false
+
     @Option(help: ArgumentHelp("The frame rate of a raw video stream (.h264, .hevc, .m4v, .m2v) whose header states none: 25, 30000/1001, 29.97. Refused for any other file, and where it contradicts the stream's own.", valueName: "rate"))
     var fps: String?
 
@@ -85,6 +88,7 @@ struct RedactionOptions: ParsableArguments {
         job.encoder = EncoderSettings(crf: crf, preset: preset)
         job.zones = try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) }
         if acceptDamage { job.acceptDamage = true }
+        if reencodeAll { job.reencodeAll = true }
         if let fps { job.sourceFrameRate = try FrameRateArgument.parse(fps) }
         let drop = dropStreams.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         let options = JobOptions(job: job, segmentSeconds: segmentSeconds, audit: audit, dropStreams: drop)

@@ -9,8 +9,9 @@ struct VerifyCommand: ParsableCommand {
         discussion: """
         Checks the manifest's Ed25519 signature (against --key when given), the output's \
         size and SHA-256, the chain over the segment records, the output's video frame \
-        count and, when the input is still at its recorded path, the input's SHA-256. \
-        Exits 1 naming the first mismatch.
+        count, that each segment recorded as copied holds the packets recorded and, when the \
+        input is at its recorded path (or --source), the input's SHA-256 and that the \
+        copied segments are byte for byte the input's. Exits 1 naming the first mismatch.
         """
     )
 
@@ -23,12 +24,15 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "The coordinator's public key file (.pub) the manifest must be signed with.")
     var key: String?
 
+    @Option(help: "The input, if it is no longer at the path the manifest records: its hash and the copied segments are checked against it.")
+    var source: String?
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         let report = try reportingErrors(verbose: common.verbose) { () throws(MediaError) in
             let publicKey = try key.map { (path) throws(MediaError) in try FarmPublicKey.read(path: path) }
-            return try ManifestVerifier.verify(output: output, manifestPath: manifest, key: publicKey)
+            return try ManifestVerifier.verify(output: output, manifestPath: manifest, key: publicKey, source: source)
         }
         if common.json { return try Terminal.printJSON(report) }
         print("verified \(report.output): " + report.checks.joined(separator: ", "))

@@ -80,13 +80,14 @@ extension Coordinator {
         } catch {
             return try failFile(key.file, reason: "segment \(key.index) is missing from the state folder: \(error.reason)")
         }
-        let (_, json) = try jobOptions(file.jobID)
+        let (options, json) = try jobOptions(file.jobID)
         let attempt = try store.startAttempt(key, worker: worker.hello.name, host: worker.hello.host)
         let id = TaskID(job: file.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt))
         let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: SourceFrameRate(plan.video),
                                   view: SourceView(firstFramePts: plan.firstFramePts, displayRotationDegrees: plan.video.rotationDegrees),
                                   firstTrackID: Int64(key.index) * 1_000_000, segmentSHA256: record.sha256, jobJSON: json,
-                                  models: try requirements(ofFile: key.file).models)
+                                  models: try requirements(ofFile: key.file).models,
+                                  copyParameterSetID: options.job.copiesUnchanged ? plan.video.copying?.parameterSetID : nil)
         leases.grant(id, to: route, priority: priority, at: MonotonicClock.now)
         if let since = requeuedAt.removeValue(forKey: key) {
             config.log("re-dispatched \(key) to \(worker.hello.name) \(MonotonicClock.now - since) ms after it was requeued")

@@ -119,8 +119,11 @@ extension Coordinator {
         guard let sha = segment.outputSHA256, let bytes = segment.outputBytes, segment.key.index < plan.segments.count else {
             throw MediaError(path: "\(segment.key)", reason: "done without a recorded output")
         }
-        return .init(output: .init(file: area.outputSegmentName(plan.segments[segment.key.index]), sha256: sha, byteSize: bytes,
-                                   frameCount: segment.frameCount),
+        let record = plan.segments[segment.key.index]
+        let output: SegmentPlan.OutputRecord = segment.copied
+            ? .init(file: record.file, sha256: record.sha256, byteSize: record.byteSize, frameCount: record.frameCount, copied: true)
+            : .init(file: area.outputSegmentName(record), sha256: sha, byteSize: bytes, frameCount: segment.frameCount)
+        return .init(output: output,
                      worker: segment.worker ?? "unknown", workerHost: segment.workerHost, detections: segment.detections ?? 0)
     }
 

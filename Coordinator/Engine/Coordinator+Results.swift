@@ -20,12 +20,17 @@ extension Coordinator {
             }
             let plan = try plan(for: key.file)
             guard key.index < plan.segments.count else { throw MediaError(path: "\(result.id)", reason: "no such segment in the plan") }
-            try verify(result, segment: segment, coverage: coverage, against: plan.segments[key.index])
+            let planned = plan.segments[key.index]
+            try verify(result, segment: segment, coverage: coverage, against: planned, copying: plan.video.copying)
             let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: key.file)
-            try AtomicOutput.write(segment, to: area.directory + "/" + area.outputSegmentName(plan.segments[key.index]))
+            // A copied segment's output is the source segment already in the work area.
+            let output: SegmentPlan.OutputRecord = result.copied
+                ? .init(file: planned.file, sha256: planned.sha256, byteSize: planned.byteSize, frameCount: planned.frameCount, copied: true)
+                : .init(file: area.outputSegmentName(planned), sha256: result.outputSHA256, byteSize: segment.count, frameCount: result.frameCount)
+            if !result.copied { try AtomicOutput.write(segment, to: area.directory + "/" + output.file) }
             try AtomicOutput.write(coverage, to: area.coveragePath(key.index))
             let doneBy = try store.finishAttempt(key, attempt: Int(result.id.attempt), outputSHA256: result.outputSHA256,
-                                                 outputBytes: segment.count, detections: result.detections)
+                                                 outputBytes: segment.count, detections: result.detections, copied: result.copied)
             if let newer = leases.end(segment: key), newer.id != result.id {
                 cancel(newer.id, on: newer.worker)
                 config.log("accepted the late result of \(result.id); cancelled attempt \(newer.id.attempt) on \(workers[newer.worker]?.hello.name ?? "a worker gone")")
@@ -33,8 +38,7 @@ extension Coordinator {
             queue.remove(key)
             quarantine.recordSuccess(doneBy.worker)
             gates[key.file]?.publish(key.index, .init(
-                output: .init(file: area.outputSegmentName(plan.segments[key.index]), sha256: result.outputSHA256,
-                              byteSize: segment.count, frameCount: result.frameCount),
+                output: output,
                 worker: doneBy.worker, workerHost: doneBy.host, detections: result.detections))
             framesCompleted += result.frameCount
             if let route {
@@ -54,10 +58,22 @@ extension Coordinator {
     }
 
     /// The frame count, timestamps and hashes must be the plan's; anything else is refused.
+    /// A copied segment comes back as no bytes and coverage that hides nothing in any frame,
+    /// for a file whose plan allows copying; the coordinator copies the segment it holds.
     private func verify(_ result: TaskResult, segment bytes: [UInt8], coverage: [UInt8],
-                        against record: SegmentPlan.SegmentRecord) throws(MediaError) {
+                        against record: SegmentPlan.SegmentRecord, copying: SegmentCopying?) throws(MediaError) {
         let label = "\(result.id)"
         guard result.inputSHA256 == record.sha256 else { throw MediaError(path: label, reason: "worker redacted a different input segment") }
+        if result.copied {
+            guard copying?.parameterSetID != nil else { throw MediaError(path: label, reason: "returned a segment to copy, but this file's segments cannot be copied") }
+            guard bytes.isEmpty, result.outputSHA256 == record.sha256, result.frameCount == record.frameCount else {
+                throw MediaError(path: label, reason: "returned a segment to copy with an output of its own")
+            }
+            guard let frames = try? JSONDecoder().decode([ProcessedSegment.FrameCoverage].self, from: Data(coverage)),
+                  frames.count == record.frameCount, frames.allSatisfy({ $0.covered.isEmpty && $0.damage == nil })
+            else { throw MediaError(path: label, reason: "returned a segment to copy whose frames are not all left as they are") }
+            return
+        }
         let sha = SHA256Hex.of(bytes)
         guard sha == result.outputSHA256 else { throw MediaError(path: label, reason: "segment arrived damaged (SHA-256 mismatch)") }
         let segment = try SegmentFile(bytes: bytes, path: label)

@@ -88,6 +88,10 @@ public final class JobStore {
                 ALTER TABLE segment ADD COLUMN workerHost TEXT;
                 """)
         }
+        // A segment with nothing to hide, copied from the source instead of re-encoded.
+        m.registerMigration("v3") { db in
+            try db.execute(sql: "ALTER TABLE segment ADD COLUMN copied INTEGER NOT NULL DEFAULT 0")
+        }
         return m
     }
 
@@ -235,16 +239,16 @@ public final class JobStore {
     /// not from whoever delivered the result, so it is right after a restart too; returns it.
     @discardableResult
     public func finishAttempt(_ key: SegmentKey, attempt: Int, outputSHA256: String, outputBytes: Int,
-                              detections: Int) throws(MediaError) -> (worker: String, host: String?) {
+                              detections: Int, copied: Bool = false) throws(MediaError) -> (worker: String, host: String?) {
         try write { db in
             let row = try Row.fetchOne(db, sql: "SELECT worker, host FROM attempt WHERE fileId = ? AND idx = ? AND attempt = ?",
                                        arguments: [key.file, key.index, attempt])
             let worker: String = row?["worker"] ?? "unknown"
             let host: String? = row?["host"]
             try db.execute(sql: """
-                UPDATE segment SET state = 'done', outputSHA256 = ?, outputBytes = ?, worker = ?, workerHost = ?, detections = ?
+                UPDATE segment SET state = 'done', outputSHA256 = ?, outputBytes = ?, worker = ?, workerHost = ?, detections = ?, copied = ?
                 WHERE fileId = ? AND idx = ?
-                """, arguments: [outputSHA256, outputBytes, worker, host, detections, key.file, key.index])
+                """, arguments: [outputSHA256, outputBytes, worker, host, detections, copied ? 1 : 0, key.file, key.index])
             try endAttempt(db, key, attempt, outcome: "done", reason: nil)
             // A newer attempt still open (this result was late, after a restart or a lost
             // worker) is not needed any more.
@@ -443,6 +447,8 @@ public struct SegmentRecord: Sendable {
     public var workerHost: String?
     public var detections: Int?
     public var lastError: String?
+    /// Done by copying the source's segment (nothing in it to hide).
+    public var copied: Bool
 
     init(_ row: Row) {
         key = SegmentKey(file: row["fileId"], index: row["idx"])
@@ -457,5 +463,6 @@ public struct SegmentRecord: Sendable {
         workerHost = row["workerHost"]
         detections = row["detections"]
         lastError = row["lastError"]
+        copied = (row["copied"] as Int?) == 1
     }
 }

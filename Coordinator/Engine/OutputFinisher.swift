@@ -64,6 +64,7 @@ struct OutputFinisher: Sendable {
         // Every segment has arrived by now: the stitch consumed them all.
         var perFrame: [ProcessedSegment.FrameCoverage] = []
         var manifestSegments: [RedactionManifest.Segment] = []
+        let copies = Dictionary((stitched.copiedSegments ?? []).map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
         for record in plan.segments {
             let done = try gate.waitFor(record.index)
             let coverageBytes = try FileBytes.read(area.coveragePath(record.index))
@@ -71,10 +72,18 @@ struct OutputFinisher: Sendable {
                 throw MediaError(path: area.coveragePath(record.index), reason: "detections of segment \(record.index) cannot be read")
             }
             perFrame += coverage
-            manifestSegments.append(.init(index: record.index, inputSHA256: record.sha256, outputSHA256: done.output.sha256,
-                                          frameCount: record.frameCount, ptsFirst: record.ptsFirst, ptsLast: record.ptsLast,
-                                          timeBase: record.timeBase, worker: done.worker, workerHost: done.workerHost,
-                                          detections: done.detections))
+            var segment = RedactionManifest.Segment(index: record.index, inputSHA256: record.sha256, outputSHA256: done.output.sha256,
+                                                    frameCount: record.frameCount, ptsFirst: record.ptsFirst, ptsLast: record.ptsLast,
+                                                    timeBase: record.timeBase, worker: done.worker, workerHost: done.workerHost,
+                                                    detections: done.detections)
+            // What the stitch wrote, not what the worker proposed: the two must agree.
+            guard done.output.isCopy == (copies[record.index] != nil) else {
+                throw MediaError(path: output, reason: "segment \(record.index) was to be \(done.output.isCopy ? "copied" : "re-encoded"), and the stitch did otherwise")
+            }
+            segment.handling = done.output.isCopy ? RedactionManifest.Segment.copied : RedactionManifest.Segment.redacted
+            segment.copiedPayloadSHA256 = copies[record.index]?.payloadSHA256
+            segment.copiedPackets = copies[record.index]?.packets
+            manifestSegments.append(segment)
         }
 
         let detections = manifestSegments.reduce(0) { $0 + $1.detections }
@@ -135,6 +144,14 @@ struct OutputFinisher: Sendable {
         var notes: [String] = []
         if let written = stitched.videoCodec, let note = EncoderChoice.codecChangeNote(source: plan.video.codec, written: written) {
             notes.append(note)
+        }
+        let copied = stitched.copiedSegments?.count ?? 0
+        if copied > 0 {
+            notes.append("\(copied) of \(plan.segments.count) segments had nothing to hide and are the source's packets, byte for byte; the other \(plan.segments.count - copied) were redacted and re-encoded")
+        } else if options.job.reencodeAll == true {
+            notes.append("every segment was re-encoded (--reencode-all)")
+        } else if let reason = plan.video.copying?.unavailable {
+            notes.append("every segment was re-encoded: \(reason)")
         }
         let shown = SourceView(firstFramePts: 0, displayRotationDegrees: plan.video.rotationDegrees)
             .shownSize(codedWidth: plan.video.width, codedHeight: plan.video.height)

@@ -11,10 +11,11 @@ import Redaction
 /// verify` re-checks all of it (docs/manifest.md).
 public struct RedactionManifest: Codable, Equatable, Sendable {
     /// 2 adds streams, chapters, the detections sidecar's hash, who and why, times and hosts;
-    /// 3 names the models by role (`models`) instead of one field per model. Versions 1 and 2
-    /// are still read and verified.
-    public static let formatVersion = 3
-    public static let readableVersions = 1...3
+    /// 3 names the models by role (`models`) instead of one field per model; 4 says of each
+    /// segment whether it was redacted or copied from the source (`Segment.handling`). Older
+    /// versions are still read and verified.
+    public static let formatVersion = 4
+    public static let readableVersions = 1...4
 
     public var formatVersion: Int
     public var software: String
@@ -104,6 +105,18 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
         public var worker: String
         public var workerHost: String?
         public var detections: Int
+        /// "redacted" (decoded, redacted, re-encoded) or "copied" (nothing in it to hide: the
+        /// source's packets, byte for byte); absent before version 4, where every segment was
+        /// redacted.
+        public var handling: String?
+        /// For a copied segment: `PayloadHash` over its packets, which are the source's, in
+        /// decode order. `verify --source` recomputes it from the source and from the output.
+        public var copiedPayloadSHA256: String?
+        public var copiedPackets: Int?
+
+        public var isCopied: Bool { handling == Self.copied }
+        public static let copied = "copied", redacted = "redacted"
+
         public init(index: Int, inputSHA256: String, outputSHA256: String, frameCount: Int, ptsFirst: Int64, ptsLast: Int64,
                     timeBase: Rational, worker: String, workerHost: String? = nil, detections: Int) {
             self.index = index
@@ -150,11 +163,13 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     /// UTC, to the second, as every time in a manifest is written.
     public static func timestamp(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
-    /// h₀ = SHA-256("redactfarm-segment-chain-v1"); hᵢ = SHA-256(hᵢ₋₁ ‖ "index|in|out|frames|first|last").
+    /// h₀ = SHA-256("redactfarm-segment-chain-v1"); hᵢ = SHA-256(hᵢ₋₁ ‖ "index|in|out|frames|first|last"),
+    /// with "|copied|payload" added for a copied segment.
     public static func chain(_ segments: [Segment]) -> String {
         var link = SHA256Hex.of(Array("redactfarm-segment-chain-v1".utf8))
         for s in segments {
-            let record = "\(s.index)|\(s.inputSHA256)|\(s.outputSHA256)|\(s.frameCount)|\(s.ptsFirst)|\(s.ptsLast)"
+            var record = "\(s.index)|\(s.inputSHA256)|\(s.outputSHA256)|\(s.frameCount)|\(s.ptsFirst)|\(s.ptsLast)"
+            if s.isCopied { record += "|copied|\(s.copiedPayloadSHA256 ?? "")" }
             link = SHA256Hex.of(Array((link + record).utf8))
         }
         return link

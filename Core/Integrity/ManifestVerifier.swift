@@ -16,7 +16,9 @@ public enum ManifestVerifier {
     /// `key`: the coordinator's public key the manifest must be signed with. Without it the
     /// signature is checked against the key recorded in the manifest, which proves the file
     /// is intact since signing but not who signed it (a note says so).
-    public static func verify(output: String, manifestPath: String? = nil, key: FarmPublicKey? = nil) throws(MediaError) -> Report {
+    /// `source`: where the input is now, if not at the path the manifest records.
+    public static func verify(output: String, manifestPath: String? = nil, key: FarmPublicKey? = nil,
+                              source: String? = nil) throws(MediaError) -> Report {
         let path = manifestPath ?? output + ".manifest.json"
         let opened = try SignedManifest.open(try FileBytes.read(path), path: path)
         let m = opened.manifest
@@ -71,12 +73,36 @@ public enum ManifestVerifier {
         if let damage = m.damage, damage.concealedFrames + damage.substitutedFrames > 0 {
             notes.append("the input was damaged: \(damage.concealedFrames) frame(s) redacted as decoded with errors, \(damage.substitutedFrames) stood in for by the frame before (policy: \(damage.policy))")
         }
-        if FileManager.default.fileExists(atPath: m.input.path) {
-            let inputSHA = try SHA256Hex.ofFile(at: m.input.path)
-            guard inputSHA == m.input.sha256 else { throw fail("input \(m.input.path) has changed since it was redacted (SHA-256 differs)") }
+        let copied = m.segments.filter(\.isCopied)
+        let video = m.streams?.first { $0.stream.action == .redacted }
+        if !copied.isEmpty {
+            guard let video, let outputIndex = video.outputIndex else { throw fail("segments are recorded as copied, but no video stream is") }
+            let counts = m.segments.map(\.frameCount), indices = Set(copied.map(\.index))
+            let inOutput = try CopiedSegmentCheck(path: output, videoStream: outputIndex, frameCounts: counts, copied: indices).found
+            for s in copied {
+                guard let got = inOutput[s.index], got.sha256 == s.copiedPayloadSHA256, got.packets == s.copiedPackets else {
+                    throw fail("segment \(s.index) is recorded as copied from the source, but the output's packets there differ from what was copied")
+                }
+            }
+            checks.append("\(copied.count) of \(m.segments.count) segment(s) copied: the output's packets there are the ones recorded")
+        }
+        let inputPath = source ?? m.input.path
+        if FileManager.default.fileExists(atPath: inputPath) {
+            let inputSHA = try SHA256Hex.ofFile(at: inputPath)
+            guard inputSHA == m.input.sha256 else { throw fail("input \(inputPath) is not the file that was redacted (SHA-256 differs)") }
             checks.append("input SHA-256")
+            if !copied.isEmpty, let video {
+                let counts = m.segments.map(\.frameCount), indices = Set(copied.map(\.index))
+                let inSource = try CopiedSegmentCheck(path: inputPath, videoStream: video.stream.index, frameCounts: counts, copied: indices).found
+                for s in copied {
+                    guard let got = inSource[s.index], got.sha256 == s.copiedPayloadSHA256, got.packets == s.copiedPackets else {
+                        throw fail("segment \(s.index) is recorded as copied, but the source's packets there are not the ones in the output")
+                    }
+                }
+                checks.append("copied segments byte-identical to the source's")
+            }
         } else {
-            notes.append("input \(m.input.path) is not here: its hash was not re-checked")
+            notes.append("input \(inputPath) is not here: its hash\(copied.isEmpty ? " was" : " and the copied segments were") not re-checked (--source)")
         }
         return Report(output: output, manifest: path, signer: opened.publicKey, checks: checks, notes: notes)
     }

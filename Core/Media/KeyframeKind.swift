@@ -51,6 +51,12 @@ public struct KeyframeInspector: Sendable {
         }
     }
 
+    /// H.264 with NAL units behind `h264LengthSize`-byte lengths, or in Annex B when 0.
+    init(h264LengthSize: Int) {
+        family = .h264
+        lengthSize = h264LengthSize
+    }
+
     public func kind(of packet: [UInt8]) -> KeyframeKind {
         switch family {
         case .other: return .intra

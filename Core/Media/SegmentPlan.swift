@@ -41,6 +41,9 @@ public struct SegmentPlan: Codable, Equatable, Sendable {
         /// the re-encoded stream's timing information then states it (absent in plans made
         /// before it was recorded: variable).
         public var constantFrameRate: Rational?
+        /// Whether segments with nothing to hide can be copied from the source (absent in
+        /// plans made before copying existed, or before the first keyframe was read: no).
+        public var copying: SegmentCopying?
     }
 
     public struct SegmentRecord: Codable, Equatable, Sendable {
@@ -68,8 +71,14 @@ public struct SegmentPlan: Codable, Equatable, Sendable {
         public var sha256: String
         public var byteSize: Int
         public var frameCount: Int
+        /// Nothing in the segment was to be hidden and it is copied from the source: `file`
+        /// and `sha256` are then the source segment's (absent: re-encoded).
+        public var copied: Bool?
 
-        public init(file: String, sha256: String, byteSize: Int, frameCount: Int) {
+        public var isCopy: Bool { copied == true }
+
+        public init(file: String, sha256: String, byteSize: Int, frameCount: Int, copied: Bool = false) {
+            self.copied = copied ? true : nil
             self.file = file
             self.sha256 = sha256
             self.byteSize = byteSize

@@ -119,6 +119,9 @@ public enum Splitter {
         }
 
         try scan.run { (packet, info) throws(MediaError) in
+            if plan.video.copying == nil, packet.isKeyframe {
+                plan.video.copying = SegmentCopying.decide(source: scan.codec, muxer: plan.input.muxer, firstKeyframe: packet.data)
+            }
             if let completed = accumulator.add(info) { try place(completed, isLast: false) }
             gopPackets.append(packet)
         }

@@ -15,7 +15,23 @@ public struct StitchReport: Codable, Equatable, Sendable {
     public var chapters: [ChapterRecord]
     /// The codec the video was written in (absent in reports made before it was recorded).
     public var videoCodec: String?
+    /// The segments written as the source's own packets, with the hash of those packets as
+    /// written (absent or empty: every segment was re-encoded).
+    public var copiedSegments: [CopiedSegment]?
     public static let fileName = "stitch.json"
+}
+
+/// A segment whose frames are the source's packets, byte for byte: `PayloadHash` over them
+/// in decode order, which `verify --source` recomputes from both the source and the output.
+public struct CopiedSegment: Codable, Equatable, Sendable {
+    public var index: Int
+    public var packets: Int
+    public var payloadSHA256: String
+    public init(index: Int, packets: Int, payloadSHA256: String) {
+        self.index = index
+        self.packets = packets
+        self.payloadSHA256 = payloadSHA256
+    }
 }
 
 /// One source stream in the output: the plan's decision and, for a copied stream, the
@@ -66,13 +82,29 @@ public enum Stitcher {
             throw MediaError(path: plan.input.path, reason: "has no stream \(videoIndex), which the plan says is the video")
         }
 
+        var current = plan
+        func outputRecord(_ index: Int) throws(MediaError) -> SegmentPlan.OutputRecord? {
+            if let arrivals, current.segments[index].output == nil { current.segments[index].output = try arrivals(index) }
+            return current.segments[index].output
+        }
+        // The output's video parameters are those of the first re-encoded segment (waited for
+        // in order), or the source's when every segment is copied.
+        var reencoded: Int? = nil
+        for index in plan.segments.indices where try outputRecord(index)?.isCopy != true {
+            reencoded = index
+            break
+        }
+        let known = current
         let load = { @Sendable (index: Int, reference: CodecParameters?) throws(MediaError) -> SegmentSource.Loaded in
-            var current = plan
-            if let arrivals { current.segments[index].output = try arrivals(index) }
+            var current = known
+            if let arrivals, current.segments[index].output == nil { current.segments[index].output = try arrivals(index) }
             return try SegmentSource(plan: current, directory: directory).load(index, joinableWith: reference)
         }
+        let sourceVideo = CodecParameters(source.stream(videoIndex).pointee.codecpar)
         let first = try load(0, nil)
-        let reference = first.segment.codec
+        let reference = try reencoded.map { (i) throws(MediaError) in i == 0 ? first.segment.codec : try load(i, nil).segment.codec }
+        // Copied segments must agree with the first copied one (the source's parameters).
+        let copiedReference = first.isCopy ? first.segment.codec : nil
         /// The next segment is read and checked on another thread while this one is muxed.
         func prefetch(_ index: Int) -> BackgroundJob<SegmentSource.Loaded>? {
             index < plan.segments.count ? BackgroundJob { () throws(MediaError) in try load(index, reference) } : nil
@@ -84,11 +116,13 @@ public enum Stitcher {
         // come along (an MP4's chapter track is written anew from them).
         let streamPlan = StreamPlan.decide(source, video: videoIndex, dropping: dropping)
         var outIndex: [Int: Int] = [:]
+        var streamParameters: CodecParameters?
         for entry in streamPlan.entries {
             let st = source.stream(entry.index)
             switch entry.action {
             case .redacted:
-                outIndex[entry.index] = try output.addVideoStream(encoded: first.segment.codec, like: st)
+                streamParameters = try Self.videoParameters(reencoded: reference, source: sourceVideo, copying: plan.video.copying)
+                outIndex[entry.index] = try output.addVideoStream(encoded: streamParameters!, like: st)
             case .copied:
                 outIndex[entry.index] = try output.addStream(parameters: st.pointee.codecpar, like: st)
             case .dropped, .chapters:
@@ -132,11 +166,28 @@ public enum Stitcher {
         let videoTB = output.timeBase(ofStream: videoOut)
 
         var next = prefetch(1)
+        var copies: [CopiedSegment] = []
+        var copiedSegmentCodec = copiedReference
+        // Re-encoded packets are Annex B beside Annex B extradata; under the merged avcC they
+        // must be length-prefixed as the copied ones are.
+        let prefixLength = streamParameters.flatMap { p in reference?.extradata.first != 1 ? H264ParameterSets.lengthSize(ofAVCC: p.extradata) : nil }
         for record in plan.segments {
             let loaded = record.index == 0 ? first : try next!.result()
             if record.index > 0 { next = prefetch(record.index + 1) }
             let tb = loaded.segment.timeBase
+            var copyHash: PayloadHash? = nil
+            if loaded.isCopy {
+                if copiedSegmentCodec == nil { copiedSegmentCodec = loaded.segment.codec }
+                guard loaded.segment.codec.isJoinable(with: copiedSegmentCodec!), loaded.segment.codec.codecID == sourceVideo.codecID,
+                      reference == nil || plan.video.copying?.parameterSetID != nil
+                else {
+                    throw MediaError(path: loaded.path, reason: "segment \(record.index) is to be copied from the source, but it cannot share the stream with the others")
+                }
+                copyHash = PayloadHash()
+            }
             for var packet in loaded.segment.ownedPackets {
+                copyHash?.add(packet.data)
+                if !loaded.isCopy, let prefixLength { packet.data = H264ParameterSets.lengthPrefixed(annexB: packet.data, lengthSize: prefixLength) }
                 // Other streams' packets that come first in decode time go out first.
                 while let (index, p) = pendingSource,
                       Self.decodeTime(p, source.stream(index).pointee.time_base) <= Self.decodeTime(packet, tb.avRational) {
@@ -152,6 +203,7 @@ public enum Stitcher {
                 try tails.write(packet, stream: videoOut, timeBase: tb, to: output)
                 frames += 1
             }
+            if let copyHash { copies.append(CopiedSegment(index: record.index, packets: copyHash.packets, payloadSHA256: copyHash.finalize())) }
             progress?(Double(record.index + 1) / Double(plan.segments.count))
         }
         while let (index, p) = pendingSource {
@@ -177,13 +229,33 @@ public enum Stitcher {
         }
         let report = StitchReport(output: URL(fileURLWithPath: outputPath).standardizedFileURL.path, sha256: sha,
                                   sizeBytes: size, segments: plan.segments.count, videoFrames: frames,
-                                  streams: streams, chapters: ChapterRecord.all(in: source.context), videoCodec: reference.codecName)
+                                  streams: streams, chapters: ChapterRecord.all(in: source.context),
+                                  videoCodec: (reference ?? sourceVideo).codecName, copiedSegments: copies)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         if let data = try? encoder.encode(report) {
             try AtomicOutput.write(Array(data), to: directory + "/" + StitchReport.fileName)
         }
         return report
+    }
+
+    /// The video stream's parameters in the output: the re-encoded segments', with the
+    /// source's parameter sets listed beside theirs in one avcC when the file's copied GOPs
+    /// may share the stream; the source's own when nothing was re-encoded.
+    static func videoParameters(reencoded: CodecParameters?, source: CodecParameters, copying: SegmentCopying?) throws(MediaError) -> CodecParameters {
+        guard var parameters = reencoded else { return source }
+        guard let id = copying?.parameterSetID else { return parameters }
+        let ours = H264ParameterSets(extradata: parameters.extradata)
+        // In band (MPEG-TS, raw H.264): every GOP brings its own sets.
+        guard !ours.sequence.isEmpty, source.extradata.first == 1 else { return parameters }
+        guard ours.sequenceIDs == [id] else {
+            throw MediaError(path: "", reason: "the re-encoded segments' parameter sets are not numbered \(id), so copied GOPs cannot share the stream")
+        }
+        guard let merged = H264ParameterSets.mergedAVCC(H264ParameterSets(extradata: source.extradata), ours, template: source.extradata) else {
+            throw MediaError(path: "", reason: "cannot list the source's and the re-encoded segments' H.264 parameter sets together")
+        }
+        parameters.extradata = merged
+        return parameters
     }
 
     private static func decodeTime(_ p: EncodedPacket, _ tb: AVRational) -> Double {
@@ -222,6 +294,8 @@ public struct SegmentSource: Sendable {
     public struct Loaded: Sendable {
         public var segment: SegmentFile
         public var path: String
+        /// The segment is the source's, to be copied as it is.
+        public var isCopy: Bool
     }
 
     /// `reference`: the codec parameters every segment must share with segment 0.
@@ -234,6 +308,10 @@ public struct SegmentSource: Sendable {
         guard sha == expectedSHA else {
             throw MediaError(path: path, reason: "segment \(index) does not match the plan (SHA-256 \(sha.prefix(12))…, plan says \(expectedSHA.prefix(12))…)")
         }
+        let isCopy = record.output?.isCopy == true
+        guard !isCopy || (record.output?.file == record.file && expectedSHA == record.sha256) else {
+            throw MediaError(path: path, reason: "segment \(index) is to be copied, but its output is not the source's segment")
+        }
         let owned = segment.ownedPackets
         let expectedFrames = record.output?.frameCount ?? record.frameCount
         guard owned.count == expectedFrames else {
@@ -245,9 +323,12 @@ public struct SegmentSource: Sendable {
         guard inPlanTB(ptsFirst) == record.ptsFirst, inPlanTB(ptsLast) == record.ptsLast else {
             throw MediaError(path: path, reason: "segment \(index) covers pts \(ptsFirst)…\(ptsLast), the plan says \(record.ptsFirst)…\(record.ptsLast)")
         }
-        if let reference, !segment.codec.isJoinable(with: reference) {
-            throw MediaError(path: path, reason: "segment \(index) was encoded with different stream parameters than segment 0 and cannot be joined")
+        if !isCopy, let reference, !segment.codec.isJoinable(with: reference) {
+            throw MediaError(path: path, reason: "segment \(index) was encoded with different stream parameters than the first re-encoded one and cannot be joined")
         }
-        return Loaded(segment: segment, path: path)
+        if isCopy, owned.count != segment.shownPackets.count {
+            throw MediaError(path: path, reason: "segment \(index) is to be copied, but an edit list hides some of its frames")
+        }
+        return Loaded(segment: segment, path: path, isCopy: isCopy)
     }
 }

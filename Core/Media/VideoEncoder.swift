@@ -35,9 +35,11 @@ package final class VideoEncoder {
     /// `muxer`: the output container, which limits how frames may be reordered.
     /// `hdr`: the source frames' HDR10 metadata, written into the H.264/HEVC bitstream.
     /// `streamOrigin`: the pts of the stream's first frame, from which encoders that count
-    /// frames count (`FrameCountClock`).
+    /// frames count (`FrameCountClock`). `parameterSetID`: the H.264 SPS/PPS id to write, one
+    /// the source does not use, when copied source GOPs share the stream (`SegmentCopying`).
     package init(source: CodecParameters, timeBase: Rational, frameRate: SourceFrameRate?, settings: EncoderSettings,
-                 globalHeader: Bool, muxer: String, hdr: HDRMetadata = HDRMetadata(), streamOrigin: Int64 = 0, label: String) throws(MediaError) {
+                 globalHeader: Bool, muxer: String, hdr: HDRMetadata = HDRMetadata(), streamOrigin: Int64 = 0,
+                 parameterSetID: Int? = nil, label: String) throws(MediaError) {
         self.label = label
         let choice: EncoderChoice
         do throws(MediaError) { choice = try EncoderChoice.choose(source: source, muxer: muxer, settings: settings) } catch {
@@ -81,7 +83,8 @@ package final class VideoEncoder {
         ctx.pointee.thread_count = 1
         var options: OpaquePointer? = nil
         defer { av_dict_free(&options) }
-        Self.configure(ctx, &options, choice: choice, source: source, frameRate: frameRate, settings: settings, hdr: hdr)
+        Self.configure(ctx, &options, choice: choice, source: source, frameRate: frameRate, settings: settings, hdr: hdr,
+                       parameterSetID: parameterSetID)
         let opened = avcodec_open2(ctx, codec, &options)
         if opened < 0 {
             // `context` is set, so deinit runs and frees it: freeing it here as well was a
@@ -95,7 +98,8 @@ package final class VideoEncoder {
     /// cuts, no interval of the encoder's own, so seeking and NVR players behave as with the
     /// source.
     private static func configure(_ ctx: UnsafeMutablePointer<AVCodecContext>, _ options: inout OpaquePointer?, choice: EncoderChoice,
-                                  source: CodecParameters, frameRate: SourceFrameRate?, settings: EncoderSettings, hdr: HDRMetadata) {
+                                  source: CodecParameters, frameRate: SourceFrameRate?, settings: EncoderSettings, hdr: HDRMetadata,
+                                  parameterSetID: Int?) {
         let delay = choice.requiredReorderDelay
         switch choice.family {
         case .x264:
@@ -111,6 +115,14 @@ package final class VideoEncoder {
             case 1: params += ":bframes=3:b-pyramid=none"
             case 2: params += ":bframes=3:b-pyramid=normal"
             default: break
+            }
+            if let id = parameterSetID { params += ":sps-id=\(id)" }
+            // An H.264 source's profile and level are kept: a player made for the source (a
+            // DVR's Baseline decoder) can play the output, and copied GOPs beside re-encoded
+            // ones declare the same.
+            if source.codecName == "h264" {
+                if let profile = Self.x264Profile(source.profile) { av_dict_set(&options, "profile", profile, 0) }
+                if source.level > 0 { params += ":level=\(source.level / 10).\(source.level % 10)" }
             }
             av_dict_set(&options, "x264-params", params + hdr.x264Parameters, 0)
             av_dict_set(&options, "forced-idr", "1", 0)
@@ -155,6 +167,20 @@ package final class VideoEncoder {
                 av_dict_set(&options, "level", "3", 0)
                 av_dict_set(&options, "slicecrc", "1", 0)
             }
+        }
+    }
+
+    /// x264's name for an H.264 profile (FFmpeg's numbering); Extended, which x264 cannot
+    /// write, as Baseline, the subset every Extended decoder plays.
+    static func x264Profile(_ profile: Int32) -> String? {
+        switch profile & ~Int32(FF_PROFILE_H264_CONSTRAINED | FF_PROFILE_H264_INTRA) {
+        case 66, 88: "baseline"
+        case 77: "main"
+        case 100: "high"
+        case 110: "high10"
+        case 122: "high422"
+        case 244: "high444"
+        default: nil
         }
     }
 

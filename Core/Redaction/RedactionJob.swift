@@ -24,6 +24,13 @@ public struct RedactionJob: Codable, Equatable, Sendable {
 
     public var acceptsDamage: Bool { acceptDamage == true }
 
+    /// `--reencode-all`: true re-encodes every segment; nil or false copies from the source,
+    /// bit for bit, each segment in which nothing is to be hidden, where the file allows it
+    /// (`SegmentCopying`).
+    public var reencodeAll: Bool?
+
+    public var copiesUnchanged: Bool { reencodeAll != true }
+
     public init() {}
 }
 

@@ -5,7 +5,11 @@ import RedactVision
 
 /// What redacting one segment produced.
 public struct ProcessedSegment: Sendable {
-    public var segment: SegmentFile
+    /// The redacted segment; nil when nothing in it is to be hidden and it is to be copied
+    /// from the source as it is (`SegmentCopying`).
+    public var segment: SegmentFile?
+    /// Set with a nil `segment`: why every owned frame was left as it was.
+    public var copied: Bool { segment == nil }
     /// For each owned frame in presentation order: its pts and what was hidden in it.
     public var frames: [FrameCoverage]
     public var detections: Int
@@ -38,14 +42,18 @@ public final class SegmentProcessor {
     private let muxer: String
     private let frameRate: SourceFrameRate?
     private let sourceView: SourceView
+    private let copyParameterSetID: Int?
 
     /// `detectors`: one per target the job asks to be found (`DetectorRegistry`); a job of
     /// zones alone has none. `muxer`: the container the stitched file will be (decides
     /// in-band vs global headers and whether B-frames can be carried). `view`: how the file is
-    /// shown, which zones are drawn in.
+    /// shown, which zones are drawn in. `copyParameterSetID`: set when the file's segments
+    /// with nothing to hide are copied from the source (`SegmentCopying`): the parameter set
+    /// id re-encoded segments use, so both kinds share one stream.
     public init(job: RedactionJob, detectors: [any TargetDetector], muxer: String, frameRate: SourceFrameRate?,
-                view: SourceView = SourceView()) {
+                view: SourceView = SourceView(), copyParameterSetID: Int? = nil) {
         self.sourceView = view
+        self.copyParameterSetID = copyParameterSetID
         self.job = job
         self.detectors = detectors
         self.redactor = FrameRedactor(look: job.look)
@@ -72,6 +80,7 @@ public final class SegmentProcessor {
         // Pass 1: detections per frame in presentation order, context frames included.
         var perFrame: [(pts: Int64, owned: Bool, found: [Detection])] = []
         var detectionCount = 0
+        var damagedFrames = 0
         var seen = 0
         let every = max(1, job.detector.every)
         let lastOwnedPts = segment.lastOwnedPts
@@ -83,8 +92,9 @@ public final class SegmentProcessor {
         if detects {
             // One decoding thread (`ThreadBudget`): the slots are the parallelism.
             try SegmentDecoder.decodeFrames(of: segment, label: label, threads: 1, contextFrames: job.contextFrames, lookAheadFrames: 2 * every + 1,
-                                            acceptDamage: job.acceptsDamage) { (frame, owned, _) throws(MediaError) in
+                                            acceptDamage: job.acceptsDamage) { (frame, owned, damage) throws(MediaError) in
                 if isCancelled() { throw cancelled }
+                if damage != .none { damagedFrames += 1 }
                 let view = VideoFrame(frame)
                 // Frames arrive in presentation order. Without look-ahead (the file's last
                 // segment) the last owned frame is always examined, so every track has a hit
@@ -119,6 +129,14 @@ public final class SegmentProcessor {
         for (i, f) in perFrame.enumerated() where f.owned { coverage[f.pts] = covered[i] }
         times.track = StageTimes.elapsed(since: trackStart)
 
+        let codedZones = job.zones.map { $0.inCodedPixels(sourceView, codedWidth: Int(segment.codec.width), codedHeight: Int(segment.codec.height)) }
+        if let id = copyParameterSetID, nothingToHide(segment, coverage: coverage, zones: codedZones, damaged: damagedFrames),
+           SegmentCopying.reasonNotToCopy(segment, parameterSetID: id, muxer: muxer) == nil {
+            if !detects { for _ in segment.shownPackets { onFrame() } }
+            let frames = segment.shownPackets.map(\.pts).sorted().map { ProcessedSegment.FrameCoverage(pts: $0, covered: []) }
+            return ProcessedSegment(segment: nil, frames: frames, detections: detectionCount, times: times)
+        }
+
         // Pass 2: redact every owned frame and encode it.
         // Keyframes where the source's are. A segment starts with one, at its first frame
         // shown: at an open-GOP cut that is the first of the recovery point's leading
@@ -131,13 +149,12 @@ public final class SegmentProcessor {
             if let opening = segment.ownedPackets.first(where: \.isKeyframe) { keyframes.remove(opening.pts) }
             keyframes.insert(first)
         }
-        let codedZones = job.zones.map { $0.inCodedPixels(sourceView, codedWidth: Int(segment.codec.width), codedHeight: Int(segment.codec.height)) }
         // Made at the first frame, which carries the source's HDR10 metadata if it has any.
         var encoder: VideoEncoder?
         let makeEncoder = { (first: UnsafeMutablePointer<AVFrame>) throws(MediaError) -> VideoEncoder in
             try VideoEncoder(source: segment.codec, timeBase: segment.timeBase, frameRate: self.frameRate, settings: self.job.encoder,
                              globalHeader: Self.needsGlobalHeader(self.muxer), muxer: self.muxer, hdr: HDRMetadata(frame: first),
-                             streamOrigin: self.sourceView.firstFramePts, label: label)
+                             streamOrigin: self.sourceView.firstFramePts, parameterSetID: self.copyParameterSetID, label: label)
         }
         var packets: [EncodedPacket] = []
         var frames: [ProcessedSegment.FrameCoverage] = []
@@ -199,6 +216,23 @@ public final class SegmentProcessor {
         }
         let output = SegmentFile(codec: try encoder.parameters(), timeBase: segment.timeBase, decodePrefixCount: 0, packets: packets)
         return ProcessedSegment(segment: output, frames: frames, detections: detectionCount, times: times)
+    }
+
+    /// Whether no owned frame has anything to hide: no track or detection covers it, no zone
+    /// is active at it, no target hides regions it finds frame by frame (moving people), and
+    /// no frame was damaged (a damaged frame is redacted as decoded, never copied).
+    private func nothingToHide(_ segment: SegmentFile, coverage: [Int64: [DetectionTracker.Covered]], zones: [PrivacyZone],
+                               damaged: Int) -> Bool {
+        guard damaged == 0, detectors.allSatisfy({ !$0.hidesUntrackedRegions }) else { return false }
+        let detects = !detectors.isEmpty
+        for packet in segment.shownPackets {
+            if detects {
+                guard let covered = coverage[packet.pts], covered.isEmpty else { return false }
+            }
+            let seconds = Double(packet.pts - sourceView.firstFramePts) * segment.timeBase.doubleValue
+            if zones.contains(where: { $0.isActive(atSeconds: seconds) }) { return false }
+        }
+        return true
     }
 
     static func needsGlobalHeader(_ muxer: String) -> Bool {

@@ -13,7 +13,7 @@ public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible
 /// and blobs carry a u32 length. Every read is bounds-checked and every length capped.
 public enum WireCodec {
     public static let magic: [UInt8] = Array("RFWP".utf8)
-    public static let version: UInt8 = 4
+    public static let version: UInt8 = 5
     /// Cap on frame 1; bulk data travels in frames of its own.
     public static let maxBodyBytes = 1 << 20
     static let maxStringBytes = 64 << 10
@@ -50,6 +50,7 @@ public enum WireCodec {
             body.writeString(t.segmentSHA256)
             body.writeBlob(t.jobJSON)
             writeModels(t.models, to: &body)
+            body.write(Int8(t.copyParameterSetID ?? -1))
             bulk = [segment]
         case .result(let r, let segment, let coverage):
             write(r.id, to: &body)
@@ -58,6 +59,7 @@ public enum WireCodec {
             body.write(UInt32(clamping: r.frameCount))
             body.write(UInt32(clamping: r.detections))
             body.write(UInt32(clamping: r.milliseconds))
+            body.write(UInt8(r.copied ? 1 : 0))
             bulk = [segment, coverage]
         case .failure(let id, let kind, let reason):
             write(id, to: &body)
@@ -154,15 +156,21 @@ public enum WireCodec {
             let rate = den > 0 ? SourceFrameRate(average: Rational(num: num, den: den), isConstant: constant == 1) : nil
             let firstFramePts = try r.read(Int64.self), rotation = Int(try r.read(UInt16.self))
             guard [0, 90, 180, 270].contains(rotation) else { throw ProtocolError("a task's picture is turned \(rotation) degrees (0, 90, 180 or 270)") }
-            let assignment = TaskAssignment(id: id, muxer: muxer, frameRate: rate,
+            var assignment = TaskAssignment(id: id, muxer: muxer, frameRate: rate,
                                             view: SourceView(firstFramePts: firstFramePts, clockwiseRotation: rotation),
                                             firstTrackID: try r.read(Int64.self), segmentSHA256: try r.readString(maxCount: maxStringBytes),
                                             jobJSON: try r.readBlob(maxCount: maxBodyBytes), models: try readModels(&r))
+            let copyID = try r.read(Int8.self)
+            guard (-1...31).contains(copyID) else { throw ProtocolError("a task's parameter set id is \(copyID) (0-31, or -1 for none)") }
+            assignment.copyParameterSetID = copyID < 0 ? nil : Int(copyID)
             return .task(assignment, segment: bulk[0])
         case .result:
-            let result = TaskResult(id: try readID(&r), inputSHA256: try r.readString(maxCount: maxStringBytes),
+            var result = TaskResult(id: try readID(&r), inputSHA256: try r.readString(maxCount: maxStringBytes),
                                     outputSHA256: try r.readString(maxCount: maxStringBytes), frameCount: Int(try r.read(UInt32.self)),
                                     detections: Int(try r.read(UInt32.self)), milliseconds: Int(try r.read(UInt32.self)))
+            let copied = try r.read(UInt8.self)
+            guard copied <= 1 else { throw ProtocolError("a result's copied flag is \(copied) (0 or 1)") }
+            result.copied = copied == 1
             return .result(result, segment: bulk[0], coverage: bulk[1])
         case .failure:
             let id = try readID(&r)

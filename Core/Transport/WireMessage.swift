@@ -139,9 +139,13 @@ public struct TaskAssignment: Equatable, Sendable {
     public var jobJSON: [UInt8]
     /// role → SHA-256 of the models the job's targets need; the worker checks it holds them.
     public var models: [String: String]
+    /// Set when the file's segments with nothing to hide are copied from the source: the
+    /// H.264 parameter set id re-encoded ones are written with (`SegmentCopying`).
+    public var copyParameterSetID: Int?
 
     public init(id: TaskID, muxer: String, frameRate: SourceFrameRate?, view: SourceView = SourceView(), firstTrackID: Int64,
-                segmentSHA256: String, jobJSON: [UInt8], models: [String: String]) {
+                segmentSHA256: String, jobJSON: [UInt8], models: [String: String], copyParameterSetID: Int? = nil) {
+        self.copyParameterSetID = copyParameterSetID
         self.id = id
         self.muxer = muxer
         self.frameRate = frameRate
@@ -160,8 +164,13 @@ public struct TaskResult: Equatable, Sendable {
     public var frameCount: Int
     public var detections: Int
     public var milliseconds: Int
+    /// Nothing in the segment is to be hidden: it goes into the output as the source's packets
+    /// (no segment is sent back, and `outputSHA256` is the input's).
+    public var copied: Bool
 
-    public init(id: TaskID, inputSHA256: String, outputSHA256: String, frameCount: Int, detections: Int, milliseconds: Int) {
+    public init(id: TaskID, inputSHA256: String, outputSHA256: String, frameCount: Int, detections: Int, milliseconds: Int,
+                copied: Bool = false) {
+        self.copied = copied
         self.id = id
         self.inputSHA256 = inputSHA256
         self.outputSHA256 = outputSHA256

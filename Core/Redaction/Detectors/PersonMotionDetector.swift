@@ -41,6 +41,8 @@ public final class PersonMotionDetector: TargetDetector {
         thumbnails = []
     }
 
+    public var hidesUntrackedRegions: Bool { true }
+
     public func untrackedRegions(in frame: VideoFrame) -> [Box] {
         motion?.regions(in: frame) ?? []
     }

@@ -50,10 +50,14 @@ public protocol TargetDetector: AnyObject {
     func examine(_ frame: VideoFrame, _ visit: FrameVisit) throws(MediaError) -> [Detection]
     func endExamination()
     func untrackedRegions(in frame: VideoFrame) -> [Box]
+    /// Whether `untrackedRegions` can find anything: such regions are known only frame by
+    /// frame while redacting, so a segment of such a job is never copied unexamined by them.
+    var hidesUntrackedRegions: Bool { get }
 }
 
 extension TargetDetector {
     public func beginSegment(_ scene: SegmentScene) {}
     public func endExamination() {}
     public func untrackedRegions(in frame: VideoFrame) -> [Box] { [] }
+    public var hidesUntrackedRegions: Bool { false }
 }
