@@ -21,7 +21,8 @@ extension Coordinator {
             let plan = try plan(for: key.file)
             guard key.index < plan.segments.count else { throw MediaError(path: "\(result.id)", reason: "no such segment in the plan") }
             let planned = plan.segments[key.index]
-            try verify(result, segment: segment, coverage: coverage, against: planned, copying: plan.video.copying)
+            let offered = try jobOptions(file.jobID).options.job.copiesUnchanged ? plan.video.copying?.parameterSetID : nil
+            try verify(result, segment: segment, coverage: coverage, against: planned, copyOffered: offered != nil)
             let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: key.file)
             // A copied segment's output is the source segment already in the work area.
             let output: SegmentPlan.OutputRecord = result.copied
@@ -61,11 +62,11 @@ extension Coordinator {
     /// A copied segment comes back as no bytes and coverage that hides nothing in any frame,
     /// for a file whose plan allows copying; the coordinator copies the segment it holds.
     private func verify(_ result: TaskResult, segment bytes: [UInt8], coverage: [UInt8],
-                        against record: SegmentPlan.SegmentRecord, copying: SegmentCopying?) throws(MediaError) {
+                        against record: SegmentPlan.SegmentRecord, copyOffered: Bool) throws(MediaError) {
         let label = "\(result.id)"
         guard result.inputSHA256 == record.sha256 else { throw MediaError(path: label, reason: "worker redacted a different input segment") }
         if result.copied {
-            guard copying?.parameterSetID != nil else { throw MediaError(path: label, reason: "returned a segment to copy, but this file's segments cannot be copied") }
+            guard copyOffered else { throw MediaError(path: label, reason: "returned a segment to copy, but this file's segments are all to be re-encoded") }
             guard bytes.isEmpty, result.outputSHA256 == record.sha256, result.frameCount == record.frameCount else {
                 throw MediaError(path: label, reason: "returned a segment to copy with an output of its own")
             }

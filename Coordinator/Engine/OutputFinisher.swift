@@ -86,6 +86,8 @@ struct OutputFinisher: Sendable {
             manifestSegments.append(segment)
         }
 
+        try checkCopies(manifestSegments, in: stitched)
+
         let detections = manifestSegments.reduce(0) { $0 + $1.detections }
         let tracks = Set(perFrame.flatMap { $0.covered.compactMap(\.track) }).count
         let withRedaction = perFrame.filter { !$0.covered.isEmpty }.count
@@ -136,6 +138,21 @@ struct OutputFinisher: Sendable {
         }
         try AtomicOutput.write(try SignedManifest.encode(manifest, signedBy: identity), to: OutputSidecars.manifestPath(output))
         return Finished(outputSHA256: stitched.sha256, frames: stitched.videoFrames)
+    }
+
+    /// Read back from the written file: the copied segments' packets are the ones the stitch
+    /// copied (a muxer that rewrote them, adding a NAL unit say, would make the claim untrue).
+    private func checkCopies(_ segments: [RedactionManifest.Segment], in stitched: StitchReport) throws(MediaError) {
+        let copied = segments.filter(\.isCopied)
+        guard !copied.isEmpty else { return }
+        guard let video = stitched.streams.first(where: { $0.stream.action == .redacted })?.outputIndex else {
+            throw MediaError(path: output, reason: "the output has no video stream to hold the copied segments")
+        }
+        let found = try CopiedSegmentCheck(path: output, videoStream: video, frameCounts: segments.map(\.frameCount),
+                                           copied: Set(copied.map(\.index))).found
+        for s in copied where found[s.index]?.sha256 != s.copiedPayloadSHA256 || found[s.index]?.packets != s.copiedPackets {
+            throw MediaError(path: output, reason: "segment \(s.index) was copied from the source, but the written file holds other bytes there")
+        }
     }
 
     /// What the operator should know that hid nothing less: the video leaving its codec, zones

@@ -6,11 +6,11 @@ import RedactSupport
 /// packets in decode order, less any an edit list hides, fall into the segments in turn by
 /// their frame counts. Run over the output and over the source, each must give what the
 /// manifest recorded, which proves the copied stretches of the output are the source's bytes.
-struct CopiedSegmentCheck {
+public struct CopiedSegmentCheck: Sendable {
     /// segment index → (packets, hash) for each copied segment.
-    private(set) var found: [Int: (packets: Int, sha256: String)] = [:]
+    public private(set) var found: [Int: (packets: Int, sha256: String)] = [:]
 
-    init(path: String, videoStream: Int, frameCounts: [Int], copied: Set<Int>) throws(MediaError) {
+    public init(path: String, videoStream: Int, frameCounts: [Int], copied: Set<Int>) throws(MediaError) {
         let input = try MediaInput(path: path)
         guard videoStream < input.streamCount else { throw MediaError(path: path, reason: "has no stream \(videoStream)") }
         input.selectStreams([videoStream])

@@ -40,7 +40,7 @@ public struct H264ParameterSets: Equatable, Sendable {
         return (0...31).first { !used.contains($0) }
     }
 
-    /// An avcC record listing `self`'s parameter sets and then `other`'s. Its profile is the
+    /// An avcC record listing `first`'s parameter sets and then `second`'s. Its profile is the
     /// highest of the two, its compatibility flags those both meet and its level the higher.
     /// `template`: an avcC whose header (and High-profile tail) is kept otherwise.
     public static func mergedAVCC(_ first: H264ParameterSets, _ second: H264ParameterSets, template: [UInt8]) -> [UInt8]? {

@@ -117,12 +117,14 @@ public enum Stitcher {
         let streamPlan = StreamPlan.decide(source, video: videoIndex, dropping: dropping)
         var outIndex: [Int: Int] = [:]
         var streamParameters: CodecParameters?
+        var admitsCopies = false
         for entry in streamPlan.entries {
             let st = source.stream(entry.index)
             switch entry.action {
             case .redacted:
-                streamParameters = try Self.videoParameters(reencoded: reference, source: sourceVideo, copying: plan.video.copying)
-                outIndex[entry.index] = try output.addVideoStream(encoded: streamParameters!, like: st)
+                let chosen = try Self.videoParameters(reencoded: reference, source: sourceVideo, copying: plan.video.copying)
+                (streamParameters, admitsCopies) = (chosen.parameters, chosen.admitsCopies)
+                outIndex[entry.index] = try output.addVideoStream(encoded: chosen.parameters, like: st)
             case .copied:
                 outIndex[entry.index] = try output.addStream(parameters: st.pointee.codecpar, like: st)
             case .dropped, .chapters:
@@ -170,7 +172,10 @@ public enum Stitcher {
         var copiedSegmentCodec = copiedReference
         // Re-encoded packets are Annex B beside Annex B extradata; under the merged avcC they
         // must be length-prefixed as the copied ones are.
-        let prefixLength = streamParameters.flatMap { p in reference?.extradata.first != 1 ? H264ParameterSets.lengthSize(ofAVCC: p.extradata) : nil }
+        let prefixLength = streamParameters.flatMap { p in
+            reference.map { !$0.extradata.isEmpty && $0.extradata.first != 1 && p.extradata != $0.extradata } == true
+                ? H264ParameterSets.lengthSize(ofAVCC: p.extradata) : nil
+        }
         for record in plan.segments {
             let loaded = record.index == 0 ? first : try next!.result()
             if record.index > 0 { next = prefetch(record.index + 1) }
@@ -178,8 +183,7 @@ public enum Stitcher {
             var copyHash: PayloadHash? = nil
             if loaded.isCopy {
                 if copiedSegmentCodec == nil { copiedSegmentCodec = loaded.segment.codec }
-                guard loaded.segment.codec.isJoinable(with: copiedSegmentCodec!), loaded.segment.codec.codecID == sourceVideo.codecID,
-                      reference == nil || plan.video.copying?.parameterSetID != nil
+                guard admitsCopies, loaded.segment.codec.isJoinable(with: copiedSegmentCodec!), loaded.segment.codec.codecID == sourceVideo.codecID
                 else {
                     throw MediaError(path: loaded.path, reason: "segment \(record.index) is to be copied from the source, but it cannot share the stream with the others")
                 }
@@ -239,23 +243,27 @@ public enum Stitcher {
         return report
     }
 
-    /// The video stream's parameters in the output: the re-encoded segments', with the
-    /// source's parameter sets listed beside theirs in one avcC when the file's copied GOPs
-    /// may share the stream; the source's own when nothing was re-encoded.
-    static func videoParameters(reencoded: CodecParameters?, source: CodecParameters, copying: SegmentCopying?) throws(MediaError) -> CodecParameters {
-        guard var parameters = reencoded else { return source }
-        guard let id = copying?.parameterSetID else { return parameters }
+    /// The video stream's parameters in the output, and whether copied source segments can
+    /// share it: the source's own when nothing was re-encoded; the re-encoded segments',
+    /// with the source's parameter sets listed beside theirs in one avcC when they were
+    /// numbered apart for copying (`SegmentCopying`); as they are otherwise (copies then
+    /// only where parameter sets travel in band and the ids differ).
+    static func videoParameters(reencoded: CodecParameters?, source: CodecParameters,
+                                copying: SegmentCopying?) throws(MediaError) -> (parameters: CodecParameters, admitsCopies: Bool) {
+        guard var parameters = reencoded else { return (source, true) }
+        guard let id = copying?.parameterSetID else { return (parameters, false) }
         let ours = H264ParameterSets(extradata: parameters.extradata)
         // In band (MPEG-TS, raw H.264): every GOP brings its own sets.
-        guard !ours.sequence.isEmpty, source.extradata.first == 1 else { return parameters }
-        guard ours.sequenceIDs == [id] else {
-            throw MediaError(path: "", reason: "the re-encoded segments' parameter sets are not numbered \(id), so copied GOPs cannot share the stream")
-        }
-        guard let merged = H264ParameterSets.mergedAVCC(H264ParameterSets(extradata: source.extradata), ours, template: source.extradata) else {
+        guard !ours.sequence.isEmpty, source.extradata.first == 1 else { return (parameters, ours.sequence.isEmpty) }
+        // Not numbered for copying (--reencode-all, or a plain split and stitch).
+        guard ours.sequenceIDs == [id] else { return (parameters, false) }
+        // The re-encoded segments' sets first: what a reader of the first SPS alone finds is
+        // the stream as re-encoded (its timing states the source's rate).
+        guard let merged = H264ParameterSets.mergedAVCC(ours, H264ParameterSets(extradata: source.extradata), template: source.extradata) else {
             throw MediaError(path: "", reason: "cannot list the source's and the re-encoded segments' H.264 parameter sets together")
         }
         parameters.extradata = merged
-        return parameters
+        return (parameters, true)
     }
 
     private static func decodeTime(_ p: EncodedPacket, _ tb: AVRational) -> Double {

@@ -151,5 +151,20 @@ make faststart.mp4 -i h264_bframes.mp4 -c copy -movflags +faststart
 [ -s truncated_faststart.mp4 ] || head -c "$(( $(stat -c %s faststart.mp4) * 6 / 10 ))" faststart.mp4 > truncated_faststart.mp4
 make audio_only.m4a -f lavfi -i "$tone:duration=2" -c:a aac
 
+# CCTV-like: a static scene with sensor noise where one person (a real face) is in view for
+# 0.6 s of 8; a keyframe every second. What copying untouched GOPs is for. As a camera writes
+# it (Baseline, no B-frames, in MP4), and as an encoder with B-frames does (High) in MP4,
+# Matroska and MPEG-TS.
+sparse="smptebars=size=640x360:rate=25:duration=8,noise=alls=12:allf=t"
+sparse_face="[1:v]scale=160:-2[f];[0:v][f]overlay=240:60:enable='between(t,3.2,3.8)':shortest=1[v]"
+make sparse_faces.mp4 -f lavfi -i "$sparse" -loop 1 -i "$assets/grace_hopper.jpg" -f lavfi -i "$tone:duration=8" \
+  -filter_complex "$sparse_face" -map "[v]" -map 2 -c:v libx264 -preset veryfast -g 25 -keyint_min 25 -sc_threshold 0 -bf 2 \
+  -pix_fmt yuv420p -c:a aac -t 8
+make sparse_faces.mkv -i sparse_faces.mp4 -c copy
+make sparse_faces.ts -i sparse_faces.mp4 -c copy
+make sparse_baseline.mp4 -f lavfi -i "$sparse" -loop 1 -i "$assets/grace_hopper.jpg" \
+  -filter_complex "$sparse_face" -map "[v]" -c:v libx264 -preset veryfast -profile:v baseline -g 25 -keyint_min 25 -sc_threshold 0 \
+  -pix_fmt yuv420p -t 8
+
 touch ".$stamp"
 echo "corpus ready in $out"

@@ -1,0 +1,219 @@
+import Foundation
+@testable import RedactCore
+@testable import RedactIntegrity
+@testable import RedactMedia
+@testable import RedactSupport
+@testable import RedactVision
+@testable import Redaction
+import RedactCoordinator
+import Testing
+
+/// Segments in which nothing is to be hidden are the source's packets in the output, byte for
+/// byte, beside re-encoded ones in one playable stream; the manifest says which is which and
+/// `verify` proves it. (docs/segment-copy.md)
+@Suite struct SegmentCopyTests {
+    struct Outcome {
+        var manifest: RedactionManifest
+        var report: RedactionReport
+    }
+
+    static func run(_ source: String, _ out: String, job: RedactionJob? = nil) throws -> Outcome {
+        var farm = LocalFarm(job: job ?? RedactionJob(), segmentSeconds: 1, workers: 2, models: try EmbeddedRunTests.faceModel.get())
+        if let job { farm.job = job }
+        let report = try farm.redact(input: source, output: out)
+        let manifest = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(out)), path: out).manifest
+        return Outcome(manifest: manifest, report: report)
+    }
+
+    /// The picture hashes ffmpeg decodes after seeking to `seconds`, and what it complained of.
+    static func framesAfterSeek(_ path: String, seconds: Double, count: Int) throws -> (frames: [String], errors: String) {
+        let r = try Subprocess.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-ss", String(seconds), "-i", path, "-map", "0:v",
+                                                     "-frames:v", String(count), "-f", "framemd5", "-"])
+        return (pictureHashes(String(decoding: r.stdout, as: UTF8.self)), String(decoding: r.stderr, as: UTF8.self))
+    }
+
+    static func pictureHashes(_ framemd5: String) -> [String] {
+        framemd5.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
+    /// Whether `run` is a stretch of `all`, frame for frame: what a decode from the start gave.
+    static func isStretch(_ run: [String], of all: [String]) -> Bool {
+        guard let first = run.first, let start = all.firstIndex(of: first), start + run.count <= all.count else { return false }
+        return Array(all[start..<start + run.count]) == run
+    }
+
+    static func decodeErrors(_ path: String) throws -> String {
+        let r = try Subprocess.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "null", "-"])
+        return String(decoding: r.stderr, as: UTF8.self)
+    }
+
+    /// A CCTV-like clip with one face in view from 3.2 s to 3.8 s, keyframes each second: the
+    /// segments the face's track reaches are redacted, the others copied. Every frame keeps
+    /// its timestamp and duration; a copied frame decodes to exactly the source's, a redacted
+    /// one is changed where the face was; audio is bit for bit; the stream decodes without an
+    /// error, from the start and after a seek into either kind of GOP; verify proves the
+    /// copied stretches are the source's bytes.
+    @Test(arguments: ["sparse_faces.mp4", "sparse_faces.mkv", "sparse_faces.ts", "sparse_baseline.mp4"])
+    func copiesOnlyTheSegmentsWithNothingToHide(name: String) throws {
+        let source = Fixtures.corpus(name)
+        try Fixtures.withTemporaryDirectory { dir in
+            let out = dir + "/out." + URL(fileURLWithPath: name).pathExtension
+            let outcome = try Self.run(source, out)
+            let segments = outcome.manifest.segments
+            try #require(segments.count == 8)
+            let copied = Set(segments.filter(\.isCopied).map(\.index))
+            #expect(segments.allSatisfy { $0.handling == (copied.contains($0.index) ? "copied" : "redacted") })
+            // The face is in segment 3; its track reaches at most a second either side.
+            #expect(!copied.contains(3) && copied.isSuperset(of: [0, 1, 6, 7]), "copied: \(copied.sorted())")
+
+            // What the record says was hidden is where it says: never in a copied segment.
+            let hiddenAt = outcome.report.perFrame.filter { !$0.covered.isEmpty }.map(\.pts)
+            try #require(!hiddenAt.isEmpty)
+            for s in segments where s.isCopied {
+                #expect(!hiddenAt.contains { (s.ptsFirst...s.ptsLast).contains($0) }, "segment \(s.index) is copied but something in it was hidden")
+            }
+
+            #expect(try MediaInspection.videoTimestamps(out) == MediaInspection.videoTimestamps(source))
+            #expect(try MediaInspection.nonVideoPackets(out) == MediaInspection.nonVideoPackets(source))
+            #expect(try Self.decodeErrors(out) == "")
+            #expect(try ArchiveFormatTests.videoField(out, "profile") == ArchiveFormatTests.videoField(source, "profile"))
+
+            // Frame by frame: a copied segment's frames are the source's; where a face was
+            // hidden, the picture changed there.
+            let before = try FFmpegOracle.frameMD5(source, streams: "0:v"), after = try FFmpegOracle.frameMD5(out, streams: "0:v")
+            try #require(before.count == 200 && after.count == 200)
+            var frame = 0
+            for s in segments {
+                for _ in 0..<s.frameCount {
+                    if s.isCopied { #expect(before[frame] == after[frame], "frame \(frame) of copied segment \(s.index)") }
+                    frame += 1
+                }
+            }
+            let lumaBefore = try LumaFrames.read(source), lumaAfter = try LumaFrames.read(out)
+            let faceFrames = (0..<200).filter { Double($0) / 25 >= 3.25 && Double($0) / 25 <= 3.75 }
+            for n in faceFrames {
+                let change = LumaFrames.meanAbsDiff(lumaBefore[n], lumaAfter[n], x: 260..<380, y: 90..<200)
+                #expect(change > 8, "frame \(n): the face area changed by \(change)")
+            }
+
+            // Seeking, as players do, into a copied GOP (1.5 s), the redacted ones (3.5 s) and
+            // a copied one after them (6.2 s): the frames are those a decode from the start
+            // gives, the copied ones the source's. MP4 and Matroska seek to a keyframe and
+            // decode without a complaint; MPEG-TS seeks to a byte position, so ffmpeg reports
+            // the pictures before the next keyframe, which it then drops, as for the source (and
+            // lands elsewhere than in the source, whose bytes are laid out otherwise).
+            let whole = Self.pictureHashes(after.joined(separator: "\n"))
+            for at in [1.5, 3.5, 6.2] {
+                let seek = try Self.framesAfterSeek(out, seconds: at, count: 12), inSource = try Self.framesAfterSeek(source, seconds: at, count: 12)
+                #expect(seek.frames.count == 12 && Self.isStretch(seek.frames, of: whole), "after a seek to \(at) s")
+                guard !name.hasSuffix(".ts") else { continue }
+                #expect(seek.errors == "", "after a seek to \(at) s: \(seek.errors)")
+                if at != 3.5 { #expect(seek.frames == inSource.frames, "after a seek to \(at) s") }
+            }
+
+            let verified = try ManifestVerifier.verify(output: out)
+            #expect(verified.checks.contains("copied segments byte-identical to the source's"), "\(verified.checks)")
+            #expect(outcome.manifest.notes?.contains { $0.hasPrefix("\(copied.count) of 8 segments had nothing to hide") } == true)
+        }
+    }
+
+    /// `--reencode-all` copies nothing, and says so.
+    @Test func reencodeAllCopiesNothing() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            var job = RedactionJob()
+            job.reencodeAll = true
+            let outcome = try Self.run(Fixtures.corpus("sparse_faces.mp4"), dir + "/out.mp4", job: job)
+            #expect(outcome.manifest.segments.allSatisfy { $0.handling == "redacted" })
+            #expect(outcome.manifest.notes?.contains("every segment was re-encoded (--reencode-all)") == true)
+        }
+    }
+
+    /// A zone active for part of the file keeps the segments it is active in from being
+    /// copied, and only those (a zones-only job examines no frame for faces).
+    @Test func aZoneIsRedactedWhereItIsActiveAndNowhereElse() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let out = dir + "/out.mp4"
+            let source = Fixtures.corpus("sparse_faces.mp4")
+            var job = RedactionJob()
+            job.targets = []
+            job.look = RedactionLook(style: .fill)
+            job.zones = [try PrivacyZone(parsing: "0,0,64,64@2.2-2.6")]
+            let farm = LocalFarm(job: job, segmentSeconds: 1, workers: 2, finder: EmbeddedRunTests.BrokenDetector())
+            _ = try farm.redact(input: source, output: out)
+            let manifest = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(out)), path: out).manifest
+            #expect(manifest.segments.map(\.handling) == ["copied", "copied", "redacted", "copied", "copied", "copied", "copied", "copied"])
+            let before = try LumaFrames.read(source), after = try LumaFrames.read(out)
+            for n in [56, 60, 64] { #expect(LumaFrames.meanAbsDiff(before[n], after[n], x: 4..<60, y: 4..<60) > 8, "frame \(n)") }
+            #expect(try MediaInspection.videoTimestamps(out) == MediaInspection.videoTimestamps(source))
+            _ = try ManifestVerifier.verify(output: out)
+        }
+    }
+
+    /// Where copying is not built (HEVC) or a GOP does not start clean (an H.264 open GOP's
+    /// recovery point), segments are re-encoded and the output is as frame-exact as ever; the
+    /// manifest says why nothing was copied.
+    @Test(arguments: ["h264_opengop.ts", "hevc_opengop.mkv"])
+    func whatCannotBeCopiedIsReencoded(name: String) throws {
+        let source = Fixtures.corpus(name)
+        try Fixtures.withTemporaryDirectory { dir in
+            let out = dir + "/out." + URL(fileURLWithPath: name).pathExtension
+            _ = try LocalFarm.zonesOnly("0,0,32,32@0-0.5").redact(input: source, output: out)
+            let manifest = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(out)), path: out).manifest
+            #expect(try MediaInspection.videoTimestamps(out) == MediaInspection.videoTimestamps(source))
+            #expect(try Self.decodeErrors(out) == "")
+            if name.hasPrefix("hevc") {
+                #expect(manifest.segments.allSatisfy { $0.handling == "redacted" })
+                #expect(manifest.notes?.contains { $0.contains("hevc segments are always re-encoded") } == true, "\(manifest.notes ?? [])")
+            } else {
+                // Only segments that open with an IDR picture may be copied.
+                let plan = try Splitter.split(input: source, segmentSeconds: 1, into: dir + "/split")
+                try #require(plan.segments.count == manifest.segments.count)
+                #expect(plan.segments.contains { $0.keyframe != .idr })
+                for s in manifest.segments {
+                    let kind = plan.segments[s.index].keyframe
+                    #expect(s.isCopied == (kind == .idr && s.index > 0), "segment \(s.index): \(s.handling ?? "") from a \(kind?.rawValue ?? "none") start")
+                }
+                _ = try ManifestVerifier.verify(output: out)
+            }
+        }
+    }
+
+    /// The parameter sets of the corpus's H.264 are found by id, a free id is chosen, and the
+    /// merged avcC lists both sets, which libavcodec reads back.
+    @Test func parameterSetsAreReadAndMerged() throws {
+        let input = try MediaInput(path: Fixtures.corpus("sparse_faces.mp4"))
+        let codec = CodecParameters(input.stream(try input.primaryVideoStream()).pointee.codecpar)
+        let source = H264ParameterSets(extradata: codec.extradata)
+        #expect(source.sequenceIDs == [0] && source.pictureIDs == [0] && source.freeID == 1)
+        var ours = H264ParameterSets()
+        ours.sequence = source.sequence.map { var s = $0; s[4] = 0b0100_0000 | (s[4] & 0x1F); return s }  // ue(1) = 010
+        ours.picture = [[0x68, 0b0100_1000]]  // pps id ue(1) = 010, sps id ue(1) = 010
+        #expect(ours.sequenceIDs == [1] && ours.pictureIDs == [1])
+        #expect(H264ParameterSets.sequenceIDOfPicture(ours.picture[0]) == 1)
+        let merged = try #require(H264ParameterSets.mergedAVCC(source, ours, template: codec.extradata))
+        let back = H264ParameterSets(extradata: merged)
+        #expect(back.sequenceIDs == [0, 1] && back.pictureIDs == [0, 1])
+        #expect(Array(merged[1...3]) == Array(codec.extradata[1...3]))
+    }
+
+    /// The copied stretches are read back from a file by frame counts: the source and the
+    /// output agree there, and a file whose bytes differ there does not.
+    @Test func copiedStretchesAreReadBackFromEitherFile() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let out = dir + "/out.mp4"
+            let source = Fixtures.corpus("sparse_faces.mp4")
+            _ = try LocalFarm.zonesOnly("0,0,32,32@2.2-2.6").redact(input: source, output: out)
+            let manifest = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(out)), path: out).manifest
+            let counts = manifest.segments.map(\.frameCount), copied = Set(manifest.segments.filter(\.isCopied).map(\.index))
+            try #require(copied.count == 7)
+            let inSource = try CopiedSegmentCheck(path: source, videoStream: 0, frameCounts: counts, copied: copied).found
+            let inOutput = try CopiedSegmentCheck(path: out, videoStream: 0, frameCounts: counts, copied: copied).found
+            for s in manifest.segments where s.isCopied {
+                #expect(inSource[s.index]?.sha256 == s.copiedPayloadSHA256 && inOutput[s.index]?.sha256 == s.copiedPayloadSHA256)
+            }
+            // The same pictures packed otherwise (Annex B, in MPEG-TS) are not these bytes.
+            let other = try CopiedSegmentCheck(path: Fixtures.corpus("sparse_faces.ts"), videoStream: 0, frameCounts: counts, copied: copied).found
+            #expect(other[0]?.sha256 != manifest.segments[0].copiedPayloadSHA256)
+        }
+    }
+}
