@@ -1,0 +1,45 @@
+#!/bin/bash
+# Copying untouched segments (issue 13), measured side by side with farm-bench: a CCTV-like
+# 1280x720 clip of 60 s (a static scene with sensor noise, a keyframe every second, AAC) in
+# which one person (a real face) is in view from 20 s to 23 s. `redactfarm run` as shipped
+# (copying) against the same with --reencode-all, against deface 1.5.0 (when installed by
+# `make eval`), and a plain ffmpeg transcode as the floor a re-encoding tool cannot beat.
+# Then: how many segments were copied, that the copied frames are the source's, and the
+# output's size. Usage: Benchmarks/SegmentCopy/bench.sh  (make release first; ~10 min)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+dir="${BENCH_DIR:-/tmp/segment-copy-bench}"
+mkdir -p "$dir" && cd "$dir"
+export REDACTFARM_MODELS="$root/.cache/assets"
+RF="$root/.build/release/redactfarm"
+clip=cctv720.mp4
+if [ ! -s "$clip" ]; then
+  ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "smptebars=size=1280x720:rate=25:duration=60,noise=alls=10:allf=t" \
+    -loop 1 -i "$root/.cache/assets/grace_hopper.jpg" -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=60" \
+    -filter_complex "[1:v]scale=220:-2[f];[0:v][f]overlay=700:120:enable='between(t,20,23)':shortest=1[v]" \
+    -map "[v]" -map 2 -c:v libx264 -preset veryfast -g 25 -keyint_min 25 -sc_threshold 0 -pix_fmt yuv420p -c:a aac -t 60 "$clip"
+fi
+seg=(--segment-seconds 2)
+echo "== redactfarm run (copying) vs --reencode-all"
+farm-bench -n 3 --timeout 1800 --vs "$RF run $clip -o b.mp4 ${seg[*]} --reencode-all" -- "$RF" run "$clip" -o a.mp4 "${seg[@]}"
+echo "== redactfarm run (copying) vs plain ffmpeg transcode (libx264 -preset faster -crf 18)"
+farm-bench -n 3 --timeout 1800 --vs "ffmpeg -nostdin -y -v error -i $clip -c:v libx264 -preset faster -crf 18 -c:a copy t.mp4" -- "$RF" run "$clip" -o a.mp4 "${seg[@]}"
+if [ -x "$root/.cache/deface-venv/bin/deface" ]; then
+  echo "== redactfarm run (copying) vs deface 1.5.0"
+  farm-bench -n 1 --warmup 0 --timeout 3600 --vs "$root/.cache/deface-venv/bin/deface $clip -o d.mp4" -- "$RF" run "$clip" -o a.mp4 "${seg[@]}"
+fi
+python3 - "$clip" a.mp4 b.mp4 <<'PY'
+import json, subprocess, sys
+src, copied, full = sys.argv[1:]
+m = json.load(open(copied + ".manifest.json"))["manifest"]
+handled = [s.get("handling") for s in m["segments"]]
+print(f"segments: {handled.count('copied')} copied, {handled.count('redacted')} redacted of {len(handled)}")
+def md5(p):
+    out = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", p, "-map", "0:v", "-f", "framemd5", "-"], capture_output=True, text=True).stdout
+    return [l.split(",")[-1].strip() for l in out.splitlines() if not l.startswith("#")]
+a, b, c = md5(src), md5(copied), md5(full)
+print(f"frames identical to the source: copying {sum(x == y for x, y in zip(a, b))} of {len(a)}, --reencode-all {sum(x == y for x, y in zip(a, c))} of {len(a)}")
+import os
+print(f"sizes: source {os.path.getsize(src)/1e6:.1f} MB, copying {os.path.getsize(copied)/1e6:.1f} MB, --reencode-all {os.path.getsize(full)/1e6:.1f} MB")
+PY
+"$RF" verify a.mp4 | tr ',' '\n' | grep -i copied
