@@ -5,7 +5,7 @@
 # (copying) against the same with --reencode-all, against deface 1.5.0 (when installed by
 # `make eval`), and a plain ffmpeg transcode as the floor a re-encoding tool cannot beat.
 # Then: how many segments were copied, that the copied frames are the source's, and the
-# output's size. Usage: Benchmarks/SegmentCopy/bench.sh  (make release first; ~10 min)
+# output's size. Usage: Benchmarks/SegmentCopy/bench.sh  (make release first; ~20 min)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 dir="${BENCH_DIR:-/tmp/segment-copy-bench}"
@@ -19,18 +19,24 @@ if [ ! -s "$clip" ]; then
     -filter_complex "[1:v]scale=220:-2[f];[0:v][f]overlay=700:120:enable='between(t,20,23)':shortest=1[v]" \
     -map "[v]" -map 2 -c:v libx264 -preset veryfast -g 25 -keyint_min 25 -sc_threshold 0 -pix_fmt yuv420p -c:a aac -t 60 "$clip"
 fi
-seg=(--segment-seconds 2)
-echo "== redactfarm run (copying) vs --reencode-all"
-farm-bench -n 3 --timeout 1800 --vs "$RF run $clip -o b.mp4 ${seg[*]} --reencode-all" -- "$RF" run "$clip" -o a.mp4 "${seg[@]}"
-echo "== redactfarm run (copying) vs plain ffmpeg transcode (libx264 -preset faster -crf 18)"
-farm-bench -n 3 --timeout 1800 --vs "ffmpeg -nostdin -y -v error -i $clip -c:v libx264 -preset faster -crf 18 -c:a copy t.mp4" -- "$RF" run "$clip" -o a.mp4 "${seg[@]}"
+seg=(--segment-seconds 2 --overwrite)
+# Each detection run takes minutes here: one pair each, A and B in turn.
+echo "== faces (default profile): copying vs --reencode-all"
+farm-bench -n 1 --warmup 0 --timeout 3600 --vs "$RF run $clip -o b.mp4 ${seg[*]} --reencode-all" -- "$RF" run "$clip" -o a.mp4 "${seg[@]}"
+echo "== a zone over the 3 s the person is in view, no detection: copying vs --reencode-all"
+zone=(--targets none --zone 640,80,400,360@20-23)
+farm-bench -n 3 --timeout 3600 --vs "$RF run $clip -o zb.mp4 ${seg[*]} ${zone[*]} --reencode-all" -- "$RF" run "$clip" -o za.mp4 "${seg[@]}" "${zone[@]}"
+echo "== faces, copying vs a plain ffmpeg transcode (libx264 -preset faster -crf 18), the floor for any tool that re-encodes"
+farm-bench -n 1 --warmup 0 --timeout 3600 --vs "ffmpeg -nostdin -y -v error -i $clip -c:v libx264 -preset faster -crf 18 -c:a copy t.mp4" -- "$RF" run "$clip" -o a.mp4 "${seg[@]}"
 if [ -x "$root/.cache/deface-venv/bin/deface" ]; then
-  echo "== redactfarm run (copying) vs deface 1.5.0"
+  echo "== faces, copying vs deface 1.5.0"
   farm-bench -n 1 --warmup 0 --timeout 3600 --vs "$root/.cache/deface-venv/bin/deface $clip -o d.mp4" -- "$RF" run "$clip" -o a.mp4 "${seg[@]}"
 fi
-python3 - "$clip" a.mp4 b.mp4 <<'PY'
+for pair in "a.mp4 b.mp4" "za.mp4 zb.mp4"; do
+python3 - "$clip" $pair <<'PY'
 import json, subprocess, sys
 src, copied, full = sys.argv[1:]
+print(f"-- {copied} (copying) and {full} (--reencode-all)")
 m = json.load(open(copied + ".manifest.json"))["manifest"]
 handled = [s.get("handling") for s in m["segments"]]
 print(f"segments: {handled.count('copied')} copied, {handled.count('redacted')} redacted of {len(handled)}")
@@ -42,4 +48,5 @@ print(f"frames identical to the source: copying {sum(x == y for x, y in zip(a, b
 import os
 print(f"sizes: source {os.path.getsize(src)/1e6:.1f} MB, copying {os.path.getsize(copied)/1e6:.1f} MB, --reencode-all {os.path.getsize(full)/1e6:.1f} MB")
 PY
-"$RF" verify a.mp4 | tr ',' '\n' | grep -i copied
+done
+ "$RF" verify a.mp4 | tr ',' '\n' | grep -i copied

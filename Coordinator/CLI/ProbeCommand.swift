@@ -119,6 +119,7 @@ enum ProbeText {
         for s in p.streams where s.action != .redacted {
             lines.append("             stream #\(s.index) \(s.type) \(s.codec): \(s.action.rawValue)" + (s.reason.map { " (\($0))" } ?? ""))
         }
+        if p.canRedact, let copying = p.copying { lines.append("  copying    \(copying)") }
         lines += p.notes.map { "             note: \($0)" }
         return lines.joined(separator: "\n")
     }

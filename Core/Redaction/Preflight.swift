@@ -22,6 +22,9 @@ public struct PreflightReport: Codable, Equatable, Sendable {
     /// The container written and the encoder the video goes through.
     public var muxer: String?
     public var encoder: String?
+    /// Whether segments with nothing to hide will be copied from the source, or why every
+    /// segment will be re-encoded (`SegmentCopying`).
+    public var copying: String?
 }
 
 public enum Preflight {
@@ -111,6 +114,23 @@ public enum Preflight {
                 report.reasons.append("--inference-scale \(job.detector.inferenceScale) on a \(codec.width)x\(codec.height) picture asks the face detector for a \(w)x\(h) input, more than it takes; use a smaller scale")
             }
         }
+        report.copying = try copying(input, video: video, codec: codec, muxer: muxer, job: job)
+    }
+
+    /// What split will decide about copying (`SegmentCopying.decide`), from the same first
+    /// keyframe, in words.
+    static func copying(_ input: MediaInput, video: Int, codec: CodecParameters, muxer: String, job: RedactionJob) throws(MediaError) -> String {
+        guard job.copiesUnchanged else { return "every segment is re-encoded (--reencode-all)" }
+        input.selectStreams([video])
+        var firstKeyframe: [UInt8] = []
+        for _ in 0..<1000 {
+            guard let (_, packet) = try input.readPacket() else { break }
+            if packet.isKeyframe { firstKeyframe = packet.data; break }
+        }
+        let decision = SegmentCopying.decide(source: codec, muxer: muxer, firstKeyframe: firstKeyframe)
+        if let why = decision.unavailable { return "every segment is re-encoded: \(why)" }
+        if job.targets.contains(.person) { return "every segment is re-encoded: moving people are found frame by frame while redacting" }
+        return "a segment with nothing to hide is copied from the source as it is (H.264 in \(muxer), if it starts with an IDR picture)"
     }
 
     /// x264 and x265 encode subsampled chroma only over whole chroma samples; libx264 says

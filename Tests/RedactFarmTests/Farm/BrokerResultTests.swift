@@ -166,6 +166,50 @@ import Testing
     /// The hang of issue 10: a late result for an old attempt, from the worker now holding the
     /// newer one, then that worker's silence. Here the late result is damaged, so it is refused:
     /// the newer attempt must still be requeued when the worker is lost, and the job must end.
+    /// A worker's "nothing to hide, copy it" is taken only where the task offered copying: for
+    /// a job that re-encodes everything the claim is refused and costs its attempt; where the
+    /// file allows it, the task names the parameter set id to re-encode with and the runner's
+    /// claim is accepted.
+    @Test(arguments: [true, false])
+    func aCopyClaimIsTakenOnlyWhereTheTaskOfferedIt(reencodeAll: Bool) throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let context = try ZMQContext()
+            let log = LockedBox<[String]>([])
+            let name = "copyclaim-\(reencodeAll)"
+            let stop = try Self.startCoordinator(dir, name, context: context, log: log)
+            defer { stop() }
+            let worker = try Self.scriptedWorker("scripted", name, context: context)
+            let client = try FarmClient(control: "inproc://control-\(name)", context: context)
+            var job = RedactionJob()
+            job.reencodeAll = reencodeAll
+            let (jobID, _) = try client.expectStatus(ControlRequest(op: .submit, submit: SubmitRequest(
+                inputs: [Fixtures.corpus("h264_bframes.mp4")], output: dir + "/out.mp4", outputIsFile: true,
+                options: JobOptions(job: job, segmentSeconds: 100))))
+            let (task, segment) = try #require(try Self.nextTask(worker, seconds: 20))
+            let runner = SegmentTaskRunner(makeDetectors: TestDetectors.faces(NoFaces()))
+            guard case .result(let result, let output, let coverage) = try Self.keepingAlive(worker, holding: [task.id], { runner.run(task, segment: segment, onFrame: {}) }) else {
+                Issue.record("the runner failed"); return
+            }
+            if reencodeAll {
+                #expect(task.copyParameterSetID == nil && !result.copied)
+                var claim = result
+                claim.copied = true
+                claim.outputSHA256 = result.inputSHA256
+                try worker.send(WireCodec.encode(.result(claim, segment: [], coverage: coverage)))
+                #expect(eventually(seconds: 20) { log.withLock { $0.contains { $0.contains("rejected the result for \(task.id)") && $0.contains("all to be re-encoded") } } })
+            } else {
+                #expect(task.copyParameterSetID == 1 && result.copied && output.isEmpty)
+                try worker.send(WireCodec.encode(.result(result, segment: output, coverage: coverage)))
+                #expect(eventually(seconds: 30) {
+                    (try? client.expectStatus(ControlRequest(op: .status, job: try #require(jobID))).status.jobs.first?.state) == .done
+                })
+                #expect(try Self.decodedFrames(dir + "/out.mp4") == Self.decodedFrames(Fixtures.corpus("h264_bframes.mp4")))
+            }
+        }
+    }
+
+    static func decodedFrames(_ path: String) throws -> [String] { try FFmpegOracle.frameMD5(path, streams: "0:v") }
+
     @Test func aLateOldResultDoesNotOrphanTheNewerAttempt() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let context = try ZMQContext()

@@ -53,7 +53,7 @@ import Testing
     /// one is changed where the face was; audio is bit for bit; the stream decodes without an
     /// error, from the start and after a seek into either kind of GOP; verify proves the
     /// copied stretches are the source's bytes.
-    @Test(arguments: ["sparse_faces.mp4", "sparse_faces.mkv", "sparse_faces.ts", "sparse_baseline.mp4"])
+    @Test(arguments: ["sparse_faces.mp4", "sparse_faces.mkv", "sparse_faces.ts", "sparse_baseline.mp4", "sparse_baseline.h264"])
     func copiesOnlyTheSegmentsWithNothingToHide(name: String) throws {
         let source = Fixtures.corpus(name)
         try Fixtures.withTemporaryDirectory { dir in
@@ -101,9 +101,10 @@ import Testing
             // gives, the copied ones the source's. MP4 and Matroska seek to a keyframe and
             // decode without a complaint; MPEG-TS seeks to a byte position, so ffmpeg reports
             // the pictures before the next keyframe, which it then drops, as for the source (and
-            // lands elsewhere than in the source, whose bytes are laid out otherwise).
+            // lands elsewhere than in the source, whose bytes are laid out otherwise). A raw
+            // stream has no index to seek by.
             let whole = Self.pictureHashes(after.joined(separator: "\n"))
-            for at in [1.5, 3.5, 6.2] {
+            for at in [1.5, 3.5, 6.2] where !name.hasSuffix(".h264") {
                 let seek = try Self.framesAfterSeek(out, seconds: at, count: 12), inSource = try Self.framesAfterSeek(source, seconds: at, count: 12)
                 #expect(seek.frames.count == 12 && Self.isStretch(seek.frames, of: whole), "after a seek to \(at) s")
                 guard !name.hasSuffix(".ts") else { continue }
