@@ -121,7 +121,7 @@ extension Coordinator {
         }
         let record = plan.segments[segment.key.index]
         let output: SegmentPlan.OutputRecord = segment.copied
-            ? .init(file: record.file, sha256: record.sha256, byteSize: record.byteSize, frameCount: record.frameCount, copied: true)
+            ? record.copiedOutput
             : .init(file: area.outputSegmentName(record), sha256: sha, byteSize: bytes, frameCount: segment.frameCount)
         return .init(output: output,
                      worker: segment.worker ?? "unknown", workerHost: segment.workerHost, detections: segment.detections ?? 0)

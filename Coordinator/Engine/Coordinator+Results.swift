@@ -26,7 +26,7 @@ extension Coordinator {
             let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: key.file)
             // A copied segment's output is the source segment already in the work area.
             let output: SegmentPlan.OutputRecord = result.copied
-                ? .init(file: planned.file, sha256: planned.sha256, byteSize: planned.byteSize, frameCount: planned.frameCount, copied: true)
+                ? planned.copiedOutput
                 : .init(file: area.outputSegmentName(planned), sha256: result.outputSHA256, byteSize: segment.count, frameCount: result.frameCount)
             if !result.copied { try AtomicOutput.write(segment, to: area.directory + "/" + output.file) }
             try AtomicOutput.write(coverage, to: area.coveragePath(key.index))

@@ -87,6 +87,7 @@ public enum ManifestVerifier {
             checks.append("\(copied.count) of \(m.segments.count) segment(s) copied: the output's packets there are the ones recorded")
         }
         let inputPath = source ?? m.input.path
+        if let source, !FileManager.default.fileExists(atPath: source) { throw fail("the source given with --source, \(source), does not exist") }
         if FileManager.default.fileExists(atPath: inputPath) {
             let inputSHA = try SHA256Hex.ofFile(at: inputPath)
             guard inputSHA == m.input.sha256 else { throw fail("input \(inputPath) is not the file that was redacted (SHA-256 differs)") }

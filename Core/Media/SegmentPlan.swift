@@ -64,6 +64,11 @@ public struct SegmentPlan: Codable, Equatable, Sendable {
         public var keyframe: KeyframeKind?
         /// Set once the segment has been processed: stitch uses this file instead.
         public var output: OutputRecord?
+
+        /// The output of a segment with nothing to hide: the segment itself, copied.
+        public var copiedOutput: OutputRecord {
+            OutputRecord(file: file, sha256: sha256, byteSize: byteSize, frameCount: frameCount, copied: true)
+        }
     }
 
     public struct OutputRecord: Codable, Equatable, Sendable {

@@ -130,9 +130,15 @@ public final class SegmentProcessor {
         times.track = StageTimes.elapsed(since: trackStart)
 
         let codedZones = job.zones.map { $0.inCodedPixels(sourceView, codedWidth: Int(segment.codec.width), codedHeight: Int(segment.codec.height)) }
+        // Whether each owned frame has already counted for progress (pass 1 does when it detects).
+        var progressReported = detects
+        var copies = false
         if let id = copyParameterSetID, nothingToHide(segment, coverage: coverage, zones: codedZones, damaged: damagedFrames),
            SegmentCopying.reasonNotToCopy(segment, parameterSetID: id, muxer: muxer) == nil {
-            if !detects { for _ in segment.shownPackets { onFrame() } }
+            copies = detects ? true : try decodesCleanly(segment, label: label, onFrame: onFrame, isCancelled: isCancelled,
+                                                         times: &times, reported: &progressReported)
+        }
+        if copies {
             let frames = segment.shownPackets.map(\.pts).sorted().map { ProcessedSegment.FrameCoverage(pts: $0, covered: []) }
             return ProcessedSegment(segment: nil, frames: frames, detections: detectionCount, times: times)
         }
@@ -194,7 +200,7 @@ public final class SegmentProcessor {
             times.encode += encoded
             redactAndEncode += StageTimes.elapsed(since: redactStart)
             frames.append(.init(pts: view.pts, covered: covered, damage: damage == .none ? nil : damage))
-            if !detects { onFrame() }
+            if !progressReported { onFrame() }
         }
         let flushStart = StageTimes.clock
         guard let encoder else { throw MediaError(path: label, reason: "the segment decoded to no frame") }
@@ -216,6 +222,24 @@ public final class SegmentProcessor {
         }
         let output = SegmentFile(codec: try encoder.parameters(), timeBase: segment.timeBase, decodePrefixCount: 0, packets: packets)
         return ProcessedSegment(segment: output, frames: frames, detections: detectionCount, times: times)
+    }
+
+    /// A job of zones alone examines no frame, but a segment is copied only once every frame
+    /// has been decoded, so damage is found as it would be otherwise: by default it fails the
+    /// segment; under `--accept-damage` the segment is redacted as decoded (and the damage
+    /// recorded) instead of copied.
+    private func decodesCleanly(_ segment: SegmentFile, label: String, onFrame: () -> Void, isCancelled: () -> Bool,
+                                times: inout StageTimes, reported: inout Bool) throws(MediaError) -> Bool {
+        reported = true
+        let start = StageTimes.clock
+        defer { times.decode += StageTimes.elapsed(since: start) }
+        var damaged = false
+        try SegmentDecoder.decodeOwnedFrames(of: segment, label: label, threads: 1, acceptDamage: job.acceptsDamage) { (_, damage) throws(MediaError) in
+            if isCancelled() { throw MediaError(path: label, reason: "cancelled") }
+            if damage != .none { damaged = true }
+            onFrame()
+        }
+        return !damaged
     }
 
     /// Whether no owned frame has anything to hide: no track or detection covers it, no zone

@@ -8,8 +8,8 @@ import Testing
 @Suite struct DamagedInputTests {
     /// h264_opengop.ts with 40 TS packets in the middle overwritten with noise (the sync bytes
     /// and headers kept), as a failing disk or a bad transmission leaves a recording.
-    static func damagedCopy(in dir: String) throws -> String {
-        var bytes = try FileBytes.read(Fixtures.corpus("h264_opengop.ts"))
+    static func damagedCopy(in dir: String, of name: String = "h264_opengop.ts") throws -> String {
+        var bytes = try FileBytes.read(Fixtures.corpus(name))
         let packets = bytes.count / 188
         var x: UInt32 = 12345
         for p in packets / 2..<packets / 2 + 40 {
@@ -32,6 +32,28 @@ import Testing
             #expect(result.stderrLines.count == 1, "\(result.stderr)")
             #expect(result.stderr.contains(input) && result.stderr.contains("damaged input; --accept-damage"), "\(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: dir + "/out.ts"))
+        }
+    }
+
+    /// A segment with nothing to hide is copied only once every frame of it has decoded: the
+    /// damage in a stretch no zone covers fails the file as anywhere else, and under
+    /// `--accept-damage` that segment is redacted as decoded, counted, not copied.
+    @Test func damageIsFoundWhereNothingIsToBeHiddenToo() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let input = try Self.damagedCopy(in: dir, of: "sparse_faces.ts")
+            let job = ["--targets", "none", "--zone", "0,0,64,64@0-0.1", "--segment-seconds", "1"]
+            let refused = try CLI.run(arguments: ["run", input, "-o", dir + "/out.ts"] + job)
+            #expect(refused.status == 1 && refused.stderr.contains("damaged input; --accept-damage"), "\(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/out.ts"))
+
+            let accepted = try CLI.run(arguments: ["run", input, "-o", dir + "/out.ts", "--accept-damage"] + job)
+            #expect(accepted.status == 0, "\(accepted.stderr)")
+            let manifest = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(dir + "/out.ts")), path: dir).manifest
+            let damage = try #require(manifest.damage)
+            #expect(damage.concealedFrames + damage.substitutedFrames > 0)
+            // The zone's segment and the damaged one are redacted; the rest are copied.
+            let redacted = manifest.segments.filter { !$0.isCopied }.map(\.index)
+            #expect(redacted.first == 0 && redacted.count >= 2 && redacted.count < manifest.segments.count, "\(redacted)")
         }
     }
 

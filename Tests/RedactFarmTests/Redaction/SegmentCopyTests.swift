@@ -215,6 +215,15 @@ import Testing
             // The same pictures packed otherwise (Annex B, in MPEG-TS) are not these bytes.
             let other = try CopiedSegmentCheck(path: Fixtures.corpus("sparse_faces.ts"), videoStream: 0, frameCounts: counts, copied: copied).found
             #expect(other[0]?.sha256 != manifest.segments[0].copiedPayloadSHA256)
+
+            // `verify --source`: the input where it is now proves the copies; another file, or
+            // none at the path given, is an error naming it.
+            let moved = dir + "/moved.mp4"
+            try FileManager.default.copyItem(atPath: source, toPath: moved)
+            #expect(try ManifestVerifier.verify(output: out, source: moved).checks.contains("copied segments byte-identical to the source's"))
+            #expect(throws: MediaError.self) { try ManifestVerifier.verify(output: out, source: Fixtures.corpus("sparse_faces.ts")) }
+            let missing = try CLI.run("verify", out, "--source", dir + "/nowhere.mp4")
+            #expect(missing.status == 1 && missing.stderr.contains("nowhere.mp4, does not exist"), "\(missing.stderr)")
         }
     }
 }
