@@ -143,15 +143,12 @@ struct OutputFinisher: Sendable {
     /// Read back from the written file: the copied segments' packets are the ones the stitch
     /// copied (a muxer that rewrote them, adding a NAL unit say, would make the claim untrue).
     private func checkCopies(_ segments: [RedactionManifest.Segment], in stitched: StitchReport) throws(MediaError) {
-        let copied = segments.filter(\.isCopied)
-        guard !copied.isEmpty else { return }
+        guard segments.contains(where: \.isCopied) else { return }
         guard let video = stitched.streams.first(where: { $0.stream.action == .redacted })?.outputIndex else {
             throw MediaError(path: output, reason: "the output has no video stream to hold the copied segments")
         }
-        let found = try CopiedSegmentCheck(path: output, videoStream: video, frameCounts: segments.map(\.frameCount),
-                                           copied: Set(copied.map(\.index))).found
-        for s in copied where found[s.index]?.sha256 != s.copiedPayloadSHA256 || found[s.index]?.packets != s.copiedPackets {
-            throw MediaError(path: output, reason: "segment \(s.index) was copied from the source, but the written file holds other bytes there")
+        if let bad = try CopiedSegmentCheck.firstMismatch(in: output, videoStream: video, segments: segments) {
+            throw MediaError(path: output, reason: "segment \(bad) was copied from the source, but the written file holds other bytes there")
         }
     }
 

@@ -33,4 +33,14 @@ public struct CopiedSegmentCheck: Sendable {
         }
         if segment < frameCounts.count { close() }
     }
+
+    /// The first segment recorded as copied whose packets in the file at `path` are not the
+    /// ones recorded (count and payload hash), or nil when every copied one matches.
+    public static func firstMismatch(in path: String, videoStream: Int, segments: [RedactionManifest.Segment]) throws(MediaError) -> Int? {
+        let copied = segments.filter(\.isCopied)
+        guard !copied.isEmpty else { return nil }
+        let found = try CopiedSegmentCheck(path: path, videoStream: videoStream, frameCounts: segments.map(\.frameCount),
+                                           copied: Set(copied.map(\.index))).found
+        return copied.first { found[$0.index]?.sha256 != $0.copiedPayloadSHA256 || found[$0.index]?.packets != $0.copiedPackets }?.index
+    }
 }

@@ -77,12 +77,8 @@ public enum ManifestVerifier {
         let video = m.streams?.first { $0.stream.action == .redacted }
         if !copied.isEmpty {
             guard let video, let outputIndex = video.outputIndex else { throw fail("segments are recorded as copied, but no video stream is") }
-            let counts = m.segments.map(\.frameCount), indices = Set(copied.map(\.index))
-            let inOutput = try CopiedSegmentCheck(path: output, videoStream: outputIndex, frameCounts: counts, copied: indices).found
-            for s in copied {
-                guard let got = inOutput[s.index], got.sha256 == s.copiedPayloadSHA256, got.packets == s.copiedPackets else {
-                    throw fail("segment \(s.index) is recorded as copied from the source, but the output's packets there differ from what was copied")
-                }
+            if let bad = try CopiedSegmentCheck.firstMismatch(in: output, videoStream: outputIndex, segments: m.segments) {
+                throw fail("segment \(bad) is recorded as copied from the source, but the output's packets there differ from what was copied")
             }
             checks.append("\(copied.count) of \(m.segments.count) segment(s) copied: the output's packets there are the ones recorded")
         }
@@ -93,12 +89,8 @@ public enum ManifestVerifier {
             guard inputSHA == m.input.sha256 else { throw fail("input \(inputPath) is not the file that was redacted (SHA-256 differs)") }
             checks.append("input SHA-256")
             if !copied.isEmpty, let video {
-                let counts = m.segments.map(\.frameCount), indices = Set(copied.map(\.index))
-                let inSource = try CopiedSegmentCheck(path: inputPath, videoStream: video.stream.index, frameCounts: counts, copied: indices).found
-                for s in copied {
-                    guard let got = inSource[s.index], got.sha256 == s.copiedPayloadSHA256, got.packets == s.copiedPackets else {
-                        throw fail("segment \(s.index) is recorded as copied, but the source's packets there are not the ones in the output")
-                    }
+                if let bad = try CopiedSegmentCheck.firstMismatch(in: inputPath, videoStream: video.stream.index, segments: m.segments) {
+                    throw fail("segment \(bad) is recorded as copied, but the source's packets there are not the ones in the output")
                 }
                 checks.append("copied segments byte-identical to the source's")
             }

@@ -45,7 +45,7 @@ public struct KeyframeInspector: Sendable {
         }
         let x = codec.extradata
         switch family {
-        case .h264 where x.count >= 7 && x[0] == 1: lengthSize = Int(x[4] & 3) + 1
+        case .h264: lengthSize = H264ParameterSets.lengthSize(ofAVCC: x) ?? 0
         case .hevc where x.count >= 23 && x[0] == 1: lengthSize = Int(x[21] & 3) + 1
         default: lengthSize = 0
         }

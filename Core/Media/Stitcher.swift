@@ -102,12 +102,14 @@ public enum Stitcher {
         }
         let sourceVideo = CodecParameters(source.stream(videoIndex).pointee.codecpar)
         let first = try load(0, nil)
-        let reference = try reencoded.map { (i) throws(MediaError) in i == 0 ? first.segment.codec : try load(i, nil).segment.codec }
-        // Copied segments must agree with the first copied one (the source's parameters).
-        let copiedReference = first.isCopy ? first.segment.codec : nil
-        /// The next segment is read and checked on another thread while this one is muxed.
+        let firstReencoded = try reencoded.map { (i) throws(MediaError) in i == 0 ? first : try load(i, nil) }
+        let reference = firstReencoded?.segment.codec
+        /// The next segment is read and checked on another thread while this one is muxed
+        /// (the first re-encoded one is already in hand).
         func prefetch(_ index: Int) -> BackgroundJob<SegmentSource.Loaded>? {
-            index < plan.segments.count ? BackgroundJob { () throws(MediaError) in try load(index, reference) } : nil
+            guard index < plan.segments.count else { return nil }
+            if index == reencoded, let firstReencoded { return BackgroundJob { () throws(MediaError) in firstReencoded } }
+            return BackgroundJob { () throws(MediaError) in try load(index, reference) }
         }
         let output = try MediaOutput(path: outputPath, muxer: plan.input.muxer)
         output.copyContainerMetadata(from: source)
@@ -169,7 +171,8 @@ public enum Stitcher {
 
         var next = prefetch(1)
         var copies: [CopiedSegment] = []
-        var copiedSegmentCodec = copiedReference
+        // Copied segments must agree with the first copied one (the source's parameters).
+        var copiedSegmentCodec: CodecParameters? = nil
         // Re-encoded packets are Annex B beside Annex B extradata; under the merged avcC they
         // must be length-prefixed as the copied ones are.
         let prefixLength = streamParameters.flatMap { p in

@@ -18,8 +18,7 @@ import Testing
     }
 
     static func run(_ source: String, _ out: String, job: RedactionJob? = nil) throws -> Outcome {
-        var farm = LocalFarm(job: job ?? RedactionJob(), segmentSeconds: 1, workers: 2, models: try EmbeddedRunTests.faceModel.get())
-        if let job { farm.job = job }
+        let farm = LocalFarm(job: job ?? RedactionJob(), segmentSeconds: 1, workers: 2, models: try EmbeddedRunTests.faceModel.get())
         let report = try farm.redact(input: source, output: out)
         let manifest = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(out)), path: out).manifest
         return Outcome(manifest: manifest, report: report)
