@@ -20,6 +20,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
     ],
     targets: [
         .systemLibrary(
@@ -79,17 +83,29 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto")],
             path: "Core/Integrity"
         ),
+        // What an operator watches: Prometheus metrics, health and readiness over HTTP, and
+        // log lines (text or JSON). Beside the media layers, not above them: nothing in
+        // Media, Vision or Redaction reports to it.
+        .target(
+            name: "RedactObservability",
+            dependencies: ["RedactSupport",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Core/Observability"
+        ),
         // One import for the sides that use all of Core (the coordinator and the worker).
         .target(
             name: "RedactCore",
-            dependencies: ["RedactSupport", "RedactMedia", "RedactVision", "Redaction", "RedactIntegrity", "RedactTransport"],
+            dependencies: ["RedactSupport", "RedactMedia", "RedactVision", "Redaction", "RedactIntegrity", "RedactTransport", "RedactObservability"],
             path: "Core/Umbrella"
         ),
         // The coordinator's engine: durable store (SQLite through GRDB), broker, scheduler,
         // file pipeline and manifests. The CLI is a thin face over it.
         .target(
             name: "RedactCoordinator",
-            dependencies: ["RedactCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["RedactCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Metrics", package: "swift-metrics")],
             path: "Coordinator/Engine"
         ),
         // `redactfarm run`: a coordinator and local workers in one process over inproc, the
@@ -102,7 +118,7 @@ let package = Package(
         // The worker loop around the segment processor. Never imports the coordinator.
         .target(
             name: "RedactWorker",
-            dependencies: ["RedactCore"],
+            dependencies: ["RedactCore", .product(name: "Metrics", package: "swift-metrics")],
             path: "Worker",
             exclude: ["README.md"]
         ),
@@ -124,7 +140,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RedactFarmTests",
-            dependencies: ["RedactCore", "RedactSupport", "RedactMedia", "RedactVision", "Redaction", "RedactTransport", "RedactIntegrity",
+            dependencies: ["RedactCore", "RedactSupport", "RedactMedia", "RedactVision", "Redaction", "RedactTransport", "RedactIntegrity", "RedactObservability",
                            "RedactCoordinator", "RedactWorker", "RedactEmbedded", "CFFmpeg"],
             path: "Tests/RedactFarmTests"
         ),

@@ -24,6 +24,8 @@ public struct WorkerConfiguration: Sendable {
     public var retryWhenRefused = false
     /// Said when a CURVE coordinator refuses this worker's key, so the operator can allow it.
     public var publicKey: String?
+    /// Serve `/metrics`, `/healthz` and `/readyz` here (nil: not at all).
+    public var metricsAddress: HTTPAddress?
 
     public init(endpoint: String, name: String, models: [String: String], makeDetectors: @escaping SegmentTaskRunner.DetectorFactory) {
         self.endpoint = endpoint
@@ -55,6 +57,11 @@ public final class WorkerLoop {
     private let context: ZMQContext
     private let board = TaskBoard()
     private var warnings = RepeatLimiter(intervalMilliseconds: 60_000)
+    private let metrics = WorkerMetrics()
+    private let loopBeat = LoopBeat()
+    private let connection = ReadinessFlag(notYet: "not yet welcomed by the coordinator")
+    /// Where `/metrics` is served once `run` has started it (port 0 resolved).
+    public private(set) var boundMetricsAddress: HTTPAddress?
 
     /// `context`: share the coordinator's for inproc endpoints (the embedded farm).
     public init(_ config: WorkerConfiguration, context: ZMQContext? = nil) throws(ZMQError) {
@@ -63,10 +70,12 @@ public final class WorkerLoop {
     }
 
     public func run(until stop: StopSignal) throws(WorkerError) {
+        let observability = try startObservability()
         let threads = (0..<max(1, config.slots)).map { _ in startProcessingThread() }
         defer {
             board.close()
             for t in threads { t.wait() }
+            observability?.stop()
         }
         var heartbeat = config.heartbeatMilliseconds
         var liveness = config.livenessMilliseconds
@@ -77,6 +86,11 @@ public final class WorkerLoop {
         var reconnectDelay = 250
 
         while true {
+            loopBeat.turned()
+            let isConnected = welcomed && MonotonicClock.since(lastHeard) <= liveness
+            connection.set(ready: isConnected, otherwise: leaving ? "leaving: finishing its segments" : welcomed ? "the coordinator is silent" : "not yet welcomed by the coordinator at \(config.endpoint)")
+            metrics.connected.set(isConnected ? 1 : 0)
+            metrics.slotsBusy.set(board.runningCount)
             if stop.isRequested && !leaving {
                 leaving = true
                 let handedBack = stop.isUrgent ? board.heldIDs : board.dropPending()
@@ -150,6 +164,28 @@ public final class WorkerLoop {
         }
     }
 
+    /// `/metrics`, `/healthz` (the network loop is turning) and `/readyz` (models loaded,
+    /// welcomed by a coordinator that is heard from, not leaving).
+    private func startObservability() throws(WorkerError) -> ObservabilityServer? {
+        metrics.slots.set(max(1, config.slots))
+        guard let address = config.metricsAddress else { return nil }
+        let models = config.models
+        let beat = loopBeat, connection = connection
+        do {
+            let server = try ObservabilityServer(
+                address: address, metrics: metrics.registry,
+                liveness: [.turning("loop", beat, stallMilliseconds: 30_000)],
+                readiness: [.turning("loop", beat, stallMilliseconds: 30_000),
+                            HealthCheck("models") { models.isEmpty ? "no model loaded" : nil },
+                            HealthCheck("coordinator") { connection.failure }])
+            boundMetricsAddress = server.address
+            config.log("metrics and health: http://\(server.address)/metrics, /healthz, /readyz")
+            return server
+        } catch {
+            throw WorkerError(reason: error.description)
+        }
+    }
+
     private var hello: WorkerHello {
         WorkerHello(name: config.name, software: "redactfarm \(RedactFarmVersion.current)", models: config.models,
                     inference: CenterFaceDetector.engineOnThisMachine,
@@ -216,23 +252,33 @@ public final class WorkerLoop {
         let held = config.models
         let board = self.board
         let log = config.log
+        let metrics = self.metrics
         let thread = Thread {
             let runner = SegmentTaskRunner(makeDetectors: makeDetectors)
             defer { done.signal() }
             while let (task, segment) = board.take() {
+                let started = MonotonicClock.now
                 // The coordinator routes by models; a task that needs one this worker lacks
                 // (a coordinator of another mind) goes back to be run elsewhere.
                 let missing = JobCapabilities.describe(task.models, lackedBy: held)
                 let message = missing.isEmpty
                     ? runner.run(task, segment: segment, onFrame: { board.frameDone(task.id) }, isCancelled: { board.isAbandoned(task.id) })
                     : .failure(task.id, .transient, reason: "this worker lacks " + missing.joined(separator: " and "))
+                let outcome: String
                 if board.isAbandoned(task.id) {
+                    outcome = "abandoned"
                     log("abandoned task \(task.id) (cancelled or stopping)")
                 } else if case .failure(_, _, let reason) = message {
+                    outcome = "failed"
                     log("task \(task.id) failed: \(reason)")
-                } else if let times = runner.lastTimes {
-                    log("task \(task.id) done: \(times)")
+                } else {
+                    if case .result(let result, _, _) = message { outcome = result.copied ? "copied" : "redacted" } else { outcome = "failed" }
+                    if let times = runner.lastTimes { log("task \(task.id) done: \(times)") }
                 }
+                var frames = 0
+                if case .result(let result, _, _) = message { frames = result.frameCount }
+                metrics.finished(outcome: outcome, frames: frames, sourceBytes: segment.count,
+                                 milliseconds: MonotonicClock.since(started), times: runner.lastTimes)
                 board.complete(task.id, with: message)
             }
         }

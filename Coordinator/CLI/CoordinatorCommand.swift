@@ -52,14 +52,16 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Largest message frame (bytes) accepted from a worker; a peer sending more is disconnected.")
     var maxMessageBytes: Int64 = 1 << 30
 
+    @OptionGroup var service: ServiceOptions
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        _ = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> Int in
+        let metricsAddress = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> HTTPAddress? in
             try JobLimits.check("--max-attempts", maxAttempts, in: 1...100)
             try JobLimits.check("--liveness-ms", livenessMs, in: 1000...3_600_000, "a worker silent this long is taken for dead")
             try JobLimits.check("--max-message-bytes", Int(clamping: maxMessageBytes), in: (1 << 20)...(1 << 32))
-            return maxAttempts
+            return try service.parsedMetricsAddress()
         }
         let log = Terminal.logger("coordinator")
         let coordinator = try reportingErrors(verbose: common.verbose) { () throws(MediaError) -> Coordinator in
@@ -74,6 +76,7 @@ struct CoordinatorCommand: ParsableCommand {
             config.livenessMilliseconds = max(1000, livenessMs)
             config.maxFrameBytes = max(1 << 20, maxMessageBytes)
             config.log = log
+            config.metricsAddress = metricsAddress
             // The face model (and plate model, where present) lets this coordinator audit
             // outputs for jobs that ask for it; without it such jobs fail, saying why.
             var auditModels = ModelSet()
@@ -97,7 +100,8 @@ struct CoordinatorCommand: ParsableCommand {
                 log("WARNING: --insecure: TCP endpoints are unencrypted and anyone who can reach them gets in")
             }
             let coordinator = try Coordinator(config)
-            log("workers: \(coordinator.boundWorkEndpoints.joined(separator: ", ")); control: \(coordinator.boundControlEndpoints.joined(separator: ", "))")
+            log("workers: \(coordinator.boundWorkEndpoints.joined(separator: ", ")); control: \(coordinator.boundControlEndpoints.joined(separator: ", "))"
+                + (coordinator.boundMetricsAddress.map { "; metrics and health: http://\($0)/metrics" } ?? ""))
             return coordinator
         }
         let stop = StopSignal()

@@ -62,6 +62,8 @@ struct WorkerCommand: ParsableCommand {
 
     @OptionGroup var models: ModelOptions
 
+    @OptionGroup var service: ServiceOptions
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -70,6 +72,9 @@ struct WorkerCommand: ParsableCommand {
             try JobLimits.check("--slots", self.slots ?? cores, in: JobLimits.slots, "segments processed at once")
             try JobLimits.check("--prefetch", prefetch, in: JobLimits.prefetch, "segments held beyond the running ones")
             return self.slots ?? cores
+        }
+        let metricsAddress = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> HTTPAddress? in
+            try service.parsedMetricsAddress()
         }
         let log = Terminal.logger("worker \(name)")
         // The plate model is optional unless named: without it the coordinator sends this
@@ -95,6 +100,7 @@ struct WorkerCommand: ParsableCommand {
         config.prefetch = max(0, prefetch)
         config.log = log
         config.retryWhenRefused = retryWhenRefused
+        config.metricsAddress = metricsAddress
         config.publicKey = shownKey.withLock { $0 }
         let stop = StopSignal()
         stop.installSignalHandlers()

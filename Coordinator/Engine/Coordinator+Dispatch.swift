@@ -49,6 +49,7 @@ extension Coordinator {
             }
             _ = try store.abandonAttempt(lease.key, attempt: Int(lease.id.attempt), reason: revocation.why, counts: false,
                                          maxFailures: config.maxFailures)
+            metrics.setback(.revoked)
             if revocation.requeue { queue.push(lease.key, lease.priority, front: true) }
         }
         for assignment in decision.assignments {
@@ -94,17 +95,17 @@ extension Coordinator {
         }
         statusDirty = true
         if send(.task(task, segment: bytes), to: route, socket: worker.socket) != .sent {
-            removeWorker(route, because: "worker \(worker.hello.name) is unreachable", counts: false)
+            removeWorker(route, because: "worker \(worker.hello.name) is unreachable", as: .workerLost, counts: false)
         }
     }
 
     /// A failed attempt (its lease has already ended): it counts against the segment and, for
     /// quarantine, against its worker.
-    func countFailure(_ id: TaskID, of worker: String?, reason: String, permanent: Bool = false) {
+    func countFailure(_ id: TaskID, of worker: String?, reason: String, as kind: SegmentSetback) {
         if let worker, quarantine.recordFailure(worker, reason: reason, now: MonotonicClock.now) {
             config.log("worker \(worker) quarantined: \(quarantine.reason(worker, now: MonotonicClock.now) ?? reason)")
         }
-        returnToQueue(id, reason: reason, counts: true, permanent: permanent)
+        returnToQueue(id, reason: reason, as: kind, counts: true, permanent: kind == .failedPermanently)
     }
 
     /// Ends an attempt without a result (its lease has already ended): back to the queue, or
@@ -112,9 +113,10 @@ extension Coordinator {
     /// failure (the footage or the options, not the moment) fails the file at once: every
     /// attempt would end the same way. A counted failure is recorded against the attempt's
     /// worker in the store, so retries go elsewhere.
-    func returnToQueue(_ id: TaskID, reason: String, counts: Bool, permanent: Bool = false) {
+    func returnToQueue(_ id: TaskID, reason: String, as kind: SegmentSetback, counts: Bool, permanent: Bool = false) {
         let key = SegmentKey(file: id.file, index: Int(id.segment))
         statusDirty = true
+        metrics.setback(kind)
         do throws(MediaError) {
             guard let segment = try store.segment(key), segment.state == .running, segment.dispatches == Int(id.attempt) else { return }
             let state = try store.abandonAttempt(key, attempt: Int(id.attempt), reason: reason, counts: counts,
@@ -154,11 +156,11 @@ extension Coordinator {
             case .strayLease(let lease, _):
                 leases.end(lease.id)
                 cancel(lease.id, on: lease.worker)
-                returnToQueue(lease.id, reason: "its lease was stray", counts: false)
+                returnToQueue(lease.id, reason: "its lease was stray", as: .repaired, counts: false)
             case .runningWithoutLease(let key, let attempt):
                 guard leases.lease(for: key) == nil, let file = try store.file(key.file) else { continue }
                 returnToQueue(TaskID(job: file.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt)),
-                              reason: "it was running with no lease", counts: false)
+                              reason: "it was running with no lease", as: .repaired, counts: false)
             case .queuedButNotInQueue(let key):
                 queue.push(key, .retry)
             case .inQueueButNotQueued(let key):

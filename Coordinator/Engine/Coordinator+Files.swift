@@ -21,6 +21,7 @@ extension Coordinator {
         }
         let id = Self.newJobID()
         try store.createJob(id: id, options: request.options, outputFolder: request.output, files: files)
+        jobsChanged = true
         for file in try store.files(job: id) { startSplit(file) }
         config.log("job \(id): \(files.count) file(s) submitted")
         statusDirty = true
@@ -157,6 +158,7 @@ extension Coordinator {
                 switch outcome {
                 case .success(let finished):
                     try store.setFileState(id, .done, outputSHA256: finished.outputSHA256)
+                    metrics.fileEnded(.done)
                     FileWorkArea(stateDirectory: config.stateDirectory, fileID: id).remove()
                     plans[id] = nil
                     requirementsByFile[id] = nil
@@ -187,6 +189,7 @@ extension Coordinator {
         guard let file = try store.file(id), !file.state.isFinal else { return }
         if file.state == .stitching && state == .cancelled { return }  // about to finish: let it
         try store.setFileState(id, state, error: reason)
+        metrics.fileEnded(state)
         for lease in leases.endAll(file: id) {
             cancel(lease.id, on: lease.worker)
             _ = try store.abandonAttempt(lease.key, attempt: Int(lease.id.attempt), reason: "file \(state.rawValue)", counts: false,
@@ -212,6 +215,7 @@ extension Coordinator {
         let state: JobState = files.allSatisfy { $0.state == .done } ? .done
             : files.contains { $0.state == .failed } ? .failed : .cancelled
         try store.setJobState(jobID, state)
+        jobsChanged = true
         jobOptionsCache[jobID] = nil
         config.log("job \(jobID) \(state.rawValue)")
         statusDirty = true
@@ -224,6 +228,7 @@ extension Coordinator {
         for file in try store.files(job: jobID) { try endFile(file.id, as: .cancelled, reason: "cancelled") }
         if try store.files(job: jobID).allSatisfy({ $0.state.isFinal }) {
             try store.setJobState(jobID, .cancelled)
+            jobsChanged = true
             jobOptionsCache[jobID] = nil
         }
         config.log("job \(jobID) cancelled")

@@ -42,6 +42,8 @@ extension Coordinator {
                 output: output,
                 worker: doneBy.worker, workerHost: doneBy.host, detections: result.detections))
             framesCompleted += result.frameCount
+            metrics.segmentCompleted(copied: result.copied, frames: result.frameCount, sourceBytes: planned.byteSize,
+                                     workerMilliseconds: result.milliseconds)
             if let route {
                 workers[route]?.segmentsDone += 1
                 workers[route]?.framesDone += result.frameCount
@@ -54,7 +56,7 @@ extension Coordinator {
             // Held against the attempt only if it still holds the segment; a rejected late
             // result leaves the newer attempt (or the queue place) as it is.
             guard let lease = leases.end(result.id) else { return }
-            countFailure(result.id, of: workers[lease.worker]?.hello.name, reason: "result rejected: \(error.reason)")
+            countFailure(result.id, of: workers[lease.worker]?.hello.name, reason: "result rejected: \(error.reason)", as: .rejected)
         }
     }
 

@@ -38,17 +38,17 @@ extension Coordinator {
                 return config.log("ignored a failure report for \(id), which that worker does not hold")
             }
             leases.end(id)
-            countFailure(id, of: name, reason: "failed on \(name): \(reason)", permanent: kind == .permanent)
+            countFailure(id, of: name, reason: "failed on \(name): \(reason)", as: kind == .permanent ? .failedPermanently : .failed)
         case .bye(let handedBack):
             let name = workers[route]?.hello.name ?? peerName(route)
             for id in handedBack where leases.lease(id)?.worker == route {
                 leases.end(id)
-                returnToQueue(id, reason: "handed back by \(name)", counts: false)
+                returnToQueue(id, reason: "handed back by \(name)", as: .handedBack, counts: false)
             }
             // A worker that is stopping hands back what it has not started, finishes what it
             // has and says bye again: it leaves once it holds nothing.
             workers[route]?.draining = true
-            if leases.heldCount(by: route) == 0 { removeWorker(route, because: "worker \(name) left", counts: false) }
+            if leases.heldCount(by: route) == 0 { removeWorker(route, because: "worker \(name) left", as: .handedBack, counts: false) }
             statusDirty = true
         case .hello, .welcome, .refuse, .task, .cancel, .announceAgain:
             drop("\(message.kind) from worker \(workers[route]?.hello.name ?? ""): not a worker's message")
@@ -95,7 +95,7 @@ extension Coordinator {
         for lease in leases.held(by: route) where !listed.contains(lease.id) && Int(now - lease.grantedAt) > config.livenessMilliseconds {
             leases.end(lease.id)
             config.log("\(workers[route]?.hello.name ?? peerName(route)) no longer holds \(lease.id)")
-            returnToQueue(lease.id, reason: "its worker no longer held it", counts: false)
+            returnToQueue(lease.id, reason: "its worker no longer held it", as: .handedBack, counts: false)
         }
         var strays: Set<TaskID> = []
         for task in held {
@@ -150,18 +150,18 @@ extension Coordinator {
     /// Removes a worker and ends every lease it holds, requeuing their segments. The only place
     /// a worker leaves the broker. `counts`: whether the loss counts against its segments'
     /// attempts (a crash, silence or a dropped connection does; a goodbye does not).
-    func removeWorker(_ route: WorkerRoute, because why: String, counts: Bool) {
+    func removeWorker(_ route: WorkerRoute, because why: String, as kind: SegmentSetback, counts: Bool) {
         guard let worker = workers.removeValue(forKey: route) else { return }
         let lost = leases.endAll(heldBy: route)
         config.log(lost.isEmpty ? why : "\(why); requeuing its \(lost.count) task(s)")
-        for lease in lost { returnToQueue(lease.id, reason: "worker \(worker.hello.name): \(why)", counts: counts) }
+        for lease in lost { returnToQueue(lease.id, reason: "worker \(worker.hello.name): \(why)", as: kind, counts: counts) }
         statusDirty = true
     }
 
     func reapSilentWorkers() {
         let now = MonotonicClock.now
         for (route, worker) in workers where Int(now - worker.lastHeard) > config.livenessMilliseconds {
-            removeWorker(route, because: "worker \(worker.hello.name) silent for \(now - worker.lastHeard) ms", counts: true)
+            removeWorker(route, because: "worker \(worker.hello.name) silent for \(now - worker.lastHeard) ms", as: .workerLost, counts: true)
         }
     }
 
@@ -173,7 +173,7 @@ extension Coordinator {
         guard Int(now - lastHeartbeat) >= config.heartbeatMilliseconds else { return }
         lastHeartbeat = now
         for (route, worker) in workers where send(.heartbeat([]), to: route, socket: worker.socket) == .unroutable {
-            removeWorker(route, because: "worker \(worker.hello.name) disconnected", counts: true)
+            removeWorker(route, because: "worker \(worker.hello.name) disconnected", as: .workerLost, counts: true)
         }
         announceAsked = announceAsked.filter { now - $0.value < 10_000 }
     }

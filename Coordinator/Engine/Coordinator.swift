@@ -27,6 +27,8 @@ public struct CoordinatorConfiguration: Sendable {
     /// Largest message frame accepted from a worker; a peer sending more is disconnected.
     public var maxFrameBytes: Int64 = 1 << 30
     public var log: @Sendable (String) -> Void = { _ in }
+    /// Serve `/metrics`, `/healthz` and `/readyz` here (nil: not at all).
+    public var metricsAddress: HTTPAddress?
     /// Also bind `ipc://` control and event sockets in the state folder, so commands given
     /// `--state` on the same machine need no keys.
     public var bindLocalEndpoints = true
@@ -91,6 +93,15 @@ public final class Coordinator {
     var statusDirty = true
     var lastPublished: UInt64 = 0
     var lastHeartbeat: UInt64 = 0
+    let metrics = CoordinatorMetrics(registry: MetricsRegistry())
+    /// Whether job counts changed since the metrics last read them from the store.
+    var jobsChanged = true
+    var lastMetricsUpdate: UInt64 = 0
+    /// The job of each file with queued segments, for the per-job queue depth.
+    var jobOfFile: [Int64: String] = [:]
+    let loopBeat = LoopBeat()
+    let readiness = ReadinessFlag(notYet: "recovering the store's jobs")
+    private var observability: ObservabilityServer?
 
     enum PipelineEvent: Sendable {
         /// A segment is on disk; the plan so far comes with it.
@@ -127,6 +138,15 @@ public final class Coordinator {
             let local = config.bindLocalEndpoints
             controlSockets = try ((local ? [config.localControlEndpoint] : []) + config.controlEndpoints).map { try bind(.router, $0, worker: false) }
             eventSockets = try ((local ? [config.localEventEndpoint] : []) + config.eventEndpoints).map { try bind(.pub, $0, worker: false) }
+            if let address = config.metricsAddress {
+                observability = try ObservabilityServer(
+                    address: address, metrics: metrics.registry,
+                    liveness: [.turning("broker", loopBeat, stallMilliseconds: Self.stallMilliseconds)],
+                    readiness: [.turning("broker", loopBeat, stallMilliseconds: Self.stallMilliseconds),
+                                HealthCheck("store") { [readiness] in readiness.failure }])
+            }
+        } catch let error as ObservabilityError {
+            throw MediaError(path: config.stateDirectory, reason: error.description)
         } catch let error as MediaError {
             throw error
         } catch {
@@ -189,18 +209,29 @@ public final class Coordinator {
     public var boundWorkEndpoints: [String] { workSockets.map(\.lastEndpoint) }
     public var boundControlEndpoints: [String] { controlSockets.map(\.lastEndpoint) }
     public var boundEventEndpoints: [String] { eventSockets.map(\.lastEndpoint) }
+    /// Where `/metrics` is served, with the port picked for port 0.
+    public var boundMetricsAddress: HTTPAddress? { observability?.address }
+
+    /// A broker loop that has not turned for this long fails `/healthz`: every step of a turn
+    /// is bounded (a poll of 100 ms, store writes, at most 64 messages a socket), so this is
+    /// a loop stuck, not a busy one.
+    static let stallMilliseconds = 30_000
 
     /// Serves until `stop` is requested. Work in flight is left to the store: on the next
     /// start it is requeued, and finished segments are never redone.
     public func run(until stop: StopSignal) throws(MediaError) {
         try recover()
+        readiness.set(ready: true, otherwise: "")
         defer {
+            readiness.set(ready: false, otherwise: "the coordinator is stopping")
+            observability?.stop()
             for gate in gates.values { gate.fail(MediaError(path: config.stateDirectory, reason: "the coordinator is stopping")) }
             splitLane.stop()
             authenticator?.stop()
         }
         let sockets = workSockets + controlSockets
         while !stop.isRequested {
+            loopBeat.turned()
             let ready = (try? ZMQPoller.poll(sockets, timeoutMilliseconds: 100)) ?? []
             for (i, isReady) in ready.enumerated() where isReady {
                 // Drain a bounded number per socket so one busy peer cannot starve the rest.
@@ -220,6 +251,7 @@ public final class Coordinator {
             try dispatch()
             try auditLeasesIfDue()
             publishStatusIfDue()
+            updateMetricsIfDue()
         }
         config.log("stopping; \(leases.count) task(s) in flight will be requeued on the next start")
     }

@@ -121,6 +121,17 @@ public final class JobStore {
         try read { db in try Row.fetchAll(db, sql: "SELECT * FROM job ORDER BY createdAt, id").map(JobRecord.init) }
     }
 
+    /// How many jobs are in each state (for the metrics, when a job starts or ends).
+    public func jobCounts() throws(MediaError) -> [JobState: Int] {
+        try read { db in
+            var counts: [JobState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state") {
+                if let state = JobState(rawValue: row["state"]) { counts[state] = row["n"] }
+            }
+            return counts
+        }
+    }
+
     public func job(_ id: String) throws(MediaError) -> JobRecord? {
         try read { db in try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]).map(JobRecord.init) }
     }
@@ -374,7 +385,7 @@ public struct JobOptions: Codable, Equatable, Sendable {
     }
 }
 
-public enum JobState: String, Codable, Sendable {
+public enum JobState: String, Codable, Sendable, CaseIterable {
     case running, done, failed, cancelled
     public var isFinal: Bool { self != .running }
 }

@@ -6,3 +6,4 @@
 @_exported import RedactTransport
 @_exported import RedactVision
 @_exported import Redaction
+@_exported import RedactObservability

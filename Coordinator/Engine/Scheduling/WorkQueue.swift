@@ -6,6 +6,8 @@ struct WorkQueue: Sendable {
     private(set) var retries: [SegmentKey] = []
     private(set) var normal: [SegmentKey] = []
     private var members: [SegmentKey: QueuePriority] = [:]
+    /// Queued segments per file, kept as they come and go (the metrics' queue depth).
+    private(set) var countByFile: [Int64: Int] = [:]
 
     init(_ keys: [SegmentKey] = []) {
         for key in keys { push(key, .normal) }
@@ -28,6 +30,8 @@ struct WorkQueue: Sendable {
         if let existing = members[key] {
             guard existing == .normal, priority == .retry else { return }
             normal.removeAll { $0 == key }
+        } else {
+            countByFile[key.file, default: 0] += 1
         }
         members[key] = priority
         switch (priority, front) {
@@ -39,6 +43,8 @@ struct WorkQueue: Sendable {
 
     mutating func remove(_ key: SegmentKey) {
         guard let priority = members.removeValue(forKey: key) else { return }
+        countByFile[key.file]! -= 1
+        if countByFile[key.file] == 0 { countByFile[key.file] = nil }
         switch priority {
         case .retry: retries.removeAll { $0 == key }
         case .normal: normal.removeAll { $0 == key }
