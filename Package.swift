@@ -74,7 +74,7 @@ let package = Package(
         ),
         .target(
             name: "RedactTransport",
-            dependencies: ["RedactSupport", "RedactMedia", "RedactVision", "Redaction", "CZMQ"],
+            dependencies: ["RedactSupport", "RedactMedia", "RedactVision", "Redaction", "CZMQ", .product(name: "Logging", package: "swift-log")],
             path: "Core/Transport"
         ),
         .target(
@@ -105,7 +105,8 @@ let package = Package(
         // file pipeline and manifests. The CLI is a thin face over it.
         .target(
             name: "RedactCoordinator",
-            dependencies: ["RedactCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Metrics", package: "swift-metrics")],
+            dependencies: ["RedactCore", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log")],
             path: "Coordinator/Engine"
         ),
         // `redactfarm run`: a coordinator and local workers in one process over inproc, the
@@ -118,7 +119,7 @@ let package = Package(
         // The worker loop around the segment processor. Never imports the coordinator.
         .target(
             name: "RedactWorker",
-            dependencies: ["RedactCore", .product(name: "Metrics", package: "swift-metrics")],
+            dependencies: ["RedactCore", .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log")],
             path: "Worker",
             exclude: ["README.md"]
         ),
@@ -130,6 +131,7 @@ let package = Package(
                 "RedactWorker",
                 "RedactEmbedded",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Coordinator/CLI"
         ),

@@ -1,5 +1,6 @@
 import CZMQ
 import Foundation
+import Logging
 import RedactCore
 
 public struct WorkerConfiguration: Sendable {
@@ -14,7 +15,8 @@ public struct WorkerConfiguration: Sendable {
     /// jobs whose targets need no others.
     public var models: [String: String]
     public var makeDetectors: SegmentTaskRunner.DetectorFactory
-    public var log: @Sendable (String) -> Void = { _ in }
+    /// Where the worker says what it does (`LineLogHandler` in the CLI).
+    public var log = Logger(label: "redactfarm.worker", factory: { _ in SwiftLogNoOpLogHandler() })
     /// Heartbeat interval and liveness until the coordinator says otherwise in `welcome`.
     public var heartbeatMilliseconds = 1000
     public var livenessMilliseconds = 5000
@@ -95,7 +97,7 @@ public final class WorkerLoop {
                 leaving = true
                 let handedBack = stop.isUrgent ? board.heldIDs : board.dropPending()
                 send(.bye(handedBack), on: socket)
-                config.log("stopping: handed back \(handedBack.count) task(s), finishing \(board.runningCount)")
+                config.log.info("stopping: handed back \(handedBack.count) task(s), finishing \(board.runningCount)")
             }
             if leaving && (board.runningCount == 0 || stop.isUrgent) {
                 flushOutbox(socket)
@@ -106,24 +108,24 @@ public final class WorkerLoop {
             }
             if let refusal = checkHandshakes(monitor) {
                 guard config.retryWhenRefused else { throw WorkerError(reason: refusal) }
-                if let line = warnings.line("refused", refusal + "; trying again (--retry-when-refused)", now: MonotonicClock.now) { config.log(line) }
+                if let line = warnings.line("refused", refusal + "; trying again (--retry-when-refused)", now: MonotonicClock.now) { config.log.info("\(line)") }
             }
             if !welcomed, MonotonicClock.since(connectedAt) > 10_000,
                let line = warnings.line("no answer", "no answer from the coordinator at \(config.endpoint) yet: is it running there, with the same security (--server-key, or --insecure on both)?", now: MonotonicClock.now) {
-                config.log(line)
+                config.log.info("\(line)")
             }
             if let frames = try? socket.receive(timeoutMilliseconds: 50) {
                 lastHeard = MonotonicClock.now
                 switch Result(catching: { () throws(ProtocolError) in try WireCodec.decode(frames) }) {
                 case .failure(let error):
-                    config.log("dropped a message from the coordinator: \(error)")
+                    config.log.warning("dropped a message from the coordinator: \(error)")
                 case .success(let message):
                     switch message {
                     case .welcome(let w):
                         heartbeat = max(100, w.heartbeatMilliseconds)
                         liveness = max(3 * heartbeat, w.livenessMilliseconds)
                         reconnectDelay = 250
-                        if !welcomed { config.log("connected to \(config.endpoint)") }
+                        if !welcomed { config.log.info("connected to \(config.endpoint)") }
                         welcomed = true
                     case .refuse(let reason):
                         throw WorkerError(reason: "the coordinator at \(config.endpoint) refused this worker: \(reason)")
@@ -138,7 +140,7 @@ public final class WorkerLoop {
                     case .heartbeat:
                         break
                     case .hello, .result, .failure, .bye:
-                        config.log("dropped a \(message.kind) message: workers do not accept it")
+                        config.log.warning("dropped a \(message.kind) message: workers do not accept it")
                     }
                 }
             }
@@ -148,7 +150,7 @@ public final class WorkerLoop {
                 lastBeat = MonotonicClock.now
             }
             if !leaving, MonotonicClock.since(lastHeard) > liveness {
-                config.log("coordinator silent for \(liveness) ms; reconnecting in \(reconnectDelay) ms")
+                config.log.warning("coordinator silent for \(liveness) ms; reconnecting in \(reconnectDelay) ms")
                 Thread.sleep(forTimeInterval: Double(reconnectDelay) / 1000)
                 reconnectDelay = min(reconnectDelay * 2, 8000)
                 // Tasks not started were requeued by the coordinator when this worker went
@@ -179,7 +181,7 @@ public final class WorkerLoop {
                             HealthCheck("models") { models.isEmpty ? "no model loaded" : nil },
                             HealthCheck("coordinator") { connection.failure }])
             boundMetricsAddress = server.address
-            config.log("metrics and health: http://\(server.address)/metrics, /healthz, /readyz")
+            config.log.info("metrics and health: http://\(server.address)/metrics, /healthz, /readyz")
             return server
         } catch {
             throw WorkerError(reason: error.description)
@@ -237,7 +239,7 @@ public final class WorkerLoop {
     private func send(_ message: WireMessage, on socket: ZMQSocket) {
         do throws(ZMQError) { try socket.send(WireCodec.encode(message), dontWait: true) } catch {
             if let line = warnings.line("send \(message.kind) \(error)", "cannot send \(message.kind) to \(config.endpoint): \(error)", now: MonotonicClock.now) {
-                config.log(line)
+                config.log.info("\(line)")
             }
         }
     }
@@ -267,13 +269,13 @@ public final class WorkerLoop {
                 let outcome: String
                 if board.isAbandoned(task.id) {
                     outcome = "abandoned"
-                    log("abandoned task \(task.id) (cancelled or stopping)")
+                    log.info("abandoned task \(task.id) (cancelled or stopping)", metadata: task.id.logMetadata)
                 } else if case .failure(_, _, let reason) = message {
                     outcome = "failed"
-                    log("task \(task.id) failed: \(reason)")
+                    log.warning("task \(task.id) failed: \(reason)", metadata: task.id.logMetadata)
                 } else {
                     if case .result(let result, _, _) = message { outcome = result.copied ? "copied" : "redacted" } else { outcome = "failed" }
-                    if let times = runner.lastTimes { log("task \(task.id) done: \(times)") }
+                    if let times = runner.lastTimes { log.info("task \(task.id) done: \(times)", metadata: task.id.logMetadata) }
                 }
                 var frames = 0
                 if case .result(let result, _, _) = message { frames = result.frameCount }

@@ -26,15 +26,6 @@ enum Terminal {
         FileHandle.standardError.write(Data("redactfarm: note: \(message)\n".utf8))
     }
 
-    /// Timestamped log lines on stderr, for the long-running commands.
-    static func logger(_ who: String) -> @Sendable (String) -> Void {
-        { message in
-            let stamp = ISO8601DateFormatter.string(from: Date(), timeZone: .current, formatOptions: [.withFullTime, .withColonSeparatorInTime])
-            // One event per line, whatever a peer put into the message.
-            FileHandle.standardError.write(Data("\(stamp) \(LogText.escaped(who)): \(LogText.escaped(message))\n".utf8))
-        }
-    }
-
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
     /// A one-line progress bar on stderr, redrawn in place; silent when stderr is not a terminal.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import RedactCoordinator
 import RedactCore
 
@@ -63,7 +64,7 @@ struct CoordinatorCommand: ParsableCommand {
             try JobLimits.check("--max-message-bytes", Int(clamping: maxMessageBytes), in: (1 << 20)...(1 << 32))
             return try service.parsedMetricsAddress()
         }
-        let log = Terminal.logger("coordinator")
+        let log = LineLogHandler.logger(source: "coordinator", format: service.logFormat)
         let coordinator = try reportingErrors(verbose: common.verbose) { () throws(MediaError) -> Coordinator in
             let stateDir = JobIntake.absolutePath(state)
             try? FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
@@ -85,7 +86,7 @@ struct CoordinatorCommand: ParsableCommand {
             if auditModels[.face] != nil {
                 config.auditor = LeakAudit.runner(models: auditModels)
             } else {
-                log("no face model found: jobs submitted with --audit will fail on this coordinator")
+                log.warning("no face model found: jobs submitted with --audit will fail on this coordinator")
             }
             let usesTCP = (config.workEndpoints + config.controlEndpoints + config.eventEndpoints).contains { $0.hasPrefix("tcp://") }
             if usesTCP && !insecure {
@@ -95,13 +96,13 @@ struct CoordinatorCommand: ParsableCommand {
                 }
                 config.tcpSecurity = .curve(identity.curve)
                 config.allowlist = allowlist
-                log("CURVE on; server key \(identity.curve.publicKey) (give \(stateDir)/coordinator.pub to workers); allowlist \(allowlist)")
+                log.info("CURVE on; server key \(identity.curve.publicKey) (give \(stateDir)/coordinator.pub to workers); allowlist \(allowlist)")
             } else if usesTCP {
-                log("WARNING: --insecure: TCP endpoints are unencrypted and anyone who can reach them gets in")
+                log.warning("--insecure: TCP endpoints are unencrypted and anyone who can reach them gets in")
             }
             let coordinator = try Coordinator(config)
-            log("workers: \(coordinator.boundWorkEndpoints.joined(separator: ", ")); control: \(coordinator.boundControlEndpoints.joined(separator: ", "))"
-                + (coordinator.boundMetricsAddress.map { "; metrics and health: http://\($0)/metrics" } ?? ""))
+            let metrics = coordinator.boundMetricsAddress.map { "; metrics and health: http://\($0)/metrics" } ?? ""
+            log.info("workers: \(coordinator.boundWorkEndpoints.joined(separator: ", ")); control: \(coordinator.boundControlEndpoints.joined(separator: ", "))\(metrics)")
             return coordinator
         }
         let stop = StopSignal()

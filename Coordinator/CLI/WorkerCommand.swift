@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import RedactCoordinator
 import RedactCore
 import RedactEmbedded
@@ -76,21 +77,22 @@ struct WorkerCommand: ParsableCommand {
         let metricsAddress = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> HTTPAddress? in
             try service.parsedMetricsAddress()
         }
-        let log = Terminal.logger("worker \(name)")
+        var log = LineLogHandler.logger(source: "worker", format: service.logFormat)
+        log[metadataKey: "worker"] = "\(name)"
         // The plate model is optional unless named: without it the coordinator sends this
         // worker no job that hides plates.
         let held = try reportingErrors(verbose: common.verbose) { try models.load(required: [.face], optional: [.text]) }
-        if held[.text] == nil { log("no licence-plate model found: this worker takes no jobs with --targets plate") }
+        if held[.text] == nil { log.warning("no licence-plate model found: this worker takes no jobs with --targets plate") }
         let shownKey = LockedBox<String?>(nil)
         let security = try reportingErrors(verbose: common.verbose) {
             try KeyLocations.peerSecurity(endpoint: connect, insecure: insecure, serverKey: serverKey, key: key, role: "worker") { publicKey in
                 shownKey.withLock { $0 = publicKey }
-                log("CURVE public key \(publicKey) (must be in the coordinator's allowlist)")
+                log.info("CURVE public key \(publicKey) (must be in the coordinator's allowlist)")
             }
         }
         let budget = ThreadBudget(cores: cores, slots: slots)
         InferenceThreads.set(budget.inferenceThreadsPerSlot)
-        log("threads: \(budget)")
+        log.info("threads: \(budget)")
         var config = WorkerConfiguration(endpoint: connect, name: name, models: held.map,
                                          makeDetectors: { (job: RedactionJob) throws(MediaError) -> [any TargetDetector] in
                                              try DetectorRegistry.detectors(for: job, models: held)

@@ -92,7 +92,7 @@ public struct EmbeddedFarm: Sendable {
         config.controlEndpoints = ["inproc://control-\(tag)"]
         config.eventEndpoints = ["inproc://events-\(tag)"]
         config.bindLocalEndpoints = false
-        config.log = log
+        config.log = MessageLogHandler.logger("redactfarm.coordinator", log)
         let coordinator = try Coordinator(config, context: context)
         let client = try FarmClient(control: config.controlEndpoints[0], events: config.eventEndpoints[0], context: context)
 
@@ -106,7 +106,7 @@ public struct EmbeddedFarm: Sendable {
         for n in 0..<workers {
             var worker = WorkerConfiguration(endpoint: config.workEndpoints[0], name: "local-\(n + 1)", models: models,
                                              makeDetectors: makeDetectors)
-            worker.log = log
+            worker.log = MessageLogHandler.logger("redactfarm.worker", log)
             guard let loop = try? WorkerLoop(worker, context: context) else { continue }
             let loopBox = UncheckedBox(loop)
             runThread("worker-\(n + 1)", finished) {

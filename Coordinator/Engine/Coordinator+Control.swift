@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RedactCore
 
 /// The control channel (submit, status, cancel, workers) and the progress events watchers

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RedactCore
 
 /// Dispatch under credit as the `Scheduler` decides, the end of an attempt without a result,
@@ -36,7 +37,7 @@ extension Coordinator {
                 unservedFiles[file] = lacking.isEmpty
                     ? "no connected worker has all of " + JobCapabilities.describe(needed).joined(separator: ", ")
                     : "no connected worker has " + JobCapabilities.describe(lacking).joined(separator: " or ")
-                config.log("file \(file) waits: \(unservedFiles[file]!)")
+                config.log.warning("file \(file) waits: \(unservedFiles[file]!)", metadata: ["file": "\(file)"])
             }
             statusDirty = true
         }
@@ -45,7 +46,7 @@ extension Coordinator {
             guard leases.end(lease.id) != nil else { continue }
             if let holder = workers[lease.worker] {
                 cancel(lease.id, on: lease.worker)
-                config.log("took \(lease.id) back from \(holder.hello.name): \(revocation.why)")
+                config.log.info("took \(lease.id) back from \(holder.hello.name): \(revocation.why)", metadata: lease.id.logMetadata(worker: holder.hello.name))
             }
             _ = try store.abandonAttempt(lease.key, attempt: Int(lease.id.attempt), reason: revocation.why, counts: false,
                                          maxFailures: config.maxFailures)
@@ -91,7 +92,8 @@ extension Coordinator {
                                   copyParameterSetID: options.job.copiesUnchanged ? plan.video.copying?.parameterSetID : nil)
         leases.grant(id, to: route, priority: priority, at: MonotonicClock.now)
         if let since = requeuedAt.removeValue(forKey: key) {
-            config.log("re-dispatched \(key) to \(worker.hello.name) \(MonotonicClock.now - since) ms after it was requeued")
+            config.log.info("re-dispatched \(key) to \(worker.hello.name) \(MonotonicClock.now - since) ms after it was requeued",
+                            metadata: id.logMetadata(worker: worker.hello.name))
         }
         statusDirty = true
         if send(.task(task, segment: bytes), to: route, socket: worker.socket) != .sent {
@@ -103,7 +105,7 @@ extension Coordinator {
     /// quarantine, against its worker.
     func countFailure(_ id: TaskID, of worker: String?, reason: String, as kind: SegmentSetback) {
         if let worker, quarantine.recordFailure(worker, reason: reason, now: MonotonicClock.now) {
-            config.log("worker \(worker) quarantined: \(quarantine.reason(worker, now: MonotonicClock.now) ?? reason)")
+            config.log.warning("worker \(worker) quarantined: \(quarantine.reason(worker, now: MonotonicClock.now) ?? reason)")
         }
         returnToQueue(id, reason: reason, as: kind, counts: true, permanent: kind == .failedPermanently)
     }
@@ -122,15 +124,16 @@ extension Coordinator {
             let state = try store.abandonAttempt(key, attempt: Int(id.attempt), reason: reason, counts: counts,
                                                  maxFailures: config.maxFailures, permanent: permanent)
             if state == .failed {
+                config.log.warning("\(segmentPlace(key)) of file \(key.file) failed: \(reason)", metadata: id.logMetadata(reason: kind.rawValue))
                 try failFile(key.file, reason: permanent ? "\(segmentPlace(key)): \(reason)"
                                                          : "\(segmentPlace(key)) failed \(config.maxFailures) times; last: \(reason)")
             } else {
                 queue.push(key, .retry)  // retries first, so a file is not held up by one segment
                 requeuedAt[key] = MonotonicClock.now
-                config.log("requeued \(key) (\(reason))")
+                config.log.info("requeued \(key) (\(reason))", metadata: id.logMetadata(reason: kind.rawValue))
             }
         } catch {
-            config.log("cannot record the end of \(id): \(error)")
+            config.log.error("cannot record the end of \(id): \(error)", metadata: id.logMetadata)
         }
     }
 
@@ -151,7 +154,7 @@ extension Coordinator {
         let open = try store.openSegments().map { LeaseAudit.OpenSegment(key: $0.key, state: $0.state, dispatches: $0.dispatches) }
         let findings = LeaseAudit.check(open: open, leases: leases, queue: queue, connected: Set(workers.keys))
         for finding in findings {
-            config.log("invariant broken: \(finding); repairing")
+            config.log.warning("invariant broken: \(finding); repairing")
             switch finding {
             case .strayLease(let lease, _):
                 leases.end(lease.id)

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RedactCore
 
 /// A file's way through the farm: pending → splitting → processing → stitching → done (or
@@ -23,7 +24,7 @@ extension Coordinator {
         try store.createJob(id: id, options: request.options, outputFolder: request.output, files: files)
         jobsChanged = true
         for file in try store.files(job: id) { startSplit(file) }
-        config.log("job \(id): \(files.count) file(s) submitted")
+        config.log.info("job \(id): \(files.count) file(s) submitted", metadata: ["job": "\(id)"])
         statusDirty = true
         return id
     }
@@ -41,9 +42,9 @@ extension Coordinator {
         do throws(MediaError) {
             options = try jobOptions(file.jobID).options
         } catch {
-            config.log("file \(file.id): \(error)")
+            config.log.warning("file \(file.id): \(error)", metadata: ["file": "\(file.id)", "job": "\(file.jobID)"])
             do throws(MediaError) { try failFile(file.id, reason: "the job's options cannot be read: \(error.reason)") } catch {
-                config.log("cannot record the failure of file \(file.id): \(error)")
+                config.log.error("cannot record the failure of file \(file.id): \(error)")
             }
             return
         }
@@ -53,7 +54,7 @@ extension Coordinator {
             try store.resetSegments(file.id)
             try store.setFileState(file.id, .splitting)
         } catch {
-            config.log("file \(file.id): cannot record the split's start: \(error)")
+            config.log.error("file \(file.id): cannot record the split's start: \(error)")
         }
         let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: file.id)
         let inbox = pipeline, input = file.input, id = file.id
@@ -147,7 +148,8 @@ extension Coordinator {
                 case .success(let plan):
                     plans[id] = plan
                     for index in try store.setPlanned(id, plan: plan) { queue.push(SegmentKey(file: id, index: index), .normal) }
-                    config.log("file \(id) (\(file.input)): \(plan.segments.count) segment(s), \(plan.frameCount) frames")
+                    config.log.info("file \(id) (\(file.input)): \(plan.segments.count) segment(s), \(plan.frameCount) frames",
+                                    metadata: ["file": "\(id)", "job": "\(file.jobID)"])
                     try startStitchIfReady(id)
                 case .failure(let error):
                     try failFile(id, reason: error.description)
@@ -163,7 +165,7 @@ extension Coordinator {
                     plans[id] = nil
                     requirementsByFile[id] = nil
                     if let file = try store.file(id) {
-                        config.log("file \(id) done: \(file.output) (\(finished.frames) frames)")
+                        config.log.info("file \(id) done: \(file.output) (\(finished.frames) frames)", metadata: ["file": "\(id)", "job": "\(file.jobID)"])
                         try finishJobIfDone(file.jobID)
                     }
                 case .failure(let error):
@@ -181,7 +183,7 @@ extension Coordinator {
         guard let file = try store.file(id) else { return }
         let message = reason.hasPrefix(file.input) ? reason : "\(file.input): \(reason)"
         try endFile(id, as: .failed, reason: message)
-        config.log("file \(id) failed: \(message)")
+        config.log.warning("file \(id) failed: \(message)", metadata: ["file": "\(id)"])
         try finishJobIfDone(file.jobID)
     }
 
@@ -217,7 +219,7 @@ extension Coordinator {
         try store.setJobState(jobID, state)
         jobsChanged = true
         jobOptionsCache[jobID] = nil
-        config.log("job \(jobID) \(state.rawValue)")
+        config.log.info("job \(jobID) \(state.rawValue)", metadata: ["job": "\(jobID)"])
         statusDirty = true
         lastPublished = 0  // publish the end at once
     }
@@ -231,7 +233,7 @@ extension Coordinator {
             jobsChanged = true
             jobOptionsCache[jobID] = nil
         }
-        config.log("job \(jobID) cancelled")
+        config.log.info("job \(jobID) cancelled", metadata: ["job": "\(jobID)"])
         lastPublished = 0
     }
 }

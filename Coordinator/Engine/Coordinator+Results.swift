@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RedactCore
 
 /// Result intake: a result is accepted once per segment, for any attempt the store knows,
@@ -15,7 +16,7 @@ extension Coordinator {
                   (1...max(1, record.dispatches)).contains(Int(result.id.attempt))
             else {
                 leases.end(result.id)  // never left behind, whatever the store says
-                config.log("ignored a result for \(result.id): its segment is already done or its file has ended")
+                config.log.info("ignored a result for \(result.id): its segment is already done or its file has ended", metadata: result.id.logMetadata(worker: workerName))
                 return
             }
             let plan = try plan(for: key.file)
@@ -34,7 +35,8 @@ extension Coordinator {
                                                  outputBytes: segment.count, detections: result.detections, copied: result.copied)
             if let newer = leases.end(segment: key), newer.id != result.id {
                 cancel(newer.id, on: newer.worker)
-                config.log("accepted the late result of \(result.id); cancelled attempt \(newer.id.attempt) on \(workers[newer.worker]?.hello.name ?? "a worker gone")")
+                config.log.info("accepted the late result of \(result.id); cancelled attempt \(newer.id.attempt) on \(workers[newer.worker]?.hello.name ?? "a worker gone")",
+                                metadata: result.id.logMetadata(worker: workerName))
             }
             queue.remove(key)
             quarantine.recordSuccess(doneBy.worker)
@@ -52,7 +54,8 @@ extension Coordinator {
             statusDirty = true
             try startStitchIfReady(key.file)
         } catch {
-            config.log("rejected the result for \(result.id) from \(workerName): \(error.reason)")
+            config.log.warning("rejected the result for \(result.id) from \(workerName): \(error.reason)",
+                               metadata: result.id.logMetadata(worker: workerName, reason: SegmentSetback.rejected.rawValue))
             // Held against the attempt only if it still holds the segment; a rejected late
             // result leaves the newer attempt (or the queue place) as it is.
             guard let lease = leases.end(result.id) else { return }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RedactCore
 
 /// The work channel's peers: hellos, heartbeats both ways, goodbyes, and the one place a
@@ -35,7 +36,7 @@ extension Coordinator {
             accept(result, segment: segment, coverage: coverage, from: route)
         case .failure(let id, let kind, let reason):
             guard let lease = leases.lease(id), lease.worker == route, let name = workers[route]?.hello.name else {
-                return config.log("ignored a failure report for \(id), which that worker does not hold")
+                return config.log.info("ignored a failure report for \(id), which that worker does not hold", metadata: id.logMetadata)
             }
             leases.end(id)
             countFailure(id, of: name, reason: "failed on \(name): \(reason)", as: kind == .permanent ? .failedPermanently : .failed)
@@ -68,7 +69,7 @@ extension Coordinator {
         }
         if hello.credit < 1 || hello.credit > 64 { refusal = "asked for a credit of \(hello.credit) (1-64)" }
         if let refusal {
-            config.log("refused worker \(hello.name): \(refusal)")
+            config.log.warning("refused worker \(hello.name): \(refusal)", metadata: ["worker": "\(hello.name)", "host": "\(hello.host)"])
             send(.refuse(reason: refusal), to: route, socket: socket)
             return
         }
@@ -79,7 +80,8 @@ extension Coordinator {
         guard workers[route] == nil else { return }
         workers[route] = ConnectedWorker(route: route, socket: socket, hello: hello, connectedAt: MonotonicClock.now, lastHeard: MonotonicClock.now)
         announceAsked[route] = nil
-        config.log("worker \(hello.name) joined (\(hello.cores) cores, \(hello.slots) slot(s), credit \(hello.credit), models: \(hello.models.keys.sorted().joined(separator: ", ")), \(hello.inference))")
+        config.log.info("worker \(hello.name) joined (\(hello.cores) cores, \(hello.slots) slot(s), credit \(hello.credit), models: \(hello.models.keys.sorted().joined(separator: ", ")), \(hello.inference))",
+                        metadata: ["worker": "\(hello.name)", "host": "\(hello.host)"])
         statusDirty = true
     }
 
@@ -94,7 +96,7 @@ extension Coordinator {
         let listed = Set(held.map(\.id)), now = MonotonicClock.now
         for lease in leases.held(by: route) where !listed.contains(lease.id) && Int(now - lease.grantedAt) > config.livenessMilliseconds {
             leases.end(lease.id)
-            config.log("\(workers[route]?.hello.name ?? peerName(route)) no longer holds \(lease.id)")
+            config.log.info("\(workers[route]?.hello.name ?? peerName(route)) no longer holds \(lease.id)")
             returnToQueue(lease.id, reason: "its worker no longer held it", as: .handedBack, counts: false)
         }
         var strays: Set<TaskID> = []
@@ -123,12 +125,12 @@ extension Coordinator {
                   try store.adoptAttempt(key, attempt: Int(task.id.attempt))
             else { return false }
         } catch {
-            config.log("cannot adopt \(task.id): \(error)")
+            config.log.info("cannot adopt \(task.id): \(error)")
             return false
         }
         queue.remove(key)
         leases.grant(task.id, to: route, priority: .retry, at: MonotonicClock.now)
-        config.log("\(worker.hello.name) still holds \(task.id): it carries on (not dispatched again)")
+        config.log.info("\(worker.hello.name) still holds \(task.id): it carries on (not dispatched again)")
         return true
     }
 
@@ -153,7 +155,8 @@ extension Coordinator {
     func removeWorker(_ route: WorkerRoute, because why: String, as kind: SegmentSetback, counts: Bool) {
         guard let worker = workers.removeValue(forKey: route) else { return }
         let lost = leases.endAll(heldBy: route)
-        config.log(lost.isEmpty ? why : "\(why); requeuing its \(lost.count) task(s)")
+        config.log.log(level: kind == .workerLost ? .warning : .info, "\(lost.isEmpty ? why : "\(why); requeuing its \(lost.count) task(s)")",
+                       metadata: ["worker": "\(worker.hello.name)", "host": "\(worker.hello.host)", "reason": "\(kind.rawValue)"])
         for lease in lost { returnToQueue(lease.id, reason: "worker \(worker.hello.name): \(why)", as: kind, counts: counts) }
         statusDirty = true
     }
@@ -189,7 +192,7 @@ extension Coordinator {
         } catch {
             let name = workers[route]?.hello.name ?? peerName(route)
             if let line = repeatedWarnings.line("send \(name) \(error)", "cannot send \(message.kind) to \(name): \(error)", now: MonotonicClock.now) {
-                config.log(line)
+                config.log.info("\(line)")
             }
             return error.isUnroutable ? .unroutable : .failed
         }
@@ -199,6 +202,6 @@ extension Coordinator {
     func peerName(_ route: WorkerRoute) -> String { LogText.escaped(String(decoding: route, as: UTF8.self)) }
 
     func drop(_ what: String) {
-        if let line = repeatedWarnings.line("drop " + what, "dropped \(what)", now: MonotonicClock.now) { config.log(line) }
+        if let line = repeatedWarnings.line("drop " + what, "dropped \(what)", now: MonotonicClock.now) { config.log.info("\(line)") }
     }
 }

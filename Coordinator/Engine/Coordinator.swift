@@ -1,5 +1,6 @@
 import CZMQ
 import Foundation
+import Logging
 import RedactCore
 
 public struct CoordinatorConfiguration: Sendable {
@@ -26,7 +27,8 @@ public struct CoordinatorConfiguration: Sendable {
     public var livenessMilliseconds = 5000
     /// Largest message frame accepted from a worker; a peer sending more is disconnected.
     public var maxFrameBytes: Int64 = 1 << 30
-    public var log: @Sendable (String) -> Void = { _ in }
+    /// Where the coordinator says what it does (`LineLogHandler` in the CLI).
+    public var log = Logger(label: "redactfarm.coordinator", factory: { _ in SwiftLogNoOpLogHandler() })
     /// Serve `/metrics`, `/healthz` and `/readyz` here (nil: not at all).
     public var metricsAddress: HTTPAddress?
     /// Also bind `ipc://` control and event sockets in the state folder, so commands given
@@ -132,7 +134,8 @@ public final class Coordinator {
                 guard let allowlist = config.allowlist else {
                     throw MediaError(path: config.stateDirectory, reason: "CURVE needs an allowlist of worker and client keys")
                 }
-                authenticator = try ZAPAuthenticator(context: self.context, allowlist: allowlist, log: config.log)
+                let log = config.log
+                authenticator = try ZAPAuthenticator(context: self.context, allowlist: allowlist, log: { log.warning("\($0)") })
             }
             workSockets = try config.workEndpoints.map { try bind(.router, $0, worker: true) }
             let local = config.bindLocalEndpoints
@@ -200,7 +203,7 @@ public final class Coordinator {
                 case .handshakeSucceeded, .refusedByAuthentication:
                     line = nil
                 }
-                if let line { config.log(line) }
+                if let line { config.log.warning("\(line)") }
             }
         }
     }
@@ -253,7 +256,7 @@ public final class Coordinator {
             publishStatusIfDue()
             updateMetricsIfDue()
         }
-        config.log("stopping; \(leases.count) task(s) in flight will be requeued on the next start")
+        config.log.info("stopping; \(leases.count) task(s) in flight will be requeued on the next start")
     }
 
     /// Picks up where the last run stopped: requeue what was in flight, redo interrupted
@@ -268,7 +271,7 @@ public final class Coordinator {
             case .pending: startSplit(file)
             case .processing:
                 guard (try? plan(for: file.id)) != nil else {
-                    config.log("file \(file.id): plan unreadable; splitting again")
+                    config.log.warning("file \(file.id): plan unreadable; splitting again", metadata: ["file": "\(file.id)", "job": "\(file.jobID)"])
                     try store.setFileState(file.id, .pending)
                     startSplit(file)
                     continue
@@ -284,7 +287,7 @@ public final class Coordinator {
         for key in heldBack { queue.push(key, .retry) }
         heldBackUntil = MonotonicClock.now + UInt64(2 * config.heartbeatMilliseconds + 1000)
         if unfinished > 0 {
-            config.log("resuming: \(unfinished) unfinished file(s), \(queue.count) segment(s) queued, \(heldBack.count) of them running at the stop")
+            config.log.info("resuming: \(unfinished) unfinished file(s), \(queue.count) segment(s) queued, \(heldBack.count) of them running at the stop")
         }
     }
 
@@ -296,11 +299,11 @@ public final class Coordinator {
         let work = config.stateDirectory + "/work"
         for name in (try? FileManager.default.contentsOfDirectory(atPath: work)) ?? [] where !live.contains(name) {
             try? FileManager.default.removeItem(atPath: work + "/" + name)
-            config.log("removed \(work)/\(name), the working folder of a file that has ended")
+            config.log.info("removed \(work)/\(name), the working folder of a file that has ended")
         }
         let folders = Set(files.filter { !$0.state.isFinal }.map { ($0.output as NSString).deletingLastPathComponent })
         for folder in folders {
-            for path in AtomicOutput.removeStaleTemporaries(in: folder) { config.log("removed \(path), left by a stitch that was killed") }
+            for path in AtomicOutput.removeStaleTemporaries(in: folder) { config.log.info("removed \(path), left by a stitch that was killed") }
         }
     }
 

@@ -26,7 +26,7 @@ import Testing
         config.workEndpoints = ["inproc://work-\(name)"]
         config.controlEndpoints = ["inproc://control-\(name)"]
         config.bindLocalEndpoints = false
-        config.log = { line in log.withLock { $0.append(line) } }
+        config.log = MessageLogHandler.logger("test", { line in log.withLock { $0.append(line) } })
         configure(&config)
         // Released when it stops, so its sockets close and a restart can bind the same ports.
         let box = LockedBox<Coordinator?>(try Coordinator(config, context: context))

@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized) struct ObservabilityTests {
     @Test func aFarmAtWorkIsScrapedAndProbed() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
-            let farm = try TestFarm(directory: dir, extra: ["--insecure", "--metrics-address", "127.0.0.1:0"])
+            let farm = try TestFarm(directory: dir, extra: ["--insecure", "--metrics-address", "127.0.0.1:0", "--log-format", "json"])
             let coordinatorPort = try #require(HTTPGet.metricsPort(inLog: farm.coordinator.log), "\(farm.coordinator.log)")
             #expect(eventually(seconds: 10) { HTTPGet.get(port: coordinatorPort, path: "/readyz")?.status == 200 })
             let health = try #require(HTTPGet.get(port: coordinatorPort, path: "/healthz?verbose"))
@@ -30,6 +30,15 @@ import Testing
                                           "--segment-seconds", "2", "--wait"])
             try #require(submitted.status == 0, "\(submitted.stderr)")
             let frames = Double(try MediaInspection.videoTimestamps(input).count)
+            // Every line of the log is one JSON event; the file's lines carry its job's id.
+            let events = farm.coordinator.log.split(separator: "\n").map { line in
+                (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: String]
+            }
+            #expect(!events.isEmpty && events.allSatisfy { $0?["time"] != nil && $0?["message"] != nil }, "\(farm.coordinator.log)")
+            let finished = events.first { $0?["message"]?.hasSuffix(" done") == true && $0?["message"]?.hasPrefix("job ") == true }
+            let job = try #require(finished??["job"], "\(farm.coordinator.log)")
+            #expect(events.contains { $0?["job"] == job && $0?["file"] != nil && $0?["message"]?.contains("done:") == true },
+                    "\(farm.coordinator.log)")
 
             let scrape = try #require(HTTPGet.get(port: coordinatorPort, path: "/metrics"))
             #expect(scrape.body.contains("# TYPE redactfarm_segment_processing_seconds histogram"))
@@ -107,5 +116,36 @@ import Testing
         let refused = try? CLI.run("worker", "--connect", "tcp://127.0.0.1:1", "--insecure", "--metrics-address", "9464")
         #expect(refused?.status == 64 && refused?.stderrLines.count == 1 && refused?.stderr.contains("--metrics-address 9464") == true,
                 "\(refused?.stderr ?? "")")
+    }
+}
+
+/// Log lines as a log shipper reads them: one event per line, RFC 3339 UTC, ids as fields.
+@Suite struct LogLineTests {
+    @Test func jsonLinesCarryTimeLevelSourceAndIds() throws {
+        let lines = LockedBox<[String]>([])
+        var log = LineLogHandler.logger(source: "coordinator", format: .json) { line in lines.withLock { $0.append(line) } }
+        log[metadataKey: "worker"] = "w\n1"
+        log.warning("requeued \"file 1/segment 2\"\nforged line", metadata: ["job": "j1", "segment": "2"])
+        let written = try #require(lines.withLock { $0 }.first)
+        #expect(written.hasSuffix("\n") && written.dropLast().split(separator: "\n").count == 1, "one event, one line: \(written)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(written.utf8)) as? [String: String])
+        #expect(object["level"] == "warning" && object["source"] == "coordinator" && object["job"] == "j1" && object["segment"] == "2")
+        #expect(object["worker"] == "w\n1" && object["message"] == "requeued \"file 1/segment 2\"\nforged line")
+        let time = try #require(object["time"])
+        #expect(time.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil, "\(time)")
+        let parsed = try #require(ISO8601DateFormatter().date(from: time.replacingOccurrences(of: #"\.\d{3}"#, with: "", options: .regularExpression)))
+        #expect(abs(parsed.timeIntervalSinceNow) < 60)
+    }
+
+    @Test func textLinesEscapeWhatAPeerSent() throws {
+        let lines = LockedBox<[String]>([])
+        let log = LineLogHandler.logger(source: "worker", format: .text) { line in lines.withLock { $0.append(line) } }
+        log.info("connected", metadata: ["worker": "evil\nname"])
+        log.error("cannot record")
+        let written = lines.withLock { $0 }
+        #expect(written.count == 2 && written.allSatisfy { $0.filter { $0 == "\n" }.count == 1 })
+        #expect(written[0].wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z worker: connected worker=evil\\nname\n/) != nil, "\(written[0])")
+        #expect(written[1].contains("Z ERROR worker: cannot record"), "\(written[1])")
+        #expect(LineLogHandler.timestamp(Date(timeIntervalSince1970: 1_780_000_000.5)) == "2026-05-28T20:26:40.500Z")
     }
 }
