@@ -1,12 +1,17 @@
 # RedactFarm. `make demo` runs the main job on a real sample, `make test` runs the tests;
 # both install what they need first (ops/setup.sh: Debian packages, pinned assets).
-.PHONY: setup demo test test-asan fuzz chaos bench bench-farm eval eval-audit release clean
+.PHONY: setup install demo test test-asan fuzz chaos bench bench-farm eval eval-audit release clean
 
 setup:
 	bash ops/setup.sh
 
 release: setup
 	swift build -c release --product redactfarm
+
+# PREFIX/bin/redactfarm with its OpenVINO libraries and pinned models (ops/install.sh).
+PREFIX ?= /usr/local
+install: release
+	bash ops/install.sh "$(PREFIX)"
 
 demo: release
 	bash ops/demo.sh .build/release/redactfarm

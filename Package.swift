@@ -3,7 +3,9 @@ import Foundation
 import PackageDescription
 
 // OpenVINO Runtime, unpacked from its pinned PyPI wheel by ops/fetch-assets.sh (`make setup`).
-// Binaries find its libraries by rpath, so nothing needs LD_LIBRARY_PATH.
+// Binaries find its libraries by rpath, so nothing needs LD_LIBRARY_PATH: in this checkout
+// while it is built here, and in PREFIX/lib/openvino once `make install` (ops/install.sh)
+// has put the binary in PREFIX/bin (the container image and the systemd units use that).
 let openVINO = Context.packageDirectory + "/.cache/openvino"
 
 // The folders are the architecture: Core is shared by both sides, Coordinator holds the
@@ -24,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        // Tests only: reads the Kubernetes manifests to check them against the CLI.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -44,7 +48,8 @@ let package = Package(
             path: "Core/Shims/COpenVINO",
             cSettings: [.unsafeFlags(["-I", openVINO + "/include"])],
             linkerSettings: [
-                .unsafeFlags(["-L", openVINO + "/lib", "-Xlinker", "-rpath", "-Xlinker", openVINO + "/lib"]),
+                .unsafeFlags(["-L", openVINO + "/lib", "-Xlinker", "-rpath", "-Xlinker", openVINO + "/lib",
+                              "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/../lib/openvino"]),
                 .linkedLibrary("openvino_c"),
             ]
         ),
@@ -143,7 +148,8 @@ let package = Package(
         .testTarget(
             name: "RedactFarmTests",
             dependencies: ["RedactCore", "RedactSupport", "RedactMedia", "RedactVision", "Redaction", "RedactTransport", "RedactIntegrity", "RedactObservability",
-                           "RedactCoordinator", "RedactWorker", "RedactEmbedded", "CFFmpeg"],
+                           "RedactCoordinator", "RedactWorker", "RedactEmbedded", "CFFmpeg",
+                           .product(name: "Yams", package: "Yams")],
             path: "Tests/RedactFarmTests"
         ),
     ],

@@ -17,7 +17,9 @@ public struct PinnedModel: Sendable {
         role: "licence-plate (text) model")
 
     /// The model's bytes from `path`, or from the first default place that has the file:
-    /// $REDACTFARM_MODELS, then `.cache/assets` in the working folder or above the executable.
+    /// $REDACTFARM_MODELS, then PREFIX/share/redactfarm for an executable installed in
+    /// PREFIX/bin (`make install`), then `.cache/assets` in the working folder or above the
+    /// executable (a checkout).
     public func load(path: String? = nil) throws(MediaError) -> (path: String, bytes: [UInt8]) {
         guard let found = path ?? defaultLocations().first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             throw MediaError(path: fileName, reason: "\(role) not found; run ops/setup.sh or pass its path")
@@ -36,8 +38,9 @@ public struct PinnedModel: Sendable {
     func defaultLocations() -> [String] {
         var places: [String] = []
         if let dir = ProcessInfo.processInfo.environment["REDACTFARM_MODELS"] { places.append(dir + "/" + fileName) }
-        places.append(FileManager.default.currentDirectoryPath + "/.cache/assets/" + fileName)
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        places.append(dir.deletingLastPathComponent().path + "/share/redactfarm/" + fileName)
+        places.append(FileManager.default.currentDirectoryPath + "/.cache/assets/" + fileName)
         for _ in 0..<5 {
             places.append(dir.path + "/.cache/assets/" + fileName)
             dir = dir.deletingLastPathComponent()
