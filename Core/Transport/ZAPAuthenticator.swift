@@ -17,7 +17,10 @@ public final class ZAPAuthenticator: @unchecked Sendable {
     private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
     private var keys: Set<String> = []
-    private var loadedStamp: timespec?
+    /// The allowlist file as last read: its modification time and inode. A Kubernetes
+    /// ConfigMap volume swaps in a new file (a new inode) behind a symlink; an editor may keep
+    /// the inode and change the time. Either is noticed.
+    private var loadedStamp: (mtime: timespec, inode: ino_t)?
     /// A refused peer retries every few seconds: each peer and key is logged once an hour.
     private var refusals = RepeatLimiter(intervalMilliseconds: 3_600_000)
 
@@ -95,8 +98,8 @@ public final class ZAPAuthenticator: @unchecked Sendable {
             loadedStamp = nil
             return
         }
-        if let s = loadedStamp, s.tv_sec == info.st_mtim.tv_sec, s.tv_nsec == info.st_mtim.tv_nsec { return }
-        loadedStamp = info.st_mtim
+        if let s = loadedStamp, s.mtime.tv_sec == info.st_mtim.tv_sec, s.mtime.tv_nsec == info.st_mtim.tv_nsec, s.inode == info.st_ino { return }
+        loadedStamp = (info.st_mtim, info.st_ino)
         keys = Self.parseAllowlist((try? String(contentsOfFile: allowlistPath, encoding: .utf8)) ?? "")
     }
 

@@ -63,6 +63,25 @@ import Testing
             #expect(refused.status == 1)
             #expect(refused.stderrLines.count == 1 && refused.stderr.contains("refused this client: its CURVE key is not on the coordinator's allowlist"),
                     "\(refused.stderr)")
+
+            // The allowlist as a Kubernetes ConfigMap volume holds it: a symlink through
+            // `..data` to a folder the kubelet swaps for a new one on each edit. The edit is
+            // seen without a restart, and the key it adds gets in.
+            let list = farm.state + "/allowed_keys"
+            for (n, keys) in [(1, [allowed.curve, client.curve]), (2, [allowed.curve, client.curve, stranger.curve])] {
+                let version = farm.state + "/..2026_12_02_0\(n)"
+                try FileManager.default.createDirectory(atPath: version, withIntermediateDirectories: true)
+                try AtomicOutput.write(Array((keys.joined(separator: "\n") + "\n").utf8), to: version + "/allowed_keys")
+                try? FileManager.default.removeItem(atPath: farm.state + "/..data_tmp")
+                try FileManager.default.createSymbolicLink(atPath: farm.state + "/..data_tmp", withDestinationPath: version)
+                #expect(rename(farm.state + "/..data_tmp", farm.state + "/..data") == 0)
+                if n == 1 {
+                    try FileManager.default.removeItem(atPath: list)
+                    try FileManager.default.createSymbolicLink(atPath: list, withDestinationPath: "..data/allowed_keys")
+                }
+            }
+            try farm.startWorker("late", ["--server-key", serverKey, "--key", dir + "/stranger.key"])
+            #expect(eventually(seconds: 30) { (try? farm.workerStatus().map(\.name).contains("late")) == true }, "\(farm.coordinator.log)")
         }
     }
 
