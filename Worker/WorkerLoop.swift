@@ -84,6 +84,7 @@ public final class WorkerLoop {
         var (socket, monitor) = try connect()
         var lastHeard = MonotonicClock.now, lastBeat = MonotonicClock.now, connectedAt = MonotonicClock.now
         var leaving = false
+        var drained = false
         var welcomed = false
         var reconnectDelay = 250
 
@@ -93,11 +94,11 @@ public final class WorkerLoop {
             connection.set(ready: isConnected, otherwise: leaving ? "leaving: finishing its segments" : welcomed ? "the coordinator is silent" : "not yet welcomed by the coordinator at \(config.endpoint)")
             metrics.connected.set(isConnected ? 1 : 0)
             metrics.slotsBusy.set(board.runningCount)
-            if stop.isRequested && !leaving {
+            if (stop.isRequested || drained) && !leaving {
                 leaving = true
                 let handedBack = stop.isUrgent ? board.heldIDs : board.dropPending()
                 send(.bye(handedBack), on: socket)
-                config.log.info("stopping: handed back \(handedBack.count) task(s), finishing \(board.runningCount)")
+                config.log.info("\(drained && !stop.isRequested ? "drained by the coordinator" : "stopping"): handed back \(handedBack.count) task(s), finishing \(board.runningCount)")
             }
             if leaving && (board.runningCount == 0 || stop.isUrgent) {
                 flushOutbox(socket)
@@ -139,6 +140,8 @@ public final class WorkerLoop {
                         if !leaving { send(.hello(hello), on: socket) }
                     case .heartbeat:
                         break
+                    case .drain:
+                        drained = true
                     case .hello, .result, .failure, .bye:
                         config.log.warning("dropped a \(message.kind) message: workers do not accept it")
                     }

@@ -87,8 +87,31 @@ struct JobsCommand: ParsableCommand {
         let (_, status) = try reportingErrors(verbose: common.verbose) {
             try farm.client(watching: false).expectStatus(ControlRequest(op: .status))
         }
-        if common.json { return try Terminal.printJSON(status.jobs.map { ["id": $0.id, "state": $0.state.rawValue, "files": "\($0.files.count)"] }) }
+        if common.json { return try Terminal.printJSON(status.jobs.map(JobLine.init)) }
         for j in status.jobs { print(StatusView.jobLines(j, fps: nil)[0]) }
+    }
+}
+
+/// One job as `jobs --json` lists it: counts are numbers, the share done a fraction.
+struct JobLine: Encodable {
+    var id: String
+    var state: String
+    var files: Int
+    var filesDone: Int
+    var filesFailed: Int
+    var framesDone: Int
+    var frameCount: Int
+    var fractionDone: Double
+
+    init(_ job: JobStatus) {
+        id = job.id
+        state = job.state.rawValue
+        files = job.files.count
+        filesDone = job.files.filter { $0.state == .done }.count
+        filesFailed = job.files.filter { $0.state == .failed }.count
+        framesDone = job.framesDone
+        frameCount = job.frameCount
+        fractionDone = job.fractionDone
     }
 }
 
@@ -121,6 +144,29 @@ struct CancelCommand: ParsableCommand {
     func run() throws {
         _ = try reportingErrors(verbose: common.verbose) { try farm.client(watching: false).expectStatus(ControlRequest(op: .cancel, job: job)) }
         if common.json { try Terminal.printJSON(["job": job, "state": "cancelled"]) } else { print("cancelled \(job)") }
+    }
+}
+
+struct DrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drain",
+        abstract: "Let a worker finish its running segments and leave.",
+        discussion: """
+        The worker gets no new segments, hands back the ones it holds but has not started \
+        (they go to other workers at once), finishes the running ones, says goodbye and exits \
+        with status 0, as on SIGTERM. For a machine going down for maintenance; on Kubernetes \
+        scale the Deployment down instead (a drained pod would be restarted).
+        """)
+
+    @Argument(help: "The worker's name, as `redactfarm workers` lists it.")
+    var worker: String
+
+    @OptionGroup var farm: ClientOptions
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        _ = try reportingErrors(verbose: common.verbose) { try farm.client(watching: false).expectStatus(ControlRequest(op: .drain, worker: worker)) }
+        if common.json { try Terminal.printJSON(["worker": worker, "state": "leaving"]) } else { print("draining \(worker)") }
     }
 }
 

@@ -71,11 +71,11 @@ struct RunCommand: ParsableCommand {
         // segments) before the process exits; a second signal is not needed.
         let stop = StopSignal()
         stop.installSignalHandlers()
-        let bar = Terminal.progressBar(label: single ? URL(fileURLWithPath: inputs[0]).lastPathComponent : "\(inputs.count) inputs")
+        let progress = RunProgress()
         let job: JobStatus
         do {
-            job = try farm.run(inputs: inputs, output: output, outputIsFile: single, overwrite: overwrite, stop: stop) { job in
-                bar(job.fractionDone)
+            job = try farm.run(inputs: inputs, output: output, outputIsFile: single, overwrite: overwrite, stop: stop) { job, fps in
+                progress.show(job, framesPerSecond: fps)
             }
         } catch {
             Terminal.printError(error.description)

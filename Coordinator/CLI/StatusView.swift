@@ -26,13 +26,16 @@ enum StatusView {
 
     static func workerLines(_ workers: [WorkerStatus]) -> [String] {
         guard !workers.isEmpty else { return ["no workers connected"] }
-        return ["WORKER                STATE    SLOTS  SEGMENTS  FRAMES   FPS    MODELS      TASKS"] + workers.map { w in
+        return ["WORKER                HOST            VERSION   STATE    SLOTS  SEGMENTS  FRAMES   FPS    HEARD  MODELS      TASKS"] + workers.map { w in
             w.name.padding(toLength: 22, withPad: " ", startingAt: 0)
+                + (w.host ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)
+                + (w.software.map { $0.replacingOccurrences(of: "redactfarm ", with: "") } ?? "?").padding(toLength: 10, withPad: " ", startingAt: 0)
                 + w.state.padding(toLength: 9, withPad: " ", startingAt: 0)
                 + "\(w.slots)/\(w.credit)".padding(toLength: 7, withPad: " ", startingAt: 0)
                 + "\(w.segmentsDone)".padding(toLength: 10, withPad: " ", startingAt: 0)
                 + "\(w.framesDone)".padding(toLength: 9, withPad: " ", startingAt: 0)
                 + String(format: "%-7.1f", w.framesPerSecond)
+                + (w.lastHeardSeconds.map { String(format: "%.0fs", $0) } ?? "?").padding(toLength: 7, withPad: " ", startingAt: 0)
                 + (w.models.map { $0.isEmpty ? "-" : $0.joined(separator: ",") } ?? "?").padding(toLength: 12, withPad: " ", startingAt: 0)
                 + (w.tasks.isEmpty ? "-" : w.tasks.joined(separator: ", "))
                 + (w.quarantine.map { "  (\($0))" } ?? "")

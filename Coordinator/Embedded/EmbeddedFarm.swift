@@ -51,7 +51,7 @@ public struct EmbeddedFarm: Sendable {
     /// `stop`: a request ends the job at once, leaving no output and no working files.
     public func run(inputs: [String], output: String, outputIsFile: Bool, overwrite: Bool = true,
                     stop: StopSignal = StopSignal(),
-                    progress: @escaping (JobStatus) -> Void = { _ in }) throws(MediaError) -> JobStatus {
+                    progress: @escaping (JobStatus, _ framesPerSecond: Double) -> Void = { _, _ in }) throws(MediaError) -> JobStatus {
         // The local workers are the only ones: a job needing a model they lack would wait
         // for a worker that never comes.
         let lacking = DetectorRegistry.models(for: options.job).filter { models[$0.key] != $0.value }.keys.sorted()
@@ -130,7 +130,7 @@ public struct EmbeddedFarm: Sendable {
                 throw MediaError(path: output, reason: "stopped by \(stop.signalName ?? "request") before the job ended; nothing was written and the working files were removed")
             }
             if let status = client.nextStatus(timeoutMilliseconds: 500), let job = status.jobs.first(where: { $0.id == jobID }) {
-                progress(job)
+                progress(job, status.framesPerSecond)
                 if job.state.isFinal { break }
             }
         }

@@ -26,15 +26,18 @@ public enum ControlCodec {
 }
 
 public struct ControlRequest: Codable, Sendable {
-    public enum Operation: String, Codable, Sendable { case submit, status, cancel, workers }
+    public enum Operation: String, Codable, Sendable { case submit, status, cancel, workers, drain }
     public var op: Operation
     public var job: String?
     public var submit: SubmitRequest?
+    /// The worker to drain (its name, as `workers` lists it).
+    public var worker: String?
 
-    public init(op: Operation, job: String? = nil, submit: SubmitRequest? = nil) {
+    public init(op: Operation, job: String? = nil, submit: SubmitRequest? = nil, worker: String? = nil) {
         self.op = op
         self.job = job
         self.submit = submit
+        self.worker = worker
     }
 }
 
@@ -135,4 +138,9 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
     public var models: [String]? = nil
     /// Its inference engine, version, device and the precisions it can run.
     public var inference: String? = nil
+    /// The machine it runs on and its software ("redactfarm 0.1.0").
+    public var host: String? = nil
+    public var software: String? = nil
+    /// Seconds since the coordinator last heard from it (a heartbeat, a result).
+    public var lastHeardSeconds: Double? = nil
 }

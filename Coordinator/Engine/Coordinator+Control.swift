@@ -39,6 +39,12 @@ extension Coordinator {
                 return ControlResponse(ok: true, job: id, status: try status(jobs: try store.jobs().filter { $0.id == id }))
             case .workers:
                 return ControlResponse(ok: true, status: try status(jobs: []))
+            case .drain:
+                guard let name = request.worker else { return .failure("drain needs a worker's name") }
+                let routes = workers.filter { $0.value.hello.name == name }.map(\.key)
+                guard !routes.isEmpty else { return .failure("no connected worker is named \(LogText.escaped(name))") }
+                for route in routes { drainWorker(route) }
+                return ControlResponse(ok: true, status: try status(jobs: []))
             }
         } catch {
             return .failure(error.description)

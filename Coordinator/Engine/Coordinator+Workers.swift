@@ -51,7 +51,7 @@ extension Coordinator {
             workers[route]?.draining = true
             if leases.heldCount(by: route) == 0 { removeWorker(route, because: "worker \(name) left", as: .handedBack, counts: false) }
             statusDirty = true
-        case .hello, .welcome, .refuse, .task, .cancel, .announceAgain:
+        case .hello, .welcome, .refuse, .task, .cancel, .announceAgain, .drain:
             drop("\(message.kind) from worker \(workers[route]?.hello.name ?? ""): not a worker's message")
         }
     }
@@ -140,6 +140,18 @@ extension Coordinator {
         guard let file = try? store.file(key.file), file.jobID == id.job, !file.state.isFinal,
               let segment = try? store.segment(key) else { return true }
         return segment.state == .done || segment.state == .failed
+    }
+
+    /// An operator's drain: no new work for it, and it is told to finish what it runs, hand
+    /// back what it only holds and leave (its `bye` ends its leases as on SIGTERM).
+    func drainWorker(_ route: WorkerRoute) {
+        guard let worker = workers[route] else { return }
+        workers[route]?.draining = true
+        config.log.info("draining worker \(worker.hello.name) at an operator's request", metadata: ["worker": "\(worker.hello.name)"])
+        if send(.drain, to: route, socket: worker.socket) == .unroutable {
+            removeWorker(route, because: "worker \(worker.hello.name) disconnected", as: .workerLost, counts: true)
+        }
+        statusDirty = true
     }
 
     /// Tells a worker to drop a task, and remembers that it did.

@@ -13,7 +13,7 @@ public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible
 /// and blobs carry a u32 length. Every read is bounds-checked and every length capped.
 public enum WireCodec {
     public static let magic: [UInt8] = Array("RFWP".utf8)
-    public static let version: UInt8 = 5
+    public static let version: UInt8 = 6
     /// Cap on frame 1; bulk data travels in frames of its own.
     public static let maxBodyBytes = 1 << 20
     static let maxStringBytes = 64 << 10
@@ -76,7 +76,7 @@ public enum WireCodec {
         case .bye(let ids):
             body.write(UInt32(ids.count))
             for id in ids { write(id, to: &body) }
-        case .announceAgain:
+        case .announceAgain, .drain:
             break
         }
         return [magic + [version, message.kind.rawValue], body.bytes] + bulk
@@ -188,6 +188,8 @@ public enum WireCodec {
             return .bye(try (0..<count).map { _ in try readID(&r) })
         case .announceAgain:
             return .announceAgain
+        case .drain:
+            return .drain
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import RedactMedia
 
-/// The work channel between the coordinator and its workers, version 4 (docs/protocol.md).
+/// The work channel between the coordinator and its workers, version 6 (docs/protocol.md).
 ///
 /// Every message is multipart: frame 0 is a six-byte header (`RFWP`, version, type), frame 1
 /// a small binary body, and any bulk bytes (segments, coverage) follow as frames of their own
@@ -28,9 +28,12 @@ public enum WireMessage: Equatable, Sendable {
     /// Coordinator → worker: "I do not know you" (for example after a coordinator restart);
     /// the worker announces itself again.
     case announceAgain
+    /// Coordinator → worker: an operator drained it (`redactfarm drain`): finish what you
+    /// are running, hand back the rest, say bye and exit, as on SIGTERM.
+    case drain
 
     public enum Kind: UInt8, Sendable, CaseIterable {
-        case hello = 1, welcome, refuse, task, result, failure, heartbeat, cancel, bye, announceAgain
+        case hello = 1, welcome, refuse, task, result, failure, heartbeat, cancel, bye, announceAgain, drain
     }
 
     public var kind: Kind {
@@ -45,6 +48,7 @@ public enum WireMessage: Equatable, Sendable {
         case .cancel: .cancel
         case .bye: .bye
         case .announceAgain: .announceAgain
+        case .drain: .drain
         }
     }
 }

@@ -29,6 +29,7 @@ struct ConnectedWorker {
                      segmentsDone: segmentsDone, framesDone: framesDone,
                      framesPerSecond: busyMilliseconds > 0 ? Double(framesDone) * 1000 / Double(busyMilliseconds) : 0,
                      connectedSeconds: Double(now - connectedAt) / 1000, quarantine: quarantine,
-                     models: hello.models.keys.sorted(), inference: hello.inference)
+                     models: hello.models.keys.sorted(), inference: hello.inference,
+                     host: hello.host, software: hello.software, lastHeardSeconds: Double(now - min(now, lastHeard)) / 1000)
     }
 }

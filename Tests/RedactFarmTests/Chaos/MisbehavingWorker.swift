@@ -94,7 +94,7 @@ final class MisbehavingWorker: @unchecked Sendable {
                     guard let fresh = try? connect(context) else { return }
                     socket = fresh
                 }
-            case .welcome, .heartbeat, .cancel, .refuse, .hello, .result, .failure, .bye:
+            case .welcome, .heartbeat, .cancel, .refuse, .hello, .result, .failure, .bye, .drain:
                 continue
             }
         }
