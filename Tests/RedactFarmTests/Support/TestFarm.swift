@@ -12,21 +12,30 @@ final class TestFarm {
     var workers: [String: BackgroundProcess] = [:]
     private var coordinatorRuns = 0
     private let coordinatorArguments: [String]
+    /// What the coordinator is started through (`ip netns exec HOST` for another host).
+    private let coordinatorLauncher: [String]
 
     /// `extra`: more coordinator options (security, liveness).
-    init(directory: String, extra: [String] = ["--insecure"]) throws {
+    init(directory: String, extra: [String] = ["--insecure"], listen: String = "tcp://127.0.0.1:0", launcher: [String] = []) throws {
         self.directory = directory
         state = directory + "/state"
         coordinatorArguments = extra
-        try startCoordinator(listen: "tcp://127.0.0.1:0")
+        coordinatorLauncher = launcher
+        try startCoordinator(listen: listen)
+    }
+
+    /// A program and its arguments, through a launcher if there is one.
+    private static func command(_ launcher: [String], _ arguments: [String]) -> (String, [String]) {
+        launcher.isEmpty ? (CLI.binary, arguments) : (launcher[0], Array(launcher.dropFirst()) + [CLI.binary] + arguments)
     }
 
     /// Starts (or restarts, on the same state folder and port) the coordinator.
     func startCoordinator(listen: String? = nil) throws {
         coordinatorRuns += 1
         let log = directory + "/coordinator-\(coordinatorRuns).log"
-        coordinator = try BackgroundProcess(CLI.binary, ["coordinator", "--state", state, "--listen", listen ?? workEndpoint,
-                                                         "--liveness-ms", "3000"] + coordinatorArguments, log: log)
+        let (program, arguments) = Self.command(coordinatorLauncher, ["coordinator", "--state", state, "--listen", listen ?? workEndpoint,
+                                                                      "--liveness-ms", "3000"] + coordinatorArguments)
+        coordinator = try BackgroundProcess(program, arguments, log: log)
         var bound: String?
         _ = eventually(seconds: 20) {
             bound = coordinator.log.split(separator: "\n").first { $0.contains("workers: tcp://") }
@@ -41,10 +50,10 @@ final class TestFarm {
     }
 
     @discardableResult
-    func startWorker(_ name: String, _ extra: [String] = ["--insecure"]) throws -> BackgroundProcess {
+    func startWorker(_ name: String, _ extra: [String] = ["--insecure"], launcher: [String] = []) throws -> BackgroundProcess {
         // One core (one slot) each: several test workers share CI's two cores.
-        let worker = try BackgroundProcess(CLI.binary, ["worker", "--connect", workEndpoint, "--name", name, "--cores", "1"] + extra,
-                                           log: directory + "/\(name).log")
+        let (program, arguments) = Self.command(launcher, ["worker", "--connect", workEndpoint, "--name", name, "--cores", "1"] + extra)
+        let worker = try BackgroundProcess(program, arguments, log: directory + "/\(name).log")
         workers[name] = worker
         return worker
     }
