@@ -27,6 +27,9 @@ struct SubmitCommand: ParsableCommand {
     @Flag(help: "Block until the job ends, showing progress.")
     var wait = false
 
+    @Option(parsing: .unconditional, help: "Priority from -100 to 100: segments of higher jobs go to workers first (retries always go first). Change it later with `redactfarm prioritize`.")
+    var priority: Int = 0
+
     @OptionGroup var redaction: RedactionOptions
     @OptionGroup var record: ProvenanceOptions
     @OptionGroup var farm: ClientOptions
@@ -35,6 +38,7 @@ struct SubmitCommand: ParsableCommand {
     func run() throws {
         var options = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> JobOptions in
             try OutputTarget.checkFolder(output, inputs: inputs.count)
+            try JobLimits.check("--priority", priority, in: JobPriority.range, "higher goes first")
             var options = try redaction.jobOptions()
             options.provenance = try record.provenance()
             return options
@@ -42,7 +46,7 @@ struct SubmitCommand: ParsableCommand {
         options.provenance?.commandLine = CommandLine.arguments
         let client = try reportingErrors(verbose: common.verbose) { try farm.client(watching: wait) }
         let request = SubmitRequest(inputs: inputs.map(JobIntake.absolutePath), output: JobIntake.absolutePath(output),
-                                    overwrite: overwrite, options: options)
+                                    overwrite: overwrite, options: options, priority: priority)
         let (job, _) = try reportingErrors(verbose: common.verbose) { try client.expectStatus(ControlRequest(op: .submit, submit: request)) }
         guard let job else { throw ExitCode(1) }
         if !wait {
@@ -102,6 +106,7 @@ struct JobLine: Encodable {
     var framesDone: Int
     var frameCount: Int
     var fractionDone: Double
+    var priority: Int
 
     init(_ job: JobStatus) {
         id = job.id
@@ -112,6 +117,7 @@ struct JobLine: Encodable {
         framesDone = job.framesDone
         frameCount = job.frameCount
         fractionDone = job.fractionDone
+        priority = job.priority ?? 0
     }
 }
 
@@ -144,6 +150,39 @@ struct CancelCommand: ParsableCommand {
     func run() throws {
         _ = try reportingErrors(verbose: common.verbose) { try farm.client(watching: false).expectStatus(ControlRequest(op: .cancel, job: job)) }
         if common.json { try Terminal.printJSON(["job": job, "state": "cancelled"]) } else { print("cancelled \(job)") }
+    }
+}
+
+struct PrioritizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prioritize",
+        abstract: "Change a running job's priority.",
+        discussion: "Its queued segments move ahead of (or behind) other jobs' at once; segments already running finish where they are. Retries always go first.")
+
+    @Argument(help: "Job id (a unique prefix is enough).")
+    var job: String
+
+    @Option(parsing: .unconditional, help: "The new priority, from -100 to 100; 0 is the default.")
+    var priority: Int
+
+    @OptionGroup var farm: ClientOptions
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        _ = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> Int in
+            try JobLimits.check("--priority", priority, in: JobPriority.range, "higher goes first")
+            return priority
+        }
+        let (id, _) = try reportingErrors(verbose: common.verbose) {
+            try farm.client(watching: false).expectStatus(ControlRequest(op: .prioritize, job: job, priority: priority))
+        }
+        let named = id ?? job
+        if common.json { try Terminal.printJSON(JobPriorityLine(job: named, priority: priority)) } else { print("\(named) priority \(priority)") }
+    }
+
+    struct JobPriorityLine: Encodable {
+        var job: String
+        var priority: Int
     }
 }
 

@@ -18,7 +18,7 @@ struct RedactFarmCommand: ParsableCommand {
         subcommands: [
             RunCommand.self,
             CoordinatorCommand.self, WorkerCommand.self, KeygenCommand.self,
-            SubmitCommand.self, StatusCommand.self, WatchCommand.self, JobsCommand.self, WorkersCommand.self, DrainCommand.self, CancelCommand.self,
+            SubmitCommand.self, StatusCommand.self, WatchCommand.self, JobsCommand.self, WorkersCommand.self, PrioritizeCommand.self, DrainCommand.self, CancelCommand.self,
             VerifyCommand.self, AuditCommand.self,
             ProbeCommand.self, SplitCommand.self, StitchCommand.self, DetectCommand.self,
         ]

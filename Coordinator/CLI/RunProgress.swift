@@ -4,12 +4,14 @@ import RedactCore
 
 /// `run`'s progress on stderr, from the same status `watch` renders. On a terminal the job's
 /// lines (per file: stage, segments, frames/s, ETA) are redrawn in place; anywhere else (a
-/// log file, CI, a pipe) one plain line is written every few seconds and when the job ends,
-/// so a long run shows it is alive without flooding the log.
+/// log file, CI, a pipe) one plain line is written every few seconds once the job has run that
+/// long, and one at the end if any came before. A job that ends sooner writes none, so a
+/// refusal stays the one line on stderr that says what went wrong.
 final class RunProgress {
     private let terminal: Bool
     private let interval: Double
     private var drawnLines = 0
+    private var started: Date?
     private var lastLine: Date?
     private var lastHead = ""
 
@@ -28,8 +30,10 @@ final class RunProgress {
             return
         }
         let now = Date()
-        let due = lastLine.map { now.timeIntervalSince($0) >= interval } ?? true
-        guard (due && lines[0] != lastHead) || (job.state.isFinal && lines[0] != lastHead) else { return }
+        let since = now.timeIntervalSince(started ?? now)
+        if started == nil { started = now }
+        let due = job.state.isFinal ? lastLine != nil : since >= interval && (lastLine.map { now.timeIntervalSince($0) >= interval } ?? true)
+        guard due, lines[0] != lastHead else { return }
         lastLine = now
         lastHead = lines[0]
         let files = job.files.count == 1 ? "  " + URL(fileURLWithPath: job.files[0].input).lastPathComponent : ""

@@ -7,6 +7,7 @@ enum StatusView {
     static func jobLines(_ job: JobStatus, fps: Double?) -> [String] {
         let done = job.files.filter { $0.state == .done }.count
         var head = "job \(job.id)  \(job.state.rawValue)  \(done)/\(job.files.count) files  \(String(format: "%.1f%%", 100 * job.fractionDone))"
+        if let priority = job.priority, priority != 0 { head += "  priority \(priority)" }
         if let fps, fps > 0, !job.state.isFinal {
             head += String(format: "  %.1f fps", fps)
             let remaining = job.frameCount - job.framesDone

@@ -26,18 +26,21 @@ public enum ControlCodec {
 }
 
 public struct ControlRequest: Codable, Sendable {
-    public enum Operation: String, Codable, Sendable { case submit, status, cancel, workers, drain }
+    public enum Operation: String, Codable, Sendable { case submit, status, cancel, workers, drain, prioritize }
     public var op: Operation
     public var job: String?
     public var submit: SubmitRequest?
     /// The worker to drain (its name, as `workers` lists it).
     public var worker: String?
+    /// The job's new priority (`prioritize`).
+    public var priority: Int?
 
-    public init(op: Operation, job: String? = nil, submit: SubmitRequest? = nil, worker: String? = nil) {
+    public init(op: Operation, job: String? = nil, submit: SubmitRequest? = nil, worker: String? = nil, priority: Int? = nil) {
         self.op = op
         self.job = job
         self.submit = submit
         self.worker = worker
+        self.priority = priority
     }
 }
 
@@ -51,13 +54,16 @@ public struct SubmitRequest: Codable, Sendable {
     public var outputIsFile: Bool
     public var overwrite: Bool
     public var options: JobOptions
+    /// Higher goes first; absent is 0.
+    public var priority: Int?
 
-    public init(inputs: [String], output: String, outputIsFile: Bool = false, overwrite: Bool = false, options: JobOptions) {
+    public init(inputs: [String], output: String, outputIsFile: Bool = false, overwrite: Bool = false, options: JobOptions, priority: Int? = nil) {
         self.inputs = inputs
         self.output = output
         self.outputIsFile = outputIsFile
         self.overwrite = overwrite
         self.options = options
+        self.priority = priority
     }
 }
 
@@ -88,6 +94,8 @@ public struct JobStatus: Codable, Sendable, Equatable {
     public var lastResultAt: Double?
     public var finishedAt: Double?
     public var files: [FileStatus]
+    /// Higher goes first (absent from coordinators before priorities).
+    public var priority: Int? = nil
 
     public var framesDone: Int { files.reduce(0) { $0 + $1.framesDone } }
     public var frameCount: Int { files.reduce(0) { $0 + $1.frameCount } }

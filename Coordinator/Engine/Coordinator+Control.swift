@@ -39,6 +39,13 @@ extension Coordinator {
                 return ControlResponse(ok: true, job: id, status: try status(jobs: try store.jobs().filter { $0.id == id }))
             case .workers:
                 return ControlResponse(ok: true, status: try status(jobs: []))
+            case .prioritize:
+                guard let prefix = request.job, let priority = request.priority else { return .failure("prioritize needs a job id and a priority") }
+                let jobs = try store.jobs().filter { $0.id == prefix || $0.id.hasPrefix(prefix) }
+                guard jobs.count == 1, let job = jobs.first else { return .failure(jobs.isEmpty ? "no job \(prefix)" : "\(prefix) matches several jobs") }
+                guard !job.state.isFinal else { return .failure("\(job.id): already \(job.state.rawValue)") }
+                try setPriority(priority, job: job.id)
+                return ControlResponse(ok: true, job: job.id, status: try status(jobs: try store.jobs().filter { $0.id == job.id }))
             case .drain:
                 guard let name = request.worker else { return .failure("drain needs a worker's name") }
                 let routes = workers.filter { $0.value.hello.name == name }.map(\.key)
@@ -76,7 +83,7 @@ extension Coordinator {
             }
             let window = try store.dispatchWindow(job: job.id)
             jobStatuses.append(JobStatus(id: job.id, state: job.state, createdAt: job.createdAt, firstDispatchAt: window.first,
-                                         lastResultAt: window.last, finishedAt: job.finishedAt, files: files))
+                                         lastResultAt: window.last, finishedAt: job.finishedAt, files: files, priority: job.priority))
         }
         let now = MonotonicClock.now
         return FarmStatus(jobs: jobStatuses, workers: workers.values.map { $0.status(now: now, leases: leases.held(by: $0.route), quarantine: quarantine.reason($0.hello.name, now: now)) }

@@ -21,12 +21,30 @@ extension Coordinator {
             throw MediaError(path: clash.output, reason: "is already the output of a job in progress")
         }
         let id = Self.newJobID()
-        try store.createJob(id: id, options: request.options, outputFolder: request.output, files: files)
+        let priority = request.priority ?? 0
+        guard JobPriority.range.contains(priority) else {
+            throw MediaError(path: "priority", reason: "\(priority) is outside \(JobPriority.range.lowerBound)…\(JobPriority.range.upperBound)")
+        }
+        try store.createJob(id: id, options: request.options, outputFolder: request.output, files: files, priority: priority)
         jobsChanged = true
-        for file in try store.files(job: id) { startSplit(file) }
+        for file in try store.files(job: id) {
+            if priority != 0 { queue.setRank(priority, file: file.id) }
+            startSplit(file)
+        }
         config.log.info("job \(id): \(files.count) file(s) submitted", metadata: ["job": "\(id)"])
         statusDirty = true
         return id
+    }
+
+    /// A job's new priority, for its queued segments and those still to be split.
+    func setPriority(_ priority: Int, job jobID: String) throws(MediaError) {
+        guard JobPriority.range.contains(priority) else {
+            throw MediaError(path: "priority", reason: "\(priority) is outside \(JobPriority.range.lowerBound)…\(JobPriority.range.upperBound)")
+        }
+        try store.setJobPriority(jobID, priority)
+        for file in try store.files(job: jobID) { queue.setRank(priority, file: file.id) }
+        config.log.info("job \(jobID): priority \(priority)", metadata: ["job": "\(jobID)"])
+        statusDirty = true
     }
 
     static func newJobID() -> String {

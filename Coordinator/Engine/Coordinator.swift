@@ -280,7 +280,7 @@ public final class Coordinator {
             default: break
             }
         }
-        queue = WorkQueue(try store.queuedSegments())
+        queue = WorkQueue(try store.queuedSegments(), ranks: try store.filePriorities())
         // What was running may still be running: its workers re-announce within a heartbeat
         // or two and carry on (`heard`); only then is it handed out again.
         heldBack = Set(wasRunning.filter(queue.contains))

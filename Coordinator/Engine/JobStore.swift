@@ -92,6 +92,10 @@ public final class JobStore {
         m.registerMigration("v3") { db in
             try db.execute(sql: "ALTER TABLE segment ADD COLUMN copied INTEGER NOT NULL DEFAULT 0")
         }
+        // A job's priority: its first attempts go before those of lower ones.
+        m.registerMigration("v4") { db in
+            try db.execute(sql: "ALTER TABLE job ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
+        }
         return m
     }
 
@@ -105,11 +109,12 @@ public final class JobStore {
 
     // MARK: Jobs and files
 
-    public func createJob(id: String, options: JobOptions, outputFolder: String, files: [(input: String, output: String)]) throws(MediaError) {
+    public func createJob(id: String, options: JobOptions, outputFolder: String, files: [(input: String, output: String)],
+                          priority: Int = 0) throws(MediaError) {
         let json = String(decoding: (try? JSONEncoder().encode(options)) ?? Data(), as: UTF8.self)
         try write { db in
-            try db.execute(sql: "INSERT INTO job (id, createdAt, state, options, outputFolder) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, Date().timeIntervalSince1970, JobState.running.rawValue, json, outputFolder])
+            try db.execute(sql: "INSERT INTO job (id, createdAt, state, options, outputFolder, priority) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [id, Date().timeIntervalSince1970, JobState.running.rawValue, json, outputFolder, priority])
             for f in files {
                 try db.execute(sql: "INSERT INTO file (jobId, input, output, state) VALUES (?, ?, ?, ?)",
                                arguments: [id, f.input, f.output, FileState.pending.rawValue])
@@ -134,6 +139,21 @@ public final class JobStore {
 
     public func job(_ id: String) throws(MediaError) -> JobRecord? {
         try read { db in try Row.fetchOne(db, sql: "SELECT * FROM job WHERE id = ?", arguments: [id]).map(JobRecord.init) }
+    }
+
+    public func setJobPriority(_ id: String, _ priority: Int) throws(MediaError) {
+        try write { db in try db.execute(sql: "UPDATE job SET priority = ? WHERE id = ?", arguments: [priority, id]) }
+    }
+
+    /// Each unfinished file's job priority, for the queue after a restart.
+    public func filePriorities() throws(MediaError) -> [Int64: Int] {
+        try read { db in
+            var ranks: [Int64: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT file.id AS id, job.priority AS priority FROM file JOIN job ON job.id = file.jobId WHERE job.priority != 0") {
+                ranks[row["id"]] = row["priority"]
+            }
+            return ranks
+        }
     }
 
     public func setJobState(_ id: String, _ state: JobState) throws(MediaError) {
@@ -406,6 +426,8 @@ public struct JobRecord: Sendable {
     public var options: JobOptions?
     public var outputFolder: String
     public var finishedAt: Double?
+    /// Higher goes first (0 by default; negative for background work).
+    public var priority: Int
 
     init(_ row: Row) {
         id = row["id"]
@@ -414,6 +436,7 @@ public struct JobRecord: Sendable {
         options = (row["options"] as String?).flatMap { try? JSONDecoder().decode(JobOptions.self, from: Data($0.utf8)) }
         outputFolder = row["outputFolder"]
         finishedAt = row["finishedAt"]
+        priority = row["priority"] ?? 0
     }
 }
 

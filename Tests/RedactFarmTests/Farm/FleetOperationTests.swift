@@ -39,6 +39,19 @@ import Testing
             #expect(lines.first?["files"] as? Int == 1 && lines.first?["filesDone"] as? Int == 1, "\(jobs.stdout)")
             #expect(lines.first?["fractionDone"] as? Double == 1 && (lines.first?["frameCount"] as? Int ?? 0) > 0, "\(jobs.stdout)")
 
+            // Priorities: given at submit, changed while the job runs, shown by status.
+            let background = try farm.cli(["submit", input, "-o", dir + "/later", "--targets", "none", "--zone", "0,0,32,32", "--priority", "-5"])
+            try #require(background.status == 0, "\(background.stderr)")
+            let later = background.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try farm.jobStatus(later)?.priority == -5)
+            let raised = try farm.cli(["prioritize", String(later.prefix(8)), "--priority", "20"])
+            #expect(raised.status == 0 && raised.stdout == "\(later) priority 20\n", "\(raised.stderr)")
+            #expect(try farm.jobStatus(later)?.priority == 20)
+            let absurd = try farm.cli(["prioritize", later, "--priority", "1000"])
+            #expect(absurd.status == 64 && absurd.stderrLines.count == 1 && absurd.stderr.contains("-100"), "\(absurd.stderr)")
+            #expect(try farm.cli(["submit", input, "-o", dir + "/never", "--priority", "101"]).status == 64)
+            #expect(try eventually(seconds: 120, every: 0.5) { try farm.jobStatus(later)?.state.isFinal == true })
+
             staying.signal(SIGTERM)
             #expect(staying.wait(seconds: 20) == 0)
         }

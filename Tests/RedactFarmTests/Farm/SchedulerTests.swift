@@ -19,6 +19,24 @@ import Testing
 
     // MARK: Lease table
 
+    @Test func firstAttemptsGoByTheirJobsPriorityAndRetriesBeforeAll() {
+        var queue = WorkQueue([Self.key(0, file: 1), Self.key(1, file: 1), Self.key(0, file: 2)], ranks: [2: 5])
+        #expect(queue.ordered.map(\.key) == [Self.key(0, file: 2), Self.key(0, file: 1), Self.key(1, file: 1)])
+        // A later segment of the urgent file joins its rank; a retry of a background file
+        // still goes first.
+        queue.push(Self.key(1, file: 2), .normal)
+        queue.push(Self.key(1, file: 1), .retry)
+        #expect(queue.ordered.map(\.key) == [Self.key(1, file: 1), Self.key(0, file: 2), Self.key(1, file: 2), Self.key(0, file: 1)])
+        // Lowered below the default, its first attempts move behind the others, in their order.
+        queue.setRank(-1, file: 2)
+        #expect(queue.ordered.map(\.key) == [Self.key(1, file: 1), Self.key(0, file: 1), Self.key(0, file: 2), Self.key(1, file: 2)])
+        queue.remove(Self.key(0, file: 2))
+        #expect(queue.ordered.map(\.key) == [Self.key(1, file: 1), Self.key(0, file: 1), Self.key(1, file: 2)])
+        #expect(queue.countByFile == [1: 2, 2: 1])
+        queue.removeAll(file: 2)
+        #expect(queue.count == 2 && queue.countByFile == [1: 2])
+    }
+
     @Test func endingAnOlderAttemptLeavesTheNewerLease() {
         var table = LeaseTable()
         table.grant(Self.id(3, attempt: 3), to: Self.w1, priority: .retry)
