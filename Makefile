@@ -1,6 +1,6 @@
 # RedactFarm. `make demo` runs the main job on a real sample, `make test` runs the tests;
 # both install what they need first (ops/setup.sh: Debian packages, pinned assets).
-.PHONY: setup install demo test test-asan fuzz chaos bench bench-farm eval eval-audit release clean
+.PHONY: setup install demo test test-asan fuzz chaos bench bench-farm bench-scale eval eval-audit release clean
 
 setup:
 	bash ops/setup.sh
@@ -46,6 +46,12 @@ bench: setup
 	swift build -c release --product redactfarm
 	swift build -c release --product split-stitch-bench
 	.build/release/split-stitch-bench
+
+# The coordinator at fleet scale: 100,000 segments, 200 and 1000 simulated workers
+# (SCALE_SEGMENTS, SCALE_WORKERS to change them).
+bench-scale: release
+	swift build -c release --product farm-scale-bench
+	.build/release/farm-scale-bench
 
 # The farm as real processes: 1 vs 2 workers, coordinator overhead, peak memory on 1080p.
 bench-farm: release

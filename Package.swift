@@ -141,6 +141,11 @@ let package = Package(
             path: "Coordinator/CLI"
         ),
         .executableTarget(
+            name: "farm-scale-bench",
+            dependencies: ["RedactCore", "CZMQ"],
+            path: "Benchmarks/FarmScale"
+        ),
+        .executableTarget(
             name: "split-stitch-bench",
             dependencies: ["RedactCore"],
             path: "Benchmarks/SplitStitch"

@@ -40,7 +40,7 @@ public final class ObservabilityServer: Sendable {
             logger: Logger(label: "redactfarm.http", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         let ended = DispatchSemaphore(value: 0)
-        task = Task {
+        task = Task(executorPreference: ServerThread.shared) {
             do {
                 try await app.run()
             } catch {

@@ -81,7 +81,21 @@ import Testing
         }
     }
 
-    @Test func checksThatFailAreAnsweredWith503AndTheirReason() throws {
+    @Test func checksThatFailAreAnsweredWith503AndTheirReason() async throws {
+        // Every thread of the shared concurrency pool blocked (one per core: this test holds
+        // one, waiting in the server's start, and the others wait on a semaphore), as a busy
+        // test run or a library that blocks can leave it: the server starts and answers all
+        // the same, on a thread of its own.
+        let release = DispatchSemaphore(value: 0), blocked = DispatchSemaphore(value: 0)
+        let poolThreads = ProcessInfo.processInfo.activeProcessorCount - 1
+        for _ in 0..<poolThreads {
+            Task.detached {
+                blocked.signal()
+                release.wait()
+            }
+        }
+        for _ in 0..<poolThreads { blocked.wait() }
+        defer { for _ in 0..<poolThreads { release.signal() } }
         let beat = LoopBeat()
         let flag = ReadinessFlag(notYet: "the store is not open yet")
         let server = try ObservabilityServer(address: HTTPAddress(host: "127.0.0.1", port: 0), metrics: MetricsRegistry(),
@@ -91,7 +105,7 @@ import Testing
         #expect(HTTPGet.get(port: server.address.port, path: "/healthz")?.status == 200, "a loop not started yet is not a dead one")
         beat.turned()
         #expect(HTTPGet.get(port: server.address.port, path: "/healthz")?.status == 200)
-        Thread.sleep(forTimeInterval: 0.4)
+        usleep(400_000)
         let stalled = try #require(HTTPGet.get(port: server.address.port, path: "/healthz"))
         #expect(stalled.status == 503 && stalled.body.contains("[-]loop failed: has not turned for"), "\(stalled.body)")
         let unready = try #require(HTTPGet.get(port: server.address.port, path: "/readyz"))

@@ -1,0 +1,160 @@
+import Foundation
+import RedactCore
+
+// The coordinator at fleet scale (issue 14): one job of SCALE_SEGMENTS segments (default
+// 100,000) handed to SCALE_WORKERS simulated workers (default 200 and 1000), which speak the
+// real protocol over real TCP sockets and answer every task at once with a valid result, so
+// what is measured is the coordinator alone: results committed per second, its CPU per
+// segment, the turnaround from a result to the next task on that connection (p50/p99), and
+// its memory as finished segments pile up. The source is a tiny H.264 clip whose every
+// frame is an IDR at 2 fps, so each 0.5 s segment is one frame and "copied" is a valid
+// answer (the coordinator checks it against the plan like any other).
+//   make bench-scale                   (SCALE_SEGMENTS=20000 SCALE_WORKERS=200 for a short run)
+
+let env = ProcessInfo.processInfo.environment
+let segments = Int(env["SCALE_SEGMENTS"] ?? "") ?? 100_000
+let workerCounts = (env["SCALE_WORKERS"] ?? "200,1000").split(separator: ",").compactMap { Int($0) }
+let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+let redactfarm = binDir + "/redactfarm"
+let cache = FileManager.default.currentDirectoryPath + "/.cache/bench"
+try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+
+func spawn(_ program: String, _ arguments: [String], log: String) -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    guard posix_spawnp(&pid, program, &actions, nil, argv, environ) == 0 else { fatalError("cannot start \(program)") }
+    return pid
+}
+
+func run(_ program: String, _ arguments: [String]) -> Int32 {
+    let pid = spawn(program, arguments, log: "/dev/null")
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    return (status >> 8) & 0xff
+}
+
+/// User+system CPU seconds of a process so far.
+func cpuSeconds(_ pid: pid_t) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return 0 }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+    return ((Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)) / ticks
+}
+
+func residentMiB(_ pid: pid_t) -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+    return (Double(line.split(separator: " ")[1]) ?? 0) / 1024
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+}
+
+let source = cache + "/scale-\(segments).mp4"
+if !FileManager.default.fileExists(atPath: source) {
+    print("making \(source): \(segments) frames, each an IDR, 64x64 at 2 fps")
+    let made = run("ffmpeg", ["-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=64x64:rate=2", "-frames:v", "\(segments)",
+                              "-c:v", "libx264", "-preset", "ultrafast", "-x264-params", "keyint=1:min-keyint=1:scenecut=0:bframes=0",
+                              "-pix_fmt", "yuv420p", source])
+    guard made == 0 else { fatalError("ffmpeg could not make the source") }
+}
+
+struct Row {
+    var workers: Int
+    var splitSeconds: Double
+    var processSeconds: Double
+    var resultsPerSecond: Double
+    var cpuMillisPerSegment: Double
+    var p50: Double
+    var p99: Double
+    var finishSeconds: Double
+    var memory: [(done: Int, mib: Double)]
+}
+var rows: [Row] = []
+
+for workers in workerCounts {
+    let state = cache + "/scale-state-\(workers)"
+    try? FileManager.default.removeItem(atPath: state)
+    try? FileManager.default.removeItem(atPath: cache + "/scale-out-\(workers)")
+    let log = cache + "/scale-coordinator-\(workers).log"
+    let coordinator = spawn(redactfarm, ["coordinator", "--state", state, "--listen", "tcp://127.0.0.1:0", "--insecure", "--liveness-ms", "10000"], log: log)
+    var endpoint: String?
+    for _ in 0..<200 where endpoint == nil {
+        Thread.sleep(forTimeInterval: 0.05)
+        endpoint = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").first { $0.contains("workers: tcp://") }
+            .flatMap { $0.components(separatedBy: "workers: ").last?.components(separatedBy: ";").first }
+    }
+    guard let endpoint else { fatalError("the coordinator did not start: see \(log)") }
+    let context = try ZMQContext()
+    let fleet = SimulatedWorkers(endpoint: endpoint, count: workers, threads: 4)
+    try fleet.start(context: context)
+    Thread.sleep(forTimeInterval: 2)
+
+    let submittedAt = Date()
+    let cpuAtSubmit = cpuSeconds(coordinator)
+    guard run(redactfarm, ["submit", source, "-o", cache + "/scale-out-\(workers)", "--segment-seconds", "0.5", "--state", state]) == 0 else {
+        fatalError("submit failed: see \(log)")
+    }
+    var memory: [(Int, Double)] = []
+    var cpuAtFirst = cpuAtSubmit, cpuAtLast = cpuAtSubmit
+    var nextMark = 0.1
+    while fleet.resultCount < segments {
+        Thread.sleep(forTimeInterval: 0.5)
+        let done = fleet.resultCount
+        if fleet.firstTaskAt != nil, cpuAtFirst == cpuAtSubmit { cpuAtFirst = cpuSeconds(coordinator) }
+        if Double(done) >= nextMark * Double(segments) {
+            memory.append((done, residentMiB(coordinator)))
+            print("  \(workers) workers: \(done) of \(segments) results, coordinator \(String(format: "%.0f", residentMiB(coordinator))) MiB")
+            nextMark += 0.2
+        }
+        if Date().timeIntervalSince(submittedAt) > 7200 { fatalError("gave up after two hours: see \(log)") }
+    }
+    cpuAtLast = cpuSeconds(coordinator)
+    memory.append((segments, residentMiB(coordinator)))
+    // The stitch of every segment and the manifest, after the last result.
+    var finishedAt = Date()
+    for _ in 0..<36000 {
+        if (try? String(contentsOfFile: log, encoding: .utf8))?.contains(" done: ") == true { finishedAt = Date(); break }
+        Thread.sleep(forTimeInterval: 0.1)
+    }
+    fleet.stop()
+    kill(coordinator, SIGTERM)
+    var status: Int32 = 0
+    waitpid(coordinator, &status, 0)
+    let first = fleet.firstTaskAt ?? submittedAt, last = fleet.lastResultAt ?? Date()
+    let processing = last.timeIntervalSince(first)
+    rows.append(Row(workers: workers, splitSeconds: first.timeIntervalSince(submittedAt), processSeconds: processing,
+                    resultsPerSecond: Double(segments) / max(processing, 0.001),
+                    cpuMillisPerSegment: (cpuAtLast - cpuAtFirst) * 1000 / Double(segments),
+                    p50: percentile(fleet.turnarounds, 0.5), p99: percentile(fleet.turnarounds, 0.99),
+                    finishSeconds: finishedAt.timeIntervalSince(last), memory: memory))
+    try? FileManager.default.removeItem(atPath: state)
+    try? FileManager.default.removeItem(atPath: cache + "/scale-out-\(workers)")
+}
+
+print("")
+print("One job of \(segments) segments, simulated workers answering at once (\(ProcessInfo.processInfo.activeProcessorCount) cores, shared with the simulated fleet)")
+print("| workers | submit to first task s | results/s committed | coordinator CPU ms/segment | turnaround p50 ms | p99 ms | last result to output s | coordinator MiB at 10% / 50% / 100% done |")
+print("|---|---|---|---|---|---|---|---|")
+for r in rows {
+    let mem = r.memory.filter { sample in [0.1, 0.5, 1.0].contains { p in abs(Double(sample.done) / Double(segments) - p) < 0.11 } }
+        .map { String(format: "%.0f", $0.mib) }
+    print(String(format: "| %d | %.1f | %.0f | %.3f | %.1f | %.1f | %.1f | %@ |", r.workers, r.splitSeconds, r.resultsPerSecond, r.cpuMillisPerSegment,
+                 r.p50, r.p99, r.finishSeconds, mem.joined(separator: " / ")))
+}
+if let best = rows.map(\.resultsPerSecond).max() {
+    // A real worker (2 cores, the default profile) takes about 25 s for a 10 s segment of
+    // 720p25 (Benchmarks/README.md: ~10 frames/s): that many segments per second keep
+    // best × 25 such workers busy.
+    print(String(format: "\nPaper arithmetic: at %.0f results/s, with a real 2-core worker spending ~25 s on a 10 s 720p segment (the default profile at ~10 frames/s), one coordinator keeps about %.0f such workers busy.", best, best * 25))
+}
