@@ -147,7 +147,8 @@ print("One job of \(segments) segments, simulated workers answering at once (\(P
 print("| workers | submit to first task s | results/s committed | coordinator CPU ms/segment | turnaround p50 ms | p99 ms | last result to output s | coordinator MiB at 10% / 50% / 100% done |")
 print("|---|---|---|---|---|---|---|---|")
 for r in rows {
-    let mem = r.memory.filter { sample in [0.1, 0.5, 1.0].contains { p in abs(Double(sample.done) / Double(segments) - p) < 0.11 } }
+    // The sample nearest to 10%, 50% and 100% of the segments done.
+    let mem = [0.1, 0.5, 1.0].compactMap { p in r.memory.min { abs(Double($0.done) / Double(segments) - p) < abs(Double($1.done) / Double(segments) - p) } }
         .map { String(format: "%.0f", $0.mib) }
     print(String(format: "| %d | %.1f | %.0f | %.3f | %.1f | %.1f | %.1f | %@ |", r.workers, r.splitSeconds, r.resultsPerSecond, r.cpuMillisPerSegment,
                  r.p50, r.p99, r.finishSeconds, mem.joined(separator: " / ")))

@@ -65,20 +65,21 @@ extension Coordinator {
         for job in jobs {
             var files: [FileStatus] = []
             for file in try store.files(job: job.id) {
-                let segments = file.state == .processing || file.state == .stitching ? try store.segments(file: file.id) : []
-                let done = segments.filter { $0.state == .done }
-                let running = segments.filter { $0.state == .running }.count
+                let counts = file.state == .processing || file.state == .stitching
+                    ? try store.segmentCounts(file: file.id) : (byState: [:], framesDone: 0)
+                let done = counts.byState[.done] ?? 0
+                let running = counts.byState[.running] ?? 0
                 // Work in flight is lost when a worker dies; what was shown stays shown, so
                 // progress never goes back (the high-water mark is dropped with the file).
-                let counted = file.state.isFinal ? file.frameCount : done.reduce(0) { $0 + $1.frameCount } + (progress[file.id] ?? 0)
+                let counted = file.state.isFinal ? file.frameCount : counts.framesDone + (progress[file.id] ?? 0)
                 let framesDone = max(counted, progressShown[file.id] ?? 0)
                 if file.state.isFinal { progressShown[file.id] = nil } else { progressShown[file.id] = framesDone }
                 files.append(FileStatus(id: file.id, input: file.input, output: file.output, state: file.state,
                                         frameCount: file.frameCount, framesDone: min(framesDone, file.frameCount),
                                         segments: file.segmentCount,
-                                        segmentsDone: file.state == .done ? file.segmentCount : done.count,
+                                        segmentsDone: file.state == .done ? file.segmentCount : done,
                                         segmentsRunning: running,
-                                        segmentsQueued: segments.filter { $0.state == .queued }.count,
+                                        segmentsQueued: counts.byState[.queued] ?? 0,
                                         error: file.error, outputSHA256: file.outputSHA256, waiting: unservedFiles[file.id]))
             }
             let window = try store.dispatchWindow(job: job.id)

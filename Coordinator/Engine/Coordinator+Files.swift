@@ -82,7 +82,7 @@ extension Coordinator {
                 try Preflight.require(path: input, job: options.job, dropping: Set(options.dropStreams ?? []))
                 return try Splitter.split(input: input, segmentSeconds: options.segmentSeconds, frameRate: options.job.sourceFrameRate,
                                           into: area.directory, carryContext: true,
-                                          onSegment: { partial in inbox.post(.segmentReady(id, partial)) })
+                                          onSegment: { record, header in inbox.post(.segmentReady(id, record, header)) })
             }
             inbox.post(.planned(id, outcome))
         }
@@ -148,14 +148,25 @@ extension Coordinator {
     }
 
     func handlePipelineEvents() throws(MediaError) {
+        // Segments split since the last turn are recorded in one transaction per file.
+        var ready: [Int64: [SegmentPlan.SegmentRecord]] = [:]
+        func recordReady() throws(MediaError) {
+            for (id, records) in ready where try store.file(id)?.state == .splitting {
+                for index in try store.addSegments(id, records) { queue.push(SegmentKey(file: id, index: index), .normal) }
+            }
+            ready = [:]
+        }
         for event in pipeline.drain() {
             statusDirty = true
+            if case .segmentReady = event {} else { try recordReady() }
             switch event {
-            case .segmentReady(let id, let partial):
-                // Work starts while the rest of the file is still being split.
-                guard let record = partial.segments.last, try store.file(id)?.state == .splitting else { continue }
-                plans[id] = partial
-                if try store.addSegment(id, record) { queue.push(SegmentKey(file: id, index: record.index), .normal) }
+            case .segmentReady(let id, let record, let header):
+                // Work starts while the rest of the file is still being split. The plan so
+                // far grows in place (its own copy, appended to).
+                var plan = plans.removeValue(forKey: id) ?? header
+                if record.index == plan.segments.count { plan.segments.append(record) }
+                plans[id] = plan
+                ready[id, default: []].append(record)
             case .planned(let id, let outcome):
                 splittingFiles.remove(id)
                 guard let file = try store.file(id), file.state == .splitting else {
@@ -192,6 +203,7 @@ extension Coordinator {
                 }
             }
         }
+        try recordReady()
     }
 
     /// Fails a file with its reason: its other tasks are cancelled and its pieces removed,

@@ -106,8 +106,8 @@ public final class Coordinator {
     private var observability: ObservabilityServer?
 
     enum PipelineEvent: Sendable {
-        /// A segment is on disk; the plan so far comes with it.
-        case segmentReady(Int64, SegmentPlan)
+        /// A segment is on disk; the plan's header (without segments) comes with it.
+        case segmentReady(Int64, SegmentPlan.SegmentRecord, SegmentPlan)
         case planned(Int64, Result<SegmentPlan, MediaError>)
         case finished(Int64, Result<OutputFinisher.Finished, MediaError>)
     }

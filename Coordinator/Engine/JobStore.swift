@@ -192,6 +192,28 @@ public final class JobStore {
         try write { db in try Self.insertQueued(db, fileID, record) }
     }
 
+    /// Several segments in one transaction (one commit for all of them); the indexes that
+    /// were new.
+    public func addSegments(_ fileID: Int64, _ records: [SegmentPlan.SegmentRecord]) throws(MediaError) -> [Int] {
+        try write { db in try records.filter { try Self.insertQueued(db, fileID, $0) }.map(\.index) }
+    }
+
+    /// A file's segments counted by state, with the frames of those done: what progress needs,
+    /// without reading every row.
+    public func segmentCounts(file fileID: Int64) throws(MediaError) -> (byState: [SegmentState: Int], framesDone: Int) {
+        try read { db in
+            var counts: [SegmentState: Int] = [:]
+            var frames = 0
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n, SUM(frameCount) AS frames FROM segment WHERE fileId = ? GROUP BY state",
+                                        arguments: [fileID]) {
+                guard let state = SegmentState(rawValue: row["state"]) else { continue }
+                counts[state] = row["n"]
+                if state == .done { frames = row["frames"] ?? 0 }
+            }
+            return (counts, frames)
+        }
+    }
+
     /// Adds a segment to the queue unless it is already known; whether it was new.
     private static func insertQueued(_ db: Database, _ fileID: Int64, _ record: SegmentPlan.SegmentRecord) throws -> Bool {
         try db.execute(sql: "INSERT OR IGNORE INTO segment (fileId, idx, state, frameCount, inputSHA256) VALUES (?, ?, 'queued', ?, ?)",

@@ -10,12 +10,13 @@ public enum Splitter {
     /// `SegmentPlanner.alwaysCarryPreviousGOP`), and every segment before the last carries
     /// the first `lookAheadFrames` frames after it, so a worker can look both ways across each
     /// cut.
-    /// `onSegment` sees each segment as soon as it is on disk, with the plan so far (its
-    /// header final, the input's hash and frame count not yet), so work can start on a file
-    /// before it is fully split.
+    /// `onSegment` sees each segment as soon as it is on disk, with the plan's header (final
+    /// but for the input's hash and frame count, and with no segments: handing over the list
+    /// so far each time would copy it, quadratic in a file's segments), so work can start on
+    /// a file before it is fully split.
     public static func split(input path: String, segmentSeconds: Double, frameRate: Rational? = nil, into directory: String, carryContext: Bool = false,
                              progress: ((Double) -> Void)? = nil,
-                             onSegment: ((SegmentPlan) -> Void)? = nil) throws(MediaError) -> SegmentPlan {
+                             onSegment: ((SegmentPlan.SegmentRecord, _ header: SegmentPlan) -> Void)? = nil) throws(MediaError) -> SegmentPlan {
         guard segmentSeconds > 0, segmentSeconds.isFinite else {
             throw MediaError(path: path, reason: "segment length must be a positive number of seconds")
         }
@@ -37,7 +38,7 @@ public enum Splitter {
     public static let lookAheadFrames = 25
 
     private static func run(input: MediaInput, scan: VideoScan, segmentSeconds: Double, carryContext: Bool, folder: OutputFolder,
-                            progress: ((Double) -> Void)?, onSegment: ((SegmentPlan) -> Void)?) throws(MediaError) -> SegmentPlan {
+                            progress: ((Double) -> Void)?, onSegment: ((SegmentPlan.SegmentRecord, SegmentPlan) -> Void)?) throws(MediaError) -> SegmentPlan {
         // The source is hashed on another thread while it is demuxed: the two passes read
         // the same pages and, with a core to spare, cost one.
         let inputPath = input.path
@@ -63,10 +64,7 @@ public enum Splitter {
             writing = nil
             let record = try job.result()
             records.append(record)
-            if let onSegment {
-                plan.segments = records
-                onSegment(plan)
-            }
+            onSegment?(record, plan)
             if totalDuration > 0 { progress?(min(1, Double(record.ptsLast) * tb.doubleValue / totalDuration)) }
         }
         // With `carryContext`, a complete segment waits here until enough of what follows
