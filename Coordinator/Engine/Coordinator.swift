@@ -297,6 +297,8 @@ public final class Coordinator {
         guard let files = try? store.files() else { return }
         let live = Set(files.filter { !$0.state.isFinal }.map { "file-\($0.id)" })
         let work = config.stateDirectory + "/work"
+        // Work areas taken out of the way but not yet deleted when the last run ended.
+        try? FileManager.default.removeItem(atPath: FileWorkArea.trash(config.stateDirectory))
         for name in (try? FileManager.default.contentsOfDirectory(atPath: work)) ?? [] where !live.contains(name) {
             try? FileManager.default.removeItem(atPath: work + "/" + name)
             config.log.info("removed \(work)/\(name), the working folder of a file that has ended")

@@ -4,10 +4,15 @@ import RedactCore
 /// Where a file's pieces live in the coordinator's state folder while it is in the farm.
 public struct FileWorkArea: Sendable {
     public let directory: String
+    private let trash: String
 
     public init(stateDirectory: String, fileID: Int64) {
         directory = stateDirectory + "/work/file-\(fileID)"
+        trash = Self.trash(stateDirectory)
     }
+
+    /// Where removed work areas wait to be deleted (emptied again on every start).
+    public static func trash(_ stateDirectory: String) -> String { stateDirectory + "/trash" }
 
     public func outputSegmentName(_ record: SegmentPlan.SegmentRecord) -> String {
         record.file.replacingOccurrences(of: ".\(SegmentFile.fileExtension)", with: ".out.\(SegmentFile.fileExtension)")
@@ -15,7 +20,20 @@ public struct FileWorkArea: Sendable {
 
     public func coveragePath(_ index: Int) -> String { directory + String(format: "/seg-%05d.coverage.json", index) }
 
-    public func remove() { try? FileManager.default.removeItem(atPath: directory) }
+    /// Takes the folder out of `work/` at once (a rename) and deletes it on a background
+    /// queue: a file of 100,000 segments has as many files to unlink, which would hold the
+    /// broker's thread for many seconds (long enough to take every worker for dead).
+    public func remove() {
+        try? FileManager.default.createDirectory(atPath: trash, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let doomed = trash + "/" + URL(fileURLWithPath: directory).lastPathComponent + "-" + UUID().uuidString
+        guard rename(directory, doomed) == 0 else {
+            try? FileManager.default.removeItem(atPath: directory)
+            return
+        }
+        Self.deleter.async { try? FileManager.default.removeItem(atPath: doomed) }
+    }
+
+    private static let deleter = DispatchQueue(label: "redactfarm.work-area-deleter", qos: .utility)
 }
 
 /// The files written beside every output.
