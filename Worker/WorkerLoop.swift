@@ -187,7 +187,7 @@ public final class WorkerLoop {
             config.log.info("metrics and health: http://\(server.address)/metrics, /healthz, /readyz")
             return server
         } catch {
-            throw WorkerError(reason: error.description)
+            throw WorkerError(reason: "\(error.subject): \(error.description)")
         }
     }
 

@@ -149,7 +149,7 @@ public final class Coordinator {
                                 HealthCheck("store") { [readiness] in readiness.failure }])
             }
         } catch let error as ObservabilityError {
-            throw MediaError(path: config.stateDirectory, reason: error.description)
+            throw MediaError(path: error.subject, reason: error.description)
         } catch let error as MediaError {
             throw error
         } catch {

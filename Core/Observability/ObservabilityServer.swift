@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -44,7 +45,9 @@ public final class ObservabilityServer: Sendable {
             do {
                 try await app.run()
             } catch {
-                let failure = ObservabilityError(address: address, reason: "\(error)")
+                // NIO's own description names the syscall; the operator needs errno's words.
+                let reason = (error as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(error)"
+                let failure = ObservabilityError(address: address, reason: reason)
                 if bound.withLock({ slot in
                     guard slot == nil else { return false }
                     slot = .failure(failure)
@@ -92,5 +95,7 @@ public final class ObservabilityServer: Sendable {
 public struct ObservabilityError: Error, Sendable, CustomStringConvertible {
     public var address: HTTPAddress
     public var reason: String
-    public var description: String { "cannot serve metrics and health at \(address): \(reason)" }
+    public var description: String { "cannot serve metrics and health there: \(reason)" }
+    /// What the error names, as a file error names its file.
+    public var subject: String { "--metrics-address \(address)" }
 }
