@@ -91,7 +91,7 @@ public final class WorkerLoop {
         while true {
             loopBeat.turned()
             let isConnected = welcomed && MonotonicClock.since(lastHeard) <= liveness
-            connection.set(ready: isConnected, otherwise: leaving ? "leaving: finishing its segments" : welcomed ? "the coordinator is silent" : "not yet welcomed by the coordinator at \(config.endpoint)")
+            connection.set(ready: isConnected && !leaving, otherwise: leaving ? "leaving: finishing its segments" : welcomed ? "the coordinator is silent" : "not yet welcomed by the coordinator at \(config.endpoint)")
             metrics.connected.set(isConnected ? 1 : 0)
             metrics.slotsBusy.set(board.runningCount)
             if (stop.isRequested || drained) && !leaving {
@@ -109,11 +109,11 @@ public final class WorkerLoop {
             }
             if let refusal = checkHandshakes(monitor) {
                 guard config.retryWhenRefused else { throw WorkerError(reason: refusal) }
-                if let line = warnings.line("refused", refusal + "; trying again (--retry-when-refused)", now: MonotonicClock.now) { config.log.info("\(line)") }
+                if let line = warnings.line("refused", refusal + "; trying again (--retry-when-refused)", now: MonotonicClock.now) { config.log.warning("\(line)") }
             }
             if !welcomed, MonotonicClock.since(connectedAt) > 10_000,
                let line = warnings.line("no answer", "no answer from the coordinator at \(config.endpoint) yet: is it running there, with the same security (--server-key, or --insecure on both)?", now: MonotonicClock.now) {
-                config.log.info("\(line)")
+                config.log.warning("\(line)")
             }
             if let frames = try? socket.receive(timeoutMilliseconds: 50) {
                 lastHeard = MonotonicClock.now

@@ -150,19 +150,24 @@ extension Coordinator {
     func handlePipelineEvents() throws(MediaError) {
         // Segments split since the last turn are recorded in one transaction per file.
         var ready: [Int64: [SegmentPlan.SegmentRecord]] = [:]
+        var stillSplitting: [Int64: Bool] = [:]  // asked of the store once per file and turn
         func recordReady() throws(MediaError) {
-            for (id, records) in ready where try store.file(id)?.state == .splitting {
+            for (id, records) in ready {
                 for index in try store.addSegments(id, records) { queue.push(SegmentKey(file: id, index: index), .normal) }
             }
             ready = [:]
+            stillSplitting = [:]
         }
         for event in pipeline.drain() {
             statusDirty = true
             if case .segmentReady = event {} else { try recordReady() }
             switch event {
             case .segmentReady(let id, let record, let header):
-                // Work starts while the rest of the file is still being split. The plan so
-                // far grows in place (its own copy, appended to).
+                // Work starts while the rest of the file is still being split (not for a file
+                // that has ended meanwhile). The plan so far grows in place (its own copy,
+                // appended to).
+                if stillSplitting[id] == nil { stillSplitting[id] = try store.file(id)?.state == .splitting }
+                guard stillSplitting[id] == true else { continue }
                 var plan = plans.removeValue(forKey: id) ?? header
                 if record.index == plan.segments.count { plan.segments.append(record) }
                 plans[id] = plan
