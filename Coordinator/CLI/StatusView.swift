@@ -27,9 +27,10 @@ enum StatusView {
 
     static func workerLines(_ workers: [WorkerStatus]) -> [String] {
         guard !workers.isEmpty else { return ["no workers connected"] }
-        return ["WORKER                HOST            VERSION   STATE    SLOTS  SEGMENTS  FRAMES   FPS    HEARD  MODELS      TASKS"] + workers.map { w in
+        return ["WORKER                HOST            ADDRESS          VERSION   STATE    SLOTS  SEGMENTS  FRAMES   FPS    HEARD  MODELS      TASKS"] + workers.map { w in
             w.name.padding(toLength: 22, withPad: " ", startingAt: 0)
                 + (w.host ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)
+                + (w.address ?? "-").padding(toLength: 17, withPad: " ", startingAt: 0)
                 + (w.software.map { $0.replacingOccurrences(of: "redactfarm ", with: "") } ?? "?").padding(toLength: 10, withPad: " ", startingAt: 0)
                 + w.state.padding(toLength: 9, withPad: " ", startingAt: 0)
                 + "\(w.slots)/\(w.credit)".padding(toLength: 7, withPad: " ", startingAt: 0)

@@ -148,6 +148,8 @@ public struct WorkerStatus: Codable, Sendable, Equatable {
     public var inference: String? = nil
     /// The machine it runs on and its software ("redactfarm 0.1.0").
     public var host: String? = nil
+    /// The IP address it connected from (TCP; absent over ipc and inproc).
+    public var address: String? = nil
     public var software: String? = nil
     /// Seconds since the coordinator last heard from it (a heartbeat, a result).
     public var lastHeardSeconds: Double? = nil

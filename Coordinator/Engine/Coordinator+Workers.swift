@@ -5,7 +5,7 @@ import RedactCore
 /// The work channel's peers: hellos, heartbeats both ways, goodbyes, and the one place a
 /// worker is removed (Majordomo's `worker_delete`): its leases end there and nowhere else.
 extension Coordinator {
-    func handleWorkMessage(_ frames: [[UInt8]], socket: Int) {
+    func handleWorkMessage(_ frames: [[UInt8]], socket: Int, peerAddress: String? = nil) {
         guard frames.count >= 2 else { return drop("a message without a routing envelope") }
         let route = frames[0]
         let message: WireMessage
@@ -13,7 +13,7 @@ extension Coordinator {
         case .success(let m): message = m
         case .failure(let error): return drop("from \(peerName(route)): \(error)")
         }
-        if case .hello(let hello) = message { return welcome(hello, route: route, socket: socket) }
+        if case .hello(let hello) = message { return welcome(hello, route: route, socket: socket, address: peerAddress) }
         guard workers[route] != nil else {
             // A worker this coordinator does not know (it restarted, or gave up on the
             // worker): its result still counts if it checks out; then it is asked, once a
@@ -56,7 +56,7 @@ extension Coordinator {
         }
     }
 
-    private func welcome(_ hello: WorkerHello, route: [UInt8], socket: Int) {
+    private func welcome(_ hello: WorkerHello, route: [UInt8], socket: Int, address: String?) {
         let ours = "redactfarm \(RedactFarmVersion.current)"
         var refusal: String?
         if hello.software != ours { refusal = "runs \(hello.software); this coordinator needs \(ours) (segments must stitch bit-compatibly)" }
@@ -78,7 +78,7 @@ extension Coordinator {
         // A second hello on the same connection (answering an `announceAgain` that crossed
         // the first) is the same worker: its leases and counts stay, and it joined only once.
         guard workers[route] == nil else { return }
-        workers[route] = ConnectedWorker(route: route, socket: socket, hello: hello, connectedAt: MonotonicClock.now, lastHeard: MonotonicClock.now)
+        workers[route] = ConnectedWorker(route: route, socket: socket, hello: hello, address: address, connectedAt: MonotonicClock.now, lastHeard: MonotonicClock.now)
         announceAsked[route] = nil
         config.log.info("worker \(hello.name) joined (\(hello.cores) cores, \(hello.slots) slot(s), credit \(hello.credit), models: \(hello.models.keys.sorted().joined(separator: ", ")), \(hello.inference))",
                         metadata: ["worker": "\(hello.name)", "host": "\(hello.host)"])

@@ -239,9 +239,9 @@ public final class Coordinator {
             for (i, isReady) in ready.enumerated() where isReady {
                 // Drain a bounded number per socket so one busy peer cannot starve the rest.
                 for _ in 0..<64 {
-                    guard let frames = try? sockets[i].receive(timeoutMilliseconds: 0) else { break }
+                    guard let (frames, peer) = try? sockets[i].receiveWithPeer(timeoutMilliseconds: 0) else { break }
                     if i < workSockets.count {
-                        handleWorkMessage(frames, socket: i)
+                        handleWorkMessage(frames, socket: i, peerAddress: peer)
                     } else {
                         handleControlMessage(frames, socket: sockets[i])
                     }

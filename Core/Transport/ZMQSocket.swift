@@ -92,8 +92,15 @@ public final class ZMQSocket: @unchecked Sendable {
     /// The next multipart message, or nil if none arrives within `timeoutMilliseconds`
     /// (-1 waits for ever).
     public func receive(timeoutMilliseconds: Int = -1) throws(ZMQError) -> [[UInt8]]? {
+        try receiveWithPeer(timeoutMilliseconds: timeoutMilliseconds)?.frames
+    }
+
+    /// As `receive`, with the sender's IP address where the transport knows it (TCP:
+    /// libzmq's "Peer-Address" message property; nil for ipc and inproc).
+    public func receiveWithPeer(timeoutMilliseconds: Int = -1) throws(ZMQError) -> (frames: [[UInt8]], peerAddress: String?)? {
         guard try poll(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
         var frames: [[UInt8]] = []
+        var peer: String?
         while true {
             var message = zmq_msg_t()
             zmq_msg_init(&message)
@@ -102,7 +109,9 @@ public final class ZMQSocket: @unchecked Sendable {
             let size = zmq_msg_size(&message)
             let data = zmq_msg_data(&message)!
             frames.append(Array(UnsafeRawBufferPointer(start: data, count: size)))
-            if zmq_msg_more(&message) == 0 { return frames }
+            // A ROUTER's routing frame is its own; the peer's frames carry the property.
+            if peer == nil, let address = zmq_msg_gets(&message, "Peer-Address") { peer = String(cString: address) }
+            if zmq_msg_more(&message) == 0 { return (frames, peer) }
         }
     }
 

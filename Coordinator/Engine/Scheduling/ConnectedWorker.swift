@@ -9,6 +9,8 @@ struct ConnectedWorker {
     /// Which of the broker's work sockets it came in on.
     let socket: Int
     let hello: WorkerHello
+    /// The IP address it connected from (TCP only).
+    var address: String? = nil
     let connectedAt: UInt64
     var lastHeard: UInt64
     /// Tasks it reported holding that are not its leases (see `Scheduler.Candidate.strays`).
@@ -30,6 +32,6 @@ struct ConnectedWorker {
                      framesPerSecond: busyMilliseconds > 0 ? Double(framesDone) * 1000 / Double(busyMilliseconds) : 0,
                      connectedSeconds: Double(now - connectedAt) / 1000, quarantine: quarantine,
                      models: hello.models.keys.sorted(), inference: hello.inference,
-                     host: hello.host, software: hello.software, lastHeardSeconds: Double(now - min(now, lastHeard)) / 1000)
+                     host: hello.host, address: address, software: hello.software, lastHeardSeconds: Double(now - min(now, lastHeard)) / 1000)
     }
 }

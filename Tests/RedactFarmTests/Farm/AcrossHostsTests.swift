@@ -27,6 +27,9 @@ struct AcrossHostsTests {
             let security = ["--server-key", farm.state + "/coordinator.pub", "--key", dir + "/worker.key"]
             for n in 1...3 { try farm.startWorker("w\(n)", security, launcher: lab.launcher("w\(n)")) }
             #expect(eventually(seconds: 30) { (try? farm.workerStatus().count) == 3 }, "\(farm.coordinator.log)")
+            // Each from its own host's address.
+            let addresses = try farm.workerStatus().compactMap(\.address).sorted()
+            #expect(addresses == (2...4).map { "\(NetworkLab.subnet).\($0)" }, "\(addresses)")
 
             // Netem where the kernel has it: every hop 50 ms late and 1% of packets lost.
             let netem = try lab.degradeEveryLink()

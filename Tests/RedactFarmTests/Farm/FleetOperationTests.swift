@@ -11,6 +11,7 @@ import Testing
             let leaving = try farm.startWorker("leaving"), staying = try farm.startWorker("staying")
             #expect(eventually(seconds: 20) { (try? farm.workerStatus().count) == 2 })
             let listed = try #require(try farm.workerStatus().first { $0.name == "leaving" })
+            #expect(listed.address == "127.0.0.1", "\(listed)")
             #expect(listed.host != nil && listed.software == "redactfarm \(RedactFarmVersion.current)" && (listed.lastHeardSeconds ?? 99) < 5)
             let table = try farm.cli(["workers"])
             #expect(table.stdout.contains("HOST") && table.stdout.contains("VERSION") && table.stdout.contains(RedactFarmVersion.current), "\(table.stdout)")
