@@ -38,6 +38,8 @@ final class WorkerMetrics: Sendable {
                                                      labels: [("stage", stage)])
         }
         stageSeconds = stages
+        registry.gauge("redactfarm_build_info", help: "Always 1; the labels say which RedactFarm this worker is and what it infers with.",
+                       labels: [("version", RedactFarmVersion.current), ("role", "worker"), ("inference", CenterFaceDetector.engineOnThisMachine)]).set(1)
         slots = registry.gauge("redactfarm_worker_slots", help: "Segments this worker processes at once (--slots).")
         slotsBusy = registry.gauge("redactfarm_worker_slots_busy", help: "Processing slots working on a segment now.")
         connected = registry.gauge("redactfarm_worker_connected", help: "1 while the coordinator has welcomed this worker and is heard from, else 0.")

@@ -70,6 +70,9 @@ final class CoordinatorMetrics {
         filesEnded = files
         framesProcessed = registry.counter("redactfarm_frames_processed_total", help: "Video frames in accepted segment results.")
         bytesProcessed = registry.counter("redactfarm_processed_bytes_total", help: "Bytes of source segments whose results were accepted.")
+        // The conventional info metric: 1, labelled with what is running.
+        registry.gauge("redactfarm_build_info", help: "Always 1; the labels say which RedactFarm this coordinator is.",
+                       labels: [("version", RedactFarmVersion.current), ("role", "coordinator")]).set(1)
         processingSeconds = registry.histogram("redactfarm_segment_processing_seconds",
                                                help: "Time a worker spent on a segment, as it reported with the result.",
                                                buckets: [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800])

@@ -43,6 +43,7 @@ import Testing
             let scrape = try #require(HTTPGet.get(port: coordinatorPort, path: "/metrics"))
             #expect(scrape.body.contains("# TYPE redactfarm_segment_processing_seconds histogram"))
             #expect(scrape.body.contains("# HELP redactfarm_segments_completed_total "))
+            #expect(scrape.body.contains(#"redactfarm_build_info{version="\#(RedactFarmVersion.current)",role="coordinator"} 1"#), "\(scrape.body)")
             let completed = try #require(HTTPGet.sample(scrape.body, #"redactfarm_segments_completed_total{handling="redacted"}"#))
             #expect(completed >= 4, "one per segment of a 8 s file in 2 s segments")
             #expect(HTTPGet.sample(scrape.body, "redactfarm_frames_processed_total") == frames)
@@ -61,6 +62,7 @@ import Testing
             #expect(HTTPGet.sample(workerScrape.body, "redactfarm_worker_frames_processed_total") == frames)
             #expect((HTTPGet.sample(workerScrape.body, #"redactfarm_worker_stage_seconds_total{stage="encode"}"#) ?? 0) > 0)
             #expect(HTTPGet.sample(workerScrape.body, "redactfarm_worker_connected") == 1)
+            #expect(workerScrape.body.contains(#"role="worker""#) && workerScrape.body.contains("redactfarm_build_info{"))
 
             // A coordinator that stops answering makes the worker unready (nothing is sent to
             // a pod that cannot work), not dead (its loop still turns); it is ready again
