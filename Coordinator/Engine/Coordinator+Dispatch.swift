@@ -23,7 +23,7 @@ extension Coordinator {
         var avoid: [SegmentKey: Set<String>] = [:]
         for key in queue.retries { avoid[key] = try store.failedWorkers(key) }
         var needs: [Int64: [String: String]] = [:]
-        for file in Set(queue.ordered.map(\.0.file)) { needs[file] = try requirements(ofFile: file).capabilities }
+        for file in queue.countByFile.keys { needs[file] = try requirements(ofFile: file).capabilities }
         let decision = Scheduler.decide(queue: queue, workers: candidates, avoid: avoid, heldBack: heldBack, needs: needs)
         let waiting = Set(decision.unservable.map(\.file))
         if waiting != Set(unservedFiles.keys) {

@@ -23,9 +23,12 @@ struct WorkQueue: Sendable {
     func contains(_ key: SegmentKey) -> Bool { members[key] != nil }
     func priority(of key: SegmentKey) -> QueuePriority? { members[key] }
 
-    /// In the order they are handed out.
-    var ordered: [(key: SegmentKey, priority: QueuePriority)] {
-        retries.map { ($0, .retry) } + normal.keys.sorted(by: >).flatMap { rank in normal[rank]!.map { ($0, .normal) } }
+    /// In the order they are handed out, lazily: the scheduler usually stops after the few
+    /// it can place, and copying a queue of 100,000 each broker turn was most of its cost.
+    var ordered: AnySequence<(key: SegmentKey, priority: QueuePriority)> {
+        let first = AnySequence(retries.lazy.map { (key: $0, priority: QueuePriority.retry) })
+        let rest = normal.keys.sorted(by: >).map { rank in AnySequence(normal[rank]!.lazy.map { (key: $0, priority: QueuePriority.normal) }) }
+        return AnySequence(([first] + rest).joined())
     }
 
     /// Gives a file's queued and future first attempts its job's priority: they move ahead of
