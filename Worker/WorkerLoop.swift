@@ -269,19 +269,16 @@ public final class WorkerLoop {
                 let message = missing.isEmpty
                     ? runner.run(task, segment: segment, onFrame: { board.frameDone(task.id) }, isCancelled: { board.isAbandoned(task.id) })
                     : .failure(task.id, .transient, reason: "this worker lacks " + missing.joined(separator: " and "))
-                let outcome: String
+                var outcome = "failed", frames = 0
+                if case .result(let result, _, _) = message { (outcome, frames) = (result.copied ? "copied" : "redacted", result.frameCount) }
                 if board.isAbandoned(task.id) {
                     outcome = "abandoned"
                     log.info("abandoned task \(task.id) (cancelled or stopping)", metadata: task.id.logMetadata)
                 } else if case .failure(_, _, let reason) = message {
-                    outcome = "failed"
                     log.warning("task \(task.id) failed: \(reason)", metadata: task.id.logMetadata)
-                } else {
-                    if case .result(let result, _, _) = message { outcome = result.copied ? "copied" : "redacted" } else { outcome = "failed" }
-                    if let times = runner.lastTimes { log.info("task \(task.id) done: \(times)", metadata: task.id.logMetadata) }
+                } else if let times = runner.lastTimes {
+                    log.info("task \(task.id) done: \(times)", metadata: task.id.logMetadata)
                 }
-                var frames = 0
-                if case .result(let result, _, _) = message { frames = result.frameCount }
                 metrics.finished(outcome: outcome, frames: frames, sourceBytes: segment.count,
                                  milliseconds: MonotonicClock.since(started), times: runner.lastTimes)
                 board.complete(task.id, with: message)

@@ -29,8 +29,9 @@ extension Coordinator {
             case .status:
                 var jobs = try store.jobs()
                 if let id = request.job {
-                    jobs = jobs.filter { $0.id == id || $0.id.hasPrefix(id) }
-                    guard jobs.count == 1 else { return .failure(jobs.isEmpty ? "no job \(id)" : "\(id) matches several jobs") }
+                    let found = try job(matching: id)
+                    guard let job = found.job else { return .failure(found.refusal) }
+                    jobs = [job]
                 }
                 return ControlResponse(ok: true, job: jobs.first?.id, status: try status(jobs: jobs))
             case .cancel:
@@ -41,8 +42,8 @@ extension Coordinator {
                 return ControlResponse(ok: true, status: try status(jobs: []))
             case .prioritize:
                 guard let prefix = request.job, let priority = request.priority else { return .failure("prioritize needs a job id and a priority") }
-                let jobs = try store.jobs().filter { $0.id == prefix || $0.id.hasPrefix(prefix) }
-                guard jobs.count == 1, let job = jobs.first else { return .failure(jobs.isEmpty ? "no job \(prefix)" : "\(prefix) matches several jobs") }
+                let found = try job(matching: prefix)
+                guard let job = found.job else { return .failure(found.refusal) }
                 guard !job.state.isFinal else { return .failure("\(job.id): already \(job.state.rawValue)") }
                 try setPriority(priority, job: job.id)
                 return ControlResponse(ok: true, job: job.id, status: try status(jobs: try store.jobs().filter { $0.id == job.id }))
@@ -56,6 +57,12 @@ extension Coordinator {
         } catch {
             return .failure(error.description)
         }
+    }
+
+    /// The one job whose id is `prefix` or starts with it, or why there is not one.
+    private func job(matching prefix: String) throws(MediaError) -> (job: JobRecord?, refusal: String) {
+        let jobs = try store.jobs().filter { $0.id == prefix || $0.id.hasPrefix(prefix) }
+        return jobs.count == 1 ? (jobs[0], "") : (nil, jobs.isEmpty ? "no job \(prefix)" : "\(prefix) matches several jobs")
     }
 
     func status(jobs: [JobRecord]) throws(MediaError) -> FarmStatus {

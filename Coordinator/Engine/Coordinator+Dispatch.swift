@@ -107,7 +107,7 @@ extension Coordinator {
         if let worker, quarantine.recordFailure(worker, reason: reason, now: MonotonicClock.now) {
             config.log.warning("worker \(worker) quarantined: \(quarantine.reason(worker, now: MonotonicClock.now) ?? reason)")
         }
-        returnToQueue(id, reason: reason, as: kind, counts: true, permanent: kind == .failedPermanently)
+        returnToQueue(id, reason: reason, as: kind, counts: true)
     }
 
     /// Ends an attempt without a result (its lease has already ended): back to the queue, or
@@ -115,12 +115,14 @@ extension Coordinator {
     /// failure (the footage or the options, not the moment) fails the file at once: every
     /// attempt would end the same way. A counted failure is recorded against the attempt's
     /// worker in the store, so retries go elsewhere.
-    func returnToQueue(_ id: TaskID, reason: String, as kind: SegmentSetback, counts: Bool, permanent: Bool = false) {
+    func returnToQueue(_ id: TaskID, reason: String, as kind: SegmentSetback, counts: Bool) {
         let key = SegmentKey(file: id.file, index: Int(id.segment))
+        let permanent = kind == .failedPermanently
         statusDirty = true
-        metrics.setback(kind)
         do throws(MediaError) {
             guard let segment = try store.segment(key), segment.state == .running, segment.dispatches == Int(id.attempt) else { return }
+            // Counted only for an attempt that really ends here, not for a stale one.
+            metrics.setback(kind)
             let state = try store.abandonAttempt(key, attempt: Int(id.attempt), reason: reason, counts: counts,
                                                  maxFailures: config.maxFailures, permanent: permanent)
             if state == .failed {

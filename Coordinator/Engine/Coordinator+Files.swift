@@ -22,9 +22,7 @@ extension Coordinator {
         }
         let id = Self.newJobID()
         let priority = request.priority ?? 0
-        guard JobPriority.range.contains(priority) else {
-            throw MediaError(path: "priority", reason: "\(priority) is outside \(JobPriority.range.lowerBound)…\(JobPriority.range.upperBound)")
-        }
+        try JobPriority.check(priority)
         try store.createJob(id: id, options: request.options, outputFolder: request.output, files: files, priority: priority)
         jobsChanged = true
         for file in try store.files(job: id) {
@@ -38,9 +36,7 @@ extension Coordinator {
 
     /// A job's new priority, for its queued segments and those still to be split.
     func setPriority(_ priority: Int, job jobID: String) throws(MediaError) {
-        guard JobPriority.range.contains(priority) else {
-            throw MediaError(path: "priority", reason: "\(priority) is outside \(JobPriority.range.lowerBound)…\(JobPriority.range.upperBound)")
-        }
+        try JobPriority.check(priority)
         try store.setJobPriority(jobID, priority)
         for file in try store.files(job: jobID) { queue.setRank(priority, file: file.id) }
         config.log.info("job \(jobID): priority \(priority)", metadata: ["job": "\(jobID)"])

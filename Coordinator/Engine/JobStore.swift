@@ -149,7 +149,7 @@ public final class JobStore {
     public func filePriorities() throws(MediaError) -> [Int64: Int] {
         try read { db in
             var ranks: [Int64: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT file.id AS id, job.priority AS priority FROM file JOIN job ON job.id = file.jobId WHERE job.priority != 0") {
+            for row in try Row.fetchAll(db, sql: "SELECT file.id AS id, job.priority AS priority FROM file JOIN job ON job.id = file.jobId WHERE job.priority != 0 AND job.state = 'running'") {
                 ranks[row["id"]] = row["priority"]
             }
             return ranks

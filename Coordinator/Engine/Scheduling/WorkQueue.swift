@@ -89,4 +89,11 @@ struct WorkQueue: Sendable {
 /// that may wait.
 public enum JobPriority {
     public static let range = -100...100
+
+    /// A remote client's priority is checked here, as the CLI checks its own.
+    static func check(_ priority: Int) throws(MediaError) {
+        guard range.contains(priority) else {
+            throw MediaError(path: "priority", reason: "\(priority) is outside \(range.lowerBound)…\(range.upperBound)")
+        }
+    }
 }
