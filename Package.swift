@@ -42,6 +42,11 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
+        // Linux calls Swift's Glibc module leaves out (syncfs).
+        .systemLibrary(
+            name: "CLinux",
+            path: "Core/Shims/CLinux"
+        ),
         // Inference: OpenVINO's C API (non-variadic calls only, so Swift calls it directly).
         .target(
             name: "COpenVINO",
@@ -58,7 +63,7 @@ let package = Package(
         // imports what sits above it.
         .target(
             name: "RedactSupport",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CLinux", .product(name: "Crypto", package: "swift-crypto")],
             path: "Core/Support"
         ),
         .target(

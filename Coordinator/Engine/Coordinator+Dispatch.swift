@@ -53,10 +53,8 @@ extension Coordinator {
             metrics.setback(.revoked)
             if revocation.requeue { queue.push(lease.key, lease.priority, front: true) }
         }
-        for assignment in decision.assignments {
-            queue.remove(assignment.key)
-            try assign(assignment.key, priority: assignment.priority, to: assignment.worker)
-        }
+        for assignment in decision.assignments { queue.remove(assignment.key) }
+        try assign(decision.assignments)
     }
 
     /// What a file's job needs of a worker (its models, and its arithmetic), remembered while
@@ -70,34 +68,56 @@ extension Coordinator {
         return needed
     }
 
-    private func assign(_ key: SegmentKey, priority: QueuePriority, to route: WorkerRoute) throws(MediaError) {
-        guard let worker = workers[route] else { return queue.push(key, priority, front: true) }
-        guard let file = try store.file(key.file), file.state == .processing || file.state == .splitting else { return }
-        let plan = try plan(for: key.file)
-        let record = plan.segments[key.index]
-        let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: key.file)
-        let bytes: [UInt8]
-        do throws(MediaError) {
-            bytes = try FileBytes.read(area.directory + "/" + record.file)
-        } catch {
-            return try failFile(key.file, reason: "segment \(key.index) is missing from the state folder: \(error.reason)")
+    /// Sends the turn's assignments, their attempts started in one transaction first: a task
+    /// goes out only once its attempt is on record.
+    private func assign(_ assignments: [Scheduler.Assignment]) throws(MediaError) {
+        var ready: [ReadyTask] = []
+        var failedFiles: Set<Int64> = []
+        for assignment in assignments {
+            let key = assignment.key
+            guard let worker = workers[assignment.worker] else {
+                queue.push(key, assignment.priority, front: true)
+                continue
+            }
+            guard !failedFiles.contains(key.file), let file = try store.file(key.file), file.state == .processing || file.state == .splitting else { continue }
+            let plan = try plan(for: key.file)
+            let record = plan.segments[key.index]
+            let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: key.file)
+            do throws(MediaError) {
+                let bytes = try FileBytes.read(area.directory + "/" + record.file)
+                ready.append(ReadyTask(assignment: assignment, worker: worker, jobID: file.jobID, plan: plan, record: record, bytes: bytes))
+            } catch {
+                failedFiles.insert(key.file)
+                try failFile(key.file, reason: "segment \(key.index) is missing from the state folder: \(error.reason)")
+            }
         }
-        let (options, json) = try jobOptions(file.jobID)
-        let attempt = try store.startAttempt(key, worker: worker.hello.name, host: worker.hello.host)
-        let id = TaskID(job: file.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt))
+        ready.removeAll { failedFiles.contains($0.assignment.key.file) }
+        let attempts = try store.startAttempts(ready.map { ($0.assignment.key, $0.worker.hello.name, $0.worker.hello.host) })
+        for (task, attempt) in zip(ready, attempts) { try send(task, attempt: attempt) }
+    }
+
+    private func send(_ ready: ReadyTask, attempt: Int) throws(MediaError) {
+        let key = ready.assignment.key, route = ready.assignment.worker, plan = ready.plan
+        let (options, json) = try jobOptions(ready.jobID)
+        let id = TaskID(job: ready.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt))
         let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: SourceFrameRate(plan.video),
                                   view: SourceView(firstFramePts: plan.firstFramePts, displayRotationDegrees: plan.video.rotationDegrees),
-                                  firstTrackID: Int64(key.index) * 1_000_000, segmentSHA256: record.sha256, jobJSON: json,
+                                  firstTrackID: Int64(key.index) * 1_000_000, segmentSHA256: ready.record.sha256, jobJSON: json,
                                   models: try requirements(ofFile: key.file).models,
                                   copyParameterSetID: options.job.copiesUnchanged ? plan.video.copying?.parameterSetID : nil)
-        leases.grant(id, to: route, priority: priority, at: MonotonicClock.now)
+        let name = ready.worker.hello.name
+        guard workers[route] != nil else {
+            // Gone since the turn's assignments were made (an earlier send to it failed).
+            return returnToQueue(id, reason: "worker \(name) is unreachable", as: .workerLost, counts: false)
+        }
+        leases.grant(id, to: route, priority: ready.assignment.priority, at: MonotonicClock.now)
         if let since = requeuedAt.removeValue(forKey: key) {
-            config.log.info("re-dispatched \(key) to \(worker.hello.name) \(MonotonicClock.now - since) ms after it was requeued",
-                            metadata: id.logMetadata(worker: worker.hello.name))
+            config.log.info("re-dispatched \(key) to \(name) \(MonotonicClock.now - since) ms after it was requeued",
+                            metadata: id.logMetadata(worker: name))
         }
         statusDirty = true
-        if send(.task(task, segment: bytes), to: route, socket: worker.socket) != .sent {
-            removeWorker(route, because: "worker \(worker.hello.name) is unreachable", as: .workerLost, counts: false)
+        if send(.task(task, segment: ready.bytes), to: route, socket: ready.worker.socket) != .sent {
+            removeWorker(route, because: "worker \(name) is unreachable", as: .workerLost, counts: false)
         }
     }
 
@@ -119,6 +139,8 @@ extension Coordinator {
         let key = SegmentKey(file: id.file, index: Int(id.segment))
         let permanent = kind == .failedPermanently
         statusDirty = true
+        // A result for the segment is in hand and about to be recorded: it decides.
+        guard !stagedKeys.contains(key) else { return }
         do throws(MediaError) {
             guard let segment = try store.segment(key), segment.state == .running, segment.dispatches == Int(id.attempt) else { return }
             // Counted only for an attempt that really ends here, not for a stale one.
@@ -178,4 +200,14 @@ extension Coordinator {
     }
 
     static let auditIntervalMilliseconds: UInt64 = 5000
+}
+
+/// An assignment with what its task needs, before its attempt is started.
+private struct ReadyTask {
+    var assignment: Scheduler.Assignment
+    var worker: ConnectedWorker
+    var jobID: String
+    var plan: SegmentPlan
+    var record: SegmentPlan.SegmentRecord
+    var bytes: [UInt8]
 }

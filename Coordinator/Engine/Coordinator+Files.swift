@@ -90,14 +90,13 @@ extension Coordinator {
     /// `maxWaitingStitches` wait like this; other files are stitched when complete.
     func startStitchIfReady(_ fileID: Int64) throws(MediaError) {
         guard gates[fileID] == nil, let file = try store.file(fileID), file.state == .processing || file.state == .stitching else { return }
-        let segments = try store.segments(file: fileID)
-        let done = segments.filter { $0.state == .done }
-        let complete = !segments.isEmpty && done.count == segments.count
+        // Asked of an index, not read row by row: this runs after every commit that touches the file.
+        let complete = try !store.hasSegmentNotDone(file: fileID)
         if complete && file.state == .processing {
             try store.setFileState(fileID, .stitching)
             statusDirty = true
         }
-        guard done.contains(where: { $0.key.index == 0 }) else { return }
+        guard try store.segment(SegmentKey(file: fileID, index: 0))?.state == .done else { return }
         // A complete file waits its turn (after a restart, every finished file at once would
         // start a thread each); an incomplete one is simply stitched later.
         guard gates.count < (complete ? Self.maxStitches : Self.maxWaitingStitches) else {
@@ -108,7 +107,9 @@ extension Coordinator {
         let plan = try plan(for: fileID)
         let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: fileID)
         let gate = SegmentGate()
-        for segment in done { gate.publish(segment.key.index, try arrival(segment, plan: plan, area: area)) }
+        for segment in try store.segments(file: fileID) where segment.state == .done {
+            gate.publish(segment.key.index, try arrival(segment, plan: plan, area: area))
+        }
         gates[fileID] = gate
         let finisher = OutputFinisher(jobID: file.jobID, input: file.input, output: file.output, area: area,
                                       plan: plan, gate: gate, options: try jobOptions(file.jobID).options, identity: config.identity,

@@ -4,13 +4,19 @@ import RedactCore
 
 /// Result intake: a result is accepted once per segment, for any attempt the store knows,
 /// and only when its hashes, frame count and timestamps are the plan's; it is durable before
-/// it counts. A valid result is never wasted: if a newer attempt holds the segment (the result
-/// was late, after a restart or a lost worker), that attempt is cancelled instead.
+/// it counts. Results are checked as they arrive and recorded together once a broker turn
+/// (`commitStagedResults`): their files written, one flush, one transaction. A valid result
+/// is never wasted: if a newer attempt holds the segment (the result was late, after a
+/// restart or a lost worker), that attempt is cancelled instead.
 extension Coordinator {
     func accept(_ result: TaskResult, segment: [UInt8], coverage: [UInt8], from route: WorkerRoute?) {
         let key = SegmentKey(file: result.id.file, index: Int(result.id.segment))
         let workerName = route.flatMap { workers[$0]?.hello.name } ?? "a worker not (yet) announced"
         do throws(MediaError) {
+            guard !stagedKeys.contains(key) else {
+                config.log.info("ignored a result for \(result.id): another result for its segment is being recorded", metadata: result.id.logMetadata(worker: workerName))
+                return
+            }
             guard let file = try store.file(key.file), file.jobID == result.id.job, file.state == .processing || file.state == .splitting,
                   let record = try store.segment(key), record.state != .done, record.state != .failed,
                   (1...max(1, record.dispatches)).contains(Int(result.id.attempt))
@@ -29,30 +35,9 @@ extension Coordinator {
             let output: SegmentPlan.OutputRecord = result.copied
                 ? planned.copiedOutput
                 : .init(file: area.outputSegmentName(planned), sha256: result.outputSHA256, byteSize: segment.count, frameCount: result.frameCount)
-            if !result.copied { try AtomicOutput.write(segment, to: area.directory + "/" + output.file) }
-            try AtomicOutput.write(coverage, to: area.coveragePath(key.index))
-            let doneBy = try store.finishAttempt(key, attempt: Int(result.id.attempt), outputSHA256: result.outputSHA256,
-                                                 outputBytes: segment.count, detections: result.detections, copied: result.copied)
-            if let newer = leases.end(segment: key), newer.id != result.id {
-                cancel(newer.id, on: newer.worker)
-                config.log.info("accepted the late result of \(result.id); cancelled attempt \(newer.id.attempt) on \(workers[newer.worker]?.hello.name ?? "a worker gone")",
-                                metadata: result.id.logMetadata(worker: workerName))
-            }
-            queue.remove(key)
-            quarantine.recordSuccess(doneBy.worker)
-            gates[key.file]?.publish(key.index, .init(
-                output: output,
-                worker: doneBy.worker, workerHost: doneBy.host, detections: result.detections))
-            framesCompleted += result.frameCount
-            metrics.segmentCompleted(copied: result.copied, frames: result.frameCount, sourceBytes: planned.byteSize,
-                                     workerMilliseconds: result.milliseconds)
-            if let route {
-                workers[route]?.segmentsDone += 1
-                workers[route]?.framesDone += result.frameCount
-                workers[route]?.busyMilliseconds += result.milliseconds
-            }
-            statusDirty = true
-            try startStitchIfReady(key.file)
+            staged.append(StagedResult(result: result, key: key, route: route, workerName: workerName, area: area, output: output,
+                                       segment: segment, coverage: coverage, sourceBytes: planned.byteSize))
+            stagedKeys.insert(key)
         } catch {
             config.log.warning("rejected the result for \(result.id) from \(workerName): \(error.reason)",
                                metadata: result.id.logMetadata(worker: workerName, reason: SegmentSetback.rejected.rawValue))
@@ -61,6 +46,79 @@ extension Coordinator {
             guard let lease = leases.end(result.id) else { return }
             countFailure(result.id, of: workers[lease.worker]?.hello.name, reason: "result rejected: \(error.reason)", as: .rejected)
         }
+    }
+
+    /// Records the turn's checked results in a group commit: every segment and coverage file
+    /// written without a flush of its own, one flush of the state's file system, then one
+    /// transaction marking them all done. Only then does any of them count: its lease ends,
+    /// its stitch hears of it, its worker's credit is free.
+    func commitStagedResults() throws(MediaError) {
+        guard !staged.isEmpty else { return }
+        let batch = staged
+        staged = []
+        stagedKeys = []
+        var written: [StagedResult] = []
+        for item in batch {
+            do throws(MediaError) {
+                if !item.result.copied { try AtomicOutput.write(item.segment, to: item.area.directory + "/" + item.output.file, durable: false) }
+                try AtomicOutput.write(item.coverage, to: item.area.coveragePath(item.key.index), durable: false)
+                written.append(item)
+            } catch {
+                reject(item, because: error)
+            }
+        }
+        guard !written.isEmpty else { return }
+        let doneBy: [DoneBy]
+        do throws(MediaError) {
+            try FileSystemFlush.flush(config.stateDirectory)
+            doneBy = try store.finishAttempts(written.map { item in
+                AttemptFinish(key: item.key, attempt: Int(item.result.id.attempt), outputSHA256: item.result.outputSHA256,
+                              outputBytes: item.segment.count, detections: item.result.detections, copied: item.result.copied)
+            })
+        } catch {
+            for item in written { reject(item, because: error) }
+            return
+        }
+        var files: [Int64] = []
+        for (item, by) in zip(written, doneBy) {
+            completed(item, doneBy: by)
+            if files.last != item.key.file, !files.contains(item.key.file) { files.append(item.key.file) }
+        }
+        statusDirty = true
+        for file in files { try startStitchIfReady(file) }
+    }
+
+    /// What follows a result once it is durable.
+    private func completed(_ item: StagedResult, doneBy: DoneBy) {
+        let result = item.result, key = item.key
+        if let newer = leases.end(segment: key), newer.id != result.id {
+            cancel(newer.id, on: newer.worker)
+            config.log.info("accepted the late result of \(result.id); cancelled attempt \(newer.id.attempt) on \(workers[newer.worker]?.hello.name ?? "a worker gone")",
+                            metadata: result.id.logMetadata(worker: item.workerName))
+        }
+        queue.remove(key)
+        quarantine.recordSuccess(doneBy.worker)
+        gates[key.file]?.publish(key.index, .init(output: item.output, worker: doneBy.worker, workerHost: doneBy.host, detections: result.detections))
+        framesCompleted += result.frameCount
+        metrics.segmentCompleted(copied: result.copied, frames: result.frameCount, sourceBytes: item.sourceBytes,
+                                 workerMilliseconds: result.milliseconds)
+        if let route = item.route {
+            workers[route]?.segmentsDone += 1
+            workers[route]?.framesDone += result.frameCount
+            workers[route]?.busyMilliseconds += result.milliseconds
+            if let worker = workers[route], worker.saidBye, leases.heldCount(by: route) == 0 {
+                removeWorker(route, because: "worker \(worker.hello.name) left", as: .handedBack, counts: false)
+            }
+        }
+    }
+
+    /// A checked result that could not be recorded (the state folder's disk failed): held
+    /// against its attempt like a result refused, so the segment is done again.
+    private func reject(_ item: StagedResult, because error: MediaError) {
+        config.log.warning("could not record the result for \(item.result.id) from \(item.workerName): \(error.reason)",
+                           metadata: item.result.id.logMetadata(worker: item.workerName, reason: SegmentSetback.rejected.rawValue))
+        guard let lease = leases.end(item.result.id) else { return }
+        countFailure(item.result.id, of: workers[lease.worker]?.hello.name, reason: "result not recorded: \(error.reason)", as: .rejected)
     }
 
     /// The frame count, timestamps and hashes must be the plan's; anything else is refused.
@@ -94,4 +152,19 @@ extension Coordinator {
               frames.count == record.frameCount
         else { throw MediaError(path: label, reason: "its detections do not list every frame") }
     }
+}
+
+/// A result that passed its checks, waiting for the turn's group commit.
+struct StagedResult {
+    var result: TaskResult
+    var key: SegmentKey
+    var route: WorkerRoute?
+    var workerName: String
+    var area: FileWorkArea
+    var output: SegmentPlan.OutputRecord
+    /// The re-encoded segment (empty when copied) and its frames' coverage, to be written.
+    var segment: [UInt8]
+    var coverage: [UInt8]
+    /// The source segment's size, for the bytes-processed metric.
+    var sourceBytes: Int
 }

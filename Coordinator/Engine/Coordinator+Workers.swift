@@ -49,6 +49,7 @@ extension Coordinator {
             // A worker that is stopping hands back what it has not started, finishes what it
             // has and says bye again: it leaves once it holds nothing.
             workers[route]?.draining = true
+            workers[route]?.saidBye = true
             if leases.heldCount(by: route) == 0 { removeWorker(route, because: "worker \(name) left", as: .handedBack, counts: false) }
             statusDirty = true
         case .hello, .welcome, .refuse, .task, .cancel, .announceAgain, .drain:

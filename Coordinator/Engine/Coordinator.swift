@@ -75,6 +75,9 @@ public final class Coordinator {
     var repeatedWarnings = RepeatLimiter(intervalMilliseconds: 60_000)
     var lastAudit: UInt64 = 0
     var plans: [Int64: SegmentPlan] = [:]
+    /// Results checked this turn and not yet recorded (`commitStagedResults`).
+    var staged: [StagedResult] = []
+    var stagedKeys: Set<SegmentKey> = []
     /// Files being split (at most one split per file).
     var splittingFiles: Set<Int64> = []
     /// Files being stitched, each waiting at its gate for segments still to come.
@@ -247,6 +250,7 @@ public final class Coordinator {
                     }
                 }
             }
+            try commitStagedResults()
             logRefusedHandshakes()
             try handlePipelineEvents()
             reapSilentWorkers()

@@ -96,6 +96,10 @@ public final class JobStore {
         m.registerMigration("v4") { db in
             try db.execute(sql: "ALTER TABLE job ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
         }
+        // Whether a file is complete, from an index (`hasSegmentNotDone`).
+        m.registerMigration("v5") { db in
+            try db.execute(sql: "CREATE INDEX segmentByFileState ON segment(fileId, state)")
+        }
         return m
     }
 
@@ -103,8 +107,11 @@ public final class JobStore {
         do { return try db.write(body) } catch { throw MediaError(path: Self.fileName, reason: "state write failed: \(error)") }
     }
 
+    /// Reads without GRDB's read-only guard (two pragmas compiled and run around every read,
+    /// most of a lookup's cost): the store has one user, the broker's thread, and these
+    /// bodies only read.
     private func read<T>(_ body: (Database) throws -> T) throws(MediaError) -> T {
-        do { return try db.read(body) } catch { throw MediaError(path: Self.fileName, reason: "state read failed: \(error)") }
+        do { return try db.unsafeRead(body) } catch { throw MediaError(path: Self.fileName, reason: "state read failed: \(error)") }
     }
 
     // MARK: Jobs and files
@@ -173,7 +180,7 @@ public final class JobStore {
     }
 
     public func file(_ id: Int64) throws(MediaError) -> FileRecord? {
-        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM file WHERE id = ?", arguments: [id]).map(FileRecord.init) }
+        try read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM file WHERE id = ?"), arguments: [id]).map(FileRecord.init) }
     }
 
     public func setFileState(_ id: Int64, _ state: FileState, error: String? = nil, outputSHA256: String? = nil) throws(MediaError) {
@@ -211,6 +218,17 @@ public final class JobStore {
                 if state == .done { frames = row["frames"] ?? 0 }
             }
             return (counts, frames)
+        }
+    }
+
+    /// Whether any of a file's segments (a file with none counts as not complete) is not done.
+    public func hasSegmentNotDone(file fileID: Int64) throws(MediaError) -> Bool {
+        try read { db in
+            let statement = try db.cachedStatement(sql: """
+                SELECT NOT EXISTS (SELECT 1 FROM segment WHERE fileId = ?1)
+                    OR EXISTS (SELECT 1 FROM segment WHERE fileId = ?1 AND state IN ('queued', 'running', 'failed'))
+                """)
+            return try Bool.fetchOne(statement, arguments: [fileID]) ?? true
         }
     }
 
@@ -261,7 +279,8 @@ public final class JobStore {
 
     public func segment(_ key: SegmentKey) throws(MediaError) -> SegmentRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM segment WHERE fileId = ? AND idx = ?", arguments: [key.file, key.index]).map(SegmentRecord.init)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM segment WHERE fileId = ? AND idx = ?"), arguments: [key.file, key.index])
+                .map(SegmentRecord.init)
         }
     }
 
@@ -277,14 +296,26 @@ public final class JobStore {
 
     /// Starts a new attempt and returns its number (1, 2, …).
     public func startAttempt(_ key: SegmentKey, worker: String, host: String) throws(MediaError) -> Int {
-        try write { db in
-            try db.execute(sql: "UPDATE segment SET state = 'running', dispatches = dispatches + 1, worker = ?, workerHost = ? WHERE fileId = ? AND idx = ?",
-                           arguments: [worker, host, key.file, key.index])
-            let attempt = try Int.fetchOne(db, sql: "SELECT dispatches FROM segment WHERE fileId = ? AND idx = ?",
-                                           arguments: [key.file, key.index]) ?? 0
-            try db.execute(sql: "INSERT OR REPLACE INTO attempt (fileId, idx, attempt, worker, host, startedAt) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [key.file, key.index, attempt, worker, host, Date().timeIntervalSince1970])
-            return attempt
+        try startAttempts([(key, worker, host)])[0]
+    }
+
+    /// Starts several attempts in one transaction (one commit for a broker turn's dispatches)
+    /// and returns their numbers, in order.
+    public func startAttempts(_ starts: [(key: SegmentKey, worker: String, host: String)]) throws(MediaError) -> [Int] {
+        guard !starts.isEmpty else { return [] }
+        return try write { db in
+            let now = Date().timeIntervalSince1970
+            let mark = try db.cachedStatement(sql: """
+                UPDATE segment SET state = 'running', dispatches = dispatches + 1, worker = ?, workerHost = ? WHERE fileId = ? AND idx = ?
+                """)
+            let number = try db.cachedStatement(sql: "SELECT dispatches FROM segment WHERE fileId = ? AND idx = ?")
+            let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO attempt (fileId, idx, attempt, worker, host, startedAt) VALUES (?, ?, ?, ?, ?, ?)")
+            return try starts.map { start in
+                try mark.execute(arguments: [start.worker, start.host, start.key.file, start.key.index])
+                let attempt = try Int.fetchOne(number, arguments: [start.key.file, start.key.index]) ?? 0
+                try insert.execute(arguments: [start.key.file, start.key.index, attempt, start.worker, start.host, now])
+                return attempt
+            }
         }
     }
 
@@ -293,23 +324,39 @@ public final class JobStore {
     @discardableResult
     public func finishAttempt(_ key: SegmentKey, attempt: Int, outputSHA256: String, outputBytes: Int,
                               detections: Int, copied: Bool = false) throws(MediaError) -> (worker: String, host: String?) {
-        try write { db in
-            let row = try Row.fetchOne(db, sql: "SELECT worker, host FROM attempt WHERE fileId = ? AND idx = ? AND attempt = ?",
-                                       arguments: [key.file, key.index, attempt])
-            let worker: String = row?["worker"] ?? "unknown"
-            let host: String? = row?["host"]
-            try db.execute(sql: """
+        let finish = AttemptFinish(key: key, attempt: attempt, outputSHA256: outputSHA256, outputBytes: outputBytes,
+                                   detections: detections, copied: copied)
+        let doneBy = try finishAttempts([finish])[0]
+        return (doneBy.worker, doneBy.host)
+    }
+
+    /// Records several segments done in one transaction: the group commit of a broker turn's
+    /// results, one fsync for all of them. Returns who did each, in order.
+    public func finishAttempts(_ finishes: [AttemptFinish]) throws(MediaError) -> [DoneBy] {
+        guard !finishes.isEmpty else { return [] }
+        return try write { db in
+            let now = Date().timeIntervalSince1970
+            let who = try db.cachedStatement(sql: "SELECT worker, host FROM attempt WHERE fileId = ? AND idx = ? AND attempt = ?")
+            let done = try db.cachedStatement(sql: """
                 UPDATE segment SET state = 'done', outputSHA256 = ?, outputBytes = ?, worker = ?, workerHost = ?, detections = ?, copied = ?
                 WHERE fileId = ? AND idx = ?
-                """, arguments: [outputSHA256, outputBytes, worker, host, detections, copied ? 1 : 0, key.file, key.index])
-            try endAttempt(db, key, attempt, outcome: "done", reason: nil)
+                """)
+            let ended = try db.cachedStatement(sql: "UPDATE attempt SET endedAt = ?, outcome = 'done', reason = NULL WHERE fileId = ? AND idx = ? AND attempt = ?")
             // A newer attempt still open (this result was late, after a restart or a lost
             // worker) is not needed any more.
-            try db.execute(sql: """
+            let superseded = try db.cachedStatement(sql: """
                 UPDATE attempt SET endedAt = ?, outcome = 'superseded', reason = ?
                 WHERE fileId = ? AND idx = ? AND attempt != ? AND endedAt IS NULL
-                """, arguments: [Date().timeIntervalSince1970, "attempt \(attempt) delivered first", key.file, key.index, attempt])
-            return (worker, host)
+                """)
+            return try finishes.map { f in
+                let row = try Row.fetchOne(who, arguments: [f.key.file, f.key.index, f.attempt])
+                let doneBy = DoneBy(worker: row?["worker"] ?? "unknown", host: row?["host"])
+                try done.execute(arguments: [f.outputSHA256, f.outputBytes, doneBy.worker, doneBy.host, f.detections, f.copied ? 1 : 0,
+                                             f.key.file, f.key.index])
+                try ended.execute(arguments: [now, f.key.file, f.key.index, f.attempt])
+                try superseded.execute(arguments: [now, "attempt \(f.attempt) delivered first", f.key.file, f.key.index, f.attempt])
+                return doneBy
+            }
         }
     }
 
@@ -384,6 +431,34 @@ public final class JobStore {
                 WHERE s.state IN ('queued', 'running') AND f.state IN ('splitting', 'processing', 'stitching')
                 """).map(SegmentRecord.init)
         }
+    }
+}
+
+/// A segment's result, checked and about to be recorded done.
+public struct AttemptFinish: Sendable {
+    public var key: SegmentKey
+    public var attempt: Int
+    public var outputSHA256: String
+    public var outputBytes: Int
+    public var detections: Int
+    public var copied: Bool
+    public init(key: SegmentKey, attempt: Int, outputSHA256: String, outputBytes: Int, detections: Int, copied: Bool) {
+        self.key = key
+        self.attempt = attempt
+        self.outputSHA256 = outputSHA256
+        self.outputBytes = outputBytes
+        self.detections = detections
+        self.copied = copied
+    }
+}
+
+/// The worker (and its host) whose attempt finished a segment, from the attempt's record.
+public struct DoneBy: Sendable, Equatable {
+    public var worker: String
+    public var host: String?
+    public init(worker: String, host: String?) {
+        self.worker = worker
+        self.host = host
     }
 }
 

@@ -19,6 +19,9 @@ struct ConnectedWorker {
     /// the cancel on the way.
     var cancelled: Set<TaskID> = []
     var draining = false
+    /// It said bye: it leaves as soon as it holds nothing (its last result may still be
+    /// waiting for the turn's commit when the bye arrives).
+    var saidBye = false
     var segmentsDone = 0
     var framesDone = 0
     var busyMilliseconds = 0

@@ -63,4 +63,27 @@ import Testing
             #expect(try reopened.queuedSegments() == [b, SegmentKey(file: file, index: 2)])
         }
     }
+
+    /// A broker turn's dispatches and results each go in one transaction: the numbers,
+    /// who did what, and a late result superseding the newer attempt come out as one call
+    /// each would give.
+    @Test func aTurnsAttemptsAndResultsAreRecordedTogether() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let (store, file) = try storeWithOneFile(dir, segments: 3)
+            let keys = (0..<3).map { SegmentKey(file: file, index: $0) }
+            #expect(try store.startAttempts(keys.map { ($0, "w\($0.index)", "h\($0.index)") }) == [1, 1, 1])
+            #expect(try store.startAttempts([(keys[2], "late", "h9")]) == [2])
+            #expect(try store.hasSegmentNotDone(file: file))
+            let finishes = [0, 1, 2].map { i in
+                AttemptFinish(key: keys[i], attempt: 1, outputSHA256: "o\(i)", outputBytes: i, detections: i, copied: i == 1)
+            }
+            let doneBy = try store.finishAttempts(finishes)
+            #expect(doneBy == [DoneBy(worker: "w0", host: "h0"), DoneBy(worker: "w1", host: "h1"), DoneBy(worker: "w2", host: "h2")])
+            let segments = try store.segments(file: file)
+            #expect(segments.map(\.state) == [.done, .done, .done] && segments.map(\.outputSHA256) == ["o0", "o1", "o2"])
+            #expect(segments.map(\.copied) == [false, true, false] && segments[2].worker == "w2")
+            #expect(try !store.hasSegmentNotDone(file: file))
+            #expect(try store.openSegments().isEmpty)
+        }
+    }
 }
