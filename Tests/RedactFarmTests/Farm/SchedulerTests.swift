@@ -206,6 +206,76 @@ import Testing
         #expect(queue.isEmpty)
     }
 
+    /// The queue keeps removals cheap by leaving stale entries behind: under thousands of
+    /// random pushes, removals and rank changes it must hand out exactly what a plain list
+    /// model of its rules would, in the same order.
+    @Test func theQueueHandsOutWhatAPlainModelWouldUnderRandomChurn() {
+        struct Model {
+            var retries: [SegmentKey] = []
+            var normal: [Int: [SegmentKey]] = [:]
+            var rank: [Int64: Int] = [:]
+            func contains(_ k: SegmentKey) -> Bool { retries.contains(k) || normal.values.contains { $0.contains(k) } }
+            var ordered: [SegmentKey] { retries + normal.keys.sorted(by: >).flatMap { normal[$0]! } }
+            mutating func push(_ k: SegmentKey, retry: Bool, front: Bool) {
+                if retries.contains(k) { return }
+                if contains(k) {
+                    guard retry else { return }
+                    for r in normal.keys { normal[r]!.removeAll { $0 == k } }
+                }
+                if retry { retries.append(k) } else if front { normal[rank[k.file] ?? 0, default: []].insert(k, at: 0) } else { normal[rank[k.file] ?? 0, default: []].append(k) }
+                normal = normal.filter { !$0.value.isEmpty }
+            }
+            mutating func remove(_ k: SegmentKey) {
+                retries.removeAll { $0 == k }
+                for r in normal.keys { normal[r]!.removeAll { $0 == k } }
+                normal = normal.filter { !$0.value.isEmpty }
+            }
+            mutating func setRank(_ r: Int, file: Int64) {
+                let old = rank[file] ?? 0
+                rank[file] = r
+                guard old != r, let line = normal[old] else { return }
+                normal[old] = line.filter { $0.file != file }
+                normal[r, default: []] += line.filter { $0.file == file }
+                normal = normal.filter { !$0.value.isEmpty }
+            }
+        }
+        var generator = SystemRandomNumberGenerator()
+        let seed = UInt64.random(in: 0...UInt64(UInt32.max), using: &generator)
+        var random = SeededRandom(seed: seed)
+        var queue = WorkQueue()
+        var model = Model()
+        for step in 0..<6000 {
+            let key = Self.key(Int(random.next() % 300), file: Int64(random.next() % 3))
+            switch random.next() % 10 {
+            case 0...3:
+                queue.push(key, .normal)
+                model.push(key, retry: false, front: false)
+            case 4:
+                queue.push(key, .normal, front: true)
+                model.push(key, retry: false, front: true)
+            case 5:
+                queue.push(key, .retry)
+                model.push(key, retry: true, front: false)
+            case 6:
+                let rank = Int(random.next() % 3) - 1
+                queue.setRank(rank, file: key.file)
+                model.setRank(rank, file: key.file)
+            default:
+                // Dispatch takes from the front most of the time.
+                let taken = random.next() % 2 == 0 ? (model.ordered.first ?? key) : key
+                queue.remove(taken)
+                model.remove(taken)
+            }
+            let ordered = Array(queue.ordered.map(\.key))
+            guard ordered == model.ordered, queue.count == model.ordered.count, queue.retries == model.retries else {
+                Issue.record("seed \(seed), step \(step): the queue hands out \(ordered.prefix(8)), the model \(model.ordered.prefix(8))")
+                return
+            }
+        }
+        let counts = Dictionary(grouping: model.ordered, by: \.file).mapValues(\.count)
+        #expect(queue.countByFile == counts, "seed \(seed)")
+    }
+
     @Test func aWorkerFailingRepeatedlyIsQuarantinedUntilItLifts() {
         var quarantine = Quarantine(threshold: 3, durationMilliseconds: 1000)
         let starts = ["a", "b", "c"].enumerated().map { quarantine.recordFailure("w", reason: $0.element, now: UInt64($0.offset)) }
@@ -246,5 +316,18 @@ import Testing
         let gone = LeaseAudit.check(open: open, leases: table, queue: queue, connected: [Self.w1])
         #expect(gone.count == 1)
         #expect(gone.first.map { if case .strayLease(let lease, _) = $0 { lease.worker == Self.w3 } else { false } } == true)
+    }
+}
+
+/// A small deterministic generator, so a failing seed can be replayed.
+struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
