@@ -49,69 +49,90 @@ enum Scheduler {
     ///   a segment goes only to a worker that offers it all, as Majordomo routes by service.
     static func decide(queue: WorkQueue, workers: [Candidate], avoid: [SegmentKey: Set<String>] = [:],
                        heldBack: Set<SegmentKey> = [], needs: [Int64: [String: String]] = [:]) -> Decision {
+        // Workers by position: this runs every broker turn for every segment it places, over
+        // hundreds of workers, so nothing here hashes a routing id.
         var decision = Decision()
-        var load = Dictionary(uniqueKeysWithValues: workers.map { ($0.route, $0.leases.count + $0.strays) })
+        var load = workers.map { $0.leases.count + $0.strays }
         // First attempts waiting unstarted in a prefetch slot, latest in queue order last, so the
-        // one taken back is the one that would have started last.
-        var waiting = Dictionary(uniqueKeysWithValues: workers.map { w in
-            (w.route, w.leases.filter(\.isWaiting).sorted { ($0.id.file, $0.id.segment) < ($1.id.file, $1.id.segment) })
-        })
-        let order = workers.sorted { $0.name != $1.name ? $0.name < $1.name : $0.route.lexicographicallyPrecedes($1.route) }
-
-        func rank(_ w: Candidate, for key: SegmentKey) -> (Int, Int, String) {
-            ((avoid[key]?.contains(w.name) ?? false) ? 1 : 0, load[w.route] ?? 0, w.name)
+        // one taken back is the one that would have started last. Worked out only when asked.
+        var waitingByWorker: [Int: [Lease]] = [:]
+        func waiting(_ w: Int) -> [Lease] {
+            if let known = waitingByWorker[w] { return known }
+            let found = workers[w].leases.filter(\.isWaiting).sorted { ($0.id.file, $0.id.segment) < ($1.id.file, $1.id.segment) }
+            waitingByWorker[w] = found
+            return found
         }
-
-        func serves(_ w: Candidate, _ key: SegmentKey) -> Bool { needs[key.file].map(w.serves) ?? true }
+        let order = workers.indices.sorted { a, b in
+            workers[a].name != workers[b].name ? workers[a].name < workers[b].name : workers[a].route.lexicographicallyPrecedes(workers[b].route)
+        }
+        // Per file, which workers serve its job.
+        var servesByFile: [Int64: [Bool]] = [:]
+        func serves(_ w: Int, _ key: SegmentKey) -> Bool {
+            guard let needed = needs[key.file] else { return true }
+            if let known = servesByFile[key.file] { return known[w] }
+            let known = workers.map { $0.serves(needed) }
+            servesByFile[key.file] = known
+            return known[w]
+        }
+        func hasRoom(_ w: Int) -> Bool { workers[w].accepting && load[w] < workers[w].credit }
+        /// The worker to prefer among `candidates` (in name order): one that has not failed
+        /// the segment, then the least loaded, then by name; the first of equals.
+        func best(among candidates: some Sequence<Int>, for key: SegmentKey) -> Int? {
+            let avoided = avoid[key]
+            func rank(_ w: Int) -> (Int, Int) { ((avoided?.contains(workers[w].name) ?? false) ? 1 : 0, load[w]) }
+            var chosen: Int?
+            for w in candidates {
+                guard let c = chosen else { chosen = w; continue }
+                let (a, b) = (rank(w), rank(c))
+                if a < b || (a == b && workers[w].name < workers[c].name) { chosen = w }
+            }
+            return chosen
+        }
 
         var leftOver = false
         for (key, priority) in queue.ordered where !heldBack.contains(key) {
-            let free = order.filter { $0.accepting && (load[$0.route] ?? 0) < $0.credit }
-            if let best = free.filter({ serves($0, key) }).min(by: { rank($0, for: key) < rank($1, for: key) }) {
-                decision.assignments.append(Assignment(key: key, priority: priority, worker: best.route))
-                load[best.route, default: 0] += 1
+            let anyFree = order.contains(where: hasRoom)
+            if let chosen = best(among: order.lazy.filter { hasRoom($0) && serves($0, key) }, for: key) {
+                decision.assignments.append(Assignment(key: key, priority: priority, worker: workers[chosen].route))
+                load[chosen] += 1
                 continue
             }
             // Waiting for a worker that nobody connected can be: it does not hold back the
             // rest (the idle workers' help at the end of the queue included).
-            if !workers.contains(where: { serves($0, key) }) {
+            if !workers.indices.contains(where: { serves($0, key) }) {
                 decision.unservable.insert(key)
                 continue
             }
             leftOver = true
             // Free workers that cannot serve this segment may serve a later one (another job's).
-            if !free.isEmpty, priority != .retry { continue }
+            if anyFree, priority != .retry { continue }
             // No credit anywhere: a retry takes the place of a first attempt that waits behind
             // running work, so a lost worker's segments run again at once rather than after
             // every prefetched task ahead of them.
             guard priority == .retry else { break }
             let donors = order.filter { w in
-                w.accepting && serves(w, key) && (waiting[w.route]?.contains { $0.priority == .normal } ?? false)
-                    && (load[w.route] ?? 0) > (waiting[w.route]?.count ?? 0)
+                workers[w].accepting && serves(w, key) && waiting(w).contains { $0.priority == .normal } && load[w] > waiting(w).count
             }
-            guard let donor = donors.min(by: { rank($0, for: key) < rank($1, for: key) }),
-                  let index = waiting[donor.route]?.lastIndex(where: { $0.priority == .normal }),
-                  let taken = waiting[donor.route]?.remove(at: index)
+            guard let donor = best(among: donors, for: key), let index = waiting(donor).lastIndex(where: { $0.priority == .normal })
             else { continue }
+            let taken = waitingByWorker[donor]!.remove(at: index)
             decision.revocations.append(Revocation(lease: taken, requeue: true, why: "a retry of \(key) goes first"))
-            decision.assignments.append(Assignment(key: key, priority: priority, worker: donor.route))
+            decision.assignments.append(Assignment(key: key, priority: priority, worker: workers[donor].route))
         }
         guard !leftOver else { return decision }
         // The queue is empty: a worker with nothing to do takes a task waiting in another's
         // prefetch slot behind running work, or the last segments run one after another on one
         // worker while this one idles.
-        for idle in order where idle.accepting && idle.credit > 0 && (load[idle.route] ?? 0) == 0 {
-            let donors = order.filter { w in
-                w.route != idle.route && !(waiting[w.route]?.isEmpty ?? true) && (load[w.route] ?? 0) >= 2
-            }
-            guard let donor = donors.max(by: { (load[$0.route] ?? 0, $1.name) < (load[$1.route] ?? 0, $0.name) }),
-                  let index = waiting[donor.route]?.lastIndex(where: { serves(idle, $0.key) }),
-                  let taken = waiting[donor.route]?.remove(at: index)
+        for idle in order where workers[idle].accepting && workers[idle].credit > 0 && load[idle] == 0 {
+            let donors = order.filter { w in w != idle && !waiting(w).isEmpty && load[w] >= 2 }
+            guard let donor = donors.max(by: { (load[$0], workers[$1].name) < (load[$1], workers[$0].name) }),
+                  let index = waiting(donor).lastIndex(where: { serves(idle, $0.key) })
             else { continue }
-            decision.revocations.append(Revocation(lease: taken, requeue: false, why: "moved to idle \(idle.name)"))
-            decision.assignments.append(Assignment(key: taken.key, priority: taken.priority, worker: idle.route))
-            load[donor.route, default: 0] -= 1
-            load[idle.route, default: 0] += 1
+            let taken = waitingByWorker[donor]!.remove(at: index)
+            decision.revocations.append(Revocation(lease: taken, requeue: false, why: "moved to idle \(workers[idle].name)"))
+            decision.assignments.append(Assignment(key: taken.key, priority: taken.priority, worker: workers[idle].route))
+            load[donor] -= 1
+            load[idle] += 1
         }
         return decision
     }
