@@ -104,6 +104,7 @@ extension Coordinator {
     func publishStatusIfDue() {
         let now = MonotonicClock.now
         meter.record(frames: framesCompleted + leases.framesInFlight, at: now)
+        guard eventTopics.contains(where: { !$0.isEmpty }) else { return }
         let since = Int(now - lastPublished)
         guard lastPublished == 0 || (statusDirty && since >= 250) || since >= 2000 else { return }
         lastPublished = now
@@ -111,6 +112,22 @@ extension Coordinator {
         let recent = Date().timeIntervalSince1970 - 60
         guard let jobs = try? store.jobs().filter({ !$0.state.isFinal || ($0.finishedAt ?? 0) > recent }),
               let status = try? status(jobs: jobs) else { return }
-        for socket in eventSockets { try? socket.send([Array("status".utf8)] + ControlCodec.encode(status), dontWait: true) }
+        for (socket, topics) in zip(eventSockets, eventTopics) where !topics.isEmpty {
+            try? socket.send([Array("status".utf8)] + ControlCodec.encode(status), dontWait: true)
+        }
+    }
+
+    /// Who listens for status: a first subscription is answered with a status at once.
+    func readSubscriptions() {
+        for i in eventSockets.indices {
+            while let frames = try? eventSockets[i].receive(timeoutMilliseconds: 0), let message = frames.first, let flag = message.first {
+                let topic = Array(message.dropFirst())
+                if flag == 1 {
+                    if eventTopics[i].insert(topic).inserted { lastPublished = 0 }
+                } else if flag == 0 {
+                    eventTopics[i].remove(topic)
+                }
+            }
+        }
     }
 }

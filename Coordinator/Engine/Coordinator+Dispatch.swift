@@ -11,15 +11,16 @@ extension Coordinator {
             heldBack = []
         }
         guard !queue.isEmpty || workers.values.contains(where: { leases.heldCount(by: $0.route) == 0 }) else { return }
-        let candidates = workers.values.map { w in
-            Scheduler.Candidate(route: w.route, name: w.hello.name, credit: w.hello.credit,
-                                accepting: !w.draining && !quarantine.isQuarantined(w.hello.name, now: now),
-                                leases: leases.held(by: w.route), strays: w.strays.count,
-                                offers: JobCapabilities.offered(models: w.hello.models, precisions: w.hello.precisions))
-        }
+        func accepting(_ w: ConnectedWorker) -> Bool { !w.draining && !quarantine.isQuarantined(w.hello.name, now: now) }
         // With no free credit anywhere only a retry can be placed (in a waiting task's stead):
-        // the common state of a busy farm costs nothing more here.
-        guard candidates.contains(where: { $0.accepting && $0.leases.count + $0.strays < $0.credit }) || !queue.retries.isEmpty else { return }
+        // the common state of a busy farm costs nothing more here, with a thousand workers too.
+        guard !queue.retries.isEmpty
+              || workers.values.contains(where: { accepting($0) && leases.heldCount(by: $0.route) + $0.strays.count < $0.hello.credit })
+        else { return }
+        let candidates = workers.values.map { w in
+            Scheduler.Candidate(route: w.route, name: w.hello.name, credit: w.hello.credit, accepting: accepting(w),
+                                leases: leases.held(by: w.route), strays: w.strays.count, offers: w.offers)
+        }
         var avoid: [SegmentKey: Set<String>] = [:]
         for key in queue.retries { avoid[key] = try store.failedWorkers(key) }
         var needs: [Int64: [String: String]] = [:]

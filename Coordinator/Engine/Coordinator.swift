@@ -53,7 +53,12 @@ public final class Coordinator {
     let store: JobStore
     var workSockets: [ZMQSocket] = []
     var controlSockets: [ZMQSocket] = []
+    /// XPUB, so the broker knows whether anyone listens: a status of a thousand workers is
+    /// encoded only for someone to read.
     var eventSockets: [ZMQSocket] = []
+    /// The topics subscribed to on each event socket (as XPUB reports them: the first
+    /// subscriber's subscribe and the last one's unsubscribe).
+    var eventTopics: [Set<[UInt8]>] = []
     private var authenticator: ZAPAuthenticator?
     /// Handshake events of the TCP endpoints, so refused peers are logged (once an hour each).
     private var monitors: [SocketMonitor] = []
@@ -143,7 +148,8 @@ public final class Coordinator {
             workSockets = try config.workEndpoints.map { try bind(.router, $0, worker: true) }
             let local = config.bindLocalEndpoints
             controlSockets = try ((local ? [config.localControlEndpoint] : []) + config.controlEndpoints).map { try bind(.router, $0, worker: false) }
-            eventSockets = try ((local ? [config.localEventEndpoint] : []) + config.eventEndpoints).map { try bind(.pub, $0, worker: false) }
+            eventSockets = try ((local ? [config.localEventEndpoint] : []) + config.eventEndpoints).map { try bind(.xpub, $0, worker: false) }
+            eventTopics = eventSockets.map { _ in [] }
             if let address = config.metricsAddress {
                 observability = try ObservabilityServer(
                     address: address, metrics: metrics.registry,
@@ -251,6 +257,7 @@ public final class Coordinator {
                 }
             }
             try commitStagedResults()
+            readSubscriptions()
             logRefusedHandshakes()
             try handlePipelineEvents()
             reapSilentWorkers()

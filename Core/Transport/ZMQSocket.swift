@@ -19,12 +19,13 @@ public final class ZMQContext: @unchecked Sendable {
 /// travels as a frame of its own, never re-encoded.
 public final class ZMQSocket: @unchecked Sendable {
     public enum Kind {
-        case router, dealer, pub, sub, req, rep, pair
+        case router, dealer, pub, xpub, sub, req, rep, pair
         var raw: Int32 {
             switch self {
             case .router: ZMQ_ROUTER
             case .dealer: ZMQ_DEALER
             case .pub: ZMQ_PUB
+            case .xpub: ZMQ_XPUB
             case .sub: ZMQ_SUB
             case .req: ZMQ_REQ
             case .rep: ZMQ_REP

@@ -25,6 +25,18 @@ struct ConnectedWorker {
     var segmentsDone = 0
     var framesDone = 0
     var busyMilliseconds = 0
+    /// What it offers the scheduler (`JobCapabilities.offered`), fixed by its hello.
+    let offers: [String: String]
+
+    init(route: [UInt8], socket: Int, hello: WorkerHello, address: String?, connectedAt: UInt64, lastHeard: UInt64) {
+        self.route = route
+        self.socket = socket
+        self.hello = hello
+        self.address = address
+        self.connectedAt = connectedAt
+        self.lastHeard = lastHeard
+        offers = JobCapabilities.offered(models: hello.models, precisions: hello.precisions)
+    }
 
     func status(now: UInt64, leases: [Lease], quarantine: String?) -> WorkerStatus {
         WorkerStatus(name: hello.name, connection: LogText.escaped(String(decoding: route, as: UTF8.self)),
