@@ -89,12 +89,16 @@ enum Scheduler {
             return chosen
         }
 
+        // The workers with room, in name order: in a busy farm, the few whose results just
+        // came in, so placing a segment looks at those rather than at every worker.
+        var free = order.filter(hasRoom)
         var leftOver = false
         for (key, priority) in queue.ordered where !heldBack.contains(key) {
-            let anyFree = order.contains(where: hasRoom)
-            if let chosen = best(among: order.lazy.filter { hasRoom($0) && serves($0, key) }, for: key) {
+            let anyFree = !free.isEmpty
+            if let chosen = best(among: free.lazy.filter { serves($0, key) }, for: key) {
                 decision.assignments.append(Assignment(key: key, priority: priority, worker: workers[chosen].route))
                 load[chosen] += 1
+                if !hasRoom(chosen) { free.removeAll { $0 == chosen } }
                 continue
             }
             // Waiting for a worker that nobody connected can be: it does not hold back the
