@@ -11,7 +11,9 @@ struct VerifyCommand: ParsableCommand {
         size and SHA-256, the chain over the segment records, the output's video frame \
         count, that each segment recorded as copied holds the packets recorded and, when the \
         input is at its recorded path (or --source), the input's SHA-256 and that the \
-        copied segments are byte for byte the input's. Exits 1 naming the first mismatch.
+        copied segments are byte for byte the input's, and the chain of releases `approve` \
+        recorded (each signed by its approver, in order, for this output), which it lists. \
+        Exits 1 naming the first mismatch.
         """
     )
 
@@ -36,6 +38,11 @@ struct VerifyCommand: ParsableCommand {
         }
         if common.json { return try Terminal.printJSON(report) }
         print("verified \(report.output): " + report.checks.joined(separator: ", "))
+        for release in report.releases {
+            print("released by \(release.operatorName) at \(release.approvedAt)" + (release.recipient.map { " to \($0)" } ?? "")
+                  + (release.reason.map { " (\($0))" } ?? "") + " (key \(release.publicKey.prefix(12))…)"
+                  + (release.auditPassed == false ? ", with the leak audit's possible misses accepted" : ""))
+        }
         for note in report.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
     }
 }

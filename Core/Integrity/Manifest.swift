@@ -209,6 +209,8 @@ public enum SignedManifest {
         /// The signer's Ed25519 public key, base64, as recorded in the file.
         public var publicKey: String
         public var signatureValid: Bool
+        /// The signature itself (base64): where the release chain starts.
+        public var signature: String
     }
 
     public static func open(_ bytes: [UInt8], path: String) throws(MediaError) -> Opened {
@@ -230,7 +232,8 @@ public enum SignedManifest {
             throw MediaError(path: path, reason: "manifest format version \(manifest.formatVersion) is not supported")
         }
         let canonical = (try? canonicalBytes(object)) ?? Data()
-        return Opened(manifest: manifest, publicKey: key, signatureValid: publicKey.isValidSignature(signatureBytes, for: canonical))
+        return Opened(manifest: manifest, publicKey: key, signatureValid: publicKey.isValidSignature(signatureBytes, for: canonical),
+                      signature: value)
     }
 
     static func canonicalBytes(_ object: Any) throws -> Data {

@@ -11,6 +11,31 @@ public enum ManifestVerifier {
         public var signer: String
         public var checks: [String]
         public var notes: [String]
+        /// Who released the output to whom (`approve`), oldest first; empty if never approved.
+        public var releases: [Release] = []
+    }
+
+    public struct Release: Codable, Sendable, Equatable {
+        public var operatorName: String
+        public var approvedAt: String
+        public var recipient: String?
+        public var reason: String?
+        /// The approver's Ed25519 public key (base64).
+        public var publicKey: String
+        public var auditPassed: Bool?
+        enum CodingKeys: String, CodingKey {
+            case operatorName = "operator"
+            case approvedAt, recipient, reason, publicKey, auditPassed
+        }
+
+        public init(_ record: ReleaseRecord, publicKey: String) {
+            operatorName = record.operatorName
+            approvedAt = record.approvedAt
+            recipient = record.recipient
+            reason = record.reason
+            self.publicKey = publicKey
+            auditPassed = record.auditPassed
+        }
     }
 
     /// `key`: the coordinator's public key the manifest must be signed with. Without it the
@@ -20,7 +45,10 @@ public enum ManifestVerifier {
     public static func verify(output: String, manifestPath: String? = nil, key: FarmPublicKey? = nil,
                               source: String? = nil) throws(MediaError) -> Report {
         let path = manifestPath ?? output + ".manifest.json"
-        let opened = try SignedManifest.open(try FileBytes.read(path), path: path)
+        guard FileManager.default.fileExists(atPath: output) else { throw MediaError(path: output, reason: "output file is missing") }
+        guard FileManager.default.fileExists(atPath: path) else { throw MediaError(path: path, reason: "no manifest here (--manifest names another)") }
+        let manifestBytes = try FileBytes.read(path)
+        let opened = try SignedManifest.open(manifestBytes, path: path)
         let m = opened.manifest
         var checks: [String] = [], notes: [String] = []
         func fail(_ reason: String) -> MediaError { MediaError(path: output, reason: reason) }
@@ -32,6 +60,17 @@ public enum ManifestVerifier {
         } else {
             checks.append("signature by the key recorded in the manifest")
             notes.append("no --key given: the signer's identity was not checked")
+        }
+
+        if let problem = try ReleaseChain.firstProblem(in: manifestBytes, path: path, manifestSignature: opened.signature,
+                                                       outputSHA256: m.output.sha256) {
+            throw fail(problem)
+        }
+        let releases = try ReleaseChain.releases(in: manifestBytes, path: path).map { Release($0.record, publicKey: $0.publicKey) }
+        if releases.isEmpty {
+            notes.append("no release is recorded: nobody has approved this output for disclosure (redactfarm approve)")
+        } else {
+            checks.append("release chain of \(releases.count) signed release(s)")
         }
 
         let size = FileBytes.size(of: output)
@@ -97,7 +136,7 @@ public enum ManifestVerifier {
         } else {
             notes.append("input \(inputPath) is not here: its hash\(copied.isEmpty ? " was" : " and the copied segments were") not re-checked (--source)")
         }
-        return Report(output: output, manifest: path, signer: opened.publicKey, checks: checks, notes: notes)
+        return Report(output: output, manifest: path, signer: opened.publicKey, checks: checks, notes: notes, releases: releases)
     }
 
     /// Each listed stream must be in the output where the manifest says, of the same type

@@ -24,6 +24,11 @@ import Testing
             #expect(Set(audit.findings.map(\.pts)).count >= 80, "\(audit.findings.count) findings")
             #expect(try CLI.run("audit", out).status == 1)
             #expect(try CLI.run("verify", out).status == 0, "the record is intact, whatever the audit found")
+            // Releasing it needs someone to say the possible misses were looked at.
+            let refused = try CLI.run("approve", out, "--operator", "Alice")
+            #expect(refused.status == 1 && refused.stderr.contains("--accept-audit-findings"), "\(refused.stderr)")
+            #expect(try CLI.run("approve", out, "--operator", "Alice", "--accept-audit-findings").status == 0)
+            #expect(try CLI.run("verify", out).stdout.contains("with the leak audit's possible misses accepted"))
         }
     }
 
