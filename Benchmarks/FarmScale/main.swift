@@ -48,11 +48,14 @@ func cpuSeconds(_ pid: pid_t) -> Double {
     return ((Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)) / ticks
 }
 
-func residentMiB(_ pid: pid_t) -> Double {
+func residentMiB(_ pid: pid_t, field: String = "VmRSS:") -> Double {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return 0 }
     return (Double(line.split(separator: " ")[1]) ?? 0) / 1024
 }
+
+/// The most memory the process has held resident so far (the stitch and manifest included).
+func peakResidentMiB(_ pid: pid_t) -> Double { residentMiB(pid, field: "VmHWM:") }
 
 func percentile(_ values: [Double], _ p: Double) -> Double {
     guard !values.isEmpty else { return 0 }
@@ -79,6 +82,7 @@ struct Row {
     var p99: Double
     var finishSeconds: Double
     var memory: [(done: Int, mib: Double)]
+    var peakMiB: Double
 }
 var rows: [Row] = []
 
@@ -127,6 +131,7 @@ for workers in workerCounts {
         if (try? String(contentsOfFile: log, encoding: .utf8))?.contains(" done: ") == true { finishedAt = Date(); break }
         Thread.sleep(forTimeInterval: 0.1)
     }
+    let peak = peakResidentMiB(coordinator)
     fleet.stop()
     kill(coordinator, SIGTERM)
     var status: Int32 = 0
@@ -137,21 +142,21 @@ for workers in workerCounts {
                     resultsPerSecond: Double(segments) / max(processing, 0.001),
                     cpuMillisPerSegment: (cpuAtLast - cpuAtFirst) * 1000 / Double(segments),
                     p50: percentile(fleet.turnarounds, 0.5), p99: percentile(fleet.turnarounds, 0.99),
-                    finishSeconds: finishedAt.timeIntervalSince(last), memory: memory))
+                    finishSeconds: finishedAt.timeIntervalSince(last), memory: memory, peakMiB: peak))
     try? FileManager.default.removeItem(atPath: state)
     try? FileManager.default.removeItem(atPath: cache + "/scale-out-\(workers)")
 }
 
 print("")
 print("One job of \(segments) segments, simulated workers answering at once (\(ProcessInfo.processInfo.activeProcessorCount) cores, shared with the simulated fleet)")
-print("| workers | submit to first task s | results/s committed | coordinator CPU ms/segment | turnaround p50 ms | p99 ms | last result to output s | coordinator MiB at 10% / 50% / 100% done |")
-print("|---|---|---|---|---|---|---|---|")
+print("| workers | submit to first task s | results/s committed | coordinator CPU ms/segment | turnaround p50 ms | p99 ms | last result to output s | coordinator MiB at 10% / 50% / 100% done | peak MiB (stitch included) |")
+print("|---|---|---|---|---|---|---|---|---|")
 for r in rows {
     // The sample nearest to 10%, 50% and 100% of the segments done.
     let mem = [0.1, 0.5, 1.0].compactMap { p in r.memory.min { abs(Double($0.done) / Double(segments) - p) < abs(Double($1.done) / Double(segments) - p) } }
         .map { String(format: "%.0f", $0.mib) }
-    print(String(format: "| %d | %.1f | %.0f | %.3f | %.1f | %.1f | %.1f | %@ |", r.workers, r.splitSeconds, r.resultsPerSecond, r.cpuMillisPerSegment,
-                 r.p50, r.p99, r.finishSeconds, mem.joined(separator: " / ")))
+    print(String(format: "| %d | %.1f | %.0f | %.3f | %.1f | %.1f | %.1f | %@ | %.0f |", r.workers, r.splitSeconds, r.resultsPerSecond, r.cpuMillisPerSegment,
+                 r.p50, r.p99, r.finishSeconds, mem.joined(separator: " / "), r.peakMiB))
 }
 if let best = rows.map(\.resultsPerSecond).max() {
     // A real worker (2 cores, the default profile) takes about 25 s for a 10 s segment of
