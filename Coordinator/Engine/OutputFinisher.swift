@@ -73,23 +73,30 @@ struct OutputFinisher: Sendable {
         }
     }
 
+    /// A segment's frames and what was hidden in each, as its worker returned them.
+    private func coverage(of index: Int) throws(MediaError) -> [ProcessedSegment.FrameCoverage] {
+        let bytes = try FileBytes.read(area.coveragePath(index))
+        guard let coverage = try? JSONDecoder().decode([ProcessedSegment.FrameCoverage].self, from: Data(bytes)) else {
+            throw MediaError(path: area.coveragePath(index), reason: "detections of segment \(index) cannot be read")
+        }
+        return coverage
+    }
+
     private func stitchAndRecord() throws(MediaError) -> Finished {
         let gate = self.gate
         let stitched = try Stitcher.stitch(plan: plan, directory: area.directory, output: output,
                                            arrivals: { (index) throws(MediaError) in try gate.waitFor(index).output },
                                            dropping: Set(options.dropStreams ?? []))
 
-        // Every segment has arrived by now: the stitch consumed them all.
-        var perFrame: [ProcessedSegment.FrameCoverage] = []
+        // Every segment has arrived by now: the stitch consumed them all. A first pass takes
+        // each segment's record and the counts; the frames themselves are streamed into the
+        // sidecar by a second, so memory does not grow with the file's length.
+        var counts = CoverageCounts()
         var manifestSegments: [RedactionManifest.Segment] = []
         let copies = Dictionary((stitched.copiedSegments ?? []).map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
         for record in plan.segments {
             let done = try gate.waitFor(record.index)
-            let coverageBytes = try FileBytes.read(area.coveragePath(record.index))
-            guard let coverage = try? JSONDecoder().decode([ProcessedSegment.FrameCoverage].self, from: Data(coverageBytes)) else {
-                throw MediaError(path: area.coveragePath(record.index), reason: "detections of segment \(record.index) cannot be read")
-            }
-            perFrame += coverage
+            counts.add(try coverage(of: record.index))
             var segment = RedactionManifest.Segment(index: record.index, inputSHA256: record.sha256, outputSHA256: done.output.sha256,
                                                     frameCount: record.frameCount, ptsFirst: record.ptsFirst, ptsLast: record.ptsLast,
                                                     timeBase: record.timeBase, worker: done.worker, workerHost: done.workerHost,
@@ -107,22 +114,20 @@ struct OutputFinisher: Sendable {
         try checkCopies(manifestSegments, in: stitched)
 
         let detections = manifestSegments.reduce(0) { $0 + $1.detections }
-        let tracks = Set(perFrame.flatMap { $0.covered.compactMap(\.track) }).count
-        let withRedaction = perFrame.filter { !$0.covered.isEmpty }.count
+        let tracks = counts.tracks.count
+        let withRedaction = counts.framesWithRedaction
         let software = "redactfarm \(RedactFarmVersion.current)"
         var report = RedactionReport(
             software: software, input: plan.input.path, inputSHA256: plan.input.sha256, output: stitched.output,
             outputSHA256: stitched.sha256, models: DetectorRegistry.models(for: options.job), job: options.job, timeBase: plan.video.timeBase,
-            frames: perFrame.count, segments: plan.segments.count, detections: detections, tracks: tracks,
-            framesWithRedaction: withRedaction, perFrame: perFrame)
+            frames: counts.frames, segments: plan.segments.count, detections: detections, tracks: tracks,
+            framesWithRedaction: withRedaction, perFrame: [])
         // Zones alone run no inference: nothing to name.
         let inference = DetectorRegistry.models(for: options.job).isEmpty ? nil : CenterFaceDetector.engine(options.job.detector.effectivePrecision)
         report.inference = inference
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let reportData = try? encoder.encode(report) else { throw MediaError(path: output, reason: "cannot encode the detections report") }
-        let reportBytes = Array(reportData)
-        try AtomicOutput.write(reportBytes, to: OutputSidecars.detectionsPath(output))
+        let sidecar = try DetectionsSidecar(path: OutputSidecars.detectionsPath(output), report: report)
+        for record in plan.segments { try sidecar.append(try coverage(of: record.index)) }
+        let sidecarSHA256 = try sidecar.commit()
 
         var manifest = RedactionManifest(
             software: software, createdAt: Date(), job: jobID,
@@ -133,18 +138,17 @@ struct OutputFinisher: Sendable {
         manifest.inference = inference
         manifest.streams = stitched.streams
         manifest.chapters = stitched.chapters
-        manifest.detectionsSHA256 = SHA256Hex.of(reportBytes)
+        manifest.detectionsSHA256 = sidecarSHA256
         manifest.provenance = options.provenance
         manifest.startedAt = RedactionManifest.timestamp(startedAt)
         manifest.finishedAt = RedactionManifest.timestamp(Date())
         manifest.coordinatorHost = WorkerHello.thisHost
-        let concealed = perFrame.filter { $0.damage == .concealed }, substituted = perFrame.filter { $0.damage == .substituted }
         manifest.damage = .init(policy: options.job.acceptsDamage ? "accept" : "fail",
-                                concealedFrames: concealed.count, substitutedFrames: substituted.count)
+                                concealedFrames: counts.concealed, substitutedFrames: counts.substituted)
         manifest.notes = notes(stitched)
-        if let first = (concealed + substituted).map(\.pts).min() {
+        if let first = counts.firstDamagedPts {
             manifest.notes = (manifest.notes ?? []) + [
-                "the input is damaged: \(concealed.count) frame(s) decoded with errors and redacted as decoded, \(substituted.count) "
+                "the input is damaged: \(counts.concealed) frame(s) decoded with errors and redacted as decoded, \(counts.substituted) "
                 + "not decodable and stood in for by the frame before (--accept-damage); the first at "
                 + String(format: "%.3f s", Double(first) * plan.video.timeBase.doubleValue)]
         }
@@ -152,6 +156,9 @@ struct OutputFinisher: Sendable {
             guard let auditor else {
                 throw MediaError(path: input, reason: "the job asks for an audit, but this coordinator has no face model to audit with")
             }
+            // The audit compares every frame with what was hidden there: it needs them all.
+            var perFrame: [ProcessedSegment.FrameCoverage] = []
+            for record in plan.segments { perFrame += try coverage(of: record.index) }
             manifest.audit = try auditor(stitched.output, perFrame, plan.video.timeBase, options.job)
         }
         try AtomicOutput.write(try SignedManifest.encode(manifest, signedBy: identity), to: OutputSidecars.manifestPath(output))
@@ -194,5 +201,30 @@ struct OutputFinisher: Sendable {
             notes.append("stream \(s.stream.index) (\(s.stream.type) \(s.stream.codec)) dropped: \(s.stream.reason ?? "asked for")")
         }
         return notes
+    }
+}
+
+/// What the manifest and the sidecar's header say about a file's frames, counted segment by
+/// segment without keeping the frames.
+struct CoverageCounts {
+    var frames = 0
+    var framesWithRedaction = 0
+    var tracks = Set<Int>()
+    var concealed = 0
+    var substituted = 0
+    var firstDamagedPts: Int64?
+
+    mutating func add(_ coverage: [ProcessedSegment.FrameCoverage]) {
+        frames += coverage.count
+        for frame in coverage {
+            if !frame.covered.isEmpty { framesWithRedaction += 1 }
+            for covered in frame.covered { if let track = covered.track { tracks.insert(track) } }
+            switch frame.damage {
+            case .concealed?: concealed += 1
+            case .substituted?: substituted += 1
+            case .none?, nil: continue
+            }
+            firstDamagedPts = min(firstDamagedPts ?? frame.pts, frame.pts)
+        }
     }
 }
