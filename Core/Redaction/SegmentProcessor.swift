@@ -18,12 +18,17 @@ public struct ProcessedSegment: Sendable {
 
     public struct FrameCoverage: Codable, Equatable, Sendable {
         public var pts: Int64
+        /// Seconds from the file's first frame, to the microsecond (absent in records written
+        /// before it was kept): where a person looks for the frame in a player.
+        public var seconds: Double?
+        /// What was hidden, each box clipped to the picture.
         public var covered: [DetectionTracker.Covered]
         /// Set when the source frame was damaged and the job accepts damage (absent otherwise).
         public var damage: FrameDamage?
 
-        public init(pts: Int64, covered: [DetectionTracker.Covered], damage: FrameDamage? = nil) {
+        public init(pts: Int64, seconds: Double? = nil, covered: [DetectionTracker.Covered], damage: FrameDamage? = nil) {
             self.pts = pts
+            self.seconds = seconds.map { ($0 * 1_000_000).rounded() / 1_000_000 }
             self.covered = covered
             self.damage = damage
         }
@@ -139,7 +144,9 @@ public final class SegmentProcessor {
                                                          times: &times, reported: &progressReported)
         }
         if copies {
-            let frames = segment.shownPackets.map(\.pts).sorted().map { ProcessedSegment.FrameCoverage(pts: $0, covered: []) }
+            let frames = segment.shownPackets.map(\.pts).sorted().map {
+                ProcessedSegment.FrameCoverage(pts: $0, seconds: Double($0 - sourceView.firstFramePts) * segment.timeBase.doubleValue, covered: [])
+            }
             return ProcessedSegment(segment: nil, frames: frames, detections: detectionCount, times: times)
         }
 
@@ -187,7 +194,14 @@ public final class SegmentProcessor {
             // The record lists what was hidden, checked, not what was asked for: a box that
             // lies wholly outside the picture hid nothing.
             let w = Double(view.width), h = Double(view.height)
-            var covered = zip(boxes, hidden.boxes).filter(\.1).map(\.0)
+            // Recorded clipped to the picture, to a hundredth of a pixel and a score to four
+            // places: the sidecar of an hour of video stays a size a person can keep.
+            var covered = zip(boxes, hidden.boxes).filter(\.1).map { (box, _) in
+                var recorded = box
+                recorded.box = box.box.clamped(width: w, height: h).rounded(toPlaces: 2)
+                recorded.score = box.score.map { ($0 * 10_000).rounded() / 10_000 }
+                return recorded
+            }
             covered += zip(zones, hidden.zones).filter(\.1).map {
                 DetectionTracker.Covered(track: nil, target: .zone, box: $0.0.bounds.clamped(width: w, height: h), score: nil)
             }
@@ -199,7 +213,7 @@ public final class SegmentProcessor {
             let encoded = StageTimes.elapsed(since: encodeStart)
             times.encode += encoded
             redactAndEncode += StageTimes.elapsed(since: redactStart)
-            frames.append(.init(pts: view.pts, covered: covered, damage: damage == .none ? nil : damage))
+            frames.append(.init(pts: view.pts, seconds: seconds, covered: covered, damage: damage == .none ? nil : damage))
             if !progressReported { onFrame() }
         }
         let flushStart = StageTimes.clock

@@ -48,6 +48,14 @@ public struct Box: Equatable, Hashable, Sendable, Codable {
         return Box(x0: centerX - hw, y0: centerY - hh, x1: centerX + hw, y1: centerY + hh)
     }
 
+    /// Each corner to `places` decimal places (for records, not for redaction): divided
+    /// back, so each is the double nearest the decimal and prints as it.
+    public func rounded(toPlaces places: Int) -> Box {
+        let factor = (0..<places).reduce(1.0) { (f, _) in f * 10 }
+        func r(_ v: Double) -> Double { (v * factor).rounded() / factor }
+        return Box(x0: r(x0), y0: r(y0), x1: r(x1), y1: r(y1))
+    }
+
     public func clamped(width w: Double, height h: Double) -> Box {
         Box(x0: min(max(x0, 0), w), y0: min(max(y0, 0), h), x1: min(max(x1, 0), w), y1: min(max(y1, 0), h))
     }

@@ -35,13 +35,29 @@ public struct DetectionTracker: Sendable {
         public var box: Box
         /// The detector's score on a hit; nil where the box was interpolated or extended.
         public var score: Double?
+        /// How a tracked box came about (nil for zones and moving regions, and in records
+        /// written before it was kept).
+        public var origin: Origin?
 
-        public init(track: Int?, target: TargetClass, box: Box, score: Double?) {
+        public init(track: Int?, target: TargetClass, box: Box, score: Double?, origin: Origin? = nil) {
             self.track = track
             self.target = target
             self.box = box
             self.score = score
+            self.origin = origin
         }
+    }
+
+    /// Where a tracked box in a frame comes from: what a reviewer needs to tell the
+    /// detector's own finds from the tracker's guesses.
+    public enum Origin: String, Codable, Sendable {
+        /// A detector's hit in this frame (with its score).
+        case detected
+        /// Between two hits of the track (or across a gap bridged to a later track).
+        case interpolated
+        /// Before a track's first hit or after its last (or either side of a doubtful link),
+        /// where the face may be before it was found or after it was lost.
+        case extended
     }
 
     public let options: Options
@@ -97,7 +113,7 @@ public struct DetectionTracker: Sendable {
             for t in (a.frame + 1)..<b.frame {
                 let k = Double(t - a.frame) / Double(b.frame - a.frame)
                 let box = a.box.interpolated(to: b.box, k).scaled(by: 1 + 0.5 * sin(Double.pi * k))
-                covered[t].append(Covered(track: finished[from].id, target: finished[from].target, box: box, score: nil))
+                covered[t].append(Covered(track: finished[from].id, target: finished[from].target, box: box, score: nil, origin: .interpolated))
             }
         }
         for track in finished {
@@ -108,18 +124,18 @@ public struct DetectionTracker: Sendable {
             let headMotion = Self.motion(Array(track.hits.prefix(3)))
             for t in max(0, first.frame - options.extend)..<first.frame {
                 let box = Self.project(first.box, by: headMotion, frames: Double(t - first.frame))
-                covered[t].append(Covered(track: track.id, target: track.target, box: box, score: nil))
+                covered[t].append(Covered(track: track.id, target: track.target, box: box, score: nil, origin: .extended))
             }
             // Covered at and between hits by steadied boxes; motion and bridges use the hits
             // as found (a steadied box at a track's end would stop it bridging to the next).
             let steady = Self.steadied(track.hits)
             for (a, b) in zip(steady, steady.dropFirst() + [steady.last!]) {
-                covered[a.frame].append(Covered(track: track.id, target: track.target, box: a.box, score: a.score))
+                covered[a.frame].append(Covered(track: track.id, target: track.target, box: a.box, score: a.score, origin: .detected))
                 guard b.frame > a.frame + 1 else { continue }
                 for t in (a.frame + 1)..<b.frame {
                     let k = Double(t - a.frame) / Double(b.frame - a.frame)
                     let mid = a.box.interpolated(to: b.box, k)
-                    covered[t].append(Covered(track: track.id, target: track.target, box: mid, score: nil))
+                    covered[t].append(Covered(track: track.id, target: track.target, box: mid, score: nil, origin: .interpolated))
                 }
             }
             // A hit linked across a gap by distance alone, further from where the track was
@@ -137,17 +153,17 @@ public struct DetectionTracker: Sendable {
                 let after = Self.motion(Array(track.hits[i..<min(track.hits.count, i + 3)]))
                 for t in (a.frame + 1)..<min(frames.count, a.frame + 1 + options.extend) {
                     covered[t].append(Covered(track: track.id, target: track.target,
-                                              box: Self.project(a.box, by: before, frames: Double(t - a.frame)), score: nil))
+                                              box: Self.project(a.box, by: before, frames: Double(t - a.frame)), score: nil, origin: .extended))
                 }
                 for t in max(0, b.frame - options.extend)..<b.frame {
                     covered[t].append(Covered(track: track.id, target: track.target,
-                                              box: Self.project(b.box, by: after, frames: Double(t - b.frame)), score: nil))
+                                              box: Self.project(b.box, by: after, frames: Double(t - b.frame)), score: nil, origin: .extended))
                 }
             }
             let tailMotion = Self.motion(Array(track.hits.suffix(3)))
             for t in (last.frame + 1)..<min(frames.count, last.frame + 1 + options.extend) {
                 let box = Self.project(last.box, by: tailMotion, frames: Double(t - last.frame))
-                covered[t].append(Covered(track: track.id, target: track.target, box: box, score: nil))
+                covered[t].append(Covered(track: track.id, target: track.target, box: box, score: nil, origin: .extended))
             }
         }
         return covered
