@@ -117,13 +117,15 @@ extension Coordinator {
         }
     }
 
-    /// Who listens for status: a first subscription is answered with a status at once.
+    /// Who listens for status (XPUB reports every subscribe and a topic's last unsubscribe);
+    /// each new subscriber is answered with a status at once.
     func readSubscriptions() {
         for i in eventSockets.indices {
             while let frames = try? eventSockets[i].receive(timeoutMilliseconds: 0), let message = frames.first, let flag = message.first {
                 let topic = Array(message.dropFirst())
                 if flag == 1 {
-                    if eventTopics[i].insert(topic).inserted { lastPublished = 0 }
+                    eventTopics[i].insert(topic)
+                    lastPublished = 0
                 } else if flag == 0 {
                     eventTopics[i].remove(topic)
                 }

@@ -82,7 +82,7 @@ extension Coordinator {
         var files: [Int64] = []
         for (item, by) in zip(written, doneBy) {
             completed(item, doneBy: by)
-            if files.last != item.key.file, !files.contains(item.key.file) { files.append(item.key.file) }
+            if !files.contains(item.key.file) { files.append(item.key.file) }
         }
         statusDirty = true
         for file in files { try startStitchIfReady(file) }
@@ -117,7 +117,11 @@ extension Coordinator {
     private func reject(_ item: StagedResult, because error: MediaError) {
         config.log.warning("could not record the result for \(item.result.id) from \(item.workerName): \(error.reason)",
                            metadata: item.result.id.logMetadata(worker: item.workerName, reason: SegmentSetback.rejected.rawValue))
-        guard let lease = leases.end(item.result.id) else { return }
+        guard let lease = leases.end(item.result.id) else {
+            // Its worker was lost while the result waited (and the segment was not requeued
+            // then, the result in hand deciding): it goes back now.
+            return returnToQueue(item.result.id, reason: "result not recorded: \(error.reason)", as: .rejected, counts: false)
+        }
         countFailure(item.result.id, of: workers[lease.worker]?.hello.name, reason: "result not recorded: \(error.reason)", as: .rejected)
     }
 

@@ -56,8 +56,8 @@ public final class Coordinator {
     /// XPUB, so the broker knows whether anyone listens: a status of a thousand workers is
     /// encoded only for someone to read.
     var eventSockets: [ZMQSocket] = []
-    /// The topics subscribed to on each event socket (as XPUB reports them: the first
-    /// subscriber's subscribe and the last one's unsubscribe).
+    /// The topics subscribed to on each event socket (XPUB reports every subscribe, and a
+    /// topic's unsubscribe when its last subscriber leaves).
     var eventTopics: [Set<[UInt8]>] = []
     private var authenticator: ZAPAuthenticator?
     /// Handshake events of the TCP endpoints, so refused peers are logged (once an hour each).
@@ -174,6 +174,9 @@ public final class Coordinator {
             try socket.set(ZMQ_ROUTER_MANDATORY, 1)
             try socket.set(ZMQ_ROUTER_HANDOVER, 1)
         }
+        // Every subscribe reaches the broker (not only a topic's first), so each new watcher
+        // is answered with a status at once.
+        if kind == .xpub { try socket.set(ZMQ_XPUB_VERBOSE, 1) }
         if worker { try socket.set(ZMQ_MAXMSGSIZE, int64: config.maxFrameBytes) }
         if endpoint.hasPrefix("tcp://") {
             try config.tcpSecurity.apply(to: socket)

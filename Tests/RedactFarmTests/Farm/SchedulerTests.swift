@@ -241,7 +241,7 @@ import Testing
         }
         var generator = SystemRandomNumberGenerator()
         let seed = UInt64.random(in: 0...UInt64(UInt32.max), using: &generator)
-        var random = SeededRandom(seed: seed)
+        var random = SeededGenerator(seed: seed)
         var queue = WorkQueue()
         var model = Model()
         for step in 0..<6000 {
@@ -319,15 +319,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator, so a failing seed can be replayed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,4 +1,5 @@
-/// SplitMix64: the same seed gives the same chaos, so a failing run can be replayed.
+/// SplitMix64: the same seed gives the same sequence (chaos schedules, random churn), so a
+/// failing run can be replayed.
 struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64
     init(seed: UInt64) { state = seed }
