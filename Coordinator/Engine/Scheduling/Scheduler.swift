@@ -127,8 +127,13 @@ enum Scheduler {
         // The queue is empty: a worker with nothing to do takes a task waiting in another's
         // prefetch slot behind running work, or the last segments run one after another on one
         // worker while this one idles.
+        // Those that could give one, found once: an idle farm of a thousand workers would
+        // otherwise look at every worker for every idle one, every turn.
+        var givers = order.filter { w in load[w] >= 2 && !waiting(w).isEmpty }
         for idle in order where workers[idle].accepting && workers[idle].credit > 0 && load[idle] == 0 {
-            let donors = order.filter { w in w != idle && !waiting(w).isEmpty && load[w] >= 2 }
+            givers.removeAll { w in load[w] < 2 || waiting(w).isEmpty }
+            guard !givers.isEmpty else { break }
+            let donors = givers.filter { $0 != idle }
             guard let donor = donors.max(by: { (load[$0], workers[$1].name) < (load[$1], workers[$0].name) }),
                   let index = waiting(donor).lastIndex(where: { serves(idle, $0.key) })
             else { continue }
