@@ -29,12 +29,17 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "The input, if it is no longer at the path the manifest records: its hash and the copied segments are checked against it.")
     var source: String?
 
+    @Option(name: .customLong("approver-key"), help: "A public key file (.pub) releases may be signed with; repeat for several. Every release must be signed by one of them.")
+    var approverKeys: [String] = []
+
     @OptionGroup var common: CommonOptions
 
     func run() throws {
         let report = try reportingErrors(verbose: common.verbose) { () throws(MediaError) in
             let publicKey = try key.map { (path) throws(MediaError) in try FarmPublicKey.read(path: path) }
-            return try ManifestVerifier.verify(output: output, manifestPath: manifest, key: publicKey, source: source)
+            var approvers: [FarmPublicKey] = []
+            for path in approverKeys { approvers.append(try FarmPublicKey.read(path: path)) }
+            return try ManifestVerifier.verify(output: output, manifestPath: manifest, key: publicKey, source: source, approvers: approvers)
         }
         if common.json { return try Terminal.printJSON(report) }
         print("verified \(report.output): " + report.checks.joined(separator: ", "))

@@ -42,8 +42,9 @@ public enum ManifestVerifier {
     /// signature is checked against the key recorded in the manifest, which proves the file
     /// is intact since signing but not who signed it (a note says so).
     /// `source`: where the input is now, if not at the path the manifest records.
+    /// `approvers`: when given, every release must be signed by one of these keys.
     public static func verify(output: String, manifestPath: String? = nil, key: FarmPublicKey? = nil,
-                              source: String? = nil) throws(MediaError) -> Report {
+                              source: String? = nil, approvers: [FarmPublicKey] = []) throws(MediaError) -> Report {
         let path = manifestPath ?? output + ".manifest.json"
         guard FileManager.default.fileExists(atPath: output) else { throw MediaError(path: output, reason: "output file is missing") }
         guard FileManager.default.fileExists(atPath: path) else { throw MediaError(path: path, reason: "no manifest here (--manifest names another)") }
@@ -71,6 +72,13 @@ public enum ManifestVerifier {
             notes.append("no release is recorded: nobody has approved this output for disclosure (redactfarm approve)")
         } else {
             checks.append("release chain of \(releases.count) signed release(s)")
+        }
+        if !approvers.isEmpty {
+            let known = Set(approvers.map(\.signing))
+            if let (i, stranger) = releases.enumerated().first(where: { !known.contains($0.element.publicKey) }) {
+                throw fail("release \(i + 1) (by \(stranger.operatorName)) is signed by key \(stranger.publicKey.prefix(12))…, none of the --approver-key keys")
+            }
+            if !releases.isEmpty { checks.append("every release by a given approver key") }
         }
 
         let size = FileBytes.size(of: output)

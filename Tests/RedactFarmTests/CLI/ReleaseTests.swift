@@ -61,6 +61,11 @@ import Testing
             let json = try #require(try JSONSerialization.jsonObject(with: Data(CLI.run("verify", out, "--json").stdout.utf8)) as? [String: Any])
             #expect((json["releases"] as? [[String: Any]])?.map { $0["operator"] as? String } == ["Alice Example", "Bob"])
 
+            // Who approved can be required: both keys pass, Alice's alone does not.
+            #expect(try CLI.run("verify", out, "--approver-key", dir + "/alice.pub", "--approver-key", dir + "/bob.pub").status == 0)
+            let onlyAlice = try CLI.run("verify", out, "--approver-key", dir + "/alice.pub")
+            #expect(onlyAlice.status == 1 && onlyAlice.stderr.contains("release 2 (by Bob) is signed by key"), "\(onlyAlice.stderr)")
+
             // An altered record, a removed release and reordered releases are each caught.
             let intact = try FileBytes.read(out + ".manifest.json")
             try rewriteReleases(out) { list in
