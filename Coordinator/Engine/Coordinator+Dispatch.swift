@@ -10,9 +10,10 @@ extension Coordinator {
         if !heldBack.isEmpty, now >= heldBackUntil {
             heldBack = []
         }
-        // Nothing queued, work moves only from a worker holding two or more to an idle one.
+        // Nothing queued, work moves only from a worker holding two or more (its strays
+        // counted, as the scheduler counts them) to an idle one.
         guard !queue.isEmpty || (workers.values.contains(where: { leases.heldCount(by: $0.route) == 0 })
-                                 && workers.values.contains(where: { leases.heldCount(by: $0.route) >= 2 })) else { return }
+                                 && workers.values.contains(where: { leases.heldCount(by: $0.route) + $0.strays.count >= 2 })) else { return }
         func accepting(_ w: ConnectedWorker) -> Bool { !w.draining && !quarantine.isQuarantined(w.hello.name, now: now) }
         // With no free credit anywhere only a retry can be placed (in a waiting task's stead):
         // the common state of a busy farm costs nothing more here, with a thousand workers too.
