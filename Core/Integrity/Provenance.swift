@@ -36,10 +36,15 @@ public struct Provenance: Codable, Equatable, Sendable {
     public static let maxFieldLength = 4096
 
     public func validate() throws(OptionError) {
-        for (option, value) in [("--case", caseReference), ("--operator", operatorName), ("--reason", reason)] {
+        try Self.checkFreeText([("--case", caseReference), ("--operator", operatorName), ("--reason", reason)])
+    }
+
+    /// Free text for the record (who, why, to whom): one line each, of a bounded length.
+    static func checkFreeText(_ fields: [(option: String, value: String?)]) throws(OptionError) {
+        for (option, value) in fields {
             guard let value else { continue }
-            guard value.utf8.count <= Self.maxFieldLength else {
-                throw OptionError(option, String(value.prefix(20)) + "…", accepts: "at most \(Self.maxFieldLength) bytes")
+            guard value.utf8.count <= maxFieldLength else {
+                throw OptionError(option, String(value.prefix(20)) + "…", accepts: "at most \(maxFieldLength) bytes")
             }
             guard !value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" }) else {
                 throw OptionError(option, value.debugDescription, accepts: "one line of text, without control characters")

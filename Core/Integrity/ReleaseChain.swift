@@ -60,15 +60,7 @@ public struct ReleaseRecord: Codable, Equatable, Sendable {
         guard !operatorName.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw OptionError("--operator", operatorName.debugDescription, accepts: "the approver's name (not empty)")
         }
-        for (option, value) in [("--operator", operatorName), ("--recipient", recipient), ("--reason", reason)] {
-            guard let value else { continue }
-            guard value.utf8.count <= Provenance.maxFieldLength else {
-                throw OptionError(option, String(value.prefix(20)) + "…", accepts: "at most \(Provenance.maxFieldLength) bytes")
-            }
-            guard !value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\t" }) else {
-                throw OptionError(option, value.debugDescription, accepts: "one line of text, without control characters")
-            }
-        }
+        try Provenance.checkFreeText([("--operator", operatorName), ("--recipient", recipient), ("--reason", reason)])
     }
 }
 
