@@ -83,6 +83,7 @@ struct Row {
     var finishSeconds: Double
     var memory: [(done: Int, mib: Double)]
     var peakMiB: Double
+    var verified = false
 }
 var rows: [Row] = []
 
@@ -143,20 +144,24 @@ for workers in workerCounts {
                     cpuMillisPerSegment: (cpuAtLast - cpuAtFirst) * 1000 / Double(segments),
                     p50: percentile(fleet.turnarounds, 0.5), p99: percentile(fleet.turnarounds, 0.99),
                     finishSeconds: finishedAt.timeIntervalSince(last), memory: memory, peakMiB: peak))
+    // The output must be what a real job's is: signed, and every segment accounted for.
+    let outputs = (try? FileManager.default.contentsOfDirectory(atPath: cache + "/scale-out-\(workers)")) ?? []
+    let verified = outputs.filter { $0.hasSuffix(".mp4") }.map { run(redactfarm, ["verify", cache + "/scale-out-\(workers)/" + $0]) == 0 }
+    rows[rows.count - 1].verified = verified.count == 1 && verified.allSatisfy { $0 }
     try? FileManager.default.removeItem(atPath: state)
     try? FileManager.default.removeItem(atPath: cache + "/scale-out-\(workers)")
 }
 
 print("")
 print("One job of \(segments) segments, simulated workers answering at once (\(ProcessInfo.processInfo.activeProcessorCount) cores, shared with the simulated fleet)")
-print("| workers | submit to first task s | results/s committed | coordinator CPU ms/segment | turnaround p50 ms | p99 ms | last result to output s | coordinator MiB at 10% / 50% / 100% done | peak MiB (stitch included) |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| workers | submit to first task s | results/s committed | coordinator CPU ms/segment | turnaround p50 ms | p99 ms | last result to output s | coordinator MiB at 10% / 50% / 100% done | peak MiB (stitch included) | output verifies |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for r in rows {
     // The sample nearest to 10%, 50% and 100% of the segments done.
     let mem = [0.1, 0.5, 1.0].compactMap { p in r.memory.min { abs(Double($0.done) / Double(segments) - p) < abs(Double($1.done) / Double(segments) - p) } }
         .map { String(format: "%.0f", $0.mib) }
-    print(String(format: "| %d | %.1f | %.0f | %.3f | %.1f | %.1f | %.1f | %@ | %.0f |", r.workers, r.splitSeconds, r.resultsPerSecond, r.cpuMillisPerSegment,
-                 r.p50, r.p99, r.finishSeconds, mem.joined(separator: " / "), r.peakMiB))
+    print(String(format: "| %d | %.1f | %.0f | %.3f | %.1f | %.1f | %.1f | %@ | %.0f | %@ |", r.workers, r.splitSeconds, r.resultsPerSecond, r.cpuMillisPerSegment,
+                 r.p50, r.p99, r.finishSeconds, mem.joined(separator: " / "), r.peakMiB, r.verified ? "yes" : "NO"))
 }
 if let best = rows.map(\.resultsPerSecond).max() {
     // A real worker (2 cores, the default profile) takes about 25 s for a 10 s segment of
