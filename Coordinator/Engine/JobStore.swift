@@ -319,19 +319,9 @@ public final class JobStore {
         }
     }
 
-    /// Records a segment done by `attempt`. Who did it comes from the attempt's own record,
-    /// not from whoever delivered the result, so it is right after a restart too; returns it.
-    @discardableResult
-    public func finishAttempt(_ key: SegmentKey, attempt: Int, outputSHA256: String, outputBytes: Int,
-                              detections: Int, copied: Bool = false) throws(MediaError) -> (worker: String, host: String?) {
-        let finish = AttemptFinish(key: key, attempt: attempt, outputSHA256: outputSHA256, outputBytes: outputBytes,
-                                   detections: detections, copied: copied)
-        let doneBy = try finishAttempts([finish])[0]
-        return (doneBy.worker, doneBy.host)
-    }
-
-    /// Records several segments done in one transaction: the group commit of a broker turn's
-    /// results, one fsync for all of them. Returns who did each, in order.
+    /// Records segments done, in one transaction: the group commit of a broker turn's results,
+    /// one fsync for all of them. Who did each comes from its attempt's own record, not from
+    /// whoever delivered the result, so it is right after a restart too; returned in order.
     public func finishAttempts(_ finishes: [AttemptFinish]) throws(MediaError) -> [DoneBy] {
         guard !finishes.isEmpty else { return [] }
         return try write { db in
@@ -341,7 +331,6 @@ public final class JobStore {
                 UPDATE segment SET state = 'done', outputSHA256 = ?, outputBytes = ?, worker = ?, workerHost = ?, detections = ?, copied = ?
                 WHERE fileId = ? AND idx = ?
                 """)
-            let ended = try db.cachedStatement(sql: "UPDATE attempt SET endedAt = ?, outcome = 'done', reason = NULL WHERE fileId = ? AND idx = ? AND attempt = ?")
             // A newer attempt still open (this result was late, after a restart or a lost
             // worker) is not needed any more.
             let superseded = try db.cachedStatement(sql: """
@@ -353,7 +342,7 @@ public final class JobStore {
                 let doneBy = DoneBy(worker: row?["worker"] ?? "unknown", host: row?["host"])
                 try done.execute(arguments: [f.outputSHA256, f.outputBytes, doneBy.worker, doneBy.host, f.detections, f.copied ? 1 : 0,
                                              f.key.file, f.key.index])
-                try ended.execute(arguments: [now, f.key.file, f.key.index, f.attempt])
+                try endAttempt(db, f.key, f.attempt, outcome: "done", reason: nil, at: now)
                 try superseded.execute(arguments: [now, "attempt \(f.attempt) delivered first", f.key.file, f.key.index, f.attempt])
                 return doneBy
             }
@@ -380,9 +369,10 @@ public final class JobStore {
         }
     }
 
-    private func endAttempt(_ db: Database, _ key: SegmentKey, _ attempt: Int, outcome: String, reason: String?) throws {
-        try db.execute(sql: "UPDATE attempt SET endedAt = ?, outcome = ?, reason = ? WHERE fileId = ? AND idx = ? AND attempt = ?",
-                       arguments: [Date().timeIntervalSince1970, outcome, reason, key.file, key.index, attempt])
+    private func endAttempt(_ db: Database, _ key: SegmentKey, _ attempt: Int, outcome: String, reason: String?,
+                            at time: Double = Date().timeIntervalSince1970) throws {
+        try db.cachedStatement(sql: "UPDATE attempt SET endedAt = ?, outcome = ?, reason = ? WHERE fileId = ? AND idx = ? AND attempt = ?")
+            .execute(arguments: [time, outcome, reason, key.file, key.index, attempt])
     }
 
     /// After a restart nothing is in flight: running segments go back to the queue (their

@@ -51,7 +51,7 @@ import Testing
             let (store, file) = try storeWithOneFile(dir, segments: 3)
             let a = SegmentKey(file: file, index: 0), b = SegmentKey(file: file, index: 1)
             _ = try store.startAttempt(a, worker: "w", host: "h")
-            try store.finishAttempt(a, attempt: 1, outputSHA256: "o", outputBytes: 5, detections: 1)
+            _ = try store.finishAttempts([AttemptFinish(key: a, attempt: 1, outputSHA256: "o", outputBytes: 5, detections: 1, copied: false)])
             _ = try store.startAttempt(b, worker: "w", host: "h")
             // A new store on the same folder, as after SIGKILL.
             let reopened = try JobStore(stateDirectory: dir)
