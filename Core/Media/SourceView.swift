@@ -22,6 +22,12 @@ public struct SourceView: Codable, Equatable, Sendable {
         self.init(firstFramePts: firstFramePts, clockwiseRotation: ((quarters % 4) + 4) % 4 * 90)
     }
 
+    /// Seconds from the first frame of a frame at `pts` (in `timeBase`): a zone's clock, and
+    /// where a person finds the frame in a player.
+    public func seconds(at pts: Int64, timeBase: Rational) -> Double {
+        Double(pts - firstFramePts) * timeBase.doubleValue
+    }
+
     /// The picture's size as shown, for a coded `width` x `height`.
     public func shownSize(codedWidth width: Int, codedHeight height: Int) -> (width: Int, height: Int) {
         clockwiseRotation % 180 == 0 ? (width, height) : (height, width)

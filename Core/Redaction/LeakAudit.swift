@@ -80,9 +80,9 @@ public enum LeakAudit {
             detections += found.count
             for d in found where share(of: d.box, inside: boxes) < coveredShare {
                 candidates.append((examined, d.box, .init(
-                    pts: view.pts, seconds: (Double(view.pts) * timeBase.doubleValue * 1000).rounded() / 1000,
-                    box: [d.box.x0, d.box.y0, d.box.width, d.box.height].map { ($0 * 10).rounded() / 10 },
-                    score: (d.score * 1000).rounded() / 1000)))
+                    pts: view.pts, seconds: (Double(view.pts) * timeBase.doubleValue).rounded(toPlaces: 3),
+                    box: [d.box.x0, d.box.y0, d.box.width, d.box.height].map { $0.rounded(toPlaces: 1) },
+                    score: d.score.rounded(toPlaces: 3))))
             }
             examined += 1
             onFrame()

@@ -28,7 +28,7 @@ public struct ProcessedSegment: Sendable {
 
         public init(pts: Int64, seconds: Double? = nil, covered: [DetectionTracker.Covered], damage: FrameDamage? = nil) {
             self.pts = pts
-            self.seconds = seconds.map { ($0 * 1_000_000).rounded() / 1_000_000 }
+            self.seconds = seconds?.rounded(toPlaces: 6)
             self.covered = covered
             self.damage = damage
         }
@@ -145,7 +145,7 @@ public final class SegmentProcessor {
         }
         if copies {
             let frames = segment.shownPackets.map(\.pts).sorted().map {
-                ProcessedSegment.FrameCoverage(pts: $0, seconds: Double($0 - sourceView.firstFramePts) * segment.timeBase.doubleValue, covered: [])
+                ProcessedSegment.FrameCoverage(pts: $0, seconds: sourceView.seconds(at: $0, timeBase: segment.timeBase), covered: [])
             }
             return ProcessedSegment(segment: nil, frames: frames, detections: detectionCount, times: times)
         }
@@ -180,7 +180,7 @@ public final class SegmentProcessor {
             guard var boxes = coverage[view.pts] ?? (detects ? nil : []) else {
                 throw MediaError(path: label, reason: "frame at pts \(view.pts) was not seen by the detector")
             }
-            let seconds = Double(view.pts - sourceView.firstFramePts) * segment.timeBase.doubleValue
+            let seconds = sourceView.seconds(at: view.pts, timeBase: segment.timeBase)
             let zones = codedZones.filter { $0.isActive(atSeconds: seconds) }
             for detector in detectors {
                 boxes += detector.untrackedRegions(in: view).map { DetectionTracker.Covered(track: nil, target: detector.target, box: $0, score: nil) }
@@ -199,7 +199,7 @@ public final class SegmentProcessor {
             var covered = zip(boxes, hidden.boxes).filter(\.1).map { (box, _) in
                 var recorded = box
                 recorded.box = box.box.clamped(width: w, height: h).rounded(toPlaces: 2)
-                recorded.score = box.score.map { ($0 * 10_000).rounded() / 10_000 }
+                recorded.score = box.score?.rounded(toPlaces: 4)
                 return recorded
             }
             covered += zip(zones, hidden.zones).filter(\.1).map {
@@ -267,7 +267,7 @@ public final class SegmentProcessor {
             if detects {
                 guard let covered = coverage[packet.pts], covered.isEmpty else { return false }
             }
-            let seconds = Double(packet.pts - sourceView.firstFramePts) * segment.timeBase.doubleValue
+            let seconds = sourceView.seconds(at: packet.pts, timeBase: segment.timeBase)
             if zones.contains(where: { $0.isActive(atSeconds: seconds) }) { return false }
         }
         return true

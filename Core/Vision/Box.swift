@@ -1,3 +1,5 @@
+import RedactSupport
+
 /// An axis-aligned rectangle in source pixels: x0,y0 inclusive corner, x1,y1 exclusive.
 public struct Box: Equatable, Hashable, Sendable, Codable {
     public var x0: Double
@@ -48,12 +50,10 @@ public struct Box: Equatable, Hashable, Sendable, Codable {
         return Box(x0: centerX - hw, y0: centerY - hh, x1: centerX + hw, y1: centerY + hh)
     }
 
-    /// Each corner to `places` decimal places (for records, not for redaction): divided
-    /// back, so each is the double nearest the decimal and prints as it.
+    /// Each corner to `places` decimal places (for records, not for redaction).
     public func rounded(toPlaces places: Int) -> Box {
-        let factor = (0..<places).reduce(1.0) { (f, _) in f * 10 }
-        func r(_ v: Double) -> Double { (v * factor).rounded() / factor }
-        return Box(x0: r(x0), y0: r(y0), x1: r(x1), y1: r(y1))
+        Box(x0: x0.rounded(toPlaces: places), y0: y0.rounded(toPlaces: places),
+            x1: x1.rounded(toPlaces: places), y1: y1.rounded(toPlaces: places))
     }
 
     public func clamped(width w: Double, height h: Double) -> Box {
