@@ -6,7 +6,7 @@ import RedactCore
 /// are exactly what encoding the whole `RedactionReport` would give (sorted keys, compact):
 /// the report is encoded with no frames, and each segment's frames are spliced into its
 /// `perFrame` array in order.
-final class DetectionsSidecar {
+enum DetectionsSidecar {
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -15,61 +15,34 @@ final class DetectionsSidecar {
 
     private static let emptyFrames = Array(#""perFrame":[]"#.utf8)
 
-    private let path: String
-    private let output: AtomicOutput
-    private var fd: Int32
-    private var writer: HashingFileWriter
-    private let tail: [UInt8]
-    private var wroteFrames = false
-
-    /// `report`'s `perFrame` must be empty; the frames come from `append`.
-    init(path: String, report: RedactionReport) throws(MediaError) {
+    /// `report`'s `perFrame` must be empty; `frames(i)` gives segment `i`'s frames, for
+    /// `segments` segments in order. Returns the sidecar's SHA-256; if anything fails, no
+    /// sidecar is left.
+    static func write(to path: String, report: RedactionReport, segments: Int,
+                      frames: (Int) throws(MediaError) -> [ProcessedSegment.FrameCoverage]) throws(MediaError) -> String {
         precondition(report.perFrame.isEmpty)
-        guard let encoded = try? Self.encoder.encode(report) else { throw MediaError(path: path, reason: "cannot encode the detections report") }
+        guard let encoded = try? encoder.encode(report) else { throw MediaError(path: path, reason: "cannot encode the detections report") }
         let bytes = Array(encoded)
         // Quotes inside strings are escaped, so this can only be the top-level key.
-        guard let at = Self.firstIndex(of: Self.emptyFrames, in: bytes) else {
+        guard let at = firstIndex(of: emptyFrames, in: bytes) else {
             throw MediaError(path: path, reason: "cannot lay out the detections report")
         }
-        let split = at + Self.emptyFrames.count - 1  // just before the closing bracket
-        self.path = path
-        output = try AtomicOutput(finalPath: path)
-        fd = open(output.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw MediaError(path: path, reason: "cannot write: \(String(cString: strerror(errno)))") }
-        var head = HashingFileWriter(fd: fd)
-        bytes[..<split].withUnsafeBytes { head.append($0) }
-        writer = head
-        tail = Array(bytes[split...])
-    }
-
-    /// One segment's frames, in presentation order after those appended before.
-    func append(_ frames: [ProcessedSegment.FrameCoverage]) throws(MediaError) {
-        guard !frames.isEmpty else { return }
-        guard let encoded = try? Self.encoder.encode(frames), encoded.count >= 2 else {
-            throw MediaError(path: "detections", reason: "cannot encode a segment's detections")
-        }
-        if wroteFrames { writer.write(UInt8(ascii: ",")) }
-        encoded.dropFirst().dropLast().withUnsafeBytes { writer.append($0) }
-        wroteFrames = true
-    }
-
-    /// Moves the sidecar into place; its SHA-256. Not called (an error on the way), the
-    /// temporary is removed with `output`.
-    func commit() throws(MediaError) -> String {
-        tail.withUnsafeBytes { writer.append($0) }
-        let result = writer.finish()
-        close(fd)
-        fd = -1
-        switch result {
-        case .failure(let e): throw MediaError(path: path, reason: "cannot write: \(String(cString: strerror(e.code)))")
-        case .success(let sha):
-            try output.commit()
-            return sha
-        }
-    }
-
-    deinit {
-        if fd >= 0 { close(fd) }  // not committed: the temporary goes with `output`
+        let split = at + emptyFrames.count - 1  // just before the closing bracket
+        return try AtomicOutput.writeHashed(to: path) { (writer) throws(MediaError) in
+            bytes[..<split].withUnsafeBytes { writer.append($0) }
+            var wroteFrames = false
+            for index in 0..<segments {
+                let segment = try frames(index)
+                guard !segment.isEmpty else { continue }
+                guard let encoded = try? encoder.encode(segment), encoded.count >= 2 else {
+                    throw MediaError(path: path, reason: "cannot encode the detections of segment \(index)")
+                }
+                if wroteFrames { writer.write(UInt8(ascii: ",")) }
+                encoded.dropFirst().dropLast().withUnsafeBytes { writer.append($0) }
+                wroteFrames = true
+            }
+            bytes[split...].withUnsafeBytes { writer.append($0) }
+        }.sha256
     }
 
     private static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {

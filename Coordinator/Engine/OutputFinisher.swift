@@ -125,9 +125,8 @@ struct OutputFinisher: Sendable {
         // Zones alone run no inference: nothing to name.
         let inference = DetectorRegistry.models(for: options.job).isEmpty ? nil : CenterFaceDetector.engine(options.job.detector.effectivePrecision)
         report.inference = inference
-        let sidecar = try DetectionsSidecar(path: OutputSidecars.detectionsPath(output), report: report)
-        for record in plan.segments { try sidecar.append(try coverage(of: record.index)) }
-        let sidecarSHA256 = try sidecar.commit()
+        let sidecarSHA256 = try DetectionsSidecar.write(to: OutputSidecars.detectionsPath(output), report: report,
+                                                        segments: plan.segments.count) { (index) throws(MediaError) in try coverage(of: index) }
 
         var manifest = RedactionManifest(
             software: software, createdAt: Date(), job: jobID,

@@ -58,20 +58,8 @@ public struct SegmentFile: Equatable, Sendable {
     /// Writes the segment to `path` atomically and returns its size and SHA-256, computed
     /// from the bytes as they are written.
     public func write(to path: String, durable: Bool) throws(MediaError) -> (byteSize: Int, sha256: String) {
-        let output = try AtomicOutput(finalPath: path, durable: durable)
         // 0600: a segment holds footage before (or after) redaction and is for this user only.
-        let fd = open(output.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw MediaError(path: path, reason: "cannot write: \(String(cString: strerror(errno)))") }
-        var writer = HashingFileWriter(fd: fd)
-        serialize(into: &writer)
-        let result = writer.finish()
-        close(fd)
-        switch result {
-        case .failure(let e): throw MediaError(path: path, reason: "cannot write: \(String(cString: strerror(e.code)))")
-        case .success(let sha):
-            try output.commit()
-            return (writer.byteCount, sha)
-        }
+        try AtomicOutput.writeHashed(to: path, durable: durable, mode: 0o600) { serialize(into: &$0) }
     }
 
     public func serialize<Sink: ByteSink>(into w: inout Sink) {

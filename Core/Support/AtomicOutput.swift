@@ -70,6 +70,29 @@ public final class AtomicOutput {
         return removed
     }
 
+    /// Writes a file atomically through a `HashingFileWriter` (`body` writes it) and returns
+    /// its size and SHA-256, computed from the bytes as they were written: for files too
+    /// large to assemble in memory first. If `body` throws, nothing is left behind.
+    public static func writeHashed(to path: String, durable: Bool = true, mode: mode_t = 0o644,
+                                   _ body: (inout HashingFileWriter) throws(MediaError) -> Void) throws(MediaError) -> (byteSize: Int, sha256: String) {
+        let output = try AtomicOutput(finalPath: path, durable: durable)
+        let fd = open(output.temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, mode)
+        guard fd >= 0 else { throw MediaError(path: path, reason: "cannot write: \(String(cString: strerror(errno)))") }
+        var writer = HashingFileWriter(fd: fd)
+        do throws(MediaError) { try body(&writer) } catch {
+            close(fd)
+            throw error
+        }
+        let result = writer.finish()
+        close(fd)
+        switch result {
+        case .failure(let e): throw MediaError(path: path, reason: "cannot write: \(String(cString: strerror(e.code)))")
+        case .success(let sha):
+            try output.commit()
+            return (writer.byteCount, sha)
+        }
+    }
+
     /// Writes bytes atomically in one step.
     public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true, mode: mode_t = 0o644) throws(MediaError) {
         let output = try AtomicOutput(finalPath: path, durable: durable)

@@ -30,9 +30,7 @@ import Testing
             var header = whole
             header.perFrame = []
             let path = dir + "/out.mp4.detections.json"
-            let sidecar = try DetectionsSidecar(path: path, report: header)
-            for frames in segments { try sidecar.append(frames) }
-            let sha = try sidecar.commit()
+            let sha = try DetectionsSidecar.write(to: path, report: header, segments: segments.count) { segments[$0] }
             let written = try FileBytes.read(path)
             #expect(written == expected, "\(String(decoding: written, as: UTF8.self))")
             #expect(sha == SHA256Hex.of(expected))
@@ -40,11 +38,13 @@ import Testing
         }
     }
 
-    @Test func aSidecarNotCommittedLeavesNothing() throws {
-        try Fixtures.withTemporaryDirectory { dir in
-            do {
-                let sidecar = try DetectionsSidecar(path: dir + "/out.mp4.detections.json", report: report([]))
-                try sidecar.append([ProcessedSegment.FrameCoverage(pts: 1, covered: [])])
+    @Test func aSidecarNotFinishedLeavesNothing() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            #expect(throws: MediaError.self) {
+                try DetectionsSidecar.write(to: dir + "/out.mp4.detections.json", report: report([]), segments: 2) { (index) throws(MediaError) in
+                    guard index == 0 else { throw MediaError(path: "segment 1", reason: "cannot be read") }
+                    return [ProcessedSegment.FrameCoverage(pts: 1, covered: [])]
+                }
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
         }
