@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RedactCoordinator
 import RedactCore
 
 struct ApproveCommand: ParsableCommand {
@@ -53,7 +54,7 @@ struct ApproveCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let path = manifest ?? output + ".manifest.json"
+        let path = manifest ?? OutputSidecars.manifestPath(output)
         let (release, signer) = try reportingErrors(verbose: common.verbose) { () throws -> (ReleaseRecord, String) in
             let coordinator = try coordinatorKey.map { (path) throws(MediaError) in try FarmPublicKey.read(path: path) }
             _ = try ManifestVerifier.verify(output: output, manifestPath: path, key: coordinator, source: source)

@@ -63,11 +63,9 @@ public enum ManifestVerifier {
             notes.append("no --key given: the signer's identity was not checked")
         }
 
-        if let problem = try ReleaseChain.firstProblem(in: manifestBytes, path: path, manifestSignature: opened.signature,
-                                                       outputSHA256: m.output.sha256) {
-            throw fail(problem)
-        }
-        let releases = try ReleaseChain.releases(in: manifestBytes, path: path).map { Release($0.record, publicKey: $0.publicKey) }
+        let chain = try ReleaseChain.check(manifestBytes, path: path, manifestSignature: opened.signature, outputSHA256: m.output.sha256)
+        if let problem = chain.firstProblem { throw fail(problem) }
+        let releases = chain.releases.map { Release($0.record, publicKey: $0.publicKey) }
         if releases.isEmpty {
             notes.append("no release is recorded: nobody has approved this output for disclosure (redactfarm approve)")
         } else {
@@ -82,7 +80,6 @@ public enum ManifestVerifier {
         }
 
         let size = FileBytes.size(of: output)
-        guard FileManager.default.fileExists(atPath: output) else { throw fail("output file is missing") }
         guard size == m.output.sizeBytes else { throw fail("output is \(size) bytes, the manifest says \(m.output.sizeBytes)") }
         let outputSHA = try SHA256Hex.ofFile(at: output)
         guard outputSHA == m.output.sha256 else { throw fail("output SHA-256 \(outputSHA.prefix(12))… does not match the manifest's \(m.output.sha256.prefix(12))…") }

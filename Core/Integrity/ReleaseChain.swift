@@ -84,9 +84,51 @@ public enum ReleaseChain {
 
     /// The releases recorded in a manifest file, in order (none for a file never approved).
     public static func releases(in file: [UInt8], path: String) throws(MediaError) -> [SignedRelease] {
+        try entries(of: parsed(file, path: path), path: path).map(\.release)
+    }
+
+    /// A manifest file's releases, and the first thing wrong with their chain (nil if none):
+    /// each must be signed by the key it names, over exactly its record, follow the signature
+    /// before it, and be for the output the manifest records.
+    public static func check(_ file: [UInt8], path: String, manifestSignature: String,
+                             outputSHA256: String) throws(MediaError) -> (releases: [SignedRelease], firstProblem: String?) {
+        let entries = try entries(of: parsed(file, path: path), path: path)
+        let releases = entries.map(\.release)
+        var previous = manifestSignature
+        for (i, (release, written)) in entries.enumerated() {
+            let n = i + 1
+            guard release.record.follows == link(after: previous) else {
+                return (releases, "release \(n) does not follow the \(i == 0 ? "manifest's signature" : "release before it") (a release was removed, reordered or altered)")
+            }
+            guard signatureMatches(release, written) else {
+                return (releases, "release \(n)'s signature does not match its record (the release was altered)")
+            }
+            guard release.record.outputSHA256 == outputSHA256 else {
+                return (releases, "release \(n) is for another output (SHA-256 \(release.record.outputSHA256.prefix(12))…)")
+            }
+            previous = release.signature
+        }
+        return (releases, nil)
+    }
+
+    private static func signatureMatches(_ release: SignedRelease, _ written: Any) -> Bool {
+        guard let keyBytes = Data(base64Encoded: release.publicKey),
+              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes),
+              let signature = Data(base64Encoded: release.signature),
+              let canonical = try? SignedManifest.canonicalBytes(written)
+        else { return false }
+        return key.isValidSignature(signature, for: canonical)
+    }
+
+    private static func parsed(_ file: [UInt8], path: String) throws(MediaError) -> [String: Any] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(file)) as? [String: Any] else {
             throw MediaError(path: path, reason: "not a RedactFarm manifest")
         }
+        return object
+    }
+
+    /// Each release with its record as written in the file (what its signature covers).
+    private static func entries(of object: [String: Any], path: String) throws(MediaError) -> [(release: SignedRelease, written: Any)] {
         guard let entries = object["releases"] else { return [] }
         guard let list = entries as? [[String: Any]] else { throw MediaError(path: path, reason: "its releases are not a list of records") }
         return try list.enumerated().map { (i, entry) throws(MediaError) in
@@ -96,45 +138,14 @@ public enum ReleaseChain {
                   let data = try? JSONSerialization.data(withJSONObject: record),
                   let decoded = try? JSONDecoder().decode(ReleaseRecord.self, from: data)
             else { throw MediaError(path: path, reason: "release \(i + 1) is malformed") }
-            return SignedRelease(record: decoded, publicKey: key, signature: value)
+            return (SignedRelease(record: decoded, publicKey: key, signature: value), record)
         }
-    }
-
-    /// The first thing wrong with a chain of releases, or nil: each must be signed by the key
-    /// it names, over exactly its record, follow the signature before it, and be for the
-    /// output the manifest records.
-    public static func firstProblem(in file: [UInt8], path: String, manifestSignature: String, outputSHA256: String) throws(MediaError) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(file)) as? [String: Any] else {
-            throw MediaError(path: path, reason: "not a RedactFarm manifest")
-        }
-        let releases = try releases(in: file, path: path)
-        let rawRecords = (object["releases"] as? [[String: Any]])?.compactMap { $0["release"] } ?? []
-        var previous = manifestSignature
-        for (i, (release, raw)) in zip(releases, rawRecords).enumerated() {
-            let n = i + 1
-            guard release.record.follows == link(after: previous) else {
-                return "release \(n) does not follow the \(i == 0 ? "manifest's signature" : "release before it") (a release was removed, reordered or altered)"
-            }
-            guard let keyBytes = Data(base64Encoded: release.publicKey),
-                  let key = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes),
-                  let signature = Data(base64Encoded: release.signature),
-                  let canonical = try? SignedManifest.canonicalBytes(raw),
-                  key.isValidSignature(signature, for: canonical)
-            else { return "release \(n)'s signature does not match its record (the release was altered)" }
-            guard release.record.outputSHA256 == outputSHA256 else {
-                return "release \(n) is for another output (SHA-256 \(release.record.outputSHA256.prefix(12))…)"
-            }
-            previous = release.signature
-        }
-        return nil
     }
 
     /// The manifest file with `record` appended to its releases, signed by `identity`. The
     /// record must already name the last signature in the file (`nextLink`).
     public static func append(_ record: ReleaseRecord, to file: [UInt8], signedBy identity: FarmIdentity, path: String) throws(MediaError) -> [UInt8] {
-        guard var object = try? JSONSerialization.jsonObject(with: Data(file)) as? [String: Any] else {
-            throw MediaError(path: path, reason: "not a RedactFarm manifest")
-        }
+        var object = try parsed(file, path: path)
         do {
             let recordObject = try JSONSerialization.jsonObject(with: JSONEncoder().encode(record))
             let signature = try identity.signing.signature(for: SignedManifest.canonicalBytes(recordObject))
@@ -153,9 +164,10 @@ public enum ReleaseChain {
 
     /// What the next release must name as `follows`: the link after the file's last signature.
     public static func nextLink(in file: [UInt8], path: String) throws(MediaError) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(file)) as? [String: Any],
-              let signature = object["signature"] as? [String: Any], let value = signature["value"] as? String
-        else { throw MediaError(path: path, reason: "not a RedactFarm manifest") }
-        return link(after: try releases(in: file, path: path).last?.signature ?? value)
+        let object = try parsed(file, path: path)
+        guard let signature = object["signature"] as? [String: Any], let value = signature["value"] as? String else {
+            throw MediaError(path: path, reason: "not a RedactFarm manifest")
+        }
+        return link(after: try entries(of: object, path: path).last?.release.signature ?? value)
     }
 }
