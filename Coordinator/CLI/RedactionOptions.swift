@@ -67,6 +67,15 @@ struct RedactionOptions: ParsableArguments {
     @Option(help: "Stream types to leave out of the output, comma-separated: audio, subtitle, data, attachment, cover (an attached picture, which is not redacted: a file with one is refused unless it is left out). Without it every stream is kept, and a file with a stream the output cannot carry is refused. Each dropped stream is recorded in the manifest.")
     var dropStreams: String?
 
+    @Option(help: "What happens to the audio: keep (copied bit for bit, the default), mute (every audio stream silenced throughout, re-encoded with its own codec, rate, layout and bitrate), drop (left out, recorded in the manifest).")
+    var audio: AudioTreatment.Mode?
+
+    @Option(parsing: .unconditionalSingleValue, help: ArgumentHelp("A stretch of audio to silence, FROM-UNTIL, each in seconds or [HH:]MM:SS[.mmm] from the first frame (12-15.5, 1:02-1:10.250; 1:30- to the end). Repeat for more. Only the packets that sound in it are re-encoded (PCM: only its samples); every other packet and every timestamp stays the source's. PCM and AAC-LC audio can be muted; other codecs are refused up front (--audio drop leaves them out).", valueName: "from-until"))
+    var mute: [String] = []
+
+    @Flag(help: "Muted stretches carry a 1 kHz tone at -20 dBFS instead of silence, so a listener hears that something was taken out.")
+    var bleep = false
+
     /// The job these options describe, validated (`JobLimits`): a value outside the accepted
     /// range is a usage error before any file is opened.
     func jobOptions() throws(OptionError) -> JobOptions {
@@ -90,6 +99,7 @@ struct RedactionOptions: ParsableArguments {
         if acceptDamage { job.acceptDamage = true }
         if reencodeAll { job.reencodeAll = true }
         if let fps { job.sourceFrameRate = try FrameRateArgument.parse(fps) }
+        job.audio = try AudioArguments.treatment(mode: audio, mutes: mute, bleep: bleep)
         let drop = dropStreams.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         let options = JobOptions(job: job, segmentSeconds: segmentSeconds, audit: audit, dropStreams: drop)
         try options.validate()
@@ -98,6 +108,7 @@ struct RedactionOptions: ParsableArguments {
 }
 
 extension RedactionStyle: ExpressibleByArgument {}
+extension AudioTreatment.Mode: ExpressibleByArgument {}
 extension DetectionProfile: ExpressibleByArgument {}
 extension RedactionShape: ExpressibleByArgument {}
 /// `--precision`: a precision, or `auto`.

@@ -86,7 +86,7 @@ struct OutputFinisher: Sendable {
         let gate = self.gate
         let stitched = try Stitcher.stitch(plan: plan, directory: area.directory, output: output,
                                            arrivals: { (index) throws(MediaError) in try gate.waitFor(index).output },
-                                           dropping: Set(options.dropStreams ?? []))
+                                           dropping: Set(options.dropStreams ?? []), audio: options.job.audio)
 
         // Every segment has arrived by now: the stitch consumed them all. A first pass takes
         // each segment's record and the counts; the frames themselves are streamed into the

@@ -98,7 +98,16 @@ public enum ManifestVerifier {
         if let streams = m.streams {
             try checkStreams(streams, chapters: m.chapters ?? [], against: scan, fail: fail)
             let copied = streams.filter { $0.stream.action == .copied }.count
-            checks.append("\(streams.count) source stream(s) accounted for; \(copied) copied stream(s) bit for bit")
+            let muted = streams.filter { $0.stream.action == .muted }
+            checks.append("\(streams.count) source stream(s) accounted for; \(copied) copied stream(s) bit for bit"
+                          + (muted.isEmpty ? "" : "; \(muted.count) muted (\(muted.compactMap(\.muting).map { "\($0.replacedPackets) packet(s) re-encoded" }.joined(separator: ", ")))"))
+            for s in muted {
+                guard let muting = s.muting, let index = s.outputIndex else { continue }
+                let kept = try MutedStreamCheck.keptHash(in: output, stream: index, replacedRuns: muting.replacedRuns)
+                guard kept.packets == muting.keptPackets, kept.sha256 == muting.keptPayloadSHA256 else {
+                    throw fail("output stream \(index)'s packets outside the muted stretches are not the ones recorded")
+                }
+            }
         } else {
             notes.append("manifest format \(m.formatVersion) lists no streams: only the video was checked")
         }
@@ -138,6 +147,14 @@ public enum ManifestVerifier {
                 }
                 checks.append("copied segments byte-identical to the source's")
             }
+            for s in m.streams ?? [] {
+                guard let muting = s.muting else { continue }
+                let kept = try MutedStreamCheck.keptHash(in: inputPath, stream: s.stream.index, replacedRuns: muting.replacedRuns)
+                guard kept.packets == muting.keptPackets, kept.sha256 == muting.keptPayloadSHA256 else {
+                    throw fail("stream \(s.stream.index) is recorded as muted only where asked, but the source's packets elsewhere are not the output's")
+                }
+                checks.append("stream \(s.stream.index)'s unmuted packets byte-identical to the source's")
+            }
         } else {
             notes.append("input \(inputPath) is not here: its hash\(copied.isEmpty ? " was" : " and the copied segments were") not re-checked (--source)")
         }
@@ -155,20 +172,22 @@ public enum ManifestVerifier {
             switch entry.action {
             case .dropped, .chapters:
                 guard s.outputIndex == nil else { throw fail("stream \(entry.index) is recorded as \(entry.action.rawValue) but has an output index") }
-            case .redacted, .copied:
+            case .redacted, .copied, .muted:
                 guard let index = s.outputIndex, let found = scan.streams[index] else {
                     throw fail("stream \(entry.index) (\(entry.type) \(entry.codec)) is missing from the output")
                 }
                 expected.insert(index)
                 guard found.type == entry.type else { throw fail("output stream \(index) is \(found.type), the manifest says \(entry.type)") }
-                guard entry.action == .copied else { continue }
+                guard entry.action.isCarried else { continue }
                 guard found.codec == entry.codec else { throw fail("output stream \(index) is \(found.codec), the manifest says \(entry.codec)") }
-                guard let want = s.payloadSHA256, let packets = s.packets else { throw fail("stream \(entry.index) is recorded as copied without a hash") }
+                let done = entry.action.rawValue
+                guard let want = s.payloadSHA256, let packets = s.packets else { throw fail("stream \(entry.index) is recorded as \(done) without a hash") }
+                guard entry.action == .copied || s.muting != nil else { throw fail("stream \(entry.index) is recorded as muted without what was muted") }
                 guard found.hash.packets == packets else {
-                    throw fail("output stream \(index) has \(found.hash.packets) packets, the manifest says \(packets) were copied")
+                    throw fail("output stream \(index) has \(found.hash.packets) packets, the manifest says \(packets) were \(done)")
                 }
                 let got = found.hash.finalize()
-                guard got == want else { throw fail("output stream \(index) (\(entry.type)) differs from what was copied (payload SHA-256 \(got.prefix(12))…, manifest \(want.prefix(12))…)") }
+                guard got == want else { throw fail("output stream \(index) (\(entry.type)) differs from what was \(done) (payload SHA-256 \(got.prefix(12))…, manifest \(want.prefix(12))…)") }
             }
         }
         for (index, found) in scan.streams where !expected.contains(index) && !found.isChapterTrack {

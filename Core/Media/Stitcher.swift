@@ -42,6 +42,23 @@ public struct StreamOutcome: Codable, Equatable, Sendable {
     public var outputIndex: Int?
     public var packets: Int?
     public var payloadSHA256: String?
+    /// For a muted audio stream, what was muted and which packets changed.
+    public var muting: MutedStream?
+}
+
+/// What muting did to an audio stream: the stretches asked for and the packets re-encoded;
+/// every other packet is the source's, which `keptPayloadSHA256` lets `verify --source` check.
+public struct MutedStream: Codable, Equatable, Sendable {
+    /// Seconds from the first video frame, as asked (an open span is the whole stream).
+    public var spans: [AudioTreatment.Span]
+    public var sound: AudioTreatment.Sound
+    /// The packets re-encoded, by ordinal (the stream's packets counted from 0), first and
+    /// last of each run.
+    public var replacedRuns: [[Int]]
+    public var replacedPackets: Int
+    /// `PayloadHash` over the packets kept as the source's, in order.
+    public var keptPackets: Int
+    public var keptPayloadSHA256: String
 }
 
 /// `redactfarm stitch`: rebuilds a file from the (possibly processed) video segments of a plan
@@ -67,8 +84,11 @@ public enum Stitcher {
     /// file is muxed while its last segments are still being processed.
     /// `dropping`: stream types the user asked to leave out (`--drop-streams`); every other
     /// stream is copied, or the stitch fails (the preflight refuses such files before work).
+    /// `audio`: what is done to the audio streams (`--audio`, `--mute`); muted packets are
+    /// made (`AudioMuter`) while the first segments are awaited.
     public static func stitch(plan: SegmentPlan, directory: String, output outputPath: String, arrivals: Arrivals? = nil,
-                              dropping: Set<String> = [], progress: ((Double) -> Void)? = nil) throws(MediaError) -> StitchReport {
+                              dropping: Set<String> = [], audio: AudioTreatment? = nil,
+                              progress: ((Double) -> Void)? = nil) throws(MediaError) -> StitchReport {
         guard !plan.segments.isEmpty else { throw MediaError(path: directory, reason: "the plan has no segments") }
         try ContainerFormat.checkExtension(of: outputPath, matches: plan.input.muxer)
 
@@ -80,6 +100,17 @@ public enum Stitcher {
         let videoIndex = plan.video.streamIndex
         guard videoIndex < source.streamCount else {
             throw MediaError(path: plan.input.path, reason: "has no stream \(videoIndex), which the plan says is the video")
+        }
+        // Streams keep their order and numbering, minus any the user asked to drop; chapters
+        // come along (an MP4's chapter track is written anew from them).
+        let streamPlan = StreamPlan.decide(source, video: videoIndex, dropping: dropping, audio: audio)
+        let origin = Double(plan.firstFramePts) * plan.segments[0].timeBase.doubleValue
+        var muting: [Int: BackgroundJob<MutedPackets>] = [:]
+        for entry in streamPlan.entries where entry.action == .muted {
+            let (spans, sound) = (audio?.mutedSpans ?? [], audio?.sound ?? .silence)
+            muting[entry.index] = BackgroundJob { () throws(MediaError) in
+                try AudioMuter.mute(path: sourcePath, stream: entry.index, spans: spans, origin: origin, sound: sound)
+            }
         }
 
         var current = plan
@@ -111,12 +142,11 @@ public enum Stitcher {
             if index == reencoded, let firstReencoded { return BackgroundJob { () throws(MediaError) in firstReencoded } }
             return BackgroundJob { () throws(MediaError) in try load(index, reference) }
         }
+        var muted: [Int: MutedPackets] = [:]
+        for (index, job) in muting { muted[index] = try job.result() }
         let output = try MediaOutput(path: outputPath, muxer: plan.input.muxer)
         output.copyContainerMetadata(from: source)
 
-        // Streams keep their order and numbering, minus any the user asked to drop; chapters
-        // come along (an MP4's chapter track is written anew from them).
-        let streamPlan = StreamPlan.decide(source, video: videoIndex, dropping: dropping)
         var outIndex: [Int: Int] = [:]
         var streamParameters: CodecParameters?
         var admitsCopies = false
@@ -127,7 +157,7 @@ public enum Stitcher {
                 let chosen = try Self.videoParameters(reencoded: reference, source: sourceVideo, copying: plan.video.copying)
                 (streamParameters, admitsCopies) = (chosen.parameters, chosen.admitsCopies)
                 outIndex[entry.index] = try output.addVideoStream(encoded: chosen.parameters, like: st)
-            case .copied:
+            case .copied, .muted:
                 outIndex[entry.index] = try output.addStream(parameters: st.pointee.codecpar, like: st)
             case .dropped, .chapters:
                 break
@@ -159,6 +189,10 @@ public enum Stitcher {
 
         let copied = Set(outIndex.keys).subtracting([videoIndex])
         var hashes: [Int: PayloadHash] = [:]
+        // Muted streams: each packet's ordinal, and the hash of the packets kept as they were.
+        var ordinals: [Int: Int] = [:]
+        var kept: [Int: PayloadHash] = [:]
+        var replaced: [Int: Int] = [:]
         source.selectStreams(copied)
         var pendingSource = copied.isEmpty ? nil : try source.readPacket()
         var declaredEnds: [Int: Int64] = [:]
@@ -168,6 +202,27 @@ public enum Stitcher {
         var lastVideoDTS = Int64.min
         let videoOut = outIndex[videoIndex]!
         let videoTB = output.timeBase(ofStream: videoOut)
+
+        /// A source packet goes out as it is, or with its muted bytes (same timestamps, flags,
+        /// side data): checked to be the packet the muter replaced.
+        func writeSource(_ index: Int, _ packet: EncodedPacket) throws(MediaError) {
+            var p = packet
+            if let mute = muted[index] {
+                let ordinal = ordinals[index, default: 0]
+                ordinals[index] = ordinal + 1
+                if let data = mute.replacements[ordinal] {
+                    guard mute.pts[ordinal] == p.pts else {
+                        throw MediaError(path: plan.input.path, reason: "stream \(index)'s packet \(ordinal) is not the one muted (pts \(p.pts), muted \(mute.pts[ordinal] ?? 0))")
+                    }
+                    p.data = data
+                    replaced[index, default: 0] += 1
+                } else {
+                    kept[index, default: PayloadHash()].add(p.data)
+                }
+            }
+            hashes[index, default: PayloadHash()].add(p.data)
+            try tails.write(p, stream: outIndex[index]!, timeBase: Rational(source.stream(index).pointee.time_base), to: output)
+        }
 
         var next = prefetch(1)
         var copies: [CopiedSegment] = []
@@ -198,8 +253,7 @@ public enum Stitcher {
                 // Other streams' packets that come first in decode time go out first.
                 while let (index, p) = pendingSource,
                       Self.decodeTime(p, source.stream(index).pointee.time_base) <= Self.decodeTime(packet, tb.avRational) {
-                    hashes[index, default: PayloadHash()].add(p.data)
-                    try tails.write(p, stream: outIndex[index]!, timeBase: Rational(source.stream(index).pointee.time_base), to: output)
+                    try writeSource(index, p)
                     pendingSource = try source.readPacket()
                 }
                 packet.dts = try Self.monotonicDTS(packet, in: tb, after: lastVideoDTS, outputTimeBase: videoTB,
@@ -214,9 +268,11 @@ public enum Stitcher {
             progress?(Double(record.index + 1) / Double(plan.segments.count))
         }
         while let (index, p) = pendingSource {
-            hashes[index, default: PayloadHash()].add(p.data)
-            try tails.write(p, stream: outIndex[index]!, timeBase: Rational(source.stream(index).pointee.time_base), to: output)
+            try writeSource(index, p)
             pendingSource = try source.readPacket()
+        }
+        for (index, mute) in muted where replaced[index, default: 0] != mute.replacements.count {
+            throw MediaError(path: plan.input.path, reason: "stream \(index): \(mute.replacements.count) packets were muted but \(replaced[index, default: 0]) written")
         }
         try tails.finish(to: output)
         let sourceSHA = try sourceHash.result()
@@ -228,11 +284,18 @@ public enum Stitcher {
         let sha = try SHA256Hex.ofFile(at: outputPath)
         let size = FileBytes.size(of: outputPath)
         let streams = streamPlan.entries.map { entry in
-            var hash = entry.action == .copied ? hashes[entry.index] ?? PayloadHash() : nil
+            var hash = entry.action.isCarried ? hashes[entry.index] ?? PayloadHash() : nil
             // An attachment has no packets: its bytes are the stream's extradata.
             if entry.type == "attachment", hash != nil { hash?.add(CodecParameters.extradata(of: source.stream(entry.index))) }
+            let muting = muted[entry.index].map { mute in
+                let keptHash = kept[entry.index] ?? PayloadHash()
+                return MutedStream(spans: audio?.mutedSpans ?? [], sound: audio?.sound ?? .silence, replacedRuns: mute.runs,
+                                   replacedPackets: replaced[entry.index] ?? 0, keptPackets: keptHash.packets,
+                                   keptPayloadSHA256: keptHash.finalize())
+            }
             return StreamOutcome(stream: entry, outputIndex: outIndex[entry.index],
-                                 packets: entry.action == .redacted ? frames : hash?.packets, payloadSHA256: hash?.finalize())
+                                 packets: entry.action == .redacted ? frames : hash?.packets, payloadSHA256: hash?.finalize(),
+                                 muting: muting)
         }
         let report = StitchReport(output: URL(fileURLWithPath: outputPath).standardizedFileURL.path, sha256: sha,
                                   sizeBytes: size, segments: plan.segments.count, videoFrames: frames,

@@ -1,7 +1,8 @@
 import CFFmpeg
 
 /// What happens to each stream of a source: the video is redacted, every other stream is
-/// copied bit for bit unless the user asked for its kind to be dropped, and an MP4's chapter
+/// copied bit for bit unless the user asked for its kind to be dropped (or, for audio,
+/// muted: copied but for the packets that sound in a muted stretch), and an MP4's chapter
 /// text track is carried as the chapters it encodes (the muxer writes it anew from them).
 /// Decided once, before any work, by the same code the stitch follows, so what the preflight
 /// promises is what the output holds; the manifest lists every entry with what was done.
@@ -26,6 +27,11 @@ public struct StreamPlan: Codable, Equatable, Sendable {
         case redacted, copied, dropped
         /// An MP4 chapter track: carried as the file's chapters.
         case chapters
+        /// Audio copied but for the packets re-encoded to mute it (`AudioMuter`).
+        case muted
+
+        /// The stream is written from the source's packets (all of them, or all but the muted).
+        public var isCarried: Bool { self == .copied || self == .muted }
     }
 
     /// Stream kinds `--drop-streams` accepts; `cover` is an attached picture (cover art).
@@ -39,7 +45,7 @@ public struct StreamPlan: Codable, Equatable, Sendable {
     }
 
     /// Decides for every stream of `input`; `video` is the stream that is redacted.
-    package static func decide(_ input: MediaInput, video: Int, dropping: Set<String>) -> StreamPlan {
+    package static func decide(_ input: MediaInput, video: Int, dropping: Set<String>, audio: AudioTreatment? = nil) -> StreamPlan {
         var entries: [Entry] = []
         for i in 0..<input.streamCount {
             let st = input.stream(i)
@@ -59,6 +65,9 @@ public struct StreamPlan: Codable, Equatable, Sendable {
             } else if dropping.contains(report.type) {
                 entry.action = .dropped
                 entry.reason = "--drop-streams \(report.type)"
+            } else if report.type == "audio", let audio, audio.mode != .keep {
+                entry.action = audio.mode == .drop ? .dropped : .muted
+                entry.reason = audio.mode == .drop ? "--audio drop" : audio.summary
             }
             entries.append(entry)
         }
@@ -78,6 +87,8 @@ public struct StreamPlan: Codable, Equatable, Sendable {
     }
 
     public var copied: [Entry] { entries.filter { $0.action == .copied } }
+    /// Streams written from the source's packets: copied, or muted.
+    public var carried: [Entry] { entries.filter { $0.action.isCarried } }
 }
 
 /// A chapter as the manifest lists it: times in seconds from the container's clock.

@@ -80,6 +80,7 @@ extension RedactionJob {
         }
         guard !targets.contains(.zone) else { throw OptionError("--targets", "zone", accepts: "zones are given with --zone") }
         for (n, zone) in zones.enumerated() { try zone.validate(number: n + 1) }
+        try audio?.validate()
     }
 }
 

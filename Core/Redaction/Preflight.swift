@@ -62,9 +62,10 @@ public enum Preflight {
             report.reasons.append(why)
             return
         }
-        let plan = StreamPlan.decide(input, video: video, dropping: dropping)
+        let plan = StreamPlan.decide(input, video: video, dropping: dropping, audio: job.audio)
         report.streams = plan.entries
         if let why = plan.coverArtRefusal { report.reasons.append(why) }
+        checkMuting(job.audio, plan: plan, input: input, video: video, into: &report)
         let st = input.stream(video)
         let codec = CodecParameters(st.pointee.codecpar)
 
@@ -95,7 +96,7 @@ public enum Preflight {
         let encoded = try encoder.parameters()
         if let why = try headerRefusal(input, video: video, encoded: encoded, plan: plan, muxer: muxer, only: nil) {
             var culprits: [String] = []
-            for entry in plan.copied where try headerRefusal(input, video: video, encoded: encoded, plan: plan, muxer: muxer, only: entry.index) != nil {
+            for entry in plan.carried where try headerRefusal(input, video: video, encoded: encoded, plan: plan, muxer: muxer, only: entry.index) != nil {
                 culprits.append("stream \(entry.index) (\(entry.type) \(entry.codec)) cannot be written to a \(muxer) file; --drop-streams \(entry.type) leaves it out")
             }
             if !culprits.isEmpty {
@@ -194,7 +195,7 @@ public enum Preflight {
                                       muxer: String, only: Int?) throws(MediaError) -> String? {
         let trial = try MediaOutput(trialOf: muxer, label: input.path)
         _ = try trial.addVideoStream(encoded: encoded, like: input.stream(video))
-        for entry in plan.copied where only == nil || only == entry.index {
+        for entry in plan.carried where only == nil || only == entry.index {
             _ = try trial.addStream(parameters: input.stream(entry.index).pointee.codecpar, like: input.stream(entry.index))
         }
         do throws(MediaError) {
@@ -205,6 +206,37 @@ public enum Preflight {
         }
     }
 
+    /// Every audio stream to be muted must be one the muter can rewrite packet for packet
+    /// (`AudioMuter`), or the file is refused: keeping its voices while the record says
+    /// "muted" is not an option. A stretch after the end would mute nothing: refused too.
+    private static func checkMuting(_ audio: AudioTreatment?, plan: StreamPlan, input: MediaInput, video: Int,
+                                    into report: inout PreflightReport) {
+        guard let audio, audio.mode == .mute else { return }
+        let muted = plan.entries.filter { $0.action == .muted }
+        if muted.isEmpty, !plan.entries.contains(where: { $0.type == "audio" }) {
+            report.notes.append("the file has no audio stream, so there is nothing to mute")
+        }
+        for entry in muted {
+            if let why = AudioMuter.refusal(input.stream(entry.index)) {
+                report.reasons.append("stream \(entry.index) (audio \(entry.codec)) cannot be muted: \(why); --audio drop leaves the audio out, recorded in the manifest")
+            }
+        }
+        let length = videoLength(input, video: video)
+        for span in audio.spans {
+            if let length, let from = span.from, from >= length {
+                report.reasons.append("a --mute stretch starts at \(String(format: "%.2f", from)) s, after the video's \(String(format: "%.2f", length)) s end (mute times count from the first frame), so it would mute nothing")
+            }
+        }
+    }
+
+    /// The video's length in seconds, from its stream or the container.
+    private static func videoLength(_ input: MediaInput, video: Int) -> Double? {
+        let st = input.stream(video)
+        let tb = Double(st.pointee.time_base.num) / Double(st.pointee.time_base.den)
+        return st.pointee.duration != EncodedPacket.noTimestamp ? Double(st.pointee.duration) * tb
+            : input.context.pointee.duration > 0 ? Double(input.context.pointee.duration) / Double(AV_TIME_BASE) : nil
+    }
+
     /// A zone that misses the picture, or the file's time, would hide nothing while the
     /// record lists it: refused. One that reaches past an edge is clipped, and said so. Both
     /// as a player shows the file: the picture turned, the clock from the first frame.
@@ -212,9 +244,7 @@ public enum Preflight {
                                    into report: inout PreflightReport) throws(MediaError) {
         guard !zones.isEmpty else { return }
         let st = input.stream(video)
-        let tb = Double(st.pointee.time_base.num) / Double(st.pointee.time_base.den)
-        let length = st.pointee.duration != EncodedPacket.noTimestamp ? Double(st.pointee.duration) * tb
-            : input.context.pointee.duration > 0 ? Double(input.context.pointee.duration) / Double(AV_TIME_BASE) : nil
+        let length = videoLength(input, video: video)
         let shown = SourceView(firstFramePts: 0, displayRotationDegrees: StreamReport(st).rotationDegrees)
             .shownSize(codedWidth: Int(codec.width), codedHeight: Int(codec.height))
         for (n, zone) in zones.enumerated() {

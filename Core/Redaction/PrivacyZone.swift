@@ -1,5 +1,6 @@
 import Foundation
 import RedactMedia
+import RedactSupport
 import RedactVision
 
 /// A region the operator always wants hidden (a window, a screen, a doorway), drawn on the
@@ -63,26 +64,11 @@ public struct PrivacyZone: Codable, Equatable, Sendable {
             let accepted = "a zone's time range is @FROM-UNTIL, each in seconds or [HH:]MM:SS[.mmm] from the first frame"
             let range = parts[1].split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard range.count == 2 else { throw refuse(accepted) }
-            from = range[0].isEmpty ? nil : Self.seconds(range[0])
-            until = range[1].isEmpty ? nil : Self.seconds(range[1])
+            from = range[0].isEmpty ? nil : ClockTime.seconds(range[0])
+            until = range[1].isEmpty ? nil : ClockTime.seconds(range[1])
             guard (range[0].isEmpty || from != nil), (range[1].isEmpty || until != nil) else { throw refuse(accepted) }
         }
         try validate(number: nil, text: text)
-    }
-
-    /// `12.5`, `01:02.5` (minutes and seconds) or `1:00:02.500` (hours too): seconds, or nil.
-    static func seconds(_ text: String) -> Double? {
-        let fields = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard (1...3).contains(fields.count), let last = Double(fields.last!), last.isFinite, last >= 0 else { return nil }
-        guard fields.count == 1 || last < 60 else { return nil }
-        var total = last, scale = 60.0
-        for field in fields.dropLast().reversed() {
-            guard !field.isEmpty, field.allSatisfy(\.isASCII), field.allSatisfy(\.isNumber), let n = Double(field) else { return nil }
-            if scale == 60, fields.count == 3, n >= 60 { return nil }
-            total += n * scale
-            scale *= 60
-        }
-        return total
     }
 
     /// The zone in pixels of a picture shown `width` x `height` (percent resolved).

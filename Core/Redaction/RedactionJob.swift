@@ -31,6 +31,9 @@ public struct RedactionJob: Codable, Equatable, Sendable {
 
     public var copiesUnchanged: Bool { reencodeAll != true }
 
+    /// What is done to the audio (`--audio`, `--mute`, `--bleep`); nil keeps it as it is.
+    public var audio: AudioTreatment?
+
     public init() {}
 }
 
