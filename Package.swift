@@ -119,6 +119,13 @@ let package = Package(
                            .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log")],
             path: "Coordinator/Engine"
         ),
+        // `redactfarm review`: the review page and contact sheet of an output, from its
+        // manifest, sidecar and frames. Reads what the engine wrote; nothing imports it back.
+        .target(
+            name: "RedactReview",
+            dependencies: ["RedactCore", "RedactCoordinator"],
+            path: "Coordinator/Review"
+        ),
         // `redactfarm run`: a coordinator and local workers in one process over inproc, the
         // same code paths as the distributed farm. The one place both sides meet.
         .target(
@@ -140,6 +147,7 @@ let package = Package(
                 "RedactCoordinator",
                 "RedactWorker",
                 "RedactEmbedded",
+                "RedactReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -158,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "RedactFarmTests",
             dependencies: ["RedactCore", "RedactSupport", "RedactMedia", "RedactVision", "Redaction", "RedactTransport", "RedactIntegrity", "RedactObservability",
-                           "RedactCoordinator", "RedactWorker", "RedactEmbedded", "CFFmpeg",
+                           "RedactCoordinator", "RedactWorker", "RedactEmbedded", "RedactReview", "CFFmpeg",
                            .product(name: "Yams", package: "Yams")],
             path: "Tests/RedactFarmTests"
         ),

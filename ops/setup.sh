@@ -4,7 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 packages=(pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libzmq3-dev libsqlite3-dev
-          ffmpeg python3-pip python3-numpy iproute2)
+          ffmpeg python3-pip python3-numpy iproute2 chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

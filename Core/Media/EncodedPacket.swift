@@ -72,10 +72,10 @@ public struct EncodedPacket: Equatable, Sendable {
 }
 
 /// An owned `AVPacket`, freed with its owner.
-final class PacketBuffer {
-    let pointer: UnsafeMutablePointer<AVPacket>
+package final class PacketBuffer {
+    package let pointer: UnsafeMutablePointer<AVPacket>
 
-    init() {
+    package init() {
         guard let p = av_packet_alloc() else { fatalError("av_packet_alloc: out of memory") }
         pointer = p
     }
@@ -85,5 +85,5 @@ final class PacketBuffer {
         av_packet_free(&p)
     }
 
-    func unref() { av_packet_unref(pointer) }
+    package func unref() { av_packet_unref(pointer) }
 }

@@ -18,22 +18,25 @@ public struct VideoFrame {
 
 /// Converts frames to packed RGB24 at a chosen size with libswscale, reusing its context and
 /// buffer from frame to frame.
-final class RGBConverter {
+package final class RGBConverter {
     private var context: OpaquePointer? = nil
-    private(set) var buffer: [UInt8] = []
-    private(set) var width = 0
-    private(set) var height = 0
+    package private(set) var buffer: [UInt8] = []
+    package private(set) var width = 0
+    package private(set) var height = 0
+
+    package init() {}
 
     deinit { sws_freeContext(context) }
 
     /// A rectangle of a frame in whole pixels, aligned to the chroma subsampling so every
     /// plane can be offset to it exactly.
-    struct Crop: Equatable {
-        var x: Int, y: Int, width: Int, height: Int
+    package struct Crop: Equatable {
+        package var x: Int, y: Int, width: Int, height: Int
+        package init(x: Int, y: Int, width: Int, height: Int) { (self.x, self.y, self.width, self.height) = (x, y, width, height) }
     }
 
     /// Converts the whole frame, or the `crop` of it, scaled to `w` x `h`.
-    func convert(_ f: VideoFrame, crop: Crop? = nil, toWidth w: Int, height h: Int) throws(MediaError) {
+    package func convert(_ f: VideoFrame, crop: Crop? = nil, toWidth w: Int, height h: Int) throws(MediaError) {
         let c = crop ?? Crop(x: 0, y: 0, width: f.width, height: f.height)
         context = sws_getCachedContext(context, Int32(c.width), Int32(c.height), f.pixelFormat,
                                        Int32(w), Int32(h), AV_PIX_FMT_RGB24, SWS_BILINEAR, nil, nil, nil)

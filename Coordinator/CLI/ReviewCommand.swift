@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import RedactCore
+import RedactReview
+
+struct ReviewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review",
+        abstract: "Write a review page for a redacted output: what was hidden, where and when, with crops to check.",
+        discussion: """
+        Writes DIR/index.html, one self-contained page (inline styles, script and \
+        pictures; it makes no network request and its Content-Security-Policy lets the \
+        browser make none), and DIR/contact-sheet.png, evenly spaced frames of the redacted \
+        output. The page shows the file (streams, duration, settings and whether the signed \
+        manifest verifies), a timeline with each track as a bar (detected, interpolated and \
+        extended frames told apart), a card per track with crops of the source and of the \
+        output at the same frames, the zones drawn on a still, and the leak audit's possible \
+        misses when the audit ran. Each card takes a decision (keep hidden; not a face: \
+        unhide; keep visible: data subject), which the page saves as a corrections file \
+        (docs/corrections.md).
+
+        The page holds unredacted crops of the source: DIR is created 0700 and refused if \
+        others can read it, it is never written beside the output unless asked, and the \
+        manifest does not list it.
+        """
+    )
+
+    @Argument(help: "The redacted output file (its manifest and detections sidecar beside it).")
+    var output: String
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The folder to write the page to (created 0700).", valueName: "dir"))
+    var folder: String
+
+    @Option(help: "The source, if it is no longer at the path the manifest records (its crops are shown beside the output's).")
+    var source: String?
+
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let result = try reportingErrors(verbose: common.verbose) { () throws(MediaError) in
+            try ReviewWriter.write(output: output, to: folder, source: source)
+        }
+        if common.json { return try Terminal.printJSON(result) }
+        print("review page \(result.page) (\(result.pageBytes / 1024) KiB, \(result.tracks) track(s)), contact sheet \(result.contactSheet)")
+        if !result.verified { FileHandle.standardError.write(Data("note: the output does not verify against its manifest; the page says why\n".utf8)) }
+        for note in result.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+    }
+}

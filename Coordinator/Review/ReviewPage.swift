@@ -1,0 +1,224 @@
+import Foundation
+import RedactCore
+
+/// Everything the review page shows, gathered before it is drawn.
+struct ReviewContent {
+    var outputName: String
+    var manifest: RedactionManifest
+    /// "verified: …" or the first mismatch `verify` found.
+    var verdict: (passed: Bool, text: String)
+    var tracks: ReviewTracks
+    /// PNG bytes by picture: the contact sheet, each crop and the zones' still.
+    var contactSheet: [UInt8]
+    var contactSheetTimes: [Double]
+    var sourceCrops: [String: [UInt8]]
+    var outputCrops: [String: [UInt8]]
+    var still: (png: [UInt8], width: Int, height: Int, codedWidth: Int, codedHeight: Int)?
+    var findingCrops: [Int: [UInt8]]
+    var notes: [String]
+
+    static func cropKey(track: Int, frame: Int) -> String { "\(track)@\(frame)" }
+}
+
+/// The review page: one self-contained HTML file (inline CSS, script and pictures; a
+/// Content-Security-Policy that lets the browser fetch nothing), so it can be opened from a
+/// USB stick on a machine with no network and cannot leak what it shows.
+enum ReviewPage {
+    static func html(_ c: ReviewContent) -> String {
+        let m = c.manifest
+        var h = """
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+        <meta name="referrer" content="no-referrer">
+        <title>Review: \(esc(c.outputName))</title>
+        <style>\(css)</style></head><body>
+        <header><h1>Review: \(esc(c.outputName))</h1>
+        <p class="warn">This page holds unredacted crops of the source. Keep it where only reviewers can read it; it is not part of the output and the manifest does not list it.</p>
+        <p class="\(c.verdict.passed ? "ok" : "bad")" id="verdict">\(c.verdict.passed ? "✔" : "✘") \(esc(c.verdict.text))</p>
+        </header>
+        """
+        h += section("File", fileTable(c))
+        h += section("Contact sheet", contactSheet(c))
+        h += section("Timeline", timeline(c))
+        h += section("Tracks (\(c.tracks.tracks.count))", c.tracks.tracks.isEmpty ? "<p>No tracks: nothing was detected.</p>" : c.tracks.tracks.map { card($0, c) }.joined())
+        h += section("Zones (\(m.parameters.zones.count))", zones(c))
+        h += section("Possible misses", misses(c))
+        h += section("Corrections", corrections(c))
+        if !c.notes.isEmpty { h += section("Notes", "<ul>" + c.notes.map { "<li>\(esc($0))</li>" }.joined() + "</ul>") }
+        h += "<script>\(script(c))</script></body></html>\n"
+        return h
+    }
+
+    static func section(_ title: String, _ body: String) -> String {
+        "<section><h2>\(esc(title))</h2>\(body)</section>\n"
+    }
+
+    static func fileTable(_ c: ReviewContent) -> String {
+        let m = c.manifest, job = m.parameters
+        var rows: [(String, String)] = [
+            ("Output", "\(m.output.path) (\(m.output.sizeBytes) bytes, SHA-256 \(m.output.sha256))"),
+            ("Source", "\(m.input.path) (SHA-256 \(m.input.sha256))"),
+            ("Frames", "\(m.videoFrames), \(String(format: "%.2f", c.tracks.duration)) s, \(m.segments.count) segment(s), \(m.segments.filter(\.isCopied).count) copied from the source"),
+            ("Hidden", "\(m.detections.tracks) track(s), \(m.detections.framesWithRedaction) frame(s) with something hidden"),
+            ("Targets", job.targets.map(\.rawValue).sorted().joined(separator: ", ") + (job.zones.isEmpty ? "" : "; \(job.zones.count) zone(s)")),
+            ("Detector", "threshold \(job.detector.threshold), inference scale \(job.detector.inferenceScale), full pass every \(job.detector.every) frame(s)" + (m.inference.map { "; \($0)" } ?? "")),
+            ("Look", "\(job.look.style.rawValue), \(job.look.shape.rawValue), padding \(job.look.padding)"),
+        ]
+        if let audio = job.audio { rows.append(("Audio", audio.mode == .drop ? "dropped" : audio.summary)) }
+        if let p = m.provenance {
+            rows.append(("Requested", [p.caseReference.map { "case \($0)" }, p.operatorName.map { "by \($0)" }, p.reason.map { "for \($0)" }]
+                .compactMap { $0 }.joined(separator: ", ")))
+        }
+        var t = "<table class=\"kv\">" + rows.map { "<tr><th>\(esc($0.0))</th><td>\(esc($0.1))</td></tr>" }.joined() + "</table>"
+        if let streams = m.streams {
+            t += "<table class=\"streams\"><tr><th>#</th><th>type</th><th>codec</th><th>done</th><th>why</th></tr>"
+            t += streams.map { s in
+                "<tr><td>\(s.stream.index)</td><td>\(esc(s.stream.type))</td><td>\(esc(s.stream.codec))</td><td>\(s.stream.action.rawValue)</td><td>\(esc(s.stream.reason ?? ""))</td></tr>"
+            }.joined() + "</table>"
+        }
+        return t
+    }
+
+    static func contactSheet(_ c: ReviewContent) -> String {
+        let times = c.contactSheetTimes.map { String(format: "%.2f s", $0) }.joined(separator: " · ")
+        return "<img class=\"sheet\" alt=\"contact sheet of the redacted output\" src=\"\(dataURI(c.contactSheet))\"><p class=\"small\">The redacted output at \(esc(times)) (also written as contact-sheet.png).</p>"
+    }
+
+    static let colours = ["detected": "#c0392b", "interpolated": "#e59866", "extended": "#aab7b8"]
+
+    static func timeline(_ c: ReviewContent) -> String {
+        let width = 1000.0, row = 14.0, label = 110.0
+        let duration = max(c.tracks.duration, 0.001)
+        let x = { (t: Double) in label + t / duration * (width - label) }
+        let findings = c.manifest.audit?.findings ?? []
+        let rows = c.tracks.tracks.count + (findings.isEmpty ? 0 : 1)
+        var s = "<svg class=\"timeline\" viewBox=\"0 0 \(Int(width)) \(Int(Double(rows) * row + 24))\" role=\"img\" aria-label=\"tracks over time\">"
+        for (i, t) in c.tracks.tracks.enumerated() {
+            let y = Double(i) * row
+            s += "<text x=\"0\" y=\"\(y + 11)\">#\(t.id) \(esc(t.target))</text>"
+            for r in t.runs {
+                s += "<rect x=\"\(f(x(r.from)))\" y=\"\(y + 2)\" width=\"\(f(max(1, x(r.until) - x(r.from))))\" height=\"\(row - 4)\" fill=\"\(colours[r.origin] ?? "#888")\"><title>#\(t.id) \(r.origin) \(f(r.from))–\(f(r.until)) s</title></rect>"
+            }
+        }
+        if !findings.isEmpty {
+            let y = Double(c.tracks.tracks.count) * row
+            s += "<text x=\"0\" y=\"\(y + 11)\" fill=\"#8e44ad\">possible misses</text>"
+            for finding in findings { s += "<rect x=\"\(f(x(finding.seconds)))\" y=\"\(y + 1)\" width=\"2\" height=\"\(row - 2)\" fill=\"#8e44ad\"><title>\(f(finding.seconds)) s, score \(f(finding.score))</title></rect>" }
+        }
+        let axisY = Double(rows) * row + 14
+        for k in 0...10 {
+            let t = duration * Double(k) / 10
+            s += "<text x=\"\(f(x(t)))\" y=\"\(axisY)\" class=\"axis\">\(String(format: "%.1f", t))</text>"
+        }
+        s += "</svg><p class=\"small\"><span class=\"key\" style=\"background:#c0392b\"></span>detected <span class=\"key\" style=\"background:#e59866\"></span>interpolated between hits <span class=\"key\" style=\"background:#aab7b8\"></span>extended before the first or after the last hit; seconds from the first frame.</p>"
+        return s
+    }
+
+    static func card(_ t: ReviewTrack, _ c: ReviewContent) -> String {
+        let crops = { (pool: [String: [UInt8]], label: String) -> String in
+            let imgs = t.samples.compactMap { s in
+                pool[ReviewContent.cropKey(track: t.id, frame: s.frame)].map { "<figure><img alt=\"\(label) at \(f(s.seconds)) s\" src=\"\(dataURI($0))\"><figcaption>\(f(s.seconds)) s</figcaption></figure>" }
+            }
+            return imgs.isEmpty ? "" : "<div class=\"strip\"><span class=\"rowlabel\">\(label)</span>\(imgs.joined())</div>"
+        }
+        return """
+        <article class="track-card" data-track="\(t.id)" id="track-\(t.id)">
+        <h3>#\(t.id) \(esc(t.target))</h3>
+        <p>\(f(t.firstSeconds))–\(f(t.lastSeconds)) s · \(t.frames) frame(s): \(t.detected) detected, \(t.interpolated) interpolated, \(t.extended) extended\(t.bestScore.map { " · best score \($0)" } ?? "")</p>
+        \(crops(c.sourceCrops, "source"))\(crops(c.outputCrops, "redacted"))
+        <div class="choices" role="radiogroup" aria-label="decision for track \(t.id)">
+        <label><input type="radio" name="t\(t.id)" value="hide" checked> keep hidden</label>
+        <label><input type="radio" name="t\(t.id)" value="unhide"> not a \(esc(t.target)): unhide</label>
+        <label><input type="radio" name="t\(t.id)" value="keep"> keep visible (data subject)</label>
+        </div></article>
+        """
+    }
+
+    static func zones(_ c: ReviewContent) -> String {
+        let zones = c.manifest.parameters.zones
+        guard !zones.isEmpty else { return "<p>No zones.</p>" }
+        guard let still = c.still else { return "<p>\(zones.count) zone(s); no still could be made.</p>" }
+        var s = "<svg class=\"still\" viewBox=\"0 0 \(still.codedWidth) \(still.codedHeight)\"><image href=\"\(dataURI(still.png))\" width=\"\(still.codedWidth)\" height=\"\(still.codedHeight)\"/>"
+        for (n, zone) in zones.enumerated() {
+            let p = zone.inShownPixels(width: still.codedWidth, height: still.codedHeight).points.map { "\(f($0.x)),\(f($0.y))" }.joined(separator: " ")
+            s += "<polygon points=\"\(p)\" fill=\"rgba(41,128,185,0.25)\" stroke=\"#2980b9\" stroke-width=\"2\"><title>zone #\(n + 1)</title></polygon>"
+        }
+        s += "</svg><ol>" + zones.map { z in "<li>\(z.from == nil && z.until == nil ? "throughout" : "\(z.from.map(f) ?? "start")–\(z.until.map(f) ?? "end") s")</li>" }.joined() + "</ol>"
+        return s + "<p class=\"small\">Drawn on the source's first frame.</p>"
+    }
+
+    static func misses(_ c: ReviewContent) -> String {
+        guard let audit = c.manifest.audit else { return "<p>No leak audit was run (redactfarm audit OUT, or --audit).</p>" }
+        guard !audit.findings.isEmpty else { return "<p>The leak audit (\(esc(audit.detector)), \(audit.framesExamined) frames) found nothing outside the hidden regions.</p>" }
+        return "<p>Found by the leak audit outside every hidden region; look at each.</p><div class=\"strip\">" + audit.findings.enumerated().map { i, finding in
+            let img = c.findingCrops[i].map { "<img alt=\"possible miss\" src=\"\(dataURI($0))\">" } ?? ""
+            return "<figure class=\"miss\">\(img)<figcaption>\(f(finding.seconds)) s, score \(f(finding.score))</figcaption></figure>"
+        }.joined() + "</div>"
+    }
+
+    static func corrections(_ c: ReviewContent) -> String {
+        """
+        <p>Decisions made above, as a corrections file (docs/corrections.md). Save it and give it to the operator; nothing leaves this page.</p>
+        <button id="save" type="button">Save corrections.json</button>
+        <pre id="corrections"></pre>
+        """
+    }
+
+    static func script(_ c: ReviewContent) -> String {
+        let header: [String: String] = ["format": "redactfarm-corrections", "output": c.outputName, "outputSHA256": c.manifest.output.sha256]
+        let headerJSON = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return """
+        const header = \(headerJSON);
+        function decisions() {
+          const tracks = [];
+          for (const card of document.querySelectorAll('.track-card')) {
+            const chosen = card.querySelector('input:checked');
+            if (chosen && chosen.value !== 'hide') tracks.push({track: Number(card.dataset.track), action: chosen.value});
+          }
+          return Object.assign({}, header, {version: 1, tracks: tracks, boxes: [], zones: []});
+        }
+        function show() { document.getElementById('corrections').textContent = JSON.stringify(decisions(), null, 2); }
+        // #keep=3,5&unhide=7 opens the page with those decisions made.
+        for (const part of location.hash.slice(1).split('&')) {
+          const [action, ids] = part.split('=');
+          if (!['keep', 'unhide', 'hide'].includes(action) || !ids) continue;
+          for (const id of ids.split(',')) {
+            const input = document.querySelector('input[name="t' + Number(id) + '"][value="' + action + '"]');
+            if (input) input.checked = true;
+          }
+        }
+        document.addEventListener('change', show);
+        document.getElementById('save').addEventListener('click', () => {
+          const a = document.createElement('a');
+          a.href = 'data:application/json;charset=utf-8,' + encodeURIComponent(JSON.stringify(decisions(), null, 2) + '\\n');
+          a.download = 'corrections.json';
+          a.click();
+        });
+        show();
+        """
+    }
+
+    static let css = """
+    body{font:14px/1.4 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:16px;color:#222}
+    h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;border-bottom:1px solid #ddd;padding-bottom:2px;margin-top:28px}
+    h3{font-size:14px;margin:0}.warn{background:#fdf2e9;border-left:4px solid #e67e22;padding:6px 10px}
+    .ok{color:#1e8449;font-weight:600}.bad{color:#c0392b;font-weight:600}
+    table{border-collapse:collapse;margin:8px 0}td,th{text-align:left;padding:2px 10px 2px 0;vertical-align:top}
+    .kv th{color:#666;font-weight:normal;white-space:nowrap}.streams th{color:#666;font-weight:normal}
+    .sheet{max-width:100%;border:1px solid #ccc}.small{color:#666;font-size:12px}
+    .timeline{width:100%;font-size:10px}.timeline .axis{fill:#666}.still{max-width:640px;width:100%}
+    .key{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
+    .track-card{border:1px solid #ddd;border-radius:4px;padding:8px;margin:8px 0}
+    .strip{display:flex;flex-wrap:wrap;gap:6px;align-items:flex-end;margin:6px 0}.rowlabel{width:60px;color:#666}
+    figure{margin:0}figure img{height:96px;display:block}figcaption{font-size:11px;color:#666}
+    .choices label{margin-right:16px}pre{background:#f4f6f7;padding:8px;overflow:auto}
+    """
+
+    static func dataURI(_ png: [UInt8]) -> String { "data:image/png;base64," + Data(png).base64EncodedString() }
+    static func f(_ v: Double) -> String { String(format: "%.2f", v) }
+    static func esc(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import RedactCoordinator
+import RedactCore
+
+/// `redactfarm review OUT -o DIR`: the review page and the contact sheet of one output, made
+/// from its signed manifest, its detections sidecar, the output itself and (for the
+/// unredacted crops) the source at the path the manifest records.
+public enum ReviewWriter {
+    public struct Result: Codable, Sendable {
+        public var page: String
+        public var contactSheet: String
+        public var tracks: Int
+        public var tracksWithCrops: Int
+        public var verified: Bool
+        public var pageBytes: Int
+        public var notes: [String]
+    }
+
+    /// Frames on the contact sheet, and its layout.
+    static let sheetFrames = 12, sheetColumns = 4, sheetThumbWidth = 320, sheetGap = 6
+    /// Tracks past this many (longest first) get a card without crops, so the page stays
+    /// small enough to open.
+    static let maxTracksWithCrops = 200
+    static let cropHeight = 96
+
+    public static func write(output: String, to directory: String, source: String? = nil) throws(MediaError) -> Result {
+        let manifestPath = OutputSidecars.manifestPath(output)
+        guard FileManager.default.fileExists(atPath: manifestPath) else {
+            throw MediaError(path: output, reason: "has no signed manifest beside it (\(URL(fileURLWithPath: manifestPath).lastPathComponent)); only a RedactFarm output can be reviewed")
+        }
+        try prepare(directory)
+        let manifest = try SignedManifest.open(try FileBytes.read(manifestPath), path: output).manifest
+        let verdict: (Bool, String)
+        do throws(MediaError) {
+            let report = try ManifestVerifier.verify(output: output, source: source)
+            verdict = (true, "verified: " + report.checks.joined(separator: ", "))
+        } catch {
+            verdict = (false, "verify failed: \(error.reason)")
+        }
+        let tracks = ReviewTracks(report: try OutputRecord.detections(of: output))
+        var notes: [String] = []
+
+        let frameCount = tracks.frameSeconds.count
+        let sheetIndices = frameCount == 0 ? [] : Array(Set((0..<sheetFrames).map { $0 * (frameCount - 1) / max(1, sheetFrames - 1) })).sorted()
+        let cropped = tracks.tracks.sorted { $0.frames > $1.frames }.prefix(maxTracksWithCrops)
+        if tracks.tracks.count > cropped.count {
+            notes.append("\(tracks.tracks.count) tracks: the \(cropped.count) longest are shown with crops, the others without")
+        }
+        var cropRequests: [FrameSampler.Request: String] = [:]
+        for t in cropped {
+            for s in t.samples { cropRequests[FrameSampler.Request(frame: s.frame, box: s.box, size: cropHeight)] = ReviewContent.cropKey(track: t.id, frame: s.frame) }
+        }
+        let findings = manifest.audit?.findings ?? []
+        let findingRequests = findings.map { finding in
+            FrameSampler.Request(frame: nearestFrame(finding.seconds, in: tracks.frameSeconds),
+                                 box: finding.box.count == 4 ? Box(x0: finding.box[0], y0: finding.box[1], x1: finding.box[0] + finding.box[2], y1: finding.box[1] + finding.box[3]) : nil,
+                                 size: cropHeight)
+        }
+        let sheetRequests = sheetIndices.map { FrameSampler.Request(frame: $0, box: nil, size: sheetThumbWidth) }
+        let outputPictures = try FrameSampler.sample(path: output, sheetRequests + Array(cropRequests.keys) + findingRequests)
+
+        let sourcePath = source ?? manifest.input.path
+        var sourceCrops: [String: [UInt8]] = [:]
+        var still: (png: [UInt8], width: Int, height: Int, codedWidth: Int, codedHeight: Int)?
+        if FileManager.default.fileExists(atPath: sourcePath) {
+            let stillRequest = FrameSampler.Request(frame: 0, box: nil, size: 640)
+            let pictures = try FrameSampler.sample(path: sourcePath, Array(cropRequests.keys) + [stillRequest])
+            for (request, key) in cropRequests { if let p = pictures[request] { sourceCrops[key] = try p.png() } }
+            if let p = pictures[stillRequest] {
+                let input = try MediaInput(path: sourcePath)
+                let report = StreamReport(input.stream(try input.primaryVideoStream()))
+                still = (try p.png(), p.width, p.height, report.width ?? p.width, report.height ?? p.height)
+            }
+        } else {
+            notes.append("the source is not at \(sourcePath): only redacted crops are shown (--source gives it)")
+        }
+        var outputCrops: [String: [UInt8]] = [:]
+        for (request, key) in cropRequests { if let p = outputPictures[request] { outputCrops[key] = try p.png() } }
+        var findingCrops: [Int: [UInt8]] = [:]
+        for (i, request) in findingRequests.enumerated() { if let p = outputPictures[request] { findingCrops[i] = try p.png() } }
+
+        let sheet = try contactSheet(sheetIndices.compactMap { outputPictures[FrameSampler.Request(frame: $0, box: nil, size: sheetThumbWidth)] }).png()
+        let content = ReviewContent(outputName: URL(fileURLWithPath: output).lastPathComponent, manifest: manifest, verdict: verdict,
+                                    tracks: tracks, contactSheet: sheet, contactSheetTimes: sheetIndices.map { tracks.frameSeconds[$0] },
+                                    sourceCrops: sourceCrops, outputCrops: outputCrops, still: still, findingCrops: findingCrops, notes: notes)
+        let page = Array(ReviewPage.html(content).utf8)
+        let pagePath = directory + "/index.html", sheetPath = directory + "/contact-sheet.png"
+        try AtomicOutput.write(sheet, to: sheetPath, mode: 0o600)
+        try AtomicOutput.write(page, to: pagePath, mode: 0o600)
+        return Result(page: pagePath, contactSheet: sheetPath, tracks: tracks.tracks.count, tracksWithCrops: cropped.count,
+                      verified: verdict.0, pageBytes: page.count, notes: notes)
+    }
+
+    /// The folder holds unredacted crops: made 0700 when it is new, refused when others can
+    /// read it.
+    static func prepare(_ directory: String) throws(MediaError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw MediaError(path: directory, reason: "is a file; -o names a folder for the review page") }
+            var st = stat()
+            guard stat(directory, &st) == 0 else { throw MediaError(path: directory, reason: "cannot be read") }
+            guard st.st_mode & 0o077 == 0 else {
+                throw MediaError(path: directory, reason: "can be read by others (mode \(String(st.st_mode & 0o777, radix: 8))), and the review page holds unredacted crops of the source; use a new folder or chmod 700 it")
+            }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw MediaError(path: directory, reason: "cannot create the folder for the review page")
+            }
+            guard chmod(directory, 0o700) == 0 else { throw MediaError(path: directory, reason: "cannot make the folder private") }
+        }
+    }
+
+    static func nearestFrame(_ seconds: Double, in frames: [Double]) -> Int {
+        frames.indices.min { abs(frames[$0] - seconds) < abs(frames[$1] - seconds) } ?? 0
+    }
+
+    /// The thumbnails in rows of `sheetColumns` on a dark ground.
+    static func contactSheet(_ thumbs: [RGBImage]) -> RGBImage {
+        guard let first = thumbs.first else { return RGBImage(width: 2, height: 2, fill: (32, 32, 32)) }
+        let columns = min(sheetColumns, thumbs.count), rows = (thumbs.count + columns - 1) / columns
+        let cellW = thumbs.map(\.width).max()!, cellH = thumbs.map(\.height).max() ?? first.height
+        var sheet = RGBImage(width: columns * cellW + (columns + 1) * sheetGap, height: rows * cellH + (rows + 1) * sheetGap, fill: (32, 32, 32))
+        for (i, t) in thumbs.enumerated() {
+            sheet.paste(t, x: sheetGap + (i % columns) * (cellW + sheetGap), y: sheetGap + (i / columns) * (cellH + sheetGap))
+        }
+        return sheet
+    }
+}
