@@ -151,12 +151,16 @@ public struct DetectionTracker: Sendable {
                 guard b.frame > a.frame + 1, a.box.intersectionOverUnion(b.box) < options.minIoU,
                       Self.offCourse(from: a, by: before, to: b) > Self.uncertainLinkDistance else { continue }
                 let after = Self.motion(Array(track.hits[i..<min(track.hits.count, i + 3)]))
+                // Each of the two is a face of its own until a person says otherwise: its own
+                // track id, so the record keeps one box per track per frame.
+                let (endedID, begunID) = (nextID, nextID + 1)
+                nextID += 2
                 for t in (a.frame + 1)..<min(frames.count, a.frame + 1 + options.extend) {
-                    covered[t].append(Covered(track: track.id, target: track.target,
+                    covered[t].append(Covered(track: endedID, target: track.target,
                                               box: Self.project(a.box, by: before, frames: Double(t - a.frame)), score: nil, origin: .extended))
                 }
                 for t in max(0, b.frame - options.extend)..<b.frame {
-                    covered[t].append(Covered(track: track.id, target: track.target,
+                    covered[t].append(Covered(track: begunID, target: track.target,
                                               box: Self.project(b.box, by: after, frames: Double(t - b.frame)), score: nil, origin: .extended))
                 }
             }
@@ -166,7 +170,28 @@ public struct DetectionTracker: Sendable {
                 covered[t].append(Covered(track: track.id, target: track.target, box: box, score: nil, origin: .extended))
             }
         }
-        return covered
+        return covered.map(Self.oneBoxPerTrack)
+    }
+
+    /// Where a track has more than one box in a frame (a bridged track's interpolation beside
+    /// the extensions of its two ends, a head extension reaching back under a bridge), the
+    /// box hidden and recorded is their union, from the strongest origin (a hit, then
+    /// interpolation, then extension) with the best score: one box per track per frame, which
+    /// hides at least what the boxes did.
+    static func oneBoxPerTrack(_ frame: [Covered]) -> [Covered] {
+        var out: [Covered] = []
+        var at: [Int: Int] = [:]
+        let rank: [Origin?: Int] = [.detected: 0, .interpolated: 1, .extended: 2, nil: 3]
+        for c in frame {
+            guard let id = c.track else { out.append(c); continue }
+            guard let i = at[id] else { at[id] = out.count; out.append(c); continue }
+            let kept = out[i]
+            out[i].box = Box(x0: min(kept.box.x0, c.box.x0), y0: min(kept.box.y0, c.box.y0),
+                             x1: max(kept.box.x1, c.box.x1), y1: max(kept.box.y1, c.box.y1))
+            out[i].score = [kept.score, c.score].compactMap { $0 }.max()
+            if rank[c.origin, default: 3] < rank[kept.origin, default: 3] { out[i].origin = c.origin }
+        }
+        return out
     }
 
     /// Pairs (earlier, later) of `tracks` (sorted by first hit) that look like one face lost

@@ -5,7 +5,8 @@ import Testing
 
 /// The detections sidecar is for a person and a program checking the work: every box lies in
 /// the picture, every frame carries its time in seconds beside its pts, and every tracked
-/// box says whether the detector found it (with its score) or the tracker placed it.
+/// box says whether the detector found it (with its score) or the tracker placed it, one box
+/// per track per frame.
 @Suite struct DetectionsRecordTests {
     @Test func boxesAreClippedTimedAndSayWhereTheyCameFrom() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
@@ -24,6 +25,10 @@ import Testing
             for frame in report.perFrame {
                 let seconds = try #require(frame.seconds)
                 #expect(abs(seconds - Double(frame.pts - first) * report.timeBase.doubleValue) < 1e-6)
+            }
+            for frame in report.perFrame {
+                let ids = frame.covered.compactMap(\.track)
+                #expect(Set(ids).count == ids.count, "one box per track per frame: \(frame.pts) has \(ids)")
             }
             let tracked = boxes.filter { $0.track != nil }
             #expect(tracked.allSatisfy { $0.origin != nil })

@@ -42,7 +42,11 @@ import Testing
         // the first face's track.
         frames[24] = [face(150, 150, 50)]
         let covered = DetectionTracker(options: .init(maxGap: 15, extend: 10, bridgeGap: 0)).cover(frames)
-        #expect(Set(covered.flatMap { $0.compactMap(\.track) }).count == 1, "the hit continues the track")
+        let trackAt = { (t: Int) in covered[t].first { $0.origin == .detected }?.track }
+        #expect(trackAt(0) != nil && trackAt(0) == trackAt(24), "the hit continues the track")
+        // Each of the two faces it might also be is a track of its own: one box per track per frame.
+        #expect(Set(covered.flatMap { $0.compactMap(\.track) }).count == 3)
+        for frame in covered { #expect(Set(frame.compactMap(\.track)).count == frame.count) }
         let first = Box(x0: 100, y0: 100, x1: 150, y1: 150), second = Box(x0: 150, y0: 150, x1: 200, y1: 200)
         func hides(_ face: Box, at t: Int) -> Bool {
             covered[t].contains { $0.box.x0 <= face.x0 && $0.box.y0 <= face.y0 && $0.box.x1 >= face.x1 && $0.box.y1 >= face.y1 }
@@ -101,6 +105,14 @@ import Testing
         let mid = try #require(covered[25].first).box
         #expect(abs(mid.width - 60) < 1)
         #expect(mid.x0 < 130 && mid.x1 > 170)
+
+        // With the ends extended into the gap, the interpolation and both extensions are one
+        // box per frame (their union), still one track.
+        let extended = DetectionTracker(options: .init(maxGap: 5, extend: 8)).cover(frames)
+        for t in 0...50 { #expect(extended[t].count == 1, "frame \(t)") }
+        #expect(Set(extended.flatMap { $0.map(\.track) }) == [0])
+        let reach = try #require(extended[12].first).box, interpolated = try #require(covered[12].first).box
+        #expect(reach.x0 <= interpolated.x0 && reach.x1 >= interpolated.x1 && reach.width > interpolated.width, "\(reach)")
     }
 
     @Test func aFaceFarAwayOrOfAnotherSizeIsNotBridged() {
