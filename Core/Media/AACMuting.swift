@@ -151,7 +151,7 @@ struct AACMuting {
 
     /// Decodes the run as it will be written and fails unless every frame wholly inside a
     /// muted stretch, but the first (which shares a packet with the source before it), is
-    /// silent: the record must not say "muted" over a voice.
+    /// silent (`AudioMuter.silenceCeiling`): the record must not say "muted" over a voice.
     private func checkSilence(_ run: Run, span: Span, packets: [Int: EncodedPacket], replacements: [Int: [UInt8]],
                               starts: [Double]) throws(MediaError) {
         guard run.first < run.last else { return }
@@ -160,9 +160,11 @@ struct AACMuting {
             var packet = packets[j]!
             if let data = replacements[j] { packet.data = data }
             let samples = try decodeOne(decoder, packet, ordinal: j)
-            guard j > run.first, clock.mutedRuns(start: starts[j], count: Self.frameLength) == [0..<Self.frameLength] else { continue }
+            let silent = { (k: Int) in k >= 0 && k < starts.count && clock.mutedRuns(start: starts[k], count: Self.frameLength) == [0..<Self.frameLength] }
+            guard j > run.first, silent(j) else { continue }
             let peak = samples.map { $0.map(abs).max() ?? 0 }.max() ?? 0
-            guard peak < AudioMuter.silenceCeiling else {
+            let ceiling = silent(j - 1) && silent(j + 1) ? AudioMuter.silenceCeiling : AudioMuter.edgeSilenceCeiling
+            guard peak < ceiling else {
                 throw MediaError(path: label, reason: "muted audio packet \(j) still decodes to sound (peak \(String(format: "%.1f", 20 * log10(Double(peak)))) dBFS), so the audio was not muted")
             }
         }
