@@ -60,6 +60,11 @@ public struct EmbeddedFarm: Sendable {
             throw MediaError(path: inputs.first ?? output, reason: "the job needs the " + named.joined(separator: " and the ")
                              + ", which this machine does not have (run ops/setup.sh or pass its path)")
         }
+        // Nor would a job computing in an arithmetic this CPU lacks.
+        let precision = options.job.detector.effectivePrecision
+        guard DetectorRegistry.models(for: options.job).isEmpty || precision.isAvailable else {
+            throw MediaError(path: inputs.first ?? output, reason: "--precision \(precision.rawValue) was asked for, but this CPU has no bf16 arithmetic (AVX-512 BF16 or AMX) and the local workers are the only ones; use --precision f32 or auto")
+        }
         let outputFolder = outputIsFile ? (JobIntake.absolutePath(output) as NSString).deletingLastPathComponent : JobIntake.absolutePath(output)
         // Folders this run makes and leaves empty (every file failed) go again, up to the
         // first that was already there.
