@@ -70,7 +70,7 @@ struct RedactionOptions: ParsableArguments {
     @Option(help: "What happens to the audio: keep (copied bit for bit, the default), mute (every audio stream silenced throughout, re-encoded with its own codec, rate, layout and bitrate), drop (left out, recorded in the manifest).")
     var audio: AudioTreatment.Mode?
 
-    @Option(parsing: .unconditionalSingleValue, help: ArgumentHelp("A stretch of audio to silence, FROM-UNTIL, each in seconds or [HH:]MM:SS[.mmm] from the first frame (12-15.5, 1:02-1:10.250; 1:30- to the end). Repeat for more. Only the packets that sound in it are re-encoded (PCM: only its samples); every other packet and every timestamp stays the source's. PCM and AAC-LC audio can be muted; other codecs are refused up front (--audio drop leaves them out).", valueName: "from-until"))
+    @Option(parsing: .unconditionalSingleValue, help: ArgumentHelp("A stretch of audio to silence, FROM-UNTIL, each in seconds or [HH:]MM:SS[.mmm] from the first frame (12-15.5, 1:02-1:10.250; 1:30- to the end). Repeat for more. Only the packets that sound in it are re-encoded (PCM: only its samples); every other packet and every timestamp stays the source's. PCM, AAC-LC, MP2 and AC-3 audio can be muted; other codecs are refused up front (--audio drop leaves them out).", valueName: "from-until"))
     var mute: [String] = []
 
     @Flag(help: "Muted stretches carry a 1 kHz tone at -20 dBFS instead of silence, so a listener hears that something was taken out.")

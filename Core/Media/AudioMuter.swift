@@ -20,13 +20,14 @@ public struct MutedPackets: Sendable {
 ///
 /// - PCM: the muted samples' bytes are written over in place, so a packet changes only where
 ///   it is muted and nothing outside the stretch changes by a bit.
-/// - AAC-LC (MP4, MOV, Matroska, or ADTS in MPEG-TS): packets overlap (each sounds over its
-///   own frame and the next), so the packets from the one before a stretch to its last one
-///   are re-encoded from the decoded source, with the stretch silenced, the encoder warmed
-///   up on the two packets before. The frame before and the one after a stretch decode to
-///   the lossy re-encoding of the source (they share a re-encoded packet); every frame
-///   further out decodes exactly as before, and the stretch itself to silence, which is
-///   checked by decoding before the packets are used.
+/// - AAC-LC (MP4, MOV, Matroska, or ADTS in MPEG-TS), MP2 and AC-3: fixed-length frames
+///   that overlap (each packet sounds over its own frame and into the next), so the packets
+///   from the one before a stretch to its last one are re-encoded from the decoded source,
+///   with the stretch silenced, the encoder warmed up on the two packets before
+///   (`FrameAudioMuting`). The frame before and the one after a stretch decode to the lossy
+///   re-encoding of the source (they share a re-encoded packet); every frame further out is
+///   the source's packet, and the stretch itself decodes to silence, which is checked by
+///   decoding before the packets are used.
 ///
 /// Any other codec is refused up front (`refusal`): MP3's bit reservoir, Vorbis' and Opus'
 /// variable blocks and the rest would need more than a packet-for-packet re-encode.
@@ -47,7 +48,8 @@ public enum AudioMuter {
 
     enum Method: Equatable {
         case pcm(bytesPerSampleFrame: Int)
-        case aac
+        /// AAC-LC, MP2, AC-3: fixed-length frames, each packet one (`FrameAudioMuting`).
+        case frames
     }
 
     /// Why the stream cannot be muted, or nil when it can.
@@ -73,9 +75,12 @@ public enum AudioMuter {
                 let profile = avcodec_profile_name(p.codec_id, p.profile).map { String(cString: $0) } ?? "\(p.profile)"
                 return refuse("AAC \(profile) can be muted only as AAC-LC, which changes the stream's profile")
             }
-            return .success(.aac)
+            return .success(.frames)
         }
-        return refuse("\(name) audio cannot be muted packet for packet (PCM and AAC-LC can)")
+        // MPEG-1/2 Layer II (broadcast and DVD MPEG) and AC-3 (DVD, broadcast): no bit
+        // reservoir, every frame the same length.
+        if p.codec_id == AV_CODEC_ID_MP2 || p.codec_id == AV_CODEC_ID_AC3 { return .success(.frames) }
+        return refuse("\(name) audio cannot be muted packet for packet (PCM, AAC-LC, MP2 and AC-3 can)")
     }
 
     /// The replacements that mute `spans` (seconds from the first video frame, which is at
@@ -96,8 +101,8 @@ public enum AudioMuter {
         switch method {
         case .pcm(let block):
             return try mutePCM(input, stream: st, block: block, clock: clock, label: label)
-        case .aac:
-            return try AACMuting(input: input, stream: st, clock: clock, label: label).run()
+        case .frames:
+            return try FrameAudioMuting(input: input, stream: st, clock: clock, label: label).run()
         }
     }
 

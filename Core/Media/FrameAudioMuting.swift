@@ -2,12 +2,13 @@ import CFFmpeg
 import Foundation
 import RedactSupport
 
-/// AAC-LC muted packet for packet (the rule is `AudioMuter`'s): each run of packets that
-/// sound in a muted stretch, and the one before it, is re-encoded from the decoded source
-/// with the stretch silenced; the encoder is started two packets earlier and run past the
-/// run's end so each re-encoded packet stands where the one it replaces stood.
-struct AACMuting {
-    static let frameLength = 1024
+/// A frame codec (AAC-LC, MP2, AC-3) muted packet for packet (the rule is `AudioMuter`'s):
+/// each run of packets that sound in a muted stretch, and the one before it, is re-encoded
+/// from the decoded source with the stretch silenced; the encoder is started two packets
+/// earlier and run past the run's end so each re-encoded packet stands where the one it
+/// replaces stood. Where a packet's samples sound relative to its timestamp is measured on
+/// the codec itself (`lag`), not assumed.
+struct FrameAudioMuting {
     /// Packets encoded after a run, so the encoder's look-ahead is fed with the real signal.
     static let trailingPackets = 3
 
@@ -25,9 +26,14 @@ struct AACMuting {
     /// Where each packet starts and which runs are re-encoded (first pass), then the new
     /// packets (second pass, reading only around the runs).
     func run() throws(MediaError) -> MutedPackets {
-        let n = Self.frameLength
+        let par = stream.pointee.codecpar!
+        let isAAC = par.pointee.codec_id == AV_CODEC_ID_AAC
+        let stated = par.pointee.bit_rate > 0 ? par.pointee.bit_rate : 128_000
+        let probe = try AudioEncoder(like: par, bitRate: stated, label: label)
+        let n = probe.frameSize
+        guard n > 0 else { throw MediaError(path: label, reason: "the encoder states no frame length") }
         var starts: [Double] = []
-        var sourceConfig = AACConfig(audioSpecificConfig: CodecParameters.extradata(of: stream))
+        var sourceConfig = isAAC ? AACConfig(audioSpecificConfig: CodecParameters.extradata(of: stream)) : nil
         var adts = false
         var bytes: Int64 = 0
         while let (_, packet) = try input.readPacket() {
@@ -36,25 +42,26 @@ struct AACMuting {
             if let expected, t != expected {
                 throw MediaError(path: label, reason: "audio packets \(starts.count - 1) and \(starts.count) are not one \(n)-sample frame apart (a gap or an overlap in the audio), so it cannot be muted packet for packet")
             }
-            if starts.isEmpty, sourceConfig == nil, let header = AACConfig(adtsHeader: packet.data) {
+            if isAAC, starts.isEmpty, sourceConfig == nil, let header = AACConfig(adtsHeader: packet.data) {
                 (sourceConfig, adts) = (header, true)
             }
             starts.append(t)
             bytes += Int64(packet.data.count)
         }
-        guard let sourceConfig else {
-            throw MediaError(path: label, reason: "the AAC stream states no AudioSpecificConfig and carries no ADTS headers, so it cannot be re-encoded alike")
-        }
-        guard sourceConfig.objectType == 2 else {
-            throw MediaError(path: label, reason: "the AAC stream is of object type \(sourceConfig.objectType), not AAC-LC (2), which is all the muter writes")
-        }
-        let par = stream.pointee.codecpar!
         let seconds = Double(starts.count * n) / clock.rate
         let bitRate = par.pointee.bit_rate > 0 ? par.pointee.bit_rate : seconds > 0 ? Int64(Double(bytes * 8) / seconds) : 128_000
-        let probe = try AudioEncoder(like: par, bitRate: bitRate, label: label)
-        guard let ours = AACConfig(audioSpecificConfig: probe.extradata), ours == sourceConfig, probe.frameSize == n else {
-            throw MediaError(path: label, reason: "FFmpeg's AAC encoder cannot write this stream's configuration (\(sourceConfig)), so muted packets would not fit it")
+        if isAAC {
+            guard let sourceConfig else {
+                throw MediaError(path: label, reason: "the AAC stream states no AudioSpecificConfig and carries no ADTS headers, so it cannot be re-encoded alike")
+            }
+            guard sourceConfig.objectType == 2 else {
+                throw MediaError(path: label, reason: "the AAC stream is of object type \(sourceConfig.objectType), not AAC-LC (2), which is all the muter writes")
+            }
+            guard let ours = AACConfig(audioSpecificConfig: probe.extradata), ours == sourceConfig else {
+                throw MediaError(path: label, reason: "FFmpeg's AAC encoder cannot write this stream's configuration (\(sourceConfig)), so muted packets would not fit it")
+            }
         }
+        let lag = try Self.lag(par, bitRate: bitRate, frameLength: n, label: label)
 
         var runs: [Run] = []
         for j in starts.indices where !clock.mutedRuns(start: starts[j], count: n).isEmpty {
@@ -76,12 +83,15 @@ struct AACMuting {
         }
         var result = MutedPackets(replacements: [:], pts: [:], runs: runs.map { [$0.first, $0.last] })
         for (run, span) in zip(runs, spans) {
-            let raw = try encode(run, span: span, packets: packets, starts: starts, bitRate: bitRate, padding: probe.initialPadding)
+            let raw = try encode(run, span: span, packets: packets, starts: starts, bitRate: bitRate, frameLength: n,
+                                 padding: probe.initialPadding, lag: lag)
             for (o, data) in raw {
                 result.replacements[o] = adts ? try Self.adtsFrame(header: packets[o]!.data, raw: data, label: label) : data
                 result.pts[o] = packets[o]!.pts
             }
-            if clock.sound == .silence { try checkSilence(run, span: span, packets: packets, replacements: result.replacements, starts: starts) }
+            if clock.sound == .silence {
+                try checkSilence(run, span: span, packets: packets, replacements: result.replacements, starts: starts, frameLength: n)
+            }
         }
         return result
     }
@@ -95,33 +105,34 @@ struct AACMuting {
     }
 
     private func span(of run: Run, count: Int) -> Span {
+        // Enough decoded before the first encoded packet to cover a lag of a frame either way.
         let encodeFrom = max(0, run.first - AudioMuter.warmupPackets)
         return Span(decodeFrom: max(0, encodeFrom - AudioMuter.prerollPackets), encodeFrom: encodeFrom,
                     decodeTo: min(count - 1, run.last + Self.trailingPackets))
     }
 
     /// Decodes the source around `run`, silences what is muted, and re-encodes it so the
-    /// encoder's packet k*1024 is the source's packet k: its input starts at the first
-    /// encoded packet's time plus the encoder's priming.
+    /// encoder's packet at k frames is the source's packet k. Samples are labelled for the
+    /// encoder with their time on the source's packet clock plus the codec's `lag`, and start
+    /// where the first encoded packet's priming ends.
     private func encode(_ run: Run, span: Span, packets: [Int: EncodedPacket], starts: [Double],
-                        bitRate: Int64, padding: Int) throws(MediaError) -> [Int: [UInt8]] {
-        let n = Self.frameLength
+                        bitRate: Int64, frameLength n: Int, padding: Int, lag: Int) throws(MediaError) -> [Int: [UInt8]] {
         let par = stream.pointee.codecpar!
         let decoder = try AudioDecoder(parameters: par, timeBase: stream.pointee.time_base, label: label)
         let encoder = try AudioEncoder(like: par, bitRate: bitRate, label: label)
-        let feedFrom = span.encodeFrom * n + padding
+        let feedFrom = max(span.decodeFrom * n, span.encodeFrom * n + padding - lag)
         var pending = PlanarSamples(repeating: [], count: Int(par.pointee.ch_layout.nb_channels))
-        var pendingStart = Int64(feedFrom)
+        var pendingStart = Int64(feedFrom + lag)
         var out: [Int: [UInt8]] = [:]
         func take(_ encoded: [EncodedPacket]) throws(MediaError) {
             for p in encoded {
-                guard p.pts % Int64(n) == 0 else { throw MediaError(path: label, reason: "the AAC encoder's packet at sample \(p.pts) is not on a frame") }
+                guard p.pts % Int64(n) == 0 else { throw MediaError(path: label, reason: "the encoder's packet at sample \(p.pts) is not on a frame") }
                 let o = Int(p.pts / Int64(n))
                 if (run.first...run.last).contains(o) { out[o] = p.data }
             }
         }
         for j in span.decodeFrom...span.decodeTo {
-            var samples = try decodeOne(decoder, packets[j]!, ordinal: j)
+            var samples = try decodeOne(decoder, packets[j]!, ordinal: j, frameLength: n)
             for muted in clock.mutedRuns(start: starts[j], count: n) { clock.fill(&samples, range: muted, firstSampleAt: starts[j]) }
             let skip = max(0, feedFrom - j * n)
             guard skip < n else { continue }
@@ -136,31 +147,58 @@ struct AACMuting {
         if !pending[0].isEmpty { try take(encoder.encode(pending, pts: pendingStart)) }
         try take(encoder.encode(nil, pts: 0))
         guard out.count == run.last - run.first + 1 else {
-            throw MediaError(path: label, reason: "the AAC encoder gave \(out.count) of the \(run.last - run.first + 1) packets of audio packets \(run.first)-\(run.last)")
+            throw MediaError(path: label, reason: "the encoder gave \(out.count) of the \(run.last - run.first + 1) packets of audio packets \(run.first)-\(run.last)")
         }
         return out
     }
 
-    private func decodeOne(_ decoder: AudioDecoder, _ packet: EncodedPacket, ordinal: Int) throws(MediaError) -> PlanarSamples {
+    private func decodeOne(_ decoder: AudioDecoder, _ packet: EncodedPacket, ordinal: Int, frameLength n: Int) throws(MediaError) -> PlanarSamples {
         let frames = try decoder.decode(packet)
-        guard frames.count == 1, let samples = frames.first, samples.first?.count == Self.frameLength else {
-            throw MediaError(path: label, reason: "audio packet \(ordinal) does not decode to one \(Self.frameLength)-sample frame, so it cannot be re-encoded one for one")
+        guard frames.count == 1, let samples = frames.first, samples.first?.count == n else {
+            throw MediaError(path: label, reason: "audio packet \(ordinal) does not decode to one \(n)-sample frame, so it cannot be re-encoded one for one")
         }
         return samples
+    }
+
+    /// Where this codec's decoder puts an encoded sample: a sample the encoder was given at
+    /// time t comes out of the packets, decoded untrimmed, at t - lag on their timestamps'
+    /// clock. FFmpeg's encoders state their delay as priming, so with FFmpeg 5.1 it is 0 for
+    /// AAC, MP2 and AC-3 (AudioMutingTests); measured on every run, on an impulse through a
+    /// fresh encoder and decoder, so a build where it is not still lines packets up.
+    static func lag(_ par: UnsafeMutablePointer<AVCodecParameters>, bitRate: Int64, frameLength n: Int, label: String) throws(MediaError) -> Int {
+        let encoder = try AudioEncoder(like: par, bitRate: bitRate, label: label)
+        let decoder = try AudioDecoder(parameters: par, timeBase: AVRational(num: 1, den: par.pointee.sample_rate), label: label)
+        let channels = Int(par.pointee.ch_layout.nb_channels)
+        let at = 4 * n + n / 3
+        var packets: [EncodedPacket] = []
+        for k in 0..<10 {
+            var frame = PlanarSamples(repeating: [Float](repeating: 0, count: n), count: channels)
+            if at / n == k { for c in 0..<channels { frame[c][at % n] = 0.9 } }
+            packets += try encoder.encode(frame, pts: Int64(k * n))
+        }
+        packets += try encoder.encode(nil, pts: 0)
+        var peak: (at: Int, value: Float) = (0, 0)
+        for p in packets {
+            for frame in try decoder.decode(p) {
+                for (i, x) in frame[0].enumerated() where abs(x) > peak.value { peak = (Int(p.pts) + i, abs(x)) }
+            }
+        }
+        guard peak.value > 0.05 else { throw MediaError(path: label, reason: "cannot tell where the codec puts its samples (an impulse did not come through)") }
+        return at - peak.at
     }
 
     /// Decodes the run as it will be written and fails unless every frame wholly inside a
     /// muted stretch, but the first (which shares a packet with the source before it), is
     /// silent (`AudioMuter.silenceCeiling`): the record must not say "muted" over a voice.
     private func checkSilence(_ run: Run, span: Span, packets: [Int: EncodedPacket], replacements: [Int: [UInt8]],
-                              starts: [Double]) throws(MediaError) {
+                              starts: [Double], frameLength n: Int) throws(MediaError) {
         guard run.first < run.last else { return }
         let decoder = try AudioDecoder(parameters: stream.pointee.codecpar!, timeBase: stream.pointee.time_base, label: label)
         for j in span.decodeFrom...run.last {
             var packet = packets[j]!
             if let data = replacements[j] { packet.data = data }
-            let samples = try decodeOne(decoder, packet, ordinal: j)
-            let silent = { (k: Int) in k >= 0 && k < starts.count && clock.mutedRuns(start: starts[k], count: Self.frameLength) == [0..<Self.frameLength] }
+            let samples = try decodeOne(decoder, packet, ordinal: j, frameLength: n)
+            let silent = { (k: Int) in k >= 0 && k < starts.count && clock.mutedRuns(start: starts[k], count: n) == [0..<n] }
             guard j > run.first, silent(j) else { continue }
             let peak = samples.map { $0.map(abs).max() ?? 0 }.max() ?? 0
             let ceiling = silent(j - 1) && silent(j + 1) ? AudioMuter.silenceCeiling : AudioMuter.edgeSilenceCeiling
