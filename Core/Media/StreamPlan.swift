@@ -86,7 +86,6 @@ public struct StreamPlan: Codable, Equatable, Sendable {
         av_dict_get(st.pointee.metadata, key, nil, 0).map { String(cString: $0.pointee.value) }
     }
 
-    public var copied: [Entry] { entries.filter { $0.action == .copied } }
     /// Streams written from the source's packets: copied, or muted.
     public var carried: [Entry] { entries.filter { $0.action.isCarried } }
 }
