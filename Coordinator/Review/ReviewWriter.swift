@@ -24,6 +24,7 @@ public enum ReviewWriter {
     static let cropHeight = 96
 
     public static func write(output: String, to directory: String, source: String? = nil) throws(MediaError) -> Result {
+        guard FileManager.default.fileExists(atPath: output) else { throw MediaError(path: output, reason: "no such file") }
         let manifestPath = OutputSidecars.manifestPath(output)
         guard FileManager.default.fileExists(atPath: manifestPath) else {
             throw MediaError(path: output, reason: "has no signed manifest beside it (\(URL(fileURLWithPath: manifestPath).lastPathComponent)); only a RedactFarm output can be reviewed")
