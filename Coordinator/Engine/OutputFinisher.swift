@@ -139,6 +139,7 @@ struct OutputFinisher: Sendable {
         manifest.chapters = stitched.chapters
         manifest.detectionsSHA256 = sidecarSHA256
         manifest.provenance = options.provenance
+        manifest.segmentSeconds = options.segmentSeconds
         manifest.startedAt = RedactionManifest.timestamp(startedAt)
         manifest.finishedAt = RedactionManifest.timestamp(Date())
         manifest.coordinatorHost = WorkerHello.thisHost

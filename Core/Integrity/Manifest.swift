@@ -68,6 +68,10 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     public var inference: String?
     /// The policy for damaged input and what it met (absent in manifests before it was kept).
     public var damage: DamageRecord?
+    /// The segment length the source was split at (`--segment-seconds`): with the source and
+    /// `parameters`, what splitting it again into the same segments takes, so an output can
+    /// be re-rendered segment for segment (absent in manifests before it was kept).
+    public var segmentSeconds: Double?
 
     public struct DamageRecord: Codable, Equatable, Sendable {
         /// "fail" (a damaged frame fails the file) or "accept" (`--accept-damage`).

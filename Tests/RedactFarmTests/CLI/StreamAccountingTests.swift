@@ -43,6 +43,7 @@ import Testing
             #expect(m.streams?[1].stream.codec == "pcm_alaw")
             #expect(m.streams?[2].stream.fileName == "chapters.ffmeta")
             #expect(m.chapters?.map(\.title) == ["Entrance", "Corridor"])
+            #expect(m.segmentSeconds == 10, "the default --segment-seconds, recorded")
             #expect(m.provenance?.caseReference == "SAR-2026-117")
             #expect(m.provenance?.operatorName == "A. Officer")
             #expect(m.provenance?.reason == "subject access request")
