@@ -57,21 +57,12 @@ public struct ReviewTracks: Sendable {
         var untracked = 0
         for (i, frame) in frames.enumerated() {
             if frame.covered.contains(where: { $0.track == nil }) { untracked += 1 }
-            for c in frame.covered {
+            // One box per track per frame, as the tracker now records it (sidecars written
+            // before it may hold several).
+            for c in DetectionTracker.oneBoxPerTrack(frame.covered) {
                 guard let id = c.track else { continue }
-                let origin = c.origin?.rawValue ?? (c.score != nil ? "detected" : "interpolated")
-                var b = building[id, default: Building(target: c.target.rawValue)]
-                // A track with two boxes in a frame counts the frame once: its boxes' union,
-                // detected if either was.
-                if let last = b.frames.last, last.index == i {
-                    let union = Box(x0: min(last.box.x0, c.box.x0), y0: min(last.box.y0, c.box.y0),
-                                    x1: max(last.box.x1, c.box.x1), y1: max(last.box.y1, c.box.y1))
-                    let score = [last.score, c.score].compactMap { $0 }.max()
-                    b.frames[b.frames.count - 1] = (i, union, score, last.origin == "detected" || origin == "detected" ? "detected" : last.origin)
-                } else {
-                    b.frames.append((i, c.box, c.score, origin))
-                }
-                building[id] = b
+                building[id, default: Building(target: c.target.rawValue)].frames
+                    .append((i, c.box, c.score, c.origin?.rawValue ?? (c.score != nil ? "detected" : "interpolated")))
             }
         }
         untrackedFrames = untracked

@@ -8,8 +8,9 @@ typealias PlanarSamples = [[Float]]
 /// (`AV_CODEC_FLAG2_SKIP_MANUAL`): packet n decodes to the samples at its own timestamp, the
 /// encoder's priming included, so the muter can line re-encoded packets up one for one.
 final class AudioDecoder {
-    private let context: UnsafeMutablePointer<AVCodecContext>
-    private let frame: UnsafeMutablePointer<AVFrame>
+    private let owned: CodecContext
+    private var context: UnsafeMutablePointer<AVCodecContext> { owned.context }
+    private var frame: UnsafeMutablePointer<AVFrame> { owned.frame }
     private let packet = PacketBuffer()
     private let label: String
 
@@ -19,22 +20,12 @@ final class AudioDecoder {
         guard let decoder = avcodec_find_decoder(parameters.pointee.codec_id) else {
             throw MediaError(path: label, reason: "no decoder for the \(name) audio")
         }
-        guard let ctx = avcodec_alloc_context3(decoder), let frame = av_frame_alloc() else {
-            throw MediaError(path: label, reason: "out of memory")
-        }
-        context = ctx
-        self.frame = frame
+        owned = try CodecContext(decoder, label: label)
+        let ctx = owned.context
         try AVError.check(avcodec_parameters_to_context(ctx, parameters), label, "cannot configure the \(name) decoder")
         ctx.pointee.pkt_timebase = timeBase
         ctx.pointee.flags2 |= AV_CODEC_FLAG2_SKIP_MANUAL
         try AVError.check(avcodec_open2(ctx, decoder, nil), label, "cannot open the \(name) decoder")
-    }
-
-    deinit {
-        var ctx: UnsafeMutablePointer<AVCodecContext>? = context
-        avcodec_free_context(&ctx)
-        var f: UnsafeMutablePointer<AVFrame>? = frame
-        av_frame_free(&f)
     }
 
     /// The frames one packet decodes to (nil drains the decoder), as float planar samples.
@@ -63,8 +54,9 @@ final class AudioDecoder {
 /// A libavcodec audio encoder set up like the source stream: the same codec, sample rate,
 /// channel layout and bitrate. Frames in, packets out, timed in samples (time base 1/rate).
 final class AudioEncoder {
-    private let context: UnsafeMutablePointer<AVCodecContext>
-    private let frame: UnsafeMutablePointer<AVFrame>
+    private let owned: CodecContext
+    private var context: UnsafeMutablePointer<AVCodecContext> { owned.context }
+    private var frame: UnsafeMutablePointer<AVFrame> { owned.frame }
     private let packet = PacketBuffer()
     private let label: String
 
@@ -75,11 +67,8 @@ final class AudioEncoder {
         guard let encoder = avcodec_find_encoder(par.codec_id) else {
             throw MediaError(path: label, reason: "this FFmpeg has no \(name) encoder to write the muted audio with")
         }
-        guard let ctx = avcodec_alloc_context3(encoder), let frame = av_frame_alloc() else {
-            throw MediaError(path: label, reason: "out of memory")
-        }
-        context = ctx
-        self.frame = frame
+        owned = try CodecContext(encoder, label: label)
+        let ctx = owned.context
         ctx.pointee.sample_rate = par.sample_rate
         ctx.pointee.time_base = AVRational(num: 1, den: par.sample_rate)
         var layout = par.ch_layout
@@ -91,13 +80,6 @@ final class AudioEncoder {
         ctx.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
         try AVError.check(avcodec_open2(ctx, encoder, nil), label,
                           "cannot open the \(name) encoder like the source (\(par.sample_rate) Hz, \(par.ch_layout.nb_channels) channels)")
-    }
-
-    deinit {
-        var ctx: UnsafeMutablePointer<AVCodecContext>? = context
-        avcodec_free_context(&ctx)
-        var f: UnsafeMutablePointer<AVFrame>? = frame
-        av_frame_free(&f)
     }
 
     /// Samples per packet; 0 when any number goes (PCM).

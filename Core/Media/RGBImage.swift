@@ -32,19 +32,17 @@ public struct RGBImage: Sendable {
 
     /// The picture as a PNG file's bytes.
     public func png() throws(MediaError) -> [UInt8] {
-        guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG), let ctx = avcodec_alloc_context3(codec) else {
+        guard let codec = avcodec_find_encoder(AV_CODEC_ID_PNG) else {
             throw MediaError(path: "", reason: "this FFmpeg has no PNG encoder")
         }
-        var context: UnsafeMutablePointer<AVCodecContext>? = ctx
-        defer { avcodec_free_context(&context) }
+        let owned = try CodecContext(codec, label: "")
+        defer { withExtendedLifetime(owned) {} }
+        let (ctx, frame) = (owned.context, owned.frame)
         ctx.pointee.width = Int32(width)
         ctx.pointee.height = Int32(height)
         ctx.pointee.pix_fmt = AV_PIX_FMT_RGB24
         ctx.pointee.time_base = AVRational(num: 1, den: 1)
         try AVError.check(avcodec_open2(ctx, codec, nil), "", "cannot open the PNG encoder")
-        guard let frame = av_frame_alloc() else { throw MediaError(path: "", reason: "out of memory") }
-        var owned: UnsafeMutablePointer<AVFrame>? = frame
-        defer { av_frame_free(&owned) }
         frame.pointee.width = Int32(width)
         frame.pointee.height = Int32(height)
         frame.pointee.format = AV_PIX_FMT_RGB24.rawValue

@@ -4,8 +4,9 @@ import RedactSupport
 /// A libavcodec video decoder fed packets in decode order, handing back frames in
 /// presentation order. The frame passed to the callback is only valid during the call.
 public final class VideoDecoder {
-    private let context: UnsafeMutablePointer<AVCodecContext>
-    private let frame: UnsafeMutablePointer<AVFrame>
+    private let owned: CodecContext
+    private var context: UnsafeMutablePointer<AVCodecContext> { owned.context }
+    private var frame: UnsafeMutablePointer<AVFrame> { owned.frame }
     private let packet = PacketBuffer()
     private let label: String
 
@@ -17,11 +18,8 @@ public final class VideoDecoder {
         guard let decoder = avcodec_find_decoder(AVCodecID(rawValue: numericCast(codec.codecID))) else {
             throw MediaError(path: label, reason: "no decoder for \(codec.codecName)")
         }
-        guard let ctx = avcodec_alloc_context3(decoder), let frame = av_frame_alloc() else {
-            throw MediaError(path: label, reason: "out of memory")
-        }
-        context = ctx
-        self.frame = frame
+        owned = try CodecContext(decoder, label: label)
+        let ctx = owned.context
         let par = avcodec_parameters_alloc()!
         var ownedPar: UnsafeMutablePointer<AVCodecParameters>? = par
         defer { avcodec_parameters_free(&ownedPar) }
@@ -34,13 +32,6 @@ public final class VideoDecoder {
             ctx.pointee.skip_idct = AVDISCARD_ALL
         }
         try AVError.check(avcodec_open2(ctx, decoder, nil), label, "cannot open the \(codec.codecName) decoder")
-    }
-
-    deinit {
-        var ctx: UnsafeMutablePointer<AVCodecContext>? = context
-        avcodec_free_context(&ctx)
-        var f: UnsafeMutablePointer<AVFrame>? = frame
-        av_frame_free(&f)
     }
 
     /// Decodes one packet (nil drains the decoder) and calls `body` for each frame it frees.

@@ -178,7 +178,7 @@ public struct DetectionTracker: Sendable {
     /// box hidden and recorded is their union, from the strongest origin (a hit, then
     /// interpolation, then extension) with the best score: one box per track per frame, which
     /// hides at least what the boxes did.
-    static func oneBoxPerTrack(_ frame: [Covered]) -> [Covered] {
+    public static func oneBoxPerTrack(_ frame: [Covered]) -> [Covered] {
         var out: [Covered] = []
         var at: [Int: Int] = [:]
         let rank: [Origin?: Int] = [.detected: 0, .interpolated: 1, .extended: 2, nil: 3]
