@@ -75,12 +75,14 @@ extension RedactionJob {
         guard contextFrames >= 0, contextFrames <= 64 else {
             throw OptionError("contextFrames", String(contextFrames), accepts: "must be 0 to 64")
         }
-        guard !targets.isEmpty || !zones.isEmpty else {
+        let corrected = corrections.map { !$0.boxes.isEmpty || !$0.zones.isEmpty } ?? false
+        guard !targets.isEmpty || !zones.isEmpty || corrected else {
             throw OptionError("--targets", "none", accepts: "nothing to hide: name a target or give --zone")
         }
         guard !targets.contains(.zone) else { throw OptionError("--targets", "zone", accepts: "zones are given with --zone") }
         for (n, zone) in zones.enumerated() { try zone.validate(number: n + 1) }
         try audio?.validate()
+        try corrections?.validate()
     }
 }
 

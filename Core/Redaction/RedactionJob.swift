@@ -34,6 +34,10 @@ public struct RedactionJob: Codable, Equatable, Sendable {
     /// What is done to the audio (`--audio`, `--mute`, `--bleep`); nil keeps it as it is.
     public var audio: AudioTreatment?
 
+    /// A reviewer's decisions (`--corrections`, `redactfarm rerender`): tracks shown or kept
+    /// visible, boxes drawn by hand, zones added; nil: none.
+    public var corrections: Corrections?
+
     public init() {}
 }
 

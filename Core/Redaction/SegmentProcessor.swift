@@ -25,12 +25,19 @@ public struct ProcessedSegment: Sendable {
         public var covered: [DetectionTracker.Covered]
         /// Set when the source frame was damaged and the job accepts damage (absent otherwise).
         public var damage: FrameDamage?
+        /// Tracks found here that a reviewer kept visible as the data subject (corrections),
+        /// and those shown because they were not a target: recorded, not hidden (absent when none).
+        public var kept: [DetectionTracker.Covered]?
+        public var unhidden: [DetectionTracker.Covered]?
 
-        public init(pts: Int64, seconds: Double? = nil, covered: [DetectionTracker.Covered], damage: FrameDamage? = nil) {
+        public init(pts: Int64, seconds: Double? = nil, covered: [DetectionTracker.Covered], damage: FrameDamage? = nil,
+                    kept: [DetectionTracker.Covered] = [], unhidden: [DetectionTracker.Covered] = []) {
             self.pts = pts
             self.seconds = seconds?.rounded(toPlaces: 6)
             self.covered = covered
             self.damage = damage
+            self.kept = kept.isEmpty ? nil : kept
+            self.unhidden = unhidden.isEmpty ? nil : unhidden
         }
     }
 }
@@ -69,14 +76,25 @@ public final class SegmentProcessor {
     /// `onFrame` is called after each owned frame is examined (for progress). `isCancelled`
     /// is asked before every frame of both passes, so an abandoned segment stops within a
     /// frame's work.
-    public func process(_ segment: SegmentFile, label: String, firstTrackID: Int = 0,
+    /// `found`: what detection found in each owned frame, by pts, from an earlier output's
+    /// record (`FrameCoverage.foundRegions`): a re-render hides it again, with the job's
+    /// corrections applied, and runs no detector (the processor must have none).
+    public func process(_ segment: SegmentFile, label: String, firstTrackID: Int = 0, found stored: [Int64: [DetectionTracker.Covered]]? = nil,
                         onFrame: () -> Void = {}, isCancelled: () -> Bool = { false }) throws(MediaError) -> ProcessedSegment {
         let cancelled = MediaError(path: label, reason: "cancelled")
+        let corrections: CorrectionsApplied
         do throws(MediaError) {
             try FrameRedactor.checkEditable(format: segment.codec.format)
-            let asked = Set(DetectorRegistry.registrations(for: job).map(\.target)), given = Set(detectors.map(\.target))
-            guard asked == given else {
-                throw MediaError(path: "", reason: "the job asks for \(asked.map(\.rawValue).sorted()) but the worker built detectors for \(given.map(\.rawValue).sorted())")
+            if stored != nil {
+                guard detectors.isEmpty else { throw MediaError(path: "", reason: "a re-render from stored detections runs no detector") }
+            } else {
+                let asked = Set(DetectorRegistry.registrations(for: job).map(\.target)), given = Set(detectors.map(\.target))
+                guard asked == given else {
+                    throw MediaError(path: "", reason: "the job asks for \(asked.map(\.rawValue).sorted()) but the worker built detectors for \(given.map(\.rawValue).sorted())")
+                }
+            }
+            do throws(OptionError) { corrections = try CorrectionsApplied(job.corrections) } catch {
+                throw MediaError(path: "", reason: "the job's corrections: \(error.description)")
             }
         } catch {
             throw MediaError(path: label, reason: error.reason)
@@ -129,23 +147,64 @@ public final class SegmentProcessor {
         // one missed pass is still hidden from the frame it appeared.
         trackerOptions.extend = max(trackerOptions.extend, 2 * every + 1)
         trackerOptions.maxGap = max(trackerOptions.maxGap, 2 * every)
-        let covered = DetectionTracker(options: trackerOptions).cover(perFrame.map(\.found), firstTrackID: firstTrackID)
+        var found: [Int64: [DetectionTracker.Covered]] = [:]
+        if let stored {
+            for packet in segment.shownPackets {
+                guard let regions = stored[packet.pts] else {
+                    throw MediaError(path: label, reason: "the stored detections have no record of the frame at pts \(packet.pts)")
+                }
+                found[packet.pts] = regions
+            }
+        } else {
+            let covered = DetectionTracker(options: trackerOptions).cover(perFrame.map(\.found), firstTrackID: firstTrackID)
+            for (i, f) in perFrame.enumerated() where f.owned { found[f.pts] = covered[i] }
+            if detects { try Self.checkDecisions(corrections, match: found, in: segment, view: sourceView, firstTrackID: firstTrackID, label: label) }
+        }
+        // What is hidden once the reviewer's decisions are applied, and what they left visible.
         var coverage: [Int64: [DetectionTracker.Covered]] = [:]
-        for (i, f) in perFrame.enumerated() where f.owned { coverage[f.pts] = covered[i] }
+        var visible: [Int64: CorrectedFrame] = [:]
+        let coverageKnown = detects || stored != nil
+        for (pts, regions) in found {
+            let corrected = corrections.correct(regions, atSeconds: sourceView.seconds(at: pts, timeBase: segment.timeBase))
+            coverage[pts] = corrected.hidden
+            if !corrected.kept.isEmpty || !corrected.unhidden.isEmpty { visible[pts] = corrected }
+        }
+        if !coverageKnown, corrections.corrections?.boxes.isEmpty == false {
+            for packet in segment.shownPackets {
+                coverage[packet.pts] = corrections.manualBoxes(atSeconds: sourceView.seconds(at: packet.pts, timeBase: segment.timeBase))
+            }
+        }
         times.track = StageTimes.elapsed(since: trackStart)
+        let w = Double(segment.codec.width), h = Double(segment.codec.height)
+        /// Recorded clipped to the picture, to a hundredth of a pixel and a score to four
+        /// places: the sidecar of an hour of video stays a size a person can keep.
+        func recorded(_ box: DetectionTracker.Covered) -> DetectionTracker.Covered {
+            var r = box
+            r.box = box.box.clamped(width: w, height: h).rounded(toPlaces: 2)
+            r.score = box.score?.rounded(toPlaces: 4)
+            return r
+        }
+        func visibleRecord(_ pts: Int64) -> (kept: [DetectionTracker.Covered], unhidden: [DetectionTracker.Covered]) {
+            guard let v = visible[pts] else { return ([], []) }
+            return (v.kept.map(recorded), v.unhidden.map(recorded))
+        }
 
-        let codedZones = job.zones.map { $0.inCodedPixels(sourceView, codedWidth: Int(segment.codec.width), codedHeight: Int(segment.codec.height)) }
+        let codedZones = (job.zones + corrections.zones).map {
+            $0.inCodedPixels(sourceView, codedWidth: Int(segment.codec.width), codedHeight: Int(segment.codec.height))
+        }
         // Whether each owned frame has already counted for progress (pass 1 does when it detects).
         var progressReported = detects
         var copies = false
-        if let id = copyParameterSetID, nothingToHide(segment, coverage: coverage, zones: codedZones, damaged: damagedFrames),
+        if let id = copyParameterSetID, nothingToHide(segment, coverage: coverage, known: coverageKnown, zones: codedZones, damaged: damagedFrames),
            SegmentCopying.reasonNotToCopy(segment, parameterSetID: id, muxer: muxer) == nil {
             copies = detects ? true : try decodesCleanly(segment, label: label, onFrame: onFrame, isCancelled: isCancelled,
                                                          times: &times, reported: &progressReported)
         }
         if copies {
-            let frames = segment.shownPackets.map(\.pts).sorted().map {
-                ProcessedSegment.FrameCoverage(pts: $0, seconds: sourceView.seconds(at: $0, timeBase: segment.timeBase), covered: [])
+            let frames = segment.shownPackets.map(\.pts).sorted().map { pts in
+                let shown = visibleRecord(pts)
+                return ProcessedSegment.FrameCoverage(pts: pts, seconds: sourceView.seconds(at: pts, timeBase: segment.timeBase), covered: [],
+                                                      kept: shown.kept, unhidden: shown.unhidden)
             }
             return ProcessedSegment(segment: nil, frames: frames, detections: detectionCount, times: times)
         }
@@ -177,7 +236,7 @@ public final class SegmentProcessor {
             if isCancelled() { throw cancelled }
             let redactStart = StageTimes.clock
             let view = VideoFrame(frame)
-            guard var boxes = coverage[view.pts] ?? (detects ? nil : []) else {
+            guard var boxes = coverage[view.pts] ?? (coverageKnown ? nil : []) else {
                 throw MediaError(path: label, reason: "frame at pts \(view.pts) was not seen by the detector")
             }
             let seconds = sourceView.seconds(at: view.pts, timeBase: segment.timeBase)
@@ -193,15 +252,7 @@ public final class SegmentProcessor {
             }
             // The record lists what was hidden, checked, not what was asked for: a box that
             // lies wholly outside the picture hid nothing.
-            let w = Double(view.width), h = Double(view.height)
-            // Recorded clipped to the picture, to a hundredth of a pixel and a score to four
-            // places: the sidecar of an hour of video stays a size a person can keep.
-            var covered = zip(boxes, hidden.boxes).filter(\.1).map { (box, _) in
-                var recorded = box
-                recorded.box = box.box.clamped(width: w, height: h).rounded(toPlaces: 2)
-                recorded.score = box.score?.rounded(toPlaces: 4)
-                return recorded
-            }
+            var covered = zip(boxes, hidden.boxes).filter(\.1).map { recorded($0.0) }
             covered += zip(zones, hidden.zones).filter(\.1).map {
                 DetectionTracker.Covered(track: nil, target: .zone, box: $0.0.bounds.clamped(width: w, height: h), score: nil)
             }
@@ -213,7 +264,9 @@ public final class SegmentProcessor {
             let encoded = StageTimes.elapsed(since: encodeStart)
             times.encode += encoded
             redactAndEncode += StageTimes.elapsed(since: redactStart)
-            frames.append(.init(pts: view.pts, seconds: seconds, covered: covered, damage: damage == .none ? nil : damage))
+            let shown = visibleRecord(view.pts)
+            frames.append(.init(pts: view.pts, seconds: seconds, covered: covered, damage: damage == .none ? nil : damage,
+                                kept: shown.kept, unhidden: shown.unhidden))
             if !progressReported { onFrame() }
         }
         let flushStart = StageTimes.clock
@@ -259,18 +312,50 @@ public final class SegmentProcessor {
     /// Whether no owned frame has anything to hide: no track or detection covers it, no zone
     /// is active at it, no target hides regions it finds frame by frame (moving people), and
     /// no frame was damaged (a damaged frame is redacted as decoded, never copied).
-    private func nothingToHide(_ segment: SegmentFile, coverage: [Int64: [DetectionTracker.Covered]], zones: [PrivacyZone],
+    private func nothingToHide(_ segment: SegmentFile, coverage: [Int64: [DetectionTracker.Covered]], known: Bool, zones: [PrivacyZone],
                                damaged: Int) -> Bool {
         guard damaged == 0, detectors.allSatisfy({ !$0.hidesUntrackedRegions }) else { return false }
-        let detects = !detectors.isEmpty
         for packet in segment.shownPackets {
-            if detects {
+            if known {
                 guard let covered = coverage[packet.pts], covered.isEmpty else { return false }
+            } else if coverage[packet.pts]?.isEmpty == false {
+                return false
             }
             let seconds = sourceView.seconds(at: packet.pts, timeBase: segment.timeBase)
             if zones.contains(where: { $0.isActive(atSeconds: seconds) }) { return false }
         }
         return true
+    }
+
+    /// A run that detects again gives a track the id it had in the output the corrections
+    /// were made on only if detection went the same way: each decided track of this
+    /// segment's ids must be found here as the page saw it (target, first and last frame),
+    /// or the segment fails rather than show or keep the wrong face.
+    static func checkDecisions(_ corrections: CorrectionsApplied, match found: [Int64: [DetectionTracker.Covered]], in segment: SegmentFile,
+                               view: SourceView, firstTrackID: Int, label: String) throws(MediaError) {
+        let mine = corrections.corrections?.tracks.filter { $0.track >= firstTrackID && $0.track < firstTrackID + 1_000_000 } ?? []
+        guard !mine.isEmpty else { return }
+        var spans: [Int: (target: TargetClass, from: Double, until: Double)] = [:]
+        for (pts, regions) in found {
+            let t = view.seconds(at: pts, timeBase: segment.timeBase)
+            for region in regions {
+                guard let id = region.track else { continue }
+                let span = spans[id] ?? (region.target, t, t)
+                spans[id] = (span.target, min(span.from, t), max(span.until, t))
+            }
+        }
+        let tolerance = 0.0015
+        for decision in mine {
+            let span = spans[decision.track]
+            let matches = span.map { s in
+                (decision.target.map { $0 == s.target } ?? true)
+                    && (decision.from.map { abs($0 - s.from) <= tolerance } ?? true)
+                    && (decision.until.map { abs($0 - s.until) <= tolerance } ?? true)
+            } ?? false
+            guard matches else {
+                throw MediaError(path: label, reason: "the corrections \(decision.action == .keep ? "keep" : "unhide") track \(decision.track), which this run's detection did not find as the corrections describe it; they were made on other detections: apply them to that output with `redactfarm rerender`")
+            }
+        }
     }
 
     static func needsGlobalHeader(_ muxer: String) -> Bool {

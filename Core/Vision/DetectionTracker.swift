@@ -58,6 +58,8 @@ public struct DetectionTracker: Sendable {
         /// Before a track's first hit or after its last (or either side of a doubtful link),
         /// where the face may be before it was found or after it was lost.
         case extended
+        /// Drawn by a reviewer (a corrections file's boxes), between its keyframes.
+        case manual
     }
 
     public let options: Options
