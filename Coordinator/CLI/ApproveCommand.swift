@@ -66,7 +66,8 @@ struct ApproveCommand: ParsableCommand {
             let record = ReleaseRecord(operatorName: operatorName, recipient: recipient, reason: reason,
                                        outputSHA256: opened.manifest.output.sha256,
                                        follows: try ReleaseChain.nextLink(in: bytes, path: path),
-                                       auditPassed: opened.manifest.audit?.passed)
+                                       auditPassed: opened.manifest.audit?.passed,
+                                       correctionsSHA256: opened.manifest.correctionsSHA256)
             try record.validate()
             let identity = try FarmIdentity.read(orCreate: key, default: KeyLocations.home + "/operator.key")
             try AtomicOutput.write(try ReleaseChain.append(record, to: bytes, signedBy: identity, path: path), to: path)

@@ -19,7 +19,7 @@ struct RedactFarmCommand: ParsableCommand {
             RunCommand.self,
             CoordinatorCommand.self, WorkerCommand.self, KeygenCommand.self,
             SubmitCommand.self, StatusCommand.self, WatchCommand.self, JobsCommand.self, WorkersCommand.self, PrioritizeCommand.self, DrainCommand.self, CancelCommand.self,
-            VerifyCommand.self, AuditCommand.self, ReviewCommand.self, ApproveCommand.self,
+            VerifyCommand.self, AuditCommand.self, ReviewCommand.self, RerenderCommand.self, ApproveCommand.self,
             ProbeCommand.self, SplitCommand.self, StitchCommand.self, DetectCommand.self,
         ]
     )

@@ -76,10 +76,14 @@ struct RedactionOptions: ParsableArguments {
     @Flag(help: "Muted stretches carry a 1 kHz tone at -20 dBFS instead of silence, so a listener hears that something was taken out.")
     var bleep = false
 
+    @Option(help: ArgumentHelp("A reviewer's decisions to apply (docs/corrections.md; the review page saves them): tracks shown or kept visible, boxes drawn by hand, zones added. Detection runs again, so a decision applies only to a track found as the page saw it; to apply them to an existing output without detecting again, use `redactfarm rerender`.", valueName: "file"))
+    var corrections: String?
+
     /// The job these options describe, validated (`JobLimits`): a value outside the accepted
     /// range is a usage error before any file is opened.
     func jobOptions() throws(OptionError) -> JobOptions {
         var job = RedactionJob()
+        var correctionsSHA256: String?
         var set = Set<TargetClass>()
         for name in targets.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) where name != "none" {
             guard let t = TargetClass(rawValue: name), t != .zone else {
@@ -101,7 +105,17 @@ struct RedactionOptions: ParsableArguments {
         if let fps { job.sourceFrameRate = try FrameRateArgument.parse(fps) }
         job.audio = try AudioArguments.treatment(mode: audio, mutes: mute, bleep: bleep)
         let drop = dropStreams.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
-        let options = JobOptions(job: job, segmentSeconds: segmentSeconds, audit: audit, dropStreams: drop)
+        if let corrections {
+            do throws(MediaError) {
+                let read = try Corrections.read(path: corrections)
+                job.corrections = read.corrections
+                correctionsSHA256 = read.sha256
+            } catch {
+                throw OptionError("--corrections", corrections, accepts: error.reason)
+            }
+        }
+        var options = JobOptions(job: job, segmentSeconds: segmentSeconds, audit: audit, dropStreams: drop)
+        options.correctionsSHA256 = correctionsSHA256
         try options.validate()
         return options
     }

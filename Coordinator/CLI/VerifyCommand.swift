@@ -46,7 +46,8 @@ struct VerifyCommand: ParsableCommand {
         for release in report.releases {
             print("released by \(release.operatorName) at \(release.approvedAt)" + (release.recipient.map { " to \($0)" } ?? "")
                   + (release.reason.map { " (\($0))" } ?? "") + " (key \(release.publicKey.prefix(12))…)"
-                  + (release.auditPassed == false ? ", with the leak audit's possible misses accepted" : ""))
+                  + (release.auditPassed == false ? ", with the leak audit's possible misses accepted" : "")
+                  + (release.correctionsSHA256.map { ", with the corrections \($0.prefix(12))…" } ?? ""))
         }
         for note in report.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
     }

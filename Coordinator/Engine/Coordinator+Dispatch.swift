@@ -106,7 +106,7 @@ extension Coordinator {
         let id = TaskID(job: ready.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt))
         let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: SourceFrameRate(plan.video),
                                   view: SourceView(firstFramePts: plan.firstFramePts, displayRotationDegrees: plan.video.rotationDegrees),
-                                  firstTrackID: Int64(key.index) * 1_000_000, segmentSHA256: ready.record.sha256, jobJSON: json,
+                                  firstTrackID: Int64(TrackIDs.first(ofSegment: key.index)), segmentSHA256: ready.record.sha256, jobJSON: json,
                                   models: try requirements(ofFile: key.file).models,
                                   copyParameterSetID: options.job.copiesUnchanged ? plan.video.copying?.parameterSetID : nil)
         let name = ready.worker.hello.name

@@ -473,6 +473,8 @@ public struct JobOptions: Codable, Equatable, Sendable {
     public var audit: Bool?
     /// Stream types the user asked to leave out of the outputs (`--drop-streams`).
     public var dropStreams: [String]?
+    /// SHA-256 of the corrections file the job's corrections were read from, for the record.
+    public var correctionsSHA256: String?
     public init(job: RedactionJob, segmentSeconds: Double, provenance: Provenance? = nil, audit: Bool = false, dropStreams: [String] = []) {
         self.job = job
         self.segmentSeconds = segmentSeconds
@@ -485,6 +487,9 @@ public struct JobOptions: Codable, Equatable, Sendable {
     public func validate() throws(OptionError) {
         try job.validate()
         try provenance?.validate()
+        if (job.corrections == nil) != (correctionsSHA256 == nil) {
+            throw OptionError("--corrections", correctionsSHA256 ?? "", accepts: "corrections come with the SHA-256 of the file they were read from")
+        }
         for type in dropStreams ?? [] where !StreamPlan.droppableTypes.contains(type) {
             throw OptionError("--drop-streams", type, accepts: "a stream type: \(StreamPlan.droppableTypes.sorted().joined(separator: ", ")) (the video is never dropped)")
         }

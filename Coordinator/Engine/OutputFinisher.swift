@@ -58,6 +58,17 @@ struct OutputFinisher: Sendable {
     /// When the job was accepted, for the record.
     var startedAt: Date
     var auditor: LeakAudit.Runner?
+    /// A re-render's: the segments taken from the earlier output, what it was made from, and
+    /// what its operator should know beside the usual notes.
+    var reused: [Int: ReusedPayload] = [:]
+    var rerender: RedactionManifest.Rerender?
+    var extraNotes: [String] = []
+
+    /// A reused segment's packets as the earlier output holds them.
+    struct ReusedPayload: Sendable {
+        var packets: Int
+        var sha256: String
+    }
 
     struct Finished: Sendable {
         var outputSHA256: String
@@ -108,10 +119,17 @@ struct OutputFinisher: Sendable {
             segment.handling = done.output.isCopy ? RedactionManifest.Segment.copied : RedactionManifest.Segment.redacted
             segment.copiedPayloadSHA256 = copies[record.index]?.payloadSHA256
             segment.copiedPackets = copies[record.index]?.packets
+            if let payload = reused[record.index] {
+                guard !done.output.isCopy else { throw MediaError(path: output, reason: "segment \(record.index) is both reused and copied") }
+                segment.handling = RedactionManifest.Segment.reused
+                segment.reusedPayloadSHA256 = payload.sha256
+                segment.reusedPackets = payload.packets
+            }
             manifestSegments.append(segment)
         }
 
         try checkCopies(manifestSegments, in: stitched)
+        try checkDecidedTracks()
 
         let detections = manifestSegments.reduce(0) { $0 + $1.detections }
         let tracks = counts.tracks.count
@@ -140,12 +158,14 @@ struct OutputFinisher: Sendable {
         manifest.detectionsSHA256 = sidecarSHA256
         manifest.provenance = options.provenance
         manifest.segmentSeconds = options.segmentSeconds
+        manifest.correctionsSHA256 = options.correctionsSHA256
+        manifest.rerender = rerender
         manifest.startedAt = RedactionManifest.timestamp(startedAt)
         manifest.finishedAt = RedactionManifest.timestamp(Date())
         manifest.coordinatorHost = WorkerHello.thisHost
         manifest.damage = .init(policy: options.job.acceptsDamage ? "accept" : "fail",
                                 concealedFrames: counts.concealed, substitutedFrames: counts.substituted)
-        manifest.notes = notes(stitched)
+        manifest.notes = notes(stitched) + extraNotes
         if let first = counts.firstDamagedPts {
             manifest.notes = (manifest.notes ?? []) + [
                 "the input is damaged: \(counts.concealed) frame(s) decoded with errors and redacted as decoded, \(counts.substituted) "
@@ -168,12 +188,24 @@ struct OutputFinisher: Sendable {
     /// Read back from the written file: the copied segments' packets are the ones the stitch
     /// copied (a muxer that rewrote them, adding a NAL unit say, would make the claim untrue).
     private func checkCopies(_ segments: [RedactionManifest.Segment], in stitched: StitchReport) throws(MediaError) {
-        guard segments.contains(where: \.isCopied) else { return }
+        guard segments.contains(where: { $0.isCopied || $0.isReused }) else { return }
         guard let video = stitched.streams.first(where: { $0.stream.action == .redacted })?.outputIndex else {
             throw MediaError(path: output, reason: "the output has no video stream to hold the copied segments")
         }
         if let bad = try CopiedSegmentCheck.firstMismatch(in: output, videoStream: video, segments: segments) {
             throw MediaError(path: output, reason: "segment \(bad) was copied from the source, but the written file holds other bytes there")
+        }
+        if let bad = try CopiedSegmentCheck.firstReusedMismatch(in: output, videoStream: video, segments: segments) {
+            throw MediaError(path: output, reason: "segment \(bad) was to be the earlier output's packets, bit for bit, but the written file holds other bytes there")
+        }
+    }
+
+    /// Each segment's processor checked the decisions on its own tracks; a decision on a
+    /// track id no segment gives would otherwise go unnoticed.
+    private func checkDecidedTracks() throws(MediaError) {
+        let limit = plan.segments.count * TrackIDs.perSegment
+        if let stray = options.job.corrections?.tracks.first(where: { $0.track >= limit }) {
+            throw MediaError(path: input, reason: "the corrections decide track \(stray.track), which no segment of this file has (\(plan.segments.count) segment(s): tracks below \(limit))")
         }
     }
 

@@ -123,7 +123,7 @@ enum ReviewPage {
             return imgs.isEmpty ? "" : "<div class=\"strip\"><span class=\"rowlabel\">\(label)</span>\(imgs.joined())</div>"
         }
         return """
-        <article class="track-card" data-track="\(t.id)" id="track-\(t.id)">
+        <article class="track-card" data-track="\(t.id)" data-target="\(esc(t.target))" data-from="\(String(format: "%.6f", t.firstSeconds))" data-until="\(String(format: "%.6f", t.lastSeconds))" id="track-\(t.id)">
         <h3>#\(t.id) \(esc(t.target))</h3>
         <p>\(f(t.firstSeconds))–\(f(t.lastSeconds)) s · \(t.frames) frame(s): \(t.detected) detected, \(t.interpolated) interpolated, \(t.extended) extended\(t.bestScore.map { " · best score \($0)" } ?? "")</p>
         \(crops(c.sourceCrops, "source"))\(crops(c.outputCrops, "redacted"))
@@ -174,7 +174,10 @@ enum ReviewPage {
           const tracks = [];
           for (const card of document.querySelectorAll('.track-card')) {
             const chosen = card.querySelector('input:checked');
-            if (chosen && chosen.value !== 'hide') tracks.push({track: Number(card.dataset.track), action: chosen.value});
+            // What the page saw of the track goes with the decision: a run that detects again
+            // applies it only to a track found the same way.
+            if (chosen && chosen.value !== 'hide') tracks.push({track: Number(card.dataset.track), action: chosen.value,
+              target: card.dataset.target, from: Number(card.dataset.from), until: Number(card.dataset.until)});
           }
           return Object.assign({}, header, {version: 1, tracks: tracks, boxes: [], zones: []});
         }

@@ -37,10 +37,21 @@ public struct CopiedSegmentCheck: Sendable {
     /// The first segment recorded as copied whose packets in the file at `path` are not the
     /// ones recorded (count and payload hash), or nil when every copied one matches.
     public static func firstMismatch(in path: String, videoStream: Int, segments: [RedactionManifest.Segment]) throws(MediaError) -> Int? {
-        let copied = segments.filter(\.isCopied)
-        guard !copied.isEmpty else { return nil }
+        try firstMismatch(in: path, videoStream: videoStream, segments: segments, of: \.isCopied) { ($0.copiedPackets, $0.copiedPayloadSHA256) }
+    }
+
+    /// The same for the segments a re-render reused from an earlier output.
+    public static func firstReusedMismatch(in path: String, videoStream: Int, segments: [RedactionManifest.Segment]) throws(MediaError) -> Int? {
+        try firstMismatch(in: path, videoStream: videoStream, segments: segments, of: \.isReused) { ($0.reusedPackets, $0.reusedPayloadSHA256) }
+    }
+
+    private static func firstMismatch(in path: String, videoStream: Int, segments: [RedactionManifest.Segment],
+                                      of kind: (RedactionManifest.Segment) -> Bool,
+                                      recorded: (RedactionManifest.Segment) -> (packets: Int?, sha256: String?)) throws(MediaError) -> Int? {
+        let checked = segments.filter(kind)
+        guard !checked.isEmpty else { return nil }
         let found = try CopiedSegmentCheck(path: path, videoStream: videoStream, frameCounts: segments.map(\.frameCount),
-                                           copied: Set(copied.map(\.index))).found
-        return copied.first { found[$0.index]?.sha256 != $0.copiedPayloadSHA256 || found[$0.index]?.packets != $0.copiedPackets }?.index
+                                           copied: Set(checked.map(\.index))).found
+        return checked.first { found[$0.index]?.sha256 != recorded($0).sha256 || found[$0.index]?.packets != recorded($0).packets }?.index
     }
 }

@@ -12,10 +12,11 @@ import Redaction
 public struct RedactionManifest: Codable, Equatable, Sendable {
     /// 2 adds streams, chapters, the detections sidecar's hash, who and why, times and hosts;
     /// 3 names the models by role (`models`) instead of one field per model; 4 says of each
-    /// segment whether it was redacted or copied from the source (`Segment.handling`). Older
-    /// versions are still read and verified.
-    public static let formatVersion = 4
-    public static let readableVersions = 1...4
+    /// segment whether it was redacted or copied from the source (`Segment.handling`); 5 adds
+    /// the corrections applied and, for a re-render, what it was made from (`rerender`) and
+    /// the segments reused from it. Older versions are still read and verified.
+    public static let formatVersion = 5
+    public static let readableVersions = 1...5
 
     public var formatVersion: Int
     public var software: String
@@ -72,6 +73,31 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     /// `parameters`, what splitting it again into the same segments takes, so an output can
     /// be re-rendered segment for segment (absent in manifests before it was kept).
     public var segmentSeconds: Double?
+    /// SHA-256 of the corrections file applied (`--corrections`, `rerender`; v5), absent when
+    /// none was: the reviewer's decisions are part of what made this output.
+    public var correctionsSHA256: String?
+    /// Set when this output is a re-render of an earlier one (v5).
+    public var rerender: Rerender?
+
+    /// What a re-render (`redactfarm rerender`) was made from: the earlier output and its
+    /// manifest, and how each segment came to be.
+    public struct Rerender: Codable, Equatable, Sendable {
+        public var previousOutput: FileFacts
+        /// SHA-256 of the earlier output's manifest file, as it was read.
+        public var previousManifestSHA256: String
+        /// Segments redacted again from the stored detections with the corrections applied,
+        /// taken bit for bit from the earlier output, and copied from the source.
+        public var reencodedSegments: Int
+        public var reusedSegments: Int
+        public var copiedSegments: Int
+        public init(previousOutput: FileFacts, previousManifestSHA256: String, reencodedSegments: Int, reusedSegments: Int, copiedSegments: Int) {
+            self.previousOutput = previousOutput
+            self.previousManifestSHA256 = previousManifestSHA256
+            self.reencodedSegments = reencodedSegments
+            self.reusedSegments = reusedSegments
+            self.copiedSegments = copiedSegments
+        }
+    }
 
     public struct DamageRecord: Codable, Equatable, Sendable {
         /// "fail" (a damaged frame fails the file) or "accept" (`--accept-damage`).
@@ -117,9 +143,14 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
         /// decode order. `verify --source` recomputes it from the source and from the output.
         public var copiedPayloadSHA256: String?
         public var copiedPackets: Int?
+        /// For a segment a re-render took from the earlier output ("reused"): `PayloadHash`
+        /// over its packets, which are the earlier output's, in decode order (v5).
+        public var reusedPayloadSHA256: String?
+        public var reusedPackets: Int?
 
         public var isCopied: Bool { handling == Self.copied }
-        public static let copied = "copied", redacted = "redacted"
+        public var isReused: Bool { handling == Self.reused }
+        public static let copied = "copied", redacted = "redacted", reused = "reused"
 
         public init(index: Int, inputSHA256: String, outputSHA256: String, frameCount: Int, ptsFirst: Int64, ptsLast: Int64,
                     timeBase: Rational, worker: String, workerHost: String? = nil, detections: Int) {
@@ -168,12 +199,13 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     public static func timestamp(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
     /// h₀ = SHA-256("redactfarm-segment-chain-v1"); hᵢ = SHA-256(hᵢ₋₁ ‖ "index|in|out|frames|first|last"),
-    /// with "|copied|payload" added for a copied segment.
+    /// with "|copied|payload" added for a copied segment and "|reused|payload" for a reused one.
     public static func chain(_ segments: [Segment]) -> String {
         var link = SHA256Hex.of(Array("redactfarm-segment-chain-v1".utf8))
         for s in segments {
             var record = "\(s.index)|\(s.inputSHA256)|\(s.outputSHA256)|\(s.frameCount)|\(s.ptsFirst)|\(s.ptsLast)"
             if s.isCopied { record += "|copied|\(s.copiedPayloadSHA256 ?? "")" }
+            if s.isReused { record += "|reused|\(s.reusedPayloadSHA256 ?? "")" }
             link = SHA256Hex.of(Array((link + record).utf8))
         }
         return link

@@ -23,9 +23,10 @@ public enum ManifestVerifier {
         /// The approver's Ed25519 public key (base64).
         public var publicKey: String
         public var auditPassed: Bool?
+        public var correctionsSHA256: String?
         enum CodingKeys: String, CodingKey {
             case operatorName = "operator"
-            case approvedAt, recipient, reason, publicKey, auditPassed
+            case approvedAt, recipient, reason, publicKey, auditPassed, correctionsSHA256
         }
 
         public init(_ record: ReleaseRecord, publicKey: String) {
@@ -35,6 +36,7 @@ public enum ManifestVerifier {
             reason = record.reason
             self.publicKey = publicKey
             auditPassed = record.auditPassed
+            correctionsSHA256 = record.correctionsSHA256
         }
     }
 
@@ -134,6 +136,21 @@ public enum ManifestVerifier {
                 throw fail("segment \(bad) is recorded as copied from the source, but the output's packets there differ from what was copied")
             }
             checks.append("\(copied.count) of \(m.segments.count) segment(s) copied: the output's packets there are the ones recorded")
+        }
+        let reused = m.segments.filter(\.isReused)
+        if !reused.isEmpty {
+            guard let video, let outputIndex = video.outputIndex else { throw fail("segments are recorded as reused, but no video stream is") }
+            if let bad = try CopiedSegmentCheck.firstReusedMismatch(in: output, videoStream: outputIndex, segments: m.segments) {
+                throw fail("segment \(bad) is recorded as reused from the earlier output, but the output's packets there differ from what was reused")
+            }
+            checks.append("\(reused.count) of \(m.segments.count) segment(s) reused from the earlier output: the output's packets there are the ones recorded")
+        }
+        if let r = m.rerender {
+            notes.append("a re-render of \(r.previousOutput.path) (SHA-256 \(r.previousOutput.sha256.prefix(12))…): \(r.reencodedSegments) segment(s) redacted again from its stored detections, \(r.reusedSegments) reused from it bit for bit, \(r.copiedSegments) copied from the source")
+        }
+        if let corrections = m.correctionsSHA256 {
+            notes.append("a reviewer's corrections were applied (SHA-256 \(corrections.prefix(12))…)"
+                         + (releases.isEmpty ? ", but no release is recorded: nobody has approved the corrected output" : ""))
         }
         let inputPath = source ?? m.input.path
         if let source, !FileManager.default.fileExists(atPath: source) { throw fail("the source given with --source, \(source), does not exist") }

@@ -25,17 +25,20 @@ public struct ReleaseRecord: Codable, Equatable, Sendable {
     /// The leak audit's verdict when the release was approved: false means its possible
     /// misses were looked at and released anyway (`--accept-audit-findings`); nil, no audit.
     public var auditPassed: Bool?
+    /// The corrections the released output was made with (its manifest's), so the release
+    /// names the reviewer's decisions it approves; nil, none.
+    public var correctionsSHA256: String?
     public var software: String
     /// The machine it was approved on.
     public var host: String
 
     enum CodingKeys: String, CodingKey {
         case operatorName = "operator"
-        case approvedAt, recipient, reason, outputSHA256, follows, auditPassed, software, host
+        case approvedAt, recipient, reason, outputSHA256, follows, auditPassed, correctionsSHA256, software, host
     }
 
     public init(operatorName: String, approvedAt: Date = Date(), recipient: String?, reason: String?, outputSHA256: String,
-                follows: String, auditPassed: Bool?, software: String = "redactfarm \(RedactFarmVersion.current)",
+                follows: String, auditPassed: Bool?, correctionsSHA256: String? = nil, software: String = "redactfarm \(RedactFarmVersion.current)",
                 host: String = WorkerHello.thisHost) {
         self.operatorName = operatorName
         self.approvedAt = ReleaseRecord.utc.string(from: approvedAt)
@@ -44,6 +47,7 @@ public struct ReleaseRecord: Codable, Equatable, Sendable {
         self.outputSHA256 = outputSHA256
         self.follows = follows
         self.auditPassed = auditPassed
+        self.correctionsSHA256 = correctionsSHA256
         self.software = software
         self.host = host
     }

@@ -71,6 +71,24 @@ public struct H264ParameterSets: Equatable, Sendable {
         return out
     }
 
+    /// The inverse: a length-prefixed access unit as Annex B, each NAL unit after a 4-byte
+    /// start code, as x264 writes them. Lengths that overrun the packet end it.
+    public static func annexB(lengthPrefixed packet: [UInt8], lengthSize: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(packet.count + 8)
+        var i = 0
+        while i + lengthSize <= packet.count {
+            var length = 0
+            for k in 0..<lengthSize { length = length << 8 | Int(packet[i + k]) }
+            i += lengthSize
+            guard length > 0, i + length <= packet.count else { break }
+            out += [0, 0, 0, 1]
+            out += packet[i..<i + length]
+            i += length
+        }
+        return out
+    }
+
     /// The size of an avcC's NAL length fields.
     public static func lengthSize(ofAVCC x: [UInt8]) -> Int? {
         x.count >= 7 && x[0] == 1 ? Int(x[4] & 3) + 1 : nil

@@ -78,9 +78,8 @@ public struct Corrections: Codable, Equatable, Sendable {
         }
     }
 
-    /// Manual track `n` (from 0, in file order) is recorded under this id plus `n`: far above
-    /// the ids detection gives (segment index × 1,000,000 upwards), and exact in JavaScript.
-    public static let manualTrackIDBase = 1_000_000_000_000_000
+    /// Manual track `n` (from 0, in file order) is recorded under this id plus `n` (`TrackIDs`).
+    public static let manualTrackIDBase = TrackIDs.manual
 
     /// A keyframe matches a frame within this: the page writes times to the microsecond.
     static let timeTolerance = 0.0005

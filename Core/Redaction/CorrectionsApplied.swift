@@ -44,7 +44,7 @@ public struct CorrectionsApplied: Sendable {
     /// The hand-drawn boxes in the frame at `seconds`: between two keyframes the box moves
     /// linearly; a track is active from its first keyframe's frame to its last's.
     public func manualBoxes(atSeconds t: Double) -> [DetectionTracker.Covered] {
-        (corrections?.boxes ?? []).enumerated().compactMap { (n, manual) in
+        (corrections?.boxes ?? []).enumerated().compactMap { (n, manual) -> DetectionTracker.Covered? in
             guard let box = Self.box(of: manual, atSeconds: t) else { return nil }
             return DetectionTracker.Covered(track: Corrections.manualTrackIDBase + n, target: manual.target ?? .face, box: box,
                                             score: nil, origin: .manual)
@@ -71,5 +71,26 @@ extension ProcessedSegment.FrameCoverage {
     /// earlier decisions left visible. Applying new corrections to it gives the frame anew.
     public var foundRegions: [DetectionTracker.Covered] {
         covered.filter { $0.target != .zone && $0.origin != .manual } + (kept ?? []) + (unhidden ?? [])
+    }
+}
+
+extension CorrectionsApplied {
+    /// Whether these corrections hide anything else in a frame than the earlier output did,
+    /// which recorded the frame as `frame` with `previous` applied: the regions hidden (boxes
+    /// as recorded, to the hundredth of a pixel) and the zones active then. Anything not
+    /// known to be the same counts as a change: the frame is then redacted again.
+    public func changes(_ frame: ProcessedSegment.FrameCoverage, from previous: CorrectionsApplied, jobZones: [PrivacyZone],
+                        width: Double, height: Double) -> Bool {
+        guard let t = frame.seconds else { return true }
+        func key(_ region: DetectionTracker.Covered) -> String {
+            let b = region.box.clamped(width: width, height: height).rounded(toPlaces: 2)
+            return "\(region.track.map(String.init) ?? "-")|\(region.target.rawValue)|\(region.origin.map { "\($0)" } ?? "-")|\(b.x0),\(b.y0),\(b.x1),\(b.y1)"
+        }
+        let before = frame.covered.filter { $0.target != .zone }.map(key).sorted()
+        let after = correct(frame.foundRegions, atSeconds: t).hidden.map(key).sorted()
+        guard before == after else { return true }
+        let zonesBefore = (jobZones + previous.zones).filter { $0.isActive(atSeconds: t) }
+        let zonesAfter = (jobZones + zones).filter { $0.isActive(atSeconds: t) }
+        return !(zonesBefore.allSatisfy(zonesAfter.contains) && zonesAfter.allSatisfy(zonesBefore.contains))
     }
 }

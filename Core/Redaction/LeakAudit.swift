@@ -63,7 +63,9 @@ public enum LeakAudit {
                            onFrame: () -> Void = {}) throws(MediaError) -> AuditSummary {
         var regions: [Int64: [Box]] = [:]
         for frame in hidden {
-            regions[frame.pts] = frame.covered.map { $0.target == .zone ? $0.box : $0.box.scaled(by: max(1, job.look.padding)) }
+            // What a reviewer decided to leave visible (the data subject, a track that was no
+            // face) is accounted for: shown on purpose, recorded, not a miss.
+            regions[frame.pts] = (frame.covered + (frame.kept ?? []) + (frame.unhidden ?? [])).map { $0.target == .zone ? $0.box : $0.box.scaled(by: max(1, job.look.padding)) }
         }
         var candidates: [(frame: Int, box: Box, finding: AuditSummary.Finding)] = []
         var examined = 0, seen = 0, detections = 0

@@ -333,7 +333,7 @@ public final class SegmentProcessor {
     /// or the segment fails rather than show or keep the wrong face.
     static func checkDecisions(_ corrections: CorrectionsApplied, match found: [Int64: [DetectionTracker.Covered]], in segment: SegmentFile,
                                view: SourceView, firstTrackID: Int, label: String) throws(MediaError) {
-        let mine = corrections.corrections?.tracks.filter { $0.track >= firstTrackID && $0.track < firstTrackID + 1_000_000 } ?? []
+        let mine = corrections.corrections?.tracks.filter { $0.track >= firstTrackID && $0.track < firstTrackID + TrackIDs.perSegment } ?? []
         guard !mine.isEmpty else { return }
         var spans: [Int: (target: TargetClass, from: Double, until: Double)] = [:]
         for (pts, regions) in found {
@@ -358,7 +358,7 @@ public final class SegmentProcessor {
         }
     }
 
-    static func needsGlobalHeader(_ muxer: String) -> Bool {
+    public static func needsGlobalHeader(_ muxer: String) -> Bool {
         guard let format = av_guess_format(muxer, nil, nil) else { return true }
         return format.pointee.flags & AVFMT_GLOBALHEADER != 0
     }
