@@ -67,6 +67,19 @@ struct ReviewPageTests {
             let decided = (corrections["tracks"] as? [[String: Any]] ?? []).map { "\($0["track"] ?? "")=\($0["action"] ?? "")" }
             #expect(decided == ["\(keep)=keep", "\(unhide)=unhide"])
 
+            // What the page exports, rerender applies.
+            try Data(json.utf8).write(to: URL(fileURLWithPath: dir + "/corrections.json"))
+            let rerendered = try CLI.run("rerender", out, "--corrections", dir + "/corrections.json", "-o", dir + "/corrected.mp4")
+            #expect(rerendered.status == 0, "\(rerendered.stderr)")
+            let record = try OutputRecord.detections(of: dir + "/corrected.mp4")
+            #expect(record.perFrame.contains { $0.kept?.contains { $0.track == keep } == true })
+            #expect(record.perFrame.contains { $0.unhidden?.contains { $0.track == unhide } == true })
+            // And a run that detects again, which finds the same tracks the same way.
+            let again = try CLI.run("run", Fixtures.corpus("groundtruth.mp4"), "-o", dir + "/again.mp4", "--profile", "fast", "--zone", "10,10,20,20@0-2",
+                                    "--corrections", dir + "/corrections.json")
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(try OutputRecord.detections(of: dir + "/again.mp4").perFrame.contains { $0.kept?.contains { $0.track == keep } == true })
+
             // The check above can fail: a page that loads something is caught.
             try Data("<html><body><img src=\"http://127.0.0.1:9/x.png\"></body></html>".utf8).write(to: URL(fileURLWithPath: dir + "/leaky.html"))
             #expect(try HeadlessChromium.load("file://\(dir)/leaky.html", netLog: dir + "/net2.json").pageRequests == ["http://127.0.0.1:9/x.png"])
