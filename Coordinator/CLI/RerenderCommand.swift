@@ -10,10 +10,10 @@ struct RerenderCommand: ParsableCommand {
         discussion: """
         Applies a corrections file (docs/corrections.md; the review page's "Save \
         corrections.json") to an existing output: tracks shown (not a face) or kept visible \
-        (the data subject), boxes drawn by hand, zones added. No detector runs: the output's \
-        detections sidecar is hidden again with the decisions applied, with the settings its \
-        manifest records, on the source split again exactly as before (each segment must \
-        hash as recorded).
+        (the data subject), boxes drawn by hand, zones added. No detector runs: what the \
+        output's detections sidecar records is hidden again with the decisions applied and the \
+        settings its manifest records, on the source split again exactly as before (each \
+        segment must hash as recorded).
 
         Only the segments where the corrections hide anything else are redacted and \
         re-encoded; every other one is the earlier output's packets, bit for bit (or the \

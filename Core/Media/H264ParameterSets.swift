@@ -76,15 +76,10 @@ public struct H264ParameterSets: Equatable, Sendable {
     public static func annexB(lengthPrefixed packet: [UInt8], lengthSize: Int) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(packet.count + 8)
-        var i = 0
-        while i + lengthSize <= packet.count {
-            var length = 0
-            for k in 0..<lengthSize { length = length << 8 | Int(packet[i + k]) }
-            i += lengthSize
-            guard length > 0, i + length <= packet.count else { break }
+        KeyframeInspector(h264LengthSize: lengthSize).forEachNAL(packet) { nal in
             out += [0, 0, 0, 1]
-            out += packet[i..<i + length]
-            i += length
+            out += nal
+            return true
         }
         return out
     }
