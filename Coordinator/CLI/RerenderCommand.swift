@@ -63,12 +63,7 @@ struct RerenderCommand: ParsableCommand {
             }
         }
         let rerenderer = try reportingErrors(verbose: common.verbose) { () throws(MediaError) -> Rerenderer in
-            if !overwrite {
-                for existing in [output, OutputSidecars.manifestPath(output), OutputSidecars.detectionsPath(output)]
-                where FileManager.default.fileExists(atPath: existing) {
-                    throw MediaError(path: existing, reason: "already exists (pass --overwrite to replace it)")
-                }
-            }
+            if !overwrite { try OutputSidecars.refuseExisting(output) }
             let trusted = try coordinatorKey.map { (path) throws(MediaError) in try FarmPublicKey.read(path: path) }
             return Rerenderer(previousOutput: previous, corrections: read.corrections, correctionsSHA256: read.sha256, output: output,
                               source: source, identity: try KeyLocations.signingIdentity(key), trustedKey: trusted)

@@ -43,13 +43,7 @@ public enum JobIntake {
         }
         for pair in pairs {
             if pair.output == pair.input { throw MediaError(path: pair.input, reason: "output would overwrite the input") }
-            if !request.overwrite {
-                // A signed manifest alone would be taken as the record of the new output.
-                for existing in [pair.output, OutputSidecars.manifestPath(pair.output), OutputSidecars.detectionsPath(pair.output)]
-                where FileManager.default.fileExists(atPath: existing) {
-                    throw MediaError(path: existing, reason: "already exists (pass --overwrite to replace it)")
-                }
-            }
+            if !request.overwrite { try OutputSidecars.refuseExisting(pair.output) }
             _ = try AtomicOutput(finalPath: pair.output)  // the folder exists and is writable
         }
         return pairs

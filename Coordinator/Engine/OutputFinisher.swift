@@ -40,6 +40,14 @@ public struct FileWorkArea: Sendable {
 public enum OutputSidecars {
     public static func detectionsPath(_ output: String) -> String { output + ".detections.json" }
     public static func manifestPath(_ output: String) -> String { output + ".manifest.json" }
+
+    /// Refuses an output whose file or sidecars exist: a signed manifest alone would be taken
+    /// as the record of the new output.
+    public static func refuseExisting(_ output: String) throws(MediaError) {
+        for existing in [output, manifestPath(output), detectionsPath(output)] where FileManager.default.fileExists(atPath: existing) {
+            throw MediaError(path: existing, reason: "already exists (pass --overwrite to replace it)")
+        }
+    }
 }
 
 /// The last step for a file: stitch the verified redacted segments with the source's other

@@ -84,12 +84,6 @@ public struct Corrections: Codable, Equatable, Sendable {
     /// A keyframe matches a frame within this: the page writes times to the microsecond.
     static let timeTolerance = 0.0005
 
-    public func decision(for track: Int) -> Action? { decisions[track] }
-
-    private var decisions: [Int: Action] {
-        Dictionary(tracks.map { ($0.track, $0.action) }, uniquingKeysWith: { a, _ in a })
-    }
-
     public func parsedZones() throws(OptionError) -> [PrivacyZone] {
         try zones.map { (text) throws(OptionError) in try PrivacyZone(parsing: text) }
     }
