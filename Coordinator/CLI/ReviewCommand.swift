@@ -15,9 +15,12 @@ struct ReviewCommand: ParsableCommand {
         manifest verifies), a timeline with each track as a bar (detected, interpolated and \
         extended frames told apart), a card per track with crops of the source and of the \
         output at the same frames, the zones drawn on a still, and the leak audit's possible \
-        misses when the audit ran. Each card takes a decision (keep hidden; not a face: \
-        unhide; keep visible: data subject), which the page saves as a corrections file \
-        (docs/corrections.md).
+        misses when the audit ran, and frames of the output to draw on: drag a box on a \
+        frame to hide something the detector missed (a box track, keyframed frame by frame and \
+        moved in a straight line between keyframes) or add a zone for a time \
+        (--draw-frames, --draw-range choose the frames). Each card takes a decision (keep hidden; not a face: \
+        unhide; keep visible: data subject); the page saves the decisions and the drawings as \
+        a corrections file (docs/corrections.md) for `redactfarm rerender`.
 
         The page holds unredacted crops of the source: DIR is created 0700 and refused if \
         others can read it, it is never written beside the output unless asked, and the \
@@ -34,11 +37,25 @@ struct ReviewCommand: ParsableCommand {
     @Option(help: "The source, if it is no longer at the path the manifest records (its crops are shown beside the output's).")
     var source: String?
 
+    @Option(help: ArgumentHelp("How many frames of the output the page offers to draw boxes and zones on, evenly spaced (1 to \(ReviewWriter.DrawingFrames.maxCount); the leak audit's frames are added).", valueName: "n"))
+    var drawFrames = ReviewWriter.DrawingFrames.defaultCount
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Spread those frames over this stretch only, FROM-UNTIL in seconds or [HH:]MM:SS[.mmm] from the first frame (12-14.5: every frame there, at 25 fps and the default count), to keyframe a box on something the detector missed.", valueName: "from-until"))
+    var drawRange: String?
+
     @OptionGroup var common: CommonOptions
 
+    func validate() throws {
+        guard (1...ReviewWriter.DrawingFrames.maxCount).contains(drawFrames) else {
+            throw ValidationError("--draw-frames \(drawFrames): accepts 1 to \(ReviewWriter.DrawingFrames.maxCount) frames")
+        }
+    }
+
     func run() throws {
-        let result = try reportingErrors(verbose: common.verbose) { () throws(MediaError) in
-            try ReviewWriter.write(output: output, to: folder, source: source)
+        let result = try reportingErrors(verbose: common.verbose) { () throws in
+            let span = try drawRange.map { (text) throws(OptionError) in try AudioArguments.span(text, option: "--draw-range") }
+            return try ReviewWriter.write(output: output, to: folder, source: source,
+                                          drawing: ReviewWriter.DrawingFrames(count: drawFrames, from: span?.from, until: span?.until))
         }
         if common.json { return try Terminal.printJSON(result) }
         print("review page \(result.page) (\(result.pageBytes / 1024) KiB, \(result.tracks) track(s)), contact sheet \(result.contactSheet)")

@@ -8,13 +8,15 @@ struct ReviewContent {
     /// "verified: …" or the first mismatch `verify` found.
     var verdict: (passed: Bool, text: String)
     var tracks: ReviewTracks
-    /// PNG bytes by picture: the contact sheet, each crop and the zones' still.
+    /// JPEG bytes by picture (about a tenth of PNG for camera pictures, which keeps the page
+    /// small enough to open): the contact sheet, each crop and the zones' still.
     var contactSheet: [UInt8]
     var contactSheetTimes: [Double]
     var sourceCrops: [String: [UInt8]]
     var outputCrops: [String: [UInt8]]
-    var still: (png: [UInt8], width: Int, height: Int, codedWidth: Int, codedHeight: Int)?
+    var still: (picture: [UInt8], width: Int, height: Int, codedWidth: Int, codedHeight: Int)?
     var findingCrops: [Int: [UInt8]]
+    var drawing: Drawing?
     var notes: [String]
 
     static func cropKey(track: Int, frame: Int) -> String { "\(track)@\(frame)" }
@@ -38,20 +40,22 @@ enum ReviewPage {
         <p class="\(c.verdict.passed ? "ok" : "bad")" id="verdict">\(c.verdict.passed ? "✔" : "✘") \(esc(c.verdict.text))</p>
         </header>
         """
-        h += section("File", fileTable(c))
-        h += section("Contact sheet", contactSheet(c))
-        h += section("Timeline", timeline(c))
-        h += section("Tracks (\(c.tracks.tracks.count))", c.tracks.tracks.isEmpty ? "<p>No tracks: nothing was detected.</p>" : c.tracks.tracks.map { card($0, c) }.joined())
-        h += section("Zones (\(m.parameters.zones.count))", zones(c))
-        h += section("Possible misses", misses(c))
-        h += section("Corrections", corrections(c))
-        if !c.notes.isEmpty { h += section("Notes", "<ul>" + c.notes.map { "<li>\(esc($0))</li>" }.joined() + "</ul>") }
+        h += section("File", id: "file", fileTable(c))
+        h += section("Contact sheet", id: "sheet", contactSheet(c))
+        h += section("Timeline", id: "timeline", timeline(c))
+        h += section("Tracks (\(c.tracks.tracks.count))", id: "tracks", c.tracks.tracks.isEmpty ? "<p>No tracks: nothing was detected.</p>" : c.tracks.tracks.map { card($0, c) }.joined())
+        h += section("Zones (\(m.parameters.zones.count))", id: "zones", zones(c))
+        h += section("Possible misses", id: "misses", misses(c))
+        h += section("Add boxes and zones", id: "draw", DrawingPanel.html(c.drawing))
+        h += section("Corrections", id: "export", corrections(c))
+        if !c.notes.isEmpty { h += section("Notes", id: "notes", "<ul>" + c.notes.map { "<li>\(esc($0))</li>" }.joined() + "</ul>") }
         h += "<script>\(script(c))</script></body></html>\n"
         return h
     }
 
-    static func section(_ title: String, _ body: String) -> String {
-        "<section><h2>\(esc(title))</h2>\(body)</section>\n"
+    /// A part of the page; `id` lets an address open at it (`index.html#draw`).
+    static func section(_ title: String, id: String, _ body: String) -> String {
+        "<section id=\"\(id)\"><h2>\(esc(title))</h2>\(body)</section>\n"
     }
 
     static func fileTable(_ c: ReviewContent) -> String {
@@ -139,7 +143,7 @@ enum ReviewPage {
         let zones = c.manifest.parameters.zones
         guard !zones.isEmpty else { return "<p>No zones.</p>" }
         guard let still = c.still else { return "<p>\(zones.count) zone(s); no still could be made.</p>" }
-        var s = "<svg class=\"still\" viewBox=\"0 0 \(still.codedWidth) \(still.codedHeight)\"><image href=\"\(dataURI(still.png))\" width=\"\(still.codedWidth)\" height=\"\(still.codedHeight)\"/>"
+        var s = "<svg class=\"still\" viewBox=\"0 0 \(still.codedWidth) \(still.codedHeight)\"><image href=\"\(dataURI(still.picture))\" width=\"\(still.codedWidth)\" height=\"\(still.codedHeight)\"/>"
         for (n, zone) in zones.enumerated() {
             let p = zone.inShownPixels(width: still.codedWidth, height: still.codedHeight).points.map { "\(f($0.x)),\(f($0.y))" }.joined(separator: " ")
             s += "<polygon points=\"\(p)\" fill=\"rgba(41,128,185,0.25)\" stroke=\"#2980b9\" stroke-width=\"2\"><title>zone #\(n + 1)</title></polygon>"
@@ -159,7 +163,7 @@ enum ReviewPage {
 
     static func corrections(_ c: ReviewContent) -> String {
         """
-        <p>Decisions made above, as a corrections file (docs/corrections.md). Save it and give it to the operator; nothing leaves this page.</p>
+        <p>Decisions and drawings made above, as a corrections file (docs/corrections.md). Save it and give it to the operator; nothing leaves this page.</p>
         <button id="save" type="button">Save corrections.json</button>
         <pre id="corrections"></pre>
         """
@@ -179,7 +183,8 @@ enum ReviewPage {
             if (chosen && chosen.value !== 'hide') tracks.push({track: Number(card.dataset.track), action: chosen.value,
               target: card.dataset.target, from: Number(card.dataset.from), until: Number(card.dataset.until)});
           }
-          return Object.assign({}, header, {version: 1, tracks: tracks, boxes: [], zones: []});
+          const added = drawn();
+          return Object.assign({}, header, {version: 1, tracks: tracks, boxes: added.boxes, zones: added.zones});
         }
         function show() { document.getElementById('corrections').textContent = JSON.stringify(decisions(), null, 2); }
         // #keep=3,5&unhide=7 opens the page with those decisions made.
@@ -198,8 +203,7 @@ enum ReviewPage {
           a.download = 'corrections.json';
           a.click();
         });
-        show();
-        """
+        """ + DrawingPanel.script + "\nshow();\n"
     }
 
     static let css = """
@@ -215,10 +219,17 @@ enum ReviewPage {
     .track-card{border:1px solid #ddd;border-radius:4px;padding:8px;margin:8px 0}
     .strip{display:flex;flex-wrap:wrap;gap:6px;align-items:flex-end;margin:6px 0}.rowlabel{width:60px;color:#666}
     figure{margin:0}figure img{height:96px;display:block}figcaption{font-size:11px;color:#666}
-    .choices label{margin-right:16px}pre{background:#f4f6f7;padding:8px;overflow:auto}
+    .choices label{margin-right:16px}.draw-tools{margin:8px 0}.draw-tools .gap{margin-left:24px}
+    #editor{width:100%;max-width:960px;display:block;background:#111;cursor:crosshair;touch-action:none;user-select:none}
+    .frames{display:flex;flex-wrap:wrap;gap:4px;margin:6px 0}.frame-pick{padding:1px;border:2px solid transparent;background:none;cursor:pointer}
+    .frame-pick img{height:54px;display:block}.frame-pick span{font-size:10px;color:#666}.frame-pick[aria-pressed=true]{border-color:#f1c40f}
+    #drawn button{margin-left:6px}pre{background:#f4f6f7;padding:8px;overflow:auto}
     """
 
-    static func dataURI(_ png: [UInt8]) -> String { "data:image/png;base64," + Data(png).base64EncodedString() }
+    /// A picture inline, typed by its first bytes (PNG or JPEG).
+    static func dataURI(_ picture: [UInt8]) -> String {
+        (picture.starts(with: [0x89, 0x50, 0x4E, 0x47]) ? "data:image/png;base64," : "data:image/jpeg;base64,") + Data(picture).base64EncodedString()
+    }
     static func f(_ v: Double) -> String { String(format: "%.2f", v) }
     static func esc(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")

@@ -22,8 +22,32 @@ public enum ReviewWriter {
     /// small enough to open.
     static let maxTracksWithCrops = 200
     static let cropHeight = 96
+    /// Whole frames of the output to draw boxes and zones on: `count` evenly spaced over the
+    /// file or a stretch of it, plus every frame the leak audit points at.
+    public struct DrawingFrames: Sendable {
+        public static let defaultCount = 48, maxCount = 2000
+        /// JPEG at this width keeps a frame about 20 KB, the default page a few megabytes.
+        static let width = 640
+        public var count: Int
+        public var from: Double?
+        public var until: Double?
+        public init(count: Int = defaultCount, from: Double? = nil, until: Double? = nil) {
+            self.count = count
+            self.from = from
+            self.until = until
+        }
 
-    public static func write(output: String, to directory: String, source: String? = nil) throws(MediaError) -> Result {
+        /// Frame indices (presentation order) chosen among frames at `seconds`.
+        func indices(frameSeconds seconds: [Double]) -> [Int] {
+            let inRange = seconds.indices.filter { i in seconds[i] >= (from ?? -.infinity) && seconds[i] < (until ?? .infinity) }
+            guard !inRange.isEmpty else { return [] }
+            let n = min(count, inRange.count)
+            return Array(Set((0..<n).map { inRange[$0 * (inRange.count - 1) / max(1, n - 1)] })).sorted()
+        }
+    }
+
+    public static func write(output: String, to directory: String, source: String? = nil,
+                             drawing drawingChoice: DrawingFrames = DrawingFrames()) throws(MediaError) -> Result {
         guard FileManager.default.fileExists(atPath: output) else { throw MediaError(path: output, reason: "no such file") }
         let manifestPath = OutputSidecars.manifestPath(output)
         guard FileManager.default.fileExists(atPath: manifestPath) else {
@@ -58,32 +82,51 @@ public enum ReviewWriter {
                                  size: cropHeight)
         }
         let sheetRequests = sheetIndices.map { FrameSampler.Request(frame: $0, box: nil, size: sheetThumbWidth) }
-        let outputPictures = try FrameSampler.sample(path: output, sheetRequests + Array(cropRequests.keys) + findingRequests)
+        let outputVideo = try MediaInput(path: output)
+        let outputReport = StreamReport(outputVideo.stream(try outputVideo.primaryVideoStream()))
+        let (codedWidth, codedHeight) = (outputReport.width ?? 0, outputReport.height ?? 0)
+        let chosen = drawingChoice.indices(frameSeconds: tracks.frameSeconds)
+        if chosen.isEmpty, drawingChoice.from != nil || drawingChoice.until != nil {
+            notes.append("no frame of the output lies in --draw-range: the page has none to draw on")
+        }
+        let drawingIndices = Array(Set(chosen + findingRequests.map(\.frame))).sorted()
+        let drawingRequests = drawingIndices.map { FrameSampler.Request(frame: $0, box: nil, size: min(DrawingFrames.width, max(2, codedWidth))) }
+        let outputPictures = try FrameSampler.sample(path: output, sheetRequests + Array(cropRequests.keys) + findingRequests + drawingRequests)
 
         let sourcePath = source ?? manifest.input.path
         var sourceCrops: [String: [UInt8]] = [:]
-        var still: (png: [UInt8], width: Int, height: Int, codedWidth: Int, codedHeight: Int)?
+        var still: (picture: [UInt8], width: Int, height: Int, codedWidth: Int, codedHeight: Int)?
         if FileManager.default.fileExists(atPath: sourcePath) {
             let stillRequest = FrameSampler.Request(frame: 0, box: nil, size: 640)
             let pictures = try FrameSampler.sample(path: sourcePath, Array(cropRequests.keys) + [stillRequest])
-            for (request, key) in cropRequests { if let p = pictures[request] { sourceCrops[key] = try p.png() } }
+            for (request, key) in cropRequests { if let p = pictures[request] { sourceCrops[key] = try p.jpeg() } }
             if let p = pictures[stillRequest] {
                 let input = try MediaInput(path: sourcePath)
                 let report = StreamReport(input.stream(try input.primaryVideoStream()))
-                still = (try p.png(), p.width, p.height, report.width ?? p.width, report.height ?? p.height)
+                still = (try p.jpeg(), p.width, p.height, report.width ?? p.width, report.height ?? p.height)
             }
         } else {
             notes.append("the source is not at \(sourcePath): only redacted crops are shown (--source gives it)")
         }
         var outputCrops: [String: [UInt8]] = [:]
-        for (request, key) in cropRequests { if let p = outputPictures[request] { outputCrops[key] = try p.png() } }
+        for (request, key) in cropRequests { if let p = outputPictures[request] { outputCrops[key] = try p.jpeg() } }
         var findingCrops: [Int: [UInt8]] = [:]
-        for (i, request) in findingRequests.enumerated() { if let p = outputPictures[request] { findingCrops[i] = try p.png() } }
+        for (i, request) in findingRequests.enumerated() { if let p = outputPictures[request] { findingCrops[i] = try p.jpeg() } }
 
-        let sheet = try contactSheet(sheetIndices.compactMap { outputPictures[FrameSampler.Request(frame: $0, box: nil, size: sheetThumbWidth)] }).png()
+        var drawing: ReviewContent.Drawing?
+        if codedWidth > 0, codedHeight > 0 {
+            let view = SourceView(firstFramePts: 0, displayRotationDegrees: outputReport.rotationDegrees)
+            var frames: [ReviewContent.Drawing.Frame] = []
+            for (index, request) in zip(drawingIndices, drawingRequests) {
+                if let p = outputPictures[request] { frames.append(.init(frame: index, seconds: tracks.frameSeconds[index], jpeg: try p.jpeg())) }
+            }
+            drawing = ReviewContent.Drawing(codedWidth: codedWidth, codedHeight: codedHeight, view: view, frames: frames)
+        }
+        let sheetPicture = contactSheet(sheetIndices.compactMap { outputPictures[FrameSampler.Request(frame: $0, box: nil, size: sheetThumbWidth)] })
+        let sheet = try sheetPicture.png()
         let content = ReviewContent(outputName: URL(fileURLWithPath: output).lastPathComponent, manifest: manifest, verdict: verdict,
-                                    tracks: tracks, contactSheet: sheet, contactSheetTimes: sheetIndices.map { tracks.frameSeconds[$0] },
-                                    sourceCrops: sourceCrops, outputCrops: outputCrops, still: still, findingCrops: findingCrops, notes: notes)
+                                    tracks: tracks, contactSheet: try sheetPicture.jpeg(), contactSheetTimes: sheetIndices.map { tracks.frameSeconds[$0] },
+                                    sourceCrops: sourceCrops, outputCrops: outputCrops, still: still, findingCrops: findingCrops, drawing: drawing, notes: notes)
         let page = Array(ReviewPage.html(content).utf8)
         let pagePath = directory + "/index.html", sheetPath = directory + "/contact-sheet.png"
         try AtomicOutput.write(sheet, to: sheetPath, mode: 0o600)

@@ -33,6 +33,17 @@ public struct SourceView: Codable, Equatable, Sendable {
         clockwiseRotation % 180 == 0 ? (width, height) : (height, width)
     }
 
+    /// A point of the coded picture where the player shows it (the inverse of `coded`).
+    public func shown(x: Double, y: Double, codedWidth width: Int, codedHeight height: Int) -> (x: Double, y: Double) {
+        let w = Double(width), h = Double(height)
+        switch clockwiseRotation {
+        case 90: return (h - y, x)
+        case 180: return (w - x, h - y)
+        case 270: return (y, w - x)
+        default: return (x, y)
+        }
+    }
+
     /// A point of the shown picture in coded pixels.
     public func coded(x u: Double, y v: Double, codedWidth width: Int, codedHeight height: Int) -> (x: Double, y: Double) {
         let w = Double(width), h = Double(height)

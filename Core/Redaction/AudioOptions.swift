@@ -27,15 +27,15 @@ public enum AudioArguments {
 
     /// `FROM-UNTIL`, each in seconds or [HH:]MM:SS[.mmm] from the first frame; either may be
     /// left out for the start or the end (`-40`, `1:30-`).
-    public static func span(_ text: String) throws(OptionError) -> AudioTreatment.Span {
+    public static func span(_ text: String, option: String = "--mute") throws(OptionError) -> AudioTreatment.Span {
         let accepted = "a stretch is FROM-UNTIL, each in seconds or [HH:]MM:SS[.mmm] from the first frame (12-15.5, 1:02-1:10.250, 1:30- for the rest)"
         let ends = text.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-        guard ends.count == 2, !(ends[0].isEmpty && ends[1].isEmpty) else { throw OptionError("--mute", text, accepts: accepted) }
+        guard ends.count == 2, !(ends[0].isEmpty && ends[1].isEmpty) else { throw OptionError(option, text, accepts: accepted) }
         let from = ends[0].isEmpty ? nil : ClockTime.seconds(ends[0])
         let until = ends[1].isEmpty ? nil : ClockTime.seconds(ends[1])
-        guard ends[0].isEmpty || from != nil, ends[1].isEmpty || until != nil else { throw OptionError("--mute", text, accepts: accepted) }
+        guard ends[0].isEmpty || from != nil, ends[1].isEmpty || until != nil else { throw OptionError(option, text, accepts: accepted) }
         if let from, let until, until <= from {
-            throw OptionError("--mute", text, accepts: "the stretch ends before it starts, so it would mute nothing")
+            throw OptionError(option, text, accepts: "the stretch ends before it starts, so it would hold nothing")
         }
         let span = AudioTreatment.Span(from: from, until: until)
         try AudioTreatment(mode: .mute, spans: [span]).validate()

@@ -86,6 +86,75 @@ struct ReviewPageTests {
         }
     }
 
+    /// The controls as a reviewer uses them, with a mouse: a face kept visible, a box track
+    /// drawn on two frames, a zone for a second; what the page exports, rerender applies.
+    @Test func drawnBoxesAndZonesAndClickedDecisionsAreExportedAndApplied() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let out = dir + "/out.mp4"
+            let r = try CLI.run("run", Fixtures.corpus("groundtruth.mp4"), "-o", out, "--profile", "fast")
+            #expect(r.status == 0, "\(r.stderr)")
+            let folder = dir + "/review"
+            #expect(try CLI.run("review", out, "-o", folder).status == 0)
+            let sidecar = try OutputRecord.detections(of: out)
+            let keep = try #require(Set(sidecar.perFrame.flatMap { $0.covered.compactMap(\.track) }).min())
+            let (codedWidth, codedHeight) = (640.0, 360.0)
+
+            let page = try DevToolsSession(chromium: HeadlessChromium.binary!, url: "file://\(folder)/index.html#draw", profile: dir + "/profile")
+            // Every inline picture (JPEG crops and frames) decodes.
+            #expect(try page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0) && document.images.length") as? Int ?? 0 > 40)
+            try page.click("input[name=\"t\(keep)\"][value=\"keep\"]")
+            let picks = try #require(try page.evaluate("[...document.querySelectorAll('.frame-pick')].map(b => Number(b.dataset.seconds))") as? [Double])
+            #expect(picks.count >= 40)
+            let (first, second) = (picks[10], picks[14])
+            // Viewport pixels to coded pixels, from where the picture lies on the screen.
+            func drag(_ a: (Double, Double), _ b: (Double, Double)) throws -> Box {
+                let e = try page.rect(of: "#editor")
+                let at = { (p: (Double, Double)) in (x: e.x + p.0 / codedWidth * e.width, y: e.y + p.1 / codedHeight * e.height) }
+                try page.drag(from: at(a), to: at(b))
+                return Box(x0: min(a.0, b.0), y0: min(a.1, b.1), x1: max(a.0, b.0), y1: max(a.1, b.1))
+            }
+            try page.click(".frame-pick:nth-child(11)")
+            let boxA = try drag((100, 50), (180, 140))
+            try page.click(".frame-pick:nth-child(15)")
+            let boxB = try drag((300, 60), (220, 150))  // dragged up and left: the same box
+            #expect(try page.evaluate("document.getElementById('draw-status').textContent") as? String == String(format: "Frame %d at %.3f s. Box track 1: keyframe at %.3f s.", Int((second * 25).rounded()), second, second))
+            try page.click("input[name=drawmode][value=zone]")
+            try page.click("#zone-from")
+            try page.type("1")
+            try page.click("#zone-until")
+            try page.type("2")
+            _ = try drag((0, 288), (64, 360))
+            try page.click(".frame-pick:nth-child(15)")
+            _ = try drag((5, 5), (6, 6))  // a click, not a box: nothing is added
+            try page.screenshot(to: dir + "/draw.png")
+            let exported = try #require(try page.evaluate("document.getElementById('corrections').textContent") as? String)
+            let corrections = try JSONDecoder().decode(Corrections.self, from: Data(exported.utf8))
+            #expect(corrections.tracks.map(\.track) == [keep] && corrections.tracks.first?.action == .keep)
+            #expect(corrections.zones == ["0%,80%,10%,20%@1-2"])
+            let track = try #require(corrections.boxes.first)
+            #expect(corrections.boxes.count == 1 && track.target == .face)
+            #expect(track.keyframes.map(\.seconds) == [first, second])
+            // Where the mouse went, to a pixel (the page rounds to a tenth; the screen has fewer pixels than the frame).
+            for (key, expected) in zip(track.keyframes, [boxA, boxB]) {
+                let b = key.box
+                #expect([b.x0 - expected.x0, b.y0 - expected.y0, b.x1 - expected.x1, b.y1 - expected.y1].allSatisfy { abs($0) <= 1.5 }, "\(b) vs \(expected)")
+            }
+
+            try Data(exported.utf8).write(to: URL(fileURLWithPath: dir + "/corrections.json"))
+            let rerendered = try CLI.run("rerender", out, "--corrections", dir + "/corrections.json", "-o", dir + "/corrected.mp4")
+            #expect(rerendered.status == 0, "\(rerendered.stderr)")
+            let record = try OutputRecord.detections(of: dir + "/corrected.mp4")
+            let manualFrames = record.perFrame.filter { $0.covered.contains { $0.origin == .manual } }.compactMap(\.seconds)
+            let framesBetween = record.perFrame.compactMap(\.seconds).filter { $0 >= first - 1e-6 && $0 <= second + 1e-6 }
+            #expect(manualFrames.count == framesBetween.count && framesBetween.count > 2)
+            #expect(manualFrames.allSatisfy { $0 >= first - 1e-6 && $0 <= second + 1e-6 })
+            let zoneFrames = record.perFrame.filter { $0.covered.contains { $0.target == .zone } }.compactMap(\.seconds)
+            #expect(zoneFrames.count == 25 && zoneFrames.allSatisfy { $0 >= 1 - 1e-6 && $0 < 2 })
+            #expect(record.perFrame.contains { $0.kept?.contains { $0.track == keep } == true })
+            #expect(try CLI.run("verify", dir + "/corrected.mp4").status == 0)
+        }
+    }
+
     @Test func aFolderOthersCanReadIsRefused() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let out = dir + "/out.mp4"

@@ -5,6 +5,7 @@
 @testable import RedactTransport
 @testable import RedactVision
 @testable import Redaction
+@testable import RedactReview
 import Testing
 
 @Suite struct PrivacyZoneTests {
@@ -40,6 +41,20 @@ import Testing
         #expect(zone.inCodedPixels(view, codedWidth: 320, codedHeight: 240).bounds == coded)
         // FFmpeg gives a clockwise turn as negative degrees.
         #expect(SourceView(firstFramePts: 0, displayRotationDegrees: Double(-rotation)).clockwiseRotation == rotation)
+    }
+
+    /// The review page writes a zone drawn on the coded picture in percent of the shown one
+    /// (through `codedToShownPercent`); parsed back, it covers the coded pixels drawn.
+    @Test(arguments: [0, 90, 180, 270])
+    func aZoneDrawnOnTheCodedPictureComesBackToTheSamePixels(rotation: Int) throws {
+        let drawing = ReviewContent.Drawing(codedWidth: 320, codedHeight: 240, view: SourceView(firstFramePts: 0, clockwiseRotation: rotation), frames: [])
+        let m = drawing.codedToShownPercent, drawn = Box(x0: 40, y0: 30, x1: 120, y1: 90)
+        let corners = [(drawn.x0, drawn.y0), (drawn.x1, drawn.y1)].map { (m[0] * $0.0 + m[1] * $0.1 + m[2], m[3] * $0.0 + m[4] * $0.1 + m[5]) }
+        let (x0, x1) = (min(corners[0].0, corners[1].0), max(corners[0].0, corners[1].0))
+        let (y0, y1) = (min(corners[0].1, corners[1].1), max(corners[0].1, corners[1].1))
+        let zone = try PrivacyZone(parsing: "\(x0)%,\(y0)%,\(x1 - x0)%,\(y1 - y0)%")
+        let back = zone.inCodedPixels(drawing.view, codedWidth: 320, codedHeight: 240).bounds
+        #expect([back.x0 - drawn.x0, back.y0 - drawn.y0, back.x1 - drawn.x1, back.y1 - drawn.y1].allSatisfy { abs($0) < 1e-9 }, "\(back)")
     }
 
     @Test(arguments: ["", "1,2,3", "1,2,-3,4", "poly:1,2,3,4", "a,b,c,d", "1,2,3,4@x-y", "1,2,3,4@5", "10%,10,5,5",
