@@ -85,8 +85,9 @@ struct CoordinatorCommand: ParsableCommand {
             try? auditModels.loadIfPresent(.text)
             if auditModels[.face] != nil {
                 config.auditor = LeakAudit.runner(models: auditModels)
+                config.pictureRedactor = CoverArtRedactor.runner(models: auditModels)
             } else {
-                log.warning("no face model found: jobs submitted with --audit will fail on this coordinator")
+                log.warning("no face model found: jobs submitted with --audit will fail on this coordinator, and files with cover art are refused unless it is dropped")
             }
             let usesTCP = (config.workEndpoints + config.controlEndpoints + config.eventEndpoints).contains { $0.hasPrefix("tcp://") }
             if usesTCP && !insecure {

@@ -67,6 +67,7 @@ struct RunCommand: ParsableCommand {
         farm.log = { message in if common.verbose { Terminal.printNote(message) } }
         if common.verbose { Terminal.printNote("threads: \(budget)") }
         farm.auditor = LeakAudit.runner(models: held)
+        farm.pictureRedactor = CoverArtRedactor.runner(models: held)
         // Ctrl-C and SIGTERM end the job and remove its working files (the source's
         // segments) before the process exits; a second signal is not needed.
         let stop = StopSignal()

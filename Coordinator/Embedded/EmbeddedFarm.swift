@@ -24,6 +24,8 @@ public struct EmbeddedFarm: Sendable {
     public var log: @Sendable (String) -> Void = { _ in }
     /// Audits outputs of jobs that ask for it (`--audit`).
     public var auditor: LeakAudit.Runner?
+    /// Redacts cover art.
+    public var pictureRedactor: CoverArtRedactor.Runner?
 
     /// Local workers on `models`, with each job's detectors from `DetectorRegistry`.
     public init(options: JobOptions, workers: Int, identity: FarmIdentity, models: ModelSet) {
@@ -93,6 +95,7 @@ public struct EmbeddedFarm: Sendable {
         let tag = "\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         var config = CoordinatorConfiguration(stateDirectory: state, identity: identity)
         config.auditor = auditor
+        config.pictureRedactor = pictureRedactor
         config.workEndpoints = ["inproc://work-\(tag)"]
         config.controlEndpoints = ["inproc://control-\(tag)"]
         config.eventEndpoints = ["inproc://events-\(tag)"]

@@ -71,11 +71,11 @@ extension Coordinator {
             config.log.error("file \(file.id): cannot record the split's start: \(error)")
         }
         let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: file.id)
-        let inbox = pipeline, input = file.input, id = file.id
+        let inbox = pipeline, input = file.input, id = file.id, examinesPictures = config.pictureRedactor != nil
         splitLane.submit {
             area.remove()
             let outcome = Result { () throws(MediaError) in
-                try Preflight.require(path: input, job: options.job, dropping: Set(options.dropStreams ?? []))
+                try Preflight.require(path: input, job: options.job, dropping: Set(options.dropStreams ?? []), examinesPictures: examinesPictures)
                 return try Splitter.split(input: input, segmentSeconds: options.segmentSeconds, frameRate: options.job.sourceFrameRate,
                                           into: area.directory, carryContext: true,
                                           onSegment: { record, header in inbox.post(.segmentReady(id, record, header)) })
@@ -114,7 +114,7 @@ extension Coordinator {
         let finisher = OutputFinisher(jobID: file.jobID, input: file.input, output: file.output, area: area,
                                       plan: plan, gate: gate, options: try jobOptions(file.jobID).options, identity: config.identity,
                                       startedAt: Date(timeIntervalSince1970: try store.job(file.jobID)?.createdAt ?? Date().timeIntervalSince1970),
-                                      auditor: config.auditor)
+                                      auditor: config.auditor, pictureRedactor: config.pictureRedactor)
         let inbox = pipeline
         let thread = Thread { inbox.post(.finished(fileID, Result { () throws(MediaError) in try finisher.finish() })) }
         thread.name = "stitch-\(fileID)"

@@ -20,6 +20,9 @@ public struct CoordinatorConfiguration: Sendable {
     /// Audits outputs of jobs that ask for it; nil on a coordinator without the face model
     /// (such jobs then fail, saying so).
     public var auditor: LeakAudit.Runner?
+    /// Redacts cover art; nil on a coordinator without the face model (files with cover
+    /// art are then refused up front unless it is dropped).
+    public var pictureRedactor: CoverArtRedactor.Runner?
     /// Failed or lost attempts after which a segment fails its file.
     public var maxFailures = 3
     public var heartbeatMilliseconds = 1000

@@ -66,6 +66,9 @@ struct OutputFinisher: Sendable {
     /// When the job was accepted, for the record.
     var startedAt: Date
     var auditor: LeakAudit.Runner?
+    /// Redacts the file's cover art; a re-render gives the earlier output's instead.
+    var pictureRedactor: CoverArtRedactor.Runner?
+    var reusedPictures: [Int: RedactedPicture] = [:]
     /// A re-render's: the segments taken from the earlier output, what it was made from, and
     /// what its operator should know beside the usual notes.
     var reused: [Int: ReusedPayload] = [:]
@@ -101,11 +104,30 @@ struct OutputFinisher: Sendable {
         return coverage
     }
 
+    /// Each cover art stream's picture as it is to be written: redacted here, or the earlier
+    /// output's for a re-render. Fails closed: a picture nobody could examine stops the file.
+    private func pictures() throws(MediaError) -> [Int: RedactedPicture] {
+        let media = try MediaInput(path: input)
+        let streams = StreamPlan.decide(media, video: plan.video.streamIndex, dropping: Set(options.dropStreams ?? []), audio: options.job.audio)
+        var pictures: [Int: RedactedPicture] = [:]
+        for entry in streams.entries where entry.action == .redactedPicture {
+            if let reused = reusedPictures[entry.index] {
+                pictures[entry.index] = reused
+            } else if let pictureRedactor {
+                pictures[entry.index] = try pictureRedactor(input, entry.index, options.job)
+            } else {
+                throw MediaError(path: input, reason: "stream \(entry.index) is cover art, and there is no face model here to examine it (--drop-streams cover leaves it out)")
+            }
+        }
+        return pictures
+    }
+
     private func stitchAndRecord() throws(MediaError) -> Finished {
         let gate = self.gate
+        let pictures = try pictures()
         let stitched = try Stitcher.stitch(plan: plan, directory: area.directory, output: output,
                                            arrivals: { (index) throws(MediaError) in try gate.waitFor(index).output },
-                                           dropping: Set(options.dropStreams ?? []), audio: options.job.audio)
+                                           dropping: Set(options.dropStreams ?? []), audio: options.job.audio, pictures: pictures)
 
         // Every segment has arrived by now: the stitch consumed them all. A first pass takes
         // each segment's record and the counts; the frames themselves are streamed into the
@@ -236,6 +258,11 @@ struct OutputFinisher: Sendable {
             .shownSize(codedWidth: plan.video.width, codedHeight: plan.video.height)
         for (n, zone) in options.job.zones.enumerated() {
             if let note = zone.edgeNote(width: shown.width, height: shown.height, number: n + 1) { notes.append(note) }
+        }
+        for s in stitched.streams {
+            guard let picture = s.picture else { continue }
+            notes.append("stream \(s.stream.index) (cover art, \(s.stream.codec) \(picture.width)x\(picture.height)) examined for \(picture.examinedFor.joined(separator: " and ")): "
+                         + (picture.hidden.isEmpty ? "nothing found, kept as it was" : "\(picture.hidden.count) region(s) hidden, written back in \(s.stream.codec)"))
         }
         for s in stitched.streams where s.stream.action == .dropped {
             notes.append("stream \(s.stream.index) (\(s.stream.type) \(s.stream.codec)) dropped: \(s.stream.reason ?? "asked for")")

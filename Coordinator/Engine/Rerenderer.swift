@@ -84,6 +84,19 @@ public struct Rerenderer: Sendable {
         guard let video = m.streams?.first(where: { $0.stream.action == .redacted }), let videoOut = video.outputIndex else {
             throw fail("its manifest lists no video stream (written by an older version): run the source again with --corrections")
         }
+        // Its cover art was redacted when it was made; no detector runs here, so the picture
+        // it holds is the one written again.
+        var reusedPictures: [Int: RedactedPicture] = [:]
+        for s in m.streams ?? [] where s.stream.action == .redactedPicture {
+            var hash = PayloadHash()
+            guard let record = s.picture, let index = s.outputIndex,
+                  let bytes = try MediaInput(path: previousOutput).attachedPicture(stream: index) else {
+                throw fail("its cover art (stream \(s.stream.index)) is not in it as its manifest records")
+            }
+            hash.add(bytes)
+            guard hash.finalize() == s.payloadSHA256 else { throw fail("its cover art (stream \(s.stream.index)) is not the picture its manifest records") }
+            reusedPictures[s.stream.index] = RedactedPicture(data: bytes, record: record)
+        }
 
         // The source's segments are its frames, unredacted: they live beside the new output,
         // readable by the owner only, and go however this ends.
@@ -205,6 +218,7 @@ public struct Rerenderer: Sendable {
         var finisher = OutputFinisher(jobID: "rerender-" + m.job, input: input, output: destination.path, area: area, plan: plan, gate: gate,
                                       options: options, identity: identity, startedAt: started, auditor: nil)
         finisher.reused = reused
+        finisher.reusedPictures = reusedPictures
         finisher.rerender = .init(previousOutput: m.output, previousManifestSHA256: SHA256Hex.of(manifestBytes),
                                   reencodedSegments: counts.reencoded, reusedSegments: counts.reused, copiedSegments: counts.copied)
         finisher.extraNotes = ["a re-render of \(m.output.path) with a reviewer's corrections, from its stored detections (no detector ran): \(counts.reencoded) segment(s) redacted again, \(counts.reused) taken from it bit for bit, \(counts.copied) copied from the source"]

@@ -101,8 +101,10 @@ public enum ManifestVerifier {
             try checkStreams(streams, chapters: m.chapters ?? [], against: scan, fail: fail)
             let copied = streams.filter { $0.stream.action == .copied }.count
             let muted = streams.filter { $0.stream.action == .muted }
+            let pictures = streams.compactMap(\.picture)
             checks.append("\(streams.count) source stream(s) accounted for; \(copied) copied stream(s) bit for bit"
-                          + (muted.isEmpty ? "" : "; \(muted.count) muted (\(muted.compactMap(\.muting).map { "\($0.replacedPackets) packet(s) re-encoded" }.joined(separator: ", ")))"))
+                          + (muted.isEmpty ? "" : "; \(muted.count) muted (\(muted.compactMap(\.muting).map { "\($0.replacedPackets) packet(s) re-encoded" }.joined(separator: ", ")))")
+                          + (pictures.isEmpty ? "" : "; cover art as recorded (\(pictures.map { "\($0.hidden.count) region(s) hidden" }.joined(separator: ", ")))"))
             for s in muted {
                 guard let muting = s.muting, let index = s.outputIndex else { continue }
                 let kept = try MutedStreamCheck.keptHash(in: output, stream: index, replacedRuns: muting.replacedRuns)
@@ -189,17 +191,18 @@ public enum ManifestVerifier {
             switch entry.action {
             case .dropped, .chapters:
                 guard s.outputIndex == nil else { throw fail("stream \(entry.index) is recorded as \(entry.action.rawValue) but has an output index") }
-            case .redacted, .copied, .muted:
+            case .redacted, .copied, .muted, .redactedPicture:
                 guard let index = s.outputIndex, let found = scan.streams[index] else {
                     throw fail("stream \(entry.index) (\(entry.type) \(entry.codec)) is missing from the output")
                 }
                 expected.insert(index)
                 guard found.type == entry.type else { throw fail("output stream \(index) is \(found.type), the manifest says \(entry.type)") }
-                guard entry.action.isCarried else { continue }
+                guard entry.action.hasPayloadRecord else { continue }
                 guard found.codec == entry.codec else { throw fail("output stream \(index) is \(found.codec), the manifest says \(entry.codec)") }
                 let done = entry.action.rawValue
                 guard let want = s.payloadSHA256, let packets = s.packets else { throw fail("stream \(entry.index) is recorded as \(done) without a hash") }
-                guard entry.action == .copied || s.muting != nil else { throw fail("stream \(entry.index) is recorded as muted without what was muted") }
+                guard entry.action != .muted || s.muting != nil else { throw fail("stream \(entry.index) is recorded as muted without what was muted") }
+                guard entry.action != .redactedPicture || s.picture != nil else { throw fail("stream \(entry.index) is recorded as redacted cover art without what was hidden") }
                 guard found.hash.packets == packets else {
                     throw fail("output stream \(index) has \(found.hash.packets) packets, the manifest says \(packets) were \(done)")
                 }

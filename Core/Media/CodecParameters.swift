@@ -96,6 +96,11 @@ public struct CodecParameters: Equatable, Sendable {
         par.pointee.video_delay = videoDelay
     }
 
+    /// The codec libavcodec knows by `name` (as `codecName` and stream reports give it).
+    package static func codecID(named name: String) -> AVCodecID? {
+        avcodec_descriptor_get_by_name(name).map { $0.pointee.id }
+    }
+
     public var codecName: String { String(cString: avcodec_get_name(AVCodecID(rawValue: numericCast(codecID)))) }
 
     /// Whether segments with these two parameter sets can be joined into one stream

@@ -77,6 +77,25 @@ package final class MediaOutput {
         return Int(st.pointee.index)
     }
 
+    /// Adds a picture as a Matroska attachment (its bytes the stream's extradata, its file name
+    /// and MIME type from the source's tags): how Matroska holds cover art, which its demuxer
+    /// hands out again as an attached picture. This FFmpeg's Matroska muxer would otherwise
+    /// write an attached picture as a one-frame video track.
+    package func addAttachment(picture: [UInt8], like source: UnsafeMutablePointer<AVStream>) throws(MediaError) -> Int {
+        guard let st = avformat_new_stream(context, nil) else { throw MediaError(path: path, reason: "out of memory") }
+        let par = st.pointee.codecpar!
+        par.pointee.codec_type = AVMEDIA_TYPE_ATTACHMENT
+        par.pointee.codec_id = source.pointee.codecpar.pointee.codec_id
+        guard let extradata = av_mallocz(picture.count + Int(AV_INPUT_BUFFER_PADDING_SIZE))?.assumingMemoryBound(to: UInt8.self) else {
+            throw MediaError(path: path, reason: "out of memory")
+        }
+        picture.withUnsafeBufferPointer { extradata.update(from: $0.baseAddress!, count: picture.count) }
+        par.pointee.extradata = extradata
+        par.pointee.extradata_size = Int32(picture.count)
+        av_dict_copy(&st.pointee.metadata, source.pointee.metadata, 0)
+        return Int(st.pointee.index)
+    }
+
     /// Adds the redacted video: the source stream's parameters (and so its metadata and side
     /// data) with what the encoder produced in place of the source's codec. In the same codec
     /// the source's tag is kept where the container takes it: hvc1 stays hvc1 (QuickTime and

@@ -44,6 +44,38 @@ public struct StreamOutcome: Codable, Equatable, Sendable {
     public var payloadSHA256: String?
     /// For a muted audio stream, what was muted and which packets changed.
     public var muting: MutedStream?
+    /// For cover art, what was hidden in it.
+    public var picture: PictureRedaction?
+}
+
+/// Cover art as redacted: the source picture's hash, what was found and hidden in it (coded
+/// pixels, before the look's padding), and with what. The picture written is the stream's
+/// `payloadSHA256`.
+public struct PictureRedaction: Codable, Equatable, Sendable {
+    public var sourcePayloadSHA256: String
+    /// `[x0, y0, x1, y1]` per region hidden.
+    public var hidden: [[Double]]
+    public var examinedFor: [String]
+    public var width: Int
+    public var height: Int
+
+    public init(sourcePayloadSHA256: String, hidden: [[Double]], examinedFor: [String], width: Int, height: Int) {
+        self.sourcePayloadSHA256 = sourcePayloadSHA256
+        self.hidden = hidden
+        self.examinedFor = examinedFor
+        self.width = width
+        self.height = height
+    }
+}
+
+/// A redacted attached picture for the stitch to write in place of the source's.
+public struct RedactedPicture: Sendable {
+    public var data: [UInt8]
+    public var record: PictureRedaction
+    public init(data: [UInt8], record: PictureRedaction) {
+        self.data = data
+        self.record = record
+    }
 }
 
 /// What muting did to an audio stream: the stretches asked for and the packets re-encoded;
@@ -88,6 +120,7 @@ public enum Stitcher {
     /// made (`AudioMuter`) while the first segments are awaited.
     public static func stitch(plan: SegmentPlan, directory: String, output outputPath: String, arrivals: Arrivals? = nil,
                               dropping: Set<String> = [], audio: AudioTreatment? = nil,
+                              pictures: [Int: RedactedPicture] = [:],
                               progress: ((Double) -> Void)? = nil) throws(MediaError) -> StitchReport {
         guard !plan.segments.isEmpty else { throw MediaError(path: directory, reason: "the plan has no segments") }
         try ContainerFormat.checkExtension(of: outputPath, matches: plan.input.muxer)
@@ -104,6 +137,10 @@ public enum Stitcher {
         // Streams keep their order and numbering, minus any the user asked to drop; chapters
         // come along (an MP4's chapter track is written anew from them).
         let streamPlan = StreamPlan.decide(source, video: videoIndex, dropping: dropping, audio: audio)
+        // Fail closed: cover art goes out redacted or not at all.
+        for entry in streamPlan.entries where entry.action == .redactedPicture && pictures[entry.index] == nil {
+            throw MediaError(path: plan.input.path, reason: "stream \(entry.index) is cover art and was not redacted, so it cannot be written")
+        }
         let origin = Double(plan.firstFramePts) * plan.segments[0].timeBase.doubleValue
         var muting: [Int: BackgroundJob<MutedPackets>] = [:]
         for entry in streamPlan.entries where entry.action == .muted {
@@ -148,6 +185,8 @@ public enum Stitcher {
         output.copyContainerMetadata(from: source)
 
         var outIndex: [Int: Int] = [:]
+        // Cover art Matroska holds as an attachment: no packet of its own is written.
+        var attachedAsFile = Set<Int>()
         var streamParameters: CodecParameters?
         var admitsCopies = false
         for entry in streamPlan.entries {
@@ -157,7 +196,10 @@ public enum Stitcher {
                 let chosen = try Self.videoParameters(reencoded: reference, source: sourceVideo, copying: plan.video.copying)
                 (streamParameters, admitsCopies) = (chosen.parameters, chosen.admitsCopies)
                 outIndex[entry.index] = try output.addVideoStream(encoded: chosen.parameters, like: st)
-            case .copied, .muted:
+            case .redactedPicture where plan.input.muxer == "matroska":
+                outIndex[entry.index] = try output.addAttachment(picture: pictures[entry.index]!.data, like: st)
+                attachedAsFile.insert(entry.index)
+            case .copied, .muted, .redactedPicture:
                 outIndex[entry.index] = try output.addStream(parameters: st.pointee.codecpar, like: st)
             case .dropped, .chapters:
                 break
@@ -207,6 +249,21 @@ public enum Stitcher {
         /// side data): checked to be the packet the muter replaced.
         func writeSource(_ index: Int, _ packet: EncodedPacket) throws(MediaError) {
             var p = packet
+            if let picture = pictures[index] {
+                // An attached picture is one packet; a second would be a picture nobody examined.
+                guard ordinals[index, default: 0] == 0 else {
+                    throw MediaError(path: plan.input.path, reason: "stream \(index) (cover art) has more than one picture")
+                }
+                ordinals[index] = 1
+                guard SHA256Hex.of(p.data) == picture.record.sourcePayloadSHA256 else {
+                    throw MediaError(path: plan.input.path, reason: "stream \(index)'s picture is not the one that was redacted")
+                }
+                p.data = picture.data
+                if attachedAsFile.contains(index) {
+                    hashes[index, default: PayloadHash()].add(p.data)
+                    return
+                }
+            }
             if let mute = muted[index] {
                 let ordinal = ordinals[index, default: 0]
                 ordinals[index] = ordinal + 1
@@ -271,6 +328,9 @@ public enum Stitcher {
             try writeSource(index, p)
             pendingSource = try source.readPacket()
         }
+        for index in pictures.keys where ordinals[index, default: 0] != 1 {
+            throw MediaError(path: plan.input.path, reason: "stream \(index)'s redacted cover art was not written")
+        }
         for (index, mute) in muted where replaced[index, default: 0] != mute.replacements.count {
             throw MediaError(path: plan.input.path, reason: "stream \(index): \(mute.replacements.count) packets were muted but \(replaced[index, default: 0]) written")
         }
@@ -284,7 +344,7 @@ public enum Stitcher {
         let sha = try SHA256Hex.ofFile(at: outputPath)
         let size = FileBytes.size(of: outputPath)
         let streams = streamPlan.entries.map { entry in
-            var hash = entry.action.isCarried ? hashes[entry.index] ?? PayloadHash() : nil
+            var hash = entry.action.hasPayloadRecord ? hashes[entry.index] ?? PayloadHash() : nil
             // An attachment has no packets: its bytes are the stream's extradata.
             if entry.type == "attachment", hash != nil { hash?.add(CodecParameters.extradata(of: source.stream(entry.index))) }
             let muting = muted[entry.index].map { mute in
@@ -295,7 +355,7 @@ public enum Stitcher {
             }
             return StreamOutcome(stream: entry, outputIndex: outIndex[entry.index],
                                  packets: entry.action == .redacted ? frames : hash?.packets, payloadSHA256: hash?.finalize(),
-                                 muting: muting)
+                                 muting: muting, picture: pictures[entry.index]?.record)
         }
         let report = StitchReport(output: URL(fileURLWithPath: outputPath).standardizedFileURL.path, sha256: sha,
                                   sizeBytes: size, segments: plan.segments.count, videoFrames: frames,

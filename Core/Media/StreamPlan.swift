@@ -29,19 +29,38 @@ public struct StreamPlan: Codable, Equatable, Sendable {
         case chapters
         /// Audio copied but for the packets re-encoded to mute it (`AudioMuter`).
         case muted
+        /// An attached picture (cover art), examined like a video frame and written back,
+        /// redacted, in its own codec (`CoverArtRedactor`).
+        case redactedPicture = "redacted-picture"
 
         /// The stream is written from the source's packets (all of them, or all but the muted).
         public var isCarried: Bool { self == .copied || self == .muted }
+
+        /// The output's packets of the stream are hashed into the record (the redacted video
+        /// is checked by its segments instead).
+        public var hasPayloadRecord: Bool { isCarried || self == .redactedPicture }
     }
 
     /// Stream kinds `--drop-streams` accepts; `cover` is an attached picture (cover art).
     public static let droppableTypes: Set<String> = ["audio", "subtitle", "data", "attachment", "cover"]
 
-    /// Why the plan cannot be carried out safely: a cover picture kept as it is could show a
-    /// face nobody redacted. Dropping it on request is recorded like any dropped stream.
-    package var coverArtRefusal: String? {
-        guard let cover = entries.first(where: { $0.disposition.contains("attached-pic") && $0.action != .dropped }) else { return nil }
-        return "stream \(cover.index) is an attached picture (cover art), which could show a face and is not redacted; --drop-streams cover leaves it out, recorded in the manifest"
+    /// Why the plan cannot be carried out safely: a cover picture is examined for faces and
+    /// redacted, so a job that looks for none (`examined` false: `--targets none`, or a
+    /// coordinator without the face model) cannot keep it, and neither can one whose picture
+    /// libavcodec cannot write back. Dropping it on request is recorded like any dropped stream.
+    package func coverArtRefusal(examined: Bool, why notExamined: String, muxer: String) -> String? {
+        guard let cover = entries.first(where: { $0.action == .redactedPicture }) else { return nil }
+        let leave = "--drop-streams cover leaves it out, recorded in the manifest"
+        guard examined else {
+            return "stream \(cover.index) is an attached picture (cover art), which could show a face, and \(notExamined); \(leave)"
+        }
+        guard ["mp4", "mov", "3gp", "ipod", "matroska"].contains(muxer) else {
+            return "stream \(cover.index) is an attached picture (cover art), which this build writes back redacted only in MP4, MOV and Matroska, not \(muxer); \(leave)"
+        }
+        guard let id = CodecParameters.codecID(named: cover.codec), avcodec_find_encoder(id) != nil, avcodec_find_decoder(id) != nil else {
+            return "stream \(cover.index) is an attached picture (cover art) in \(cover.codec), which this FFmpeg cannot decode and write back redacted; \(leave)"
+        }
+        return nil
     }
 
     /// Decides for every stream of `input`; `video` is the stream that is redacted.
@@ -58,10 +77,8 @@ public struct StreamPlan: Codable, Equatable, Sendable {
                 entry.action = .chapters
                 entry.reason = "the MP4 chapter track; written again from the chapters"
             } else if report.disposition.contains("attached-pic") {
-                if dropping.contains("cover") {
-                    entry.action = .dropped
-                    entry.reason = "--drop-streams cover"
-                }
+                entry.action = dropping.contains("cover") ? .dropped : .redactedPicture
+                entry.reason = dropping.contains("cover") ? "--drop-streams cover" : "cover art: examined for faces and written back redacted in its own codec"
             } else if dropping.contains(report.type) {
                 entry.action = .dropped
                 entry.reason = "--drop-streams \(report.type)"

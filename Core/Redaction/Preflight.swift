@@ -30,10 +30,12 @@ public struct PreflightReport: Codable, Equatable, Sendable {
 public enum Preflight {
     /// The report for `path`; never throws: a file that cannot even be opened gets a report
     /// that says so.
-    public static func check(path: String, job: RedactionJob, dropping: Set<String> = []) -> PreflightReport {
+    /// `examinesPictures`: whether the process that will stitch the file can examine cover
+    /// art (it holds the face model).
+    public static func check(path: String, job: RedactionJob, dropping: Set<String> = [], examinesPictures: Bool = true) -> PreflightReport {
         var report = PreflightReport(file: path, canRedact: false, reasons: [], notes: [], streams: [])
         do throws(MediaError) {
-            try run(path: path, job: job, dropping: dropping, into: &report)
+            try run(path: path, job: job, dropping: dropping, examinesPictures: examinesPictures, into: &report)
         } catch {
             report.reasons.append(error.reason)
         }
@@ -43,13 +45,13 @@ public enum Preflight {
 
     /// Throws the first reason, naming the file, when it cannot be redacted.
     @discardableResult
-    public static func require(path: String, job: RedactionJob, dropping: Set<String> = []) throws(MediaError) -> PreflightReport {
-        let report = check(path: path, job: job, dropping: dropping)
+    public static func require(path: String, job: RedactionJob, dropping: Set<String> = [], examinesPictures: Bool = true) throws(MediaError) -> PreflightReport {
+        let report = check(path: path, job: job, dropping: dropping, examinesPictures: examinesPictures)
         if let first = report.reasons.first { throw MediaError(path: path, reason: first) }
         return report
     }
 
-    private static func run(path: String, job: RedactionJob, dropping: Set<String>, into report: inout PreflightReport) throws(MediaError) {
+    private static func run(path: String, job: RedactionJob, dropping: Set<String>, examinesPictures: Bool, into report: inout PreflightReport) throws(MediaError) {
         let input = try MediaInput(path: path, frameRate: job.sourceFrameRate)
         if let why = try frameRateRefusal(input, given: job.sourceFrameRate) {
             report.reasons.append(why)
@@ -64,7 +66,12 @@ public enum Preflight {
         }
         let plan = StreamPlan.decide(input, video: video, dropping: dropping, audio: job.audio)
         report.streams = plan.entries
-        if let why = plan.coverArtRefusal { report.reasons.append(why) }
+        let pictureTargets = CoverArtRedactor.targets(of: job)
+        if let why = plan.coverArtRefusal(examined: examinesPictures && !pictureTargets.isEmpty,
+                                          why: pictureTargets.isEmpty ? "this job looks for neither faces nor plates in it (--targets)"
+                                               : "this coordinator has no face model to examine it with", muxer: muxer) {
+            report.reasons.append(why)
+        }
         checkMuting(job.audio, plan: plan, input: input, video: video, into: &report)
         let st = input.stream(video)
         let codec = CodecParameters(st.pointee.codecpar)

@@ -98,8 +98,7 @@ make chapters.mp4 -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -
 # VP9 in WebM, which stays VP9 in WebM; an odd-sized 4:2:2 MJPEG, which stays MJPEG at its odd size.
 make vp9.webm -f lavfi -i "$src:duration=2" -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -pix_fmt yuv420p
 make odd_422.avi -f lavfi -i "testsrc2=size=721x577:rate=25:duration=1" -c:v mjpeg -pix_fmt yuvj422p
-# An MP4 with cover art (a photo of a face, as an attached picture): refused unless it is
-# left out with --drop-streams cover.
+# An MP4 with cover art (a photo of a face, as an attached picture): the face is hidden in it.
 make coverart.mp4 -f lavfi -i "$src:duration=1" -i "$assets/grace_hopper.jpg" -map 0 -map 1 -c:v:0 libx264 -preset veryfast \
   -pix_fmt yuv420p -c:v:1 mjpeg -disposition:v:1 attached_pic
 # Two camera views in one file, as NVRs export them: refused up front (one video stream only).

@@ -1,0 +1,130 @@
+import CFFmpeg
+import RedactSupport
+
+/// One picture (a cover art stream's single packet) decoded into a frame the redaction core
+/// can edit, and encoded back in the source's codec and pixel format at the same size.
+/// Pictures in RGB (PNG, BMP) are edited as full-range planar YUV 4:4:4 (with alpha when
+/// they have it) and converted back; JPEG and other YUV pictures are edited as decoded.
+public final class StillPicture {
+    /// The picture being edited; owned here, freed in `deinit`.
+    public let frame: UnsafeMutablePointer<AVFrame>
+    public let codecName: String
+    private let codecID: AVCodecID
+    private let decodedFormat: AVPixelFormat
+    private let decoded: CodecContext
+
+    public var width: Int { Int(frame.pointee.width) }
+    public var height: Int { Int(frame.pointee.height) }
+
+    /// Decodes `packet`, which stream `index` of `input` carries, refusing what cannot be
+    /// edited or written back.
+    public init(packet: [UInt8], stream index: Int, of input: MediaInput) throws(MediaError) {
+        let par = input.stream(index).pointee.codecpar!
+        codecID = par.pointee.codec_id
+        codecName = String(cString: avcodec_get_name(codecID))
+        let label = "cover art (stream \(index), \(codecName))"
+        guard let decoder = avcodec_find_decoder(codecID) else { throw MediaError(path: label, reason: "this FFmpeg has no decoder for it") }
+        decoded = try CodecContext(decoder, label: label)
+        try AVError.check(avcodec_parameters_to_context(decoded.context, par), label, "cannot set up its decoder")
+        try AVError.check(avcodec_open2(decoded.context, decoder, nil), label, "cannot open its decoder")
+        let pkt = PacketBuffer()
+        try AVError.check(av_new_packet(pkt.pointer, Int32(packet.count)), label, "out of memory")
+        packet.withUnsafeBufferPointer { pkt.pointer.pointee.data.update(from: $0.baseAddress!, count: packet.count) }
+        try AVError.check(avcodec_send_packet(decoded.context, pkt.pointer), label, "cannot be decoded")
+        try AVError.check(avcodec_send_packet(decoded.context, nil), label, "cannot be decoded")
+        try AVError.check(avcodec_receive_frame(decoded.context, decoded.frame), label, "cannot be decoded")
+        decodedFormat = AVPixelFormat(rawValue: decoded.frame.pointee.format)
+        guard let desc = av_pix_fmt_desc_get(decodedFormat) else { throw MediaError(path: label, reason: "decodes to an unknown pixel format") }
+        if desc.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) != 0 || desc.pointee.flags & UInt64(AV_PIX_FMT_FLAG_PAL) != 0 {
+            let hasAlpha = desc.pointee.flags & UInt64(AV_PIX_FMT_FLAG_ALPHA) != 0
+            frame = try Self.converted(decoded.frame, to: hasAlpha ? AV_PIX_FMT_YUVA444P : AV_PIX_FMT_YUVJ444P, label: label)
+        } else {
+            guard let copy = av_frame_clone(decoded.frame) else { throw MediaError(path: label, reason: "out of memory") }
+            frame = copy
+        }
+    }
+
+    deinit {
+        var f: UnsafeMutablePointer<AVFrame>? = frame
+        av_frame_free(&f)
+    }
+
+    /// The picture as one packet of the source's codec, in the pixel format it decoded to.
+    public func encoded() throws(MediaError) -> [UInt8] {
+        let label = "cover art (\(codecName))"
+        guard let encoder = avcodec_find_encoder(codecID) else { throw MediaError(path: label, reason: "this FFmpeg has no encoder to write it back") }
+        let owned = try CodecContext(encoder, label: label)
+        let ctx = owned.context
+        ctx.pointee.width = frame.pointee.width
+        ctx.pointee.height = frame.pointee.height
+        ctx.pointee.pix_fmt = decodedFormat
+        ctx.pointee.time_base = AVRational(num: 1, den: 25)
+        ctx.pointee.color_range = decoded.context.pointee.color_range
+        if codecID == AV_CODEC_ID_MJPEG {
+            // Near-lossless outside the hidden regions: the picture is encoded once more.
+            ctx.pointee.flags |= AV_CODEC_FLAG_QSCALE
+            ctx.pointee.global_quality = 2 * FF_QP2LAMBDA
+        }
+        try AVError.check(avcodec_open2(ctx, encoder, nil), label, "cannot be written back in \(codecName) as \(String(cString: av_get_pix_fmt_name(decodedFormat)))")
+        let out = AVPixelFormat(rawValue: frame.pointee.format) == decodedFormat
+            ? frame : try Self.converted(frame, to: decodedFormat, label: label)
+        defer { if out != frame { var f: UnsafeMutablePointer<AVFrame>? = out; av_frame_free(&f) } }
+        out.pointee.pts = 0
+        out.pointee.quality = ctx.pointee.global_quality
+        let packet = PacketBuffer()
+        try AVError.check(avcodec_send_frame(ctx, out), label, "cannot be encoded")
+        try AVError.check(avcodec_send_frame(ctx, nil), label, "cannot be encoded")
+        try AVError.check(avcodec_receive_packet(ctx, packet.pointer), label, "cannot be encoded")
+        return EncodedPacket(packet.pointer).data
+    }
+
+    /// A new frame holding `source` in `format` (full range for YUVJ), same size.
+    private static func converted(_ source: UnsafeMutablePointer<AVFrame>, to format: AVPixelFormat, label: String) throws(MediaError) -> UnsafeMutablePointer<AVFrame> {
+        let w = source.pointee.width, h = source.pointee.height
+        guard let out = av_frame_alloc() else { throw MediaError(path: label, reason: "out of memory") }
+        var owned: UnsafeMutablePointer<AVFrame>? = out
+        out.pointee.width = w
+        out.pointee.height = h
+        out.pointee.format = format.rawValue
+        guard av_frame_get_buffer(out, 0) >= 0,
+              let sws = sws_getContext(w, h, AVPixelFormat(rawValue: source.pointee.format), w, h, format, Int32(SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT), nil, nil, nil)
+        else {
+            av_frame_free(&owned)
+            throw MediaError(path: label, reason: "cannot convert its \(w)x\(h) picture")
+        }
+        defer { sws_freeContext(sws) }
+        let rows = withUnsafePointer(to: source.pointee.data) { src in
+            withUnsafePointer(to: source.pointee.linesize) { srcStride in
+                withUnsafePointer(to: out.pointee.data) { dst in
+                    withUnsafePointer(to: out.pointee.linesize) { dstStride in
+                        src.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { s in
+                            srcStride.withMemoryRebound(to: Int32.self, capacity: 8) { ss in
+                                dst.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { d in
+                                    dstStride.withMemoryRebound(to: Int32.self, capacity: 8) { ds in
+                                        sws_scale(sws, s, ss, 0, h, d, ds)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard rows == h else {
+            av_frame_free(&owned)
+            throw MediaError(path: label, reason: "cannot convert its \(w)x\(h) picture")
+        }
+        return out
+    }
+}
+
+extension MediaInput {
+    /// The picture an attached-picture stream carries (what the demuxer hands out as the
+    /// stream's one packet).
+    public func attachedPicture(stream index: Int) -> [UInt8]? {
+        let st = stream(index)
+        guard st.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC != 0, let data = st.pointee.attached_pic.data,
+              st.pointee.attached_pic.size > 0 else { return nil }
+        return Array(UnsafeBufferPointer(start: data, count: Int(st.pointee.attached_pic.size)))
+    }
+}
