@@ -17,9 +17,19 @@ struct ReviewContent {
     var still: (picture: [UInt8], width: Int, height: Int, codedWidth: Int, codedHeight: Int)?
     var findingCrops: [Int: [UInt8]]
     var drawing: Drawing?
+    var covers: [Cover] = []
     var notes: [String]
 
     static func cropKey(track: Int, frame: Int) -> String { "\(track)@\(frame)" }
+
+    /// Cover art as the source had it and as the output holds it (JPEG or PNG bytes).
+    struct Cover {
+        var stream: Int
+        var codec: String
+        var source: [UInt8]?
+        var redacted: [UInt8]
+        var hidden: Int
+    }
 }
 
 /// The review page: one self-contained HTML file (inline CSS, script and pictures; a
@@ -45,6 +55,7 @@ enum ReviewPage {
         h += section("Timeline", id: "timeline", timeline(c))
         h += section("Tracks (\(c.tracks.tracks.count))", id: "tracks", c.tracks.tracks.isEmpty ? "<p>No tracks: nothing was detected.</p>" : c.tracks.tracks.map { card($0, c) }.joined())
         h += section("Zones (\(m.parameters.zones.count))", id: "zones", zones(c))
+        if !c.covers.isEmpty { h += section("Cover art", id: "cover", covers(c)) }
         h += section("Possible misses", id: "misses", misses(c))
         h += section("Add boxes and zones", id: "draw", DrawingPanel.html(c.drawing))
         h += section("Corrections", id: "export", corrections(c))
@@ -152,6 +163,16 @@ enum ReviewPage {
         return s + "<p class=\"small\">Drawn on the source's first frame.</p>"
     }
 
+    static func covers(_ c: ReviewContent) -> String {
+        c.covers.map { cover in
+            let img = { (bytes: [UInt8], label: String) in
+                "<figure><img class=\"cover\" alt=\"cover art, \(label)\" src=\"\(dataURI(bytes))\"><figcaption>\(label)</figcaption></figure>"
+            }
+            return "<p>Stream \(cover.stream) (\(esc(cover.codec))): \(cover.hidden) region(s) hidden. Cover art is not in the detections sidecar; a correction to it means running the source again.</p><div class=\"strip\">"
+                + (cover.source.map { img($0, "source") } ?? "") + img(cover.redacted, "redacted") + "</div>"
+        }.joined()
+    }
+
     static func misses(_ c: ReviewContent) -> String {
         guard let audit = c.manifest.audit else { return "<p>No leak audit was run (redactfarm audit OUT, or --audit).</p>" }
         guard !audit.findings.isEmpty else { return "<p>The leak audit (\(esc(audit.detector)), \(audit.framesExamined) frames) found nothing outside the hidden regions.</p>" }
@@ -223,7 +244,7 @@ enum ReviewPage {
     #editor{width:100%;max-width:960px;display:block;background:#111;cursor:crosshair;touch-action:none;user-select:none}
     .frames{display:flex;flex-wrap:wrap;gap:4px;margin:6px 0}.frame-pick{padding:1px;border:2px solid transparent;background:none;cursor:pointer}
     .frame-pick img{height:54px;display:block}.frame-pick span{font-size:10px;color:#666}.frame-pick[aria-pressed=true]{border-color:#f1c40f}
-    #drawn button{margin-left:6px}pre{background:#f4f6f7;padding:8px;overflow:auto}
+    #drawn button{margin-left:6px}figure img.cover{height:240px}pre{background:#f4f6f7;padding:8px;overflow:auto}
     """
 
     /// A picture inline, typed by its first bytes (PNG or JPEG).

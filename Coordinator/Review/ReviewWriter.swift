@@ -122,11 +122,23 @@ public enum ReviewWriter {
             }
             drawing = ReviewContent.Drawing(codedWidth: codedWidth, codedHeight: codedHeight, view: view, frames: frames)
         }
+        // Cover art: shown as JPEG or PNG, which is what cover pictures are.
+        var covers: [ReviewContent.Cover] = []
+        let source = FileManager.default.fileExists(atPath: sourcePath) ? try? MediaInput(path: sourcePath) : nil
+        for s in manifest.streams ?? [] {
+            guard let picture = s.picture, let index = s.outputIndex else { continue }
+            guard ["mjpeg", "png"].contains(s.stream.codec), let redacted = outputVideo.attachedPicture(stream: index) else {
+                notes.append("stream \(s.stream.index) is cover art in \(s.stream.codec), which the page cannot show")
+                continue
+            }
+            covers.append(.init(stream: s.stream.index, codec: s.stream.codec, source: source?.attachedPicture(stream: s.stream.index),
+                                redacted: redacted, hidden: picture.hidden.count))
+        }
         let sheetPicture = contactSheet(sheetIndices.compactMap { outputPictures[FrameSampler.Request(frame: $0, box: nil, size: sheetThumbWidth)] })
         let sheet = try sheetPicture.png()
         let content = ReviewContent(outputName: URL(fileURLWithPath: output).lastPathComponent, manifest: manifest, verdict: verdict,
                                     tracks: tracks, contactSheet: try sheetPicture.jpeg(), contactSheetTimes: sheetIndices.map { tracks.frameSeconds[$0] },
-                                    sourceCrops: sourceCrops, outputCrops: outputCrops, still: still, findingCrops: findingCrops, drawing: drawing, notes: notes)
+                                    sourceCrops: sourceCrops, outputCrops: outputCrops, still: still, findingCrops: findingCrops, drawing: drawing, covers: covers, notes: notes)
         let page = Array(ReviewPage.html(content).utf8)
         let pagePath = directory + "/index.html", sheetPath = directory + "/contact-sheet.png"
         try AtomicOutput.write(sheet, to: sheetPath, mode: 0o600)

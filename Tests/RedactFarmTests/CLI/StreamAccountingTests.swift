@@ -138,6 +138,11 @@ import Testing
             #expect(difference(before, after, width: 512, boxes: picture.hidden, inside: true) > 8)
             #expect(difference(before, after, width: 512, boxes: picture.hidden, inside: false) < 3)
 
+            // The review page shows it as the source had it and as it was written.
+            #expect(try CLI.run("review", out, "-o", dir + "/review").status == 0)
+            let page = String(decoding: try FileBytes.read(dir + "/review/index.html"), as: UTF8.self)
+            #expect(page.contains("<section id=\"cover\">") && page.components(separatedBy: "class=\"cover\"").count - 1 == 2)
+
             // A rerender runs no detector: the picture is the earlier output's, bit for bit.
             let corrections = dir + "/c.json"
             try JSONEncoder().encode(Corrections()).write(to: URL(fileURLWithPath: corrections))
