@@ -19,6 +19,10 @@ public enum ContainerFormat {
             // The raw MPEG-1/2 video demuxer; the muxer is named by the codec.
             let video = try input.primaryVideoStream()
             return input.stream(video).pointee.codecpar.pointee.codec_id == AV_CODEC_ID_MPEG1VIDEO ? "mpeg1video" : "mpeg2video"
+        case "jpeg_pipe", "mjpeg":
+            // Concatenated JPEG pictures (what many IP cameras and DVRs dump): FFmpeg reads
+            // them as a pipe of images and writes them back with its raw MJPEG muxer.
+            return "mjpeg"
         case "mpeg":
             // One demuxer reads both program streams; FFmpeg's `mpeg` muxer writes MPEG-1
             // system streams only, `vob` MPEG-2 program streams (DVD and most recorders).

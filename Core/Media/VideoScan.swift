@@ -34,7 +34,7 @@ package struct VideoScan {
 
     /// Raw video demuxers: they time frames at the header's rate, or at their `framerate`
     /// option (25 unless given) when the header states none.
-    package static let rawVideoFormats: Set<String> = ["h264", "hevc", "m4v", "mpegvideo", "cavsvideo", "vc1"]
+    package static let rawVideoFormats: Set<String> = ["h264", "hevc", "m4v", "mpegvideo", "cavsvideo", "vc1", "jpeg_pipe", "mjpeg"]
 
     package enum RawStreamRate: Equatable {
         case notRaw

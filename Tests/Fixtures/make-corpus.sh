@@ -127,6 +127,8 @@ make raw_bframes.h264 -f lavfi -i "$src:duration=2" -c:v libx264 -preset veryfas
 # Raw MPEG-4 Part 2 and MPEG-2 video streams with B-frames (.m4v, .m2v).
 make raw_bframes.m4v -f lavfi -i "$src:duration=2" -c:v mpeg4 -bf 2 -g 25 -q:v 4 -f m4v
 make raw_bframes.m2v -f lavfi -i "$src:duration=2" -c:v mpeg2video -bf 2 -g 12 -f mpeg2video
+# Concatenated JPEG pictures as IP cameras and DVRs dump them (no timing at all): needs --fps.
+make raw.mjpeg -f lavfi -i "testsrc2=size=320x240:rate=15:duration=2" -c:v mjpeg -q:v 3 -f mjpeg
 # A raw HEVC stream whose VPS/SPS state no timing (x265 vui-timing-info=0), at 30 fps: needs --fps.
 make notiming.hevc -f lavfi -i "testsrc2=size=320x240:rate=30:duration=2" -c:v libx265 -preset ultrafast \
   -x265-params keyint=30:bframes=2:vui-timing-info=0:log-level=error -pix_fmt yuv420p

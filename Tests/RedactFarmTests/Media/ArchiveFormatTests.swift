@@ -139,6 +139,44 @@ import Testing
         }
     }
 
+    /// Raw MJPEG (JPEG pictures one after another, no timing): timed by `--fps`, redacted,
+    /// and written back as the same kind of stream, every frame where ffmpeg puts it at that
+    /// rate, the zone hidden and the rest as it was but for one more JPEG pass.
+    @Test func aRawMJPEGStreamComesBackAsOne() throws {
+        let source = Fixtures.corpus("raw.mjpeg")
+        try Fixtures.withTemporaryDirectory { dir in
+            let refused = try CLI.run("run", source, "-o", dir + "/a.mjpeg", "--targets", "none", "--zone", "0,0,64,64")
+            #expect(refused.status == 1 && refused.stderr.contains("states no frame rate"), "\(refused.stderr)")
+            let out = dir + "/out.mjpeg"
+            let r = try CLI.run("run", source, "-o", out, "--targets", "none", "--zone", "0,0,64,64", "--fps", "15")
+            #expect(r.status == 0, "\(r.stderr)")
+            let describe = { (path: String) in
+                try FFmpegOracle.run("/usr/bin/env", ["ffprobe", "-v", "error", "-framerate", "15", "-count_frames", "-show_entries",
+                                                      "format=format_name:stream=codec_name,pix_fmt,width,height,nb_read_frames", "-of", "compact", path])
+            }
+            let (described, expected) = (try describe(out), try describe(source))
+            #expect(described == expected && expected.contains("nb_read_frames=30"), "\(described)")
+            let times = { (path: String) in
+                try FFmpegOracle.run("/usr/bin/env", ["ffmpeg", "-v", "error", "-framerate", "15", "-i", path, "-f", "framemd5", "-"])
+                    .split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0.split(separator: ",").prefix(4).joined(separator: ",") }
+            }
+            #expect(try times(out) == times(source))
+            #expect(try CLI.run("verify", out).status == 0)
+            let frame = { (path: String) in
+                try Subprocess.run("/usr/bin/env", ["ffmpeg", "-v", "error", "-framerate", "15", "-i", path, "-vf", "select=eq(n\\,7)", "-frames:v", "1",
+                                                    "-f", "rawvideo", "-pix_fmt", "gray", "-"]).stdout
+            }
+            let a = try frame(source), b = try frame(out)
+            #expect(a.count == 320 * 240 && b.count == a.count)
+            var inside = 0.0, outside = 0.0
+            for i in a.indices {
+                let d = Double(abs(Int(a[i]) - Int(b[i])))
+                if i % 320 < 64 && i / 320 < 64 { inside += d / 4096 } else if i % 320 > 72 || i / 320 > 72 { outside += d / Double(a.count - 72 * 72) }
+            }
+            #expect(inside > 5 && outside < 3, "inside \(inside), outside \(outside)")
+        }
+    }
+
     @Test func theCorpusCarriesWhatIsChecked() throws {
         #expect(try Self.videoField(Fixtures.corpus("interlaced.ts"), "field_order") == "tt")
         let raw = try MediaInput(path: Fixtures.corpus("raw.h264"))
