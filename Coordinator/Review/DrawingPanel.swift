@@ -45,6 +45,7 @@ enum DrawingPanel {
         <p>Where something shows that should be hidden, draw it. Pick a frame of the redacted output, then drag on the picture.
         A <b>box track</b> follows one thing: each drag sets its box on that frame (a keyframe); between keyframes the box moves in a straight line, and it is hidden from its first keyframe to its last.
         A <b>zone</b> hides an area for a time, whatever is in it.</p>
+        \(d.view.clockwiseRotation == 0 ? "" : "<p class=\"small\">These frames are shown as stored; a player turns them \(d.view.clockwiseRotation)° clockwise. Zones drawn here are saved for the picture as shown, so they hide the same place.</p>")
         <div class="draw-tools">
         <label><input type="radio" name="drawmode" value="box" checked> box track</label>
         <select id="box-target" aria-label="what the box hides"><option value="face">face</option><option value="person">person</option><option value="plate">plate</option></select>
