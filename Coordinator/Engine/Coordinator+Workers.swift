@@ -174,12 +174,27 @@ extension Coordinator {
         statusDirty = true
     }
 
+    /// Silent workers leave, their segments requeued. Silence from most of the fleet at once
+    /// (more than half of two or more workers unheard for two heartbeats) is this coordinator's
+    /// own network, or its own stall, rather than anything its segments did: those attempts
+    /// are not counted, so a partition cannot use up a segment's attempts and fail its file.
+    /// One worker going quiet while the others talk still counts (a segment that kills its
+    /// worker is failed after the allowed attempts).
     func reapSilentWorkers() {
         let now = MonotonicClock.now
-        for (route, worker) in workers where Int(now - worker.lastHeard) > config.livenessMilliseconds {
-            removeWorker(route, because: "worker \(worker.hello.name) silent for \(now - worker.lastHeard) ms", as: .workerLost, counts: true)
+        let silent = workers.filter { Int(now - $0.value.lastHeard) > config.livenessMilliseconds }
+        guard !silent.isEmpty else { return }
+        let quiet = workers.values.filter { Int(now - $0.lastHeard) > 2 * config.heartbeatMilliseconds }.count
+        let fleet = workers.count
+        let ours = Self.silenceIsOurs(quiet: quiet, of: fleet)
+        for (route, worker) in silent {
+            let why = "worker \(worker.hello.name) silent for \(now - worker.lastHeard) ms"
+            removeWorker(route, because: ours ? "\(why) (\(quiet) of \(fleet) workers quiet at once: taken for this coordinator's own network, not counted against its segments)" : why,
+                         as: .workerLost, counts: !ours)
         }
     }
+
+    static func silenceIsOurs(quiet: Int, of workers: Int) -> Bool { workers >= 2 && quiet * 2 > workers }
 
     /// A heartbeat that cannot be routed means the connection is gone (ROUTER_MANDATORY): the
     /// worker is removed at once rather than when its lease runs out, and is not warned about

@@ -19,6 +19,14 @@ import Testing
 
     // MARK: Lease table
 
+    /// Most of the fleet silent at once is the coordinator's own partition, not counted
+    /// against segments; one worker of several going quiet, or the only worker, still is.
+    @Test func silenceFromMostOfTheFleetIsNotCountedAgainstSegments() {
+        #expect(Coordinator.silenceIsOurs(quiet: 3, of: 3) && Coordinator.silenceIsOurs(quiet: 2, of: 3) && Coordinator.silenceIsOurs(quiet: 2, of: 2))
+        #expect(!Coordinator.silenceIsOurs(quiet: 1, of: 3) && !Coordinator.silenceIsOurs(quiet: 1, of: 2) && !Coordinator.silenceIsOurs(quiet: 1, of: 1))
+        #expect(!Coordinator.silenceIsOurs(quiet: 50, of: 100) && Coordinator.silenceIsOurs(quiet: 51, of: 100))
+    }
+
     @Test func firstAttemptsGoByTheirJobsPriorityAndRetriesBeforeAll() {
         var queue = WorkQueue([Self.key(0, file: 1), Self.key(1, file: 1), Self.key(0, file: 2)], ranks: [2: 5])
         #expect(queue.ordered.map(\.key) == [Self.key(0, file: 2), Self.key(0, file: 1), Self.key(1, file: 1)])
