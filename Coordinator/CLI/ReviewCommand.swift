@@ -40,7 +40,7 @@ struct ReviewCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How many frames of the output the page offers to draw boxes and zones on, evenly spaced (1 to \(ReviewWriter.DrawingFrames.maxCount); the leak audit's frames are added).", valueName: "n"))
     var drawFrames = ReviewWriter.DrawingFrames.defaultCount
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Spread those frames over this stretch only, FROM-UNTIL in seconds or [HH:]MM:SS[.mmm] from the first frame (12-14.5: every frame there, at 25 fps and the default count), to keyframe a box on something the detector missed.", valueName: "from-until"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Spread those frames over this stretch only, FROM-UNTIL in seconds or [HH:]MM:SS[.mmm] from the first frame (with the default 48, 12-13.9 gives every frame there at 25 fps), to keyframe a box on something the detector missed.", valueName: "from-until"))
     var drawRange: String?
 
     @OptionGroup var common: CommonOptions
