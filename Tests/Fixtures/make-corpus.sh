@@ -163,6 +163,7 @@ make sparse_faces.mp4 -f lavfi -i "$sparse" -loop 1 -i "$assets/grace_hopper.jpg
   -pix_fmt yuv420p -c:a aac -t 8
 make sparse_faces.mkv -i sparse_faces.mp4 -c copy
 make sparse_faces.ts -i sparse_faces.mp4 -c copy
+make sparse_faces.flv -i sparse_faces.mp4 -c copy
 make sparse_baseline.mp4 -f lavfi -i "$sparse" -loop 1 -i "$assets/grace_hopper.jpg" \
   -filter_complex "$sparse_face" -map "[v]" -c:v libx264 -preset veryfast -profile:v baseline -g 25 -keyint_min 25 -sc_threshold 0 \
   -pix_fmt yuv420p -t 8

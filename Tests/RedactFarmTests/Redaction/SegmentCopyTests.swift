@@ -52,7 +52,7 @@ import Testing
     /// one is changed where the face was; audio is bit for bit; the stream decodes without an
     /// error, from the start and after a seek into either kind of GOP; verify proves the
     /// copied stretches are the source's bytes.
-    @Test(arguments: ["sparse_faces.mp4", "sparse_faces.mkv", "sparse_faces.ts", "sparse_baseline.mp4", "sparse_baseline.h264"])
+    @Test(arguments: ["sparse_faces.mp4", "sparse_faces.mkv", "sparse_faces.ts", "sparse_faces.flv", "sparse_baseline.mp4", "sparse_baseline.h264"])
     func copiesOnlyTheSegmentsWithNothingToHide(name: String) throws {
         let source = Fixtures.corpus(name)
         try Fixtures.withTemporaryDirectory { dir in
