@@ -13,8 +13,8 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
     public static func unavailable(_ reason: String) -> SegmentCopying { SegmentCopying(parameterSetID: nil, unavailable: reason) }
 
     /// Containers whose H.264 can hold two sets of parameter sets: in one avcC (MP4, MOV,
-    /// Matroska, FLV's sequence header) or in band at each keyframe (MPEG-TS, raw Annex B).
-    static let containers: Set<String> = ["mp4", "mov", "matroska", "flv", "mpegts", "h264"]
+    /// Matroska, FLV's sequence header) or in band (AVI as DVRs write it) at each keyframe (MPEG-TS, raw Annex B).
+    static let containers: Set<String> = ["mp4", "mov", "matroska", "flv", "avi", "mpegts", "h264"]
 
     /// `firstKeyframe`: the source's first video keyframe, whose in-band parameter sets count
     /// as the source's too.
@@ -23,7 +23,12 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
             return .unavailable("\(source.codecName) segments are always re-encoded: copying untouched GOPs is built for H.264 only")
         }
         guard containers.contains(muxer) else {
-            return .unavailable("H.264 segments in \(muxer) are always re-encoded: copying untouched GOPs is supported in MP4, MOV, Matroska, FLV, MPEG-TS and raw H.264")
+            return .unavailable("H.264 segments in \(muxer) are always re-encoded: copying untouched GOPs is supported in MP4, MOV, Matroska, FLV, AVI, MPEG-TS and raw H.264")
+        }
+        // AVI as DVRs write it carries Annex B with the parameter sets in band; an avcC in an
+        // AVI's stream header is rare, and two sets in one is not something its readers expect.
+        if muxer == "avi", source.extradata.first == 1 {
+            return .unavailable("H.264 in AVI with its parameter sets in the stream header (avcC) is always re-encoded: copying untouched GOPs in AVI needs them in band")
         }
         guard let choice = try? EncoderChoice.choose(source: source, muxer: muxer, settings: EncoderSettings()), choice.family == .x264,
               choice.note == nil

@@ -72,6 +72,11 @@ public enum Preflight {
                                                : "this coordinator has no face model to examine it with", muxer: muxer) {
             report.reasons.append(why)
         }
+        // FFmpeg 5.1's AVI muxer writes every AAC packet at pts 0 (a plain `ffmpeg -c copy`
+        // remux does the same): the audio would lose its timing while the record said copied.
+        if muxer == "avi", let aac = plan.entries.first(where: { $0.type == "audio" && $0.codec == "aac" && $0.action.isCarried }) {
+            report.reasons.append("stream \(aac.index) is AAC audio in AVI, which this FFmpeg cannot write back with its timestamps; --audio drop leaves it out, or remux the file to MKV first (ffmpeg -i IN -c copy OUT.mkv)")
+        }
         checkMuting(job.audio, plan: plan, input: input, video: video, into: &report)
         let st = input.stream(video)
         let codec = CodecParameters(st.pointee.codecpar)

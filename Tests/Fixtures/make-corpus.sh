@@ -164,6 +164,10 @@ make sparse_faces.mp4 -f lavfi -i "$sparse" -loop 1 -i "$assets/grace_hopper.jpg
 make sparse_faces.mkv -i sparse_faces.mp4 -c copy
 make sparse_faces.ts -i sparse_faces.mp4 -c copy
 make sparse_faces.flv -i sparse_faces.mp4 -c copy
+# As DVRs write AVI: Annex B H.264 (parameter sets in band) and G.711 audio.
+make sparse_faces.avi -i sparse_faces.mp4 -c:v copy -bsf:v h264_mp4toannexb -c:a pcm_alaw -ar 8000 -ac 1
+# AAC in AVI, which FFmpeg 5.1's AVI muxer writes back with every packet at pts 0: refused.
+make aac.avi -f lavfi -i "$src:duration=2" -f lavfi -i "$tone:duration=2" -c:v libx264 -preset veryfast -pix_fmt yuv420p -c:a aac -shortest
 make sparse_baseline.mp4 -f lavfi -i "$sparse" -loop 1 -i "$assets/grace_hopper.jpg" \
   -filter_complex "$sparse_face" -map "[v]" -c:v libx264 -preset veryfast -profile:v baseline -g 25 -keyint_min 25 -sc_threshold 0 \
   -pix_fmt yuv420p -t 8

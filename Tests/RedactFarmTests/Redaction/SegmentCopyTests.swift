@@ -52,7 +52,7 @@ import Testing
     /// one is changed where the face was; audio is bit for bit; the stream decodes without an
     /// error, from the start and after a seek into either kind of GOP; verify proves the
     /// copied stretches are the source's bytes.
-    @Test(arguments: ["sparse_faces.mp4", "sparse_faces.mkv", "sparse_faces.ts", "sparse_faces.flv", "sparse_baseline.mp4", "sparse_baseline.h264"])
+    @Test(arguments: ["sparse_faces.mp4", "sparse_faces.mkv", "sparse_faces.ts", "sparse_faces.flv", "sparse_faces.avi", "sparse_baseline.mp4", "sparse_baseline.h264"])
     func copiesOnlyTheSegmentsWithNothingToHide(name: String) throws {
         let source = Fixtures.corpus(name)
         try Fixtures.withTemporaryDirectory { dir in
@@ -108,7 +108,10 @@ import Testing
                 #expect(seek.frames.count == 12 && Self.isStretch(seek.frames, of: whole), "after a seek to \(at) s")
                 guard !name.hasSuffix(".ts") else { continue }
                 #expect(seek.errors == "", "after a seek to \(at) s: \(seek.errors)")
-                if at != 3.5 { #expect(seek.frames == inSource.frames, "after a seek to \(at) s") }
+                // AVI holds decode order only: after a seek ffmpeg guesses presentation times
+                // from the reorder delay it has seen, which the re-encoded GOPs change, so it may
+                // land a frame apart from the source (a whole stretch of the right pictures still).
+                if at != 3.5, !name.hasSuffix(".avi") { #expect(seek.frames == inSource.frames, "after a seek to \(at) s") }
             }
 
             let verified = try ManifestVerifier.verify(output: out)
