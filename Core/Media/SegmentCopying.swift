@@ -13,7 +13,8 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
     public static func unavailable(_ reason: String) -> SegmentCopying { SegmentCopying(parameterSetID: nil, unavailable: reason) }
 
     /// Containers whose H.264 can hold two sets of parameter sets: in one avcC (MP4, MOV,
-    /// Matroska, FLV's sequence header) or in band (AVI as DVRs write it) at each keyframe (MPEG-TS, raw Annex B).
+    /// Matroska, FLV's sequence header) or in band at each keyframe (MPEG-TS, raw Annex B, AVI
+    /// as DVRs write it).
     static let containers: Set<String> = ["mp4", "mov", "matroska", "flv", "avi", "mpegts", "h264"]
 
     /// `firstKeyframe`: the source's first video keyframe, whose in-band parameter sets count
