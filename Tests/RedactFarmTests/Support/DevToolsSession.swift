@@ -54,7 +54,13 @@ final class DevToolsSession {
         }
         session = try call("Target.attachToTarget", ["targetId": page, "flatten": true], browserWide: true)["sessionId"] as? String
         _ = try call("Runtime.enable")
-        _ = try evaluate("new Promise(done => document.readyState === 'complete' ? done(true) : addEventListener('load', () => done(true)))")
+        // The page target can still hold its first, blank document when attached to: wait
+        // until the address has been loaded, not just some document.
+        let deadline = Date().addingTimeInterval(Double(Self.replyTimeoutSeconds))
+        while try evaluate("location.href !== 'about:blank' && document.readyState === 'complete'") as? Bool != true {
+            guard Date() < deadline else { throw Failure(description: "Chromium did not load \(url)") }
+            usleep(100_000)
+        }
     }
 
     deinit {
