@@ -262,7 +262,8 @@ struct OutputFinisher: Sendable {
         for s in stitched.streams {
             guard let picture = s.picture else { continue }
             notes.append("stream \(s.stream.index) (cover art, \(s.stream.codec) \(picture.width)x\(picture.height)) examined for \(picture.examinedFor.joined(separator: " and ")): "
-                         + (picture.hidden.isEmpty ? "nothing found, kept as it was" : "\(picture.hidden.count) region(s) hidden, written back in \(s.stream.codec)"))
+                         + (picture.damaged == true ? "damaged, only part of it decodes (--accept-damage); \(picture.hidden.count) region(s) hidden in what decodes, which is what was written back in \(s.stream.codec)"
+                            : picture.hidden.isEmpty ? "nothing found, kept as it was" : "\(picture.hidden.count) region(s) hidden, written back in \(s.stream.codec)"))
         }
         for s in stitched.streams where s.stream.action == .dropped {
             notes.append("stream \(s.stream.index) (\(s.stream.type) \(s.stream.codec)) dropped: \(s.stream.reason ?? "asked for")")

@@ -104,7 +104,7 @@ public enum ManifestVerifier {
             let pictures = streams.compactMap(\.picture)
             checks.append("\(streams.count) source stream(s) accounted for; \(copied) copied stream(s) bit for bit"
                           + (muted.isEmpty ? "" : "; \(muted.count) muted (\(muted.compactMap(\.muting).map { "\($0.replacedPackets) packet(s) re-encoded" }.joined(separator: ", ")))")
-                          + (pictures.isEmpty ? "" : "; cover art as recorded (\(pictures.map { "\($0.hidden.count) region(s) hidden" }.joined(separator: ", ")))"))
+                          + (pictures.isEmpty ? "" : "; cover art as recorded (\(pictures.map { "\($0.hidden.count) region(s) hidden" + ($0.damaged == true ? " in a damaged picture, as decoded" : "") }.joined(separator: ", ")))"))
             for s in muted {
                 guard let muting = s.muting, let index = s.outputIndex else { continue }
                 let kept = try MutedStreamCheck.keptHash(in: output, stream: index, replacedRuns: muting.replacedRuns)

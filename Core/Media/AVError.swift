@@ -5,6 +5,7 @@ import RedactSupport
 enum AVError {
     static let eof = rf_error_eof()
     static let again = rf_error_eagain()
+    static let invalidData = rf_error_invaliddata()
 
     static func message(_ code: Int32) -> String {
         var buffer = [CChar](repeating: 0, count: 256)

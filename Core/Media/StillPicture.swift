@@ -13,12 +13,18 @@ public final class StillPicture {
     private let decodedFormat: AVPixelFormat
     private let decoded: CodecContext
 
+    /// Whether the picture decoded only in part (a truncated or corrupt file), which
+    /// `acceptDamage` lets through; without it such a picture is refused.
+    public let isDamaged: Bool
+
     public var width: Int { Int(frame.pointee.width) }
     public var height: Int { Int(frame.pointee.height) }
 
     /// Decodes `packet`, which stream `index` of `input` carries, refusing what cannot be
-    /// edited or written back.
-    public init(packet: [UInt8], stream index: Int, of input: MediaInput) throws(MediaError) {
+    /// edited or written back, and a damaged picture unless `acceptDamage`: libavcodec shows
+    /// what it can of a cut JPEG without an error, so "nothing found" would describe only
+    /// the part that decoded while the file still carries the rest.
+    public init(packet: [UInt8], stream index: Int, of input: MediaInput, acceptDamage: Bool = false) throws(MediaError) {
         let par = input.stream(index).pointee.codecpar!
         codecID = par.pointee.codec_id
         codecName = String(cString: avcodec_get_name(codecID))
@@ -26,13 +32,23 @@ public final class StillPicture {
         guard let decoder = avcodec_find_decoder(codecID) else { throw MediaError(path: label, reason: "this FFmpeg has no decoder for it") }
         decoded = try CodecContext(decoder, label: label)
         try AVError.check(avcodec_parameters_to_context(decoded.context, par), label, "cannot set up its decoder")
+        if !acceptDamage { decoded.context.pointee.err_recognition |= AV_EF_EXPLODE }
         try AVError.check(avcodec_open2(decoded.context, decoder, nil), label, "cannot open its decoder")
+        let damage = "is damaged (it decodes only in part); --accept-damage redacts what decodes and writes that back, recorded as damaged, or --drop-streams cover leaves it out"
+        let missingEnd = codecID == AV_CODEC_ID_MJPEG && !Self.endsItsLastScan(packet)
+        if missingEnd && !acceptDamage { throw MediaError(path: label, reason: damage) }
         let pkt = PacketBuffer()
         try AVError.check(av_new_packet(pkt.pointer, Int32(packet.count)), label, "out of memory")
         packet.withUnsafeBufferPointer { pkt.pointer.pointee.data.update(from: $0.baseAddress!, count: packet.count) }
-        try AVError.check(avcodec_send_packet(decoded.context, pkt.pointer), label, "cannot be decoded")
+        let sent = avcodec_send_packet(decoded.context, pkt.pointer)
+        if sent == AVError.invalidData && !acceptDamage { throw MediaError(path: label, reason: damage) }
+        try AVError.check(sent, label, "cannot be decoded")
         try AVError.check(avcodec_send_packet(decoded.context, nil), label, "cannot be decoded")
-        try AVError.check(avcodec_receive_frame(decoded.context, decoded.frame), label, "cannot be decoded")
+        let received = avcodec_receive_frame(decoded.context, decoded.frame)
+        if received == AVError.invalidData && !acceptDamage { throw MediaError(path: label, reason: damage) }
+        try AVError.check(received, label, "cannot be decoded")
+        isDamaged = missingEnd || decoded.frame.isDamaged
+        if isDamaged && !acceptDamage { throw MediaError(path: label, reason: damage) }
         decodedFormat = AVPixelFormat(rawValue: decoded.frame.pointee.format)
         guard let desc = av_pix_fmt_desc_get(decodedFormat) else { throw MediaError(path: label, reason: "decodes to an unknown pixel format") }
         if desc.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) != 0 || desc.pointee.flags & UInt64(AV_PIX_FMT_FLAG_PAL) != 0 {
@@ -76,6 +92,21 @@ public final class StillPicture {
         try AVError.check(avcodec_send_frame(ctx, nil), label, "cannot be encoded")
         try AVError.check(avcodec_receive_packet(ctx, packet.pointer), label, "cannot be encoded")
         return EncodedPacket(packet.pointer).data
+    }
+
+    /// Whether a JPEG's last scan is closed by an end-of-image marker. Entropy-coded data
+    /// never holds FF D9 (an FF there is stuffed as FF 00), and an embedded EXIF thumbnail's
+    /// EOI comes before the main image's scans, so a cut file has none after its last SOS.
+    static func endsItsLastScan(_ jpeg: [UInt8]) -> Bool {
+        var lastScan = -1, lastEnd = -1
+        var i = 0
+        while i + 1 < jpeg.count {
+            if jpeg[i] == 0xFF {
+                if jpeg[i + 1] == 0xDA { lastScan = i } else if jpeg[i + 1] == 0xD9 { lastEnd = i }
+            }
+            i += 1
+        }
+        return lastScan >= 0 && lastEnd > lastScan
     }
 
     /// A new frame holding `source` in `format` (full range for YUVJ), same size.

@@ -58,8 +58,12 @@ public struct PictureRedaction: Codable, Equatable, Sendable {
     public var examinedFor: [String]
     public var width: Int
     public var height: Int
+    /// True when the source picture decoded only in part (`--accept-damage`): what decoded
+    /// was examined and is what was written, never the source's bytes.
+    public var damaged: Bool?
 
-    public init(sourcePayloadSHA256: String, hidden: [[Double]], examinedFor: [String], width: Int, height: Int) {
+    public init(sourcePayloadSHA256: String, hidden: [[Double]], examinedFor: [String], width: Int, height: Int, damaged: Bool = false) {
+        self.damaged = damaged ? true : nil
         self.sourcePayloadSHA256 = sourcePayloadSHA256
         self.hidden = hidden
         self.examinedFor = examinedFor

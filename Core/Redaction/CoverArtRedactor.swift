@@ -48,7 +48,7 @@ public enum CoverArtRedactor {
         guard let packet = media.attachedPicture(stream: index) else {
             throw MediaError(path: input, reason: "stream \(index) holds no attached picture")
         }
-        let picture = try StillPicture(packet: packet, stream: index, of: media)
+        let picture = try StillPicture(packet: packet, stream: index, of: media, acceptDamage: job.acceptsDamage)
         let view = VideoFrame(picture.frame)
         var found: [Detection] = []
         if let faces {
@@ -63,10 +63,12 @@ public enum CoverArtRedactor {
         }
         let hidden = try FrameRedactor(look: job.look).redact(boxes, in: view)
         let kept = zip(boxes, hidden.boxes).filter(\.1).map(\.0)
-        let data = boxes.isEmpty ? packet : try picture.encoded()
+        // A damaged picture's bytes may show more to another decoder than this one examined.
+        let data = boxes.isEmpty && !picture.isDamaged ? packet : try picture.encoded()
         let record = PictureRedaction(sourcePayloadSHA256: SHA256Hex.of(packet),
                                       hidden: kept.map { [$0.x0, $0.y0, $0.x1, $0.y1].map { ($0 * 10).rounded() / 10 } },
-                                      examinedFor: targets(of: job).map(\.rawValue), width: picture.width, height: picture.height)
+                                      examinedFor: targets(of: job).map(\.rawValue), width: picture.width, height: picture.height,
+                                      damaged: picture.isDamaged)
         return RedactedPicture(data: data, record: record)
     }
 }

@@ -71,6 +71,16 @@ public enum Preflight {
                                           why: pictureTargets.isEmpty ? "this job looks for neither faces nor plates in it (--targets)"
                                                : "this coordinator has no face model to examine it with", muxer: muxer) {
             report.reasons.append(why)
+        } else if !pictureTargets.isEmpty {
+            // A cover picture is redacted at the stitch; one that cannot be must stop the file now.
+            for cover in plan.entries where cover.action == .redactedPicture {
+                guard let packet = input.attachedPicture(stream: cover.index) else { continue }
+                do throws(MediaError) {
+                    _ = try StillPicture(packet: packet, stream: cover.index, of: input, acceptDamage: job.acceptsDamage)
+                } catch {
+                    report.reasons.append("\(error.path): \(error.reason)")
+                }
+            }
         }
         // FFmpeg 5.1's AVI muxer writes every AAC packet at pts 0 (a plain `ffmpeg -c copy`
         // remux does the same): the audio would lose its timing while the record said copied.

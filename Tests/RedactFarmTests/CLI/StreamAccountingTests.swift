@@ -194,6 +194,38 @@ import Testing
     }
 }
 
+extension StreamAccountingTests {
+    /// libavcodec decodes what it can of a cut JPEG without an error; "nothing found" would
+    /// then describe half a picture while the file kept carrying all of it.
+    @Test func aDamagedCoverPictureIsRefusedUpFrontOrWrittenAsDecodedWhenDamageIsAccepted() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let whole = try #require(try MediaInput(path: Fixtures.corpus("coverart.mp4")).attachedPicture(stream: 1))
+            let cut = dir + "/cut.jpg", source = dir + "/cut-cover.mp4"
+            try Data(whole.prefix(whole.count / 2)).write(to: URL(fileURLWithPath: cut))
+            _ = try FFmpegOracle.run("/usr/bin/env", ["ffmpeg", "-v", "error", "-i", Fixtures.corpus("sparse_baseline.mp4"), "-i", cut,
+                                                      "-map", "0", "-map", "1", "-c", "copy", "-disposition:v:1", "attached_pic", source])
+            let out = dir + "/out.mp4"
+            let refused = try CLI.run("run", source, "-o", out, "--profile", "fast")
+            #expect(refused.status == 1 && refused.stderrLines.count == 1, "\(refused.stderr)")
+            #expect(refused.stderr.contains("\(source): cover art (stream 1, mjpeg): is damaged (it decodes only in part); --accept-damage"), "\(refused.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["cut-cover.mp4", "cut.jpg"])
+
+            let accepted = try CLI.run("run", source, "-o", out, "--profile", "fast", "--accept-damage")
+            #expect(accepted.status == 0, "\(accepted.stderr)")
+            let picture = try #require(try manifest(out).streams?.last?.picture)
+            #expect(picture.damaged == true)
+            #expect(try manifest(out).notes?.contains { $0.contains("examined for face: damaged, only part of it decodes (--accept-damage)") } == true)
+            // What was written is the picture as examined, whole, not the source's cut bytes.
+            let written = try #require(try MediaInput(path: out).attachedPicture(stream: 1))
+            #expect(written != Array(whole.prefix(whole.count / 2)) && StillPicture.endsItsLastScan(written))
+            let strict = try Subprocess.run("/usr/bin/env", ["ffmpeg", "-v", "error", "-err_detect", "explode", "-i", out, "-map", "0:1", "-f", "null", "-"])
+            #expect(strict.status == 0 && strict.stderr.isEmpty, "\(String(decoding: strict.stderr, as: UTF8.self))")
+            let verified = try CLI.run("verify", out)
+            #expect(verified.status == 0 && verified.stdout.contains("in a damaged picture, as decoded"), "\(verified.stdout)\(verified.stderr)")
+        }
+    }
+}
+
 /// What cannot be redacted is refused up front, once, by name: before a byte is split, with
 /// one line naming the file and the reason, and nothing left behind.
 @Suite struct PreflightRefusalTests {
