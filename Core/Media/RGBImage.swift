@@ -48,7 +48,7 @@ public struct RGBImage: Sendable {
         }
         let owned = try CodecContext(codec, label: "")
         defer { withExtendedLifetime(owned) {} }
-        let (ctx, frame) = (owned.context, owned.frame)
+        let ctx = owned.context
         ctx.pointee.width = Int32(width)
         ctx.pointee.height = Int32(height)
         ctx.pointee.pix_fmt = pixelFormat
@@ -56,43 +56,20 @@ public struct RGBImage: Sendable {
         if let quality {
             ctx.pointee.flags |= AV_CODEC_FLAG_QSCALE
             ctx.pointee.global_quality = Int32(quality) * FF_QP2LAMBDA
-            frame.pointee.quality = ctx.pointee.global_quality
         }
         try AVError.check(avcodec_open2(ctx, codec, nil), "", "cannot open the \(name) encoder")
-        frame.pointee.width = Int32(width)
-        frame.pointee.height = Int32(height)
-        frame.pointee.format = pixelFormat.rawValue
-        try AVError.check(av_frame_get_buffer(frame, 0), "", "out of memory for a \(width)x\(height) picture")
-        if pixelFormat == AV_PIX_FMT_RGB24 {
-            let stride = Int(frame.pointee.linesize.0)
-            pixels.withUnsafeBufferPointer { src in
-                for row in 0..<height {
-                    (frame.pointee.data.0! + row * stride).update(from: src.baseAddress! + row * width * 3, count: width * 3)
-                }
+        let rgb = try PictureFrame(width: Int32(width), height: Int32(height), format: AV_PIX_FMT_RGB24, label: "")
+        let stride = Int(rgb.frame.pointee.linesize.0)
+        pixels.withUnsafeBufferPointer { src in
+            for row in 0..<height {
+                (rgb.frame.pointee.data.0! + row * stride).update(from: src.baseAddress! + row * width * 3, count: width * 3)
             }
-        } else {
-            try convert(into: frame, pixelFormat: pixelFormat)
         }
+        let picture = pixelFormat == AV_PIX_FMT_RGB24 ? rgb : try PictureFrame.converted(rgb.frame, to: pixelFormat, label: "")
+        picture.frame.pointee.quality = ctx.pointee.global_quality
         let packet = PacketBuffer()
-        try AVError.check(avcodec_send_frame(ctx, frame), "", "cannot encode a \(name)")
+        try AVError.check(avcodec_send_frame(ctx, picture.frame), "", "cannot encode a \(name)")
         try AVError.check(avcodec_receive_packet(ctx, packet.pointer), "", "cannot encode a \(name)")
         return EncodedPacket(packet.pointer).data
-    }
-
-    /// RGB into `frame`'s planes in `pixelFormat`, through one swscale context made and freed here.
-    private func convert(into frame: UnsafeMutablePointer<AVFrame>, pixelFormat: AVPixelFormat) throws(MediaError) {
-        guard let sws = sws_getContext(Int32(width), Int32(height), AV_PIX_FMT_RGB24, Int32(width), Int32(height), pixelFormat,
-                                       Int32(SWS_BICUBIC), nil, nil, nil) else {
-            throw MediaError(path: "", reason: "cannot convert a \(width)x\(height) picture from RGB")
-        }
-        defer { sws_freeContext(sws) }
-        let scaled = pixels.withUnsafeBufferPointer { src -> Int32 in
-            var srcData: [UnsafePointer<UInt8>?] = [src.baseAddress, nil, nil, nil]
-            var srcStride: [Int32] = [Int32(width * 3), 0, 0, 0]
-            var dstData: [UnsafeMutablePointer<UInt8>?] = [frame.pointee.data.0, frame.pointee.data.1, frame.pointee.data.2, nil]
-            var dstStride: [Int32] = [frame.pointee.linesize.0, frame.pointee.linesize.1, frame.pointee.linesize.2, 0]
-            return sws_scale(sws, &srcData, &srcStride, 0, Int32(height), &dstData, &dstStride)
-        }
-        guard scaled == Int32(height) else { throw MediaError(path: "", reason: "cannot convert a \(width)x\(height) picture from RGB") }
     }
 }

@@ -6,8 +6,9 @@ import RedactSupport
 /// Pictures in RGB (PNG, BMP) are edited as full-range planar YUV 4:4:4 (with alpha when
 /// they have it) and converted back; JPEG and other YUV pictures are edited as decoded.
 public final class StillPicture {
-    /// The picture being edited; owned here, freed in `deinit`.
-    public let frame: UnsafeMutablePointer<AVFrame>
+    /// The picture being edited.
+    public var frame: UnsafeMutablePointer<AVFrame> { edited.frame }
+    private let edited: PictureFrame
     public let codecName: String
     private let codecID: AVCodecID
     private let decodedFormat: AVPixelFormat
@@ -53,16 +54,10 @@ public final class StillPicture {
         guard let desc = av_pix_fmt_desc_get(decodedFormat) else { throw MediaError(path: label, reason: "decodes to an unknown pixel format") }
         if desc.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) != 0 || desc.pointee.flags & UInt64(AV_PIX_FMT_FLAG_PAL) != 0 {
             let hasAlpha = desc.pointee.flags & UInt64(AV_PIX_FMT_FLAG_ALPHA) != 0
-            frame = try Self.converted(decoded.frame, to: hasAlpha ? AV_PIX_FMT_YUVA444P : AV_PIX_FMT_YUVJ444P, label: label)
+            edited = try PictureFrame.converted(decoded.frame, to: hasAlpha ? AV_PIX_FMT_YUVA444P : AV_PIX_FMT_YUVJ444P, label: label)
         } else {
-            guard let copy = av_frame_clone(decoded.frame) else { throw MediaError(path: label, reason: "out of memory") }
-            frame = copy
+            edited = try PictureFrame(cloning: decoded.frame, label: label)
         }
-    }
-
-    deinit {
-        var f: UnsafeMutablePointer<AVFrame>? = frame
-        av_frame_free(&f)
     }
 
     /// The picture as one packet of the source's codec, in the pixel format it decoded to.
@@ -82,9 +77,9 @@ public final class StillPicture {
             ctx.pointee.global_quality = 2 * FF_QP2LAMBDA
         }
         try AVError.check(avcodec_open2(ctx, encoder, nil), label, "cannot be written back in \(codecName) as \(String(cString: av_get_pix_fmt_name(decodedFormat)))")
-        let out = AVPixelFormat(rawValue: frame.pointee.format) == decodedFormat
-            ? frame : try Self.converted(frame, to: decodedFormat, label: label)
-        defer { if out != frame { var f: UnsafeMutablePointer<AVFrame>? = out; av_frame_free(&f) } }
+        let written = AVPixelFormat(rawValue: frame.pointee.format) == decodedFormat
+            ? edited : try PictureFrame.converted(frame, to: decodedFormat, label: label)
+        let out = written.frame
         out.pointee.pts = 0
         out.pointee.quality = ctx.pointee.global_quality
         let packet = PacketBuffer()
@@ -107,45 +102,6 @@ public final class StillPicture {
             i += 1
         }
         return lastScan >= 0 && lastEnd > lastScan
-    }
-
-    /// A new frame holding `source` in `format` (full range for YUVJ), same size.
-    private static func converted(_ source: UnsafeMutablePointer<AVFrame>, to format: AVPixelFormat, label: String) throws(MediaError) -> UnsafeMutablePointer<AVFrame> {
-        let w = source.pointee.width, h = source.pointee.height
-        guard let out = av_frame_alloc() else { throw MediaError(path: label, reason: "out of memory") }
-        var owned: UnsafeMutablePointer<AVFrame>? = out
-        out.pointee.width = w
-        out.pointee.height = h
-        out.pointee.format = format.rawValue
-        guard av_frame_get_buffer(out, 0) >= 0,
-              let sws = sws_getContext(w, h, AVPixelFormat(rawValue: source.pointee.format), w, h, format, Int32(SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT), nil, nil, nil)
-        else {
-            av_frame_free(&owned)
-            throw MediaError(path: label, reason: "cannot convert its \(w)x\(h) picture")
-        }
-        defer { sws_freeContext(sws) }
-        let rows = withUnsafePointer(to: source.pointee.data) { src in
-            withUnsafePointer(to: source.pointee.linesize) { srcStride in
-                withUnsafePointer(to: out.pointee.data) { dst in
-                    withUnsafePointer(to: out.pointee.linesize) { dstStride in
-                        src.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { s in
-                            srcStride.withMemoryRebound(to: Int32.self, capacity: 8) { ss in
-                                dst.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { d in
-                                    dstStride.withMemoryRebound(to: Int32.self, capacity: 8) { ds in
-                                        sws_scale(sws, s, ss, 0, h, d, ds)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        guard rows == h else {
-            av_frame_free(&owned)
-            throw MediaError(path: label, reason: "cannot convert its \(w)x\(h) picture")
-        }
-        return out
     }
 }
 
