@@ -77,7 +77,7 @@ extension Coordinator {
             let outcome = Result { () throws(MediaError) in
                 try Preflight.require(path: input, job: options.job, dropping: Set(options.dropStreams ?? []), examinesPictures: examinesPictures)
                 return try Splitter.split(input: input, segmentSeconds: options.segmentSeconds, frameRate: options.job.sourceFrameRate,
-                                          into: area.directory, carryContext: true,
+                                          into: area.directory, carryContext: true, acceptDamage: options.job.acceptsDamage,
                                           onSegment: { record, header in inbox.post(.segmentReady(id, record, header)) })
             }
             inbox.post(.planned(id, outcome))

@@ -194,8 +194,14 @@ struct OutputFinisher: Sendable {
         manifest.finishedAt = RedactionManifest.timestamp(Date())
         manifest.coordinatorHost = WorkerHello.thisHost
         manifest.damage = .init(policy: options.job.acceptsDamage ? "accept" : "fail",
-                                concealedFrames: counts.concealed, substitutedFrames: counts.substituted)
+                                concealedFrames: counts.concealed, substitutedFrames: counts.substituted,
+                                retimedFrames: plan.video.retimedFrames)
         manifest.notes = notes(stitched) + extraNotes
+        if let retimed = plan.video.retimedFrames {
+            manifest.notes = (manifest.notes ?? []) + [
+                "the input's timing is damaged: \(retimed) frame(s) placed or timed by rule where the container's times contradict "
+                + "the order its frames are shown in (--accept-damage; docs/timestamps.md)"]
+        }
         if let first = counts.firstDamagedPts {
             manifest.notes = (manifest.notes ?? []) + [
                 "the input is damaged: \(counts.concealed) frame(s) decoded with errors and redacted as decoded, \(counts.substituted) "

@@ -116,7 +116,7 @@ public struct Rerenderer: Sendable {
         progress("splitting \(URL(fileURLWithPath: input).lastPathComponent)", 0)
         _ = try Preflight.require(path: input, job: job, dropping: dropping)
         let plan = try Splitter.split(input: input, segmentSeconds: segmentSeconds, frameRate: job.sourceFrameRate, into: area.directory,
-                                      carryContext: true)
+                                      carryContext: true, acceptDamage: job.acceptsDamage)
         guard plan.input.sha256 == m.input.sha256, plan.segments.count == m.segments.count,
               zip(plan.segments, m.segments).allSatisfy({ $0.sha256 == $1.inputSHA256 && $0.frameCount == $1.frameCount })
         else {

@@ -106,7 +106,11 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
         public var concealedFrames: Int
         /// Frames that could not be decoded, each stood in for by the frame before it.
         public var substitutedFrames: Int
-        public init(policy: String, concealedFrames: Int, substitutedFrames: Int) {
+        /// Frames whose place in presentation order or time the container's damaged timing
+        /// could not give, decided by rule (docs/timestamps.md); absent when none.
+        public var retimedFrames: Int?
+        public init(policy: String, concealedFrames: Int, substitutedFrames: Int, retimedFrames: Int? = nil) {
+            self.retimedFrames = retimedFrames
             self.policy = policy
             self.concealedFrames = concealedFrames
             self.substitutedFrames = substitutedFrames

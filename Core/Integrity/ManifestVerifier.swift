@@ -127,6 +127,9 @@ public enum ManifestVerifier {
             notes.append(audit.passed ? "the leak audit found no possible misses in \(audit.framesExamined) frames"
                          : "the leak audit recorded \(audit.findings.count) possible miss(es) in \(audit.framesWithFindings) frame(s): review them (redactfarm audit)")
         }
+        if let damage = m.damage, let retimed = damage.retimedFrames, retimed > 0 {
+            notes.append("the input's timing was damaged: \(retimed) frame(s) placed or timed by rule (policy: \(damage.policy))")
+        }
         if let damage = m.damage, damage.concealedFrames + damage.substitutedFrames > 0 {
             notes.append("the input was damaged: \(damage.concealedFrames) frame(s) redacted as decoded with errors, \(damage.substitutedFrames) stood in for by the frame before (policy: \(damage.policy))")
         }

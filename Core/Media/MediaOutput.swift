@@ -12,6 +12,9 @@ package final class MediaOutput {
     private let packet = PacketBuffer()
     private var headerWritten = false
     private var finished = false
+    /// Each output stream's last decode time written (its own time base), to name a stream
+    /// whose copied times go backwards instead of FFmpeg's bare "Invalid argument".
+    private var lastDTS: [Int: Int64] = [:]
 
     package init(path: String, muxer: String) throws(MediaError) {
         let atomic = try AtomicOutput(finalPath: path)
@@ -170,7 +173,16 @@ package final class MediaOutput {
         packet.unref()
         try p.fill(packet.pointer)
         packet.pointer.pointee.stream_index = Int32(index)
-        av_packet_rescale_ts(packet.pointer, timeBase.avRational, context.pointee.streams[index]!.pointee.time_base)
+        let st = context.pointee.streams[index]!
+        av_packet_rescale_ts(packet.pointer, timeBase.avRational, st.pointee.time_base)
+        let dts = packet.pointer.pointee.dts
+        if dts != EncodedPacket.noTimestamp, let last = lastDTS[index], dts < last {
+            let seconds = { (t: Int64) in String(format: "%.3f s", Double(t) * Rational(st.pointee.time_base).doubleValue) }
+            let type = av_get_media_type_string(st.pointee.codecpar.pointee.codec_type).map { String(cString: $0) } ?? "unknown"
+            throw MediaError(path: path, reason: "output stream \(index) (\(type)): a packet timed \(seconds(dts)) follows one at \(seconds(last)); "
+                             + "the source's timing is damaged there, and a stream carried bit for bit keeps its times (--drop-streams \(type) leaves it out)")
+        }
+        if dts != EncodedPacket.noTimestamp { lastDTS[index] = dts }
         try AVError.check(av_interleaved_write_frame(context, packet.pointer), path, "cannot write a packet of stream \(index)")
     }
 

@@ -17,6 +17,13 @@ import RedactSupport
 ///    first packet's dts (0 without one): the timing FFmpeg's players give an AVI.
 /// 4. The container's dts are kept when every packet has one, they rise, and none passes its
 ///    pts; otherwise the k-th packet's dts is the (k − delay)-th pts in presentation order.
+///
+/// Damaged input (`acceptDamage`) changes two things, and the frames it touches are counted
+/// as `retimedFrames`: a packet that decodes to no frame is shown right after the frame of the
+/// packet before it in decode order (as a frame nothing is reordered around), and container
+/// pts that do not rise in presentation order (a damaged PES header, packets merged where a
+/// start code was lost) are set aside for the longest run of them that does rise, the others
+/// derived by rule 2, spread evenly where a gap holds fewer frame durations than frames.
 package struct PresentationOrder: Sendable {
     package struct Timing: Sendable, Equatable {
         package var pts: Int64
@@ -27,6 +34,8 @@ package struct PresentationOrder: Sendable {
     /// Per packet, in decode order.
     package let timings: [Timing]
     package let reorderDelay: Int
+    /// Frames whose place or time the damage rules above decided (0 on undamaged input).
+    package let retimedFrames: Int
 
     /// Containers whose reordered video may lack presentation times; every other container
     /// times every frame, and its packets are read as they are.
@@ -38,10 +47,11 @@ package struct PresentationOrder: Sendable {
 
     /// The timings of `stream`'s packets, or nil when the container gives every packet a pts.
     package static func derive(path: String, frameRate: Rational?, stream: Int, codec: CodecParameters, timeBase: Rational,
-                               frameDuration: Int64) throws(MediaError) -> PresentationOrder? {
+                               frameDuration: Int64, acceptDamage: Bool = false) throws(MediaError) -> PresentationOrder? {
         let container = try containerTimings(path: path, frameRate: frameRate, stream: stream)
         guard container.contains(where: { $0.pts == EncodedPacket.noTimestamp }) else { return nil }
-        let ranks = try presentationRanks(path: path, frameRate: frameRate, stream: stream, codec: codec, timeBase: timeBase, packets: container.count)
+        let (ranks, placed) = try presentationRanks(path: path, frameRate: frameRate, stream: stream, codec: codec, timeBase: timeBase,
+                                                    packets: container.count, acceptDamage: acceptDamage)
         // The codec's declared delay (has_b_frames), which FFmpeg's players show an AVI with,
         // unless the frames show more.
         let delay = max(Int(codec.videoDelay), ranks.enumerated().map { $0.offset - $0.element }.max() ?? 0)
@@ -51,17 +61,34 @@ package struct PresentationOrder: Sendable {
         var byRank = [Int](repeating: 0, count: ranks.count)
         for (packet, rank) in ranks.enumerated() { byRank[rank] = packet }
         var shown = byRank.map { container[$0].pts }
+        var retimed = Set(placed)
+        if acceptDamage {
+            let timed = shown.indices.filter { shown[$0] != EncodedPacket.noTimestamp }
+            let rising = Set(longestRisingRun(timed.map { shown[$0] }).map { timed[$0] })
+            for rank in timed where !rising.contains(rank) {
+                shown[rank] = EncodedPacket.noTimestamp
+                retimed.insert(byRank[rank])
+            }
+        }
         if let first = shown.firstIndex(where: { $0 != EncodedPacket.noTimestamp }) {
             for rank in 0..<first { shown[rank] = shown[first] - Int64(first - rank) * duration }
-            for rank in first..<shown.count where shown[rank] == EncodedPacket.noTimestamp {
-                shown[rank] = shown[rank - 1] + duration
+            var rank = first
+            while rank < shown.count {
+                guard shown[rank] == EncodedPacket.noTimestamp else { rank += 1; continue }
+                let end = shown[rank...].firstIndex(where: { $0 != EncodedPacket.noTimestamp }) ?? shown.count
+                let before = shown[rank - 1], count = Int64(end - rank)
+                // Damaged input only: set-aside times squeezed between two kept ones.
+                let step = acceptDamage && end < shown.count && before + count * duration >= shown[end]
+                    ? (shown[end] - before) / (count + 1) : duration
+                for k in rank..<end { shown[k] = before + Int64(k - rank + 1) * step }
+                rank = end
             }
         } else {
             let base = container[0].dts != EncodedPacket.noTimestamp ? container[0].dts : 0
             for rank in shown.indices { shown[rank] = base + Int64(rank + delay) * duration }
         }
         for rank in shown.indices.dropFirst() where shown[rank] <= shown[rank - 1] {
-            throw MediaError(path: path, reason: "the video's presentation times do not rise in the order its frames are shown (frame \(rank) at \(shown[rank]) after \(shown[rank - 1]), in units of \(timeBase)); frames cannot be kept exact")
+            throw MediaError(path: path, reason: "the video's presentation times do not rise in the order its frames are shown (frame \(rank) at \(shown[rank]) after \(shown[rank - 1]), in units of \(timeBase)); frames cannot be kept exact (damaged input; --accept-damage derives such times by rule and records them)")
         }
 
         // Rule 4: decode times.
@@ -74,7 +101,26 @@ package struct PresentationOrder: Sendable {
         if !keepsDecodeTimes {
             for i in timings.indices { timings[i].dts = i >= delay ? shown[i - delay] : shown[0] - Int64(delay - i) * duration }
         }
-        return PresentationOrder(timings: timings, reorderDelay: delay)
+        return PresentationOrder(timings: timings, reorderDelay: delay, retimedFrames: retimed.count)
+    }
+
+    /// Indexes of a longest strictly rising subsequence of `values` (patience sorting).
+    static func longestRisingRun(_ values: [Int64]) -> [Int] {
+        var tails: [Int] = []                  // tails[k]: index ending the best run of length k + 1
+        var previous = [Int](repeating: -1, count: values.count)
+        for (i, v) in values.enumerated() {
+            var lo = 0, hi = tails.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if values[tails[mid]] < v { lo = mid + 1 } else { hi = mid }
+            }
+            if lo > 0 { previous[i] = tails[lo - 1] }
+            if lo == tails.count { tails.append(i) } else { tails[lo] = i }
+        }
+        var run: [Int] = []
+        var at = tails.last ?? -1
+        while at >= 0 { run.append(at); at = previous[at] }
+        return run.reversed()
     }
 
     /// The times the container gives, packet by packet, without decoding.
@@ -88,9 +134,10 @@ package struct PresentationOrder: Sendable {
         return timings
     }
 
-    /// rank[i]: where the frame decoded from packet i comes in presentation order.
+    /// rank[i]: where the frame decoded from packet i comes in presentation order, and (for
+    /// damaged input only) the packets placed by rule rather than by a frame of their own.
     private static func presentationRanks(path: String, frameRate: Rational?, stream: Int, codec: CodecParameters, timeBase: Rational,
-                                          packets: Int) throws(MediaError) -> [Int] {
+                                          packets: Int, acceptDamage: Bool) throws(MediaError) -> (ranks: [Int], placed: [Int]) {
         let input = try MediaInput(path: path, frameRate: frameRate)
         input.selectStreams([stream])
         // One thread, as segments are decoded: the order frames leave the decoder is then the
@@ -113,14 +160,23 @@ package struct PresentationOrder: Sendable {
             var packet = demuxed
             packet.pts = Int64(read)
             packet.dts = Int64(read)
-            try decoder.decode(packet, collect)
+            do throws(MediaError) { try decoder.decode(packet, collect) } catch where acceptDamage {}
             read += 1
         }
-        try decoder.decode(nil, collect)
-        if let unpaired { throw MediaError(path: path, reason: "cannot derive the video's presentation times: \(unpaired)") }
-        if let missing = ranks.firstIndex(of: -1) {
-            throw MediaError(path: path, reason: "cannot derive the video's presentation times: video packet \(missing) decodes to no frame of its own (\(packets - shown) of \(packets) packets do), so the order its frames are shown in is not known")
+        do throws(MediaError) { try decoder.decode(nil, collect) } catch where acceptDamage {}
+        if let unpaired, !acceptDamage { throw MediaError(path: path, reason: "cannot derive the video's presentation times: \(unpaired)") }
+        guard let missing = ranks.firstIndex(of: -1) else { return (ranks, []) }
+        guard acceptDamage else {
+            throw MediaError(path: path, reason: "cannot derive the video's presentation times: video packet \(missing) decodes to no frame of its own (\(packets - shown) of \(packets) packets do), so the order its frames are shown in is not known (damaged input; --accept-damage places such packets by rule and records them)")
         }
-        return ranks
+        // Shown order by packet, each frameless packet right after its decode-order predecessor.
+        var order = ranks.indices.filter { ranks[$0] >= 0 }.sorted { ranks[$0] < ranks[$1] }
+        let placed = ranks.indices.filter { ranks[$0] < 0 }
+        for packet in placed {
+            let at = packet == 0 ? 0 : (order.firstIndex(of: packet - 1).map { $0 + 1 } ?? order.count)
+            order.insert(packet, at: at)
+        }
+        for (rank, packet) in order.enumerated() { ranks[packet] = rank }
+        return (ranks, placed)
     }
 }

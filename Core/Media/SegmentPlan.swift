@@ -44,6 +44,9 @@ public struct SegmentPlan: Codable, Equatable, Sendable {
         /// Whether segments with nothing to hide can be copied from the source (absent in
         /// plans made before copying existed, or before the first keyframe was read: no).
         public var copying: SegmentCopying?
+        /// Frames of a damaged stream whose place or time `PresentationOrder`'s damage rules
+        /// decided (`--accept-damage`); absent when none.
+        public var retimedFrames: Int?
     }
 
     public struct SegmentRecord: Codable, Equatable, Sendable {

@@ -14,14 +14,16 @@ public enum Splitter {
     /// but for the input's hash and frame count, and with no segments: handing over the list
     /// so far each time would copy it, quadratic in a file's segments), so work can start on
     /// a file before it is fully split.
+    /// `acceptDamage`: see `VideoScan` (`--accept-damage`).
     public static func split(input path: String, segmentSeconds: Double, frameRate: Rational? = nil, into directory: String, carryContext: Bool = false,
+                             acceptDamage: Bool = false,
                              progress: ((Double) -> Void)? = nil,
                              onSegment: ((SegmentPlan.SegmentRecord, _ header: SegmentPlan) -> Void)? = nil) throws(MediaError) -> SegmentPlan {
         guard segmentSeconds > 0, segmentSeconds.isFinite else {
             throw MediaError(path: path, reason: "segment length must be a positive number of seconds")
         }
         let input = try MediaInput(path: path, frameRate: frameRate)
-        let scan = try VideoScan(input: input)
+        let scan = try VideoScan(input: input, acceptDamage: acceptDamage)
         let folder = try OutputFolder(path: directory)
         do {
             let plan = try run(input: input, scan: scan, segmentSeconds: segmentSeconds, carryContext: carryContext,
@@ -153,7 +155,7 @@ public enum Splitter {
     /// Everything about the plan that is known before the first packet is read.
     private static func planHeader(input: MediaInput, scan: VideoScan, segmentSeconds: Double) throws(MediaError) -> SegmentPlan {
         let report = StreamReport(input.stream(scan.streamIndex))
-        return SegmentPlan(
+        var plan = SegmentPlan(
             formatVersion: SegmentPlan.formatVersion,
             software: "redactfarm \(RedactFarmVersion.current)",
             input: .init(path: URL(fileURLWithPath: input.path).standardizedFileURL.path, sha256: "", sizeBytes: FileBytes.size(of: input.path),
@@ -165,6 +167,8 @@ public enum Splitter {
                          rotationDegrees: report.rotationDegrees, averageFrameRate: report.averageFrameRate,
                          constantFrameRate: report.constantFrameRate),
             targetSegmentSeconds: segmentSeconds, frameCount: 0, segments: [])
+        if let retimed = scan.order?.retimedFrames, retimed > 0 { plan.video.retimedFrames = retimed }
+        return plan
     }
 
     private static func write(_ segment: SegmentFile, draft: SegmentLayout.Segment, timeBase: Rational,

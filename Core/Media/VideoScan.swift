@@ -10,15 +10,25 @@ package struct VideoScan {
     let codec: CodecParameters
     let timeBase: Rational
     private let inspector: KeyframeInspector
+    /// Derived timestamps where the container leaves them out (`PresentationOrder`).
+    let order: PresentationOrder?
 
-    init(input: MediaInput) throws(MediaError) {
+    /// `acceptDamage`: a damaged stream's order is derived by the damage rules of
+    /// `PresentationOrder` instead of being refused (`--accept-damage`).
+    init(input: MediaInput, acceptDamage: Bool = false) throws(MediaError) {
         self.input = input
-        streamIndex = try input.primaryVideoStream()
-        let st = input.stream(streamIndex)
-        codec = CodecParameters(st.pointee.codecpar)
+        let index = try input.primaryVideoStream()
+        streamIndex = index
+        let st = input.stream(index)
+        let codec = CodecParameters(st.pointee.codecpar)
+        self.codec = codec
         timeBase = Rational(st.pointee.time_base)
         inspector = KeyframeInspector(codec: codec)
-        input.selectStreams([streamIndex])
+        order = PresentationOrder.applies(to: input, codec: codec)
+            ? try PresentationOrder.derive(path: input.path, frameRate: input.frameRateOverride, stream: index, codec: codec,
+                                           timeBase: timeBase, frameDuration: Self.frameDuration(of: st), acceptDamage: acceptDamage)
+            : nil
+        input.selectStreams([index])
     }
 
     /// Raw H.264 and HEVC elementary streams (what many DVRs and NVRs export) carry no
@@ -59,8 +69,10 @@ package struct VideoScan {
     }
 
     /// One frame's duration in the stream's time base, from its frame rate.
-    var frameDuration: Int64 {
-        let st = input.stream(streamIndex).pointee
+    var frameDuration: Int64 { Self.frameDuration(of: input.stream(streamIndex)) }
+
+    private static func frameDuration(of stream: UnsafeMutablePointer<AVStream>) -> Int64 {
+        let st = stream.pointee
         return st.r_frame_rate.num > 0 ? max(1, av_rescale_q(1, av_inv_q(st.r_frame_rate), st.time_base)) : 1
     }
 
@@ -70,10 +82,6 @@ package struct VideoScan {
         let inOrder = codec.videoDelay == 0
         let derive = Self.derivesTimestamps(input, codec: codec)
         let frameDuration = self.frameDuration
-        let order = PresentationOrder.applies(to: input, codec: codec)
-            ? try PresentationOrder.derive(path: input.path, frameRate: input.frameRateOverride, stream: streamIndex, codec: codec,
-                                           timeBase: timeBase, frameDuration: frameDuration)
-            : nil
         var nextPts: Int64 = 0
         var keyframes = 0, shownSoFar = 0
         while let (_, read) = try input.readPacket() {

@@ -23,6 +23,55 @@ import Testing
         return path
     }
 
+    /// ps.mpg with noise over 6 KB in its middle, each 2 KB pack's first 20 bytes kept: PES
+    /// headers and start codes are hit, so packets merge and times repeat.
+    static func damagedProgramStream(in dir: String) throws -> String {
+        var bytes = try FileBytes.read(Fixtures.corpus("ps.mpg"))
+        var x: UInt32 = 5
+        for i in bytes.count / 2..<bytes.count / 2 + 6000 where i % 2048 > 20 {
+            x = x &* 1_103_515_245 &+ 12345
+            bytes[i] = UInt8((x >> 16) & 0xff)
+        }
+        let path = dir + "/damaged.mpg"
+        try AtomicOutput.write(bytes, to: path)
+        return path
+    }
+
+    /// Where the container's own times are damaged, the order pass refuses the file, or
+    /// under `--accept-damage` places and times those frames by rule and counts them.
+    @Test func damagedTimingIsRefusedOrDerivedByRuleAndRecorded() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let input = try Self.damagedProgramStream(in: dir)
+            let output = dir + "/out.mpg"
+            let job = ["--targets", "none", "--zone", "0,0,32,32"]
+            let refused = try CLI.run(arguments: ["run", input, "-o", output] + job)
+            #expect(refused.status == 1 && refused.stderrLines.count == 1, "\(refused.stderr)")
+            #expect(refused.stderr.contains(input) && refused.stderr.contains("do not rise in the order its frames are shown")
+                    && refused.stderr.contains("--accept-damage derives such times by rule"), "\(refused.stderr)")
+
+            // The audio's copied times go backwards too: named, with the way out.
+            let audio = try CLI.run(arguments: ["run", input, "-o", output, "--accept-damage"] + job)
+            #expect(audio.status == 1 && audio.stderrLines.count == 1, "\(audio.stderr)")
+            #expect(audio.stderr.contains("output stream 1 (audio): a packet timed") && audio.stderr.contains("--drop-streams audio leaves it out"), "\(audio.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["damaged.mpg"])
+
+            let accepted = try CLI.run(arguments: ["run", input, "-o", output, "--accept-damage", "--drop-streams", "audio"] + job)
+            #expect(accepted.status == 0, "\(accepted.stderr)")
+            let manifest = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(output)), path: output).manifest
+            let retimed = try #require(manifest.damage?.retimedFrames)
+            #expect(retimed > 0 && retimed < 10, "\(retimed)")
+            #expect(manifest.notes?.contains { $0.contains("the input's timing is damaged: \(retimed) frame(s) placed or timed by rule") } == true)
+            // Every packet of the source's video is a frame of the output, shown in rising order.
+            let sourcePackets = try FFmpegOracle.run("/usr/bin/env", ["ffprobe", "-v", "error", "-select_streams", "v", "-count_packets",
+                                                                      "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", input])
+            #expect(manifest.videoFrames == Int(sourcePackets.trimmingCharacters(in: CharacterSet(charactersIn: ", \n"))))
+            let shown = try MediaInspection.videoTimestamps(output).compactMap { Int64($0.split(separator: " ")[0]) }
+            #expect(shown.count == manifest.videoFrames && zip(shown, shown.dropFirst()).allSatisfy { $0 < $1 })
+            let verified = try CLI.run("verify", output)
+            #expect(verified.status == 0 && verified.stderr.contains("the input's timing was damaged: \(retimed) frame(s)"), "\(verified.stdout)\(verified.stderr)")
+        }
+    }
+
     @Test(arguments: [["--targets", "none", "--zone", "0,0,64,64"], ["--profile", "fast"]])
     func damageFailsEveryKindOfJobNamingTheFrame(targets: [String]) throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
