@@ -180,7 +180,8 @@ package final class MediaOutput {
             let seconds = { (t: Int64) in String(format: "%.3f s", Double(t) * Rational(st.pointee.time_base).doubleValue) }
             let type = av_get_media_type_string(st.pointee.codecpar.pointee.codec_type).map { String(cString: $0) } ?? "unknown"
             throw MediaError(path: path, reason: "output stream \(index) (\(type)): a packet timed \(seconds(dts)) follows one at \(seconds(last)); "
-                             + "the source's timing is damaged there, and a stream carried bit for bit keeps its times (--drop-streams \(type) leaves it out)")
+                             + "the source's timing is damaged there, and a stream carried bit for bit keeps its times"
+                             + (StreamPlan.droppableTypes.contains(type) ? " (--drop-streams \(type) leaves it out)" : ""))
         }
         if dts != EncodedPacket.noTimestamp { lastDTS[index] = dts }
         try AVError.check(av_interleaved_write_frame(context, packet.pointer), path, "cannot write a packet of stream \(index)")

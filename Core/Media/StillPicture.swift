@@ -36,8 +36,6 @@ public final class StillPicture {
         if !acceptDamage { decoded.context.pointee.err_recognition |= AV_EF_EXPLODE }
         try AVError.check(avcodec_open2(decoded.context, decoder, nil), label, "cannot open its decoder")
         let damage = "is damaged (it decodes only in part); --accept-damage redacts what decodes and writes that back, recorded as damaged, or --drop-streams cover leaves it out"
-        let missingEnd = codecID == AV_CODEC_ID_MJPEG && !Self.endsItsLastScan(packet)
-        if missingEnd && !acceptDamage { throw MediaError(path: label, reason: damage) }
         let pkt = PacketBuffer()
         try AVError.check(av_new_packet(pkt.pointer, Int32(packet.count)), label, "out of memory")
         packet.withUnsafeBufferPointer { pkt.pointer.pointee.data.update(from: $0.baseAddress!, count: packet.count) }
@@ -48,7 +46,7 @@ public final class StillPicture {
         let received = avcodec_receive_frame(decoded.context, decoded.frame)
         if received == AVError.invalidData && !acceptDamage { throw MediaError(path: label, reason: damage) }
         try AVError.check(received, label, "cannot be decoded")
-        isDamaged = missingEnd || decoded.frame.isDamaged
+        isDamaged = decoded.frame.isDamaged || (codecID == AV_CODEC_ID_MJPEG && !Self.endsItsLastScan(packet))
         if isDamaged && !acceptDamage { throw MediaError(path: label, reason: damage) }
         decodedFormat = AVPixelFormat(rawValue: decoded.frame.pointee.format)
         guard let desc = av_pix_fmt_desc_get(decodedFormat) else { throw MediaError(path: label, reason: "decodes to an unknown pixel format") }
