@@ -38,7 +38,7 @@ enum FrameSampler {
                     h = max(2, Int((Double(f.height) * Double(w) / Double(f.width)).rounded()) & ~1)
                 }
                 try converter.convert(f, crop: crop, toWidth: w, height: h)
-                pictures[request] = RGBImage(width: converter.width, height: converter.height, pixels: converter.buffer)
+                pictures[request] = RGBImage(width: converter.width, height: converter.height, pixels: converter.pixels)
             }
         }
         return pictures

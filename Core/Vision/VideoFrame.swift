@@ -20,9 +20,18 @@ public struct VideoFrame {
 /// buffer from frame to frame.
 package final class RGBConverter {
     private var context: OpaquePointer? = nil
+    /// The picture, packed (`width` x 3 bytes a row), then `slack` bytes swscale may write into.
     package private(set) var buffer: [UInt8] = []
     package private(set) var width = 0
     package private(set) var height = 0
+    /// swscale's packed-RGB writers store 8 pixels at a time, so a row whose width is not a
+    /// multiple of 8 is written up to 7 pixels past its end: into the next row, which is
+    /// written after it, but past the buffer on the last row (review's crops, of any even
+    /// width, corrupted the heap).
+    static let slack = 64
+
+    /// The picture alone, without the slack.
+    package var pixels: [UInt8] { Array(buffer.prefix(width * height * 3)) }
 
     package init() {}
 
@@ -46,7 +55,7 @@ package final class RGBConverter {
         let chromaX = Int(desc.pointee.log2_chroma_w), chromaY = Int(desc.pointee.log2_chroma_h)
         let bytesPerSample = desc.pointee.comp.0.depth > 8 ? 2 : 1
         let planes = Int(av_pix_fmt_count_planes(f.pixelFormat))
-        if buffer.count != w * h * 3 { buffer = [UInt8](repeating: 0, count: w * h * 3) }
+        if buffer.count != w * h * 3 + Self.slack { buffer = [UInt8](repeating: 0, count: w * h * 3 + Self.slack) }
         width = w
         height = h
         let scaled = buffer.withUnsafeMutableBufferPointer { dst -> Int32 in
