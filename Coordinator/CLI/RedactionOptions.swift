@@ -46,14 +46,14 @@ struct RedactionOptions: ParsableArguments {
     var audit = false
 
     @Option(help: """
-        Inference arithmetic: f32 (default; what the recall figures were measured with), bf16 \
-        (1.4-1.5x faster in make eval here, on CPUs with AVX-512 BF16 or AMX; only workers that \
-        compute it natively get the job), or auto: bf16 for the fast profile as it stands, where \
-        this machine computes bf16 (measured: the same visible runs as f32, recall equal on \
-        the street clip and 0.3 points lower on the crowd clip; see Benchmarks/README.md), else f32. Resolved on the machine that runs the command and \
-        recorded in the manifest.
+        Inference arithmetic: auto (the default for `run`: bf16 for the safe and fast profiles \
+        as they stand where this machine computes it natively, with AVX-512 BF16 or AMX, else \
+        f32), f32 (the default for `submit`, whose machine says nothing of the farm's CPUs), or \
+        bf16 (only workers that compute it natively get the job). In make eval here bf16 ran \
+        the default profile 1.4-1.7x faster with the same recall and visible runs as f32 on all \
+        four clips (Benchmarks/README.md). Recorded in the manifest.
         """)
-    var precision: PrecisionChoice = .f32
+    var precision: PrecisionChoice?
 
     @Flag(help: "Redact damaged input instead of refusing it: frames decoded with errors are redacted as decoded, frames that cannot be decoded are stood in for by the frame before them, and the manifest counts both. Without it such a file fails, naming the frame.")
     var acceptDamage = false
@@ -81,7 +81,9 @@ struct RedactionOptions: ParsableArguments {
 
     /// The job these options describe, validated (`JobLimits`): a value outside the accepted
     /// range is a usage error before any file is opened.
-    func jobOptions() throws(OptionError) -> JobOptions {
+    /// `defaultPrecision`: what an absent `--precision` means (`run`: auto, resolved on the
+    /// machine that runs it; `submit`: f32, since the farm's CPUs are not this machine's).
+    func jobOptions(defaultPrecision: PrecisionChoice) throws(OptionError) -> JobOptions {
         var job = RedactionJob()
         var correctionsSHA256: String?
         var set = Set<TargetClass>()
@@ -96,7 +98,7 @@ struct RedactionOptions: ParsableArguments {
         let base = profile.settings
         job.detector = DetectorSettings(threshold: threshold, inferenceScale: inferenceScale ?? base.inferenceScale,
                                         every: detectEvery ?? base.every)
-        let chosen = precision.resolved(for: profile, settings: job.detector)
+        let chosen = (precision ?? defaultPrecision).resolved(for: profile, settings: job.detector)
         job.detector.precision = chosen == .f32 ? nil : chosen
         job.encoder = EncoderSettings(crf: crf, preset: preset)
         job.zones = try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) }
@@ -130,13 +132,13 @@ enum PrecisionChoice: String, CaseIterable, ExpressibleByArgument {
     case auto, f32, bf16
 
     /// What the job computes in. `auto` is bf16 only where it was measured to keep every
-    /// figure (the fast profile, unmodified) and this machine computes it natively.
+    /// figure (the safe and fast profiles, unmodified) and this machine computes it natively.
     func resolved(for profile: DetectionProfile, settings: DetectorSettings) -> InferencePrecision {
         switch self {
         case .f32: .f32
         case .bf16: .bf16
         case .auto:
-            profile == .fast && settings == DetectionProfile.fast.settings && InferencePrecision.bf16Available ? .bf16 : .f32
+            [.safe, .fast].contains(profile) && settings == profile.settings && InferencePrecision.bf16Available ? .bf16 : .f32
         }
     }
 }

@@ -51,7 +51,7 @@ struct RunCommand: ParsableCommand {
         var options = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> JobOptions in
             try JobLimits.check("--workers", workers, in: JobLimits.workers)
             if !single { try OutputTarget.checkFolder(output, inputs: inputs.count) }
-            var options = try redaction.jobOptions()
+            var options = try redaction.jobOptions(defaultPrecision: .auto)
             options.provenance = try record.provenance()
             return options
         }

@@ -83,6 +83,25 @@ import Testing
         #expect(covered[9][0].box.x1 >= 90 + 20 - 1e-9)
     }
 
+    /// A small face is found late and lost early (and one lost behind another comes back out
+    /// unseen): its track reaches `smallExtend` frames past its ends, a large face's only `extend`.
+    @Test func aSmallFacesTrackReachesFurtherThanALargeOnes() {
+        var frames = [[Detection]](repeating: [], count: 60)
+        for t in 20...25 { frames[t] = [face(100, 100, 24), face(400, 100, 60)] }
+        var options = DetectionTracker.Options(maxGap: 5, extend: 2, bridgeGap: 0)
+        options.smallExtend = 10
+        let covered = DetectionTracker(options: options).cover(frames)
+        // The large face: two frames each way, no more.
+        #expect(covered[18].count == 2 && covered[27].count == 2)
+        #expect(covered[17].count == 1 && covered[28].count == 1)
+        // The small face: ten frames each way.
+        for t in [10, 17, 28, 35] { #expect(covered[t].count == 1 && covered[t][0].box.centerX < 250, "frame \(t)") }
+        #expect(covered[9].isEmpty && covered[36].isEmpty)
+        // Without smallExtend every face reaches `extend`.
+        let plain = DetectionTracker(options: .init(maxGap: 5, extend: 2, bridgeGap: 0)).cover(frames)
+        #expect(plain[17].isEmpty && plain[28].isEmpty)
+    }
+
     @Test func aGapLongerThanAllowedStartsANewTrack() {
         var frames = [[Detection]](repeating: [], count: 30)
         frames[0] = [face(10, 10, 20)]

@@ -29,13 +29,16 @@ import Testing
         }
     }
 
-    /// `--precision auto` is bf16 only for the unmodified fast profile on a machine that
-    /// computes it natively (where it was measured to keep every figure); anything else is f32.
-    @Test(arguments: [(["--profile", "fast"], true), (["--profile", "safe"], false), (["--profile", "fast", "--detect-every", "3"], false)])
+    /// `--precision auto` (`run`'s default) is bf16 only for the unmodified safe and fast
+    /// profiles on a machine that computes it natively (where it was measured to keep every
+    /// figure); anything else is f32.
+    @Test(arguments: [(["--profile", "fast", "--precision", "auto"], true), (["--profile", "safe"], true), ([], true),
+                      (["--profile", "balanced", "--precision", "auto"], false), (["--profile", "fast", "--detect-every", "3"], false),
+                      (["--threshold", "0.3"], false)])
     func autoPrecisionIsBF16OnlyWhereItWasMeasuredToKeepRecall(options: [String], mayUseBF16: Bool) throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let output = dir + "/out.mp4"
-            let result = try CLI.run(arguments: ["run", Fixtures.asset("carphone_pristine.mp4"), "-o", output, "--precision", "auto"] + options)
+            let result = try CLI.run(arguments: ["run", Fixtures.asset("carphone_pristine.mp4"), "-o", output] + options)
             #expect(result.status == 0, "\(result.stderr)")
             let manifest = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(output)), path: output).manifest
             let expected: InferencePrecision = mayUseBF16 && InferencePrecision.bf16Available ? .bf16 : .f32
