@@ -19,6 +19,9 @@ package struct SmallFaceFollower {
     var youngPatience = 3
     /// A face moving more than this share of its height per frame is fast.
     var fastShare = 0.1
+    /// A face found in frame t is looked for again in frame t + `stride` (and every frame
+    /// after that until it is found): the tracker interpolates the frames between.
+    var stride = 2
 
     struct Followed {
         var box: Box
@@ -53,6 +56,7 @@ package struct SmallFaceFollower {
     /// Where each followed face should be in frame `t`, for those no current detection covers.
     package func expected(at t: Int, alreadyFound: [Detection]) -> [Search] {
         followed.compactMap { f in
+            guard t - f.frame >= stride else { return nil }
             let n = Double(t - f.frame)
             let predicted = Box(x0: f.box.x0 + f.dx * n, y0: f.box.y0 + f.dy * n, x1: f.box.x1 + f.dx * n, y1: f.box.y1 + f.dy * n)
             let fast = max(abs(f.dx), abs(f.dy)) > fastShare * f.box.height
