@@ -1,7 +1,7 @@
 import RedactSupport
 import RedactVision
 
-/// Faces: the face finder's full-frame pass at the profile's cadence, a plain 1x pass halfway
+/// Faces: the face finder's full-frame pass at the profile's cadence, a 0.5x pass halfway
 /// between magnified ones, and magnified crops where `SmallFaceFollower` expects a small or
 /// fast face to be between passes.
 public final class FaceTargetDetector: TargetDetector {
@@ -29,10 +29,19 @@ public final class FaceTargetDetector: TargetDetector {
     public func examine(_ frame: VideoFrame, _ visit: FrameVisit) throws(MediaError) -> [Detection] {
         let every = max(1, settings.every)
         var found: [Detection] = []
-        if visit.isCadenceFrame { found = try finder.detect(frame) }
         // Magnified passes find small faces but lose the largest ones (beyond the scales
-        // CenterFace was trained on), so halfway between them a 1x pass runs too.
-        if settings.inferenceScale > 1, every > 1, visit.index % every == every / 2 { found = try finder.detect(frame, scale: 1) }
+        // CenterFace was trained on: a close-up 500 px face at 2x was found as its upper half,
+        // and the frames before the next pass were left with the mouth and chin showing), so
+        // a pass for large faces runs beside each of them and halfway between them. At 0.5x,
+        // a sixteenth of a 2x pass's cost, it finds faces from about 32 px; smaller ones are
+        // the magnified passes' and the follower's (measured: the same recall and visible
+        // runs as a 1x pass halfway on the four ground-truth clips).
+        let magnified = settings.inferenceScale > 1
+        if visit.isCadenceFrame {
+            found = try finder.detect(frame)
+            if magnified { found = Self.merging(large: try finder.detect(frame, scale: Self.largeFaceScale), into: found) }
+        }
+        if magnified, every > 1, visit.index % every == every / 2 { found = try finder.detect(frame, scale: Self.largeFaceScale) }
         // Past the end, only a face first found there matters (its track reaches back into
         // the segment), and the full-frame passes find those: no crops.
         for search in visit.isPastOwnedEnd ? [] : follower.expected(at: visit.index, alreadyFound: found) {
@@ -41,5 +50,21 @@ public final class FaceTargetDetector: TargetDetector {
         }
         follower.update(at: visit.index, found: found)
         return found
+    }
+
+    static let largeFaceScale = 0.5
+
+    /// The magnified pass's faces, but for those lying inside a large-face box of at least
+    /// twice their area (a part of a large face, which the large box hides whole), and the
+    /// large-face pass's that no kept face already is.
+    static func merging(large: [Detection], into magnified: [Detection]) -> [Detection] {
+        let kept = magnified.filter { d in
+            !large.contains { l in
+                let iw = max(0, min(l.box.x1, d.box.x1) - max(l.box.x0, d.box.x0))
+                let ih = max(0, min(l.box.y1, d.box.y1) - max(l.box.y0, d.box.y0))
+                return l.box.area >= 2 * d.box.area && iw * ih >= 0.9 * d.box.area
+            }
+        }
+        return kept + large.filter { l in !kept.contains { $0.box.intersectionOverUnion(l.box) > 0.3 } }
     }
 }
