@@ -21,7 +21,7 @@ struct RedactionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Detection score threshold, 0.01 to 0.9; lower hides more, with more false alarms.")
     var threshold: Double = 0.2
 
-    @Option(help: "Speed against recall: safe (default; the only one that kept every face hidden to within a frame on all four make-eval clips), balanced (let a face show for 3 frames on the crowded clip), fast (for 38-42 frames on the crowded and in-car clips); see Benchmarks/README.md.")
+    @Option(help: "Speed against recall: safe (default; kept every face hidden in every frame of all four make-eval clips), balanced (let a face show for a frame on the crowded clip; slower than safe where safe runs bf16), fast (let faces show for 36-38 frames on the crowded and in-car clips); see Benchmarks/README.md.")
     var profile: DetectionProfile = .safe
 
     @Option(parsing: .unconditional, help: "Override the profile: network input size relative to the source, 0.5 to 4 (2 finds faces from about 10 px, at 4x the cost of 1).")
@@ -50,7 +50,7 @@ struct RedactionOptions: ParsableArguments {
         as they stand where this machine computes it natively, with AVX-512 BF16 or AMX, else \
         f32), f32 (the default for `submit`, whose machine says nothing of the farm's CPUs), or \
         bf16 (only workers that compute it natively get the job). In make eval here bf16 ran \
-        the default profile 1.4-1.7x faster with the same recall and visible runs as f32 on all \
+        the default profile 1.3-1.6x faster with the same recall and visible runs as f32 on all \
         four clips (Benchmarks/README.md). Recorded in the manifest.
         """)
     var precision: PrecisionChoice?

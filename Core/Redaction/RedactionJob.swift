@@ -44,12 +44,13 @@ public struct RedactionJob: Codable, Equatable, Sendable {
 /// Named trade-offs between speed and small-face recall, measured on ground-truth clips
 /// (Benchmarks/README.md). `safe` is the default: a privacy tool should err towards hiding.
 public enum DetectionProfile: String, Codable, Sendable, CaseIterable {
-    /// Full-frame inference at 2x every 12th frame: finds faces from about 10 px.
+    /// Full-frame inference at 2x every 12th frame (and 0.5x for large faces): finds faces
+    /// from about 10 px.
     case safe
-    /// 1.5x every 10th frame. Let a face show for 3 frames on the crowded ground truth.
+    /// 1.5x every 10th frame. Let a face show for 1 frame on the crowded ground truth.
     case balanced
     /// 1x every 6th frame: fastest; faces under about 20 px are found late. Let faces show for
-    /// 42 (crowd) and 38 (in-car) frames on the ground truth.
+    /// 36 (crowd) and 38 (in-car) frames on the ground truth.
     case fast
 
     public var settings: DetectorSettings {

@@ -148,7 +148,8 @@ public final class SegmentProcessor {
         trackerOptions.extend = max(trackerOptions.extend, 2 * every + 1)
         trackerOptions.maxGap = max(trackerOptions.maxGap, 2 * every)
         // A small face's track one pass further still: it may be lost behind another face
-        // and come back out too small or too covered for the passes to find it again.
+        // and come back out too small or too covered for the passes to find it again. (Back
+        // across a cut it reaches as far as the look-ahead the segment before was given.)
         trackerOptions.smallExtend = max(trackerOptions.smallExtend ?? 0, 3 * every + 1)
         var found: [Int64: [DetectionTracker.Covered]] = [:]
         if let stored {
