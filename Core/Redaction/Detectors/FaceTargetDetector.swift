@@ -32,16 +32,16 @@ public final class FaceTargetDetector: TargetDetector {
         // Magnified passes find small faces but lose the largest ones (beyond the scales
         // CenterFace was trained on: a close-up 500 px face at 2x was found as its upper half,
         // and the frames before the next pass were left with the mouth and chin showing), so
-        // a pass for large faces runs beside each of them and halfway between them. At 0.5x,
-        // a sixteenth of a 2x pass's cost, it finds faces from about 32 px; smaller ones are
+        // a pass for large faces runs beside each of them and halfway between them. At 0.5x
+        // (720p and up), a sixteenth of a 2x pass's cost, it finds faces from about 32 px; smaller ones are
         // the magnified passes' and the follower's (measured: the same recall and visible
         // runs as a 1x pass halfway on the four ground-truth clips).
         let magnified = settings.inferenceScale > 1
         if visit.isCadenceFrame {
             found = try finder.detect(frame)
-            if magnified { found = Self.merging(large: try finder.detect(frame, scale: Self.largeFaceScale), into: found) }
+            if magnified { found = Self.merging(large: try finder.detect(frame, scale: Self.largeFaceScale(frame)), into: found) }
         }
-        if magnified, every > 1, visit.index % every == every / 2 { found = try finder.detect(frame, scale: Self.largeFaceScale) }
+        if magnified, every > 1, visit.index % every == every / 2 { found = try finder.detect(frame, scale: Self.largeFaceScale(frame)) }
         // Past the end, only a face first found there matters (its track reaches back into
         // the segment), and the full-frame passes find those: no crops.
         for search in visit.isPastOwnedEnd ? [] : follower.expected(at: visit.index, alreadyFound: found) {
@@ -52,7 +52,12 @@ public final class FaceTargetDetector: TargetDetector {
         return found
     }
 
-    static let largeFaceScale = 0.5
+    /// 0.5x from 720 lines up; nearer 1x below, where the frame itself is small and a face
+    /// in it too (at 0.5x the 176x144 carphone face was boxed short of its chin, and the leak
+    /// audit found what showed beside the box).
+    static func largeFaceScale(_ frame: VideoFrame) -> Double {
+        min(1, max(0.5, 360 / Double(max(frame.height, 1))))
+    }
 
     /// The magnified pass's faces, but for those lying inside a large-face box of at least
     /// twice their area (a part of a large face, which the large box hides whole), and the

@@ -11,6 +11,7 @@ import Testing
     /// followed once its motion is known.
     @Test func aFoundSmallFaceIsLookedForAgainAfterTheStrideAndEveryFrameOnceMissed() throws {
         var follower = SmallFaceFollower()
+        follower.stride = 2
         follower.update(at: 10, found: [face(100, 100, 20)])
         follower.update(at: 11, found: [face(104, 100, 20)])
         #expect(follower.expected(at: 12, alreadyFound: []).isEmpty, "found in the frame before: the tracker interpolates")
