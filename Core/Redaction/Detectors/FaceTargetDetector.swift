@@ -52,9 +52,10 @@ public final class FaceTargetDetector: TargetDetector {
         return found
     }
 
-    /// 0.5x from 720 lines up; nearer 1x below, where the frame itself is small and a face
-    /// in it too (at 0.5x the 176x144 carphone face was boxed short of its chin, and the leak
-    /// audit found what showed beside the box).
+    /// 0.5x from 720 lines up; nearer 1x below, where the frame itself is small and so is a
+    /// face in it (on the 176x144 carphone clip the leak audit found 3 possible misses beside
+    /// the face's box with a 0.5x pass, 1 with this scale, both measured with the follower
+    /// looking every other frame, and none with it looking every frame).
     static func largeFaceScale(_ frame: VideoFrame) -> Double {
         min(1, max(0.5, 360 / Double(max(frame.height, 1))))
     }
