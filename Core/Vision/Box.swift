@@ -20,10 +20,12 @@ public struct Box: Equatable, Hashable, Sendable, Codable {
     public var centerX: Double { (x0 + x1) / 2 }
     public var centerY: Double { (y0 + y1) / 2 }
 
+    public func intersectionArea(_ other: Box) -> Double {
+        max(0, min(x1, other.x1) - max(x0, other.x0)) * max(0, min(y1, other.y1) - max(y0, other.y0))
+    }
+
     public func intersectionOverUnion(_ other: Box) -> Double {
-        let iw = max(0, min(x1, other.x1) - max(x0, other.x0))
-        let ih = max(0, min(y1, other.y1) - max(y0, other.y0))
-        let inter = iw * ih
+        let inter = intersectionArea(other)
         let union = area + other.area - inter
         return union > 0 ? inter / union : 0
     }

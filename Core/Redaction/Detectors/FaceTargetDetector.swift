@@ -33,9 +33,9 @@ public final class FaceTargetDetector: TargetDetector {
         // CenterFace was trained on: a close-up 500 px face at 2x was found as its upper half,
         // and the frames before the next pass were left with the mouth and chin showing), so
         // a pass for large faces runs beside each of them and halfway between them. At 0.5x
-        // (720p and up), a sixteenth of a 2x pass's cost, it finds faces from about 32 px; smaller ones are
-        // the magnified passes' and the follower's (measured: the same recall and visible
-        // runs as a 1x pass halfway on the four ground-truth clips).
+        // (720p and up), a sixteenth of a 2x pass's cost, it finds faces from about 32 px;
+        // smaller ones are the magnified passes' and the follower's (measured: the same
+        // recall and visible runs as a 1x pass halfway on the four ground-truth clips).
         let magnified = settings.inferenceScale > 1
         if visit.isCadenceFrame {
             found = try finder.detect(frame)
@@ -65,11 +65,7 @@ public final class FaceTargetDetector: TargetDetector {
     /// large-face pass's that no kept face already is.
     static func merging(large: [Detection], into magnified: [Detection]) -> [Detection] {
         let kept = magnified.filter { d in
-            !large.contains { l in
-                let iw = max(0, min(l.box.x1, d.box.x1) - max(l.box.x0, d.box.x0))
-                let ih = max(0, min(l.box.y1, d.box.y1) - max(l.box.y0, d.box.y0))
-                return l.box.area >= 2 * d.box.area && iw * ih >= 0.9 * d.box.area
-            }
+            !large.contains { l in l.box.area >= 2 * d.box.area && l.box.intersectionArea(d.box) >= 0.9 * d.box.area }
         }
         return kept + large.filter { l in !kept.contains { $0.box.intersectionOverUnion(l.box) > 0.3 } }
     }
