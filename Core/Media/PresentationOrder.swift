@@ -52,9 +52,18 @@ package struct PresentationOrder: Sendable {
         guard container.contains(where: { $0.pts == EncodedPacket.noTimestamp }) else { return nil }
         let (ranks, placed) = try presentationRanks(path: path, frameRate: frameRate, stream: stream, codec: codec, timeBase: timeBase,
                                                     packets: container.count, acceptDamage: acceptDamage)
+        return try timed(container: container, ranks: ranks, placed: placed, codecDelay: Int(codec.videoDelay),
+                         frameDuration: frameDuration, acceptDamage: acceptDamage, path: path, timeBase: timeBase)
+    }
+
+    /// Rules 2 to 4 over what the container says (`container`, per packet in decode order)
+    /// and where the decoder showed each packet's frame (`ranks`; `placed`, the packets put
+    /// there by rule): no file is read, so every rule can be checked on numbers alone.
+    static func timed(container: [Timing], ranks: [Int], placed: [Int], codecDelay: Int, frameDuration: Int64,
+                      acceptDamage: Bool, path: String, timeBase: Rational) throws(MediaError) -> PresentationOrder {
         // The codec's declared delay (has_b_frames), which FFmpeg's players show an AVI with,
         // unless the frames show more.
-        let delay = max(Int(codec.videoDelay), ranks.enumerated().map { $0.offset - $0.element }.max() ?? 0)
+        let delay = max(codecDelay, ranks.enumerated().map { $0.offset - $0.element }.max() ?? 0)
         let duration = max(1, frameDuration)
 
         // Rules 2 and 3: a pts for every rank.
@@ -77,10 +86,15 @@ package struct PresentationOrder: Sendable {
                 guard shown[rank] == EncodedPacket.noTimestamp else { rank += 1; continue }
                 let end = shown[rank...].firstIndex(where: { $0 != EncodedPacket.noTimestamp }) ?? shown.count
                 let before = shown[rank - 1], count = Int64(end - rank)
-                // Damaged input only: set-aside times squeezed between two kept ones.
-                let step = acceptDamage && end < shown.count && before + count * duration >= shown[end]
-                    ? (shown[end] - before) / (count + 1) : duration
-                for k in rank..<end { shown[k] = before + Int64(k - rank + 1) * step }
+                // Damaged input only: untimed frames squeezed between two kept times that hold
+                // fewer frame durations than frames. Their times are then the damage rule's,
+                // not rule 2's, and are counted as such even where no time was set aside.
+                let squeezed = acceptDamage && end < shown.count && before + count * duration >= shown[end]
+                let step = squeezed ? (shown[end] - before) / (count + 1) : duration
+                for k in rank..<end {
+                    shown[k] = before + Int64(k - rank + 1) * step
+                    if squeezed { retimed.insert(byRank[k]) }
+                }
                 rank = end
             }
         } else {
@@ -169,14 +183,27 @@ package struct PresentationOrder: Sendable {
         guard acceptDamage else {
             throw MediaError(path: path, reason: "cannot derive the video's presentation times: video packet \(missing) decodes to no frame of its own (\(packets - shown) of \(packets) packets do), so the order its frames are shown in is not known (damaged input; --accept-damage places such packets by rule and records them)")
         }
-        // Shown order by packet, each frameless packet right after its decode-order predecessor.
-        var order = ranks.indices.filter { ranks[$0] >= 0 }.sorted { ranks[$0] < ranks[$1] }
         let placed = ranks.indices.filter { ranks[$0] < 0 }
-        for packet in placed {
-            let at = packet == 0 ? 0 : (order.firstIndex(of: packet - 1).map { $0 + 1 } ?? order.count)
-            order.insert(packet, at: at)
+        return (placingFrameless(ranks), placed)
+    }
+
+    /// Ranks for every packet where some (-1) decoded to no frame: each such packet is shown
+    /// right after its decode-order predecessor (so a run of them follows the last packet
+    /// before the run that has a frame, in decode order; a run at the start comes first).
+    /// Linear in the packets: a mostly undecodable stream is no slower to place than a clean one.
+    static func placingFrameless(_ ranks: [Int]) -> [Int] {
+        var placed = ranks
+        var next = 0
+        func placeRun(after packet: Int) {
+            var p = packet + 1
+            while p < ranks.count, ranks[p] < 0 { placed[p] = next; next += 1; p += 1 }
         }
-        for (rank, packet) in order.enumerated() { ranks[packet] = rank }
-        return (ranks, placed)
+        placeRun(after: -1)
+        for packet in ranks.indices.filter({ ranks[$0] >= 0 }).sorted(by: { ranks[$0] < ranks[$1] }) {
+            placed[packet] = next
+            next += 1
+            placeRun(after: packet)
+        }
+        return placed
     }
 }
