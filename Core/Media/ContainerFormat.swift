@@ -51,22 +51,7 @@ public enum ContainerFormat {
 
     /// Whether an MP4/MOV file is fragmented: a movie fragment (`moof`) among its top-level
     /// boxes, read from the box headers alone.
-    package static func isFragmentedMP4(path: String) -> Bool {
-        guard let file = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? file.close() }
-        var offset: UInt64 = 0
-        for _ in 0..<100_000 {
-            guard (try? file.seek(toOffset: offset)) != nil, let header = try? file.read(upToCount: 16), header.count >= 8 else { return false }
-            let bytes = [UInt8](header)
-            var size = bytes[0..<4].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            let type = String(decoding: bytes[4..<8], as: UTF8.self)
-            if type == "moof" { return true }
-            if size == 1, bytes.count >= 16 { size = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
-            guard size >= 8 else { return false }  // 0: the box runs to the end of the file
-            offset += size
-        }
-        return false
-    }
+    package static func isFragmentedMP4(path: String) -> Bool { MP4Fragments.isFragmented(path: path) }
 
     /// Refuses an output name whose extension names another container: changing container
     /// changes time bases, which would move timestamps.

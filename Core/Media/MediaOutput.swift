@@ -187,6 +187,13 @@ package final class MediaOutput {
         try AVError.check(av_interleaved_write_frame(context, packet.pointer), path, "cannot write a packet of stream \(index)")
     }
 
+    /// Ends the current movie fragment (MP4 written with `frag_custom`): every packet written
+    /// so far, the interleaving queue's too, goes into it, and the next packet starts another.
+    func endFragment() throws(MediaError) {
+        try AVError.check(av_interleaved_write_frame(context, nil), path, "cannot flush the interleaving queue")
+        try AVError.check(av_write_frame(context, nil), path, "cannot end a movie fragment")
+    }
+
     func finish() throws(MediaError) {
         try AVError.check(av_write_trailer(context), path, "cannot finish the container")
         finished = true

@@ -221,11 +221,21 @@ public enum Stitcher {
             // (the default), every timestamp moved by the time before the wrap (1.3 s here).
             options["avoid_negative_ts"] = "disabled"
         }
-        if ["mp4", "mov", "3gp"].contains(plan.input.muxer), ContainerFormat.isFragmentedMP4(path: plan.input.path) {
-            // Fragmented stays fragmented (live and streaming tools read it as it grows): a
-            // fragment at every video keyframe, FFmpeg's own layout; the source's fragment
-            // boundaries are not copied one for one.
-            options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
+        // Fragmented stays fragmented (live and streaming tools read it as it grows), with the
+        // source's layout: a fragment starts before each video sample that starts one in the
+        // source, so fragments hold the same video samples (and the other streams' packets
+        // go where their times put them). Where the output's frames are not the source's
+        // samples one for one (an edit list's unshown frames are not written), a fragment
+        // per keyframe instead, FFmpeg's own layout.
+        var fragmentStarts: Set<Int> = []
+        if ["mp4", "mov", "3gp"].contains(plan.input.muxer), let fragments = MP4Fragments.read(path: plan.input.path) {
+            let layout = fragments.starts(ofTrack: UInt32(truncatingIfNeeded: source.stream(videoIndex).pointee.id))
+            if layout.samples == plan.frameCount {
+                fragmentStarts = Set(layout.starts)
+                options["movflags"] = "frag_custom+empty_moov+default_base_moof"
+            } else {
+                options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
+            }
         }
         do throws(MediaError) {
             try output.writeHeader(options: options)
@@ -323,6 +333,9 @@ public enum Stitcher {
                     lastVideoDTS = av_rescale_q(packet.dts, tb.avRational, videoTB.avRational)
                 }
                 try tails.write(packet, stream: videoOut, timeBase: tb, to: output)
+                // The packet is held back (its duration may still change): everything before it
+                // is in the muxer, so the fragment ends here and the packet starts the next.
+                if fragmentStarts.contains(frames) { try output.endFragment() }
                 frames += 1
             }
             if let copyHash { copies.append(CopiedSegment(index: record.index, packets: copyHash.packets, payloadSHA256: copyHash.finalize())) }

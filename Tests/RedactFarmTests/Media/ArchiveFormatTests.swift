@@ -215,20 +215,39 @@ import Testing
 }
 
 /// A fragmented MP4 (what live recorders and streaming tools write) comes back fragmented,
-/// frame-exact.
+/// frame-exact, with the source's fragment layout.
 @Suite struct FragmentedMP4Tests {
-    @Test func aFragmentedMP4StaysFragmented() throws {
+    /// Video samples per fragment, in file order.
+    func videoLayout(_ path: String) throws -> [Int] {
+        let fragments = try #require(MP4Fragments.read(path: path))
+        return fragments.samplesPerFragment.compactMap { $0[1] }
+    }
+
+    @Test func aFragmentedMP4StaysFragmentedWithTheSourcesFragments() throws {
         try Fixtures.withTemporaryDirectory { dir in
+            // Fragments of 0.7 s, most of them starting mid-GOP: not FFmpeg's layout of a
+            // fragment per keyframe, which the stitch wrote before it followed the source's.
             let source = dir + "/frag.mp4"
             _ = try FFmpegOracle.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-i", Fixtures.corpus("h264_bframes.mp4"), "-c", "copy",
-                                                      "-movflags", "frag_keyframe+empty_moov+default_base_moof", source])
+                                                      "-frag_duration", "700000", "-movflags", "empty_moov+default_base_moof", source])
             try #require(ContainerFormat.isFragmentedMP4(path: source))
             #expect(!ContainerFormat.isFragmentedMP4(path: Fixtures.corpus("h264_bframes.mp4")))
+            #expect(MP4Fragments.read(path: Fixtures.corpus("h264_bframes.mp4")) == nil)
+            let layout = try videoLayout(source)
+            try #require(layout.count > 6 && Set(layout).count > 1, "\(layout)")
             let out = dir + "/out.mp4"
             _ = try LocalFarm.zonesOnly().redact(input: source, output: out)
             #expect(ContainerFormat.isFragmentedMP4(path: out))
+            #expect(try videoLayout(out) == layout)
             #expect(try MediaInspection.videoTimestamps(out) == MediaInspection.videoTimestamps(source))
             #expect(try MediaInspection.nonVideoPackets(out) == MediaInspection.nonVideoPackets(source))
         }
+    }
+
+    @Test func fragmentStartsCountEachTracksSamplesInFileOrder() {
+        let fragments = MP4Fragments(samplesPerFragment: [[1: 18, 2: 31], [2: 10], [1: 17, 2: 33], [1: 8]])
+        #expect(fragments.starts(ofTrack: 1) == ([18, 35], 43))
+        #expect(fragments.starts(ofTrack: 2) == ([31, 41], 74))
+        #expect(fragments.starts(ofTrack: 3) == ([], 0))
     }
 }
