@@ -6,7 +6,7 @@ import RedactCore
 /// path is checked before the job is accepted, so a bad submission is refused whole with a
 /// reason instead of failing half-way.
 public enum JobIntake {
-    public static let videoExtensions: Set<String> = ["mp4", "m4v", "mov", "mkv", "webm", "avi", "ts", "mts", "m2ts", "mpg", "mpeg", "wmv", "flv", "3gp", "mxf"]
+    public static let videoExtensions: Set<String> = ["mp4", "m4v", "mov", "mkv", "webm", "avi", "ts", "mts", "m2ts", "mpg", "mpeg", "wmv", "asf", "flv", "3gp", "mxf"]
 
     public static func files(for request: SubmitRequest) throws(MediaError) -> [(input: String, output: String)] {
         var inputs: [String] = []

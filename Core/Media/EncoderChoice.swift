@@ -33,6 +33,10 @@ package struct EncoderChoice: Sendable, Equatable {
         "mpeg1video": ("mpeg1video", .mpegVideo), "mpeg2video": ("mpeg2video", .mpegVideo), "mpeg4": ("mpeg4", .mpegVideo),
         "mjpeg": ("mjpeg", .intra), "ffv1": ("ffv1", .intra), "prores": ("prores_ks", .intra),
         "vp8": ("libvpx", .vpx), "vp9": ("libvpx-vp9", .vpx),
+        // Windows Media Video 7 and 8 and the MS-MPEG-4 before them (WMV 9 / VC-1 has no
+        // encoder in libavcodec: it becomes H.264).
+        "wmv1": ("wmv1", .mpegVideo), "wmv2": ("wmv2", .mpegVideo), "msmpeg4v2": ("msmpeg4v2", .mpegVideo),
+        "msmpeg4v3": ("msmpeg4", .mpegVideo),
         // Lossless and uncompressed capture formats stay what they are.
         "rawvideo": ("rawvideo", .intra), "huffyuv": ("huffyuv", .intra), "ffvhuff": ("ffvhuff", .intra),
         "utvideo": ("utvideo", .intra), "magicyuv": ("magicyuv", .intra), "v210": ("v210", .intra),
@@ -65,6 +69,11 @@ package struct EncoderChoice: Sendable, Equatable {
             // FFmpeg's MXF muxer indexes reordering for MPEG-2 only: an H.264 with B-frames
             // came back with pts == dts, decoded frames going backwards.
             required = encoder == "mpeg2video" ? nil : 0
+        case "asf", "asf_stream":
+            // FFmpeg's ASF muxer stores each packet's decode time as its presentation time:
+            // reordered frames would lose their own, and the muxer would shift every stream by
+            // the first negative decode time (an H.264 with B-frames moved all by 37 ms).
+            required = 0
         default:
             required = nil
         }

@@ -60,10 +60,6 @@ public enum Preflight {
         let video = try input.primaryVideoStream()
         let muxer = try ContainerFormat.muxerName(for: input)
         report.muxer = muxer
-        if let why = containerRefusal(muxer: muxer) {
-            report.reasons.append(why)
-            return
-        }
         let plan = StreamPlan.decide(input, video: video, dropping: dropping, audio: job.audio)
         report.streams = plan.entries
         let pictureTargets = CoverArtRedactor.targets(of: job)
@@ -195,17 +191,6 @@ public enum Preflight {
             return "the stream states \(fps(stated)) fps itself; --fps \(fps(given!)) would retime every frame"
         case .notRaw where given != nil:
             return "--fps applies only to raw video streams, whose headers may state no frame rate; this file's container times every frame"
-        default:
-            return nil
-        }
-    }
-
-    /// Containers FFmpeg reads but this build does not yet write back exactly: refused before
-    /// any work rather than written wrong.
-    static func containerRefusal(muxer: String) -> String? {
-        switch muxer {
-        case "asf", "asf_stream":
-            return "ASF/WMV cannot be written back frame-exact yet (FFmpeg's muxer shifts every stream by its preroll and drops the video's presentation times); remux it first (ffmpeg -i IN -c copy OUT.mkv)"
         default:
             return nil
         }

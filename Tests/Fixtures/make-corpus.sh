@@ -113,9 +113,12 @@ make interlaced.ts -f lavfi -i "testsrc2=size=720x576:rate=25:duration=3" -f lav
   -c:v libx264 -preset veryfast -flags +ildct+ilme -x264-params tff=1 -g 25 -pix_fmt yuv420p -c:a mp2 -shortest
 make mpeg2.mxf -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" \
   -c:v mpeg2video -bf 2 -g 12 -b:v 5M -c:a pcm_s16le -shortest
-# Refused up front: WMV (ASF is not written back exactly yet). An MP4 cut mid-GOP with stream
-# copy: its edit list leaves decode-only frames before the first one shown.
+# WMV 8 with WMA, and H.264 in ASF as some DVRs write it (FFmpeg's ASF muxer stores decode
+# times as presentation times, so neither reorders). An MP4 cut mid-GOP with stream copy: its
+# edit list leaves decode-only frames before the first one shown.
 make wmv.wmv -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -c:v wmv2 -g 25 -c:a wmav2 -shortest
+make h264.asf -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -c:v libx264 -preset veryfast -bf 0 -g 25 -pix_fmt yuv420p \
+  -c:a wmav2 -shortest
 make editlist.mp4 -ss 1.3 -i h264_bframes.mp4 -c copy
 # An MPEG-TS whose 33-bit PTS wraps 1.2 s in (2^33 / 90 kHz = 95443.7 s; the muxer adds 1.4 s), with audio.
 make tswrap.ts -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -c:v libx264 -preset veryfast -bf 2 -g 25 \

@@ -236,7 +236,6 @@ extension StreamAccountingTests {
     }
 
     static let cases: [Case] = [
-        .init(name: "wmv.wmv", reason: "ASF/WMV cannot be written back frame-exact yet"),
         .init(name: "aac.avi", reason: "stream 1 is AAC audio in AVI, which this FFmpeg cannot write back with its timestamps"),
     ]
 
