@@ -88,6 +88,17 @@ public struct KeyframeInspector: Sendable {
         }
     }
 
+    /// Whether an HEVC picture brings a VPS, an SPS and a PPS with it (NAL types 32-34).
+    public func carriesHEVCParameterSets(_ packet: [UInt8]) -> Bool {
+        guard family == .hevc else { return false }
+        var types = Set<UInt8>()
+        forEachNAL(packet) { nal in
+            types.insert((nal[nal.startIndex] >> 1) & 0x3F)
+            return true
+        }
+        return types.isSuperset(of: [32, 33, 34])
+    }
+
     /// Calls `body` with each NAL unit's bytes until it returns false.
     func forEachNAL(_ data: [UInt8], _ body: (ArraySlice<UInt8>) -> Bool) {
         if lengthSize > 0 {

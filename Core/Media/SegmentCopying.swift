@@ -4,8 +4,11 @@
 /// examined it (`reasonNotToCopy`). The rules and the containers they cover are in
 /// docs/segment-copy.md.
 public struct SegmentCopying: Codable, Equatable, Sendable {
-    /// The SPS/PPS id the re-encoded segments use: one the source does not, so a decoder
-    /// holds both sets at once. nil when copying is not possible for this file.
+    /// The SPS/PPS id the re-encoded segments use. H.264: one the source does not, so a
+    /// decoder holds both sets at once. HEVC (in band only): the encoder's own, 0, which the
+    /// source's may share: every GOP of either kind opens with its own VPS, SPS and PPS, which
+    /// take over at its IDR, where a new coded video sequence may redefine them. nil when
+    /// copying is not possible for this file.
     public var parameterSetID: Int?
     /// Why not, when it is not.
     public var unavailable: String?
@@ -19,9 +22,15 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
 
     /// `firstKeyframe`: the source's first video keyframe, whose in-band parameter sets count
     /// as the source's too.
+    /// Containers whose HEVC carries its parameter sets in band at each keyframe, as NVRs
+    /// write it. An hvcC (MP4, Matroska) holds one VPS/SPS/PPS per id, and x265 numbers its
+    /// own 0 as cameras do: those files are re-encoded whole.
+    static let hevcContainers: Set<String> = ["mpegts", "hevc"]
+
     public static func decide(source: CodecParameters, muxer: String, firstKeyframe: [UInt8]) -> SegmentCopying {
+        if source.codecName == "hevc" { return decideHEVC(source: source, muxer: muxer, firstKeyframe: firstKeyframe) }
         guard source.codecName == "h264" else {
-            return .unavailable("\(source.codecName) segments are always re-encoded: copying untouched GOPs is built for H.264 only")
+            return .unavailable("\(source.codecName) segments are always re-encoded: copying untouched GOPs is built for H.264 and HEVC only")
         }
         guard containers.contains(muxer) else {
             return .unavailable("H.264 segments in \(muxer) are always re-encoded: copying untouched GOPs is supported in MP4, MOV, Matroska, FLV, AVI, MPEG-TS and raw H.264")
@@ -42,6 +51,47 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
         return SegmentCopying(parameterSetID: id, unavailable: nil)
     }
 
+    private static func decideHEVC(source: CodecParameters, muxer: String, firstKeyframe: [UInt8]) -> SegmentCopying {
+        guard hevcContainers.contains(muxer) else {
+            return .unavailable("HEVC segments in \(muxer) are always re-encoded: copying untouched GOPs of HEVC is supported in MPEG-TS and raw HEVC, where each GOP carries its own parameter sets")
+        }
+        guard let choice = try? EncoderChoice.choose(source: source, muxer: muxer, settings: EncoderSettings()), choice.family == .x265,
+              choice.note == nil
+        else { return .unavailable("the video is re-encoded in another codec, so no source GOP can be copied beside it") }
+        if muxer == "mpegts", !firstKeyframe.starts(with: [0, 0, 1, 0x46]), !firstKeyframe.starts(with: [0, 0, 0, 1, 0x46]) {
+            return .unavailable("the source's HEVC pictures have no access unit delimiters, which the MPEG-TS muxer would add to every copied one")
+        }
+        guard KeyframeInspector(codec: source).carriesHEVCParameterSets(firstKeyframe) else {
+            return .unavailable("the source's HEVC keyframes do not carry their parameter sets (VPS, SPS and PPS) in band, which a copied GOP after a re-encoded one needs")
+        }
+        return SegmentCopying(parameterSetID: 0, unavailable: nil)
+    }
+
+    /// The access unit delimiter the source's HEVC pictures open with, start code included,
+    /// or nil when they open without one. A re-encoded picture that follows a copied one
+    /// must open the same way: the copied picture's trailing zero byte is the first of the
+    /// source's next start code, and a demuxer that splits the written stream into pictures
+    /// hands it to the copied picture again only if the next one begins as the source's did
+    /// (x265's own begins with a four-byte start code and no delimiter, which gave the copied
+    /// picture a second zero byte; and MPEG-TS's muxer would add a delimiter of its own).
+    public static func hevcDelimiter(of segment: SegmentFile) -> [UInt8]? {
+        guard segment.codec.codecName == "hevc", let first = segment.ownedPackets.first?.data else { return nil }
+        for prefix in [[UInt8]([0, 0, 1]), [0, 0, 0, 1]] where first.starts(with: prefix) && first.count >= prefix.count + 3 {
+            let header = first[prefix.count]
+            guard (header >> 1) & 0x3F == 35 else { return nil }
+            return Array(first[0..<prefix.count + 3])
+        }
+        return nil
+    }
+
+    /// `picture` opening with `delimiter`, unless it already opens with an access unit delimiter.
+    public static func delimited(_ picture: [UInt8], by delimiter: [UInt8]) -> [UInt8] {
+        var i = 0
+        while i < picture.count, picture[i] == 0 { i += 1 }
+        if i >= 2, i + 1 < picture.count, picture[i] == 1, (picture[i + 1] >> 1) & 0x3F == 35 { return picture }
+        return delimiter + picture
+    }
+
     static func sourceParameterSets(_ source: CodecParameters, firstKeyframe: [UInt8]) -> H264ParameterSets {
         var sets = H264ParameterSets(extradata: source.extradata)
         sets.add(packet: firstKeyframe, inspector: KeyframeInspector(codec: source))
@@ -59,6 +109,10 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
         // Another encoder's GOP can follow it only if it starts clean: an open GOP's leading
         // pictures would reference re-encoded frames.
         guard first.isKeyframe, inspector.kind(of: first.data) == .idr else { return "it does not start with an IDR picture" }
+        if segment.codec.codecName == "hevc" {
+            // The GOP before it in the output may be re-encoded, with other sets under the same ids.
+            return inspector.carriesHEVCParameterSets(first.data) ? nil : "its first picture does not carry its parameter sets"
+        }
         var inBand = H264ParameterSets()
         for p in owned where p.isKeyframe { inBand.add(packet: p.data, inspector: inspector) }
         if inBand.sequenceIDs.contains(id) || inBand.pictureIDs.contains(id) {

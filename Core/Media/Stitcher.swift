@@ -395,6 +395,9 @@ public enum Stitcher {
                                 copying: SegmentCopying?) throws(MediaError) -> (parameters: CodecParameters, admitsCopies: Bool) {
         guard var parameters = reencoded else { return (source, true) }
         guard let id = copying?.parameterSetID else { return (parameters, false) }
+        // HEVC is copied only where every GOP brings its own sets (SegmentCopying): the
+        // re-encoded segments must then declare none out of band either.
+        if source.codecName == "hevc" { return (parameters, parameters.extradata.isEmpty) }
         let ours = H264ParameterSets(extradata: parameters.extradata)
         // In band (MPEG-TS, raw H.264): every GOP brings its own sets.
         guard !ours.sequence.isEmpty, source.extradata.first == 1 else { return (parameters, ours.sequence.isEmpty) }

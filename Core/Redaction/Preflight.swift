@@ -149,7 +149,9 @@ public enum Preflight {
         let decision = SegmentCopying.decide(source: codec, muxer: muxer, firstKeyframe: firstKeyframe)
         if let why = decision.unavailable { return "every segment is re-encoded: \(why)" }
         if job.targets.contains(.person) { return "every segment is re-encoded: moving people are found frame by frame while redacting" }
-        return "a segment with nothing to hide is copied from the source as it is (H.264 in \(muxer), if it starts with an IDR picture)"
+        let codecName = codec.codecName == "hevc" ? "HEVC" : "H.264"
+        let inBand = codec.codecName == "hevc" ? " carrying its parameter sets" : ""
+        return "a segment with nothing to hide is copied from the source as it is (\(codecName) in \(muxer), if it starts with an IDR picture\(inBand))"
     }
 
     /// x264 and x265 encode subsampled chroma only over whole chroma samples; libx264 says

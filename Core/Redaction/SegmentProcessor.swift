@@ -291,6 +291,9 @@ public final class SegmentProcessor {
             }
             packets[i].duration = d
         }
+        if copyParameterSetID != nil, let delimiter = SegmentCopying.hevcDelimiter(of: segment) {
+            for i in packets.indices { packets[i].data = SegmentCopying.delimited(packets[i].data, by: delimiter) }
+        }
         let output = SegmentFile(codec: try encoder.parameters(), timeBase: segment.timeBase, decodePrefixCount: 0, packets: packets)
         return ProcessedSegment(segment: output, frames: frames, detections: detectionCount, times: times)
     }

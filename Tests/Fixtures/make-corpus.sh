@@ -175,6 +175,13 @@ make sparse_baseline.mp4 -f lavfi -i "$sparse" -loop 1 -i "$assets/grace_hopper.
   -filter_complex "$sparse_face" -map "[v]" -c:v libx264 -preset veryfast -profile:v baseline -g 25 -keyint_min 25 -sc_threshold 0 \
   -pix_fmt yuv420p -t 8
 make sparse_baseline.h264 -i sparse_baseline.mp4 -c copy -bsf:v h264_mp4toannexb
+# HEVC as NVRs write it: closed GOPs (an IDR each second) with the VPS, SPS and PPS in band at
+# every one, in MPEG-TS with MP2 audio and as a raw .hevc stream.
+make sparse_faces_hevc.ts -f lavfi -i "$sparse" -loop 1 -i "$assets/grace_hopper.jpg" -f lavfi -i "$tone:duration=8" \
+  -filter_complex "$sparse_face" -map "[v]" -map 2 -c:v libx265 -preset veryfast \
+  -x265-params "log-level=error:keyint=25:min-keyint=25:scenecut=0:open-gop=0:bframes=2:repeat-headers=1" -pix_fmt yuv420p \
+  -c:a mp2 -t 8
+make sparse_faces.hevc -i sparse_faces_hevc.ts -map 0:v -c copy
 
 touch ".$stamp"
 echo "corpus ready in $out"
