@@ -1,17 +1,21 @@
 #!/bin/bash
-# Copying untouched segments (issue 13), measured side by side with farm-bench: a CCTV-like
+# Copying untouched segments (issue 13), measured side by side (pairs.py: A and B in turn, whole
+# processes, the kernel's accounting of each run, ratios pair by pair): a CCTV-like
 # 1280x720 clip of 60 s (a static scene with sensor noise, a keyframe every second, AAC) in
 # which one person (a real face) is in view from 20 s to 23 s. `redactfarm run` as shipped
 # (copying) against the same with --reencode-all, against deface 1.5.0 (when installed by
 # `make eval`), and a plain ffmpeg transcode as the floor a re-encoding tool cannot beat.
 # Then: how many segments were copied, that the copied frames are the source's, and the
-# output's size. Usage: Benchmarks/SegmentCopy/bench.sh  (make release first; ~20 min)
+# output's size. Then the same zones-only pair on HEVC in MPEG-TS as NVRs write it (x265,
+# an IDR each second with its parameter sets in band, MP2), beside ffmpeg decoding it alone.
+# Usage: Benchmarks/SegmentCopy/bench.sh  (make release first; ~25 min)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 dir="${BENCH_DIR:-/tmp/segment-copy-bench}"
 mkdir -p "$dir" && cd "$dir"
 export REDACTFARM_MODELS="$root/.cache/assets"
 RF="$root/.build/release/redactfarm"
+pairs() { python3 "$root/Benchmarks/SegmentCopy/pairs.py" "$@"; }
 clip=cctv720.mp4
 if [ ! -s "$clip" ]; then
   ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "smptebars=size=1280x720:rate=25:duration=60,noise=alls=10:allf=t" \
@@ -22,20 +26,36 @@ fi
 seg=(--segment-seconds 2 --overwrite)
 # Each detection run takes minutes here: one pair each, A and B in turn.
 echo "== faces (default profile): copying vs --reencode-all"
-farm-bench -n 1 --warmup 0 --timeout 3600 --vs "$RF run $clip -o b.mp4 ${seg[*]} --reencode-all" -- "$RF" run "$clip" -o a.mp4 "${seg[@]}"
+pairs -n 1 --a "$RF run $clip -o a.mp4 ${seg[*]}" --b "$RF run $clip -o b.mp4 ${seg[*]} --reencode-all"
 echo "== a zone over the 3 s the person is in view, no detection: copying vs --reencode-all"
 zone=(--targets none --zone 640,80,400,360@20-23)
-farm-bench -n 3 --timeout 3600 --vs "$RF run $clip -o zb.mp4 ${seg[*]} ${zone[*]} --reencode-all" -- "$RF" run "$clip" -o za.mp4 "${seg[@]}" "${zone[@]}"
+pairs -n 3 --warmup 1 --a "$RF run $clip -o za.mp4 ${seg[*]} ${zone[*]}" --b "$RF run $clip -o zb.mp4 ${seg[*]} ${zone[*]} --reencode-all"
 echo "== faces, copying vs a plain ffmpeg transcode (libx264 -preset faster -crf 18), the floor for any tool that re-encodes"
-farm-bench -n 1 --warmup 0 --timeout 3600 --vs "ffmpeg -nostdin -y -v error -i $clip -c:v libx264 -preset faster -crf 18 -c:a copy t.mp4" -- "$RF" run "$clip" -o a.mp4 "${seg[@]}"
+pairs -n 1 --a "$RF run $clip -o a.mp4 ${seg[*]}" --b "ffmpeg -nostdin -y -v error -i $clip -c:v libx264 -preset faster -crf 18 -c:a copy t.mp4"
 if [ -x "$root/.cache/deface-venv/bin/deface" ]; then
   echo "== faces, copying vs deface 1.5.0"
-  farm-bench -n 1 --warmup 0 --timeout 3600 --vs "$root/.cache/deface-venv/bin/deface $clip -o d.mp4" -- "$RF" run "$clip" -o a.mp4 "${seg[@]}"
+  pairs -n 1 --a "$RF run $clip -o a.mp4 ${seg[*]}" --b "$root/.cache/deface-venv/bin/deface $clip -o d.mp4"
 fi
-for pair in "a.mp4 b.mp4" "za.mp4 zb.mp4"; do
+hevc=cctv720_hevc.ts
+if [ ! -s "$hevc" ]; then
+  ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "smptebars=size=1280x720:rate=25:duration=60,noise=alls=10:allf=t" \
+    -loop 1 -i "$root/.cache/assets/grace_hopper.jpg" -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=60" \
+    -filter_complex "[1:v]scale=220:-2[f];[0:v][f]overlay=700:120:enable='between(t,20,23)':shortest=1[v]" \
+    -map "[v]" -map 2 -c:v libx265 -preset veryfast -x265-params "log-level=error:keyint=25:min-keyint=25:scenecut=0:open-gop=0:repeat-headers=1" \
+    -pix_fmt yuv420p -c:a mp2 -t 60 "$hevc"
+fi
+echo "== HEVC in MPEG-TS, a zone over the 3 s the person is in view (default 10 s segments): copying vs --reencode-all"
+pairs -n 3 --warmup 1 --a "$RF run $hevc -o ha.ts --overwrite ${zone[*]}" --b "$RF run $hevc -o hb.ts --overwrite ${zone[*]} --reencode-all"
+echo "== the same copying run against ffmpeg decoding the file alone (the floor of anything that looks at every frame)"
+pairs -n 3 --warmup 1 --a "$RF run $hevc -o ha.ts --overwrite ${zone[*]}" --b "ffmpeg -nostdin -v error -i $hevc -f null -"
+echo "== HEVC in MPEG-TS, faces (default profile): copying vs --reencode-all"
+pairs -n 1 --a "$RF run $hevc -o hfa.ts --overwrite" --b "$RF run $hevc -o hfb.ts --overwrite --reencode-all"
+for pair in "a.mp4 b.mp4" "za.mp4 zb.mp4" "ha.ts hb.ts" "hfa.ts hfb.ts"; do
 python3 - "$clip" $pair <<'PY'
 import json, subprocess, sys
 src, copied, full = sys.argv[1:]
+if copied.endswith(".ts"):
+    src = "cctv720_hevc.ts"
 print(f"-- {copied} (copying) and {full} (--reencode-all)")
 m = json.load(open(copied + ".manifest.json"))["manifest"]
 handled = [s.get("handling") for s in m["segments"]]
