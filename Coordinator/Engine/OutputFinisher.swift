@@ -135,6 +135,7 @@ struct OutputFinisher: Sendable {
         var counts = CoverageCounts()
         var manifestSegments: [RedactionManifest.Segment] = []
         let copies = Dictionary((stitched.copiedSegments ?? []).map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
+        let copiedGOPs = Dictionary(grouping: stitched.copiedGOPs ?? [], by: \.segment)
         for record in plan.segments {
             let done = try gate.waitFor(record.index)
             counts.add(try coverage(of: record.index))
@@ -149,6 +150,7 @@ struct OutputFinisher: Sendable {
             segment.handling = done.output.isCopy ? RedactionManifest.Segment.copied : RedactionManifest.Segment.redacted
             segment.copiedPayloadSHA256 = copies[record.index]?.payloadSHA256
             segment.copiedPackets = copies[record.index]?.packets
+            if !done.output.isCopy, let gops = copiedGOPs[record.index] { segment.copiedGOPs = gops }
             if let payload = reused[record.index] {
                 guard !done.output.isCopy else { throw MediaError(path: output, reason: "segment \(record.index) is both reused and copied") }
                 segment.handling = RedactionManifest.Segment.reused
@@ -224,12 +226,15 @@ struct OutputFinisher: Sendable {
     /// Read back from the written file: the copied segments' packets are the ones the stitch
     /// copied (a muxer that rewrote them, adding a NAL unit say, would make the claim untrue).
     private func checkCopies(_ segments: [RedactionManifest.Segment], in stitched: StitchReport) throws(MediaError) {
-        guard segments.contains(where: { $0.isCopied || $0.isReused }) else { return }
+        guard segments.contains(where: { $0.isCopied || $0.isReused || $0.copiedGOPs != nil }) else { return }
         guard let video = stitched.streams.first(where: { $0.stream.action == .redacted })?.outputIndex else {
             throw MediaError(path: output, reason: "the output has no video stream to hold the copied segments")
         }
         if let bad = try CopiedSegmentCheck.firstMismatch(in: output, videoStream: video, segments: segments) {
             throw MediaError(path: output, reason: "segment \(bad) was copied from the source, but the written file holds other bytes there")
+        }
+        if let bad = try CopiedSegmentCheck.firstGOPMismatch(in: output, videoStream: video, segments: segments) {
+            throw MediaError(path: output, reason: "a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) was copied from the source, but the written file holds other bytes there")
         }
         if let bad = try CopiedSegmentCheck.firstReusedMismatch(in: output, videoStream: video, segments: segments) {
             throw MediaError(path: output, reason: "segment \(bad) was to be the earlier output's packets, bit for bit, but the written file holds other bytes there")
@@ -253,12 +258,19 @@ struct OutputFinisher: Sendable {
             notes.append(note)
         }
         let copied = stitched.copiedSegments?.count ?? 0
+        let gops = stitched.copiedGOPs ?? []
         if copied > 0 {
             notes.append("\(copied) of \(plan.segments.count) segments had nothing to hide and are the source's packets, byte for byte; the other \(plan.segments.count - copied) were redacted and re-encoded")
-        } else if options.job.reencodeAll == true {
-            notes.append("every segment was re-encoded (--reencode-all)")
-        } else if let reason = plan.video.copying?.unavailable {
-            notes.append("every segment was re-encoded: \(reason)")
+        }
+        if !gops.isEmpty {
+            notes.append("\(gops.count) GOP(s) in \(Set(gops.map(\.segment)).count) redacted segment(s) had nothing to hide and are the source's packets, byte for byte (\(gops.reduce(0) { $0 + $1.packets }) frames); the rest of those segments was re-encoded")
+        }
+        if copied == 0, gops.isEmpty {
+            if options.job.reencodeAll == true {
+                notes.append("every segment was re-encoded (--reencode-all)")
+            } else if let reason = plan.video.copying?.unavailable {
+                notes.append("every segment was re-encoded: \(reason)")
+            }
         }
         let shown = SourceView(firstFramePts: 0, displayRotationDegrees: plan.video.rotationDegrees)
             .shownSize(codedWidth: plan.video.width, codedHeight: plan.video.height)

@@ -10,15 +10,25 @@ public struct CopiedSegmentCheck: Sendable {
     /// segment index → (packets, hash) for each copied segment.
     public private(set) var found: [Int: (packets: Int, sha256: String)] = [:]
 
-    public init(path: String, videoStream: Int, frameCounts: [Int], copied: Set<Int>) throws(MediaError) {
+    /// index in `gops` → (packets, hash) for each GOP of a re-encoded segment recorded as copied.
+    public private(set) var foundGOPs: [Int: (packets: Int, sha256: String)] = [:]
+
+    public init(path: String, videoStream: Int, frameCounts: [Int], copied: Set<Int>, gops: [CopiedGOP] = []) throws(MediaError) {
         let input = try MediaInput(path: path)
         guard videoStream < input.streamCount else { throw MediaError(path: path, reason: "has no stream \(videoStream)") }
         input.selectStreams([videoStream])
         var segment = 0, inSegment = 0
         var hash = PayloadHash()
+        // Each GOP's hash while its packets go by: segment → (GOP's index in `gops`, its range).
+        let gopsBySegment = Dictionary(grouping: gops.indices, by: { gops[$0].segment })
+        var gopHashes: [Int: PayloadHash] = [:]
         func close() {
             if copied.contains(segment) { found[segment] = (hash.packets, hash.finalize()) }
             hash = PayloadHash()
+            for i in gopsBySegment[segment] ?? [] {
+                var h = gopHashes.removeValue(forKey: i) ?? PayloadHash()
+                foundGOPs[i] = (h.packets, h.finalize())
+            }
         }
         while let (_, packet) = try input.readPacket() {
             guard packet.flags & AV_PKT_FLAG_DISCARD == 0 else { continue }
@@ -29,6 +39,9 @@ public struct CopiedSegmentCheck: Sendable {
             }
             guard segment < frameCounts.count else { break }
             if copied.contains(segment) { hash.add(packet.data) }
+            for i in gopsBySegment[segment] ?? [] where (gops[i].firstPacket..<gops[i].firstPacket + gops[i].packets).contains(inSegment) {
+                gopHashes[i, default: PayloadHash()].add(packet.data)
+            }
             inSegment += 1
         }
         if segment < frameCounts.count { close() }
@@ -38,6 +51,16 @@ public struct CopiedSegmentCheck: Sendable {
     /// ones recorded (count and payload hash), or nil when every copied one matches.
     public static func firstMismatch(in path: String, videoStream: Int, segments: [RedactionManifest.Segment]) throws(MediaError) -> Int? {
         try firstMismatch(in: path, videoStream: videoStream, segments: segments, of: \.isCopied) { ($0.copiedPackets, $0.copiedPayloadSHA256) }
+    }
+
+    /// The first GOP of a re-encoded segment recorded as copied whose packets in the file at
+    /// `path` are not the ones recorded, or nil when every such GOP matches.
+    public static func firstGOPMismatch(in path: String, videoStream: Int, segments: [RedactionManifest.Segment]) throws(MediaError) -> CopiedGOP? {
+        let gops = segments.flatMap { $0.copiedGOPs ?? [] }
+        guard !gops.isEmpty else { return nil }
+        let found = try CopiedSegmentCheck(path: path, videoStream: videoStream, frameCounts: segments.map(\.frameCount), copied: [],
+                                           gops: gops).foundGOPs
+        return gops.indices.first { found[$0]?.sha256 != gops[$0].payloadSHA256 || found[$0]?.packets != gops[$0].packets }.map { gops[$0] }
     }
 
     /// The same for the segments a re-render reused from an earlier output.

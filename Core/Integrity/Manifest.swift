@@ -151,6 +151,10 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
         /// over its packets, which are the earlier output's, in decode order (v5).
         public var reusedPayloadSHA256: String?
         public var reusedPackets: Int?
+        /// For a redacted segment: its GOPs that had nothing to hide and are the source's
+        /// packets, byte for byte (absent when none). `verify --source` recomputes each GOP's
+        /// hash from the source and from the output.
+        public var copiedGOPs: [CopiedGOP]?
 
         public var isCopied: Bool { handling == Self.copied }
         public var isReused: Bool { handling == Self.reused }
@@ -203,13 +207,15 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     public static func timestamp(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
     /// h₀ = SHA-256("redactfarm-segment-chain-v1"); hᵢ = SHA-256(hᵢ₋₁ ‖ "index|in|out|frames|first|last"),
-    /// with "|copied|payload" added for a copied segment and "|reused|payload" for a reused one.
+    /// with "|copied|payload" added for a copied segment, "|reused|payload" for a reused one,
+    /// and "|gop|first|packets|payload" for each GOP of a redacted one that is the source's.
     public static func chain(_ segments: [Segment]) -> String {
         var link = SHA256Hex.of(Array("redactfarm-segment-chain-v1".utf8))
         for s in segments {
             var record = "\(s.index)|\(s.inputSHA256)|\(s.outputSHA256)|\(s.frameCount)|\(s.ptsFirst)|\(s.ptsLast)"
             if s.isCopied { record += "|copied|\(s.copiedPayloadSHA256 ?? "")" }
             if s.isReused { record += "|reused|\(s.reusedPayloadSHA256 ?? "")" }
+            for gop in s.copiedGOPs ?? [] { record += "|gop|\(gop.firstPacket)|\(gop.packets)|\(gop.payloadSHA256)" }
             link = SHA256Hex.of(Array((link + record).utf8))
         }
         return link

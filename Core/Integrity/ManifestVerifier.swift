@@ -142,6 +142,14 @@ public enum ManifestVerifier {
             }
             checks.append("\(copied.count) of \(m.segments.count) segment(s) copied: the output's packets there are the ones recorded")
         }
+        let copiedGOPs = m.segments.flatMap { $0.copiedGOPs ?? [] }
+        if !copiedGOPs.isEmpty {
+            guard let video, let outputIndex = video.outputIndex else { throw fail("GOPs are recorded as copied, but no video stream is") }
+            if let bad = try CopiedSegmentCheck.firstGOPMismatch(in: output, videoStream: outputIndex, segments: m.segments) {
+                throw fail("a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) is recorded as copied from the source, but the output's packets there differ from what was copied")
+            }
+            checks.append("\(copiedGOPs.count) GOP(s) of redacted segments copied: the output's packets there are the ones recorded")
+        }
         let reused = m.segments.filter(\.isReused)
         if !reused.isEmpty {
             guard let video, let outputIndex = video.outputIndex else { throw fail("segments are recorded as reused, but no video stream is") }
@@ -169,6 +177,12 @@ public enum ManifestVerifier {
                 }
                 checks.append("copied segments byte-identical to the source's")
             }
+            if !copiedGOPs.isEmpty, let video {
+                if let bad = try CopiedSegmentCheck.firstGOPMismatch(in: inputPath, videoStream: video.stream.index, segments: m.segments) {
+                    throw fail("a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) is recorded as copied, but the source's packets there are not the ones in the output")
+                }
+                checks.append("copied GOPs byte-identical to the source's")
+            }
             for s in m.streams ?? [] {
                 guard let muting = s.muting else { continue }
                 let kept = try MutedStreamCheck.keptHash(in: inputPath, stream: s.stream.index, replacedRuns: muting.replacedRuns)
@@ -178,7 +192,7 @@ public enum ManifestVerifier {
                 checks.append("stream \(s.stream.index)'s unmuted packets byte-identical to the source's")
             }
         } else {
-            notes.append("input \(inputPath) is not here: its hash\(copied.isEmpty ? " was" : " and the copied segments were") not re-checked (--source)")
+            notes.append("input \(inputPath) is not here: its hash\(copied.isEmpty && copiedGOPs.isEmpty ? " was" : " and the copied segments were") not re-checked (--source)")
         }
         return Report(output: output, manifest: path, signer: opened.publicKey, checks: checks, notes: notes, releases: releases)
     }

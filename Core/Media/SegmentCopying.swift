@@ -67,21 +67,20 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
         return SegmentCopying(parameterSetID: 0, unavailable: nil)
     }
 
-    /// The access unit delimiter the source's HEVC pictures open with, start code included,
-    /// or nil when they open without one. A re-encoded picture that follows a copied one
-    /// must open the same way: the copied picture's trailing zero byte is the first of the
-    /// source's next start code, and a demuxer that splits the written stream into pictures
-    /// hands it to the copied picture again only if the next one begins as the source's did
-    /// (x265's own begins with a four-byte start code and no delimiter, which gave the copied
-    /// picture a second zero byte; and MPEG-TS's muxer would add a delimiter of its own).
+    /// The access unit delimiter the source's HEVC pictures open with, behind a three-byte
+    /// start code, or nil when they open without one. A re-encoded picture that follows a
+    /// copied one must open the way the source's pictures do: the copied picture's trailing
+    /// zero byte is the first of the source's next four-byte start code, and a demuxer that
+    /// splits the written stream into pictures hands it to the copied picture again only if
+    /// the next one begins with the other three, as every source picture but the file's
+    /// first does (x265's own begins with a four-byte start code and no delimiter, which gave
+    /// the copied picture a second zero byte; MPEG-TS's muxer would add a delimiter of its own).
     public static func hevcDelimiter(of segment: SegmentFile) -> [UInt8]? {
         guard segment.codec.codecName == "hevc", let first = segment.ownedPackets.first?.data else { return nil }
-        for prefix in [[UInt8]([0, 0, 1]), [0, 0, 0, 1]] where first.starts(with: prefix) && first.count >= prefix.count + 3 {
-            let header = first[prefix.count]
-            guard (header >> 1) & 0x3F == 35 else { return nil }
-            return Array(first[0..<prefix.count + 3])
-        }
-        return nil
+        var i = 0
+        while i < first.count, first[i] == 0 { i += 1 }
+        guard i >= 2, i + 3 < first.count, first[i] == 1, (first[i + 1] >> 1) & 0x3F == 35 else { return nil }
+        return [0, 0, 1] + first[(i + 1)...(i + 3)]
     }
 
     /// `picture` opening with `delimiter`, unless it already opens with an access unit delimiter.

@@ -18,7 +18,28 @@ public struct StitchReport: Codable, Equatable, Sendable {
     /// The segments written as the source's own packets, with the hash of those packets as
     /// written (absent or empty: every segment was re-encoded).
     public var copiedSegments: [CopiedSegment]?
+    /// GOPs of re-encoded segments written as the source's own packets (absent or empty: none).
+    public var copiedGOPs: [CopiedGOP]?
     public static let fileName = "stitch.json"
+}
+
+/// A GOP inside a re-encoded segment whose packets are the source's, byte for byte: found by
+/// the stitch comparing what it writes with the source segment's packets at the same places,
+/// GOP by GOP (from a source keyframe to the next), so the record states what the file holds,
+/// whatever produced it. `PayloadHash` over the packets, which `verify --source` recomputes
+/// from the output and from the source.
+public struct CopiedGOP: Codable, Equatable, Sendable {
+    public var segment: Int
+    /// The GOP's first packet, counted in decode order from the segment's first.
+    public var firstPacket: Int
+    public var packets: Int
+    public var payloadSHA256: String
+    public init(segment: Int, firstPacket: Int, packets: Int, payloadSHA256: String) {
+        self.segment = segment
+        self.firstPacket = firstPacket
+        self.packets = packets
+        self.payloadSHA256 = payloadSHA256
+    }
 }
 
 /// A segment whose frames are the source's packets, byte for byte: `PayloadHash` over them
@@ -297,6 +318,7 @@ public enum Stitcher {
 
         var next = prefetch(1)
         var copies: [CopiedSegment] = []
+        var copiedGOPs: [CopiedGOP] = []
         // Copied segments must agree with the first copied one (the source's parameters).
         var copiedSegmentCodec: CodecParameters? = nil
         // Re-encoded packets are Annex B beside Annex B extradata; under the merged avcC they
@@ -318,9 +340,13 @@ public enum Stitcher {
                 }
                 copyHash = PayloadHash()
             }
+            // In a re-encoded segment, the GOPs whose written packets are the source's.
+            var gops = CopiedGOPFinder(segment: record.index, source: loaded.source.map { Array($0.ownedPackets) },
+                                       packets: loaded.segment.ownedPackets.count)
             for var packet in loaded.segment.ownedPackets {
                 copyHash?.add(packet.data)
                 if !loaded.isCopy, let prefixLength { packet.data = H264ParameterSets.lengthPrefixed(annexB: packet.data, lengthSize: prefixLength) }
+                gops.add(packet.data)
                 // Other streams' packets that come first in decode time go out first.
                 while let (index, p) = pendingSource,
                       Self.decodeTime(p, source.stream(index).pointee.time_base) <= Self.decodeTime(packet, tb.avRational) {
@@ -339,6 +365,7 @@ public enum Stitcher {
                 frames += 1
             }
             if let copyHash { copies.append(CopiedSegment(index: record.index, packets: copyHash.packets, payloadSHA256: copyHash.finalize())) }
+            copiedGOPs += gops.finish()
             progress?(Double(record.index + 1) / Double(plan.segments.count))
         }
         while let (index, p) = pendingSource {
@@ -377,7 +404,8 @@ public enum Stitcher {
         let report = StitchReport(output: URL(fileURLWithPath: outputPath).standardizedFileURL.path, sha256: sha,
                                   sizeBytes: size, segments: plan.segments.count, videoFrames: frames,
                                   streams: streams, chapters: ChapterRecord.all(in: source.context),
-                                  videoCodec: (reference ?? sourceVideo).codecName, copiedSegments: copies)
+                                  videoCodec: (reference ?? sourceVideo).codecName, copiedSegments: copies,
+                                  copiedGOPs: copiedGOPs.isEmpty ? nil : copiedGOPs)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         if let data = try? encoder.encode(report) {
@@ -450,6 +478,9 @@ public struct SegmentSource: Sendable {
         public var path: String
         /// The segment is the source's, to be copied as it is.
         public var isCopy: Bool
+        /// For a re-encoded segment of a file whose untouched GOPs may be copied: the source
+        /// segment, to find the GOPs written as it has them.
+        public var source: SegmentFile?
     }
 
     /// `reference`: the codec parameters every segment must share with segment 0.
@@ -483,6 +514,56 @@ public struct SegmentSource: Sendable {
         if isCopy, owned.count != segment.shownPackets.count {
             throw MediaError(path: path, reason: "segment \(index) is to be copied, but an edit list hides some of its frames")
         }
-        return Loaded(segment: segment, path: path, isCopy: isCopy)
+        var source: SegmentFile?
+        if !isCopy, plan.video.copying?.parameterSetID != nil {
+            let sourcePath = directory + "/" + record.file
+            let (read, sourceSHA) = try SegmentFile.read(path: sourcePath)
+            guard sourceSHA == record.sha256 else {
+                throw MediaError(path: sourcePath, reason: "source segment \(index) does not match the plan (SHA-256 \(sourceSHA.prefix(12))…)")
+            }
+            source = read
+        }
+        return Loaded(segment: segment, path: path, isCopy: isCopy, source: source)
+    }
+}
+
+/// Finds, packet by packet as a re-encoded segment is written, the GOPs (a source keyframe to
+/// the next) whose written bytes are the source segment's at the same places.
+struct CopiedGOPFinder {
+    let segment: Int
+    let source: [EncodedPacket]?
+    private var index = 0
+    private var start = 0
+    private var matches = true
+    private var hash = PayloadHash()
+    private var found: [CopiedGOP] = []
+
+    /// `source`: the source segment's own packets, or nil to find nothing; a count other than
+    /// the written segment's finds nothing either.
+    init(segment: Int, source: [EncodedPacket]?, packets: Int) {
+        self.segment = segment
+        self.source = source?.count == packets ? source : nil
+    }
+
+    mutating func add(_ written: [UInt8]) {
+        guard let source else { return }
+        if index > 0, source[index].isKeyframe { close() }
+        matches = matches && written == source[index].data
+        hash.add(written)
+        index += 1
+    }
+
+    mutating func finish() -> [CopiedGOP] {
+        if source != nil { close() }
+        return found
+    }
+
+    private mutating func close() {
+        if matches, index > start, source?[start].isKeyframe == true {
+            found.append(CopiedGOP(segment: segment, firstPacket: start, packets: index - start, payloadSHA256: hash.finalize()))
+        }
+        start = index
+        matches = true
+        hash = PayloadHash()
     }
 }

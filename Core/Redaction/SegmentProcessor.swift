@@ -15,6 +15,8 @@ public struct ProcessedSegment: Sendable {
     public var detections: Int
     /// Where the time went.
     public var times = StageTimes()
+    /// GOPs of a redacted segment that are the source's packets (`GOPCopyPlan`).
+    public var copiedGOPs = 0
 
     public struct FrameCoverage: Codable, Equatable, Sendable {
         public var pts: Int64
@@ -104,6 +106,7 @@ public final class SegmentProcessor {
         var perFrame: [(pts: Int64, owned: Bool, found: [Detection])] = []
         var detectionCount = 0
         var damagedFrames = 0
+        var damagedPts = Set<Int64>()
         var seen = 0
         let every = max(1, job.detector.every)
         let lastOwnedPts = segment.lastOwnedPts
@@ -117,8 +120,11 @@ public final class SegmentProcessor {
             try SegmentDecoder.decodeFrames(of: segment, label: label, threads: 1, contextFrames: job.contextFrames, lookAheadFrames: 2 * every + 1,
                                             acceptDamage: job.acceptsDamage) { (frame, owned, damage) throws(MediaError) in
                 if isCancelled() { throw cancelled }
-                if damage != .none { damagedFrames += 1 }
                 let view = VideoFrame(frame)
+                if damage != .none {
+                    damagedFrames += 1
+                    damagedPts.insert(view.pts)
+                }
                 // Frames arrive in presentation order. Without look-ahead (the file's last
                 // segment) the last owned frame is always examined, so every track has a hit
                 // near the end.
@@ -213,7 +219,20 @@ public final class SegmentProcessor {
             return ProcessedSegment(segment: nil, frames: frames, detections: detectionCount, times: times)
         }
 
-        // Pass 2: redact every owned frame and encode it.
+        // Where the segment is not copied whole, the GOPs in it with nothing to hide may be.
+        // A job that examines no frame finds damage only in pass 2, which under
+        // --accept-damage redacts a damaged frame rather than fail: such a job copies whole
+        // segments only, decoded first.
+        let gopPlan: GOPCopyPlan? = copyParameterSetID.flatMap { id in
+            guard detects || stored != nil || !job.acceptsDamage else { return nil }
+            return GOPCopyPlan.decide(segment) { gop in
+                let damaged = gop.ownedPackets.filter { damagedPts.contains($0.pts) }.count
+                return nothingToHide(gop, coverage: coverage, known: coverageKnown, zones: codedZones, damaged: damaged)
+                    && SegmentCopying.reasonNotToCopy(gop, parameterSetID: id, muxer: muxer) == nil
+            }
+        }
+
+        // Pass 2: redact every owned frame and encode it (but for the frames of copied GOPs).
         // Keyframes where the source's are. A segment starts with one, at its first frame
         // shown: at an open-GOP cut that is the first of the recovery point's leading
         // pictures, so the keyframe moves there (a segment encoded alone cannot start with
@@ -236,10 +255,42 @@ public final class SegmentProcessor {
         var frames: [ProcessedSegment.FrameCoverage] = []
         let redactPassStart = StageTimes.clock
         var redactAndEncode = 0.0
+        // With copied GOPs, each run of re-encoded ones has an encoder of its own, started at
+        // its first frame (an IDR: the source's keyframe) and drained before the copied GOP
+        // after it, so the packets stay in decode order GOP by GOP.
+        var currentGOP: Int?
+        var finishedEncoders: [VideoEncoder] = []
+        func drainEncoder() throws(MediaError) {
+            guard let running = encoder else { return }
+            let drainStart = StageTimes.clock
+            try running.encode(nil) { packets.append($0) }
+            times.encode += StageTimes.elapsed(since: drainStart)
+            redactAndEncode += StageTimes.elapsed(since: drainStart)
+            finishedEncoders.append(running)
+            encoder = nil
+        }
         try SegmentDecoder.decodeOwnedFrames(of: segment, label: label, threads: 1, acceptDamage: job.acceptsDamage) { (frame, damage) throws(MediaError) in
             if isCancelled() { throw cancelled }
-            let redactStart = StageTimes.clock
             let view = VideoFrame(frame)
+            if let gopPlan, let g = gopPlan.gopOfFrame[view.pts] {
+                if g != currentGOP {
+                    currentGOP = g
+                    if gopPlan.copied[g] {
+                        try drainEncoder()
+                        packets += gopPlan.sourcePackets(of: g, codec: segment.codec)
+                    }
+                }
+                if gopPlan.copied[g] {
+                    // Examined in pass 1 with nothing to hide (damage included): left as it is.
+                    guard damage == .none else { throw MediaError(path: label, reason: "frame at pts \(view.pts) of a GOP to copy decoded damaged") }
+                    let shown = visibleRecord(view.pts)
+                    frames.append(.init(pts: view.pts, seconds: sourceView.seconds(at: view.pts, timeBase: segment.timeBase), covered: [],
+                                        kept: shown.kept, unhidden: shown.unhidden))
+                    if !progressReported { onFrame() }
+                    return
+                }
+            }
+            let redactStart = StageTimes.clock
             guard var boxes = coverage[view.pts] ?? (coverageKnown ? nil : []) else {
                 throw MediaError(path: label, reason: "frame at pts \(view.pts) was not seen by the detector")
             }
@@ -273,11 +324,9 @@ public final class SegmentProcessor {
                                 kept: shown.kept, unhidden: shown.unhidden))
             if !progressReported { onFrame() }
         }
-        let flushStart = StageTimes.clock
-        guard let encoder else { throw MediaError(path: label, reason: "the segment decoded to no frame") }
-        try encoder.encode(nil) { packets.append($0) }
-        times.encode += StageTimes.elapsed(since: flushStart)
-        times.decode += StageTimes.elapsed(since: redactPassStart) - StageTimes.elapsed(since: flushStart) - redactAndEncode
+        guard encoder != nil || !finishedEncoders.isEmpty else { throw MediaError(path: label, reason: "the segment decoded to no frame") }
+        try drainEncoder()
+        times.decode += StageTimes.elapsed(since: redactPassStart) - redactAndEncode
         guard packets.count == frames.count else {
             throw MediaError(path: label, reason: "encoder returned \(packets.count) packets for \(frames.count) frames")
         }
@@ -294,8 +343,10 @@ public final class SegmentProcessor {
         if copyParameterSetID != nil, let delimiter = SegmentCopying.hevcDelimiter(of: segment) {
             for i in packets.indices { packets[i].data = SegmentCopying.delimited(packets[i].data, by: delimiter) }
         }
-        let output = SegmentFile(codec: try encoder.parameters(), timeBase: segment.timeBase, decodePrefixCount: 0, packets: packets)
-        return ProcessedSegment(segment: output, frames: frames, detections: detectionCount, times: times)
+        // Every run's encoder was opened alike (same source, settings and parameter set id):
+        // the first one's parameters stand for all.
+        let output = SegmentFile(codec: try finishedEncoders[0].parameters(), timeBase: segment.timeBase, decodePrefixCount: 0, packets: packets)
+        return ProcessedSegment(segment: output, frames: frames, detections: detectionCount, times: times, copiedGOPs: gopPlan?.copiedGOPs ?? 0)
     }
 
     /// A job of zones alone examines no frame, but a segment is copied only once every frame
