@@ -14,9 +14,11 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     /// 3 names the models by role (`models`) instead of one field per model; 4 says of each
     /// segment whether it was redacted or copied from the source (`Segment.handling`); 5 adds
     /// the corrections applied and, for a re-render, what it was made from (`rerender`) and
-    /// the segments reused from it. Older versions are still read and verified.
-    public static let formatVersion = 5
-    public static let readableVersions = 1...5
+    /// the segments reused from it; 6 lists the GOPs of redacted segments that are the
+    /// source's packets (`Segment.copiedGOPs`), which the segment chain covers. Older
+    /// versions are still read and verified.
+    public static let formatVersion = 6
+    public static let readableVersions = 1...6
 
     public var formatVersion: Int
     public var software: String

@@ -220,11 +220,11 @@ public final class SegmentProcessor {
         }
 
         // Where the segment is not copied whole, the GOPs in it with nothing to hide may be.
-        // A job that examines no frame finds damage only in pass 2, which under
-        // --accept-damage redacts a damaged frame rather than fail: such a job copies whole
-        // segments only, decoded first.
+        // A pass that examines no frame (zones alone, a re-render) finds damage only in pass
+        // 2, which under --accept-damage redacts a damaged frame rather than fail: there,
+        // whole segments only are copied, decoded first.
         let gopPlan: GOPCopyPlan? = copyParameterSetID.flatMap { id in
-            guard detects || stored != nil || !job.acceptsDamage else { return nil }
+            guard detects || !job.acceptsDamage else { return nil }
             return GOPCopyPlan.decide(segment) { gop in
                 let damaged = gop.ownedPackets.filter { damagedPts.contains($0.pts) }.count
                 return nothingToHide(gop, coverage: coverage, known: coverageKnown, zones: codedZones, damaged: damaged)

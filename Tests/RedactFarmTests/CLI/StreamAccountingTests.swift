@@ -37,7 +37,7 @@ import Testing
             #expect(try MediaInspection.nonVideoPackets(out) == MediaInspection.nonVideoPackets(source))
 
             let m = try manifest(out)
-            #expect(m.formatVersion == RedactionManifest.formatVersion && m.formatVersion == 5)
+            #expect(m.formatVersion == RedactionManifest.formatVersion && m.formatVersion == 6)
             #expect(m.models == [:] && m.inference == nil)  // zones alone: no model, no inference
             #expect(m.streams?.map(\.stream.action) == [.redacted, .copied, .copied])
             #expect(m.streams?[1].stream.codec == "pcm_alaw")
