@@ -17,8 +17,6 @@ struct GOPCopyPlan {
     /// Each owned frame's GOP, by pts.
     let gopOfFrame: [Int64: Int]
 
-    var copiedGOPs: Int { copied.filter { $0 }.count }
-
     /// nil when the segment has fewer than two GOPs, a GOP that is not closed, or no GOP
     /// (or every GOP) that `copyable` accepts: the whole segment's decision stands then.
     /// `copyable` is shown each GOP as a segment of its own.

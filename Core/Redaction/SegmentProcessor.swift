@@ -15,8 +15,6 @@ public struct ProcessedSegment: Sendable {
     public var detections: Int
     /// Where the time went.
     public var times = StageTimes()
-    /// GOPs of a redacted segment that are the source's packets (`GOPCopyPlan`).
-    public var copiedGOPs = 0
 
     public struct FrameCoverage: Codable, Equatable, Sendable {
         public var pts: Int64
@@ -346,7 +344,7 @@ public final class SegmentProcessor {
         // Every run's encoder was opened alike (same source, settings and parameter set id):
         // the first one's parameters stand for all.
         let output = SegmentFile(codec: try finishedEncoders[0].parameters(), timeBase: segment.timeBase, decodePrefixCount: 0, packets: packets)
-        return ProcessedSegment(segment: output, frames: frames, detections: detectionCount, times: times, copiedGOPs: gopPlan?.copiedGOPs ?? 0)
+        return ProcessedSegment(segment: output, frames: frames, detections: detectionCount, times: times)
     }
 
     /// A job of zones alone examines no frame, but a segment is copied only once every frame
