@@ -69,12 +69,18 @@ enum ReviewPage {
         "<section id=\"\(id)\"><h2>\(esc(title))</h2>\(body)</section>\n"
     }
 
+    /// ", and N GOP(s) of the redacted ones" where redacted segments hold GOPs that are the source's.
+    static func copiedGOPsNote(_ m: RedactionManifest) -> String {
+        let gops = m.segments.reduce(0) { $0 + ($1.copiedGOPs?.count ?? 0) }
+        return gops == 0 ? "" : ", and \(gops) GOP(s) of the redacted ones"
+    }
+
     static func fileTable(_ c: ReviewContent) -> String {
         let m = c.manifest, job = m.parameters
         var rows: [(String, String)] = [
             ("Output", "\(m.output.path) (\(m.output.sizeBytes) bytes, SHA-256 \(m.output.sha256))"),
             ("Source", "\(m.input.path) (SHA-256 \(m.input.sha256))"),
-            ("Frames", "\(m.videoFrames), \(String(format: "%.2f", c.tracks.duration)) s, \(m.segments.count) segment(s), \(m.segments.filter(\.isCopied).count) copied from the source"),
+            ("Frames", "\(m.videoFrames), \(String(format: "%.2f", c.tracks.duration)) s, \(m.segments.count) segment(s), \(m.segments.filter(\.isCopied).count) copied from the source" + Self.copiedGOPsNote(m)),
             ("Hidden", "\(m.detections.tracks) track(s), \(m.detections.framesWithRedaction) frame(s) with something hidden"),
             ("Targets", job.targets.map(\.rawValue).sorted().joined(separator: ", ") + (job.zones.isEmpty ? "" : "; \(job.zones.count) zone(s)")),
             ("Detector", "threshold \(job.detector.threshold), inference scale \(job.detector.inferenceScale), full pass every \(job.detector.every) frame(s)" + (m.inference.map { "; \($0)" } ?? "")),

@@ -270,7 +270,10 @@ public final class SegmentProcessor {
         try SegmentDecoder.decodeOwnedFrames(of: segment, label: label, threads: 1, acceptDamage: job.acceptsDamage) { (frame, damage) throws(MediaError) in
             if isCancelled() { throw cancelled }
             let view = VideoFrame(frame)
-            if let gopPlan, let g = gopPlan.gopOfFrame[view.pts] {
+            if let gopPlan {
+                guard let g = gopPlan.gopOfFrame[view.pts] else {
+                    throw MediaError(path: label, reason: "frame at pts \(view.pts) is in none of the segment's GOPs")
+                }
                 if g != currentGOP {
                     currentGOP = g
                     if gopPlan.copied[g] {
