@@ -495,8 +495,10 @@ public struct SegmentSource: Sendable {
         if isCopy, owned.count != segment.shownPackets.count {
             throw MediaError(path: path, reason: "segment \(index) is to be copied, but an edit list hides some of its frames")
         }
+        // (A plain `redactfarm stitch` of a split, with no outputs, writes the source segments
+        // themselves: nothing to compare.)
         var source: SegmentFile?
-        if !isCopy, plan.video.copying?.parameterSetID != nil {
+        if !isCopy, let output = record.output, output.file != record.file, plan.video.copying?.parameterSetID != nil {
             let sourcePath = directory + "/" + record.file
             let (read, sourceSHA) = try SegmentFile.read(path: sourcePath)
             guard sourceSHA == record.sha256 else {
