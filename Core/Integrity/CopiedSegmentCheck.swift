@@ -19,7 +19,7 @@ public struct CopiedSegmentCheck: Sendable {
         input.selectStreams([videoStream])
         var segment = 0, inSegment = 0
         var hash = PayloadHash()
-        // Each GOP's hash while its packets go by: segment → (GOP's index in `gops`, its range).
+        // Each GOP's hash while its packets go by (segment → the indexes in `gops` of its GOPs).
         let gopsBySegment = Dictionary(grouping: gops.indices, by: { gops[$0].segment })
         var gopHashes: [Int: PayloadHash] = [:]
         func close() {
