@@ -47,7 +47,10 @@ mk carphone_10bit.mkv -i "$root/.cache/assets/carphone_pristine.mp4" -c:v libx26
 mk odd_422.avi -f lavfi -i "testsrc2=size=721x577:rate=25:duration=1" -c:v mjpeg -pix_fmt yuvj422p
 mk raw422.avi -f lavfi -i "testsrc2=size=320x240:rate=25:duration=0.4" -c:v rawvideo -pix_fmt yuv422p
 mk coverart.mp4 -f lavfi -i "$src" -i "$root/.cache/assets/grace_hopper.jpg" -map 0 -map 1 -c:v:0 libx264 -preset veryfast -pix_fmt yuv420p -c:v:1 mjpeg -disposition:v:1 attached_pic
-for f in ${@:-raw.h264 raw.hevc ps.mpg dvd.vob xvid_b.avi h264_b.avi twovideo.mp4 hevc10.mp4 prores.mov editlist.mp4 vp8.webm vp9.webm wmv.wmv mxf.mxf tswrap.ts raw.mjpeg frag.mp4 interlaced.ts mpeg2.ts ffv1.mkv flv.flv start10.mp4 mkv_h264.mkv raw.m4v raw.m2v interlaced.vob mjpeg.avi notiming.hevc h264_10bit.mp4 carphone_10bit.mkv odd_422.avi raw422.avi coverart.mp4}; do
+mk asf_h264.asf -f lavfi -i "$src" -f lavfi -i "$tone" -c:v libx264 -preset veryfast -bf 0 -g 25 -pix_fmt yuv420p -c:a wmav2
+mk msmpeg4.wmv -f lavfi -i "$src" -f lavfi -i "$tone" -c:v msmpeg4 -g 25 -c:a wmav2
+mk frag_midgop.mp4 -i base.mp4 -c copy -frag_duration 700000 -movflags empty_moov+default_base_moof
+for f in ${@:-asf_h264.asf msmpeg4.wmv frag_midgop.mp4 raw.h264 raw.hevc ps.mpg dvd.vob xvid_b.avi h264_b.avi twovideo.mp4 hevc10.mp4 prores.mov editlist.mp4 vp8.webm vp9.webm wmv.wmv mxf.mxf tswrap.ts raw.mjpeg frag.mp4 interlaced.ts mpeg2.ts ffv1.mkv flv.flv start10.mp4 mkv_h264.mkv raw.m4v raw.m2v interlaced.vob mjpeg.avi notiming.hevc h264_10bit.mp4 carphone_10bit.mkv odd_422.avi raw422.avi coverart.mp4}; do
   out=out/$f; mkdir -p out; rm -f $out $out.*
   err=$($RF run $f -o $out --targets none --zone 0,0,32,32 --overwrite 2>&1 >/dev/null | grep -v "^\[" | tail -1); rc=$?
   if [ -s $out ]; then
