@@ -49,10 +49,6 @@ public enum ContainerFormat {
         return false
     }
 
-    /// Whether an MP4/MOV file is fragmented: a movie fragment (`moof`) among its top-level
-    /// boxes, read from the box headers alone.
-    package static func isFragmentedMP4(path: String) -> Bool { MP4Fragments.isFragmented(path: path) }
-
     /// Refuses an output name whose extension names another container: changing container
     /// changes time bases, which would move timestamps.
     public static func checkExtension(of outputPath: String, matches muxer: String) throws(MediaError) {

@@ -79,6 +79,13 @@ private struct BoxReader {
     }
 
     let file: FileHandle
+    /// Where the file ends, read once: boxes nested in a box share it.
+    let fileEnd: UInt64
+
+    init(file: FileHandle) {
+        self.file = file
+        fileEnd = (try? file.seekToEnd()) ?? 0
+    }
 
     func bytes(at offset: UInt64, count: Int) -> [UInt8]? {
         guard (try? file.seek(toOffset: offset)) != nil, let data = try? file.read(upToCount: count), data.count == count else { return nil }
@@ -92,7 +99,6 @@ private struct BoxReader {
     /// Visits the boxes from `start` to `limit` (the end of the file when nil) until `visit`
     /// returns false, a header cannot be read or a box does not fit.
     func walk(from start: UInt64, to limit: UInt64?, _ visit: (Box) -> Bool) {
-        let fileEnd = (try? file.seekToEnd()) ?? 0
         let end = min(limit ?? fileEnd, fileEnd)
         var offset = start
         while offset + 8 <= end, let header = bytes(at: offset, count: 8) {

@@ -20,13 +20,13 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
     /// as DVRs write it).
     static let containers: Set<String> = ["mp4", "mov", "matroska", "flv", "avi", "mpegts", "h264"]
 
-    /// `firstKeyframe`: the source's first video keyframe, whose in-band parameter sets count
-    /// as the source's too.
     /// Containers whose HEVC carries its parameter sets in band at each keyframe, as NVRs
     /// write it. An hvcC (MP4, Matroska) holds one VPS/SPS/PPS per id, and x265 numbers its
     /// own 0 as cameras do: those files are re-encoded whole.
     static let hevcContainers: Set<String> = ["mpegts", "hevc"]
 
+    /// `firstKeyframe`: the source's first video keyframe, whose in-band parameter sets count
+    /// as the source's too.
     public static func decide(source: CodecParameters, muxer: String, firstKeyframe: [UInt8]) -> SegmentCopying {
         if source.codecName == "hevc" { return decideHEVC(source: source, muxer: muxer, firstKeyframe: firstKeyframe) }
         guard source.codecName == "h264" else {
@@ -58,7 +58,7 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
         guard let choice = try? EncoderChoice.choose(source: source, muxer: muxer, settings: EncoderSettings()), choice.family == .x265,
               choice.note == nil
         else { return .unavailable("the video is re-encoded in another codec, so no source GOP can be copied beside it") }
-        if muxer == "mpegts", !firstKeyframe.starts(with: [0, 0, 1, 0x46]), !firstKeyframe.starts(with: [0, 0, 0, 1, 0x46]) {
+        if muxer == "mpegts", openingDelimiter(of: firstKeyframe) == nil {
             return .unavailable("the source's HEVC pictures have no access unit delimiters, which the MPEG-TS muxer would add to every copied one")
         }
         guard KeyframeInspector(codec: source).carriesHEVCParameterSets(firstKeyframe) else {
@@ -77,18 +77,21 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
     /// the copied picture a second zero byte; MPEG-TS's muxer would add a delimiter of its own).
     public static func hevcDelimiter(of segment: SegmentFile) -> [UInt8]? {
         guard segment.codec.codecName == "hevc", let first = segment.ownedPackets.first?.data else { return nil }
-        var i = 0
-        while i < first.count, first[i] == 0 { i += 1 }
-        guard i >= 2, i + 3 < first.count, first[i] == 1, (first[i + 1] >> 1) & 0x3F == 35 else { return nil }
-        return [0, 0, 1] + first[(i + 1)...(i + 3)]
+        return openingDelimiter(of: first).map { [0, 0, 1] + $0 }
     }
 
     /// `picture` opening with `delimiter`, unless it already opens with an access unit delimiter.
     public static func delimited(_ picture: [UInt8], by delimiter: [UInt8]) -> [UInt8] {
+        openingDelimiter(of: picture) == nil ? delimiter + picture : picture
+    }
+
+    /// The access unit delimiter an Annex B HEVC picture opens with (its three bytes: NAL
+    /// header and picture type, behind a start code of any length), or nil.
+    static func openingDelimiter(of picture: [UInt8]) -> ArraySlice<UInt8>? {
         var i = 0
         while i < picture.count, picture[i] == 0 { i += 1 }
-        if i >= 2, i + 1 < picture.count, picture[i] == 1, (picture[i + 1] >> 1) & 0x3F == 35 { return picture }
-        return delimiter + picture
+        guard i >= 2, i + 3 < picture.count, picture[i] == 1, (picture[i + 1] >> 1) & 0x3F == 35 else { return nil }
+        return picture[(i + 1)...(i + 3)]
     }
 
     static func sourceParameterSets(_ source: CodecParameters, firstKeyframe: [UInt8]) -> H264ParameterSets {

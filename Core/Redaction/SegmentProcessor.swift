@@ -196,6 +196,12 @@ public final class SegmentProcessor {
             guard let v = visible[pts] else { return ([], []) }
             return (v.kept.map(recorded), v.unhidden.map(recorded))
         }
+        /// The record of a frame left as the source has it (copied): nothing hidden.
+        func untouched(_ pts: Int64) -> ProcessedSegment.FrameCoverage {
+            let shown = visibleRecord(pts)
+            return .init(pts: pts, seconds: sourceView.seconds(at: pts, timeBase: segment.timeBase), covered: [],
+                         kept: shown.kept, unhidden: shown.unhidden)
+        }
 
         let codedZones = (job.zones + corrections.zones).map {
             $0.inCodedPixels(sourceView, codedWidth: Int(segment.codec.width), codedHeight: Int(segment.codec.height))
@@ -209,12 +215,8 @@ public final class SegmentProcessor {
                                                          times: &times, reported: &progressReported)
         }
         if copies {
-            let frames = segment.shownPackets.map(\.pts).sorted().map { pts in
-                let shown = visibleRecord(pts)
-                return ProcessedSegment.FrameCoverage(pts: pts, seconds: sourceView.seconds(at: pts, timeBase: segment.timeBase), covered: [],
-                                                      kept: shown.kept, unhidden: shown.unhidden)
-            }
-            return ProcessedSegment(segment: nil, frames: frames, detections: detectionCount, times: times)
+            return ProcessedSegment(segment: nil, frames: segment.shownPackets.map(\.pts).sorted().map(untouched), detections: detectionCount,
+                                    times: times)
         }
 
         // Where the segment is not copied whole, the GOPs in it with nothing to hide may be.
@@ -284,9 +286,7 @@ public final class SegmentProcessor {
                 if gopPlan.copied[g] {
                     // Examined in pass 1 with nothing to hide (damage included): left as it is.
                     guard damage == .none else { throw MediaError(path: label, reason: "frame at pts \(view.pts) of a GOP to copy decoded damaged") }
-                    let shown = visibleRecord(view.pts)
-                    frames.append(.init(pts: view.pts, seconds: sourceView.seconds(at: view.pts, timeBase: segment.timeBase), covered: [],
-                                        kept: shown.kept, unhidden: shown.unhidden))
+                    frames.append(untouched(view.pts))
                     if !progressReported { onFrame() }
                     return
                 }

@@ -233,14 +233,14 @@ import Testing
             let source = dir + "/frag.mp4"
             _ = try FFmpegOracle.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-i", Fixtures.corpus("h264_bframes.mp4"), "-c", "copy",
                                                       "-frag_duration", "700000", "-movflags", "empty_moov+default_base_moof", source])
-            try #require(ContainerFormat.isFragmentedMP4(path: source))
-            #expect(!ContainerFormat.isFragmentedMP4(path: Fixtures.corpus("h264_bframes.mp4")))
+            try #require(MP4Fragments.isFragmented(path: source))
+            #expect(!MP4Fragments.isFragmented(path: Fixtures.corpus("h264_bframes.mp4")))
             #expect(MP4Fragments.read(path: Fixtures.corpus("h264_bframes.mp4")) == nil)
             let layout = try videoLayout(source)
             try #require(layout.count > 6 && Set(layout).count > 1, "\(layout)")
             let out = dir + "/out.mp4"
             _ = try LocalFarm.zonesOnly().redact(input: source, output: out)
-            #expect(ContainerFormat.isFragmentedMP4(path: out))
+            #expect(MP4Fragments.isFragmented(path: out))
             #expect(try videoLayout(out) == layout)
             #expect(try MediaInspection.videoTimestamps(out) == MediaInspection.videoTimestamps(source))
             #expect(try MediaInspection.nonVideoPackets(out) == MediaInspection.nonVideoPackets(source))
