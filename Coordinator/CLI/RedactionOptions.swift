@@ -24,7 +24,7 @@ struct RedactionOptions: ParsableArguments {
     @Option(help: "Speed against recall: safe (default; kept every face hidden in every frame of all four make-eval clips), balanced (let a face show for a frame on the crowded clip; slower than safe where safe runs bf16), fast (let faces show for 36-38 frames on the crowded and in-car clips); see Benchmarks/README.md.")
     var profile: DetectionProfile = .safe
 
-    @Option(parsing: .unconditional, help: "Override the profile: network input size relative to the source, 0.5 to 4 (2 finds faces from about 10 px, at 4x the cost of 1).")
+    @Option(parsing: .unconditional, help: "Override the profile: network input size relative to the source, 0.5 to 4 (2 finds faces from about 10 px, at 4x the cost of 1 or more). The safe profile runs every other full-frame pass at this scale and the rest at 1x.")
     var inferenceScale: Double?
 
     @Option(parsing: .unconditional, help: "Override the profile: run the full-frame detector on every Nth frame, 1 to 12; tracking and magnified re-detection of small faces cover the frames between.")
@@ -97,7 +97,7 @@ struct RedactionOptions: ParsableArguments {
         job.look = RedactionLook(style: style, shape: shape, padding: padding)
         let base = profile.settings
         job.detector = DetectorSettings(threshold: threshold, inferenceScale: inferenceScale ?? base.inferenceScale,
-                                        every: detectEvery ?? base.every)
+                                        every: detectEvery ?? base.every, magnifyEvery: base.magnifyEvery)
         let chosen = (precision ?? defaultPrecision).resolved(for: profile, settings: job.detector)
         job.detector.precision = chosen == .f32 ? nil : chosen
         job.encoder = EncoderSettings(crf: crf, preset: preset)

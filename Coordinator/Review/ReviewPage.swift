@@ -83,7 +83,7 @@ enum ReviewPage {
             ("Frames", "\(m.videoFrames), \(String(format: "%.2f", c.tracks.duration)) s, \(m.segments.count) segment(s), \(m.segments.filter(\.isCopied).count) copied from the source" + Self.copiedGOPsNote(m)),
             ("Hidden", "\(m.detections.tracks) track(s), \(m.detections.framesWithRedaction) frame(s) with something hidden"),
             ("Targets", job.targets.map(\.rawValue).sorted().joined(separator: ", ") + (job.zones.isEmpty ? "" : "; \(job.zones.count) zone(s)")),
-            ("Detector", "threshold \(job.detector.threshold), inference scale \(job.detector.inferenceScale), full pass every \(job.detector.every) frame(s)" + (m.inference.map { "; \($0)" } ?? "")),
+            ("Detector", "threshold \(job.detector.threshold), inference scale \(job.detector.inferenceScale), full pass every \(job.detector.every) frame(s)" + (job.detector.inferenceScale > 1 && !job.detector.magnifies(passAt: job.detector.every) ? ", magnified and 1x passes in turn" : "") + (m.inference.map { "; \($0)" } ?? "")),
             ("Look", "\(job.look.style.rawValue), \(job.look.shape.rawValue), padding \(job.look.padding)"),
         ]
         if let audio = job.audio { rows.append(("Audio", audio.mode == .drop ? "dropped" : audio.summary)) }

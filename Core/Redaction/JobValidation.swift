@@ -30,6 +30,10 @@ public enum JobLimits {
     /// Segments look 25 frames past their end, enough for tracks to reach across a cut at up
     /// to every 12th frame (2N + 1 frames).
     public static let detectEvery = 1...12
+    /// A magnified pass at least every second full-frame one: a small face's track reaches
+    /// 3N + 1 frames past its end, so one found late at a magnified pass is still hidden from
+    /// where it came into view.
+    public static let magnifyEvery = 1...2
     /// x264's and x265's CRF range.
     public static let crf = 0...51
     /// The presets libx264 and libx265 both define (x264.h `x264_preset_names`, x265's
@@ -67,6 +71,9 @@ extension RedactionJob {
         try JobLimits.check("--threshold", detector.threshold, in: JobLimits.threshold, "a detection score")
         try JobLimits.check("--inference-scale", detector.inferenceScale, in: JobLimits.inferenceScale, "network input size relative to the source")
         try JobLimits.check("--detect-every", detector.every, in: JobLimits.detectEvery, "frames between full-frame passes")
+        if let n = detector.magnifyEvery {
+            try JobLimits.check("magnifyEvery", n, in: JobLimits.magnifyEvery, "full-frame passes per magnified one")
+        }
         try JobLimits.check("--crf", encoder.crf, in: JobLimits.crf, "x264/x265 quality")
         guard JobLimits.presets.contains(encoder.preset) else {
             throw OptionError("--preset", encoder.preset, accepts: "must be one of \(JobLimits.presets.joined(separator: ", "))")

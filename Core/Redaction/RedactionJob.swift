@@ -44,8 +44,8 @@ public struct RedactionJob: Codable, Equatable, Sendable {
 /// Named trade-offs between speed and small-face recall, measured on ground-truth clips
 /// (Benchmarks/README.md). `safe` is the default: a privacy tool should err towards hiding.
 public enum DetectionProfile: String, Codable, Sendable, CaseIterable {
-    /// Full-frame inference at 2x every 12th frame (and 0.5x for large faces): finds faces
-    /// from about 10 px.
+    /// Full-frame inference every 12th frame, at 2x and 1x in turn (and 0.5x for large
+    /// faces): finds faces from about 16 px within 12 frames and from about 10 px within 24.
     case safe
     /// 1.5x every 10th frame. Let a face show for 1 frame on the crowded ground truth.
     case balanced
@@ -55,7 +55,7 @@ public enum DetectionProfile: String, Codable, Sendable, CaseIterable {
 
     public var settings: DetectorSettings {
         switch self {
-        case .safe: DetectorSettings(inferenceScale: 2.0, every: 12)
+        case .safe: DetectorSettings(inferenceScale: 2.0, every: 12, magnifyEvery: 2)
         case .balanced: DetectorSettings(inferenceScale: 1.5, every: 10)
         case .fast: DetectorSettings(inferenceScale: 1.0, every: 6)
         }
@@ -68,13 +68,28 @@ public struct DetectorSettings: Codable, Equatable, Sendable {
     /// Run the full-frame detector on every Nth frame; the tracker interpolates between and
     /// extends tracks at least N frames both ways, so faces entering between are covered.
     public var every: Int = 1
+    /// Of the full-frame passes, only every Nth runs at `inferenceScale` when that magnifies;
+    /// the others run at 1x. A magnified pass finds the smallest faces (from about 10 px at
+    /// 2x) but costs more than its scale squared (at 720p, 2x took 4.6 times a 1x pass: bf16,
+    /// one thread); a 1x pass still finds every face from about 16 px, the size recall is
+    /// judged from. nil: every pass.
+    public var magnifyEvery: Int?
     /// nil: f32 (jobs stored before precision was a choice).
     public var precision: InferencePrecision?
-    public init(threshold: Double = 0.2, inferenceScale: Double = 1.0, every: Int = 1, precision: InferencePrecision? = nil) {
+    public init(threshold: Double = 0.2, inferenceScale: Double = 1.0, every: Int = 1, magnifyEvery: Int? = nil,
+                precision: InferencePrecision? = nil) {
         self.threshold = threshold
         self.inferenceScale = inferenceScale
         self.every = every
+        self.magnifyEvery = magnifyEvery
         self.precision = precision
+    }
+
+    /// Whether the full-frame pass at examining-pass frame `index` (a cadence frame) runs
+    /// magnified, at `inferenceScale`, rather than at 1x.
+    public func magnifies(passAt index: Int) -> Bool {
+        guard inferenceScale > 1 else { return false }
+        return (index / max(1, every)) % max(1, magnifyEvery ?? 1) == 0
     }
 
     public var effectivePrecision: InferencePrecision { precision ?? .f32 }

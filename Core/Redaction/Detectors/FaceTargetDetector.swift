@@ -1,9 +1,10 @@
 import RedactSupport
 import RedactVision
 
-/// Faces: the face finder's full-frame pass at the profile's cadence, a 0.5x pass halfway
-/// between magnified ones, and magnified crops where `SmallFaceFollower` expects a small or
-/// fast face to be between passes.
+/// Faces: the face finder's full-frame pass at the profile's cadence (magnified, or at 1x
+/// between magnified ones where the profile says so), a 0.5x pass beside and halfway between
+/// them, and magnified crops where `SmallFaceFollower` expects a small or fast face to be
+/// between passes.
 public final class FaceTargetDetector: TargetDetector {
     public let target = TargetClass.face
     private let finder: any FaceFinder
@@ -38,7 +39,7 @@ public final class FaceTargetDetector: TargetDetector {
         // recall and visible runs as a 1x pass halfway on the four ground-truth clips).
         let magnified = settings.inferenceScale > 1
         if visit.isCadenceFrame {
-            found = try finder.detect(frame)
+            found = try settings.magnifies(passAt: visit.index) || !magnified ? finder.detect(frame) : finder.detect(frame, scale: 1)
             if magnified { found = Self.merging(large: try finder.detect(frame, scale: Self.largeFaceScale(frame)), into: found) }
         }
         if magnified, every > 1, visit.index % every == every / 2 { found = try finder.detect(frame, scale: Self.largeFaceScale(frame)) }
