@@ -15,6 +15,9 @@ public struct ProcessedSegment: Sendable {
     public var detections: Int
     /// Where the time went.
     public var times = StageTimes()
+    /// The redacting pass took the frames the examining pass had decoded (`DecodedFrameCache`)
+    /// instead of decoding them again.
+    public var decodedOnce = false
 
     public struct FrameCoverage: Codable, Equatable, Sendable {
         public var pts: Int64
@@ -43,10 +46,11 @@ public struct ProcessedSegment: Sendable {
 }
 
 /// Decode → detect → track → redact → encode for one segment: the only place a frame becomes
-/// redacted, used by `redactfarm run` and by farm workers alike. Two decoding passes keep
-/// memory flat: the first detects, on the owned frames and on context frames either side of
-/// them, so tracks can be built looking both ways in time and across cuts; the second
-/// redacts and encodes.
+/// redacted, used by `redactfarm run` and by farm workers alike. Two passes: the first
+/// decodes and detects, on the owned frames and on context frames either side of them, so
+/// tracks can be built looking both ways in time and across cuts; the second redacts and
+/// encodes, taking the frames the first kept where they fit in `frameCacheBytes` and decoding
+/// them again where they do not, so memory stays bounded whatever the segment's length.
 public final class SegmentProcessor {
     private let job: RedactionJob
     private let detectors: [any TargetDetector]
@@ -55,6 +59,12 @@ public final class SegmentProcessor {
     private let frameRate: SourceFrameRate?
     private let sourceView: SourceView
     private let copyParameterSetID: Int?
+    private let frameCacheBytes: Int
+
+    /// Picture bytes a segment's decoded frames may hold between its two passes, per worker
+    /// slot (`DecodedFrameCache`): a 10 s segment of 8-bit 4:2:0 720p at 30 fps (415 MB) fits;
+    /// 1080p at that length (778 MB at 25 fps) does not, and is decoded twice.
+    public static let defaultFrameCacheBytes = 448 << 20
 
     /// `detectors`: one per target the job asks to be found (`DetectorRegistry`); a job of
     /// zones alone has none. `muxer`: the container the stitched file will be (decides
@@ -63,7 +73,8 @@ public final class SegmentProcessor {
     /// with nothing to hide are copied from the source (`SegmentCopying`): the parameter set
     /// id re-encoded segments use, so both kinds share one stream.
     public init(job: RedactionJob, detectors: [any TargetDetector], muxer: String, frameRate: SourceFrameRate?,
-                view: SourceView = SourceView(), copyParameterSetID: Int? = nil) {
+                view: SourceView = SourceView(), copyParameterSetID: Int? = nil, frameCacheBytes: Int = SegmentProcessor.defaultFrameCacheBytes) {
+        self.frameCacheBytes = frameCacheBytes
         self.sourceView = view
         self.copyParameterSetID = copyParameterSetID
         self.job = job
@@ -113,6 +124,7 @@ public final class SegmentProcessor {
         // Zones alone need no detection pass (and every frame is then covered by the zones).
         let detects = !detectors.isEmpty
         let examineStart = StageTimes.clock
+        let decoded = DecodedFrameCache(budget: detects ? frameCacheBytes : 0, frames: segment.shownPackets.count, of: segment.codec)
         if detects {
             // One decoding thread (`ThreadBudget`): the slots are the parallelism.
             try SegmentDecoder.decodeFrames(of: segment, label: label, threads: 1, contextFrames: job.contextFrames, lookAheadFrames: 2 * every + 1,
@@ -136,6 +148,7 @@ public final class SegmentProcessor {
                 times.detect += StageTimes.elapsed(since: detectStart)
                 if owned {
                     detectionCount += found.count
+                    decoded.keep(frame, damage: damage)
                     onFrame()
                 }
                 perFrame.append((view.pts, owned, found))
@@ -269,7 +282,7 @@ public final class SegmentProcessor {
             finishedEncoders.append(running)
             encoder = nil
         }
-        try SegmentDecoder.decodeOwnedFrames(of: segment, label: label, threads: 1, acceptDamage: job.acceptsDamage) { (frame, damage) throws(MediaError) in
+        func redactAndEncodeFrame(_ frame: UnsafeMutablePointer<AVFrame>, _ damage: FrameDamage) throws(MediaError) {
             if isCancelled() { throw cancelled }
             let view = VideoFrame(frame)
             if let gopPlan {
@@ -325,6 +338,13 @@ public final class SegmentProcessor {
                                 kept: shown.kept, unhidden: shown.unhidden))
             if !progressReported { onFrame() }
         }
+        // The frames kept from pass 1 where they fitted; otherwise decoded again.
+        let kept = decoded.frames(count: shown.count)
+        if let kept {
+            for (frame, damage) in kept { try redactAndEncodeFrame(frame, damage) }
+        } else {
+            try SegmentDecoder.decodeOwnedFrames(of: segment, label: label, threads: 1, acceptDamage: job.acceptsDamage, redactAndEncodeFrame)
+        }
         guard encoder != nil || !finishedEncoders.isEmpty else { throw MediaError(path: label, reason: "the segment decoded to no frame") }
         try drainEncoder()
         times.decode += StageTimes.elapsed(since: redactPassStart) - redactAndEncode
@@ -347,7 +367,7 @@ public final class SegmentProcessor {
         // Every run's encoder was opened alike (same source, settings and parameter set id):
         // the first one's parameters stand for all.
         let output = SegmentFile(codec: try finishedEncoders[0].parameters(), timeBase: segment.timeBase, decodePrefixCount: 0, packets: packets)
-        return ProcessedSegment(segment: output, frames: frames, detections: detectionCount, times: times)
+        return ProcessedSegment(segment: output, frames: frames, detections: detectionCount, times: times, decodedOnce: kept != nil)
     }
 
     /// A job of zones alone examines no frame, but a segment is copied only once every frame
