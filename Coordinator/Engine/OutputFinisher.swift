@@ -230,11 +230,13 @@ struct OutputFinisher: Sendable {
         guard let video = stitched.streams.first(where: { $0.stream.action == .redacted })?.outputIndex else {
             throw MediaError(path: output, reason: "the output has no video stream to hold the copied segments")
         }
-        if let bad = try CopiedSegmentCheck.firstMismatch(in: output, videoStream: video, segments: segments) {
+        switch try CopiedSegmentCheck.firstCopyMismatch(in: output, videoStream: video, segments: segments) {
+        case .segment(let bad)?:
             throw MediaError(path: output, reason: "segment \(bad) was copied from the source, but the written file holds other bytes there")
-        }
-        if let bad = try CopiedSegmentCheck.firstGOPMismatch(in: output, videoStream: video, segments: segments) {
+        case .gop(let bad)?:
             throw MediaError(path: output, reason: "a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) was copied from the source, but the written file holds other bytes there")
+        case nil:
+            break
         }
         if let bad = try CopiedSegmentCheck.firstReusedMismatch(in: output, videoStream: video, segments: segments) {
             throw MediaError(path: output, reason: "segment \(bad) was to be the earlier output's packets, bit for bit, but the written file holds other bytes there")

@@ -47,34 +47,37 @@ public struct CopiedSegmentCheck: Sendable {
         if segment < frameCounts.count { close() }
     }
 
-    /// The first segment recorded as copied whose packets in the file at `path` are not the
-    /// ones recorded (count and payload hash), or nil when every copied one matches.
-    public static func firstMismatch(in path: String, videoStream: Int, segments: [RedactionManifest.Segment]) throws(MediaError) -> Int? {
-        try firstMismatch(in: path, videoStream: videoStream, segments: segments, of: \.isCopied) { ($0.copiedPackets, $0.copiedPayloadSHA256) }
+    /// What a read-back found first that is not as the manifest recorded it.
+    public enum Mismatch: Equatable, Sendable {
+        /// A segment recorded as copied from the source.
+        case segment(Int)
+        /// A GOP of a re-encoded segment recorded as copied from the source.
+        case gop(CopiedGOP)
     }
 
-    /// The first GOP of a re-encoded segment recorded as copied whose packets in the file at
-    /// `path` are not the ones recorded, or nil when every such GOP matches.
-    public static func firstGOPMismatch(in path: String, videoStream: Int, segments: [RedactionManifest.Segment]) throws(MediaError) -> CopiedGOP? {
-        let gops = segments.flatMap { $0.copiedGOPs ?? [] }
-        guard !gops.isEmpty else { return nil }
-        let found = try CopiedSegmentCheck(path: path, videoStream: videoStream, frameCounts: segments.map(\.frameCount), copied: [],
-                                           gops: gops).foundGOPs
-        return gops.indices.first { found[$0]?.sha256 != gops[$0].payloadSHA256 || found[$0]?.packets != gops[$0].packets }.map { gops[$0] }
+    /// The first segment recorded as copied, then the first GOP of a re-encoded segment
+    /// recorded as copied, whose packets in the file at `path` are not the ones recorded
+    /// (count and payload hash), or nil when every one matches: one reading of the file for
+    /// both.
+    public static func firstCopyMismatch(in path: String, videoStream: Int, segments: [RedactionManifest.Segment]) throws(MediaError) -> Mismatch? {
+        let copied = segments.filter(\.isCopied), gops = segments.flatMap { $0.copiedGOPs ?? [] }
+        guard !copied.isEmpty || !gops.isEmpty else { return nil }
+        let check = try CopiedSegmentCheck(path: path, videoStream: videoStream, frameCounts: segments.map(\.frameCount),
+                                           copied: Set(copied.map(\.index)), gops: gops)
+        if let bad = copied.first(where: { check.found[$0.index]?.sha256 != $0.copiedPayloadSHA256 || check.found[$0.index]?.packets != $0.copiedPackets }) {
+            return .segment(bad.index)
+        }
+        return gops.indices.first { check.foundGOPs[$0]?.sha256 != gops[$0].payloadSHA256 || check.foundGOPs[$0]?.packets != gops[$0].packets }
+            .map { .gop(gops[$0]) }
     }
 
-    /// The same for the segments a re-render reused from an earlier output.
+    /// The first segment a re-render reused from an earlier output whose packets in the file
+    /// at `path` are not the ones recorded, or nil when every reused one matches.
     public static func firstReusedMismatch(in path: String, videoStream: Int, segments: [RedactionManifest.Segment]) throws(MediaError) -> Int? {
-        try firstMismatch(in: path, videoStream: videoStream, segments: segments, of: \.isReused) { ($0.reusedPackets, $0.reusedPayloadSHA256) }
-    }
-
-    private static func firstMismatch(in path: String, videoStream: Int, segments: [RedactionManifest.Segment],
-                                      of kind: (RedactionManifest.Segment) -> Bool,
-                                      recorded: (RedactionManifest.Segment) -> (packets: Int?, sha256: String?)) throws(MediaError) -> Int? {
-        let checked = segments.filter(kind)
-        guard !checked.isEmpty else { return nil }
+        let reused = segments.filter(\.isReused)
+        guard !reused.isEmpty else { return nil }
         let found = try CopiedSegmentCheck(path: path, videoStream: videoStream, frameCounts: segments.map(\.frameCount),
-                                           copied: Set(checked.map(\.index))).found
-        return checked.first { found[$0.index]?.sha256 != recorded($0).sha256 || found[$0.index]?.packets != recorded($0).packets }?.index
+                                           copied: Set(reused.map(\.index))).found
+        return reused.first { found[$0.index]?.sha256 != $0.reusedPayloadSHA256 || found[$0.index]?.packets != $0.reusedPackets }?.index
     }
 }

@@ -135,20 +135,21 @@ public enum ManifestVerifier {
         }
         let copied = m.segments.filter(\.isCopied)
         let video = m.streams?.first { $0.stream.action == .redacted }
-        if !copied.isEmpty {
-            guard let video, let outputIndex = video.outputIndex else { throw fail("segments are recorded as copied, but no video stream is") }
-            if let bad = try CopiedSegmentCheck.firstMismatch(in: output, videoStream: outputIndex, segments: m.segments) {
-                throw fail("segment \(bad) is recorded as copied from the source, but the output's packets there differ from what was copied")
-            }
-            checks.append("\(copied.count) of \(m.segments.count) segment(s) copied: the output's packets there are the ones recorded")
-        }
         let copiedGOPs = m.segments.flatMap { $0.copiedGOPs ?? [] }
-        if !copiedGOPs.isEmpty {
-            guard let video, let outputIndex = video.outputIndex else { throw fail("GOPs are recorded as copied, but no video stream is") }
-            if let bad = try CopiedSegmentCheck.firstGOPMismatch(in: output, videoStream: outputIndex, segments: m.segments) {
-                throw fail("a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) is recorded as copied from the source, but the output's packets there differ from what was copied")
+        if !copied.isEmpty || !copiedGOPs.isEmpty {
+            guard let video, let outputIndex = video.outputIndex else {
+                throw fail("\(copied.isEmpty ? "GOPs" : "segments") are recorded as copied, but no video stream is")
             }
-            checks.append("\(copiedGOPs.count) GOP(s) of redacted segments copied: the output's packets there are the ones recorded")
+            switch try CopiedSegmentCheck.firstCopyMismatch(in: output, videoStream: outputIndex, segments: m.segments) {
+            case .segment(let bad)?:
+                throw fail("segment \(bad) is recorded as copied from the source, but the output's packets there differ from what was copied")
+            case .gop(let bad)?:
+                throw fail("a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) is recorded as copied from the source, but the output's packets there differ from what was copied")
+            case nil:
+                break
+            }
+            if !copied.isEmpty { checks.append("\(copied.count) of \(m.segments.count) segment(s) copied: the output's packets there are the ones recorded") }
+            if !copiedGOPs.isEmpty { checks.append("\(copiedGOPs.count) GOP(s) of redacted segments copied: the output's packets there are the ones recorded") }
         }
         let reused = m.segments.filter(\.isReused)
         if !reused.isEmpty {
@@ -171,17 +172,17 @@ public enum ManifestVerifier {
             let inputSHA = try SHA256Hex.ofFile(at: inputPath)
             guard inputSHA == m.input.sha256 else { throw fail("input \(inputPath) is not the file that was redacted (SHA-256 differs)") }
             checks.append("input SHA-256")
-            if !copied.isEmpty, let video {
-                if let bad = try CopiedSegmentCheck.firstMismatch(in: inputPath, videoStream: video.stream.index, segments: m.segments) {
+            if !copied.isEmpty || !copiedGOPs.isEmpty, let video {
+                switch try CopiedSegmentCheck.firstCopyMismatch(in: inputPath, videoStream: video.stream.index, segments: m.segments) {
+                case .segment(let bad)?:
                     throw fail("segment \(bad) is recorded as copied, but the source's packets there are not the ones in the output")
-                }
-                checks.append("copied segments byte-identical to the source's")
-            }
-            if !copiedGOPs.isEmpty, let video {
-                if let bad = try CopiedSegmentCheck.firstGOPMismatch(in: inputPath, videoStream: video.stream.index, segments: m.segments) {
+                case .gop(let bad)?:
                     throw fail("a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) is recorded as copied, but the source's packets there are not the ones in the output")
+                case nil:
+                    break
                 }
-                checks.append("copied GOPs byte-identical to the source's")
+                if !copied.isEmpty { checks.append("copied segments byte-identical to the source's") }
+                if !copiedGOPs.isEmpty { checks.append("copied GOPs byte-identical to the source's") }
             }
             for s in m.streams ?? [] {
                 guard let muting = s.muting else { continue }

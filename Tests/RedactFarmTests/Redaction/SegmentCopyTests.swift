@@ -176,6 +176,12 @@ import Testing
             let verified = try ManifestVerifier.verify(output: out)
             #expect(verified.checks.contains("copied GOPs byte-identical to the source's"), "\(verified.checks)")
             #expect(outcome.manifest.notes?.contains { $0.hasPrefix("\(copiedGOPs.count) GOP(s) in 2 redacted segment(s) had nothing to hide") } == true)
+            // The read-back names a GOP whose record the file does not bear out.
+            var misrecorded = segments
+            let s = try #require(misrecorded.firstIndex { $0.copiedGOPs?.isEmpty == false })
+            misrecorded[s].copiedGOPs![0].firstPacket += 1
+            #expect(try CopiedSegmentCheck.firstCopyMismatch(in: out, videoStream: 0, segments: segments) == nil)
+            #expect(try CopiedSegmentCheck.firstCopyMismatch(in: out, videoStream: 0, segments: misrecorded) == .gop(misrecorded[s].copiedGOPs![0]))
         }
     }
 
