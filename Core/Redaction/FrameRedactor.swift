@@ -194,8 +194,28 @@ public struct FrameRedactor: Sendable {
     }
 }
 
-/// The pixels of a plane rectangle that belong to the region being hidden.
+/// The pixels of a plane rectangle that belong to the region being hidden. The shape is
+/// asked once per pixel, here, since a style and its check read each pixel's answer up to
+/// three times (pixelate: to sum, to write, to check).
 struct PlaneMask {
     let rect: PlaneRect
-    let contains: (Int, Int) -> Bool
+    private let inside: [Bool]
+    private let width: Int
+
+    init(rect: PlaneRect, shape: (Int, Int) -> Bool) {
+        self.rect = rect
+        width = max(0, rect.x1 - rect.x0)
+        var inside = [Bool](repeating: false, count: width * max(0, rect.y1 - rect.y0))
+        var i = 0
+        for y in rect.y0..<max(rect.y0, rect.y1) {
+            for x in rect.x0..<max(rect.x0, rect.x1) {
+                inside[i] = shape(x, y)
+                i += 1
+            }
+        }
+        self.inside = inside
+    }
+
+    /// Whether plane pixel (x, y), inside `rect`, is one to hide.
+    func contains(_ x: Int, _ y: Int) -> Bool { inside[(y - rect.y0) * width + (x - rect.x0)] }
 }

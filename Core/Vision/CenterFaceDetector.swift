@@ -87,16 +87,17 @@ public final class CenterFaceDetector: FaceFinder {
 
     private func run(_ w: Int, _ h: Int, frame: VideoFrame, origin: (Double, Double), scale: (Double, Double),
                      anySize: Bool = false) throws(MediaError) -> [Detection] {
-        let outputs: [[Float]]
+        let faces: [RawFace]
         do throws(MediaError) {
-            outputs = try rgb.buffer.withUnsafeBufferPointer { (px) throws(MediaError) in
-                try network.infer(rgb: px, width: w, height: h, outputs: ["537", "538", "539"], anySize: anySize)
+            faces = try rgb.buffer.withUnsafeBufferPointer { (px) throws(MediaError) in
+                try network.infer(rgb: px, width: w, height: h, outputs: ["537", "538", "539"], anySize: anySize) { outputs in
+                    Self.decode(heatmap: outputs[0], scales: outputs[1], offsets: outputs[2], width: w, height: h,
+                                threshold: Float(options.threshold))
+                }
             }
         } catch {
             throw MediaError(path: "", reason: "face detection failed: \(error.reason)")
         }
-        let faces = Self.decode(heatmap: outputs[0], scales: outputs[1], offsets: outputs[2], width: w, height: h,
-                                threshold: Float(options.threshold))
         // More faces than the cap would leave some unhidden: fail closed instead.
         guard faces.count <= Self.maxFaces else {
             throw MediaError(path: "", reason: "frame at pts \(frame.pts) has \(faces.count) faces, more than the \(Self.maxFaces) this build can hide")
@@ -115,18 +116,17 @@ public final class CenterFaceDetector: FaceFinder {
     }
 
     /// Heatmap peaks above `threshold` to boxes in network-input pixels, after NMS at IoU 0.3.
-    static func decode(heatmap: [Float], scales: [Float], offsets: [Float], width: Int, height: Int, threshold: Float) -> [RawFace] {
-        let ow = width / 4, cells = heatmap.count
+    static func decode(heatmap hm: UnsafeBufferPointer<Float>, scales: UnsafeBufferPointer<Float>, offsets: UnsafeBufferPointer<Float>,
+                       width: Int, height: Int, threshold: Float) -> [RawFace] {
+        let ow = width / 4, cells = hm.count
         guard ow > 0, scales.count >= 2 * cells, offsets.count >= 2 * cells else { return [] }
         var found: [RawFace] = []
-        heatmap.withUnsafeBufferPointer { hm in
-            for i in 0..<cells where hm[i] > threshold {
-                let r = Float(i / ow), c = Float(i % ow)
-                let fh = exp(scales[i]) * 4, fw = exp(scales[cells + i]) * 4
-                let x0 = min(max(0, (c + offsets[cells + i] + 0.5) * 4 - fw / 2), Float(width))
-                let y0 = min(max(0, (r + offsets[i] + 0.5) * 4 - fh / 2), Float(height))
-                found.append(RawFace(x0: x0, y0: y0, x1: min(x0 + fw, Float(width)), y1: min(y0 + fh, Float(height)), score: hm[i]))
-            }
+        for i in 0..<cells where hm[i] > threshold {
+            let r = Float(i / ow), c = Float(i % ow)
+            let fh = exp(scales[i]) * 4, fw = exp(scales[cells + i]) * 4
+            let x0 = min(max(0, (c + offsets[cells + i] + 0.5) * 4 - fw / 2), Float(width))
+            let y0 = min(max(0, (r + offsets[i] + 0.5) * 4 - fh / 2), Float(height))
+            found.append(RawFace(x0: x0, y0: y0, x1: min(x0 + fw, Float(width)), y1: min(y0 + fh, Float(height)), score: hm[i]))
         }
         found.sort { $0.score > $1.score }
         var kept: [RawFace] = []

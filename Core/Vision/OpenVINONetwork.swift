@@ -90,6 +90,13 @@ final class OpenVINONetwork {
     /// a network's only output).
     /// `anySize`: the input's size varies from call to call (use the model compiled for any size).
     func infer(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outputs: [String], anySize: Bool = false) throws(MediaError) -> [[Float]] {
+        try infer(rgb: rgb, width: width, height: height, outputs: outputs, anySize: anySize) { $0.map(Array.init) }
+    }
+
+    /// Runs the network and lets `read` look at the named outputs where the runtime holds
+    /// them, valid only during the call: a 2x pass's outputs are megabytes a frame.
+    func infer<Result>(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outputs: [String], anySize: Bool = false,
+                       read: ([UnsafeBufferPointer<Float>]) throws(MediaError) -> Result) throws(MediaError) -> Result {
         guard rgb.count >= width * height * 3 else { throw MediaError(path: label, reason: "image buffer smaller than \(width)x\(height) RGB") }
         guard !anySize || max(width, height) <= Self.maxSide else { throw MediaError(path: label, reason: "a \(width)x\(height) crop is larger than \(Self.maxSide) px") }
         let request = try request(for: anySize ? .any : Size(width: width, height: height))
@@ -102,7 +109,9 @@ final class OpenVINONetwork {
         defer { ov_tensor_free(tensor) }
         try check(ov_infer_request_set_tensor(request, inputName, tensor), "set input")
         try check(ov_infer_request_infer(request), "inference")
-        var results: [[Float]] = []
+        var tensors: [OpaquePointer?] = []
+        defer { tensors.forEach { ov_tensor_free($0) } }
+        var results: [UnsafeBufferPointer<Float>] = []
         for name in outputs {
             var out: OpaquePointer?
             if name.isEmpty {
@@ -110,15 +119,15 @@ final class OpenVINONetwork {
             } else {
                 try check(ov_infer_request_get_tensor(request, name, &out), "output \(name)")
             }
-            defer { ov_tensor_free(out) }
+            tensors.append(out)
             var size = 0
             try check(ov_tensor_get_size(out, &size), "output size")
             var data: UnsafeMutableRawPointer?
             try check(ov_tensor_data(out, &data), "output data")
             guard let data else { throw MediaError(path: label, reason: "output \(name) has no data") }
-            results.append(Array(UnsafeBufferPointer(start: data.assumingMemoryBound(to: Float.self), count: size)))
+            results.append(UnsafeBufferPointer(start: data.assumingMemoryBound(to: Float.self), count: size))
         }
-        return results
+        return try read(results)
     }
 
     private func request(for size: Size) throws(MediaError) -> OpaquePointer {

@@ -20,7 +20,8 @@ public struct VideoFrame {
 /// buffer from frame to frame.
 package final class RGBConverter {
     private var context: OpaquePointer? = nil
-    /// The picture, packed (`width` x 3 bytes a row), then `slack` bytes swscale may write into.
+    /// The picture, packed (`width` x 3 bytes a row), then at least `slack` bytes swscale may
+    /// write into.
     package private(set) var buffer: [UInt8] = []
     package private(set) var width = 0
     package private(set) var height = 0
@@ -55,7 +56,9 @@ package final class RGBConverter {
         let chromaX = Int(desc.pointee.log2_chroma_w), chromaY = Int(desc.pointee.log2_chroma_h)
         let bytesPerSample = desc.pointee.comp.0.depth > 8 ? 2 : 1
         let planes = Int(av_pix_fmt_count_planes(f.pixelFormat))
-        if buffer.count != w * h * 3 + Self.slack { buffer = [UInt8](repeating: 0, count: w * h * 3 + Self.slack) }
+        // Grown, never shrunk: passes at 2x, 1x and 0.5x and crops of every size take turns,
+        // and a fresh buffer each time was fresh pages for the kernel to clear each time.
+        if buffer.count < w * h * 3 + Self.slack { buffer = [UInt8](repeating: 0, count: w * h * 3 + Self.slack) }
         width = w
         height = h
         let scaled = buffer.withUnsafeMutableBufferPointer { dst -> Int32 in
