@@ -24,7 +24,7 @@ enum DetectionsSidecar {
         guard let encoded = try? encoder.encode(report) else { throw MediaError(path: path, reason: "cannot encode the detections report") }
         let bytes = Array(encoded)
         // Quotes inside strings are escaped, so this can only be the top-level key.
-        guard let at = firstIndex(of: emptyFrames, in: bytes) else {
+        guard let at = ByteSearch.occurrences(of: emptyFrames, in: bytes).first else {
             throw MediaError(path: path, reason: "cannot lay out the detections report")
         }
         let split = at + emptyFrames.count - 1  // just before the closing bracket
@@ -43,10 +43,5 @@ enum DetectionsSidecar {
             }
             bytes[split...].withUnsafeBytes { writer.append($0) }
         }.sha256
-    }
-
-    private static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        return (0...(haystack.count - needle.count)).first { i in haystack[i..<(i + needle.count)].elementsEqual(needle) }
     }
 }

@@ -219,7 +219,7 @@ struct OutputFinisher: Sendable {
             for record in plan.segments { perFrame += try coverage(of: record.index) }
             manifest.audit = try auditor(stitched.output, perFrame, plan.video.timeBase, options.job)
         }
-        try AtomicOutput.write(try SignedManifest.encode(manifest, signedBy: identity), to: OutputSidecars.manifestPath(output))
+        try SignedManifest.write(manifest, signedBy: identity, to: OutputSidecars.manifestPath(output))
         return Finished(outputSHA256: stitched.sha256, frames: stitched.videoFrames)
     }
 

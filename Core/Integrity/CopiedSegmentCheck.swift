@@ -26,7 +26,7 @@ public struct CopiedSegmentCheck: Sendable {
             if copied.contains(segment) { found[segment] = (hash.packets, hash.finalize()) }
             hash = PayloadHash()
             for i in gopsBySegment[segment] ?? [] {
-                var h = gopHashes.removeValue(forKey: i) ?? PayloadHash()
+                let h = gopHashes.removeValue(forKey: i) ?? PayloadHash()
                 foundGOPs[i] = (h.packets, h.finalize())
             }
         }

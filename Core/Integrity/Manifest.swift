@@ -233,23 +233,47 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
 public enum SignedManifest {
     public static let algorithm = "Ed25519"
 
+    /// How the file is written: pretty, sorted keys, slashes as they are.
+    static let fileOptions: JSONSerialization.WritingOptions = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+
+    /// The signed manifest file's bytes.
     public static func encode(_ manifest: RedactionManifest, signedBy identity: FarmIdentity) throws(MediaError) -> [UInt8] {
-        do {
-            let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(manifest))
-            let canonical = try canonicalBytes(object)
-            let signature = try identity.signing.signature(for: canonical)
-            let file: [String: Any] = [
-                "manifest": object,
-                "signature": [
-                    "algorithm": algorithm,
-                    "publicKey": identity.publicKey.signing,
-                    "value": signature.base64EncodedString(),
-                ],
-            ]
-            return Array(try JSONSerialization.data(withJSONObject: file, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
-        } catch {
-            throw MediaError(path: manifest.output.path, reason: "cannot sign the manifest: \(error)")
+        var bytes = BinaryWriter()
+        try write(manifest, sign: sign(identity, manifest.output.path), into: &bytes)
+        return bytes.bytes
+    }
+
+    /// Writes the signed manifest file to `path` atomically, one segment at a time
+    /// (`SignedManifestLayout`): what a 100,000-segment job's finish writes.
+    public static func write(_ manifest: RedactionManifest, signedBy identity: FarmIdentity, to path: String) throws(MediaError) {
+        _ = try AtomicOutput.writeHashed(to: path) { (file) throws(MediaError) in
+            try write(manifest, sign: sign(identity, manifest.output.path), into: &file)
         }
+    }
+
+    /// `sign` gives the signature block for the canonical text.
+    static func write<Sink: ByteSink>(_ manifest: RedactionManifest, sign: ([UInt8]) throws(MediaError) -> [String: Any],
+                                      into sink: inout Sink) throws(MediaError) {
+        let layout = try SignedManifestLayout(manifest)
+        try layout.writeFile(signature: sign(layout.canonicalText()), into: &sink)
+    }
+
+    private static func sign(_ identity: FarmIdentity, _ path: String) -> ([UInt8]) throws(MediaError) -> [String: Any] {
+        { (canonical) throws(MediaError) in
+            let signature: Data
+            do { signature = try identity.signing.signature(for: canonical) } catch {
+                throw MediaError(path: path, reason: "cannot sign the manifest: \(error)")
+            }
+            return ["algorithm": algorithm, "publicKey": identity.publicKey.signing, "value": signature.base64EncodedString()]
+        }
+    }
+
+    /// The file made from the whole manifest as one object, as it was before the layout: what
+    /// the tests hold the layout to.
+    static func wholeFile(_ manifest: RedactionManifest, sign: ([UInt8]) throws(MediaError) -> [String: Any]) throws -> [UInt8] {
+        let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(manifest))
+        let file: [String: Any] = ["manifest": object, "signature": try sign(Array(try canonicalBytes(object)))]
+        return Array(try JSONSerialization.data(withJSONObject: file, options: fileOptions))
     }
 
     public struct Opened: Sendable {

@@ -34,6 +34,45 @@ import Testing
         #expect(opened.manifest.segmentChain == RedactionManifest.chain(opened.manifest.segments))
     }
 
+    /// The file is written one segment at a time; it must be the very file serialising the
+    /// whole manifest gives, and sign the same canonical text (a fake signer stands in for
+    /// Ed25519 so the bytes can be compared).
+    @Test(arguments: [0, 1, 3, 40])
+    func theFileWrittenSegmentBySegmentIsTheOneWrittenWhole(segments: Int) throws {
+        var manifest = Self.sample()
+        manifest.segments = (0..<segments).map { i in
+            var s = RedactionManifest.Segment(index: i, inputSHA256: String(repeating: "ab", count: 32), outputSHA256: "o/\(i) \"q\" é",
+                                              frameCount: 250, ptsFirst: Int64(i) * 250, ptsLast: Int64(i) * 250 + 249,
+                                              timeBase: Rational(num: 1, den: 12800), worker: "w\(i % 7)", workerHost: i % 2 == 0 ? "host-\(i)" : nil,
+                                              detections: i * 3)
+            switch i % 4 {
+            case 1: (s.handling, s.copiedPayloadSHA256, s.copiedPackets) = (RedactionManifest.Segment.copied, "cc\(i)", 250)
+            case 2:
+                s.handling = RedactionManifest.Segment.redacted
+                s.copiedGOPs = [CopiedGOP(segment: i, firstPacket: 0, packets: 50, payloadSHA256: "g1"),
+                                CopiedGOP(segment: i, firstPacket: 100, packets: 50, payloadSHA256: "g2")]
+            case 3: (s.handling, s.reusedPayloadSHA256, s.reusedPackets) = (RedactionManifest.Segment.reused, "rr", 250)
+            default: s.handling = RedactionManifest.Segment.redacted
+            }
+            return s
+        }
+        manifest.notes = ["a note with \"segments\":[] inside it", "and / slashes"]
+        var signed: [UInt8] = []
+        let fakeSigner = { (canonical: [UInt8]) throws(MediaError) -> [String: Any] in
+            signed = canonical
+            return ["algorithm": "test", "value": SHA256Hex.of(canonical)]
+        }
+        var written = BinaryWriter()
+        try SignedManifest.write(manifest, sign: fakeSigner, into: &written)
+        let signedPiecewise = signed
+        let whole = try SignedManifest.wholeFile(manifest, sign: fakeSigner)
+        let differsAt = zip(written.bytes, whole).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? (written.bytes.count == whole.count ? nil : min(written.bytes.count, whole.count))
+        #expect(differsAt == nil, "the files differ from byte \(differsAt ?? 0): \(String(decoding: whole.dropFirst(max(0, (differsAt ?? 0) - 40)).prefix(80), as: UTF8.self).debugDescription)")
+        let signedSame = signedPiecewise == signed
+        #expect(signedSame, "the canonical texts signed differ")
+        #expect(!signed.isEmpty)
+    }
+
     @Test func anyEditBreaksTheSignature() throws {
         let bytes = try SignedManifest.encode(Self.sample(), signedBy: try FarmIdentity.generate())
         let text = String(decoding: bytes, as: UTF8.self)

@@ -1,0 +1,101 @@
+import Foundation
+import RedactSupport
+
+/// The signed manifest file laid out one segment at a time, byte for byte what serialising
+/// the whole manifest as one Foundation object gives (`SignedManifest.wholeFile`): at 100,000
+/// segments that object, parsed back from `JSONEncoder`'s output and serialised twice more
+/// (canonical, then pretty), held the finishing coordinator's memory above a gigabyte.
+///
+/// Both texts are compositional. The canonical one (compact, sorted keys) of the manifest is
+/// the header's with `"segments":[]` filled by the segments' own canonical texts, comma
+/// separated. The pretty one (two spaces a level) is the header's with its empty `segments`
+/// array filled by each segment's own pretty text, its lines indented three levels (the file,
+/// the manifest, the array). The segments are encoded twice, once for each text, so only one
+/// segment's objects are alive at a time.
+struct SignedManifestLayout {
+    private let manifest: RedactionManifest
+    private let path: String
+    /// The canonical text around the segments: up to and including `[`, and from `]`.
+    private let canonicalHead: ArraySlice<UInt8>, canonicalTail: ArraySlice<UInt8>
+
+    private static let emptyCanonical = Array(#""segments":[]"#.utf8)
+    /// The manifest's `segments` key is at depth 2 of the file, where keys are indented by
+    /// four spaces; a deeper key of that name (there is none) would be indented further.
+    private static let emptyPretty = Array("\n    \"segments\" : [\n\n    ]".utf8)
+    private static let itemIndent = Array("      ".utf8)
+
+    init(_ manifest: RedactionManifest) throws(MediaError) {
+        self.manifest = manifest
+        path = manifest.output.path
+        var header = manifest
+        header.segments = []
+        let canonical = Array(try Self.canonical(Self.object(header, path: path), path: path))
+        let at = try Self.onlyOccurrence(of: Self.emptyCanonical, in: canonical, path: path)
+        let split = at + Self.emptyCanonical.count - 1  // the closing bracket
+        canonicalHead = canonical[..<split]
+        canonicalTail = canonical[split...]
+    }
+
+    /// What is signed: the manifest's canonical JSON.
+    func canonicalText() throws(MediaError) -> [UInt8] {
+        var out = BinaryWriter()
+        out.write(Array(canonicalHead))
+        for (i, segment) in manifest.segments.enumerated() {
+            if i > 0 { out.write(UInt8(ascii: ",")) }
+            out.write(Array(try Self.canonical(Self.object(segment, path: path), path: path)))
+        }
+        out.write(Array(canonicalTail))
+        return out.bytes
+    }
+
+    /// The file: the manifest and `signature`, pretty-printed with sorted keys.
+    func writeFile<Sink: ByteSink>(signature: [String: Any], into sink: inout Sink) throws(MediaError) {
+        var header = manifest
+        header.segments = []
+        let file: [String: Any] = ["manifest": try Self.object(header, path: path), "signature": signature]
+        let pretty = Array(try Self.serialise(file, options: SignedManifest.fileOptions, path: path))
+        let at = try Self.onlyOccurrence(of: Self.emptyPretty, in: pretty, path: path)
+        let open = at + Self.emptyPretty.count - "\n\n    ]".utf8.count  // just after `[`
+        sink.write(Array(pretty[..<open]))
+        for (i, segment) in manifest.segments.enumerated() {
+            sink.write(Array((i > 0 ? ",\n" : "\n").utf8))
+            let text = try Self.serialise(Self.object(segment, path: path), options: SignedManifest.fileOptions, path: path)
+            for (n, line) in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+                if n > 0 { sink.write(UInt8(ascii: "\n")) }
+                if !line.isEmpty { sink.write(Self.itemIndent) }
+                sink.write(Array(line))
+            }
+        }
+        sink.write(Array(pretty[(open + (manifest.segments.isEmpty ? 0 : 1))...]))
+    }
+
+    private static func object<T: Encodable>(_ value: T, path: String) throws(MediaError) -> Any {
+        do {
+            return try JSONSerialization.jsonObject(with: JSONEncoder().encode(value))
+        } catch {
+            throw MediaError(path: path, reason: "cannot encode the manifest: \(error)")
+        }
+    }
+
+    private static func canonical(_ object: Any, path: String) throws(MediaError) -> Data {
+        do { return try SignedManifest.canonicalBytes(object) } catch {
+            throw MediaError(path: path, reason: "cannot encode the manifest: \(error)")
+        }
+    }
+
+    private static func serialise(_ object: Any, options: JSONSerialization.WritingOptions, path: String) throws(MediaError) -> Data {
+        do { return try JSONSerialization.data(withJSONObject: object, options: options) } catch {
+            throw MediaError(path: path, reason: "cannot encode the manifest: \(error)")
+        }
+    }
+
+    /// Where `needle` is in `haystack`, which must hold it exactly once. Quotes inside JSON
+    /// strings are escaped, so a key's text can only come from a key.
+    private static func onlyOccurrence(of needle: [UInt8], in haystack: [UInt8], path: String) throws(MediaError) -> Int {
+        let found = ByteSearch.occurrences(of: needle, in: haystack)
+        guard found.count == 1 else {
+            throw MediaError(path: path, reason: "cannot lay out the manifest (its segments found \(found.count) times)")
+        }
+        return found[0]
+    }
+}
