@@ -268,14 +268,6 @@ public enum SignedManifest {
         }
     }
 
-    /// The file made from the whole manifest as one object, as it was before the layout: what
-    /// the tests hold the layout to.
-    static func wholeFile(_ manifest: RedactionManifest, sign: ([UInt8]) throws(MediaError) -> [String: Any]) throws -> [UInt8] {
-        let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(manifest))
-        let file: [String: Any] = ["manifest": object, "signature": try sign(Array(try canonicalBytes(object)))]
-        return Array(try JSONSerialization.data(withJSONObject: file, options: fileOptions))
-    }
-
     public struct Opened: Sendable {
         public var manifest: RedactionManifest
         /// The signer's Ed25519 public key, base64, as recorded in the file.

@@ -2,9 +2,9 @@ import Foundation
 import RedactSupport
 
 /// The signed manifest file laid out one segment at a time, byte for byte what serialising
-/// the whole manifest as one Foundation object gives (`SignedManifest.wholeFile`): at 100,000
-/// segments that object, parsed back from `JSONEncoder`'s output and serialised twice more
-/// (canonical, then pretty), held the finishing coordinator's memory above a gigabyte.
+/// the whole manifest as one Foundation object gives (`ManifestTests` holds it to that). At
+/// 100,000 segments that object, parsed back from `JSONEncoder`'s output and serialised twice
+/// more (canonical, then pretty), held the finishing coordinator's memory above a gigabyte.
 ///
 /// Both texts are compositional. The canonical one (compact, sorted keys) of the manifest is
 /// the header's with `"segments":[]` filled by the segments' own canonical texts, comma

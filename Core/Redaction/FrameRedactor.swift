@@ -74,7 +74,7 @@ public struct FrameRedactor: Sendable {
     /// Applies the style to the pixels of `region` (source pixels) for which `inside` holds,
     /// on the luma and both chroma planes (an alpha plane is left as it is), and checks the
     /// result. Returns whether any luma pixel was inside.
-    private func hide(_ region: Box, inside: @escaping (Double, Double) -> Bool, in frame: VideoFrame) throws(MediaError) -> Bool {
+    private func hide(_ region: Box, inside: (Double, Double) -> Bool, in frame: VideoFrame) throws(MediaError) -> Bool {
         guard region.width > 0, region.height > 0 else { return false }
         let f = frame.frame
         let d = av_pix_fmt_desc_get(frame.pixelFormat)!.pointee

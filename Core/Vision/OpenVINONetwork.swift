@@ -95,8 +95,8 @@ final class OpenVINONetwork {
 
     /// Runs the network and lets `read` look at the named outputs where the runtime holds
     /// them, valid only during the call: a 2x pass's outputs are megabytes a frame.
-    func infer<Result>(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outputs: [String], anySize: Bool = false,
-                       read: ([UnsafeBufferPointer<Float>]) throws(MediaError) -> Result) throws(MediaError) -> Result {
+    func infer<Value>(rgb: UnsafeBufferPointer<UInt8>, width: Int, height: Int, outputs: [String], anySize: Bool = false,
+                      read: ([UnsafeBufferPointer<Float>]) throws(MediaError) -> Value) throws(MediaError) -> Value {
         guard rgb.count >= width * height * 3 else { throw MediaError(path: label, reason: "image buffer smaller than \(width)x\(height) RGB") }
         guard !anySize || max(width, height) <= Self.maxSide else { throw MediaError(path: label, reason: "a \(width)x\(height) crop is larger than \(Self.maxSide) px") }
         let request = try request(for: anySize ? .any : Size(width: width, height: height))

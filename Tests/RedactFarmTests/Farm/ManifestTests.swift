@@ -34,6 +34,14 @@ import Testing
         #expect(opened.manifest.segmentChain == RedactionManifest.chain(opened.manifest.segments))
     }
 
+    /// The file as it was made before the layout, from the whole manifest as one object:
+    /// what the layout is held to.
+    static func wholeFile(_ manifest: RedactionManifest, sign: ([UInt8]) throws(MediaError) -> [String: Any]) throws -> [UInt8] {
+        let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(manifest))
+        let file: [String: Any] = ["manifest": object, "signature": try sign(Array(try SignedManifest.canonicalBytes(object)))]
+        return Array(try JSONSerialization.data(withJSONObject: file, options: SignedManifest.fileOptions))
+    }
+
     /// The file is written one segment at a time; it must be the very file serialising the
     /// whole manifest gives, and sign the same canonical text (a fake signer stands in for
     /// Ed25519 so the bytes can be compared).
@@ -65,7 +73,7 @@ import Testing
         var written = BinaryWriter()
         try SignedManifest.write(manifest, sign: fakeSigner, into: &written)
         let signedPiecewise = signed
-        let whole = try SignedManifest.wholeFile(manifest, sign: fakeSigner)
+        let whole = try Self.wholeFile(manifest, sign: fakeSigner)
         let differsAt = zip(written.bytes, whole).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? (written.bytes.count == whole.count ? nil : min(written.bytes.count, whole.count))
         #expect(differsAt == nil, "the files differ from byte \(differsAt ?? 0): \(String(decoding: whole.dropFirst(max(0, (differsAt ?? 0) - 40)).prefix(80), as: UTF8.self).debugDescription)")
         let signedSame = signedPiecewise == signed
