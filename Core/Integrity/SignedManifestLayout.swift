@@ -15,6 +15,8 @@ import RedactSupport
 struct SignedManifestLayout {
     private let manifest: RedactionManifest
     private let path: String
+    /// The manifest without its segments, as JSON objects: the start of both texts.
+    private let header: Any
     /// The canonical text around the segments: up to and including `[`, and from `]`.
     private let canonicalHead: ArraySlice<UInt8>, canonicalTail: ArraySlice<UInt8>
 
@@ -27,9 +29,10 @@ struct SignedManifestLayout {
     init(_ manifest: RedactionManifest) throws(MediaError) {
         self.manifest = manifest
         path = manifest.output.path
-        var header = manifest
-        header.segments = []
-        let canonical = Array(try Self.canonical(Self.object(header, path: path), path: path))
+        var withoutSegments = manifest
+        withoutSegments.segments = []
+        header = try Self.object(withoutSegments, path: path)
+        let canonical = Array(try Self.canonical(header, path: path))
         let at = try Self.onlyOccurrence(of: Self.emptyCanonical, in: canonical, path: path)
         let split = at + Self.emptyCanonical.count - 1  // the closing bracket
         canonicalHead = canonical[..<split]
@@ -50,9 +53,7 @@ struct SignedManifestLayout {
 
     /// The file: the manifest and `signature`, pretty-printed with sorted keys.
     func writeFile<Sink: ByteSink>(signature: [String: Any], into sink: inout Sink) throws(MediaError) {
-        var header = manifest
-        header.segments = []
-        let file: [String: Any] = ["manifest": try Self.object(header, path: path), "signature": signature]
+        let file: [String: Any] = ["manifest": header, "signature": signature]
         let pretty = Array(try Self.serialise(file, options: SignedManifest.fileOptions, path: path))
         let at = try Self.onlyOccurrence(of: Self.emptyPretty, in: pretty, path: path)
         let open = at + Self.emptyPretty.count - "\n\n    ]".utf8.count  // just after `[`
