@@ -3,12 +3,33 @@ import RedactSupport
 
 /// Reads and writes plan.json.
 public enum PlanStore {
+    /// Written one segment at a time, a line each, into the plan encoded without them: the
+    /// whole plan of a 100,000-segment file through `JSONEncoder` at once took hundreds of
+    /// megabytes at the end of the split, which the coordinator then kept resident.
     public static func write(_ plan: SegmentPlan, to directory: String) throws(MediaError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let path = directory + "/" + SegmentPlan.fileName
-        guard let data = try? encoder.encode(plan) else { throw MediaError(path: path, reason: "cannot encode the plan") }
-        try AtomicOutput.write(Array(data), to: path)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func encode<T: Encodable>(_ value: T) throws(MediaError) -> [UInt8] {
+            do { return Array(try encoder.encode(value)) } catch { throw MediaError(path: path, reason: "cannot encode the plan: \(error)") }
+        }
+        var header = plan
+        header.segments = []
+        let text = try encode(header)
+        let empty = Array(#""segments":[]"#.utf8)
+        // Quotes inside strings are escaped, so the unescaped key can only be the key.
+        let found = ByteSearch.occurrences(of: empty, in: text)
+        guard found.count == 1 else { throw MediaError(path: path, reason: "cannot lay out the plan (its segments found \(found.count) times)") }
+        let close = found[0] + empty.count - 1
+        _ = try AtomicOutput.writeHashed(to: path) { (file) throws(MediaError) in
+            file.write(Array(text[..<close]))
+            for (i, record) in plan.segments.enumerated() {
+                file.write(Array((i == 0 ? "\n" : ",\n").utf8))
+                file.write(try encode(record))
+            }
+            file.write(Array((plan.segments.isEmpty ? "" : "\n").utf8))
+            file.write(Array(text[close...]))
+        }
     }
 
     public static func read(directory: String) throws(MediaError) -> SegmentPlan {

@@ -18,7 +18,15 @@ import Testing
         try Fixtures.withTemporaryDirectory { dir in
             let ext = URL(fileURLWithPath: source).pathExtension
             let output = dir + "/out." + ext
-            _ = try Splitter.split(input: source, segmentSeconds: clip.segmentSeconds, into: dir + "/seg")
+            let plan = try Splitter.split(input: source, segmentSeconds: clip.segmentSeconds, into: dir + "/seg")
+            // plan.json is written a segment at a time: it must read back as the plan.
+            #expect(try PlanStore.read(directory: dir + "/seg") == plan)
+            for kept in [0, 1] {
+                var cut = plan
+                cut.segments = Array(cut.segments.prefix(kept))
+                try PlanStore.write(cut, to: dir)
+                #expect(try PlanStore.read(directory: dir) == cut)
+            }
             let report = try Stitcher.stitch(directory: dir + "/seg", output: output)
             #expect(report.streams.allSatisfy { $0.stream.action != .dropped })
             #expect(report.sha256 == (try SHA256Hex.ofFile(at: output)))
