@@ -107,7 +107,7 @@ extension Coordinator {
         let plan = try plan(for: fileID)
         let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: fileID)
         let gate = SegmentGate()
-        for segment in try store.segments(file: fileID) where segment.state == .done {
+        try store.eachSegment(file: fileID, in: .done) { (segment) throws(MediaError) in
             gate.publish(segment.key.index, try arrival(segment, plan: plan, area: area))
         }
         gates[fileID] = gate

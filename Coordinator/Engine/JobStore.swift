@@ -277,6 +277,21 @@ public final class JobStore {
         }
     }
 
+    /// Each of a file's segments in `state`, in no particular order, one row in memory at a
+    /// time: a stitch that starts after 100,000 segments are done takes them in without a
+    /// moment holding them all twice over.
+    public func eachSegment(file: Int64, in state: SegmentState, _ body: (SegmentRecord) throws(MediaError) -> Void) throws(MediaError) {
+        var failure: MediaError?
+        try read { db in
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM segment WHERE fileId = ? AND state = ?"),
+                                           arguments: [file, state.rawValue])
+            while failure == nil, let row = try rows.next() {
+                do throws(MediaError) { try body(SegmentRecord(row)) } catch { failure = error }
+            }
+        }
+        if let failure { throw failure }
+    }
+
     public func segment(_ key: SegmentKey) throws(MediaError) -> SegmentRecord? {
         try read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM segment WHERE fileId = ? AND idx = ?"), arguments: [key.file, key.index])
