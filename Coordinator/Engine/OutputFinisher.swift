@@ -20,6 +20,9 @@ public struct FileWorkArea: Sendable {
 
     public func coveragePath(_ index: Int) -> String { directory + String(format: "/seg-%05d.coverage.json", index) }
 
+    /// Each segment's manifest record, spooled as the stitch writes the segment.
+    public var manifestSegmentsPath: String { directory + "/manifest-segments.jsonl" }
+
     /// Takes the folder out of `work/` at once (a rename) and deletes it on a background
     /// queue: a file of 100,000 segments has as many files to unlink, which would hold the
     /// broker's thread for many seconds (long enough to take every worker for dead).
@@ -125,45 +128,31 @@ struct OutputFinisher: Sendable {
     private func stitchAndRecord() throws(MediaError) -> Finished {
         let gate = self.gate
         let pictures = try pictures()
+        // Each segment's record goes to a spool on disk as the stitch writes the segment, and
+        // the manifest is written from it at the end (the chain linked as they go): memory
+        // does not grow with the file's length. Its frames are streamed into the sidecar later.
+        let spool = try ManifestSegmentSpool(path: area.manifestSegmentsPath)
+        var counts = CoverageCounts()
+        var chain = SegmentChain()
+        var tally = CopyTally()
         let stitched = try Stitcher.stitch(plan: plan, directory: area.directory, output: output,
                                            arrivals: { (index) throws(MediaError) in try gate.waitFor(index).output },
-                                           dropping: Set(options.dropStreams ?? []), audio: options.job.audio, pictures: pictures)
-
-        // Every segment has arrived by now: the stitch consumed them all. A first pass takes
-        // each segment's record and the counts; the frames themselves are streamed into the
-        // sidecar by a second, so memory does not grow with the file's length.
-        var counts = CoverageCounts()
-        var manifestSegments: [RedactionManifest.Segment] = []
-        let copies = Dictionary((stitched.copiedSegments ?? []).map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
-        let copiedGOPs = Dictionary(grouping: stitched.copiedGOPs ?? [], by: \.segment)
-        for record in plan.segments {
-            let done = try gate.waitFor(record.index)
-            counts.add(try coverage(of: record.index))
-            var segment = RedactionManifest.Segment(index: record.index, inputSHA256: record.sha256, outputSHA256: done.output.sha256,
-                                                    frameCount: record.frameCount, ptsFirst: record.ptsFirst, ptsLast: record.ptsLast,
-                                                    timeBase: record.timeBase, worker: done.worker, workerHost: done.workerHost,
-                                                    detections: done.detections)
-            // What the stitch wrote, not what the worker proposed: the two must agree.
-            guard done.output.isCopy == (copies[record.index] != nil) else {
-                throw MediaError(path: output, reason: "segment \(record.index) was to be \(done.output.isCopy ? "copied" : "re-encoded"), and the stitch did otherwise")
-            }
-            segment.handling = done.output.isCopy ? RedactionManifest.Segment.copied : RedactionManifest.Segment.redacted
-            segment.copiedPayloadSHA256 = copies[record.index]?.payloadSHA256
-            segment.copiedPackets = copies[record.index]?.packets
-            if !done.output.isCopy, let gops = copiedGOPs[record.index] { segment.copiedGOPs = gops }
-            if let payload = reused[record.index] {
-                guard !done.output.isCopy else { throw MediaError(path: output, reason: "segment \(record.index) is both reused and copied") }
-                segment.handling = RedactionManifest.Segment.reused
-                segment.reusedPayloadSHA256 = payload.sha256
-                segment.reusedPackets = payload.packets
-            }
-            manifestSegments.append(segment)
+                                           dropping: Set(options.dropStreams ?? []), audio: options.job.audio, pictures: pictures,
+                                           written: { (written) throws(MediaError) in
+            let segment = try record(written, arrival: gate.take(written.index))
+            counts.add(try coverage(of: written.index))
+            tally.add(segment)
+            chain.add(segment)
+            try spool.append(segment)
+        })
+        try spool.close()
+        guard spool.count == plan.segments.count else {
+            throw MediaError(path: output, reason: "the stitch wrote \(spool.count) of the plan's \(plan.segments.count) segments")
         }
-
-        try checkCopies(manifestSegments, in: stitched)
+        try checkCopies(spool, tally: tally, in: stitched)
         try checkDecidedTracks()
 
-        let detections = manifestSegments.reduce(0) { $0 + $1.detections }
+        let detections = tally.detections
         let tracks = counts.tracks.count
         let withRedaction = counts.framesWithRedaction
         let software = "redactfarm \(RedactFarmVersion.current)"
@@ -183,7 +172,8 @@ struct OutputFinisher: Sendable {
             input: .init(path: plan.input.path, sha256: plan.input.sha256, sizeBytes: plan.input.sizeBytes),
             output: .init(path: stitched.output, sha256: stitched.sha256, sizeBytes: stitched.sizeBytes),
             videoFrames: stitched.videoFrames, models: DetectorRegistry.models(for: options.job), parameters: options.job,
-            segments: manifestSegments, detections: .init(detections: detections, tracks: tracks, framesWithRedaction: withRedaction))
+            segments: [], detections: .init(detections: detections, tracks: tracks, framesWithRedaction: withRedaction))
+        manifest.segmentChain = chain.link
         manifest.inference = inference
         manifest.streams = stitched.streams
         manifest.chapters = stitched.chapters
@@ -198,7 +188,7 @@ struct OutputFinisher: Sendable {
         manifest.damage = .init(policy: options.job.acceptsDamage ? "accept" : "fail",
                                 concealedFrames: counts.concealed, substitutedFrames: counts.substituted,
                                 retimedFrames: plan.video.retimedFrames)
-        manifest.notes = notes(stitched) + extraNotes
+        manifest.notes = notes(stitched, tally) + extraNotes
         if let retimed = plan.video.retimedFrames {
             manifest.notes = (manifest.notes ?? []) + [
                 "the input's timing is damaged: \(retimed) frame(s) placed or timed by rule where the container's times contradict "
@@ -219,26 +209,55 @@ struct OutputFinisher: Sendable {
             for record in plan.segments { perFrame += try coverage(of: record.index) }
             manifest.audit = try auditor(stitched.output, perFrame, plan.video.timeBase, options.job)
         }
-        try SignedManifest.write(manifest, signedBy: identity, to: OutputSidecars.manifestPath(output))
+        try SignedManifest.write(manifest, segments: spool, signedBy: identity, to: OutputSidecars.manifestPath(output))
         return Finished(outputSHA256: stitched.sha256, frames: stitched.videoFrames)
+    }
+
+    /// A segment's manifest record, from its plan entry, its worker's result and what the
+    /// stitch wrote (not what the worker proposed: the two must agree).
+    private func record(_ written: WrittenSegment, arrival done: SegmentGate.Arrival) throws(MediaError) -> RedactionManifest.Segment {
+        let record = plan.segments[written.index]
+        guard record.index == written.index else {
+            throw MediaError(path: output, reason: "the plan's segment \(written.index) is numbered \(record.index)")
+        }
+        var segment = RedactionManifest.Segment(index: record.index, inputSHA256: record.sha256, outputSHA256: done.output.sha256,
+                                                frameCount: record.frameCount, ptsFirst: record.ptsFirst, ptsLast: record.ptsLast,
+                                                timeBase: record.timeBase, worker: done.worker, workerHost: done.workerHost,
+                                                detections: done.detections)
+        guard done.output.isCopy == (written.copy != nil) else {
+            throw MediaError(path: output, reason: "segment \(record.index) was to be \(done.output.isCopy ? "copied" : "re-encoded"), and the stitch did otherwise")
+        }
+        segment.handling = done.output.isCopy ? RedactionManifest.Segment.copied : RedactionManifest.Segment.redacted
+        segment.copiedPayloadSHA256 = written.copy?.payloadSHA256
+        segment.copiedPackets = written.copy?.packets
+        if !done.output.isCopy, !written.copiedGOPs.isEmpty { segment.copiedGOPs = written.copiedGOPs }
+        if let payload = reused[record.index] {
+            guard !done.output.isCopy else { throw MediaError(path: output, reason: "segment \(record.index) is both reused and copied") }
+            segment.handling = RedactionManifest.Segment.reused
+            segment.reusedPayloadSHA256 = payload.sha256
+            segment.reusedPackets = payload.packets
+        }
+        return segment
     }
 
     /// Read back from the written file: the copied segments' packets are the ones the stitch
     /// copied (a muxer that rewrote them, adding a NAL unit say, would make the claim untrue).
-    private func checkCopies(_ segments: [RedactionManifest.Segment], in stitched: StitchReport) throws(MediaError) {
-        guard segments.contains(where: { $0.isCopied || $0.isReused || $0.copiedGOPs != nil }) else { return }
+    private func checkCopies(_ segments: some ManifestSegments, tally: CopyTally, in stitched: StitchReport) throws(MediaError) {
+        guard tally.segments + tally.reused + tally.gops > 0 else { return }
         guard let video = stitched.streams.first(where: { $0.stream.action == .redacted })?.outputIndex else {
             throw MediaError(path: output, reason: "the output has no video stream to hold the copied segments")
         }
-        switch try CopiedSegmentCheck.firstCopyMismatch(in: output, videoStream: video, segments: segments) {
-        case .segment(let bad)?:
-            throw MediaError(path: output, reason: "segment \(bad) was copied from the source, but the written file holds other bytes there")
-        case .gop(let bad)?:
-            throw MediaError(path: output, reason: "a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) was copied from the source, but the written file holds other bytes there")
-        case nil:
-            break
+        if tally.segments + tally.gops > 0 {
+            switch try CopiedSegmentCheck.firstCopyMismatch(in: output, videoStream: video, segments: segments) {
+            case .segment(let bad)?:
+                throw MediaError(path: output, reason: "segment \(bad) was copied from the source, but the written file holds other bytes there")
+            case .gop(let bad)?:
+                throw MediaError(path: output, reason: "a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) was copied from the source, but the written file holds other bytes there")
+            case nil:
+                break
+            }
         }
-        if let bad = try CopiedSegmentCheck.firstReusedMismatch(in: output, videoStream: video, segments: segments) {
+        if tally.reused > 0, let bad = try CopiedSegmentCheck.firstReusedMismatch(in: output, videoStream: video, segments: segments) {
             throw MediaError(path: output, reason: "segment \(bad) was to be the earlier output's packets, bit for bit, but the written file holds other bytes there")
         }
     }
@@ -254,20 +273,19 @@ struct OutputFinisher: Sendable {
 
     /// What the operator should know that hid nothing less: the video leaving its codec, zones
     /// clipped at the picture's edge, streams left out on request.
-    private func notes(_ stitched: StitchReport) -> [String] {
+    private func notes(_ stitched: StitchReport, _ tally: CopyTally) -> [String] {
         var notes: [String] = []
         if let written = stitched.videoCodec, let note = EncoderChoice.codecChangeNote(source: plan.video.codec, written: written) {
             notes.append(note)
         }
-        let copied = stitched.copiedSegments?.count ?? 0
-        let gops = stitched.copiedGOPs ?? []
+        let copied = tally.segments
         if copied > 0 {
             notes.append("\(copied) of \(plan.segments.count) segments had nothing to hide and are the source's packets, byte for byte; the other \(plan.segments.count - copied) were redacted and re-encoded")
         }
-        if !gops.isEmpty {
-            notes.append("\(gops.count) GOP(s) in \(Set(gops.map(\.segment)).count) redacted segment(s) had nothing to hide and are the source's packets, byte for byte (\(gops.reduce(0) { $0 + $1.packets }) frames); the rest of those segments was re-encoded")
+        if tally.gops > 0 {
+            notes.append("\(tally.gops) GOP(s) in \(tally.segmentsWithGOPs) redacted segment(s) had nothing to hide and are the source's packets, byte for byte (\(tally.gopFrames) frames); the rest of those segments was re-encoded")
         }
-        if copied == 0, gops.isEmpty {
+        if copied == 0, tally.gops == 0 {
             if options.job.reencodeAll == true {
                 notes.append("every segment was re-encoded (--reencode-all)")
             } else if let reason = plan.video.copying?.unavailable {
@@ -289,6 +307,27 @@ struct OutputFinisher: Sendable {
             notes.append("stream \(s.stream.index) (\(s.stream.type) \(s.stream.codec)) dropped: \(s.stream.reason ?? "asked for")")
         }
         return notes
+    }
+}
+
+/// What the manifest's segments say was copied, reused and found, counted as they are spooled.
+struct CopyTally {
+    var segments = 0
+    var reused = 0
+    var gops = 0
+    var segmentsWithGOPs = 0
+    var gopFrames = 0
+    var detections = 0
+
+    mutating func add(_ segment: RedactionManifest.Segment) {
+        if segment.isCopied { segments += 1 }
+        if segment.isReused { reused += 1 }
+        if let copied = segment.copiedGOPs, !copied.isEmpty {
+            gops += copied.count
+            segmentsWithGOPs += 1
+            gopFrames += copied.reduce(0) { $0 + $1.packets }
+        }
+        detections += segment.detections
     }
 }
 

@@ -31,11 +31,27 @@ final class SegmentGate: @unchecked Sendable {
     }
 
     func waitFor(_ index: Int) throws(MediaError) -> Arrival {
+        try wait(index, andTake: false)
+    }
+
+    /// Waits for segment `index` as `waitFor` does and forgets it: once the stitch has
+    /// written a segment, nothing here holds it (a file of 100,000 segments would otherwise
+    /// keep every one until the manifest is written).
+    func take(_ index: Int) throws(MediaError) -> Arrival {
+        try wait(index, andTake: true)
+    }
+
+    private func wait(_ index: Int, andTake take: Bool) throws(MediaError) -> Arrival {
         condition.lock()
         defer { condition.unlock() }
         while true {
             if let failure { throw failure }
-            if let arrival = arrived[index] { return arrival }
+            if let arrival = take ? arrived.removeValue(forKey: index) : arrived[index] {
+                // A dictionary keeps its capacity as it empties: a backlog of 100,000 once taken
+                // in would otherwise hold its room to the end.
+                if take, arrived.isEmpty { arrived = [:] }
+                return arrival
+            }
             condition.wait()
         }
     }

@@ -14,37 +14,15 @@ public struct CopiedSegmentCheck: Sendable {
     public private(set) var foundGOPs: [Int: (packets: Int, sha256: String)] = [:]
 
     public init(path: String, videoStream: Int, frameCounts: [Int], copied: Set<Int>, gops: [CopiedGOP] = []) throws(MediaError) {
-        let input = try MediaInput(path: path)
-        guard videoStream < input.streamCount else { throw MediaError(path: path, reason: "has no stream \(videoStream)") }
-        input.selectStreams([videoStream])
-        var segment = 0, inSegment = 0
-        var hash = PayloadHash()
-        // Each GOP's hash while its packets go by (segment → the indexes in `gops` of its GOPs).
+        var packets = try SegmentPackets(path: path, videoStream: videoStream)
+        // segment → the indexes in `gops` of its GOPs.
         let gopsBySegment = Dictionary(grouping: gops.indices, by: { gops[$0].segment })
-        var gopHashes: [Int: PayloadHash] = [:]
-        func close() {
-            if copied.contains(segment) { found[segment] = (hash.packets, hash.finalize()) }
-            hash = PayloadHash()
-            for i in gopsBySegment[segment] ?? [] {
-                let h = gopHashes.removeValue(forKey: i) ?? PayloadHash()
-                foundGOPs[i] = (h.packets, h.finalize())
-            }
+        for (segment, count) in frameCounts.enumerated() {
+            let mine = gopsBySegment[segment] ?? []
+            guard let hashes = try packets.hashNext(count, whole: copied.contains(segment), gops: mine.map { gops[$0] }) else { break }
+            if let whole = hashes.whole { found[segment] = (whole.packets, whole.finalize()) }
+            for (i, h) in zip(mine, hashes.gops) { foundGOPs[i] = (h.packets, h.finalize()) }
         }
-        while let (_, packet) = try input.readPacket() {
-            guard packet.flags & AV_PKT_FLAG_DISCARD == 0 else { continue }
-            while segment < frameCounts.count, inSegment == frameCounts[segment] {
-                close()
-                segment += 1
-                inSegment = 0
-            }
-            guard segment < frameCounts.count else { break }
-            if copied.contains(segment) { hash.add(packet.data) }
-            for i in gopsBySegment[segment] ?? [] where (gops[i].firstPacket..<gops[i].firstPacket + gops[i].packets).contains(inSegment) {
-                gopHashes[i, default: PayloadHash()].add(packet.data)
-            }
-            inSegment += 1
-        }
-        if segment < frameCounts.count { close() }
     }
 
     /// What a read-back found first that is not as the manifest recorded it.
@@ -55,29 +33,88 @@ public struct CopiedSegmentCheck: Sendable {
         case gop(CopiedGOP)
     }
 
-    /// The first segment recorded as copied, then the first GOP of a re-encoded segment
-    /// recorded as copied, whose packets in the file at `path` are not the ones recorded
-    /// (count and payload hash), or nil when every one matches: one reading of the file for
-    /// both.
-    public static func firstCopyMismatch(in path: String, videoStream: Int, segments: [RedactionManifest.Segment]) throws(MediaError) -> Mismatch? {
-        let copied = segments.filter(\.isCopied), gops = segments.flatMap { $0.copiedGOPs ?? [] }
-        guard !copied.isEmpty || !gops.isEmpty else { return nil }
-        let check = try CopiedSegmentCheck(path: path, videoStream: videoStream, frameCounts: segments.map(\.frameCount),
-                                           copied: Set(copied.map(\.index)), gops: gops)
-        if let bad = copied.first(where: { check.found[$0.index]?.sha256 != $0.copiedPayloadSHA256 || check.found[$0.index]?.packets != $0.copiedPackets }) {
-            return .segment(bad.index)
+    /// The first segment recorded as copied, or GOP of a re-encoded segment recorded as
+    /// copied, in the order of the file, whose packets in the file at `path` are not the ones
+    /// recorded (count and payload hash), or nil when every one matches. The segments are
+    /// read once, alongside the file, so none need be held.
+    public static func firstCopyMismatch(in path: String, videoStream: Int, segments: some ManifestSegments) throws(MediaError) -> Mismatch? {
+        try firstMismatch(in: path, videoStream: videoStream, segments: segments) { s in
+            s.isCopied ? (s.copiedPackets, s.copiedPayloadSHA256) : nil
         }
-        return gops.indices.first { check.foundGOPs[$0]?.sha256 != gops[$0].payloadSHA256 || check.foundGOPs[$0]?.packets != gops[$0].packets }
-            .map { .gop(gops[$0]) }
     }
 
     /// The first segment a re-render reused from an earlier output whose packets in the file
     /// at `path` are not the ones recorded, or nil when every reused one matches.
-    public static func firstReusedMismatch(in path: String, videoStream: Int, segments: [RedactionManifest.Segment]) throws(MediaError) -> Int? {
-        let reused = segments.filter(\.isReused)
-        guard !reused.isEmpty else { return nil }
-        let found = try CopiedSegmentCheck(path: path, videoStream: videoStream, frameCounts: segments.map(\.frameCount),
-                                           copied: Set(reused.map(\.index))).found
-        return reused.first { found[$0.index]?.sha256 != $0.reusedPayloadSHA256 || found[$0.index]?.packets != $0.reusedPackets }?.index
+    public static func firstReusedMismatch(in path: String, videoStream: Int, segments: some ManifestSegments) throws(MediaError) -> Int? {
+        let found = try firstMismatch(in: path, videoStream: videoStream, segments: segments, gops: false) { s in
+            s.isReused ? (s.reusedPackets, s.reusedPayloadSHA256) : nil
+        }
+        guard case .segment(let index)? = found else { return nil }
+        return index
+    }
+
+    /// `whole`: what a segment's packets must hash to, or nil where they need not; `gops`:
+    /// whether each segment's recorded copied GOPs are checked too.
+    private static func firstMismatch(in path: String, videoStream: Int, segments: some ManifestSegments, gops: Bool = true,
+                                      whole: (RedactionManifest.Segment) -> (packets: Int?, sha256: String?)?) throws(MediaError) -> Mismatch? {
+        var packets = try SegmentPackets(path: path, videoStream: videoStream)
+        var mismatch: Mismatch?
+        try segments.eachSegment { (s) throws(MediaError) in
+            guard mismatch == nil else { return }
+            let expected = whole(s), copiedGOPs = gops ? s.copiedGOPs ?? [] : []
+            let hashes = try packets.hashNext(s.frameCount, whole: expected != nil, gops: copiedGOPs)
+            // A record without its count or hash is a mismatch too: nothing to hold the file to.
+            if let expected, expected.packets == nil || expected.sha256 == nil
+                || hashes?.whole?.packets != expected.packets || hashes?.whole?.finalize() != expected.sha256 {
+                mismatch = .segment(s.index)
+                return
+            }
+            for (n, gop) in copiedGOPs.enumerated() {
+                let h = hashes?.gops[n]
+                if h?.packets != gop.packets || h?.finalize() != gop.payloadSHA256 {
+                    mismatch = .gop(gop)
+                    return
+                }
+            }
+        }
+        return mismatch
+    }
+}
+
+/// A file's video packets in decode order, less any an edit list hides, taken a segment's
+/// frame count at a time.
+private struct SegmentPackets {
+    private let input: MediaInput
+    private let path: String
+    private var ended = false
+
+    init(path: String, videoStream: Int) throws(MediaError) {
+        input = try MediaInput(path: path)
+        self.path = path
+        guard videoStream < input.streamCount else { throw MediaError(path: path, reason: "has no stream \(videoStream)") }
+        input.selectStreams([videoStream])
+    }
+
+    /// Hashes the next `count` packets: all of them when `whole`, and those in each of `gops`
+    /// (counted from the first of the `count`). Nil when the file has ended before them; a
+    /// segment the file ends inside gives what it has.
+    mutating func hashNext(_ count: Int, whole: Bool, gops: [CopiedGOP]) throws(MediaError) -> (whole: PayloadHash?, gops: [PayloadHash])? {
+        guard !ended else { return nil }
+        var all = whole ? PayloadHash() : nil
+        var gopHashes = [PayloadHash](repeating: PayloadHash(), count: gops.count)
+        var taken = 0
+        while taken < count {
+            guard let (_, packet) = try input.readPacket() else {
+                ended = true
+                return taken == 0 ? nil : (all, gopHashes)
+            }
+            guard packet.flags & AV_PKT_FLAG_DISCARD == 0 else { continue }
+            all?.add(packet.data)
+            for (n, gop) in gops.enumerated() where (gop.firstPacket..<gop.firstPacket + gop.packets).contains(taken) {
+                gopHashes[n].add(packet.data)
+            }
+            taken += 1
+        }
+        return (all, gopHashes)
     }
 }

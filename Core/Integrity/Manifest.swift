@@ -208,19 +208,11 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
     /// UTC, to the second, as every time in a manifest is written.
     public static func timestamp(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 
-    /// h₀ = SHA-256("redactfarm-segment-chain-v1"); hᵢ = SHA-256(hᵢ₋₁ ‖ "index|in|out|frames|first|last"),
-    /// with "|copied|payload" added for a copied segment, "|reused|payload" for a reused one,
-    /// and "|gop|first|packets|payload" for each GOP of a redacted one that is the source's.
+    /// h₀ = SHA-256("redactfarm-segment-chain-v1"), then each segment linked in turn (`SegmentChain`).
     public static func chain(_ segments: [Segment]) -> String {
-        var link = SHA256Hex.of(Array("redactfarm-segment-chain-v1".utf8))
-        for s in segments {
-            var record = "\(s.index)|\(s.inputSHA256)|\(s.outputSHA256)|\(s.frameCount)|\(s.ptsFirst)|\(s.ptsLast)"
-            if s.isCopied { record += "|copied|\(s.copiedPayloadSHA256 ?? "")" }
-            if s.isReused { record += "|reused|\(s.reusedPayloadSHA256 ?? "")" }
-            for gop in s.copiedGOPs ?? [] { record += "|gop|\(gop.firstPacket)|\(gop.packets)|\(gop.payloadSHA256)" }
-            link = SHA256Hex.of(Array((link + record).utf8))
-        }
-        return link
+        var chain = SegmentChain()
+        for s in segments { chain.add(s) }
+        return chain.link
     }
 }
 
@@ -239,22 +231,34 @@ public enum SignedManifest {
     /// The signed manifest file's bytes.
     public static func encode(_ manifest: RedactionManifest, signedBy identity: FarmIdentity) throws(MediaError) -> [UInt8] {
         var bytes = BinaryWriter()
-        try write(manifest, sign: sign(identity, manifest.output.path), into: &bytes)
+        var header = manifest
+        header.segments = []
+        try write(header, segments: manifest.segments, sign: sign(identity, manifest.output.path), into: &bytes)
         return bytes.bytes
     }
 
     /// Writes the signed manifest file to `path` atomically, one segment at a time
     /// (`SignedManifestLayout`): what a 100,000-segment job's finish writes.
     public static func write(_ manifest: RedactionManifest, signedBy identity: FarmIdentity, to path: String) throws(MediaError) {
+        var header = manifest
+        header.segments = []
+        try write(header, segments: manifest.segments, signedBy: identity, to: path)
+    }
+
+    /// As above, with the segments read from `segments` (twice: for the signed text, then for
+    /// the file) instead of held in `manifest`, whose own list must be empty and whose
+    /// `segmentChain` must already be theirs.
+    public static func write(_ manifest: RedactionManifest, segments: some ManifestSegments, signedBy identity: FarmIdentity,
+                             to path: String) throws(MediaError) {
         _ = try AtomicOutput.writeHashed(to: path) { (file) throws(MediaError) in
-            try write(manifest, sign: sign(identity, manifest.output.path), into: &file)
+            try write(manifest, segments: segments, sign: sign(identity, manifest.output.path), into: &file)
         }
     }
 
     /// `sign` gives the signature block for the canonical text.
-    static func write<Sink: ByteSink>(_ manifest: RedactionManifest, sign: ([UInt8]) throws(MediaError) -> [String: Any],
-                                      into sink: inout Sink) throws(MediaError) {
-        let layout = try SignedManifestLayout(manifest)
+    static func write<Sink: ByteSink>(_ manifest: RedactionManifest, segments: some ManifestSegments,
+                                      sign: ([UInt8]) throws(MediaError) -> [String: Any], into sink: inout Sink) throws(MediaError) {
+        let layout = try SignedManifestLayout(manifest, segments: segments)
         try layout.writeFile(signature: sign(layout.canonicalText()), into: &sink)
     }
 

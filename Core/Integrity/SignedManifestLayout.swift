@@ -10,10 +10,11 @@ import RedactSupport
 /// the header's with `"segments":[]` filled by the segments' own canonical texts, comma
 /// separated. The pretty one (two spaces a level) is the header's with its empty `segments`
 /// array filled by each segment's own pretty text, its lines indented three levels (the file,
-/// the manifest, the array). The segments are encoded twice, once for each text, so only one
-/// segment's objects are alive at a time.
+/// the manifest, the array). Each segment's canonical text is made once (`ManifestSegments`:
+/// by the spool as the stitch writes the segment, or from an array) and copied into the signed
+/// text; the pretty text parses it back, one segment alive at a time.
 struct SignedManifestLayout {
-    private let manifest: RedactionManifest
+    private let segments: any ManifestSegments
     private let path: String
     /// The manifest without its segments, as JSON objects: the start of both texts.
     private let header: Any
@@ -26,12 +27,14 @@ struct SignedManifestLayout {
     private static let emptyPretty = Array("\n    \"segments\" : [\n\n    ]".utf8)
     private static let itemIndent = Array("      ".utf8)
 
-    init(_ manifest: RedactionManifest) throws(MediaError) {
-        self.manifest = manifest
+    /// `manifest`'s own segments must be empty: they are `segments`.
+    init(_ manifest: RedactionManifest, segments: any ManifestSegments) throws(MediaError) {
         path = manifest.output.path
-        var withoutSegments = manifest
-        withoutSegments.segments = []
-        header = try Self.object(withoutSegments, path: path)
+        guard manifest.segments.isEmpty else {
+            throw MediaError(path: path, reason: "cannot lay out the manifest (its segments are given twice)")
+        }
+        self.segments = segments
+        header = try Self.object(manifest, path: path)
         let canonical = Array(try Self.canonical(header, path: path))
         let at = try Self.onlyOccurrence(of: Self.emptyCanonical, in: canonical, path: path)
         let split = at + Self.emptyCanonical.count - 1  // the closing bracket
@@ -43,9 +46,11 @@ struct SignedManifestLayout {
     func canonicalText() throws(MediaError) -> [UInt8] {
         var out = BinaryWriter()
         out.write(Array(canonicalHead))
-        for (i, segment) in manifest.segments.enumerated() {
-            if i > 0 { out.write(UInt8(ascii: ",")) }
-            out.write(Array(try Self.canonical(Self.object(segment, path: path), path: path)))
+        var first = true
+        try segments.eachCanonicalText { (text) throws(MediaError) in
+            if !first { out.write(UInt8(ascii: ",")) }
+            first = false
+            out.write(Array(text))
         }
         out.write(Array(canonicalTail))
         return out.bytes
@@ -58,19 +63,21 @@ struct SignedManifestLayout {
         let at = try Self.onlyOccurrence(of: Self.emptyPretty, in: pretty, path: path)
         let open = at + Self.emptyPretty.count - "\n\n    ]".utf8.count  // just after `[`
         sink.write(Array(pretty[..<open]))
-        for (i, segment) in manifest.segments.enumerated() {
-            sink.write(Array((i > 0 ? ",\n" : "\n").utf8))
-            let text = try Self.serialise(Self.object(segment, path: path), options: SignedManifest.fileOptions, path: path)
+        var written = 0
+        try segments.eachCanonicalText { (canonical) throws(MediaError) in
+            sink.write(Array((written > 0 ? ",\n" : "\n").utf8))
+            written += 1
+            let text = try Self.serialise(Self.parse(canonical, path: path), options: SignedManifest.fileOptions, path: path)
             for (n, line) in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
                 if n > 0 { sink.write(UInt8(ascii: "\n")) }
                 if !line.isEmpty { sink.write(Self.itemIndent) }
                 sink.write(Array(line))
             }
         }
-        sink.write(Array(pretty[(open + (manifest.segments.isEmpty ? 0 : 1))...]))
+        sink.write(Array(pretty[(open + (written == 0 ? 0 : 1))...]))
     }
 
-    private static func object<T: Encodable>(_ value: T, path: String) throws(MediaError) -> Any {
+    static func object<T: Encodable>(_ value: T, path: String) throws(MediaError) -> Any {
         do {
             return try JSONSerialization.jsonObject(with: JSONEncoder().encode(value))
         } catch {
@@ -78,7 +85,13 @@ struct SignedManifestLayout {
         }
     }
 
-    private static func canonical(_ object: Any, path: String) throws(MediaError) -> Data {
+    private static func parse(_ text: ArraySlice<UInt8>, path: String) throws(MediaError) -> Any {
+        do { return try JSONSerialization.jsonObject(with: Data(text)) } catch {
+            throw MediaError(path: path, reason: "cannot read back a segment of the manifest: \(error)")
+        }
+    }
+
+    static func canonical(_ object: Any, path: String) throws(MediaError) -> Data {
         do { return try SignedManifest.canonicalBytes(object) } catch {
             throw MediaError(path: path, reason: "cannot encode the manifest: \(error)")
         }

@@ -23,6 +23,15 @@ public struct StitchReport: Codable, Equatable, Sendable {
     public static let fileName = "stitch.json"
 }
 
+/// One segment as the stitch wrote it: the evidence of what in it is the source's packets.
+public struct WrittenSegment: Sendable {
+    public var index: Int
+    /// The whole segment, when it was copied from the source.
+    public var copy: CopiedSegment?
+    /// The GOPs of a re-encoded segment written as the source's packets.
+    public var copiedGOPs: [CopiedGOP]
+}
+
 /// A segment whose frames are the source's packets, byte for byte: `PayloadHash` over them
 /// in decode order, which `verify --source` recomputes from both the source and the output.
 public struct CopiedSegment: Codable, Equatable, Sendable {
@@ -124,10 +133,14 @@ public enum Stitcher {
     /// stream is copied, or the stitch fails (the preflight refuses such files before work).
     /// `audio`: what is done to the audio streams (`--audio`, `--mute`); muted packets are
     /// made (`AudioMuter`) while the first segments are awaited.
+    /// `written`: told of each segment, in order, once its packets are in the muxer; the
+    /// report then lists no copied segments or GOPs (the caller keeps what it needs, so a
+    /// file of 100,000 segments is not held whole in memory).
     public static func stitch(plan: SegmentPlan, directory: String, output outputPath: String, arrivals: Arrivals? = nil,
                               dropping: Set<String> = [], audio: AudioTreatment? = nil,
                               pictures: [Int: RedactedPicture] = [:],
-                              progress: ((Double) -> Void)? = nil) throws(MediaError) -> StitchReport {
+                              progress: ((Double) -> Void)? = nil,
+                              written: ((WrittenSegment) throws(MediaError) -> Void)? = nil) throws(MediaError) -> StitchReport {
         guard !plan.segments.isEmpty else { throw MediaError(path: directory, reason: "the plan has no segments") }
         try ContainerFormat.checkExtension(of: outputPath, matches: plan.input.muxer)
 
@@ -345,8 +358,15 @@ public enum Stitcher {
                 if fragmentStarts.contains(frames) { try output.endFragment() }
                 frames += 1
             }
-            if let copyHash { copies.append(CopiedSegment(index: record.index, packets: copyHash.packets, payloadSHA256: copyHash.finalize())) }
-            copiedGOPs += gops.finish()
+            let segment = WrittenSegment(index: record.index,
+                                         copy: copyHash.map { CopiedSegment(index: record.index, packets: $0.packets, payloadSHA256: $0.finalize()) },
+                                         copiedGOPs: gops.finish())
+            if let written {
+                try written(segment)
+            } else {
+                if let copy = segment.copy { copies.append(copy) }
+                copiedGOPs += segment.copiedGOPs
+            }
             progress?(Double(record.index + 1) / Double(plan.segments.count))
         }
         while let (index, p) = pendingSource {
@@ -385,7 +405,7 @@ public enum Stitcher {
         let report = StitchReport(output: URL(fileURLWithPath: outputPath).standardizedFileURL.path, sha256: sha,
                                   sizeBytes: size, segments: plan.segments.count, videoFrames: frames,
                                   streams: streams, chapters: ChapterRecord.all(in: source.context),
-                                  videoCodec: (reference ?? sourceVideo).codecName, copiedSegments: copies,
+                                  videoCodec: (reference ?? sourceVideo).codecName, copiedSegments: written == nil ? copies : nil,
                                   copiedGOPs: copiedGOPs.isEmpty ? nil : copiedGOPs)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

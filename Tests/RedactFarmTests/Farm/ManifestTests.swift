@@ -70,15 +70,58 @@ import Testing
             signed = canonical
             return ["algorithm": "test", "value": SHA256Hex.of(canonical)]
         }
-        var written = BinaryWriter()
-        try SignedManifest.write(manifest, sign: fakeSigner, into: &written)
-        let signedPiecewise = signed
+        var header = manifest
+        header.segments = []
+        // From the array, and from a spool on disk as a finishing coordinator writes it.
+        var fromArray = BinaryWriter()
+        try SignedManifest.write(header, segments: manifest.segments, sign: fakeSigner, into: &fromArray)
+        let signedFromArray = signed
+        let fromSpool = try Fixtures.withTemporaryDirectory { dir in
+            let spool = try ManifestSegmentSpool(path: dir + "/segments.jsonl")
+            for segment in manifest.segments { try spool.append(segment) }
+            try spool.close()
+            var bytes = BinaryWriter()
+            // The manifest's own list and a separate one are not both taken.
+            if segments > 0 { #expect(throws: MediaError.self) { try SignedManifest.write(manifest, segments: spool, sign: fakeSigner, into: &bytes) } }
+            try SignedManifest.write(header, segments: spool, sign: fakeSigner, into: &bytes)
+            return bytes
+        }
+        let signedFromSpool = signed
         let whole = try Self.wholeFile(manifest, sign: fakeSigner)
-        let differsAt = zip(written.bytes, whole).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? (written.bytes.count == whole.count ? nil : min(written.bytes.count, whole.count))
-        #expect(differsAt == nil, "the files differ from byte \(differsAt ?? 0): \(String(decoding: whole.dropFirst(max(0, (differsAt ?? 0) - 40)).prefix(80), as: UTF8.self).debugDescription)")
-        let signedSame = signedPiecewise == signed
+        for (how, written) in [("array", fromArray.bytes), ("spool", fromSpool.bytes)] {
+            let differsAt = zip(written, whole).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? (written.count == whole.count ? nil : min(written.count, whole.count))
+            #expect(differsAt == nil, "from the \(how), the files differ from byte \(differsAt ?? 0): \(String(decoding: whole.dropFirst(max(0, (differsAt ?? 0) - 40)).prefix(80), as: UTF8.self).debugDescription)")
+        }
+        let signedSame = signedFromArray == signed && signedFromSpool == signed
         #expect(signedSame, "the canonical texts signed differ")
         #expect(!signed.isEmpty)
+    }
+
+    /// The spool a finishing coordinator writes segment records to: read back whole and in
+    /// order, as often as asked, and never taken for complete when it is not.
+    @Test func theSpoolGivesBackWhatWasWrittenOrSaysWhy() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let path = dir + "/lines"
+            let spool = try LineSpool(path: path)
+            // Longer and shorter than its buffer, and empty.
+            let lines = (0..<5000).map { Array("line \($0) \"quoted\" é".utf8) } + [[], Array(repeating: UInt8(ascii: "x"), count: 200_000), [1]]
+            for line in lines { try spool.append(line) }
+            #expect(throws: MediaError.self) { try spool.append(Array("two\nlines".utf8)) }
+            #expect(throws: MediaError.self) { try spool.forEach { _ in } }
+            try spool.close()
+            for _ in 0..<2 {
+                var read: [[UInt8]] = []
+                try spool.forEach { read.append(Array($0)) }
+                #expect(read == lines)
+            }
+            // Cut inside the last line, then at a line's end: both are refused.
+            let bytes = try FileBytes.read(path)
+            for cut in [bytes.count - 1, bytes.count - 2] {
+                try Data(bytes.prefix(cut)).write(to: URL(fileURLWithPath: path))
+                #expect(throws: MediaError.self) { try spool.forEach { _ in } }
+            }
+            #expect(throws: MediaError.self) { try spool.append(Array("late".utf8)) }
+        }
     }
 
     @Test func anyEditBreaksTheSignature() throws {
