@@ -110,12 +110,15 @@ import Testing
                                                                   Fixtures.corpus("groundtruth.mp4"), output, path, "--json"])
                 return try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
             }
-            // Measured 2026-12-03: the other faces 1.0 (208 face-frames); the subject hidden in
-            // none of its 69 frames (recall 0), where the first output hid it in all.
+            // Measured 2026-12-03 (AMD Zen 4, bf16 on AVX-512): the other faces 1.0 (208
+            // face-frames); the subject hidden in none of its 69 frames (recall 0), where the
+            // first output hid it in all. 2026-12-06 (an Intel Xeon with AMX, whose bf16 detections
+            // differ slightly): the subject hidden in 5 of 69, where a track that also covers
+            // another face stays hidden, as it must. Keeping the others hidden is what cannot bend.
             let others = try score(dir + "/sar.mp4") { $0 != subject }
             #expect((others["recall"] as? Double ?? 0) >= 0.999 && (others["faces"] as? Int ?? 0) > 150, "\(others)")
             let theSubject = try score(dir + "/sar.mp4") { $0 == subject }
-            #expect((theSubject["faces"] as? Int ?? 0) > 50 && theSubject["recall"] as? Double == 0, "\(theSubject)")
+            #expect((theSubject["faces"] as? Int ?? 0) > 50 && (theSubject["recall"] as? Double ?? 1) < 0.1, "\(theSubject)")
             #expect(try score(out) { $0 == subject }["recall"] as? Double == 1, "before the correction the subject was hidden")
         }
     }
