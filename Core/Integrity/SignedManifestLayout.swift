@@ -36,7 +36,7 @@ struct SignedManifestLayout {
         self.segments = segments
         header = try Self.object(manifest, path: path)
         let canonical = Array(try Self.canonical(header, path: path))
-        let at = try Self.onlyOccurrence(of: Self.emptyCanonical, in: canonical, path: path)
+        let at = try ByteSearch.onlyOccurrence(of: Self.emptyCanonical, in: canonical, laying: "the manifest", path: path)
         let split = at + Self.emptyCanonical.count - 1  // the closing bracket
         canonicalHead = canonical[..<split]
         canonicalTail = canonical[split...]
@@ -60,7 +60,7 @@ struct SignedManifestLayout {
     func writeFile<Sink: ByteSink>(signature: [String: Any], into sink: inout Sink) throws(MediaError) {
         let file: [String: Any] = ["manifest": header, "signature": signature]
         let pretty = Array(try Self.serialise(file, options: SignedManifest.fileOptions, path: path))
-        let at = try Self.onlyOccurrence(of: Self.emptyPretty, in: pretty, path: path)
+        let at = try ByteSearch.onlyOccurrence(of: Self.emptyPretty, in: pretty, laying: "the manifest", path: path)
         let open = at + Self.emptyPretty.count - "\n\n    ]".utf8.count  // just after `[`
         sink.write(Array(pretty[..<open]))
         var written = 0
@@ -101,15 +101,5 @@ struct SignedManifestLayout {
         do { return try JSONSerialization.data(withJSONObject: object, options: options) } catch {
             throw MediaError(path: path, reason: "cannot encode the manifest: \(error)")
         }
-    }
-
-    /// Where `needle` is in `haystack`, which must hold it exactly once. Quotes inside JSON
-    /// strings are escaped, so a key's text can only come from a key.
-    private static func onlyOccurrence(of needle: [UInt8], in haystack: [UInt8], path: String) throws(MediaError) -> Int {
-        let found = ByteSearch.occurrences(of: needle, in: haystack)
-        guard found.count == 1 else {
-            throw MediaError(path: path, reason: "cannot lay out the manifest (its segments found \(found.count) times)")
-        }
-        return found[0]
     }
 }

@@ -17,10 +17,7 @@ public enum PlanStore {
         header.segments = []
         let text = try encode(header)
         let empty = Array(#""segments":[]"#.utf8)
-        // Quotes inside strings are escaped, so the unescaped key can only be the key.
-        let found = ByteSearch.occurrences(of: empty, in: text)
-        guard found.count == 1 else { throw MediaError(path: path, reason: "cannot lay out the plan (its segments found \(found.count) times)") }
-        let close = found[0] + empty.count - 1
+        let close = try ByteSearch.onlyOccurrence(of: empty, in: text, laying: "the plan", path: path) + empty.count - 1
         _ = try AtomicOutput.writeHashed(to: path) { (file) throws(MediaError) in
             file.write(Array(text[..<close]))
             for (i, record) in plan.segments.enumerated() {

@@ -14,4 +14,16 @@ public enum ByteSearch {
         }
         return found
     }
+
+    /// Where `needle` is in `haystack`, which must hold it exactly once: the empty `segments`
+    /// array a writer splices into `what` (quotes inside JSON strings are escaped, so a key's
+    /// text can only come from a key).
+    public static func onlyOccurrence(of needle: [UInt8], in haystack: [UInt8], laying what: String,
+                                      path: String) throws(MediaError) -> Int {
+        let found = occurrences(of: needle, in: haystack)
+        guard found.count == 1 else {
+            throw MediaError(path: path, reason: "cannot lay out \(what) (its segments found \(found.count) times)")
+        }
+        return found[0]
+    }
 }
