@@ -47,11 +47,13 @@ struct RedactionOptions: ParsableArguments {
 
     @Option(help: """
         Inference arithmetic: auto (the default for `run`: bf16 for the safe and fast profiles \
-        as they stand where this machine computes it natively, with AVX-512 BF16 or AMX, else \
-        f32), f32 (the default for `submit`, whose machine says nothing of the farm's CPUs), or \
-        bf16 (only workers that compute it natively get the job). In make eval here bf16 ran \
-        the default profile 1.3-1.6x faster with the same recall and visible runs as f32 on all \
-        four clips (Benchmarks/README.md). Recorded in the manifest.
+        as they stand where this machine computes it natively, with AVX-512 BF16 or AMX, and a \
+        one-second trial, run once per machine and kept in the home folder, finds it at least \
+        1.15x faster than f32; else f32), f32 (the default for `submit`, whose machine says \
+        nothing of the farm's CPUs), or bf16 (only workers that compute it natively get the \
+        job). Both keep the same recall and visible runs on all four make-eval clips; bf16 ran \
+        the default profile 1.3-1.6x faster on an AMD Zen 4 and 1.15x slower on an Intel Xeon \
+        without AMX (Benchmarks/README.md). Recorded in the manifest.
         """)
     var precision: PrecisionChoice?
 
@@ -83,7 +85,8 @@ struct RedactionOptions: ParsableArguments {
     /// range is a usage error before any file is opened.
     /// `defaultPrecision`: what an absent `--precision` means (`run`: auto, resolved on the
     /// machine that runs it; `submit`: f32, since the farm's CPUs are not this machine's).
-    func jobOptions(defaultPrecision: PrecisionChoice) throws(OptionError) -> JobOptions {
+    /// `bf16IsFaster`: auto's trial on this machine (`AutoPrecision`).
+    func jobOptions(defaultPrecision: PrecisionChoice, bf16IsFaster: () -> Bool) throws(OptionError) -> JobOptions {
         var job = RedactionJob()
         var correctionsSHA256: String?
         var set = Set<TargetClass>()
@@ -98,7 +101,7 @@ struct RedactionOptions: ParsableArguments {
         let base = profile.settings
         job.detector = DetectorSettings(threshold: threshold, inferenceScale: inferenceScale ?? base.inferenceScale,
                                         every: detectEvery ?? base.every, magnifyEvery: base.magnifyEvery)
-        let chosen = (precision ?? defaultPrecision).resolved(for: profile, settings: job.detector)
+        let chosen = (precision ?? defaultPrecision).resolved(for: profile, settings: job.detector, bf16IsFaster: bf16IsFaster)
         job.detector.precision = chosen == .f32 ? nil : chosen
         job.encoder = EncoderSettings(crf: crf, preset: preset)
         job.zones = try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) }
@@ -132,13 +135,14 @@ enum PrecisionChoice: String, CaseIterable, ExpressibleByArgument {
     case auto, f32, bf16
 
     /// What the job computes in. `auto` is bf16 only where it was measured to keep every
-    /// figure (the safe and fast profiles, unmodified) and this machine computes it natively.
-    func resolved(for profile: DetectionProfile, settings: DetectorSettings) -> InferencePrecision {
+    /// figure (the safe and fast profiles, unmodified), this machine computes it natively, and
+    /// `bf16IsFaster` (asked only then: it may time both) says it pays.
+    func resolved(for profile: DetectionProfile, settings: DetectorSettings, bf16IsFaster: () -> Bool) -> InferencePrecision {
         switch self {
         case .f32: .f32
         case .bf16: .bf16
         case .auto:
-            [.safe, .fast].contains(profile) && settings == profile.settings && InferencePrecision.bf16Available ? .bf16 : .f32
+            [.safe, .fast].contains(profile) && settings == profile.settings && InferencePrecision.bf16Available && bf16IsFaster() ? .bf16 : .f32
         }
     }
 }

@@ -47,11 +47,16 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
+        // Before the options: `--precision auto` times inference with the threads a slot gets.
+        let budget = ThreadBudget(cores: ProcessInfo.processInfo.activeProcessorCount, slots: workers)
+        InferenceThreads.set(budget.inferenceThreadsPerSlot)
         let single = inputs.count == 1 && !FileManager.default.isDirectory(inputs[0]) && !inputs[0].contains(where: { "*?[".contains($0) })
         var options = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> JobOptions in
             try JobLimits.check("--workers", workers, in: JobLimits.workers)
             if !single { try OutputTarget.checkFolder(output, inputs: inputs.count) }
-            var options = try redaction.jobOptions(defaultPrecision: .auto)
+            var options = try redaction.jobOptions(defaultPrecision: .auto) {
+                AutoPrecision.bf16IsFaster(model: models.model, verbose: common.verbose)
+            }
             options.provenance = try record.provenance()
             return options
         }
@@ -61,8 +66,6 @@ struct RunCommand: ParsableCommand {
         let needed = DetectorRegistry.models(for: options.job).keys.compactMap(ModelRole.init(rawValue:))
         let held = try reportingErrors(verbose: common.verbose) { try models.load(required: needed + [.face]) }
         let identity = try reportingErrors(verbose: common.verbose) { try KeyLocations.signingIdentity(key) }
-        let budget = ThreadBudget(cores: ProcessInfo.processInfo.activeProcessorCount, slots: workers)
-        InferenceThreads.set(budget.inferenceThreadsPerSlot)
         var farm = EmbeddedFarm(options: options, workers: workers, identity: identity, models: held)
         farm.log = { message in if common.verbose { Terminal.printNote(message) } }
         if common.verbose { Terminal.printNote("threads: \(budget)") }

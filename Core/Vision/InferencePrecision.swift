@@ -1,19 +1,34 @@
 import Foundation
 
 /// The arithmetic inference runs in. f32 is what the recall floors were measured with; bf16
-/// (where the CPU has it: AVX-512 BF16 or AMX) roughly halves the cost. Part of the job, so
-/// every worker computes the same way, and recorded in the manifest.
+/// (where the CPU has it: AVX-512 BF16 or AMX) halved the cost on some CPUs and raised it on
+/// others (`PrecisionTrial`). Part of the job, so every worker computes the same way, and
+/// recorded in the manifest.
 public enum InferencePrecision: String, Codable, Sendable, CaseIterable {
     case f32, bf16
 
     /// Whether this machine's CPU computes bf16 natively (OpenVINO would otherwise emulate it
     /// or quietly fall back, and the record would not be the truth).
-    public static let bf16Available: Bool = {
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
-        let set = Set(flags.split(separator: " ").map(String.init))
-        return set.contains("avx512_bf16") || set.contains("amx_bf16")
+    public static var bf16Available: Bool { !bf16Features.isEmpty }
+
+    /// The CPU's model name and its bf16 features (a VM may show one model name with or
+    /// without AMX): what a `PrecisionTrial` holds for.
+    public static let cpuName: String = {
+        cpuField("model name") + (bf16Features.isEmpty ? "" : " (" + bf16Features.joined(separator: ", ") + ")")
     }()
+
+    private static let bf16Features: [String] = {
+        let flags = Set(cpuField("flags").split(separator: " ").map(String.init))
+        return ["avx512_bf16", "amx_bf16"].filter(flags.contains)
+    }()
+
+    /// The first core's `field` in /proc/cpuinfo, "" where it is not.
+    private static func cpuField(_ field: String) -> String {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = info.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
+              let colon = line.firstIndex(of: ":") else { return "" }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
 
     /// Whether this machine can run it as asked.
     public var isAvailable: Bool { self == .f32 || Self.bf16Available }

@@ -5,4 +5,7 @@ public enum InferenceThreads {
     public static func set(_ n: Int) {
         OpenVINONetwork.threads = n
     }
+
+    /// What was set (0: the runtime chooses).
+    public static var current: Int { OpenVINONetwork.threads }
 }

@@ -30,8 +30,8 @@ import Testing
     }
 
     /// `--precision auto` (`run`'s default) is bf16 only for the unmodified safe and fast
-    /// profiles on a machine that computes it natively (where it was measured to keep every
-    /// figure); anything else is f32.
+    /// profiles (where it was measured to keep every figure) on a machine that computes it
+    /// natively and where the timed trial found it faster; anything else is f32.
     @Test(arguments: [(["--profile", "fast", "--precision", "auto"], true), (["--profile", "safe"], true), ([], true),
                       (["--profile", "balanced", "--precision", "auto"], false), (["--profile", "fast", "--detect-every", "3"], false),
                       (["--threshold", "0.3"], false)])
@@ -41,9 +41,69 @@ import Testing
             let result = try CLI.run(arguments: ["run", Fixtures.asset("carphone_pristine.mp4"), "-o", output] + options)
             #expect(result.status == 0, "\(result.stderr)")
             let manifest = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(output)), path: output).manifest
-            let expected: InferencePrecision = mayUseBF16 && InferencePrecision.bf16Available ? .bf16 : .f32
+            let bf16Pays = mayUseBF16 && InferencePrecision.bf16Available ? try keptTrial().bf16IsFaster : false
+            let expected: InferencePrecision = bf16Pays ? .bf16 : .f32
             #expect(manifest.parameters.detector.effectivePrecision == expected)
             #expect(manifest.inference?.hasSuffix("CPU \(expected.rawValue)") == true, "\(manifest.inference ?? "")")
         }
+    }
+
+    /// The trial `auto` ran (or read) in the home folder the tests run with.
+    private func keptTrial() throws -> PrecisionTrial {
+        let home = try #require(ProcessInfo.processInfo.environment["REDACTFARM_HOME"], "the tests run with REDACTFARM_HOME set (make test does)")
+        let data = try #require(FileManager.default.contents(atPath: PrecisionTrialCache(folder: home).path), "auto left no trial")
+        return try JSONDecoder().decode(PrecisionTrial.self, from: data)
+    }
+
+    /// The trial times both precisions on this machine, under the conditions it records.
+    @Test func theTrialTimesBothPrecisionsHere() throws {
+        guard InferencePrecision.bf16Available else { return }  // nothing to choose between: auto is f32
+        let trial = try PrecisionTrial.run(model: CenterFaceModel.load(path: Fixtures.asset("centerface.onnx")))
+        #expect(trial.f32Milliseconds > 0 && trial.bf16Milliseconds > 0)
+        #expect(trial.conditions == .current(threads: InferenceThreads.current))
+        #expect(trial.conditions.cpu.contains("bf16"), "the CPU's bf16 features are part of what the trial holds for")
+    }
+
+    /// A kept trial answers only for the conditions it was measured in; anything else (another
+    /// thread count, engine, model or CPU, a damaged file, no file) is measured again and kept.
+    @Test func aKeptTrialIsReusedOnlyForItsOwnConditions() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let cache = PrecisionTrialCache(folder: dir + "/home")
+            let here = PrecisionTrial.Conditions(cpu: "CPU A (avx512_bf16)", engine: "2026.4.1", modelSHA256: "aa", threads: 1)
+            var measured = 0
+            func ask(_ conditions: PrecisionTrial.Conditions, bf16: Double) throws -> (PrecisionTrial, Bool) {
+                try cache.trial(for: conditions) { () throws(MediaError) in
+                    measured += 1
+                    return PrecisionTrial(conditions: conditions, f32Milliseconds: 30, bf16Milliseconds: bf16)
+                }
+            }
+            let first = try ask(here, bf16: 45)
+            #expect(first.1 && !first.0.bf16IsFaster && measured == 1)
+            let again = try ask(here, bf16: 10)
+            #expect(!again.1 && again.0 == first.0 && measured == 1, "the kept trial is read, not measured again")
+            for other in [PrecisionTrial.Conditions(cpu: "CPU A (avx512_bf16)", engine: "2026.4.1", modelSHA256: "aa", threads: 2),
+                          PrecisionTrial.Conditions(cpu: "CPU A (avx512_bf16, amx_bf16)", engine: "2026.4.1", modelSHA256: "aa", threads: 1),
+                          PrecisionTrial.Conditions(cpu: "CPU A (avx512_bf16)", engine: "2027.0", modelSHA256: "aa", threads: 1),
+                          PrecisionTrial.Conditions(cpu: "CPU A (avx512_bf16)", engine: "2026.4.1", modelSHA256: "bb", threads: 1)] {
+                let before = measured
+                let result = try ask(other, bf16: 20)
+                #expect(result.1 && measured == before + 1 && result.0.conditions == other && result.0.bf16IsFaster)
+            }
+            try Data("{not json".utf8).write(to: URL(fileURLWithPath: cache.path))
+            let repaired = try ask(here, bf16: 45)
+            #expect(repaired.1 && measured == 6)
+            #expect(try ask(here, bf16: 1).1 == false, "the repaired file is kept")
+        }
+    }
+
+    /// bf16 is chosen only when clearly faster: a tie or a small gain is noise, and f32 is
+    /// what every floor was first measured in.
+    @Test func bf16IsChosenOnlyWhenClearlyFaster() {
+        let c = PrecisionTrial.Conditions(cpu: "", engine: "", modelSHA256: "", threads: 1)
+        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 84, bf16Milliseconds: 41).bf16IsFaster)
+        #expect(!PrecisionTrial(conditions: c, f32Milliseconds: 31, bf16Milliseconds: 47).bf16IsFaster)
+        #expect(!PrecisionTrial(conditions: c, f32Milliseconds: 31, bf16Milliseconds: 29).bf16IsFaster)
+        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 47, bf16Milliseconds: 31).summary.contains("1.52x faster"))
+        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 31, bf16Milliseconds: 47).summary.contains("1.52x slower"))
     }
 }
