@@ -52,7 +52,7 @@ struct RedactionOptions: ParsableArguments {
         1.15x faster than f32; else f32), f32 (the default for `submit`, whose machine says \
         nothing of the farm's CPUs), or bf16 (only workers that compute it natively get the \
         job). Both keep the same recall and visible runs on all four make-eval clips; bf16 ran \
-        the default profile 1.3-1.6x faster on an AMD Zen 4 and 1.15x slower on an Intel Xeon \
+        the default profile 1.3-1.6x faster on an AMD Zen 4 and 1-14% slower on an Intel Xeon \
         without AMX (Benchmarks/README.md). Recorded in the manifest.
         """)
     var precision: PrecisionChoice?

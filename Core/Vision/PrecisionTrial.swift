@@ -39,7 +39,7 @@ public struct PrecisionTrial: Codable, Sendable, Equatable {
 
     public var bf16IsFaster: Bool { bf16Milliseconds * Self.requiredSpeedUp < f32Milliseconds }
 
-    /// "bf16 1.52x faster than f32 (20.4 against 31.1 ms …)", for the log.
+    /// "bf16 1.54x slower than f32 here (46.6 against 30.2 ms per …)", for the log.
     public var summary: String {
         let ratio = f32Milliseconds / max(bf16Milliseconds, 0.001)
         let comparison = ratio >= 1 ? String(format: "%.2fx faster", ratio) : String(format: "%.2fx slower", 1 / ratio)

@@ -20,11 +20,12 @@ package struct SmallFaceFollower {
     /// A face moving more than this share of its height per frame is fast.
     var fastShare = 0.1
     /// The height a young or fast larger face is shrunk to in its crop. Against full size on
-    /// the four make-eval clips (2026-12-06): the same recall and visible runs (1.0, 0), and
-    /// 7-12% less CPU on the in-car and crowded clips, whose many young faces took a third of
-    /// the crops' time; `run`'s peak fell by 360 MiB (the crop model's buffers follow the
-    /// largest crop).
-    var largeSearchHeight = 64.0
+    /// the four make-eval clips (2026-12-06): the same recall and visible runs for `safe` (1.0,
+    /// 0) and `fast`, 7% less CPU on the crowded clip, whose many young faces took a third of
+    /// the crops' time, and `run`'s peak 300 MiB lower (the crop model's buffers follow the
+    /// largest crop). 64 px saved 12.5%, but `fast` then let a face on the CCTV-look clip
+    /// show for 15 frames.
+    var largeSearchHeight = 96.0
     /// A face found in frame t is looked for again in frame t + `stride` (and every frame
     /// after that until it is found): the tracker interpolates the frames between. 2 was
     /// 9-22% faster at the same recall and visible runs on the four ground-truth clips, but
@@ -78,7 +79,7 @@ package struct SmallFaceFollower {
                 // A larger face needs no magnification, only room for its motion, and a find
                 // of about its own size (a crop around a face holds larger false alarms). It
                 // is looked for shrunk to about `largeSearchHeight`, where CenterFace finds a
-                // face as surely as at full size: a 150 px face's crop costs a fifth.
+                // face as surely as at full size: a 150 px face's crop costs 40%.
                 return Search(predicted: predicted, region: predicted.scaled(by: 2.5), magnification: min(1, largeSearchHeight / predicted.height),
                               sizeTolerance: 1.5)
             }

@@ -31,13 +31,13 @@ import Testing
         #expect(follower.expected(at: 11 + follower.patience + 2, alreadyFound: []).isEmpty)
 
         var large = SmallFaceFollower()
-        // Young (found once): looked for in the next frames, shrunk to about 64 px in its crop;
+        // Young (found once): looked for in the next frames, shrunk to about 96 px in its crop;
         // one just above the small size is looked for as it is, never magnified.
         large.update(at: 0, found: [face(400, 100, 160), face(100, 400, 56)])
         let young = large.expected(at: 1, alreadyFound: [])
         #expect(young.count == 2)
         let big = try #require(young.first { $0.predicted.height > 100 }), medium = try #require(young.first { $0.predicted.height < 100 })
-        #expect(abs(big.magnification - 0.4) < 1e-9 && big.region.height == 400, "\(big)")
+        #expect(abs(big.magnification - 0.6) < 1e-9 && big.region.height == 400, "\(big)")
         #expect(medium.magnification == 1, "\(medium)")
         for t in 1..<4 { large.update(at: t, found: [face(400, 100, 120)]) }
         #expect(large.expected(at: 5, alreadyFound: []).isEmpty)
