@@ -48,11 +48,13 @@ import Testing
         }
     }
 
-    /// The trial `auto` ran (or read) in the home folder the tests run with.
+    /// The trial `auto` ran (or read) for `run`'s default slots, in the home folder the tests
+    /// run with.
     private func keptTrial() throws -> PrecisionTrial {
         let home = try #require(ProcessInfo.processInfo.environment["REDACTFARM_HOME"], "the tests run with REDACTFARM_HOME set (make test does)")
-        let data = try #require(FileManager.default.contents(atPath: PrecisionTrialCache(folder: home).path), "auto left no trial")
-        return try JSONDecoder().decode(PrecisionTrial.self, from: data)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let conditions = PrecisionTrial.Conditions.current(threads: ThreadBudget(cores: cores, slots: cores).inferenceThreadsPerSlot)
+        return try #require(PrecisionTrialCache(folder: home).kept.last { $0.conditions == conditions }, "auto left no trial for \(conditions)")
     }
 
     /// The trial times both precisions on this machine, under the conditions it records.
@@ -64,8 +66,9 @@ import Testing
         #expect(trial.conditions.cpu.contains("bf16"), "the CPU's bf16 features are part of what the trial holds for")
     }
 
-    /// A kept trial answers only for the conditions it was measured in; anything else (another
-    /// thread count, engine, model or CPU, a damaged file, no file) is measured again and kept.
+    /// A kept trial answers only for the conditions it was measured in; other conditions
+    /// (thread count, engine, model or CPU) are measured and kept beside it, a damaged file is
+    /// measured again, and no more than `capacity` trials are kept.
     @Test func aKeptTrialIsReusedOnlyForItsOwnConditions() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let cache = PrecisionTrialCache(folder: dir + "/home")
@@ -88,11 +91,17 @@ import Testing
                 let before = measured
                 let result = try ask(other, bf16: 20)
                 #expect(result.1 && measured == before + 1 && result.0.conditions == other && result.0.bf16IsFaster)
+                #expect(try ask(other, bf16: 99).1 == false, "kept once measured")
             }
+            #expect(try ask(here, bf16: 10).0 == first.0 && measured == 5, "the first trial is kept beside the others")
             try Data("{not json".utf8).write(to: URL(fileURLWithPath: cache.path))
             let repaired = try ask(here, bf16: 45)
             #expect(repaired.1 && measured == 6)
             #expect(try ask(here, bf16: 1).1 == false, "the repaired file is kept")
+            for threads in 10..<(10 + PrecisionTrialCache.capacity) {
+                _ = try ask(PrecisionTrial.Conditions(cpu: "CPU A", engine: "e", modelSHA256: "aa", threads: threads), bf16: 20)
+            }
+            #expect(cache.kept.count == PrecisionTrialCache.capacity && !cache.kept.contains { $0.conditions == here }, "the oldest is dropped")
         }
     }
 
