@@ -112,7 +112,7 @@ import Testing
             }
             // Measured 2026-12-03 (AMD Zen 4, bf16 on AVX-512): the other faces 1.0 (208
             // face-frames); the subject hidden in none of its 69 frames (recall 0), where the
-            // first output hid it in all. 2026-12-06 (an Intel Xeon with AMX, whose bf16 detections
+            // first output hid it in all. 2026-12-06 (an Intel Xeon without AMX, whose bf16 detections
             // differ slightly): the subject hidden in 5 of 69, where a track that also covers
             // another face stays hidden, as it must. Keeping the others hidden is what cannot bend.
             let others = try score(dir + "/sar.mp4") { $0 != subject }
