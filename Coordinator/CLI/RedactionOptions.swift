@@ -85,7 +85,8 @@ struct RedactionOptions: ParsableArguments {
     /// range is a usage error before any file is opened.
     /// `defaultPrecision`: what an absent `--precision` means (`run`: auto, resolved on the
     /// machine that runs it; `submit`: f32, since the farm's CPUs are not this machine's).
-    /// `bf16IsFaster`: auto's trial on this machine (`AutoPrecision`).
+    /// `bf16IsFaster`: auto's trial on this machine (`AutoPrecision`), asked only once every
+    /// other option is valid.
     func jobOptions(defaultPrecision: PrecisionChoice, bf16IsFaster: () -> Bool) throws(OptionError) -> JobOptions {
         var job = RedactionJob()
         var correctionsSHA256: String?
@@ -101,8 +102,6 @@ struct RedactionOptions: ParsableArguments {
         let base = profile.settings
         job.detector = DetectorSettings(threshold: threshold, inferenceScale: inferenceScale ?? base.inferenceScale,
                                         every: detectEvery ?? base.every, magnifyEvery: base.magnifyEvery)
-        let chosen = (precision ?? defaultPrecision).resolved(for: profile, settings: job.detector, bf16IsFaster: bf16IsFaster)
-        job.detector.precision = chosen == .f32 ? nil : chosen
         job.encoder = EncoderSettings(crf: crf, preset: preset)
         job.zones = try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) }
         if acceptDamage { job.acceptDamage = true }
@@ -122,6 +121,9 @@ struct RedactionOptions: ParsableArguments {
         var options = JobOptions(job: job, segmentSeconds: segmentSeconds, audit: audit, dropStreams: drop)
         options.correctionsSHA256 = correctionsSHA256
         try options.validate()
+        // Last: auto may time inference, which a usage error must not wait for.
+        let chosen = (precision ?? defaultPrecision).resolved(for: profile, settings: options.job.detector, bf16IsFaster: bf16IsFaster)
+        options.job.detector.precision = chosen == .f32 ? nil : chosen
         return options
     }
 }

@@ -54,10 +54,11 @@ struct RunCommand: ParsableCommand {
         var options = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> JobOptions in
             try JobLimits.check("--workers", workers, in: JobLimits.workers)
             if !single { try OutputTarget.checkFolder(output, inputs: inputs.count) }
+            let provenance = try record.provenance()
             var options = try redaction.jobOptions(defaultPrecision: .auto) {
                 AutoPrecision.bf16IsFaster(model: models.model, verbose: common.verbose)
             }
-            options.provenance = try record.provenance()
+            options.provenance = provenance
             return options
         }
         options.provenance?.commandLine = CommandLine.arguments

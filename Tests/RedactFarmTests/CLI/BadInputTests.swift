@@ -152,24 +152,32 @@ import Testing
 }
 
 /// `redactfarm run` over several files: one bad file is named and skipped, the others finish.
+/// Each runs with a home folder of its own, as on a machine `run` never ran on: what it says
+/// must not depend on what an earlier run kept there (auto precision's trial).
 @Suite struct RunCommandTests {
     @Test func aBadFileDoesNotStopTheOthers() throws {
         try Fixtures.withTemporaryDirectory { dir in
             let good = Fixtures.asset("carphone_pristine.mp4"), bad = Fixtures.corpus("audio_only.m4a")
-            let r = try CLI.run("run", good, bad, "-o", dir, "--profile", "fast")
+            let out = dir + "/out", home = dir + "/home"
+            let r = try CLI.run(home: home, "run", good, bad, "-o", out, "--profile", "fast")
             #expect(r.status == 1)
             #expect(r.stderrLines == ["redactfarm: error: \(bad): no video stream"])
-            let made = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+            let made = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
             #expect(made == ["carphone_pristine.mp4", "carphone_pristine.mp4.detections.json", "carphone_pristine.mp4.manifest.json"])
         }
     }
 
+    /// Refused before anything is timed or written: auto precision's trial waits for every
+    /// other option to be valid.
     @Test func aMalformedZoneIsAUsageRefusal() throws {
         try Fixtures.withTemporaryDirectory { dir in
-            let r = try CLI.run("run", Fixtures.asset("carphone_pristine.mp4"), "-o", dir + "/out.mp4", "--zone", "1,2,3")
+            let out = dir + "/out", home = dir + "/home"
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let r = try CLI.run(home: home, "run", Fixtures.asset("carphone_pristine.mp4"), "-o", out + "/out.mp4", "--zone", "1,2,3")
             #expect(r.status == 64)
             #expect(r.stderrLines.count == 1 && r.stderr.contains("zone is x,y,w,h"))
-            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: out).isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: home + "/precision-trial.json"))
         }
     }
 }

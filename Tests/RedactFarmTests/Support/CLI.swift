@@ -19,12 +19,18 @@ enum CLI {
         try run(arguments: arguments)
     }
 
-    static func run(arguments: [String]) throws -> Result {
+    /// Runs it with its own home folder (keys, trials), as on a machine that never ran it.
+    static func run(home: String, _ arguments: String...) throws -> Result {
+        try run(arguments: arguments, environment: ["REDACTFARM_HOME=" + home])
+    }
+
+    static func run(arguments: [String], environment: [String] = []) throws -> Result {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             Issue.record("no redactfarm binary at \(binary): build it first (`make test` does)")
             return Result(status: -1, stdout: "", stderr: "")
         }
-        let out = try Subprocess.run(binary, arguments)
+        let out = environment.isEmpty ? try Subprocess.run(binary, arguments)
+            : try Subprocess.run("/usr/bin/env", environment + [binary] + arguments)
         return Result(status: out.status, stdout: String(decoding: out.stdout, as: UTF8.self),
                       stderr: String(decoding: out.stderr, as: UTF8.self))
     }
