@@ -7,7 +7,8 @@
 # `make eval`), and a plain ffmpeg transcode as the floor a re-encoding tool cannot beat.
 # Then: how many segments were copied, that the copied frames are the source's, and the
 # output's size. Then the same zones-only pair on HEVC in MPEG-TS as NVRs write it (x265,
-# an IDR each second with its parameter sets in band, MP2), beside ffmpeg decoding it alone.
+# an IDR each second with its parameter sets in band, MP2), beside ffmpeg decoding it alone,
+# and the zones-only and faces pairs on HEVC in MP4 as phones write it (hvc1, sets in the hvcC).
 # Usage: Benchmarks/SegmentCopy/bench.sh  (make release first; ~25 min)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -50,12 +51,26 @@ echo "== the same copying run against ffmpeg decoding the file alone (the floor 
 pairs -n 3 --warmup 1 --a "$RF run $hevc -o ha.ts --overwrite ${zone[*]}" --b "ffmpeg -nostdin -v error -i $hevc -f null -"
 echo "== HEVC in MPEG-TS, faces (default profile): copying vs --reencode-all"
 pairs -n 1 --a "$RF run $hevc -o hfa.ts --overwrite" --b "$RF run $hevc -o hfb.ts --overwrite --reencode-all"
-for pair in "a.mp4 b.mp4" "za.mp4 zb.mp4" "ha.ts hb.ts" "hfa.ts hfb.ts"; do
+hvc1=cctv720_hevc.mp4
+if [ ! -s "$hvc1" ]; then
+  ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "smptebars=size=1280x720:rate=25:duration=60,noise=alls=10:allf=t" \
+    -loop 1 -i "$root/.cache/assets/grace_hopper.jpg" -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=60" \
+    -filter_complex "[1:v]scale=220:-2[f];[0:v][f]overlay=700:120:enable='between(t,20,23)':shortest=1[v]" \
+    -map "[v]" -map 2 -c:v libx265 -preset veryfast -x265-params "log-level=error:keyint=25:min-keyint=25:scenecut=0:open-gop=0" \
+    -tag:v hvc1 -pix_fmt yuv420p -c:a aac -t 60 "$hvc1"
+fi
+echo "== HEVC in MP4 (hvc1, parameter sets in the hvcC only, as phones and cameras write it), the zone: copying vs --reencode-all"
+pairs -n 3 --warmup 1 --a "$RF run $hvc1 -o ma.mp4 --overwrite ${zone[*]}" --b "$RF run $hvc1 -o mb.mp4 --overwrite ${zone[*]} --reencode-all"
+echo "== HEVC in MP4, faces (default profile): copying vs --reencode-all"
+pairs -n 1 --a "$RF run $hvc1 -o mfa.mp4 --overwrite" --b "$RF run $hvc1 -o mfb.mp4 --overwrite --reencode-all"
+for pair in "a.mp4 b.mp4" "za.mp4 zb.mp4" "ha.ts hb.ts" "hfa.ts hfb.ts" "ma.mp4 mb.mp4" "mfa.mp4 mfb.mp4"; do
 python3 - "$clip" $pair <<'PY'
 import json, subprocess, sys
 src, copied, full = sys.argv[1:]
 if copied.endswith(".ts"):
     src = "cctv720_hevc.ts"
+elif copied.startswith("m"):
+    src = "cctv720_hevc.mp4"
 print(f"-- {copied} (copying) and {full} (--reencode-all)")
 m = json.load(open(copied + ".manifest.json"))["manifest"]
 handled = [s.get("handling") for s in m["segments"]]

@@ -107,7 +107,19 @@ public struct CodecParameters: Equatable, Sendable {
     /// without a decoder noticing: same codec, geometry, pixel format and parameter sets.
     public func isJoinable(with other: CodecParameters) -> Bool {
         codecID == other.codecID && width == other.width && height == other.height
-            && format == other.format && extradata == other.extradata
+            && format == other.format && (extradata == other.extradata || sameAnnexBUnits(as: other))
+    }
+
+    /// Annex B extradata that lists the same NAL units behind other start codes (x265 puts
+    /// its SEI behind three bytes, a re-render's reading of the hvcC behind four).
+    private func sameAnnexBUnits(as other: CodecParameters) -> Bool {
+        guard extradata.first == 0, other.extradata.first == 0 else { return false }
+        func units(_ x: [UInt8]) -> [ArraySlice<UInt8>] {
+            var found: [ArraySlice<UInt8>] = []
+            KeyframeInspector(family: .other, lengthSize: 0).forEachNAL(x) { found.append($0); return true }
+            return found
+        }
+        return units(extradata) == units(other.extradata)
     }
 }
 

@@ -53,9 +53,16 @@ public struct KeyframeInspector: Sendable {
 
     /// H.264 with NAL units behind `h264LengthSize`-byte lengths, or in Annex B when 0.
     init(h264LengthSize: Int) {
-        family = .h264
-        lengthSize = h264LengthSize
+        self.init(family: .h264, lengthSize: h264LengthSize)
     }
+
+    init(family: Family, lengthSize: Int) {
+        self.family = family
+        self.lengthSize = lengthSize
+    }
+
+    /// The size of each NAL length prefix in the codec's packets, or nil for Annex B.
+    public var nalLengthSize: Int? { lengthSize > 0 ? lengthSize : nil }
 
     public func kind(of packet: [UInt8]) -> KeyframeKind {
         switch family {

@@ -8,7 +8,7 @@ import RedactSupport
 public enum OutputSegments {
     public struct Extracted: Sendable {
         public var index: Int
-        /// Packets as a re-encoding worker returns them: Annex B for H.264, in `timeBase`.
+        /// Packets as a re-encoding worker returns them: Annex B for H.264 and HEVC, in `timeBase`.
         public var segment: SegmentFile
         /// `PayloadHash` over the packets exactly as the earlier output holds them.
         public var packets: Int
@@ -28,9 +28,12 @@ public enum OutputSegments {
         let stream = input.stream(videoStream)
         var codec = CodecParameters(stream.pointee.codecpar)
         let streamTimeBase = Rational(stream.pointee.time_base)
-        let lengthSize = codec.codecID == AV_CODEC_ID_H264.rawValue ? H264ParameterSets.lengthSize(ofAVCC: codec.extradata) : nil
-        if codec.codecID == AV_CODEC_ID_H264.rawValue {
+        let isH264 = codec.codecID == AV_CODEC_ID_H264.rawValue, isHEVC = codec.codecID == AV_CODEC_ID_HEVC.rawValue
+        let lengthSize = isH264 || isHEVC ? KeyframeInspector(codec: codec).nalLengthSize : nil
+        if isH264 {
             codec.extradata = inBandParameterSets ? [] : Self.encoderExtradata(codec.extradata, parameterSetID: parameterSetID)
+        } else if isHEVC {
+            codec.extradata = inBandParameterSets ? [] : Self.hevcEncoderExtradata(codec.extradata, parameterSetID: parameterSetID)
         }
         input.selectStreams([videoStream])
         var segment = 0, inSegment = 0
@@ -68,6 +71,18 @@ public enum OutputSegments {
             throw MediaError(path: path, reason: "holds other video frames than its manifest's \(frameCounts.count) segments of \(frameCounts.reduce(0, +)) frames")
         }
         try close()
+    }
+
+    /// The same for HEVC, from the hvcC the muxer or the stitch wrote: every NAL unit in it,
+    /// in its order (x265's VPS, SPS, PPS and information SEI, as the muxer took them from
+    /// x265's extradata), or where the source's were listed beside them the VPS, SPS and PPS
+    /// numbered `parameterSetID` (the renumbering encoder declares no more).
+    static func hevcEncoderExtradata(_ extradata: [UInt8], parameterSetID: Int?) -> [UInt8] {
+        guard extradata.first == 1, let arrays = HEVCParameterSets.arrays(ofHVCC: extradata) else { return extradata }
+        guard let id = parameterSetID else { return arrays.flatMap(\.nals).flatMap { [0, 0, 0, 1] + $0 } }
+        let sets = HEVCParameterSets(extradata: extradata)
+        return (sets.video.filter { HEVCParameterSets.videoID($0) == id } + sets.sequence.filter { HEVCParameterSets.sequenceID($0) == id }
+            + sets.picture.filter { HEVCParameterSets.pictureID($0) == id }).flatMap { [0, 0, 0, 1] + $0 }
     }
 
     /// The Annex B parameter sets the encoder declared, from the avcC the stitch wrote: all

@@ -5,10 +5,12 @@
 /// docs/segment-copy.md.
 public struct SegmentCopying: Codable, Equatable, Sendable {
     /// The SPS/PPS id the re-encoded segments use. H.264: one the source does not, so a
-    /// decoder holds both sets at once. HEVC (in band only): the encoder's own, 0, which the
-    /// source's may share: every GOP of either kind opens with its own VPS, SPS and PPS, which
-    /// take over at its IDR, where a new coded video sequence may redefine them. nil when
-    /// copying is not possible for this file.
+    /// decoder holds both sets at once. HEVC in band (MPEG-TS, raw): the encoder's own, 0,
+    /// which the source's may share: every GOP of either kind opens with its own VPS, SPS and
+    /// PPS, which take over at its IDR, where a new coded video sequence may redefine them.
+    /// HEVC under an hvcC (MP4, MOV, Matroska): `HEVCRenumbering.id`, which x265's output is
+    /// rewritten to and the source does not use, so one hvcC lists both. nil when copying is
+    /// not possible for this file.
     public var parameterSetID: Int?
     /// Why not, when it is not.
     public var unavailable: String?
@@ -21,9 +23,12 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
     static let containers: Set<String> = ["mp4", "mov", "matroska", "flv", "avi", "mpegts", "h264"]
 
     /// Containers whose HEVC carries its parameter sets in band at each keyframe, as NVRs
-    /// write it. An hvcC (MP4, Matroska) holds one VPS/SPS/PPS per id, and x265 numbers its
-    /// own 0 as cameras do: those files are re-encoded whole.
+    /// write it.
     static let hevcContainers: Set<String> = ["mpegts", "hevc"]
+
+    /// Containers whose HEVC keeps its parameter sets in an hvcC (one VPS/SPS/PPS per id):
+    /// the re-encoded GOPs' are renumbered and listed beside the source's.
+    static let hevcRecordContainers: Set<String> = ["mp4", "mov", "matroska"]
 
     /// `firstKeyframe`: the source's first video keyframe, whose in-band parameter sets count
     /// as the source's too.
@@ -52,12 +57,26 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
     }
 
     private static func decideHEVC(source: CodecParameters, muxer: String, firstKeyframe: [UInt8]) -> SegmentCopying {
-        guard hevcContainers.contains(muxer) else {
-            return .unavailable("HEVC segments in \(muxer) are always re-encoded: copying untouched GOPs of HEVC is supported in MPEG-TS and raw HEVC, where each GOP carries its own parameter sets")
+        guard hevcContainers.contains(muxer) || hevcRecordContainers.contains(muxer) else {
+            return .unavailable("HEVC segments in \(muxer) are always re-encoded: copying untouched GOPs of HEVC is supported in MP4, MOV, Matroska, MPEG-TS and raw HEVC")
         }
         guard let choice = try? EncoderChoice.choose(source: source, muxer: muxer, settings: EncoderSettings()), choice.family == .x265,
               choice.note == nil
         else { return .unavailable("the video is re-encoded in another codec, so no source GOP can be copied beside it") }
+        if hevcRecordContainers.contains(muxer) {
+            guard source.extradata.first == 1 else {
+                return .unavailable("the source's HEVC in \(muxer) has no hvcC record to list the re-encoded GOPs' parameter sets beside its own")
+            }
+            var sets = HEVCParameterSets(extradata: source.extradata)
+            sets.add(packet: firstKeyframe, inspector: KeyframeInspector(codec: source))
+            guard !sets.video.isEmpty, !sets.sequence.isEmpty, !sets.picture.isEmpty, let used = sets.ids else {
+                return .unavailable("the source's HEVC parameter sets were not found where a copied GOP would need them")
+            }
+            guard !used.contains(HEVCRenumbering.id) else {
+                return .unavailable("the source uses HEVC parameter set id \(HEVCRenumbering.id), the one the re-encoded GOPs would take")
+            }
+            return SegmentCopying(parameterSetID: HEVCRenumbering.id, unavailable: nil)
+        }
         if muxer == "mpegts", openingDelimiter(of: firstKeyframe) == nil {
             return .unavailable("the source's HEVC pictures have no access unit delimiters, which the MPEG-TS muxer would add to every copied one")
         }
@@ -76,7 +95,8 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
     /// first does (x265's own begins with a four-byte start code and no delimiter, which gave
     /// the copied picture a second zero byte; MPEG-TS's muxer would add a delimiter of its own).
     public static func hevcDelimiter(of segment: SegmentFile) -> [UInt8]? {
-        guard segment.codec.codecName == "hevc", let first = segment.ownedPackets.first?.data else { return nil }
+        // Only Annex B is split into pictures by start codes (under an hvcC, NAL lengths do it).
+        guard segment.codec.codecName == "hevc", segment.codec.extradata.first != 1, let first = segment.ownedPackets.first?.data else { return nil }
         return openingDelimiter(of: first).map { [0, 0, 1] + $0 }
     }
 
@@ -112,8 +132,15 @@ public struct SegmentCopying: Codable, Equatable, Sendable {
         // pictures would reference re-encoded frames.
         guard first.isKeyframe, inspector.kind(of: first.data) == .idr else { return "it does not start with an IDR picture" }
         if segment.codec.codecName == "hevc" {
-            // The GOP before it in the output may be re-encoded, with other sets under the same ids.
-            return inspector.carriesHEVCParameterSets(first.data) ? nil : "its first picture does not carry its parameter sets"
+            guard id == HEVCRenumbering.id else {
+                // The GOP before it in the output may be re-encoded, with other sets under the same ids.
+                return inspector.carriesHEVCParameterSets(first.data) ? nil : "its first picture does not carry its parameter sets"
+            }
+            // Under one hvcC: its own sets, out of band or in, must keep clear of the re-encoded ones' id.
+            var inBand = HEVCParameterSets()
+            for p in owned where p.isKeyframe { inBand.add(packet: p.data, inspector: inspector) }
+            guard let used = inBand.ids, !used.contains(id) else { return "its own parameter sets use id \(id), the re-encoded segments' id" }
+            return nil
         }
         var inBand = H264ParameterSets()
         for p in owned where p.isKeyframe { inBand.add(packet: p.data, inspector: inspector) }

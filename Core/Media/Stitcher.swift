@@ -315,11 +315,11 @@ public enum Stitcher {
         var copiedGOPs: [CopiedGOP] = []
         // Copied segments must agree with the first copied one (the source's parameters).
         var copiedSegmentCodec: CodecParameters? = nil
-        // Re-encoded packets are Annex B beside Annex B extradata; under the merged avcC they
-        // must be length-prefixed as the copied ones are.
+        // Re-encoded packets are Annex B beside Annex B extradata; under the merged avcC or
+        // hvcC they must be length-prefixed as the copied ones are.
         let prefixLength = streamParameters.flatMap { p in
             reference.map { !$0.extradata.isEmpty && $0.extradata.first != 1 && p.extradata != $0.extradata } == true
-                ? H264ParameterSets.lengthSize(ofAVCC: p.extradata) : nil
+                ? KeyframeInspector(codec: p).nalLengthSize : nil
         }
         for record in plan.segments {
             let loaded = record.index == 0 ? first : try next!.result()
@@ -424,9 +424,24 @@ public enum Stitcher {
                                 copying: SegmentCopying?) throws(MediaError) -> (parameters: CodecParameters, admitsCopies: Bool) {
         guard var parameters = reencoded else { return (source, true) }
         guard let id = copying?.parameterSetID else { return (parameters, false) }
-        // HEVC is copied only where every GOP brings its own sets (SegmentCopying): the
-        // re-encoded segments must then declare none out of band either.
-        if source.codecName == "hevc" { return (parameters, parameters.extradata.isEmpty) }
+        if source.codecName == "hevc" {
+            // In band (MPEG-TS, raw HEVC), every GOP brings its own sets: the re-encoded
+            // segments must then declare none out of band either.
+            guard id == HEVCRenumbering.id, source.extradata.first == 1 else { return (parameters, parameters.extradata.isEmpty) }
+            let ours = HEVCParameterSets(extradata: parameters.extradata)
+            // Not numbered for copying (--reencode-all, or a plain split and stitch).
+            guard ours.ids == [id] else { return (parameters, false) }
+            guard let merged = HEVCParameterSets.mergedHVCC(ours, source: source.extradata) else {
+                throw MediaError(path: "", reason: "cannot list the source's and the re-encoded segments' HEVC parameter sets together")
+            }
+            parameters.extradata = merged
+            // libx265 states no reorder delay, and Matroska's demuxer gives the first copied
+            // pictures no DTS: the muxer derives them from the delay, which is the source's
+            // (the encoder reorders as deep, `EncoderChoice`). Left at 0, it took each
+            // missing DTS for the PTS, and the next B-picture's DTS went backwards.
+            parameters.videoDelay = max(parameters.videoDelay, source.videoDelay)
+            return (parameters, true)
+        }
         let ours = H264ParameterSets(extradata: parameters.extradata)
         // In band (MPEG-TS, raw H.264): every GOP brings its own sets.
         guard !ours.sequence.isEmpty, source.extradata.first == 1 else { return (parameters, ours.sequence.isEmpty) }

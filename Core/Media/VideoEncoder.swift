@@ -30,13 +30,17 @@ package final class VideoEncoder {
     package let choice: EncoderChoice
     /// Set for the encoders that count frames (`FrameCountClock`).
     private var clock: FrameCountClock?
+    /// Set where x265's parameter sets must be numbered apart from the source's.
+    private let renumbering: HEVCRenumbering?
 
     /// `globalHeader`: parameter sets in extradata (MP4, MOV, MKV) rather than in-band (TS).
     /// `muxer`: the output container, which limits how frames may be reordered.
     /// `hdr`: the source frames' HDR10 metadata, written into the H.264/HEVC bitstream.
     /// `streamOrigin`: the pts of the stream's first frame, from which encoders that count
-    /// frames count (`FrameCountClock`). `parameterSetID`: the H.264 SPS/PPS id to write, one
-    /// the source does not use, when copied source GOPs share the stream (`SegmentCopying`).
+    /// frames count (`FrameCountClock`). `parameterSetID`: the parameter set id to write when
+    /// copied source GOPs share the stream (`SegmentCopying`): for H.264 one the source does
+    /// not use, given to x264; for HEVC 0 (x265's own, in band) or `HEVCRenumbering.id`, which
+    /// x265's output is rewritten to.
     package init(source: CodecParameters, timeBase: Rational, frameRate: SourceFrameRate?, settings: EncoderSettings,
                  globalHeader: Bool, muxer: String, hdr: HDRMetadata = HDRMetadata(), streamOrigin: Int64 = 0,
                  parameterSetID: Int? = nil, label: String) throws(MediaError) {
@@ -46,6 +50,7 @@ package final class VideoEncoder {
             throw MediaError(path: label, reason: error.reason)
         }
         self.choice = choice
+        renumbering = choice.family == .x265 && parameterSetID == HEVCRenumbering.id ? HEVCRenumbering(label: label) : nil
         let name = choice.encoder
         self.name = name
         guard let codec = avcodec_find_encoder_by_name(name) else {
@@ -195,7 +200,15 @@ package final class VideoEncoder {
         var owned: UnsafeMutablePointer<AVCodecParameters>? = par
         defer { avcodec_parameters_free(&owned) }
         try AVError.check(avcodec_parameters_from_context(par, context), label, "cannot read encoder parameters")
-        return CodecParameters(par)
+        var parameters = CodecParameters(par)
+        if let renumbering {
+            // Its VPS, SPS and PPS only: they are what the stitch lists beside the source's in
+            // one hvcC, and what a re-render reads back from there (x265's information SEI,
+            // its version string, would be lost on the way and the two would not match).
+            let sets = HEVCParameterSets(extradata: parameters.extradata)
+            parameters.extradata = try renumbering.annexB((sets.video + sets.sequence + sets.picture).flatMap { [0, 0, 0, 1] + $0 })
+        }
+        return parameters
     }
 
     /// Encodes a frame (nil drains) and hands back every packet it frees. `keyframe`: the
@@ -223,6 +236,7 @@ package final class VideoEncoder {
                 if encoded.dts != EncodedPacket.noTimestamp { encoded.dts = clock.time(of: encoded.dts) }
                 encoded.duration = clock.frameDuration
             }
+            if let renumbering { encoded.data = try renumbering.annexB(encoded.data) }
             body(encoded)
         }
     }

@@ -42,11 +42,11 @@ struct GOPCopyPlan {
     }
 
     /// GOP `g`'s packets as the re-encoded ones around them are carried until the stitch:
-    /// H.264 behind an avcC goes back to Annex B (the stitch writes every re-encoded segment's
-    /// packets with the avcC's length prefixes again, which restores these bytes exactly; it
-    /// checks that they do before it records the GOP as copied).
+    /// H.264 behind an avcC and HEVC behind an hvcC go back to Annex B (the stitch writes
+    /// every re-encoded segment's packets with the record's length prefixes again, which
+    /// restores these bytes exactly; it checks that they do before it records the GOP as copied).
     func sourcePackets(of g: Int, codec: CodecParameters) -> [EncodedPacket] {
-        guard codec.codecName == "h264", let lengthSize = H264ParameterSets.lengthSize(ofAVCC: codec.extradata) else { return gops[g] }
+        guard ["h264", "hevc"].contains(codec.codecName), let lengthSize = KeyframeInspector(codec: codec).nalLengthSize else { return gops[g] }
         return gops[g].map { p in
             var q = p
             q.data = H264ParameterSets.annexB(lengthPrefixed: p.data, lengthSize: lengthSize)

@@ -6,7 +6,7 @@ set -euo pipefail
 out="${1:-.cache/corpus}"
 assets="$(cd "${2:-.cache/assets}" && pwd)"
 groundtruth="$(cd "$(dirname "$0")/../../Benchmarks/Evaluation" && pwd)/groundtruth.py"
-stamp="corpus-v16"
+stamp="corpus-v17"
 mkdir -p "$out"
 if [ ! -f "$out/.$stamp" ]; then rm -f "$out"/*.*; fi
 cd "$out"
@@ -182,6 +182,13 @@ make sparse_faces_hevc.ts -f lavfi -i "$sparse" -loop 1 -i "$assets/grace_hopper
   -x265-params "log-level=error:keyint=25:min-keyint=25:scenecut=0:open-gop=0:bframes=2:repeat-headers=1" -pix_fmt yuv420p \
   -c:a mp2 -t 8
 make sparse_faces.hevc -i sparse_faces_hevc.ts -map 0:v -c copy
+# HEVC as phones and cameras write MP4: the parameter sets in the hvcC only (hvc1), and the
+# same stream in Matroska.
+make sparse_faces_hevc.mp4 -f lavfi -i "$sparse" -loop 1 -i "$assets/grace_hopper.jpg" -f lavfi -i "$tone:duration=8" \
+  -filter_complex "$sparse_face" -map "[v]" -map 2 -c:v libx265 -preset veryfast \
+  -x265-params "log-level=error:keyint=25:min-keyint=25:scenecut=0:open-gop=0:bframes=2" -tag:v hvc1 -pix_fmt yuv420p \
+  -c:a aac -t 8
+make sparse_faces_hevc.mkv -i sparse_faces_hevc.mp4 -c copy
 
 touch ".$stamp"
 echo "corpus ready in $out"

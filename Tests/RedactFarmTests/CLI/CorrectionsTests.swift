@@ -123,6 +123,30 @@ import Testing
         }
     }
 
+    /// HEVC in MP4 and Matroska: a re-render beside copied and reused segments (and, with
+    /// --reencode-all, reused only) re-encodes the changed one with x265's sets numbered as the
+    /// earlier output's, and what it takes from the earlier output and the source is theirs.
+    @Test(arguments: [("sparse_faces_hevc.mp4", false), ("sparse_faces_hevc.mkv", false), ("sparse_faces_hevc.mp4", true)])
+    func hevcIsReRenderedBesideWhatItReusesAndCopies(name: String, reencodeAll: Bool) throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let source = Fixtures.corpus(name), ext = URL(fileURLWithPath: name).pathExtension
+            let out = dir + "/out." + ext, new = dir + "/new." + ext
+            let r = try CLI.run(arguments: ["run", source, "-o", out, "--segment-seconds", "2"] + (reencodeAll ? ["--reencode-all"] : []))
+            try #require(r.status == 0, "\(r.stderr)")
+            // A zone in the last segment, where nobody is: that segment alone changes.
+            try write(Corrections(zones: ["0,0,40,40@7.2-7.6"]), to: dir + "/c.json")
+            let again = try CLI.run("rerender", out, "--corrections", dir + "/c.json", "-o", new, "--source", source)
+            #expect(again.status == 0, "\(again.stderr)")
+            let handling = try manifest(new).segments.map(\.handling)
+            #expect(handling == (reencodeAll ? ["reused", "reused", "reused", "redacted"] : ["copied", "reused", "reused", "redacted"]), "\(handling)")
+            #expect(try SegmentCopyTests.decodeErrors(new) == "")
+            let before = try FFmpegOracle.frameMD5(out, streams: "0:v"), after = try FFmpegOracle.frameMD5(new, streams: "0:v")
+            #expect(before.count == 200 && Array(after.prefix(150)) == Array(before.prefix(150)) && after.suffix(50) != before.suffix(50))
+            let verified = try CLI.run("verify", new, "--source", source)
+            #expect(verified.status == 0, "\(verified.stderr)")
+        }
+    }
+
     @Test func boxesAndZonesAddedByHandAreHidden() throws {
         try Fixtures.withTemporaryDirectory { dir in
             let (out, _, _) = try redacted(in: dir)

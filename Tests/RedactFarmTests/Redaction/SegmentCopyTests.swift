@@ -53,7 +53,7 @@ import Testing
     /// error, from the start and after a seek into either kind of GOP; verify proves the
     /// copied stretches are the source's bytes.
     @Test(arguments: ["sparse_faces.mp4", "sparse_faces.mkv", "sparse_faces.ts", "sparse_faces.flv", "sparse_faces.avi", "sparse_baseline.mp4", "sparse_baseline.h264",
-                      "sparse_faces_hevc.ts", "sparse_faces.hevc"])
+                      "sparse_faces_hevc.ts", "sparse_faces.hevc", "sparse_faces_hevc.mp4", "sparse_faces_hevc.mkv"])
     func copiesOnlyTheSegmentsWithNothingToHide(name: String) throws {
         let source = Fixtures.corpus(name)
         try Fixtures.withTemporaryDirectory { dir in
@@ -139,7 +139,7 @@ import Testing
     /// verify proves them against output and source, every frame keeps its time, the copied
     /// GOPs' frames decode to the source's, the face is hidden, and a seek into a copied GOP
     /// of a redacted segment gives the source's frames.
-    @Test(arguments: ["sparse_faces.mp4", "sparse_faces.ts", "sparse_faces_hevc.ts", "sparse_baseline.h264"])
+    @Test(arguments: ["sparse_faces.mp4", "sparse_faces.ts", "sparse_faces_hevc.ts", "sparse_baseline.h264", "sparse_faces_hevc.mp4"])
     func copiesTheGOPsWithNothingToHideInsideRedactedSegments(name: String) throws {
         let source = Fixtures.corpus(name)
         try Fixtures.withTemporaryDirectory { dir in
@@ -230,8 +230,10 @@ import Testing
             #expect(try MediaInspection.videoTimestamps(out) == MediaInspection.videoTimestamps(source))
             #expect(try Self.decodeErrors(out) == "")
             if name.hasPrefix("hevc") {
+                // Every segment opens with a CRA, whose leading pictures lean on the GOP before.
                 #expect(manifest.segments.allSatisfy { $0.handling == "redacted" })
-                #expect(manifest.notes?.contains { $0.contains("HEVC segments in matroska are always re-encoded") } == true, "\(manifest.notes ?? [])")
+                let plan = try Splitter.split(input: source, segmentSeconds: 1, into: dir + "/split")
+                #expect(plan.segments.dropFirst().allSatisfy { $0.keyframe == .cra })
             } else {
                 // Only segments that open with an IDR picture may be copied.
                 let plan = try Splitter.split(input: source, segmentSeconds: 1, into: dir + "/split")
@@ -246,17 +248,28 @@ import Testing
         }
     }
 
-    /// HEVC is copied where every GOP opens with its own VPS, SPS and PPS (MPEG-TS and raw
-    /// streams as NVRs write them), never under an hvcC; and a re-encoded picture opens with
-    /// the source's access unit delimiter, as the copied ones do.
-    @Test func hevcIsCopiedOnlyWhereEachGOPBringsItsParameterSets() throws {
+    /// HEVC is copied in band where every GOP opens with its own VPS, SPS and PPS (MPEG-TS and
+    /// raw streams as NVRs write them), at x265's own id 0; under an hvcC (MP4, Matroska),
+    /// with x265's sets renumbered to 15 and listed beside the source's; in FLV, not at all.
+    /// A re-encoded picture in band opens with the source's access unit delimiter, as the
+    /// copied ones do.
+    @Test func hevcIsCopiedWhereTheParameterSetsCanBeTold() throws {
         try Fixtures.withTemporaryDirectory { dir in
-            for (name, copies) in [("sparse_faces_hevc.ts", true), ("sparse_faces.hevc", true), ("hevc_opengop.mkv", false)] {
+            for (name, id) in [("sparse_faces_hevc.ts", 0), ("sparse_faces.hevc", 0), ("sparse_faces_hevc.mp4", 15), ("sparse_faces_hevc.mkv", 15),
+                               ("hevc_opengop.mkv", 15)] {
                 let plan = try Splitter.split(input: Fixtures.corpus(name), segmentSeconds: 1, into: dir + "/" + name)
                 let copying = try #require(plan.video.copying)
-                #expect((copying.parameterSetID != nil) == copies, "\(name): \(copying.unavailable ?? "copies")")
-                if !copies { #expect(copying.unavailable?.contains("HEVC segments in matroska are always re-encoded") == true) }
+                #expect(copying.parameterSetID == id, "\(name): \(copying.unavailable ?? "copies")")
             }
+            let source = try MediaInput(path: Fixtures.corpus("sparse_faces_hevc.mp4"))
+            let codec = CodecParameters(source.stream(0).pointee.codecpar)
+            #expect(SegmentCopying.decide(source: codec, muxer: "flv", firstKeyframe: []).unavailable?.contains("HEVC segments in flv are always re-encoded") == true)
+            // A source that already uses id 15 leaves none for the re-encoded sets.
+            var sets = HEVCParameterSets(extradata: codec.extradata)
+            sets.picture = try sets.picture.map { try HEVCRenumbering(label: "").renumbered($0[...]) }
+            var clashing = codec
+            clashing.extradata = try #require(HEVCParameterSets.mergedHVCC(sets, source: codec.extradata))
+            #expect(SegmentCopying.decide(source: clashing, muxer: "mp4", firstKeyframe: []).unavailable?.contains("uses HEVC parameter set id 15") == true)
         }
         let delimiter: [UInt8] = [0, 0, 1, 0x46, 0x01, 0x50]
         let x265: [UInt8] = [0, 0, 0, 1, 0x40, 0x01, 0x0C, 0x01]
