@@ -150,8 +150,10 @@ public enum Preflight {
         if let why = decision.unavailable { return "every segment is re-encoded: \(why)" }
         if job.targets.contains(.person) { return "every segment is re-encoded: moving people are found frame by frame while redacting" }
         let codecName = codec.codecName == "hevc" ? "HEVC" : "H.264"
-        let inBand = codec.codecName == "hevc" ? " carrying its parameter sets" : ""
-        return "a segment with nothing to hide is copied from the source as it is (\(codecName) in \(muxer), if it starts with an IDR picture\(inBand))"
+        let condition = codec.codecName != "hevc" ? ""
+            : decision.parameterSetID == HEVCRenumbering.id ? "; the re-encoded ones' parameter sets are numbered \(HEVCRenumbering.id), beside the source's"
+            : " carrying its parameter sets"
+        return "a segment with nothing to hide is copied from the source as it is (\(codecName) in \(muxer), if it starts with an IDR picture\(condition))"
     }
 
     /// x264 and x265 encode subsampled chroma only over whole chroma samples; libx264 says

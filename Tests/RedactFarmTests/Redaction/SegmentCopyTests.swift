@@ -270,6 +270,9 @@ import Testing
             var clashing = codec
             clashing.extradata = try #require(HEVCParameterSets.mergedHVCC(sets, source: codec.extradata))
             #expect(SegmentCopying.decide(source: clashing, muxer: "mp4", firstKeyframe: []).unavailable?.contains("uses HEVC parameter set id 15") == true)
+            // probe says so before any work.
+            let probe = try CLI.run("probe", Fixtures.corpus("sparse_faces_hevc.mkv"))
+            #expect(probe.stdout.contains("(HEVC in matroska, if it starts with an IDR picture; the re-encoded ones' parameter sets are numbered 15, beside the source's)"), "\(probe.stdout)")
         }
         let delimiter: [UInt8] = [0, 0, 1, 0x46, 0x01, 0x50]
         let x265: [UInt8] = [0, 0, 0, 1, 0x40, 0x01, 0x0C, 0x01]
