@@ -132,7 +132,9 @@ public struct HEVCParameterSets: Equatable, Sendable {
                 arrays.append(NALArray(header: 0x80 | UInt8(type), nals: mine))
             }
         }
-        arrays.sort { rank($0.type) < rank($1.type) }
+        // VPS, SPS, PPS first, in that order, as readers expect; the others as they came.
+        let sets = [videoType, sequenceType, pictureType].compactMap { type in arrays.first { $0.type == type } }
+        arrays = sets + arrays.filter { ![videoType, sequenceType, pictureType].contains($0.type) }
         var out = Array(x[0..<22])
         if let level = ours.sequence.compactMap(levelOfSequence).max() { out[12] = max(out[12], level) }
         out.append(UInt8(arrays.count))
@@ -143,9 +145,6 @@ public struct HEVCParameterSets: Equatable, Sendable {
         }
         return out
     }
-
-    /// VPS, SPS, PPS first, in that order, as readers expect; the others as they came.
-    private static func rank(_ type: Int) -> Int { [videoType, sequenceType, pictureType].firstIndex(of: type) ?? 3 }
 }
 
 extension BitReader {
