@@ -34,7 +34,7 @@ public struct FrameDigest: Equatable, Hashable, Sendable, CustomStringConvertibl
         }
         guard written >= 0 else { throw MediaError(path: "", reason: "cannot read a decoded frame") }
         pts = frame.presentationTimestamp
-        md5 = Insecure.MD5.hash(data: buffer).map { String(format: "%02x", $0) }.joined()
+        md5 = SHA256Hex.lowercaseHex(Insecure.MD5.hash(data: buffer))
     }
 
     /// Every frame of a file's video stream, decoded in one pass.

@@ -124,6 +124,13 @@ import Testing
         }
     }
 
+    /// The digests every record carries, as the standard's test vectors and ffmpeg's md5 give them.
+    @Test func digestsAreLowercaseHex() {
+        #expect(SHA256Hex.of([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256Hex.of(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256Hex.lowercaseHex([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")
+    }
+
     @Test func anyEditBreaksTheSignature() throws {
         let bytes = try SignedManifest.encode(Self.sample(), signedBy: try FarmIdentity.generate())
         let text = String(decoding: bytes, as: UTF8.self)
