@@ -132,6 +132,7 @@ struct OutputFinisher: Sendable {
         // the manifest is written from it at the end (the chain linked as they go): memory
         // does not grow with the file's length. Its frames are streamed into the sidecar later.
         let spool = try ManifestSegmentSpool(path: area.manifestSegmentsPath)
+        let copyOffered = options.job.copiesUnchanged && plan.video.copying?.parameterSetID != nil
         var counts = CoverageCounts()
         var chain = SegmentChain()
         var tally = CopyTally()
@@ -140,8 +141,14 @@ struct OutputFinisher: Sendable {
                                            dropping: Set(options.dropStreams ?? []), audio: options.job.audio, pictures: pictures,
                                            written: { (written) throws(MediaError) in
             let segment = try record(written, arrival: gate.take(written.index))
-            counts.add(try coverage(of: written.index))
+            let frames = try coverage(of: written.index)
+            counts.add(frames)
             tally.add(segment)
+            if copyOffered, segment.handling == "redacted", segment.copiedGOPs?.isEmpty != false,
+               frames.allSatisfy({ $0.covered.isEmpty && ($0.damage ?? .none) == .none }),
+               let kind = plan.segments[written.index].keyframe, kind != .idr {
+                tally.notCopiedForTheirKeyframe[kind.rawValue, default: 0] += 1
+            }
             chain.add(segment)
             try spool.append(segment)
         })
@@ -285,6 +292,10 @@ struct OutputFinisher: Sendable {
         if tally.gops > 0 {
             notes.append("\(tally.gops) GOP(s) in \(tally.segmentsWithGOPs) redacted segment(s) had nothing to hide and are the source's packets, byte for byte (\(tally.gopFrames) frames); the rest of those segments was re-encoded")
         }
+        // Nothing was hidden in them, yet they were re-encoded: the record says why.
+        for (kind, count) in tally.notCopiedForTheirKeyframe.sorted(by: { $0.key < $1.key }) {
+            notes.append("\(count) segment(s) in which nothing was hidden were re-encoded all the same: each opens with a \(kind) keyframe, not an IDR picture, and the leading pictures of such an open GOP lean on the segment before, which may be re-encoded")
+        }
         if copied == 0, tally.gops == 0 {
             if options.job.reencodeAll == true {
                 notes.append("every segment was re-encoded (--reencode-all)")
@@ -318,6 +329,9 @@ struct CopyTally {
     var segmentsWithGOPs = 0
     var gopFrames = 0
     var detections = 0
+    /// Redacted segments in which nothing was hidden, by the kind of keyframe that kept them
+    /// from being copied (an open GOP's).
+    var notCopiedForTheirKeyframe: [String: Int] = [:]
 
     mutating func add(_ segment: RedactionManifest.Segment) {
         if segment.isCopied { segments += 1 }
