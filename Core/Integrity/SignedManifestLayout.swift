@@ -12,7 +12,7 @@ import RedactSupport
 /// array filled by each segment's own pretty text, its lines indented three levels (the file,
 /// the manifest, the array). Each segment's canonical text is made once (`ManifestSegments`:
 /// by the spool as the stitch writes the segment, or from an array) and copied into the signed
-/// text; the pretty text parses it back, one segment alive at a time.
+/// text; its pretty text is that text laid out again (`PrettyJSON`), one segment at a time.
 struct SignedManifestLayout {
     private let segments: any ManifestSegments
     private let path: String
@@ -67,7 +67,7 @@ struct SignedManifestLayout {
         try segments.eachCanonicalText { (canonical) throws(MediaError) in
             sink.write(Array((written > 0 ? ",\n" : "\n").utf8))
             written += 1
-            let text = try Self.serialise(Self.parse(canonical, path: path), options: SignedManifest.fileOptions, path: path)
+            let text = PrettyJSON.fromCompact(canonical)
             for (n, line) in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
                 if n > 0 { sink.write(UInt8(ascii: "\n")) }
                 if !line.isEmpty { sink.write(Self.itemIndent) }
@@ -82,12 +82,6 @@ struct SignedManifestLayout {
             return try JSONSerialization.jsonObject(with: JSONEncoder().encode(value))
         } catch {
             throw MediaError(path: path, reason: "cannot encode the manifest: \(error)")
-        }
-    }
-
-    private static func parse(_ text: ArraySlice<UInt8>, path: String) throws(MediaError) -> Any {
-        do { return try JSONSerialization.jsonObject(with: Data(text)) } catch {
-            throw MediaError(path: path, reason: "cannot read back a segment of the manifest: \(error)")
         }
     }
 

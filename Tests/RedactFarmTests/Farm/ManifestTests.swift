@@ -124,6 +124,23 @@ import Testing
         }
     }
 
+    /// The pretty layout laid over compact JSON is JSONSerialization's own, on what a record can
+    /// hold: nesting, empty arrays and objects at any depth, strings with quotes, backslashes,
+    /// brackets, colons, commas, slashes and non-ASCII, numbers of every kind, null and booleans.
+    @Test func thePrettyLayoutIsJSONSerializations() throws {
+        let objects: [Any] = [
+            [String: Any](), [Any](), ["a": [Any]()], ["a": [String: Any]()], [[Any](), [String: Any](), [[Any]()]],
+            ["segments": [["index": 0, "copiedGOPs": [["firstPacket": 25, "packets": 25, "payloadSHA256": "ab"]], "handling": "copied"]],
+             "z": NSNull(), "t": true, "f": false, "n": -0.5, "big": 12345678901234, "e": 1e-7, "pi": 3.141592653589793],
+            ["path": "/a/b \"c\" \\ [x], {y}: z, é ✓", "note": "\"segments\":[]", "deep": [["x": [[["y": []]]]]]],
+        ]
+        for object in objects {
+            let compact = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            let pretty = try JSONSerialization.data(withJSONObject: object, options: SignedManifest.fileOptions)
+            #expect(PrettyJSON.fromCompact(Array(compact)) == Array(pretty), "\(String(decoding: pretty, as: UTF8.self))")
+        }
+    }
+
     /// The digests every record carries, as the standard's test vectors and ffmpeg's md5 give them.
     @Test func digestsAreLowercaseHex() {
         #expect(SHA256Hex.of([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
