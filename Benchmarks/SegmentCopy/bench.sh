@@ -17,13 +17,17 @@ mkdir -p "$dir" && cd "$dir"
 export REDACTFARM_MODELS="$root/.cache/assets"
 RF="$root/.build/release/redactfarm"
 pairs() { python3 "$root/Benchmarks/SegmentCopy/pairs.py" "$@"; }
-clip=cctv720.mp4
-if [ ! -s "$clip" ]; then
+# The scene, once per encoding: clip OUT ENCODER-AND-AUDIO-OPTIONS...
+clip() {
+  local out="$1"; shift
+  [ -s "$out" ] && return
   ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "smptebars=size=1280x720:rate=25:duration=60,noise=alls=10:allf=t" \
     -loop 1 -i "$root/.cache/assets/grace_hopper.jpg" -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=60" \
     -filter_complex "[1:v]scale=220:-2[f];[0:v][f]overlay=700:120:enable='between(t,20,23)':shortest=1[v]" \
-    -map "[v]" -map 2 -c:v libx264 -preset veryfast -g 25 -keyint_min 25 -sc_threshold 0 -pix_fmt yuv420p -c:a aac -t 60 "$clip"
-fi
+    -map "[v]" -map 2 "$@" -pix_fmt yuv420p -t 60 "$out"
+}
+clip=cctv720.mp4
+clip "$clip" -c:v libx264 -preset veryfast -g 25 -keyint_min 25 -sc_threshold 0 -c:a aac
 seg=(--segment-seconds 2 --overwrite)
 # Each detection run takes minutes here: one pair each, A and B in turn.
 echo "== faces (default profile): copying vs --reencode-all"
@@ -38,13 +42,7 @@ if [ -x "$root/.cache/deface-venv/bin/deface" ]; then
   pairs -n 1 --a "$RF run $clip -o a.mp4 ${seg[*]}" --b "$root/.cache/deface-venv/bin/deface $clip -o d.mp4"
 fi
 hevc=cctv720_hevc.ts
-if [ ! -s "$hevc" ]; then
-  ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "smptebars=size=1280x720:rate=25:duration=60,noise=alls=10:allf=t" \
-    -loop 1 -i "$root/.cache/assets/grace_hopper.jpg" -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=60" \
-    -filter_complex "[1:v]scale=220:-2[f];[0:v][f]overlay=700:120:enable='between(t,20,23)':shortest=1[v]" \
-    -map "[v]" -map 2 -c:v libx265 -preset veryfast -x265-params "log-level=error:keyint=25:min-keyint=25:scenecut=0:open-gop=0:repeat-headers=1" \
-    -pix_fmt yuv420p -c:a mp2 -t 60 "$hevc"
-fi
+clip "$hevc" -c:v libx265 -preset veryfast -x265-params "log-level=error:keyint=25:min-keyint=25:scenecut=0:open-gop=0:repeat-headers=1" -c:a mp2
 echo "== HEVC in MPEG-TS, a zone over the 3 s the person is in view (default 10 s segments): copying vs --reencode-all"
 pairs -n 3 --warmup 1 --a "$RF run $hevc -o ha.ts --overwrite ${zone[*]}" --b "$RF run $hevc -o hb.ts --overwrite ${zone[*]} --reencode-all"
 echo "== the same copying run against ffmpeg decoding the file alone (the floor of anything that looks at every frame)"
@@ -52,13 +50,7 @@ pairs -n 3 --warmup 1 --a "$RF run $hevc -o ha.ts --overwrite ${zone[*]}" --b "f
 echo "== HEVC in MPEG-TS, faces (default profile): copying vs --reencode-all"
 pairs -n 1 --a "$RF run $hevc -o hfa.ts --overwrite" --b "$RF run $hevc -o hfb.ts --overwrite --reencode-all"
 hvc1=cctv720_hevc.mp4
-if [ ! -s "$hvc1" ]; then
-  ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "smptebars=size=1280x720:rate=25:duration=60,noise=alls=10:allf=t" \
-    -loop 1 -i "$root/.cache/assets/grace_hopper.jpg" -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=60" \
-    -filter_complex "[1:v]scale=220:-2[f];[0:v][f]overlay=700:120:enable='between(t,20,23)':shortest=1[v]" \
-    -map "[v]" -map 2 -c:v libx265 -preset veryfast -x265-params "log-level=error:keyint=25:min-keyint=25:scenecut=0:open-gop=0" \
-    -tag:v hvc1 -pix_fmt yuv420p -c:a aac -t 60 "$hvc1"
-fi
+clip "$hvc1" -c:v libx265 -preset veryfast -x265-params "log-level=error:keyint=25:min-keyint=25:scenecut=0:open-gop=0" -tag:v hvc1 -c:a aac
 echo "== HEVC in MP4 (hvc1, parameter sets in the hvcC only, as phones and cameras write it), the zone: copying vs --reencode-all"
 pairs -n 3 --warmup 1 --a "$RF run $hvc1 -o ma.mp4 --overwrite ${zone[*]}" --b "$RF run $hvc1 -o mb.mp4 --overwrite ${zone[*]} --reencode-all"
 echo "== HEVC in MP4, faces (default profile): copying vs --reencode-all"

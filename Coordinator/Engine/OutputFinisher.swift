@@ -145,7 +145,7 @@ struct OutputFinisher: Sendable {
             counts.add(frames)
             tally.add(segment)
             if copyOffered, segment.handling == "redacted", segment.copiedGOPs?.isEmpty != false,
-               frames.allSatisfy({ $0.covered.isEmpty && ($0.damage ?? .none) == .none }),
+               frames.allSatisfy({ $0.covered.isEmpty && [nil, FrameDamage.none].contains($0.damage) }),
                let kind = plan.segments[written.index].keyframe, kind != .idr {
                 tally.notCopiedForTheirKeyframe[kind.rawValue, default: 0] += 1
             }

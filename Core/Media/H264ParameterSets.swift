@@ -122,61 +122,21 @@ public struct H264ParameterSets: Equatable, Sendable {
 
     /// `seq_parameter_set_id`, after profile, constraint flags and level.
     static func sequenceID(_ nal: [UInt8]) -> Int? {
-        var reader = ExpGolombReader(unescaping: nal, from: 4)
-        return reader.readUE()
+        var reader = BitReader(RBSP.unescaped(nal.dropFirst(1)))
+        guard reader.skip(24) else { return nil }
+        return reader.ue()
     }
 
     /// `pic_parameter_set_id`, the first field.
     static func pictureID(_ nal: [UInt8]) -> Int? {
-        var reader = ExpGolombReader(unescaping: nal, from: 1)
-        return reader.readUE()
+        var reader = BitReader(RBSP.unescaped(nal.dropFirst(1)))
+        return reader.ue()
     }
 
     /// The SPS id a picture parameter set refers to.
     static func sequenceIDOfPicture(_ nal: [UInt8]) -> Int? {
-        var reader = ExpGolombReader(unescaping: nal, from: 1)
-        guard reader.readUE() != nil else { return nil }
-        return reader.readUE()
-    }
-}
-
-/// Reads unsigned Exp-Golomb codes from a NAL unit's payload, with emulation-prevention
-/// bytes (00 00 03) removed.
-struct ExpGolombReader {
-    private var bits: [UInt8] = []
-    private var position = 0
-
-    init(unescaping nal: [UInt8], from start: Int) {
-        var zeros = 0
-        for byte in nal.dropFirst(start).prefix(64) {
-            if zeros >= 2, byte == 3 {
-                zeros = 0
-                continue
-            }
-            zeros = byte == 0 ? zeros + 1 : 0
-            bits.append(byte)
-        }
-    }
-
-    private mutating func bit() -> Int? {
-        guard position < bits.count * 8 else { return nil }
-        defer { position += 1 }
-        return Int(bits[position / 8] >> (7 - position % 8)) & 1
-    }
-
-    mutating func readUE() -> Int? {
-        var leading = 0
-        while true {
-            guard let b = bit() else { return nil }
-            if b == 1 { break }
-            leading += 1
-            if leading > 31 { return nil }
-        }
-        var value = 0
-        for _ in 0..<leading {
-            guard let b = bit() else { return nil }
-            value = value << 1 | b
-        }
-        return (1 << leading) - 1 + value
+        var reader = BitReader(RBSP.unescaped(nal.dropFirst(1)))
+        guard reader.ue() != nil else { return nil }
+        return reader.ue()
     }
 }

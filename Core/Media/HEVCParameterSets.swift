@@ -85,11 +85,6 @@ public struct HEVCParameterSets: Equatable, Sendable {
 
     // MARK: hvcC
 
-    /// The size of an hvcC's NAL length fields.
-    public static func lengthSize(ofHVCC x: [UInt8]) -> Int? {
-        x.count >= 23 && x[0] == 1 ? Int(x[21] & 3) + 1 : nil
-    }
-
     struct NALArray: Equatable {
         /// array_completeness, reserved bit and NAL unit type, as the record has them.
         var header: UInt8

@@ -113,7 +113,4 @@ struct BitWriter {
         bytes += more
         count += more.count * 8
     }
-
-    /// The bits `ue(value)` takes.
-    static func ueLength(_ value: Int) -> Int { 2 * (Int.bitWidth - (value + 1).leadingZeroBitCount) - 1 }
 }
