@@ -21,7 +21,7 @@ struct RedactionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Detection score threshold, 0.01 to 0.9; lower hides more, with more false alarms.")
     var threshold: Double = 0.2
 
-    @Option(help: "Speed against recall: safe (default; kept every face hidden in every frame of all four make-eval clips), balanced (let a face show for a frame on the crowded clip; slower than safe where safe runs bf16), fast (let faces show for 30-38 frames on the crowded and in-car clips); see Benchmarks/README.md.")
+    @Option(help: "Speed against recall: safe (default; kept every face hidden in every frame of all four make-eval clips), balanced (let a face show for a frame on the crowded clip; slower than safe where safe runs bf16), fast (let faces show for 15-38 frames on the CCTV-look, crowded and in-car clips); see Benchmarks/README.md.")
     var profile: DetectionProfile = .safe
 
     @Option(parsing: .unconditional, help: "Override the profile: network input size relative to the source, 0.5 to 4 (2 finds faces from about 10 px, at 4x the cost of 1 or more). The safe profile runs every other full-frame pass at this scale and the rest at 1x.")

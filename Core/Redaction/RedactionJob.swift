@@ -50,7 +50,7 @@ public enum DetectionProfile: String, Codable, Sendable, CaseIterable {
     /// 1.5x every 10th frame. Let a face show for 1 frame on the crowded ground truth.
     case balanced
     /// 1x every 6th frame: fastest; faces under about 20 px are found late. Let faces show for
-    /// 30 (crowd) and 38 (in-car) frames on the ground truth (2026-12-05).
+    /// 36 (crowd), 15 (CCTV look) and 38 (in-car) frames on the ground truth (2026-12-06).
     case fast
 
     public var settings: DetectorSettings {
