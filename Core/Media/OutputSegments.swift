@@ -35,6 +35,12 @@ public enum OutputSegments {
         } else if isHEVC {
             codec.extradata = inBandParameterSets ? [] : Self.hevcEncoderExtradata(codec.extradata, parameterSetID: parameterSetID)
         }
+        // An output made before its re-encoded sets were numbered so (HEVC in MP4 and Matroska
+        // was re-encoded whole until the sets could be renumbered): its segments would not
+        // join the ones encoded now.
+        if (isH264 || isHEVC), !inBandParameterSets, let id = parameterSetID, codec.extradata.isEmpty {
+            throw MediaError(path: path, reason: "its re-encoded segments' parameter sets are not numbered \(id), as this version numbers them beside copied ones (it was made by an earlier version), so they cannot be reused; redact the source again with `run --corrections`")
+        }
         input.selectStreams([videoStream])
         var segment = 0, inSegment = 0
         var packets: [EncodedPacket] = []
