@@ -139,7 +139,7 @@ import Testing
     /// verify proves them against output and source, every frame keeps its time, the copied
     /// GOPs' frames decode to the source's, the face is hidden, and a seek into a copied GOP
     /// of a redacted segment gives the source's frames.
-    @Test(arguments: ["sparse_faces.mp4", "sparse_faces.ts", "sparse_faces_hevc.ts", "sparse_baseline.h264", "sparse_faces_hevc.mp4"])
+    @Test(arguments: ["sparse_faces.mp4", "sparse_faces.ts", "sparse_faces_hevc.ts", "sparse_baseline.h264", "sparse_faces_hevc.mp4", "sparse_faces_hevc.mkv"])
     func copiesTheGOPsWithNothingToHideInsideRedactedSegments(name: String) throws {
         let source = Fixtures.corpus(name)
         try Fixtures.withTemporaryDirectory { dir in
