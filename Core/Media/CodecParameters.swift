@@ -114,12 +114,7 @@ public struct CodecParameters: Equatable, Sendable {
     /// its SEI behind three bytes, a re-render's reading of the hvcC behind four).
     private func sameAnnexBUnits(as other: CodecParameters) -> Bool {
         guard extradata.first == 0, other.extradata.first == 0 else { return false }
-        func units(_ x: [UInt8]) -> [ArraySlice<UInt8>] {
-            var found: [ArraySlice<UInt8>] = []
-            KeyframeInspector(family: .other, lengthSize: 0).forEachNAL(x) { found.append($0); return true }
-            return found
-        }
-        return units(extradata) == units(other.extradata)
+        return NALFraming.units(annexB: extradata) == NALFraming.units(annexB: other.extradata)
     }
 }
 

@@ -58,32 +58,6 @@ public struct H264ParameterSets: Equatable, Sendable {
         return out
     }
 
-    /// An Annex B access unit rewritten with `lengthSize`-byte NAL lengths, as an avcC stream
-    /// carries it (the muxer converts only when the stream's extradata is Annex B too).
-    public static func lengthPrefixed(annexB packet: [UInt8], lengthSize: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(packet.count + 8)
-        KeyframeInspector(h264LengthSize: 0).forEachNAL(packet) { nal in
-            for k in stride(from: lengthSize - 1, through: 0, by: -1) { out.append(UInt8(truncatingIfNeeded: nal.count >> (8 * k))) }
-            out += nal
-            return true
-        }
-        return out
-    }
-
-    /// The inverse: a length-prefixed access unit as Annex B, each NAL unit after a 4-byte
-    /// start code, as x264 writes them. Lengths that overrun the packet end it.
-    public static func annexB(lengthPrefixed packet: [UInt8], lengthSize: Int) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(packet.count + 8)
-        KeyframeInspector(h264LengthSize: lengthSize).forEachNAL(packet) { nal in
-            out += [0, 0, 0, 1]
-            out += nal
-            return true
-        }
-        return out
-    }
-
     /// The size of an avcC's NAL length fields.
     public static func lengthSize(ofAVCC x: [UInt8]) -> Int? {
         x.count >= 7 && x[0] == 1 ? Int(x[4] & 3) + 1 : nil

@@ -18,21 +18,7 @@ public struct HEVCRenumbering: Sendable {
 
     /// An Annex B access unit with every parameter set and slice renumbered.
     public func annexB(_ packet: [UInt8]) throws(MediaError) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(packet.count + 16)
-        var failure: MediaError?
-        KeyframeInspector(family: .hevc, lengthSize: 0).forEachNAL(packet) { nal in
-            do throws(MediaError) {
-                out += [0, 0, 0, 1]
-                out += try renumbered(nal)
-                return true
-            } catch {
-                failure = error
-                return false
-            }
-        }
-        if let failure { throw failure }
-        return out
+        NALFraming.annexB(try NALFraming.units(annexB: packet).map { (nal) throws(MediaError) in try renumbered(nal) })
     }
 
     /// One NAL unit renumbered; any other than a parameter set or a slice as it is.

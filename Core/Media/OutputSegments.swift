@@ -64,7 +64,7 @@ public enum OutputSegments {
             guard wanted.contains(segment) else { continue }
             hash.add(read.data)
             var packet = read
-            if let lengthSize { packet.data = H264ParameterSets.annexB(lengthPrefixed: read.data, lengthSize: lengthSize) }
+            if let lengthSize { packet.data = NALFraming.annexB(lengthPrefixed: read.data, lengthSize: lengthSize) }
             if streamTimeBase != timeBase {
                 for t in [\EncodedPacket.pts, \EncodedPacket.dts] where packet[keyPath: t] != EncodedPacket.noTimestamp {
                     packet[keyPath: t] = av_rescale_q(packet[keyPath: t], streamTimeBase.avRational, timeBase.avRational)
@@ -85,10 +85,10 @@ public enum OutputSegments {
     /// numbered `parameterSetID` (the renumbering encoder declares no more).
     static func hevcEncoderExtradata(_ extradata: [UInt8], parameterSetID: Int?) -> [UInt8] {
         guard extradata.first == 1, let arrays = HEVCParameterSets.arrays(ofHVCC: extradata) else { return extradata }
-        guard let id = parameterSetID else { return arrays.flatMap(\.nals).flatMap { [0, 0, 0, 1] + $0 } }
+        guard let id = parameterSetID else { return NALFraming.annexB(arrays.flatMap(\.nals)) }
         let sets = HEVCParameterSets(extradata: extradata)
-        return (sets.video.filter { HEVCParameterSets.videoID($0) == id } + sets.sequence.filter { HEVCParameterSets.sequenceID($0) == id }
-            + sets.picture.filter { HEVCParameterSets.pictureID($0) == id }).flatMap { [0, 0, 0, 1] + $0 }
+        return NALFraming.annexB(sets.video.filter { HEVCParameterSets.videoID($0) == id } + sets.sequence.filter { HEVCParameterSets.sequenceID($0) == id }
+            + sets.picture.filter { HEVCParameterSets.pictureID($0) == id })
     }
 
     /// The Annex B parameter sets the encoder declared, from the avcC the stitch wrote: all
@@ -98,6 +98,6 @@ public enum OutputSegments {
         let sets = H264ParameterSets(extradata: extradata)
         let sps = sets.sequence.filter { parameterSetID == nil || H264ParameterSets.sequenceID($0) == parameterSetID }
         let pps = sets.picture.filter { parameterSetID == nil || H264ParameterSets.sequenceIDOfPicture($0) == parameterSetID }
-        return (sps + pps).flatMap { [0, 0, 0, 1] + $0 }
+        return NALFraming.annexB(sps + pps)
     }
 }

@@ -339,7 +339,7 @@ public enum Stitcher {
                                        packets: loaded.segment.ownedPackets.count)
             for var packet in loaded.segment.ownedPackets {
                 copyHash?.add(packet.data)
-                if !loaded.isCopy, let prefixLength { packet.data = H264ParameterSets.lengthPrefixed(annexB: packet.data, lengthSize: prefixLength) }
+                if !loaded.isCopy, let prefixLength { packet.data = NALFraming.lengthPrefixed(annexB: packet.data, lengthSize: prefixLength) }
                 gops.add(packet.data)
                 // Other streams' packets that come first in decode time go out first.
                 while let (index, p) = pendingSource,

@@ -206,7 +206,7 @@ package final class VideoEncoder {
             // one hvcC, and what a re-render reads back from there (x265's information SEI,
             // its version string, would be lost on the way and the two would not match).
             let sets = HEVCParameterSets(extradata: parameters.extradata)
-            parameters.extradata = try renumbering.annexB((sets.video + sets.sequence + sets.picture).flatMap { [0, 0, 0, 1] + $0 })
+            parameters.extradata = try renumbering.annexB(NALFraming.annexB(sets.video + sets.sequence + sets.picture))
         }
         return parameters
     }

@@ -49,7 +49,7 @@ struct GOPCopyPlan {
         guard ["h264", "hevc"].contains(codec.codecName), let lengthSize = KeyframeInspector(codec: codec).nalLengthSize else { return gops[g] }
         return gops[g].map { p in
             var q = p
-            q.data = H264ParameterSets.annexB(lengthPrefixed: p.data, lengthSize: lengthSize)
+            q.data = NALFraming.annexB(lengthPrefixed: p.data, lengthSize: lengthSize)
             return q
         }
     }
