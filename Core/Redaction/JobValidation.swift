@@ -34,6 +34,9 @@ public enum JobLimits {
     /// 3N + 1 frames past its end, so one found late at a magnified pass is still hidden from
     /// where it came into view.
     public static let magnifyEvery = 1...2
+    /// A pass at least every eighth due one on a still picture: at the safe profile's cadence,
+    /// every 96 frames (about 4 s at 25 fps).
+    public static let unchangedPassEvery = 1...8
     /// x264's and x265's CRF range.
     public static let crf = 0...51
     /// The presets libx264 and libx265 both define (x264.h `x264_preset_names`, x265's
@@ -73,6 +76,9 @@ extension RedactionJob {
         try JobLimits.check("--detect-every", detector.every, in: JobLimits.detectEvery, "frames between full-frame passes")
         if let n = detector.magnifyEvery {
             try JobLimits.check("magnifyEvery", n, in: JobLimits.magnifyEvery, "full-frame passes per magnified one")
+        }
+        if let n = detector.unchangedPassEvery {
+            try JobLimits.check("--unchanged-pass-every", n, in: JobLimits.unchangedPassEvery, "on a still picture, one due full-frame pass in N runs")
         }
         try JobLimits.check("--crf", encoder.crf, in: JobLimits.crf, "x264/x265 quality")
         guard JobLimits.presets.contains(encoder.preset) else {

@@ -46,6 +46,8 @@ public struct RedactionJob: Codable, Equatable, Sendable {
 public enum DetectionProfile: String, Codable, Sendable, CaseIterable {
     /// Full-frame inference every 12th frame, at 2x and 1x in turn (and 0.5x for large
     /// faces): finds faces from about 16 px within 12 frames and from about 10 px within 24.
+    /// Every profile runs only every 4th due pass on a picture that stands still
+    /// (`FullPassGate`).
     case safe
     /// 1.5x every 10th frame. Let a face show for 1 frame on the crowded ground truth.
     case balanced
@@ -55,9 +57,9 @@ public enum DetectionProfile: String, Codable, Sendable, CaseIterable {
 
     public var settings: DetectorSettings {
         switch self {
-        case .safe: DetectorSettings(inferenceScale: 2.0, every: 12, magnifyEvery: 2)
-        case .balanced: DetectorSettings(inferenceScale: 1.5, every: 10)
-        case .fast: DetectorSettings(inferenceScale: 1.0, every: 6)
+        case .safe: DetectorSettings(inferenceScale: 2.0, every: 12, magnifyEvery: 2, unchangedPassEvery: 4)
+        case .balanced: DetectorSettings(inferenceScale: 1.5, every: 10, unchangedPassEvery: 4)
+        case .fast: DetectorSettings(inferenceScale: 1.0, every: 6, unchangedPassEvery: 4)
         }
     }
 }
@@ -76,13 +78,18 @@ public struct DetectorSettings: Codable, Equatable, Sendable {
     public var magnifyEvery: Int?
     /// nil: f32 (jobs stored before precision was a choice).
     public var precision: InferencePrecision?
+    /// On a picture that has not changed since the last full-frame passes, only every Nth due
+    /// pass runs (`FullPassGate`, which says what else must hold). nil or 1: every due pass
+    /// runs (jobs stored before the gate existed).
+    public var unchangedPassEvery: Int?
     public init(threshold: Double = 0.2, inferenceScale: Double = 1.0, every: Int = 1, magnifyEvery: Int? = nil,
-                precision: InferencePrecision? = nil) {
+                precision: InferencePrecision? = nil, unchangedPassEvery: Int? = nil) {
         self.threshold = threshold
         self.inferenceScale = inferenceScale
         self.every = every
         self.magnifyEvery = magnifyEvery
         self.precision = precision
+        self.unchangedPassEvery = unchangedPassEvery
     }
 
     /// Whether the full-frame pass at examining-pass frame `index` (a cadence frame) runs

@@ -10,10 +10,12 @@ public final class FaceTargetDetector: TargetDetector {
     private let finder: any FaceFinder
     private let settings: DetectorSettings
     private var follower = SmallFaceFollower()
+    private var gate: FullPassGate
 
     public init(finder: any FaceFinder, settings: DetectorSettings) {
         self.finder = finder
         self.settings = settings
+        gate = FullPassGate(runEvery: settings.unchangedPassEvery ?? 1)
     }
 
     public static let registration = DetectorRegistration(target: .face, models: [.face]) { (job, models) throws(MediaError) in
@@ -25,6 +27,7 @@ public final class FaceTargetDetector: TargetDetector {
 
     public func beginSegment(_ scene: SegmentScene) {
         follower = SmallFaceFollower()
+        gate = FullPassGate(runEvery: settings.unchangedPassEvery ?? 1)
     }
 
     public func examine(_ frame: VideoFrame, _ visit: FrameVisit) throws(MediaError) -> [Detection] {
@@ -38,11 +41,19 @@ public final class FaceTargetDetector: TargetDetector {
         // smaller ones are the magnified passes' and the follower's (measured: the same
         // recall and visible runs as a 1x pass halfway on the four ground-truth clips).
         let magnified = settings.inferenceScale > 1
+        let alternates = magnified && (settings.magnifyEvery ?? 1) > 1
         if visit.isCadenceFrame {
-            found = try settings.magnifies(passAt: visit.index) || !magnified ? finder.detect(frame) : finder.detect(frame, scale: 1)
-            if magnified { found = Self.merging(large: try finder.detect(frame, scale: Self.largeFaceScale(frame)), into: found) }
+            // The file's last frame, due outside the cadence, is never skipped.
+            let byCadence = settings.magnifies(passAt: visit.index)
+            let pass = visit.index % every == 0 ? gate.decide(frame, magnifiedByCadence: byCadence, profileMagnifies: alternates) : byCadence
+            if let magnify = pass {
+                found = try magnify || !magnified ? finder.detect(frame) : finder.detect(frame, scale: 1)
+                if magnified { found = Self.merging(large: try finder.detect(frame, scale: Self.largeFaceScale(frame)), into: found) }
+            }
         }
-        if magnified, every > 1, visit.index % every == every / 2 { found = try finder.detect(frame, scale: Self.largeFaceScale(frame)) }
+        if magnified, every > 1, visit.index % every == every / 2, !gate.halfwayPassIsRedundant(frame, profileMagnifies: alternates) {
+            found = try finder.detect(frame, scale: Self.largeFaceScale(frame))
+        }
         // Past the end, only a face first found there matters (its track reaches back into
         // the segment), and the full-frame passes find those: no crops.
         for search in visit.isPastOwnedEnd ? [] : follower.expected(at: visit.index, alreadyFound: found) {

@@ -22,6 +22,8 @@ import Testing
         .init(arguments: ["--inference-scale", "100"], says: "--inference-scale 100:"),
         .init(arguments: ["--detect-every", "0"], says: "--detect-every 0: must be 1 to 12"),
         .init(arguments: ["--detect-every", "50"], says: "--detect-every 50:"),
+        .init(arguments: ["--unchanged-pass-every", "0"], says: "--unchanged-pass-every 0: must be 1 to 8"),
+        .init(arguments: ["--unchanged-pass-every", "99"], says: "--unchanged-pass-every 99:"),
         .init(arguments: ["--preset", "ludicrous"], says: "--preset ludicrous: must be one of ultrafast"),
         .init(arguments: ["--crf", "99"], says: "--crf 99: must be 0 to 51"),
         .init(arguments: ["--crf", "-1"], says: "--crf -1:"),
