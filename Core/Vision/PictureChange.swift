@@ -7,8 +7,8 @@
 /// (the mean absolute difference of the four means in each). A face of 16 px covers at least
 /// one such cell whole. A cell counts as changed when it differs by more than `cellLimit` and
 /// by more than `noiseFactor` times the picture's median cell (the noise and compression
-/// flicker every cell shares); a median above `globalLimit` (the light changed, the camera
-/// moved) counts as a change everywhere.
+/// flicker every cell shares); where some cell differs by more than `cellLimit`, a median
+/// above `globalLimit` (the light changed, the camera moved) counts as a change everywhere.
 public struct PictureChange: Sendable {
     /// 4x4 block means of the luma plane on an 8-bit scale, row by row.
     public let means: [UInt8]
