@@ -9,7 +9,9 @@
 # output's size. Then the same zones-only pair on HEVC in MPEG-TS as NVRs write it (x265,
 # an IDR each second with its parameter sets in band, MP2), beside ffmpeg decoding it alone,
 # and the zones-only and faces pairs on HEVC in MP4 as phones write it (hvc1, sets in the hvcC).
-# Usage: Benchmarks/SegmentCopy/bench.sh  (make release first; ~25 min)
+# The faces runs also time full-frame passes thinned on a still picture (the default) against
+# every pass (`--unchanged-pass-every 1`).
+# Usage: Benchmarks/SegmentCopy/bench.sh  (make release first; ~35 min)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 dir="${BENCH_DIR:-/tmp/segment-copy-bench}"
@@ -37,6 +39,9 @@ zone=(--targets none --zone 640,80,400,360@20-23)
 pairs -n 3 --warmup 1 --a "$RF run $clip -o za.mp4 ${seg[*]} ${zone[*]}" --b "$RF run $clip -o zb.mp4 ${seg[*]} ${zone[*]} --reencode-all"
 echo "== faces, copying vs a plain ffmpeg transcode (libx264 -preset faster -crf 18), the floor for any tool that re-encodes"
 pairs -n 1 --a "$RF run $clip -o a.mp4 ${seg[*]}" --b "ffmpeg -nostdin -y -v error -i $clip -c:v libx264 -preset faster -crf 18 -c:a copy t.mp4"
+echo "== faces, default 10 s segments: passes thinned on a still picture (the default) vs every pass, and vs the build before copying"
+pairs -n 2 --a "$RF run $clip -o h1.mp4 --overwrite --unchanged-pass-every 1" --b "$RF run $clip -o h4.mp4 --overwrite"
+pairs -n 1 --a "$RF run $clip -o r1.mp4 --overwrite --unchanged-pass-every 1 --reencode-all" --b "$RF run $clip -o h4.mp4 --overwrite"
 if [ -x "$root/.cache/deface-venv/bin/deface" ]; then
   echo "== faces, copying vs deface 1.5.0"
   pairs -n 1 --a "$RF run $clip -o a.mp4 ${seg[*]}" --b "$root/.cache/deface-venv/bin/deface $clip -o d.mp4"
