@@ -30,7 +30,7 @@ struct RedactionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Override the profile: run the full-frame detector on every Nth frame, 1 to 12; tracking and magnified re-detection of small faces cover the frames between.")
     var detectEvery: Int?
 
-    @Option(parsing: .unconditional, help: "Override the profile: on a picture that has not changed since the last full-frame passes (a static CCTV scene), run only every Nth due pass, 1 to 8 (1: every pass). A pass is skipped only after two have searched the picture as it is; any change anywhere a face could appear makes the next due pass run.")
+    @Option(parsing: .unconditional, help: "Override the profile: on a picture that has not changed since the last full-frame passes (a static CCTV scene), run only every Nth due pass, 1 to 8 (every profile uses 4; 1 runs every pass). A pass is skipped only after two have searched the picture as it is; any change anywhere a face could appear makes the next due pass run.")
     var unchangedPassEvery: Int?
 
     @Option(name: .customLong("zone"), parsing: .unconditionalSingleValue, help: ArgumentHelp("A region always hidden, drawn on the picture as a player shows it (turned by the file's display matrix), in pixels or with every number in percent of the picture: x,y,w,h or poly:x1,y1,x2,y2,x3,y3,... Optionally followed by @FROM-UNTIL, each in seconds or [HH:]MM:SS[.mmm] from the first frame (e.g. @1:30-2:05.5). Repeat for more.", valueName: "zone"))
