@@ -52,18 +52,7 @@ public struct MotionRegions: Sendable {
 
     /// The frame's luma, averaged down by `step`.
     public static func thumbnail(_ frame: VideoFrame) -> [UInt8] {
-        let g = geometry(width: frame.width, height: frame.height)
-        let p = PlaneView(frame: frame.frame, plane: 0, shiftX: 0, shiftY: 0)
-        var out = [UInt8](repeating: 0, count: g.width * g.height)
-        let area = g.step * g.step
-        for y in 0..<g.height {
-            for x in 0..<g.width {
-                var sum = 0
-                for dy in 0..<g.step { for dx in 0..<g.step { sum += p.sample8(x * g.step + dx, y * g.step + dy) } }
-                out[y * g.width + x] = UInt8(sum / area)
-            }
-        }
-        return out
+        PlaneView(frame: frame.frame, plane: 0, shiftX: 0, shiftY: 0).blockMeans8(step: geometry(width: frame.width, height: frame.height).step)
     }
 
     /// Boxes around what moves in `frame`, in source pixels.

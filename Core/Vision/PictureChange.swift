@@ -27,18 +27,7 @@ public struct PictureChange: Sendable {
         let plane = PlaneView(frame: frame.frame, plane: 0, shiftX: 0, shiftY: 0)
         columns = plane.width / 4
         rows = plane.height / 4
-        var means = [UInt8](repeating: 0, count: columns * rows)
-        let shift = plane.depth - 8
-        for by in 0..<rows {
-            for bx in 0..<columns {
-                var sum = 0
-                for y in (by * 4)..<(by * 4 + 4) {
-                    for x in (bx * 4)..<(bx * 4 + 4) { sum += plane[x, y] }
-                }
-                means[by * columns + bx] = UInt8(clamping: (sum >> shift) / 16)
-            }
-        }
-        self.means = means
+        means = plane.blockMeans8(step: 4)
     }
 
     /// Whether anything in this picture differs from `earlier` as a face coming into view

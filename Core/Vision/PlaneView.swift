@@ -46,6 +46,21 @@ package struct PlaneView {
     /// The sample at (x, y) on an 8-bit scale, for code that looks rather than edits.
     package func sample8(_ x: Int, _ y: Int) -> Int { self[x, y] >> (depth - 8) }
 
+    /// The plane averaged over `step` x `step` blocks on an 8-bit scale, row by row:
+    /// `width / step` columns and `height / step` rows (a partial block at an edge is left out).
+    package func blockMeans8(step: Int) -> [UInt8] {
+        let columns = width / step, rows = height / step, area = step * step
+        var out = [UInt8](repeating: 0, count: columns * rows)
+        for y in 0..<rows {
+            for x in 0..<columns {
+                var sum = 0
+                for dy in 0..<step { for dx in 0..<step { sum += sample8(x * step + dx, y * step + dy) } }
+                out[y * columns + x] = UInt8(sum / area)
+            }
+        }
+        return out
+    }
+
     /// The region in this plane's pixels, rounded outwards so subsampled planes cover at
     /// least what the luma plane covers.
     package func rect(_ b: Box) -> PlaneRect {

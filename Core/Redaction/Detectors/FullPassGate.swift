@@ -35,8 +35,7 @@ struct FullPassGate {
         guard runEvery > 1 else { return magnifiedByCadence }
         let picture = PictureChange(frame)
         let unchanged = reference.map { !picture.differs(from: $0) } ?? false
-        let searched = passesOnThisPicture >= 2 && (magnifiedOnThisPicture || !profileMagnifies)
-        if unchanged, searched, skippedInARow + 1 < runEvery {
+        if unchanged, searched(profileMagnifies: profileMagnifies), skippedInARow + 1 < runEvery {
             skippedInARow += 1
             return nil
         }
@@ -57,7 +56,12 @@ struct FullPassGate {
     /// Whether the large-face pass halfway between due passes would search a picture already
     /// searched: the same test as a skip, without counting towards the passes that must run.
     func halfwayPassIsRedundant(_ frame: VideoFrame, profileMagnifies: Bool) -> Bool {
-        guard runEvery > 1, let reference, passesOnThisPicture >= 2, magnifiedOnThisPicture || !profileMagnifies else { return false }
+        guard runEvery > 1, let reference, searched(profileMagnifies: profileMagnifies) else { return false }
         return !PictureChange(frame).differs(from: reference)
+    }
+
+    /// Two passes have run on the picture as it is, one magnified where the profile alternates.
+    private func searched(profileMagnifies: Bool) -> Bool {
+        passesOnThisPicture >= 2 && (magnifiedOnThisPicture || !profileMagnifies)
     }
 }
