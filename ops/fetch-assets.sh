@@ -77,3 +77,39 @@ os.replace(tmp, dest)
 PY
   echo "fetch-assets: OpenVINO runtime ready in $ov_dest"
 fi
+
+# The int8 face model (--precision int8): CenterFace quantized by ops/models/quantize-centerface.py
+# with NNCF, calibrated on scikit-image's sample pictures (the pinned wheel above), everything
+# pinned (ops/models/quantize-requirements.txt). The result is checked against its own pin like
+# every model; where this machine makes other bytes (another Python or CPU kind), it is left
+# out and said so: f32 and bf16 still run, and `--precision int8` names what is missing.
+int8_xml_sha=dd9fcfe3ac4adf00f9ea39066014cf754503c3b8e7e2edee07274e2e4ed3569f
+int8_bin_sha=2456ef575b4f81d9cc34c1ea53980a626c40930c30e9ec528b5107af4face0de
+if [ ! -s "$dest/centerface-int8.xml" ] || [ ! -s "$dest/centerface-int8.bin" ]; then
+  py="$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  skimage_wheel="$(awk '$1 == "astronaut.png" {print $3}' "$root/ops/assets.lock")"
+  if [ "$py" != 3.11 ]; then
+    echo "fetch-assets: the int8 face model is made with Python 3.11 (its pinned wheels'); this machine has $py, so --precision int8 is unavailable here" >&2
+  elif [ ! -s "$wheels/$skimage_wheel" ]; then
+    echo "fetch-assets: $skimage_wheel is not in $wheels (remove $dest/astronaut.png and run again); --precision int8 is unavailable here" >&2
+  else
+    # Installed for this step only, then removed (half a gigabyte: SciPy, scikit-learn).
+    pydir="$root/.cache/quantize-python"
+    rm -rf "$pydir"
+    python3 -m pip install --quiet --no-deps --disable-pip-version-check --root-user-action=ignore --only-binary=:all: \
+      --require-hashes --target "$pydir/nncf" -r "$root/ops/models/quantize-requirements.txt"
+    python3 -m pip install --quiet --no-deps --disable-pip-version-check --root-user-action=ignore --target "$pydir/openvino" "$wheels/$ov_wheel"
+    made="$(mktemp -d)"
+    PYTHONPATH="$pydir/nncf:$pydir/openvino" python3 "$root/ops/models/quantize-centerface.py" "$dest/centerface.onnx" "$wheels/$skimage_wheel" "$made/centerface-int8"
+    xml_sha="$(sha256sum "$made/centerface-int8.xml" | cut -d' ' -f1)"
+    bin_sha="$(sha256sum "$made/centerface-int8.bin" | cut -d' ' -f1)"
+    if [ "$xml_sha" = "$int8_xml_sha" ] && [ "$bin_sha" = "$int8_bin_sha" ]; then
+      mv "$made/centerface-int8.bin" "$dest/centerface-int8.bin"
+      mv "$made/centerface-int8.xml" "$dest/centerface-int8.xml"
+      echo "fetch-assets: centerface-int8.xml ready"
+    else
+      echo "fetch-assets: the int8 face model made here has SHA-256 ${xml_sha:0:12}…/${bin_sha:0:12}…, not the pinned ${int8_xml_sha:0:12}…/${int8_bin_sha:0:12}…; left out, so --precision int8 is unavailable here" >&2
+    fi
+    rm -rf "$made" "$pydir"
+  fi
+fi

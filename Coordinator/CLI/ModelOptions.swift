@@ -6,6 +6,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Path to centerface.onnx (default: the pinned copy fetched by ops/setup.sh).")
     var model: String?
 
+    @Option(name: .customLong("int8-model"), help: "Path to the int8 face model, \(PinnedModel.centerFaceInt8.fileName), with its weights beside it (default: the pinned copy made by ops/setup.sh); used with --precision int8.")
+    var int8Model: String?
+
     @Option(help: "Path to the licence-plate (text) model, \(PinnedModel.textDetector.fileName) (default: the pinned copy made by ops/setup.sh).")
     var plateModel: String?
 }
@@ -15,6 +18,7 @@ extension ModelOptions {
     func path(for role: ModelRole) -> String? {
         switch role {
         case .face: model
+        case .faceInt8: int8Model
         case .text: plateModel
         }
     }

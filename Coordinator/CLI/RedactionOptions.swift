@@ -138,7 +138,7 @@ extension DetectionProfile: ExpressibleByArgument {}
 extension RedactionShape: ExpressibleByArgument {}
 /// `--precision`: a precision, or `auto`.
 enum PrecisionChoice: String, CaseIterable, ExpressibleByArgument {
-    case auto, f32, bf16
+    case auto, f32, bf16, int8
 
     /// What the job computes in. `auto` is bf16 only where it was measured to keep every
     /// figure (the safe and fast profiles, unmodified), this machine computes it natively, and
@@ -147,6 +147,7 @@ enum PrecisionChoice: String, CaseIterable, ExpressibleByArgument {
         switch self {
         case .f32: .f32
         case .bf16: .bf16
+        case .int8: .int8
         case .auto:
             [.safe, .fast].contains(profile) && settings == profile.settings && InferencePrecision.bf16Available && bf16IsFaster() ? .bf16 : .f32
         }

@@ -81,7 +81,7 @@ struct WorkerCommand: ParsableCommand {
         log[metadataKey: "worker"] = "\(name)"
         // The plate model is optional unless named: without it the coordinator sends this
         // worker no job that hides plates.
-        let held = try reportingErrors(verbose: common.verbose) { try models.load(required: [.face], optional: [.text]) }
+        let held = try reportingErrors(verbose: common.verbose) { try models.load(required: [.face], optional: [.faceInt8, .text]) }
         if held[.text] == nil { log.warning("no licence-plate model found: this worker takes no jobs with --targets plate") }
         let shownKey = LockedBox<String?>(nil)
         let security = try reportingErrors(verbose: common.verbose) {

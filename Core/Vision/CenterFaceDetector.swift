@@ -29,8 +29,13 @@ public final class CenterFaceDetector: FaceFinder {
     static let maxFaces = 256
 
     public init(model: CenterFaceModel, options: Options = Options()) throws(MediaError) {
+        guard model.isQuantized == (options.precision == .int8) else {
+            throw MediaError(path: model.path, reason: options.precision == .int8
+                             ? "int8 inference needs the int8 face model (\(PinnedModel.centerFaceInt8.fileName)), not this one"
+                             : "the int8 face model runs only with --precision int8")
+        }
         do throws(MediaError) {
-            network = try OpenVINONetwork(model: model.bytes, label: model.path, inputName: "input.1", precision: options.precision)
+            network = try OpenVINONetwork(model: model.bytes, weights: model.weights, label: model.path, inputName: "input.1", precision: options.precision)
         } catch {
             throw MediaError(path: model.path, reason: "cannot load the face model: \(error.reason)")
         }
@@ -38,6 +43,7 @@ public final class CenterFaceDetector: FaceFinder {
     }
 
     /// The inference engine, its version, device and precision, for the record.
+    /// int8 is the face model's alone: a job that also finds plates runs the text model in f32.
     public static func engine(_ precision: InferencePrecision) -> String { "OpenVINO \(OpenVINONetwork.version) CPU \(precision.rawValue)" }
 
     /// The engine, its version and device, and the precisions this machine can run: what a

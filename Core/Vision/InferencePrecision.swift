@@ -2,10 +2,12 @@ import Foundation
 
 /// The arithmetic inference runs in. f32 is what the recall floors were measured with; bf16
 /// (where the CPU has it: AVX-512 BF16 or AMX) halved the cost on some CPUs and raised it on
-/// others (`PrecisionTrial`). Part of the job, so every worker computes the same way, and
-/// recorded in the manifest.
+/// others (`PrecisionTrial`); int8 runs the face model quantized by ops/fetch-assets.sh
+/// (`PinnedModel.centerFaceInt8`), its few layers left in floating point and every other
+/// model in f32. Part of the job, so every worker computes the same way, and recorded in the
+/// manifest.
 public enum InferencePrecision: String, Codable, Sendable, CaseIterable {
-    case f32, bf16
+    case f32, bf16, int8
 
     /// Whether this machine's CPU computes bf16 natively (OpenVINO would otherwise emulate it
     /// or quietly fall back, and the record would not be the truth).
@@ -30,9 +32,11 @@ public enum InferencePrecision: String, Codable, Sendable, CaseIterable {
         return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
 
-    /// Whether this machine can run it as asked.
-    public var isAvailable: Bool { self == .f32 || Self.bf16Available }
+    /// Whether this machine's CPU can run it as asked (OpenVINO's CPU plugin runs int8 on every
+    /// x86-64 it supports; whether the quantized model is here is the models map's question).
+    public var isAvailable: Bool { self != .bf16 || Self.bf16Available }
 
-    /// The name OpenVINO's INFERENCE_PRECISION_HINT takes.
-    var openVINOHint: String { rawValue }
+    /// The name OpenVINO's INFERENCE_PRECISION_HINT takes: int8 is in the quantized model's
+    /// graph, and what the plugin may choose for the rest is stated, never left to it.
+    var openVINOHint: String { self == .int8 ? InferencePrecision.f32.rawValue : rawValue }
 }

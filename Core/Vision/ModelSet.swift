@@ -7,6 +7,8 @@ public struct ModelSet: Sendable {
         public let role: ModelRole
         public let path: String
         public let bytes: [UInt8]
+        /// An IR's weights (`PinnedModel.weights`).
+        public let weights: [UInt8]?
     }
 
     public private(set) var loaded: [ModelRole: Loaded] = [:]
@@ -15,8 +17,8 @@ public struct ModelSet: Sendable {
 
     /// Loads `role`'s pinned file from `path`, or from the first default place that has it.
     public mutating func load(_ role: ModelRole, path: String? = nil) throws(MediaError) {
-        let (found, bytes) = try role.pinned.load(path: path)
-        loaded[role] = Loaded(role: role, path: found, bytes: bytes)
+        let (found, bytes, weights) = try role.pinned.load(path: path)
+        loaded[role] = Loaded(role: role, path: found, bytes: bytes, weights: weights)
     }
 
     /// Loads `role` when its file is there; a file that is there but wrong still fails.

@@ -49,6 +49,10 @@ final class OpenVINONetwork {
 
     private let label: String
     private let modelBytes: [UInt8]
+    /// An IR's weights (`modelBytes` is then its XML); nil for ONNX. Kept at one address for
+    /// the network's life, since a model read from memory may use its constants in place;
+    /// freed in `deinit` after every compiled model.
+    private let weights: UnsafeMutableRawBufferPointer?
     private let inputName: String
     private let conversion: InputConversion
     private let precision: InferencePrecision
@@ -64,7 +68,7 @@ final class OpenVINONetwork {
     static let maxSide = 4096
 
     /// Reads the model once, to fail here rather than at the first frame.
-    init(model bytes: [UInt8], label: String, inputName: String, conversion: InputConversion = .raw,
+    init(model bytes: [UInt8], weights: [UInt8]? = nil, label: String, inputName: String, conversion: InputConversion = .raw,
          precision: InferencePrecision = .f32, capacity: Int = 6) throws(MediaError) {
         guard precision != .bf16 || InferencePrecision.bf16Available else {
             throw MediaError(path: label, reason: "bf16 inference was asked for, but this CPU has no bf16 arithmetic (AVX-512 BF16 or AMX)")
@@ -72,6 +76,11 @@ final class OpenVINONetwork {
         self.precision = precision
         self.label = label
         modelBytes = bytes
+        self.weights = weights.map { bytes in
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 64)
+            buffer.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+            return UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count])
+        }
         self.inputName = inputName
         self.conversion = conversion
         self.capacity = capacity
@@ -84,6 +93,7 @@ final class OpenVINONetwork {
             ov_infer_request_free(entry.request)
             ov_compiled_model_free(entry.model)
         }
+        weights?.deallocate()
     }
 
     /// Runs the network on a packed RGB image and returns the named outputs (copied; "" names
@@ -221,8 +231,17 @@ final class OpenVINONetwork {
     private func readModel() throws(MediaError) -> OpaquePointer {
         let core = try Self.core.get()
         var model: OpaquePointer?
+        var weightsTensor: OpaquePointer?
+        defer { if let weightsTensor { ov_tensor_free(weightsTensor) } }
+        if let weights {
+            var dims: [Int64] = [Int64(weights.count)]
+            var shape = ov_shape_t()
+            try check(dims.withUnsafeMutableBufferPointer { ov_shape_create(1, $0.baseAddress, &shape) }, "weights shape")
+            defer { ov_shape_free(&shape) }
+            try check(ov_tensor_create_from_host_ptr(U8, shape, weights.baseAddress, &weightsTensor), "weights tensor")
+        }
         let status = modelBytes.withUnsafeBufferPointer { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { ov_core_read_model_from_memory_buffer(core, $0.baseAddress, $0.count, nil, &model) }
+            bytes.withMemoryRebound(to: CChar.self) { ov_core_read_model_from_memory_buffer(core, $0.baseAddress, $0.count, weightsTensor, &model) }
         }
         try check(status, "read the model")
         guard let model else { throw MediaError(path: label, reason: "OpenVINO read no model") }

@@ -4,14 +4,20 @@ import RedactVision
 /// How a target's detector is made, and which models it needs.
 public struct DetectorRegistration: Sendable {
     public let target: TargetClass
-    public let models: [ModelRole]
+    /// The models a job needs for this target (the face model's depends on the job's precision).
+    public let models: @Sendable (_ job: RedactionJob) -> [ModelRole]
     public let make: @Sendable (_ job: RedactionJob, _ models: ModelSet) throws(MediaError) -> any TargetDetector
 
-    public init(target: TargetClass, models: [ModelRole],
+    public init(target: TargetClass, models: @escaping @Sendable (_ job: RedactionJob) -> [ModelRole],
                 make: @escaping @Sendable (_ job: RedactionJob, _ models: ModelSet) throws(MediaError) -> any TargetDetector) {
         self.target = target
         self.models = models
         self.make = make
+    }
+
+    public init(target: TargetClass, models: [ModelRole],
+                make: @escaping @Sendable (_ job: RedactionJob, _ models: ModelSet) throws(MediaError) -> any TargetDetector) {
+        self.init(target: target, models: { _ in models }, make: make)
     }
 }
 
@@ -33,7 +39,7 @@ public enum DetectorRegistry {
 
     /// role → pinned SHA-256 of every model `job` needs: what a task carries and a manifest records.
     public static func models(for job: RedactionJob) -> [String: String] {
-        ModelRole.pinnedMap(registrations(for: job).flatMap(\.models))
+        ModelRole.pinnedMap(registrations(for: job).flatMap { $0.models(job) })
     }
 
     /// The job's detectors on `models`; `replacing` supplies some ready-made (tests, and

@@ -18,9 +18,11 @@ public final class FaceTargetDetector: TargetDetector {
         gate = FullPassGate(runEvery: settings.unchangedPassEvery ?? 1)
     }
 
-    public static let registration = DetectorRegistration(target: .face, models: [.face]) { (job, models) throws(MediaError) in
-        let model = try models.require(.face, for: "hiding faces")
-        let finder = try CenterFaceDetector(model: CenterFaceModel(path: model.path, bytes: model.bytes), options: .init(
+    public static let registration = DetectorRegistration(target: .face, models: { job in [.face(for: job.detector.effectivePrecision)] }) {
+        (job, models) throws(MediaError) in
+        let precision = job.detector.effectivePrecision
+        let model = try models.require(.face(for: precision), for: precision == .int8 ? "hiding faces in int8" : "hiding faces")
+        let finder = try CenterFaceDetector(model: CenterFaceModel(model), options: .init(
             threshold: job.detector.threshold, inferenceScale: job.detector.inferenceScale, precision: job.detector.effectivePrecision))
         return FaceTargetDetector(finder: finder, settings: job.detector)
     }

@@ -96,6 +96,26 @@ import Testing
         #expect(JobCapabilities.needed(by: zones).isEmpty)
     }
 
+    /// An int8 job needs the int8 face model (not the f32 one): only workers that made it at
+    /// setup get its segments, and the job's record names that model.
+    @Test func anInt8JobNeedsWorkersHoldingTheInt8Model() {
+        var job = RedactionJob()
+        job.detector.precision = .int8
+        let needed = JobCapabilities.needed(by: job)
+        #expect(DetectorRegistry.models(for: job) == ModelRole.pinnedMap([.faceInt8]))
+        let f32Model = JobCapabilities.offered(models: ModelRole.pinnedMap([.face]), precisions: ["f32", "int8"])
+        let both = JobCapabilities.offered(models: ModelRole.pinnedMap([.face, .faceInt8]), precisions: ["f32", "int8"])
+        var w1 = Self.candidate(Self.w1, LeaseTable()), w2 = Self.candidate(Self.w2, LeaseTable())
+        w1.offers = f32Model
+        w2.offers = both
+        #expect(!w1.serves(needed) && w2.serves(needed))
+        #expect(JobCapabilities.describe(needed, lackedBy: f32Model) == ["the face-int8 model \(PinnedModel.centerFaceInt8.sha256.prefix(12))…"])
+        let decision = Scheduler.decide(queue: WorkQueue([Self.key(0), Self.key(1)]), workers: [w1, w2], needs: [1: needed])
+        #expect(decision.assignments.allSatisfy { $0.worker == Self.w2 } && decision.assignments.count == 2)
+        job.detector.precision = nil
+        #expect(DetectorRegistry.models(for: job) == ModelRole.pinnedMap([.face]))
+    }
+
     @Test func segmentsGoOnlyToWorkersHoldingTheirJobsModels() {
         let table = LeaseTable()
         let faces = ModelRole.pinnedMap([.face]), both = ModelRole.pinnedMap([.face, .text])

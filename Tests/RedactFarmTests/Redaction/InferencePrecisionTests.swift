@@ -11,9 +11,14 @@ import Testing
             let output = dir + "/out.mp4"
             let result = try CLI.run("run", Fixtures.asset("carphone_pristine.mp4"), "-o", output, "--profile", "fast",
                                      "--precision", precision.rawValue)
-            guard precision == .f32 || InferencePrecision.bf16Available else {
+            guard precision != .bf16 || InferencePrecision.bf16Available else {
                 // Refused up front, not emulated: the record could not say what ran.
                 #expect(result.status == 1 && result.stderr.contains("no bf16 arithmetic"), "\(result.stderr)")
+                return
+            }
+            guard precision != .int8 || PinnedModel.centerFaceInt8.isPresent else {
+                // Where setup could not make the int8 model, the job is refused, naming it.
+                #expect(result.status == 1 && result.stderr.contains("int8 face model not found"), "\(result.stderr)")
                 return
             }
             #expect(result.status == 0, "\(result.stderr)")
@@ -25,7 +30,7 @@ import Testing
             let report = try OutputRecord.detections(of: output)
             #expect(report.perFrame.allSatisfy { !$0.covered.isEmpty })
             #expect(report.inference == manifest.inference)
-            #expect(manifest.models == ModelRole.pinnedMap([.face]) && report.models == manifest.models)
+            #expect(manifest.models == ModelRole.pinnedMap([.face(for: precision)]) && report.models == manifest.models)
         }
     }
 
