@@ -39,7 +39,9 @@ struct SubmitCommand: ParsableCommand {
         var options = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> JobOptions in
             try OutputTarget.checkFolder(output, inputs: inputs.count)
             try JobLimits.check("--priority", priority, in: JobPriority.range, "higher goes first")
-            var options = try redaction.jobOptions(defaultPrecision: .f32) { AutoPrecision.bf16IsFaster(model: nil, verbose: common.verbose) }
+            var options = try redaction.jobOptions(defaultPrecision: .f32) { allowed in
+                AutoPrecision.choice(among: allowed, model: nil, int8Model: nil, verbose: common.verbose)
+            }
             options.provenance = try record.provenance()
             return options
         }

@@ -88,9 +88,9 @@ struct RedactionOptions: ParsableArguments {
     /// range is a usage error before any file is opened.
     /// `defaultPrecision`: what an absent `--precision` means (`run`: auto, resolved on the
     /// machine that runs it; `submit`: f32, since the farm's CPUs are not this machine's).
-    /// `bf16IsFaster`: auto's trial on this machine (`AutoPrecision`), asked only once every
+    /// `fastest`: auto's trial on this machine (`AutoPrecision`), asked only once every
     /// other option is valid.
-    func jobOptions(defaultPrecision: PrecisionChoice, bf16IsFaster: () -> Bool) throws(OptionError) -> JobOptions {
+    func jobOptions(defaultPrecision: PrecisionChoice, fastest: (Set<InferencePrecision>) -> InferencePrecision) throws(OptionError) -> JobOptions {
         var job = RedactionJob()
         var correctionsSHA256: String?
         var set = Set<TargetClass>()
@@ -126,7 +126,7 @@ struct RedactionOptions: ParsableArguments {
         options.correctionsSHA256 = correctionsSHA256
         try options.validate()
         // Last: auto may time inference, which a usage error must not wait for.
-        let chosen = (precision ?? defaultPrecision).resolved(for: profile, settings: options.job.detector, bf16IsFaster: bf16IsFaster)
+        let chosen = (precision ?? defaultPrecision).resolved(for: profile, settings: options.job.detector, fastest: fastest)
         options.job.detector.precision = chosen == .f32 ? nil : chosen
         return options
     }
@@ -140,16 +140,23 @@ extension RedactionShape: ExpressibleByArgument {}
 enum PrecisionChoice: String, CaseIterable, ExpressibleByArgument {
     case auto, f32, bf16, int8
 
-    /// What the job computes in. `auto` is bf16 only where it was measured to keep every
-    /// figure (the safe and fast profiles, unmodified), this machine computes it natively, and
-    /// `bf16IsFaster` (asked only then: it may time both) says it pays.
-    func resolved(for profile: DetectionProfile, settings: DetectorSettings, bf16IsFaster: () -> Bool) -> InferencePrecision {
+    /// What the job computes in. `auto` considers a precision only for the profiles, as they
+    /// stand, on which it was measured to keep every figure (`measuredProfiles`), and asks
+    /// `fastest` (this machine's trial, `AutoPrecision`: asked only then, since it may time
+    /// them) which of those pays; anything else is f32.
+    func resolved(for profile: DetectionProfile, settings: DetectorSettings, fastest: (Set<InferencePrecision>) -> InferencePrecision) -> InferencePrecision {
         switch self {
-        case .f32: .f32
-        case .bf16: .bf16
-        case .int8: .int8
+        case .f32: return .f32
+        case .bf16: return .bf16
+        case .int8: return .int8
         case .auto:
-            [.safe, .fast].contains(profile) && settings == profile.settings && InferencePrecision.bf16Available && bf16IsFaster() ? .bf16 : .f32
+            guard settings == profile.settings else { return .f32 }
+            let allowed = Set(Self.measuredProfiles.filter { $0.value.contains(profile) }.keys)
+            return allowed.isEmpty ? .f32 : fastest(allowed.union([.f32]))
         }
     }
+
+    /// Where each precision kept the recall and visible runs of f32 on all four make-eval
+    /// clips (Benchmarks/README.md).
+    static let measuredProfiles: [InferencePrecision: Set<DetectionProfile>] = [.bf16: [.safe, .fast], .int8: [.safe, .balanced, .fast]]
 }

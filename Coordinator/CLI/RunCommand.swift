@@ -55,8 +55,8 @@ struct RunCommand: ParsableCommand {
             try JobLimits.check("--workers", workers, in: JobLimits.workers)
             if !single { try OutputTarget.checkFolder(output, inputs: inputs.count) }
             let provenance = try record.provenance()
-            var options = try redaction.jobOptions(defaultPrecision: .auto) {
-                AutoPrecision.bf16IsFaster(model: models.model, verbose: common.verbose)
+            var options = try redaction.jobOptions(defaultPrecision: .auto) { allowed in
+                AutoPrecision.choice(among: allowed, model: models.model, int8Model: models.int8Model, verbose: common.verbose)
             }
             options.provenance = provenance
             return options

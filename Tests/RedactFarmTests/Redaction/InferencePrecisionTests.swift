@@ -34,20 +34,21 @@ import Testing
         }
     }
 
-    /// `--precision auto` (`run`'s default) is bf16 only for the unmodified safe and fast
-    /// profiles (where it was measured to keep every figure) on a machine that computes it
-    /// natively and where the timed trial found it faster; anything else is f32.
-    @Test(arguments: [(["--profile", "fast", "--precision", "auto"], true), (["--profile", "safe"], true), ([], true),
-                      (["--profile", "balanced", "--precision", "auto"], false), (["--profile", "fast", "--detect-every", "3"], false),
-                      (["--threshold", "0.3"], false)])
-    func autoPrecisionIsBF16OnlyWhereItWasMeasuredToKeepRecall(options: [String], mayUseBF16: Bool) throws {
+    /// `--precision auto` (`run`'s default) considers a precision only for the unmodified
+    /// profiles it was measured to keep recall on (bf16: safe and fast; int8: safe, balanced and
+    /// fast), only where this machine runs it (native bf16; the int8 model made at setup), and
+    /// takes what the timed trial found fastest; anything else is f32.
+    @Test(arguments: [(["--profile", "fast", "--precision", "auto"], [InferencePrecision.bf16, .int8]), (["--profile", "safe"], [.bf16, .int8]),
+                      ([], [.bf16, .int8]), (["--profile", "balanced", "--precision", "auto"], [.int8]),
+                      (["--profile", "fast", "--detect-every", "3"], []), (["--threshold", "0.3"], [])])
+    func autoPrecisionIsOnlyWhatWasMeasuredToKeepRecall(options: [String], measured: [InferencePrecision]) throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let output = dir + "/out.mp4"
             let result = try CLI.run(arguments: ["run", Fixtures.asset("carphone_pristine.mp4"), "-o", output] + options)
             #expect(result.status == 0, "\(result.stderr)")
             let manifest = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(output)), path: output).manifest
-            let bf16Pays = mayUseBF16 && InferencePrecision.bf16Available ? try keptTrial().bf16IsFaster : false
-            let expected: InferencePrecision = bf16Pays ? .bf16 : .f32
+            let runnable = Set(measured).filter { ($0 == .bf16 && InferencePrecision.bf16Available) || ($0 == .int8 && PinnedModel.centerFaceInt8.isPresent) }
+            let expected: InferencePrecision = runnable.isEmpty ? .f32 : try keptTrial().choice(among: runnable.union([.f32]))
             #expect(manifest.parameters.detector.effectivePrecision == expected)
             #expect(manifest.inference?.hasSuffix("CPU \(expected.rawValue)") == true, "\(manifest.inference ?? "")")
         }
@@ -58,21 +59,24 @@ import Testing
     private func keptTrial() throws -> PrecisionTrial {
         let home = try #require(ProcessInfo.processInfo.environment["REDACTFARM_HOME"], "the tests run with REDACTFARM_HOME set (make test does)")
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let conditions = PrecisionTrial.Conditions.current(threads: ThreadBudget(cores: cores, slots: cores).inferenceThreadsPerSlot)
+        let conditions = PrecisionTrial.Conditions.current(threads: ThreadBudget(cores: cores, slots: cores).inferenceThreadsPerSlot,
+                                                           int8: PinnedModel.centerFaceInt8.isPresent)
         return try #require(PrecisionTrialCache(folder: home).kept.last { $0.conditions == conditions }, "auto left no trial for \(conditions)")
     }
 
-    /// The trial times both precisions on this machine, under the conditions it records.
-    @Test func theTrialTimesBothPrecisionsHere() throws {
-        guard InferencePrecision.bf16Available else { return }  // nothing to choose between: auto is f32
-        let trial = try PrecisionTrial.run(model: CenterFaceModel.load(path: Fixtures.asset("centerface.onnx")))
-        #expect(trial.f32Milliseconds > 0 && trial.bf16Milliseconds > 0)
-        #expect(trial.conditions == .current(threads: InferenceThreads.current))
-        #expect(trial.conditions.cpu.contains("bf16"), "the CPU's bf16 features are part of what the trial holds for")
+    /// The trial times every precision this machine runs, under the conditions it records.
+    @Test func theTrialTimesEveryPrecisionThisMachineRuns() throws {
+        let int8 = PinnedModel.centerFaceInt8.isPresent ? try CenterFaceModel.load(path: Fixtures.asset("centerface-int8.xml"), quantized: true) : nil
+        let trial = try PrecisionTrial.run(model: CenterFaceModel.load(path: Fixtures.asset("centerface.onnx")), int8: int8)
+        #expect(trial.f32Milliseconds > 0)
+        #expect((trial.bf16Milliseconds ?? 0 > 0) == InferencePrecision.bf16Available)
+        #expect((trial.int8Milliseconds ?? 0 > 0) == (int8 != nil))
+        #expect(trial.conditions == .current(threads: InferenceThreads.current, int8: int8 != nil))
+        #expect(trial.conditions.cpu.contains("bf16") == InferencePrecision.bf16Available, "the CPU's bf16 features are part of what the trial holds for")
     }
 
     /// A kept trial answers only for the conditions it was measured in; other conditions
-    /// (thread count, engine, model or CPU) are measured and kept beside it, a damaged file is
+    /// (thread count, engine, model, int8 model or CPU) are measured and kept beside it, a damaged file is
     /// measured again, and no more than `capacity` trials are kept.
     @Test func aKeptTrialIsReusedOnlyForItsOwnConditions() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
@@ -85,23 +89,25 @@ import Testing
                     return PrecisionTrial(conditions: conditions, f32Milliseconds: 30, bf16Milliseconds: bf16)
                 }
             }
+            func bf16Chosen(_ trial: PrecisionTrial) -> Bool { trial.choice(among: [.f32, .bf16]) == .bf16 }
             let first = try ask(here, bf16: 45)
-            #expect(first.1 && !first.0.bf16IsFaster && measured == 1)
+            #expect(first.1 && !bf16Chosen(first.0) && measured == 1)
             let again = try ask(here, bf16: 10)
             #expect(!again.1 && again.0 == first.0 && measured == 1, "the kept trial is read, not measured again")
             for other in [PrecisionTrial.Conditions(cpu: "CPU A (avx512_bf16)", engine: "2026.4.1", modelSHA256: "aa", threads: 2),
                           PrecisionTrial.Conditions(cpu: "CPU A (avx512_bf16, amx_bf16)", engine: "2026.4.1", modelSHA256: "aa", threads: 1),
                           PrecisionTrial.Conditions(cpu: "CPU A (avx512_bf16)", engine: "2027.0", modelSHA256: "aa", threads: 1),
-                          PrecisionTrial.Conditions(cpu: "CPU A (avx512_bf16)", engine: "2026.4.1", modelSHA256: "bb", threads: 1)] {
+                          PrecisionTrial.Conditions(cpu: "CPU A (avx512_bf16)", engine: "2026.4.1", modelSHA256: "bb", threads: 1),
+                          PrecisionTrial.Conditions(cpu: "CPU A (avx512_bf16)", engine: "2026.4.1", modelSHA256: "aa", int8ModelSHA256: "cc", threads: 1)] {
                 let before = measured
                 let result = try ask(other, bf16: 20)
-                #expect(result.1 && measured == before + 1 && result.0.conditions == other && result.0.bf16IsFaster)
+                #expect(result.1 && measured == before + 1 && result.0.conditions == other && bf16Chosen(result.0))
                 #expect(try ask(other, bf16: 99).1 == false, "kept once measured")
             }
-            #expect(try ask(here, bf16: 10).0 == first.0 && measured == 5, "the first trial is kept beside the others")
+            #expect(try ask(here, bf16: 10).0 == first.0 && measured == 6, "the first trial is kept beside the others")
             try Data("{not json".utf8).write(to: URL(fileURLWithPath: cache.path))
             let repaired = try ask(here, bf16: 45)
-            #expect(repaired.1 && measured == 6)
+            #expect(repaired.1 && measured == 7)
             #expect(try ask(here, bf16: 1).1 == false, "the repaired file is kept")
             for threads in 10..<(10 + PrecisionTrialCache.capacity) {
                 _ = try ask(PrecisionTrial.Conditions(cpu: "CPU A", engine: "e", modelSHA256: "aa", threads: threads), bf16: 20)
@@ -110,14 +116,20 @@ import Testing
         }
     }
 
-    /// bf16 is chosen only when clearly faster: a tie or a small gain is noise, and f32 is
-    /// what every floor was first measured in.
-    @Test func bf16IsChosenOnlyWhenClearlyFaster() {
+    /// Another precision is chosen only when clearly faster than f32 (a tie or a small gain is
+    /// noise, and f32 is what every floor was first measured in), and only among those allowed.
+    @Test func aPrecisionIsChosenOnlyWhenClearlyFaster() {
         let c = PrecisionTrial.Conditions(cpu: "", engine: "", modelSHA256: "", threads: 1)
-        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 84, bf16Milliseconds: 41).bf16IsFaster)
-        #expect(!PrecisionTrial(conditions: c, f32Milliseconds: 31, bf16Milliseconds: 47).bf16IsFaster)
-        #expect(!PrecisionTrial(conditions: c, f32Milliseconds: 31, bf16Milliseconds: 29).bf16IsFaster)
-        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 47, bf16Milliseconds: 31).summary.contains("1.52x faster"))
-        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 31, bf16Milliseconds: 47).summary.contains("1.52x slower"))
+        let all: Set<InferencePrecision> = [.f32, .bf16, .int8]
+        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 84, bf16Milliseconds: 41).choice(among: all) == .bf16)
+        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 84, bf16Milliseconds: 41, int8Milliseconds: 30).choice(among: all) == .int8)
+        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 84, bf16Milliseconds: 41, int8Milliseconds: 30).choice(among: [.f32, .bf16]) == .bf16)
+        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 84, bf16Milliseconds: 41, int8Milliseconds: 30).choice(among: [.f32]) == .f32)
+        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 31, bf16Milliseconds: 47, int8Milliseconds: 12).choice(among: all) == .int8)
+        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 31, bf16Milliseconds: 47).choice(among: all) == .f32)
+        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 31, bf16Milliseconds: 29, int8Milliseconds: 28).choice(among: all) == .f32)
+        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 47, bf16Milliseconds: 31).summary.contains("bf16 31.0 ms (1.52x faster)"))
+        #expect(PrecisionTrial(conditions: c, f32Milliseconds: 31, bf16Milliseconds: 47, int8Milliseconds: 12.4).summary
+                == "f32 31.0 ms; bf16 47.0 ms (1.52x slower); int8 12.4 ms (2.50x faster) per 640x384 face inference, 1 thread(s)")
     }
 }
