@@ -49,14 +49,16 @@ struct RedactionOptions: ParsableArguments {
     var audit = false
 
     @Option(help: """
-        Inference arithmetic: auto (the default for `run`: bf16 for the safe and fast profiles \
-        as they stand where this machine computes it natively, with AVX-512 BF16 or AMX, and a \
-        one-second trial, run once per machine and kept in the home folder, finds it at least \
+        Inference arithmetic: auto (the default for `run`: of the precisions measured to keep \
+        recall for the profile as it stands, bf16 for safe and fast where this machine computes \
+        it natively and int8 for safe where setup made the int8 model, the one a one-second \
+        trial, run once per machine and kept in the home folder, finds fastest and at least \
         1.15x faster than f32; else f32), f32 (the default for `submit`, whose machine says \
-        nothing of the farm's CPUs), or bf16 (only workers that compute it natively get the \
-        job). Both keep the same recall and visible runs on all four make-eval clips; bf16 ran \
-        the default profile 1.3-1.6x faster on an AMD Zen 4 and 1-14% slower on an Intel Xeon \
-        without AMX (Benchmarks/README.md). Recorded in the manifest.
+        nothing of the farm's CPUs), bf16 (only workers that compute it natively get the job) \
+        or int8 (the face model quantized by setup; only workers holding it get the job; other \
+        models stay f32). On the four make-eval clips bf16 kept recall and visible runs for \
+        safe and fast, int8 for safe only (1.2-1.4x faster runs than f32 on an Intel Xeon; \
+        balanced and fast in int8 let faces show for up to 7 frames). Recorded in the manifest.
         """)
     var precision: PrecisionChoice?
 
@@ -158,5 +160,5 @@ enum PrecisionChoice: String, CaseIterable, ExpressibleByArgument {
 
     /// Where each precision kept the recall and visible runs of f32 on all four make-eval
     /// clips (Benchmarks/README.md).
-    static let measuredProfiles: [InferencePrecision: Set<DetectionProfile>] = [.bf16: [.safe, .fast], .int8: [.safe, .balanced, .fast]]
+    static let measuredProfiles: [InferencePrecision: Set<DetectionProfile>] = [.bf16: [.safe, .fast], .int8: [.safe]]
 }

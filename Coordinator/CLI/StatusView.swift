@@ -27,7 +27,7 @@ enum StatusView {
 
     static func workerLines(_ workers: [WorkerStatus]) -> [String] {
         guard !workers.isEmpty else { return ["no workers connected"] }
-        return ["WORKER                HOST            ADDRESS          VERSION   STATE    SLOTS  SEGMENTS  FRAMES   FPS    HEARD  MODELS      TASKS"] + workers.map { w in
+        return ["WORKER                HOST            ADDRESS          VERSION   STATE    SLOTS  SEGMENTS  FRAMES   FPS    HEARD  MODELS              TASKS"] + workers.map { w in
             w.name.padding(toLength: 22, withPad: " ", startingAt: 0)
                 + (w.host ?? "?").padding(toLength: 16, withPad: " ", startingAt: 0)
                 + (w.address ?? "-").padding(toLength: 17, withPad: " ", startingAt: 0)
@@ -38,7 +38,8 @@ enum StatusView {
                 + "\(w.framesDone)".padding(toLength: 9, withPad: " ", startingAt: 0)
                 + String(format: "%-7.1f", w.framesPerSecond)
                 + (w.lastHeardSeconds.map { String(format: "%.0fs", $0) } ?? "?").padding(toLength: 7, withPad: " ", startingAt: 0)
-                + (w.models.map { $0.isEmpty ? "-" : $0.joined(separator: ",") } ?? "?").padding(toLength: 12, withPad: " ", startingAt: 0)
+                // Wide enough for every role this build knows ("face,face-int8,text").
+                + (w.models.map { $0.isEmpty ? "-" : $0.joined(separator: ",") } ?? "?").padding(toLength: 20, withPad: " ", startingAt: 0)
                 + (w.tasks.isEmpty ? "-" : w.tasks.joined(separator: ", "))
                 + (w.quarantine.map { "  (\($0))" } ?? "")
         }

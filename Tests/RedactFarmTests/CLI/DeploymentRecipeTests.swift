@@ -230,6 +230,13 @@ import Yams
         let lock = try String(contentsOfFile: Fixtures.packageRoot + "/ops/assets.lock", encoding: .utf8)
         let models = Set(lock.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: " ").first }.filter { $0.hasSuffix(".onnx") }.map(String.init))
         #expect(models == [PinnedModel.centerFace.fileName, PinnedModel.textDetector.fileName])
+        // The int8 face model setup makes is pinned there as the binary pins it, and installed.
+        let int8 = PinnedModel.centerFaceInt8, weights = try #require(int8.weights)
+        let fetch = try String(contentsOfFile: Fixtures.packageRoot + "/ops/fetch-assets.sh", encoding: .utf8)
+        #expect(fetch.contains("int8_xml_sha=\(int8.sha256)") && fetch.contains("int8_bin_sha=\(weights.sha256)"),
+                "ops/fetch-assets.sh and PinnedModel.centerFaceInt8 pin different bytes")
+        let install = try String(contentsOfFile: Fixtures.packageRoot + "/ops/install.sh", encoding: .utf8)
+        #expect(install.contains("for model in \(int8.fileName) \(weights.fileName); do"))
 
         // The run stage's packages hold every shared library the binary needs that neither the
         // base image (libc, libstdc++), nor the Swift runtime (linked statically there), nor
