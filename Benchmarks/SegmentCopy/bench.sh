@@ -13,12 +13,7 @@
 # every pass (`--unchanged-pass-every 1`).
 # Usage: Benchmarks/SegmentCopy/bench.sh  (make release first; ~35 min)
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-dir="${BENCH_DIR:-/tmp/segment-copy-bench}"
-mkdir -p "$dir" && cd "$dir"
-export REDACTFARM_MODELS="$root/.cache/assets"
-RF="$root/.build/release/redactfarm"
-pairs() { python3 "$root/Benchmarks/SegmentCopy/pairs.py" "$@"; }
+source "$(dirname "$0")/common.sh"
 # The scene, once per encoding: clip OUT ENCODER-AND-AUDIO-OPTIONS...
 clip() {
   local out="$1"; shift

@@ -7,12 +7,7 @@
 # pairs.py: A and B in turn, whole processes. Usage: Benchmarks/SegmentCopy/long.sh
 # (make release first; ~25 min, most of it the old build's run).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-dir="${BENCH_DIR:-/tmp/segment-copy-bench}"
-mkdir -p "$dir" && cd "$dir"
-export REDACTFARM_MODELS="$root/.cache/assets"
-RF="$root/.build/release/redactfarm"
-pairs() { python3 "$root/Benchmarks/SegmentCopy/pairs.py" "$@"; }
+source "$(dirname "$0")/common.sh"
 clip=cctv600.mp4
 if [ ! -s "$clip" ]; then
   ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "smptebars=size=1280x720:rate=25:duration=600,noise=alls=10:allf=t" \

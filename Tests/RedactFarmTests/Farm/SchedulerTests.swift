@@ -80,16 +80,10 @@ import Testing
     @Test func aBF16JobNeedsWorkersThatComputeIt() {
         var job = RedactionJob()
         job.detector.precision = .bf16
-        let needed = JobCapabilities.needed(by: job)
-        let f32Only = JobCapabilities.offered(models: ModelRole.pinnedMap([.face]), precisions: ["f32"])
-        let both = JobCapabilities.offered(models: ModelRole.pinnedMap([.face]), precisions: ["f32", "bf16"])
-        var w1 = Self.candidate(Self.w1, LeaseTable()), w2 = Self.candidate(Self.w2, LeaseTable())
-        w1.offers = f32Only
-        w2.offers = both
-        #expect(!w1.serves(needed) && w2.serves(needed))
-        #expect(JobCapabilities.describe(needed, lackedBy: f32Only) == ["bf16 arithmetic"])
-        let decision = Scheduler.decide(queue: WorkQueue([Self.key(0), Self.key(1)]), workers: [w1, w2], needs: [1: needed])
-        #expect(decision.assignments.allSatisfy { $0.worker == Self.w2 } && decision.assignments.count == 2)
+        Self.expectOnlyTheSecondServes(JobCapabilities.needed(by: job),
+                                       lacking: JobCapabilities.offered(models: ModelRole.pinnedMap([.face]), precisions: ["f32"]),
+                                       offering: JobCapabilities.offered(models: ModelRole.pinnedMap([.face]), precisions: ["f32", "bf16"]),
+                                       lacks: ["bf16 arithmetic"])
         var zones = RedactionJob()
         zones.targets = []
         zones.detector.precision = .bf16
@@ -101,19 +95,26 @@ import Testing
     @Test func anInt8JobNeedsWorkersHoldingTheInt8Model() {
         var job = RedactionJob()
         job.detector.precision = .int8
-        let needed = JobCapabilities.needed(by: job)
         #expect(DetectorRegistry.models(for: job) == ModelRole.pinnedMap([.faceInt8]))
-        let f32Model = JobCapabilities.offered(models: ModelRole.pinnedMap([.face]), precisions: ["f32", "int8"])
-        let both = JobCapabilities.offered(models: ModelRole.pinnedMap([.face, .faceInt8]), precisions: ["f32", "int8"])
-        var w1 = Self.candidate(Self.w1, LeaseTable()), w2 = Self.candidate(Self.w2, LeaseTable())
-        w1.offers = f32Model
-        w2.offers = both
-        #expect(!w1.serves(needed) && w2.serves(needed))
-        #expect(JobCapabilities.describe(needed, lackedBy: f32Model) == ["the face-int8 model \(PinnedModel.centerFaceInt8.sha256.prefix(12))…"])
-        let decision = Scheduler.decide(queue: WorkQueue([Self.key(0), Self.key(1)]), workers: [w1, w2], needs: [1: needed])
-        #expect(decision.assignments.allSatisfy { $0.worker == Self.w2 } && decision.assignments.count == 2)
+        Self.expectOnlyTheSecondServes(JobCapabilities.needed(by: job),
+                                       lacking: JobCapabilities.offered(models: ModelRole.pinnedMap([.face]), precisions: ["f32", "int8"]),
+                                       offering: JobCapabilities.offered(models: ModelRole.pinnedMap([.face, .faceInt8]), precisions: ["f32", "int8"]),
+                                       lacks: ["the face-int8 model \(PinnedModel.centerFaceInt8.sha256.prefix(12))…"])
         job.detector.precision = nil
         #expect(DetectorRegistry.models(for: job) == ModelRole.pinnedMap([.face]))
+    }
+
+    /// Of two workers, one `lacking` what `needed` asks (`describe` says what: `lacks`) and one
+    /// `offering` it, only the second serves, and a file's two segments both go to it.
+    private static func expectOnlyTheSecondServes(_ needed: [String: String], lacking: [String: String], offering: [String: String],
+                                                  lacks: [String]) {
+        var first = candidate(Self.w1, LeaseTable()), second = candidate(Self.w2, LeaseTable())
+        first.offers = lacking
+        second.offers = offering
+        #expect(!first.serves(needed) && second.serves(needed))
+        #expect(JobCapabilities.describe(needed, lackedBy: lacking) == lacks)
+        let decision = Scheduler.decide(queue: WorkQueue([key(0), key(1)]), workers: [first, second], needs: [1: needed])
+        #expect(decision.assignments.allSatisfy { $0.worker == Self.w2 } && decision.assignments.count == 2)
     }
 
     @Test func segmentsGoOnlyToWorkersHoldingTheirJobsModels() {
