@@ -14,7 +14,8 @@ enum AutoPrecision {
         let cache = PrecisionTrialCache(folder: KeyLocations.home)
         // No face model where it is looked for: the job's own model check says so, with the path.
         guard let model = try? CenterFaceModel.load(path: path) else { return .f32 }
-        let quantized = allowed.contains(.int8) ? try? CenterFaceModel.load(path: int8Path, quantized: true) : nil
+        // Timed whenever it is here, whatever this profile allows: one trial per machine.
+        let quantized = try? CenterFaceModel.load(path: int8Path, quantized: true)
         let runnable = allowed.filter { $0 == .f32 || ($0 == .bf16 && InferencePrecision.bf16Available) || ($0 == .int8 && quantized != nil) }
         guard !runnable.subtracting([.f32]).isEmpty else { return .f32 }
         do {
