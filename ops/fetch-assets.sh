@@ -96,17 +96,23 @@ if [ ! -s "$dest/centerface-int8.xml" ] || [ ! -s "$dest/centerface-int8.bin" ];
     # Installed for this step only, then removed (half a gigabyte: SciPy, scikit-learn).
     pydir="$root/.cache/quantize-python"
     rm -rf "$pydir"
-    python3 -m pip install --quiet --no-deps --disable-pip-version-check --root-user-action=ignore --only-binary=:all: \
-      --require-hashes --target "$pydir/nncf" -r "$root/ops/models/quantize-requirements.txt"
-    python3 -m pip install --quiet --no-deps --disable-pip-version-check --root-user-action=ignore --target "$pydir/openvino" "$wheels/$ov_wheel"
     made="$(mktemp -d)"
-    PYTHONPATH="$pydir/nncf:$pydir/openvino" python3 "$root/ops/models/quantize-centerface.py" "$dest/centerface.onnx" "$wheels/$skimage_wheel" "$made/centerface-int8"
-    xml_sha="$(sha256sum "$made/centerface-int8.xml" | cut -d' ' -f1)"
-    bin_sha="$(sha256sum "$made/centerface-int8.bin" | cut -d' ' -f1)"
+    # A step that fails (no PyPI, a wheel gone) leaves int8 out, said so; the rest of setup stands.
+    if python3 -m pip install --quiet --no-deps --disable-pip-version-check --root-user-action=ignore --only-binary=:all: \
+         --require-hashes --target "$pydir/nncf" -r "$root/ops/models/quantize-requirements.txt" \
+       && python3 -m pip install --quiet --no-deps --disable-pip-version-check --root-user-action=ignore --target "$pydir/openvino" "$wheels/$ov_wheel" \
+       && PYTHONPATH="$pydir/nncf:$pydir/openvino" python3 "$root/ops/models/quantize-centerface.py" "$dest/centerface.onnx" "$wheels/$skimage_wheel" "$made/centerface-int8"; then
+      xml_sha="$(sha256sum "$made/centerface-int8.xml" | cut -d' ' -f1)"
+      bin_sha="$(sha256sum "$made/centerface-int8.bin" | cut -d' ' -f1)"
+    else
+      xml_sha="(not made)" bin_sha="(not made)"
+    fi
     if [ "$xml_sha" = "$int8_xml_sha" ] && [ "$bin_sha" = "$int8_bin_sha" ]; then
       mv "$made/centerface-int8.bin" "$dest/centerface-int8.bin"
       mv "$made/centerface-int8.xml" "$dest/centerface-int8.xml"
       echo "fetch-assets: centerface-int8.xml ready"
+    elif [ "$xml_sha" = "(not made)" ]; then
+      echo "fetch-assets: the int8 face model could not be made (above); --precision int8 is unavailable here" >&2
     else
       echo "fetch-assets: the int8 face model made here has SHA-256 ${xml_sha:0:12}…/${bin_sha:0:12}…, not the pinned ${int8_xml_sha:0:12}…/${int8_bin_sha:0:12}…; left out, so --precision int8 is unavailable here" >&2
     fi

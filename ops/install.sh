@@ -16,6 +16,6 @@ for model in $(grep -v '^#' "$root/ops/assets.lock" | awk '$1 ~ /\.onnx$/ {print
 done
 # The int8 face model, where setup could make it (fetch-assets.sh).
 for model in centerface-int8.xml centerface-int8.bin; do
-  [ -s "$root/.cache/assets/$model" ] && install -m 0644 "$root/.cache/assets/$model" "$prefix/share/redactfarm/$model"
+  if [ -s "$root/.cache/assets/$model" ]; then install -m 0644 "$root/.cache/assets/$model" "$prefix/share/redactfarm/$model"; fi
 done
 echo "install: redactfarm $("$prefix/bin/redactfarm" --version) in $prefix"
