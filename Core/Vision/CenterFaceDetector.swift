@@ -35,7 +35,7 @@ public final class CenterFaceDetector: FaceFinder {
                              : "the int8 face model runs only with --precision int8")
         }
         do throws(MediaError) {
-            network = try OpenVINONetwork(model: model.bytes, weights: model.weights, label: model.path, inputName: "input.1", precision: options.precision)
+            network = try model.network(precision: options.precision)
         } catch {
             throw MediaError(path: model.path, reason: "cannot load the face model: \(error.reason)")
         }

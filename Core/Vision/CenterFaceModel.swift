@@ -23,6 +23,12 @@ public struct CenterFaceModel: Sendable {
     /// The int8 model (quantized: a job in `--precision int8` runs it).
     public var isQuantized: Bool { weights != nil }
 
+    /// The network on OpenVINO in `precision`: how the detector and the precision trial both
+    /// open it.
+    func network(precision: InferencePrecision, capacity: Int = OpenVINONetwork.defaultCapacity) throws(MediaError) -> OpenVINONetwork {
+        try OpenVINONetwork(model: bytes, weights: weights, label: path, inputName: "input.1", precision: precision, capacity: capacity)
+    }
+
     /// Loads from `path`, or from the first default place that has the file (see `PinnedModel`).
     public static func load(path: String? = nil, quantized: Bool = false) throws(MediaError) -> CenterFaceModel {
         let (found, bytes, weights) = try (quantized ? PinnedModel.centerFaceInt8 : .centerFace).load(path: path)

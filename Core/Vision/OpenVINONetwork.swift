@@ -66,10 +66,12 @@ final class OpenVINONetwork {
         static let any = Size(width: 0, height: 0)
     }
     static let maxSide = 4096
+    /// Compiled input sizes kept per network.
+    static let defaultCapacity = 6
 
     /// Reads the model once, to fail here rather than at the first frame.
     init(model bytes: [UInt8], weights: [UInt8]? = nil, label: String, inputName: String, conversion: InputConversion = .raw,
-         precision: InferencePrecision = .f32, capacity: Int = 6) throws(MediaError) {
+         precision: InferencePrecision = .f32, capacity: Int = OpenVINONetwork.defaultCapacity) throws(MediaError) {
         guard precision != .bf16 || InferencePrecision.bf16Available else {
             throw MediaError(path: label, reason: "bf16 inference was asked for, but this CPU has no bf16 arithmetic (AVX-512 BF16 or AMX)")
         }

@@ -98,10 +98,7 @@ public struct PrecisionTrial: Codable, Sendable, Equatable {
         var timed: [(precision: InferencePrecision, model: CenterFaceModel)] = [(.f32, model)]
         if InferencePrecision.bf16Available { timed.append((.bf16, model)) }
         if let quantized { timed.append((.int8, quantized)) }
-        let networks = try timed.map { (entry) throws(MediaError) in
-            try OpenVINONetwork(model: entry.model.bytes, weights: entry.model.weights, label: entry.model.path, inputName: "input.1",
-                                precision: entry.precision, capacity: 1)
-        }
+        let networks = try timed.map { (entry) throws(MediaError) in try entry.model.network(precision: entry.precision, capacity: 1) }
         var times: [[Double]] = Array(repeating: [], count: timed.count)
         try picture.withUnsafeBufferPointer { (rgb) throws(MediaError) in
             for round in 0...rounds {
