@@ -209,7 +209,11 @@ public final class WorkerLoop {
             try config.security.apply(to: socket)
             let monitor = config.endpoint.hasPrefix("tcp://") ? try SocketMonitor(watching: socket, context: context) : nil
             try socket.connect(config.endpoint)
-            try socket.send(WireCodec.encode(.hello(hello)))
+            // Never a blocking send: after a refused handshake libzmq closes the connection's
+            // pipe, and a DEALER with no pipe would wait forever instead of reaching the loop
+            // that reads why it was refused. An unsent hello is repeated when the coordinator
+            // asks (announceAgain) or the worker reconnects.
+            _ = try socket.offer(WireCodec.encode(.hello(hello)))
             return (socket, monitor)
         } catch {
             throw WorkerError(reason: "cannot connect to \(config.endpoint): \(error)")

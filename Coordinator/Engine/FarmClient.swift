@@ -44,8 +44,17 @@ public final class FarmClient {
     /// (it may be down, or refusing this client's key).
     public func request(_ request: ControlRequest) throws(MediaError) -> ControlResponse {
         do {
-            try control.send(ControlCodec.encode(request))
             let deadline = MonotonicClock.now + UInt64(max(0, timeoutMilliseconds))
+            // Not a blocking send: a coordinator that refused the handshake leaves this DEALER
+            // with no pipe, and the wait would never end nor read the refusal.
+            let message = ControlCodec.encode(request)
+            while try !control.offer(message) {
+                if let refusal = refusal() { throw MediaError(path: controlEndpoint, reason: refusal) }
+                guard MonotonicClock.now < deadline else {
+                    throw MediaError(path: controlEndpoint, reason: "cannot reach the coordinator in \(max(1, timeoutMilliseconds / 1000)) s (is it running, with the same security: --server-key, or --insecure on both?)")
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
             while true {
                 if let frames = try control.receive(timeoutMilliseconds: 100) { return try ControlCodec.decode(ControlResponse.self, frames) }
                 if let refusal = refusal() { throw MediaError(path: controlEndpoint, reason: refusal) }

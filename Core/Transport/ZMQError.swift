@@ -12,4 +12,8 @@ public struct ZMQError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// The peer a ROUTER socket was asked to send to is not connected (ZMQ_ROUTER_MANDATORY).
     public var isUnroutable: Bool { code == EHOSTUNREACH }
+
+    /// A send with `dontWait` found no peer ready to take the message: a DEALER whose
+    /// connection has not completed, or whose pipe libzmq closed after a refused handshake.
+    public var wouldBlock: Bool { code == EAGAIN }
 }

@@ -90,6 +90,13 @@ public final class ZMQSocket: @unchecked Sendable {
         }
     }
 
+    /// Sends without waiting; false when no peer is ready to take the message (see
+    /// `ZMQError.wouldBlock`), so a caller can look at why before trying again.
+    public func offer(_ frames: [[UInt8]]) throws(ZMQError) -> Bool {
+        do { try send(frames, dontWait: true) } catch where error.wouldBlock { return false }
+        return true
+    }
+
     /// The next multipart message, or nil if none arrives within `timeoutMilliseconds`
     /// (-1 waits for ever).
     public func receive(timeoutMilliseconds: Int = -1) throws(ZMQError) -> [[UInt8]]? {

@@ -1,4 +1,5 @@
 import CZMQ
+import Foundation
 @testable import RedactCore
 @testable import RedactIntegrity
 @testable import RedactMedia
@@ -62,6 +63,33 @@ import Testing
         try wrong.connect(endpoint)
         try wrong.send([Array("intruder".utf8)], dontWait: true)
         #expect(try server.receive(timeoutMilliseconds: 500) == nil)
+    }
+
+    /// A plain DEALER refused by a CURVE server is left with no pipe: a blocking send would
+    /// wait forever (a worker hung so in CI, before it could read why it was refused), so
+    /// the farm offers instead, and `offer` says no at once.
+    @Test func aRefusedDealerIsOfferedNothingAndNeverBlocks() throws {
+        let ctx = try ZMQContext()
+        let server = try ZMQSocket(ctx, .router)
+        try server.makeCurveServer(try CurveKeyPair.generate())
+        try server.bind("tcp://127.0.0.1:*")
+        let plain = try ZMQSocket(ctx, .dealer)
+        let monitor = try SocketMonitor(watching: plain, context: ctx)
+        try plain.connect(server.lastEndpoint)
+        var refusal: SocketMonitor.Refusal?
+        for _ in 0..<100 where refusal == nil {
+            refusal = monitor.refusal()
+            if refusal == nil { _ = try plain.receive(timeoutMilliseconds: 50) }
+        }
+        try #require(refusal != nil, "libzmq never reported the refused handshake")
+        // The monitor may hear of the failure a moment before libzmq closes the pipe.
+        var refused = false
+        for _ in 0..<40 where !refused {
+            refused = try !plain.offer([Array("hello".utf8)])
+            if !refused { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(refused, "a refused DEALER still took messages")
+        #expect(try server.receive(timeoutMilliseconds: 200) == nil)
     }
 
     @Test func publicKeyFollowsFromTheSecret() throws {
