@@ -2,7 +2,8 @@
 # Issue 13's own file: 10 minutes of the CCTV-like scene of bench.sh (1280x720, 25 fps, sensor
 # noise, a keyframe every second, AAC) in which a person (a real face) is in view for 3 s of
 # every 30 (10% of the GOPs). `redactfarm run` as shipped against the build before copying
-# (every segment re-encoded, every full-frame pass run, f32: what `run` did then), and against
+# (every segment re-encoded, every full-frame pass run, f32, x264 `faster` at CRF 18: what
+# `run` did then), and against
 # ffmpeg decoding the file alone (the floor of anything that looks at every frame).
 # pairs.py: A and B in turn, whole processes. Usage: Benchmarks/SegmentCopy/long.sh
 # (make release first; ~25 min, most of it the old build's run).
@@ -17,7 +18,7 @@ if [ ! -s "$clip" ]; then
 fi
 echo "== faces (default profile): as shipped vs the build before copying"
 pairs -n 1 --a "$RF run $clip -o now.mp4 --overwrite" \
-  --b "$RF run $clip -o before.mp4 --overwrite --precision f32 --reencode-all --unchanged-pass-every 1"
+  --b "$RF run $clip -o before.mp4 --overwrite --precision f32 --reencode-all --unchanged-pass-every 1 --crf 18 --preset faster"
 echo "== as shipped vs ffmpeg decoding the file alone"
 pairs -n 1 --a "$RF run $clip -o now.mp4 --overwrite" --b "ffmpeg -nostdin -v error -i $clip -f null -"
 python3 - now.mp4 <<'PY'

@@ -52,12 +52,12 @@ package struct EncoderChoice: Sendable, Equatable {
         var note: String?
         if let (own, ownFamily) = ownEncoders[sourceCodec] {
             if let why = unusable(own, format: source.format) {
-                note = "the \(sourceCodec) video is re-encoded as h264 (libx264, CRF \(settings.crf)): \(why)"
+                note = "the \(sourceCodec) video is re-encoded as h264 (libx264, CRF \(settings.x264.crf)): \(why)"
             } else {
                 (encoder, family) = (own, ownFamily)
             }
         } else {
-            note = "the \(sourceCodec) video is re-encoded as h264 (libx264, CRF \(settings.crf)): this build has no \(sourceCodec) encoder"
+            note = "the \(sourceCodec) video is re-encoded as h264 (libx264, CRF \(settings.x264.crf)): this build has no \(sourceCodec) encoder"
         }
         if let n = note, losslessCodecs.contains(sourceCodec) { note = n + ", so the output is no longer lossless" }
 

@@ -80,9 +80,9 @@ extension RedactionJob {
         if let n = detector.unchangedPassEvery {
             try JobLimits.check("--unchanged-pass-every", n, in: JobLimits.unchangedPassEvery, "on a still picture, one due full-frame pass in N runs")
         }
-        try JobLimits.check("--crf", encoder.crf, in: JobLimits.crf, "x264/x265 quality")
-        guard JobLimits.presets.contains(encoder.preset) else {
-            throw OptionError("--preset", encoder.preset, accepts: "must be one of \(JobLimits.presets.joined(separator: ", "))")
+        if let crf = encoder.crf { try JobLimits.check("--crf", crf, in: JobLimits.crf, "x264/x265 quality") }
+        if let preset = encoder.preset, !JobLimits.presets.contains(preset) {
+            throw OptionError("--preset", preset, accepts: "must be one of \(JobLimits.presets.joined(separator: ", "))")
         }
         guard look.maxCells >= 2, look.maxCells <= 64 else { throw OptionError("maxCells", String(look.maxCells), accepts: "must be 2 to 64") }
         guard contextFrames >= 0, contextFrames <= 64 else {
