@@ -15,12 +15,13 @@ public struct EncoderSettings: Codable, Equatable, Sendable {
     }
 
     /// x264: `veryfast` at CRF 17 rather than `faster` at 18. On the four 720p evaluation
-    /// clips, one thread: 38-44% less encoding time, the same SSIM against the source
+    /// clips, one thread: 37-45% less encoding time, the same SSIM against the source
     /// (within 0.0001; +0.012 on the noisy CCTV clip), PSNR within 0.2 dB (+1.2 dB on
-    /// CCTV), 4-8% more bytes (Benchmarks/README.md, "The encoder's preset").
+    /// CCTV), 4-8% more bytes (Benchmarks/README.md, "The re-encoder's preset").
     public static let x264Default = (crf: 17, preset: "veryfast")
     /// x265: `faster` at CRF 18. Its `veryfast` is no faster here (100 frames of the same
-    /// clips: 6-12% slower at CRF 17), so x265 keeps the setting both families had.
+    /// clips at CRF 17: as fast on two, 19-26% slower on two), so x265 keeps the setting
+    /// both families had.
     public static let x265Default = (crf: 18, preset: "faster")
 
     public var x264: (crf: Int, preset: String) { (crf ?? Self.x264Default.crf, preset ?? Self.x264Default.preset) }
