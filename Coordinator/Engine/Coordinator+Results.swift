@@ -4,8 +4,8 @@ import RedactCore
 
 /// Result intake: a result is accepted once per segment, for any attempt the store knows,
 /// and only when its hashes, frame count and timestamps are the plan's; it is durable before
-/// it counts. Results are checked as they arrive and recorded together once a broker turn
-/// (`commitStagedResults`): their files written, one flush, one transaction. A valid result
+/// it counts. Results are checked as they arrive and recorded together off the broker's
+/// thread (`startGroupCommit`): their files written, one flush, one transaction. A valid result
 /// is never wasted: if a newer attempt holds the segment (the result was late, after a
 /// restart or a lost worker), that attempt is cancelled instead.
 extension Coordinator {
@@ -48,44 +48,78 @@ extension Coordinator {
         }
     }
 
-    /// Records the turn's checked results in a group commit: every segment and coverage file
-    /// written without a flush of its own, one flush of the state's file system, then one
-    /// transaction marking them all done. Only then does any of them count: its lease ends,
-    /// its stitch hears of it, its worker's credit is free.
-    func commitStagedResults() throws(MediaError) {
-        guard !staged.isEmpty else { return }
+    /// Starts the group commit of the results checked since the last one, on the commit
+    /// lane so the broker keeps answering while the disk flushes: every segment and coverage
+    /// file written without a flush of its own, one flush of the state's file system, then
+    /// one transaction marking them all done. One commit at a time; results arriving
+    /// meanwhile wait for the next. Their segments stay in `stagedKeys` until the outcome is
+    /// back (`finishGroupCommits`): none is dispatched again or requeued while its result is
+    /// being recorded, and none counts before it is durable.
+    func startGroupCommit() {
+        guard !commitInFlight, !staged.isEmpty else { return }
         let batch = staged
         staged = []
-        stagedKeys = []
+        commitInFlight = true
+        let store = self.store, stateDirectory = config.stateDirectory, outcomes = self.commits, wake = commitWake
+        commitLane.submit {
+            outcomes.post(Self.record(batch, store: store, stateDirectory: stateDirectory))
+            wake.signal()
+        }
+    }
+
+    /// The commit lane's work: nothing here touches the broker's state.
+    private static func record(_ batch: [StagedResult], store: JobStore, stateDirectory: String) -> GroupCommit {
         var written: [StagedResult] = []
+        var failed: [(StagedResult, MediaError)] = []
         for item in batch {
             do throws(MediaError) {
                 if !item.result.copied { try AtomicOutput.write(item.segment, to: item.area.directory + "/" + item.output.file, durable: false) }
                 try AtomicOutput.write(item.coverage, to: item.area.coveragePath(item.key.index), durable: false)
                 written.append(item)
             } catch {
-                reject(item, because: error)
+                failed.append((item, error))
             }
         }
-        guard !written.isEmpty else { return }
-        let doneBy: [DoneBy]
+        guard !written.isEmpty else { return GroupCommit(recorded: [], failed: failed) }
         do throws(MediaError) {
-            try FileSystemFlush.flush(config.stateDirectory)
-            doneBy = try store.finishAttempts(written.map { item in
+            try FileSystemFlush.flush(stateDirectory)
+            let doneBy = try store.finishAttempts(written.map { item in
                 AttemptFinish(key: item.key, attempt: Int(item.result.id.attempt), outputSHA256: item.result.outputSHA256,
                               outputBytes: item.segment.count, detections: item.result.detections, copied: item.result.copied)
             })
+            return GroupCommit(recorded: Array(zip(written, doneBy)), failed: failed)
         } catch {
-            for item in written { reject(item, because: error) }
-            return
+            return GroupCommit(recorded: [], failed: failed + written.map { ($0, error) })
         }
-        var files: [Int64] = []
-        for (item, by) in zip(written, doneBy) {
-            completed(item, doneBy: by)
-            if !files.contains(item.key.file) { files.append(item.key.file) }
+    }
+
+    /// Takes in a finished group commit: only now does each result count (its lease ends,
+    /// its stitch hears of it, its worker's credit is free); one that could not be recorded
+    /// is held against its attempt.
+    func finishGroupCommits() throws(MediaError) {
+        for commit in commits.drain() {
+            commitInFlight = false
+            var files: [Int64] = []
+            for (item, by) in commit.recorded {
+                stagedKeys.remove(item.key)
+                completed(item, doneBy: by)
+                if !files.contains(item.key.file) { files.append(item.key.file) }
+            }
+            for (item, error) in commit.failed {
+                stagedKeys.remove(item.key)
+                reject(item, because: error)
+            }
+            statusDirty = true
+            for file in files { try startStitchIfReady(file) }
         }
-        statusDirty = true
-        for file in files { try startStitchIfReady(file) }
+    }
+
+    /// Waits for the commit in flight, if any, and takes it in (a stopping broker, a test).
+    func settleGroupCommit() throws(MediaError) {
+        while commitInFlight {
+            try finishGroupCommits()
+            if commitInFlight { Thread.sleep(forTimeInterval: 0.001) }
+        }
     }
 
     /// What follows a result once it is durable.
@@ -158,8 +192,8 @@ extension Coordinator {
     }
 }
 
-/// A result that passed its checks, waiting for the turn's group commit.
-struct StagedResult {
+/// A result that passed its checks, waiting for a group commit.
+struct StagedResult: Sendable {
     var result: TaskResult
     var key: SegmentKey
     var route: WorkerRoute?
@@ -171,4 +205,10 @@ struct StagedResult {
     var coverage: [UInt8]
     /// The source segment's size, for the bytes-processed metric.
     var sourceBytes: Int
+}
+
+/// What a group commit did with each result of its batch.
+struct GroupCommit: Sendable {
+    var recorded: [(StagedResult, DoneBy)]
+    var failed: [(StagedResult, MediaError)]
 }

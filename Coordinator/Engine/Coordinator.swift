@@ -83,9 +83,16 @@ public final class Coordinator {
     var repeatedWarnings = RepeatLimiter(intervalMilliseconds: 60_000)
     var lastAudit: UInt64 = 0
     var plans: [Int64: SegmentPlan] = [:]
-    /// Results checked this turn and not yet recorded (`commitStagedResults`).
+    /// Results checked and not yet handed to a group commit (`startGroupCommit`).
     var staged: [StagedResult] = []
+    /// The segments of every result checked and not yet taken back from its commit: staged
+    /// or being recorded.
     var stagedKeys: Set<SegmentKey> = []
+    /// Group commits run here, one at a time, their outcomes posted to `commits`.
+    let commitLane = BackgroundLane(name: "commit")
+    let commits = Inbox<GroupCommit>()
+    let commitWake: WakeSignal
+    var commitInFlight = false
     /// Files being split (at most one split per file).
     var splittingFiles: Set<Int64> = []
     /// Files being stitched, each waiting at its gate for segments still to come.
@@ -140,6 +147,7 @@ public final class Coordinator {
         }
         store = try JobStore(stateDirectory: config.stateDirectory)
         do {
+            commitWake = try WakeSignal()
             self.context = try context ?? ZMQContext()
             if case .curve = config.tcpSecurity {
                 guard let allowlist = config.allowlist else {
@@ -241,16 +249,20 @@ public final class Coordinator {
         try recover()
         readiness.set(ready: true, otherwise: "")
         defer {
+            // A result being recorded finishes first, so what was made durable is taken in.
+            try? settleGroupCommit()
             readiness.set(ready: false, otherwise: "the coordinator is stopping")
             observability?.stop()
             for gate in gates.values { gate.fail(MediaError(path: config.stateDirectory, reason: "the coordinator is stopping")) }
             splitLane.stop()
+            commitLane.stop()
             authenticator?.stop()
         }
         let sockets = workSockets + controlSockets
         while !stop.isRequested {
             loopBeat.turned()
-            let ready = (try? ZMQPoller.poll(sockets, timeoutMilliseconds: 100)) ?? []
+            // A group commit recorded wakes the loop: its workers wait for their results to count.
+            let ready = (try? ZMQPoller.poll(sockets, wake: commitWake, timeoutMilliseconds: 100)) ?? []
             for (i, isReady) in ready.enumerated() where isReady {
                 // Drain a bounded number per socket so one busy peer cannot starve the rest.
                 for _ in 0..<64 {
@@ -262,7 +274,8 @@ public final class Coordinator {
                     }
                 }
             }
-            try commitStagedResults()
+            try finishGroupCommits()
+            startGroupCommit()
             readSubscriptions()
             logRefusedHandshakes()
             try handlePipelineEvents()

@@ -5,8 +5,10 @@ import RedactCore
 /// The coordinator's durable state: jobs, their files, each file's segments and every attempt
 /// at a segment, in SQLite (WAL, synchronous=FULL) under the state folder. Every change the
 /// broker acts on is committed before it is acted on, so a coordinator killed at any moment
-/// restarts from here with no finished work lost. Used from the broker's thread only.
-public final class JobStore {
+/// restarts from here with no finished work lost. Used from the broker's thread, and from the
+/// commit lane for results (`finishAttempts`): `DatabaseQueue` serializes every access, and
+/// the store holds nothing else.
+public final class JobStore: @unchecked Sendable {
     public static let fileName = "farm.sqlite"
     private let db: DatabaseQueue
 
