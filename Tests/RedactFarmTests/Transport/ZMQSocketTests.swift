@@ -92,6 +92,22 @@ import Testing
         #expect(try server.receive(timeoutMilliseconds: 200) == nil)
     }
 
+    /// The broker's poll ends when its commit lane signals, not at its timeout; and a wake
+    /// once taken is gone (the next poll waits again).
+    @Test func aWakeSignalEndsAPollFromAnotherThread() throws {
+        let ctx = try ZMQContext()
+        let quiet = try ZMQSocket(ctx, .dealer)
+        try quiet.bind("inproc://wake")
+        let wake = try WakeSignal()
+        let started = MonotonicClock.now
+        Thread { Thread.sleep(forTimeInterval: 0.05); wake.signal(); wake.signal() }.start()
+        #expect(try ZMQPoller.poll([quiet], wake: wake, timeoutMilliseconds: 60_000) == [false])
+        #expect(MonotonicClock.since(started) < 30_000, "the poll ran to its timeout")
+        let again = MonotonicClock.now
+        _ = try ZMQPoller.poll([quiet], wake: wake, timeoutMilliseconds: 200)
+        #expect(MonotonicClock.since(again) >= 150, "a wake already taken ended the next poll too")
+    }
+
     @Test func publicKeyFollowsFromTheSecret() throws {
         let keys = try CurveKeyPair.generate()
         #expect(keys.publicKey.count == 40 && keys.secretKey.count == 40)
