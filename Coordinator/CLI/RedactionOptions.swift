@@ -36,10 +36,10 @@ struct RedactionOptions: ParsableArguments {
     @Option(name: .customLong("zone"), parsing: .unconditionalSingleValue, help: ArgumentHelp("A region always hidden, drawn on the picture as a player shows it (turned by the file's display matrix), in pixels or with every number in percent of the picture: x,y,w,h or poly:x1,y1,x2,y2,x3,y3,... Optionally followed by @FROM-UNTIL, each in seconds or [HH:]MM:SS[.mmm] from the first frame (e.g. @1:30-2:05.5). Repeat for more.", valueName: "zone"))
     var zones: [String] = []
 
-    @Option(parsing: .unconditional, help: "Encoder quality (CRF 0 to 51, lower is better). Default: 17 for x264, 18 for x265 (each measured with its preset below).")
+    @Option(parsing: .unconditional, help: "Encoder quality (CRF 0 to 51, lower is better). Default: 17 for x264, 18 for x265 (each measured with its preset below); given, it sets both.")
     var crf: Int?
 
-    @Option(help: "Encoder speed preset: ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo. Default: veryfast for x264, faster for x265.")
+    @Option(help: "Encoder speed preset: ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo. Default: veryfast for x264, faster for x265; given, it sets both.")
     var preset: String?
 
     @Option(parsing: .unconditional, help: "Target segment length, 0.5 to 3600 seconds (cuts fall on the nearest keyframe).")
