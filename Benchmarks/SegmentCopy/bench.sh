@@ -32,8 +32,8 @@ pairs -n 1 --a "$RF run $clip -o a.mp4 ${seg[*]}" --b "$RF run $clip -o b.mp4 ${
 echo "== a zone over the 3 s the person is in view, no detection: copying vs --reencode-all"
 zone=(--targets none --zone 640,80,400,360@20-23)
 pairs -n 3 --warmup 1 --a "$RF run $clip -o za.mp4 ${seg[*]} ${zone[*]}" --b "$RF run $clip -o zb.mp4 ${seg[*]} ${zone[*]} --reencode-all"
-echo "== faces, copying vs a plain ffmpeg transcode (libx264 -preset faster -crf 18), the floor for any tool that re-encodes"
-pairs -n 1 --a "$RF run $clip -o a.mp4 ${seg[*]}" --b "ffmpeg -nostdin -y -v error -i $clip -c:v libx264 -preset faster -crf 18 -c:a copy t.mp4"
+echo "== faces, copying vs a plain ffmpeg transcode at redactfarm's x264 settings (-preset veryfast -crf 17), the floor for any tool that re-encodes"
+pairs -n 1 --a "$RF run $clip -o a.mp4 ${seg[*]}" --b "ffmpeg -nostdin -y -v error -i $clip -c:v libx264 -preset veryfast -crf 17 -c:a copy t.mp4"
 echo "== faces, default 10 s segments: passes thinned on a still picture (the default) vs every pass, and vs the build before copying"
 pairs -n 2 --a "$RF run $clip -o h1.mp4 --overwrite --unchanged-pass-every 1" --b "$RF run $clip -o h4.mp4 --overwrite"
 pairs -n 1 --a "$RF run $clip -o r1.mp4 --overwrite --unchanged-pass-every 1 --reencode-all" --b "$RF run $clip -o h4.mp4 --overwrite"
