@@ -180,10 +180,13 @@ extension Coordinator {
         guard now - lastAudit >= Self.auditIntervalMilliseconds else { return }
         lastAudit = now
         // A commit being recorded has changed the store and not yet the leases: taken in
-        // first, so the audit compares one truth with itself.
+        // first, so the audit compares one truth with itself. Results that arrived meanwhile
+        // wait for the next commit, their segments still running in the store; a worker lost
+        // since took its leases with it (`removeWorker`), and the result in hand decides.
         try settleGroupCommit()
         let open = try store.openSegments().map { LeaseAudit.OpenSegment(key: $0.key, state: $0.state, dispatches: $0.dispatches) }
-        let findings = LeaseAudit.check(open: open, leases: leases, queue: queue, connected: Set(workers.keys))
+        let findings = LeaseAudit.check(open: open, leases: leases, queue: queue, connected: Set(workers.keys),
+                                        resultsInHand: stagedKeys)
         for finding in findings {
             config.log.warning("invariant broken: \(finding); repairing")
             switch finding {

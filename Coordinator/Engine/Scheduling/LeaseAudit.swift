@@ -2,7 +2,8 @@ import RedactCore
 
 /// The broker's invariant, checked against the store: every unfinished segment of a live
 /// file is either queued (and in the queue) or running under exactly one lease for its latest
-/// attempt, held by a connected worker. A pure function of the four, so a test can feed it any
+/// attempt, held by a connected worker, or running with its result in hand (checked, waiting
+/// for a group commit: it needs no holder, and it must not be requeued). A pure function of the four, so a test can feed it any
 /// state; the coordinator runs it every few seconds, logs what it finds and repairs it, so a
 /// file can never sit with a segment nobody holds or will hand out.
 enum LeaseAudit {
@@ -37,13 +38,16 @@ enum LeaseAudit {
     /// - `open`: the store's queued and running segments of files not ended.
     /// - `heldBack`: segments that were running when the coordinator restarted, waiting a
     ///   moment for their holder to re-announce (they are queued, not yet in the queue).
+    /// - `resultsInHand`: segments whose result is checked and waiting to be recorded; their
+    ///   worker may already be gone (its lease ended with it).
     static func check(open: [OpenSegment], leases: LeaseTable, queue: WorkQueue, connected: Set<WorkerRoute>,
-                      heldBack: Set<SegmentKey> = []) -> [Finding] {
+                      heldBack: Set<SegmentKey> = [], resultsInHand: Set<SegmentKey> = []) -> [Finding] {
         var findings: [Finding] = []
         let byKey = Dictionary(open.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         for segment in open {
             switch segment.state {
             case .running:
+                guard !resultsInHand.contains(segment.key) else { continue }
                 let lease = leases.lease(for: segment.key)
                 if lease == nil || lease.map({ Int($0.id.attempt) != segment.dispatches }) == true {
                     findings.append(.runningWithoutLease(segment.key, attempt: segment.dispatches))

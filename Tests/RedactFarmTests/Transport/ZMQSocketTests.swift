@@ -65,10 +65,11 @@ import Testing
         #expect(try server.receive(timeoutMilliseconds: 500) == nil)
     }
 
-    /// A plain DEALER refused by a CURVE server is left with no pipe: a blocking send would
-    /// wait forever (a worker hung so in CI, before it could read why it was refused), so
-    /// the farm offers instead, and `offer` says no at once.
-    @Test func aRefusedDealerIsOfferedNothingAndNeverBlocks() throws {
+    /// A plain DEALER refused by a CURVE server is left with no pipe, most of the time: a
+    /// blocking send then waits for ever (a worker hung so in CI, before it could read why it
+    /// was refused), so the farm offers instead. While libzmq reconnects it may open a pipe
+    /// again and queue what is offered; either way nothing waits and nothing gets through.
+    @Test func aRefusedDealerNeverBlocksAndNothingGetsThrough() throws {
         let ctx = try ZMQContext()
         let server = try ZMQSocket(ctx, .router)
         try server.makeCurveServer(try CurveKeyPair.generate())
@@ -82,14 +83,14 @@ import Testing
             if refusal == nil { _ = try plain.receive(timeoutMilliseconds: 50) }
         }
         try #require(refusal != nil, "libzmq never reported the refused handshake")
-        // The monitor may hear of the failure a moment before libzmq closes the pipe.
-        var refused = false
-        for _ in 0..<40 where !refused {
-            refused = try !plain.offer([Array("hello".utf8)])
-            if !refused { Thread.sleep(forTimeInterval: 0.05) }
+        // A blocking send would hang here whenever the pipe is closed (the test then times out).
+        var declined = 0
+        for _ in 0..<40 {
+            if try !plain.offer([Array("hello".utf8)]) { declined += 1 }
+            Thread.sleep(forTimeInterval: 0.05)
         }
-        #expect(refused, "a refused DEALER still took messages")
-        #expect(try server.receive(timeoutMilliseconds: 200) == nil)
+        print("a refused DEALER declined \(declined) of 40 offers (the rest were queued on a pipe libzmq reopened to reconnect)")
+        #expect(try server.receive(timeoutMilliseconds: 200) == nil, "a refused DEALER's message reached the server")
     }
 
     /// The broker's poll ends when its commit lane signals, not at its timeout; and a wake
@@ -100,9 +101,16 @@ import Testing
         try quiet.bind("inproc://wake")
         let wake = try WakeSignal()
         let started = MonotonicClock.now
-        Thread { Thread.sleep(forTimeInterval: 0.05); wake.signal(); wake.signal() }.start()
+        Thread { Thread.sleep(forTimeInterval: 0.05); wake.signal() }.start()
         #expect(try ZMQPoller.poll([quiet], wake: wake, timeoutMilliseconds: 60_000) == [false])
         #expect(MonotonicClock.since(started) < 30_000, "the poll ran to its timeout")
+        // Signals given before a poll pile up into one wake. (From this thread: a second
+        // signal from another thread may land after the poll took the first, a wake of its own.)
+        wake.signal()
+        wake.signal()
+        let piled = MonotonicClock.now
+        _ = try ZMQPoller.poll([quiet], wake: wake, timeoutMilliseconds: 60_000)
+        #expect(MonotonicClock.since(piled) < 30_000, "signals given before the poll did not wake it")
         let again = MonotonicClock.now
         _ = try ZMQPoller.poll([quiet], wake: wake, timeoutMilliseconds: 200)
         #expect(MonotonicClock.since(again) >= 150, "a wake already taken ended the next poll too")
