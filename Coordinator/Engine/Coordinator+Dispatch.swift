@@ -28,7 +28,8 @@ extension Coordinator {
         for key in queue.retries { avoid[key] = try store.failedWorkers(key) }
         var needs: [Int64: [String: String]] = [:]
         for file in queue.countByFile.keys { needs[file] = try requirements(ofFile: file).capabilities }
-        let decision = Scheduler.decide(queue: queue, workers: candidates, avoid: avoid, heldBack: heldBack, needs: needs)
+        let decision = Scheduler.decide(queue: queue, workers: candidates, avoid: avoid, heldBack: heldBack, needs: needs,
+                                        resultsInHand: stagedKeys)
         let waiting = Set(decision.unservable.map(\.file))
         if waiting != Set(unservedFiles.keys) {
             unservedFiles = [:]

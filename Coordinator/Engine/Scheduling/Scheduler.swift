@@ -47,8 +47,12 @@ enum Scheduler {
     /// - `heldBack`: queued segments not to hand out yet (awaiting their holder after a restart).
     /// - `needs`: per file, what its job needs of a worker (`JobCapabilities`; absent: nothing);
     ///   a segment goes only to a worker that offers it all, as Majordomo routes by service.
+    /// - `resultsInHand`: segments whose result is checked and being recorded: neither handed
+    ///   out (one requeued before its late result came may still be in the queue) nor taken
+    ///   back from a worker; their commit alone decides what the store says of them.
     static func decide(queue: WorkQueue, workers: [Candidate], avoid: [SegmentKey: Set<String>] = [:],
-                       heldBack: Set<SegmentKey> = [], needs: [Int64: [String: String]] = [:]) -> Decision {
+                       heldBack: Set<SegmentKey> = [], needs: [Int64: [String: String]] = [:],
+                       resultsInHand: Set<SegmentKey> = []) -> Decision {
         // Workers by position: this runs every broker turn for every segment it places, over
         // hundreds of workers, so nothing here hashes a routing id.
         var decision = Decision()
@@ -58,7 +62,7 @@ enum Scheduler {
         var waitingByWorker: [Int: [Lease]] = [:]
         func waiting(_ w: Int) -> [Lease] {
             if let known = waitingByWorker[w] { return known }
-            let found = workers[w].leases.filter(\.isWaiting).sorted { ($0.id.file, $0.id.segment) < ($1.id.file, $1.id.segment) }
+            let found = workers[w].leases.filter { $0.isWaiting && !resultsInHand.contains($0.key) }.sorted { ($0.id.file, $0.id.segment) < ($1.id.file, $1.id.segment) }
             waitingByWorker[w] = found
             return found
         }
@@ -93,7 +97,7 @@ enum Scheduler {
         // came in, so placing a segment looks at those rather than at every worker.
         var free = order.filter(hasRoom)
         var leftOver = false
-        for (key, priority) in queue.ordered where !heldBack.contains(key) {
+        for (key, priority) in queue.ordered where !heldBack.contains(key) && !resultsInHand.contains(key) {
             let anyFree = !free.isEmpty
             if let chosen = best(among: free.lazy.filter { serves($0, key) }, for: key) {
                 decision.assignments.append(Assignment(key: key, priority: priority, worker: workers[chosen].route))

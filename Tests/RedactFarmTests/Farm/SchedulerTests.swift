@@ -206,6 +206,26 @@ import Testing
         #expect(Scheduler.decide(queue: queue, workers: [Self.candidate(Self.w1, started)]) == .init())
     }
 
+    /// A segment whose result is being recorded is the commit's alone: handed out again (it
+    /// was requeued before its late result came) the new attempt would mark it running over
+    /// the commit's done; taken back, requeued over it (both seen in the chaos test).
+    @Test func aSegmentWithItsResultInHandIsNeitherHandedOutNorTakenBack() {
+        var queue = WorkQueue([Self.key(7)])
+        queue.push(Self.key(4), .retry)
+        let free = Scheduler.decide(queue: queue, workers: [Self.candidate(Self.w1, LeaseTable())], resultsInHand: [Self.key(4)])
+        #expect(free.assignments == [.init(key: Self.key(7), priority: .normal, worker: Self.w1)])
+        var table = LeaseTable()
+        table.grant(Self.id(1), to: Self.w1, priority: .normal)
+        table.grant(Self.id(2), to: Self.w1, priority: .normal)
+        table.recordProgress(Self.id(1), framesDone: 10, from: Self.w1)
+        table.recordProgress(Self.id(2), framesDone: -1, from: Self.w1)
+        let retry = Scheduler.decide(queue: queue, workers: [Self.candidate(Self.w1, table)], resultsInHand: [Self.key(2)])
+        #expect(retry.revocations.isEmpty && retry.assignments.isEmpty)
+        let idle = Scheduler.decide(queue: WorkQueue(), workers: [Self.candidate(Self.w1, table), Self.candidate(Self.w2, table)],
+                                    resultsInHand: [Self.key(2)])
+        #expect(idle.revocations.isEmpty && idle.assignments.isEmpty)
+    }
+
     @Test func anIdleWorkerTakesATaskWaitingBehindAnotherAtTheEndOfTheQueue() {
         var table = LeaseTable()
         table.grant(Self.id(1), to: Self.w1, priority: .normal)
