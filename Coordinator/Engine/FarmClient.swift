@@ -48,19 +48,18 @@ public final class FarmClient {
             // Not a blocking send: a coordinator that refused the handshake leaves this DEALER
             // with no pipe, and the wait would never end nor read the refusal.
             let message = ControlCodec.encode(request)
-            while try !control.offer(message) {
-                if let refusal = refusal() { throw MediaError(path: controlEndpoint, reason: refusal) }
-                guard MonotonicClock.now < deadline else {
-                    throw MediaError(path: controlEndpoint, reason: "cannot reach the coordinator in \(max(1, timeoutMilliseconds / 1000)) s (is it running, with the same security: --server-key, or --insecure on both?)")
-                }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
+            var sent = false
             while true {
-                if let frames = try control.receive(timeoutMilliseconds: 100) { return try ControlCodec.decode(ControlResponse.self, frames) }
+                if !sent { sent = try control.offer(message) }
+                if sent, let frames = try control.receive(timeoutMilliseconds: 100) { return try ControlCodec.decode(ControlResponse.self, frames) }
                 if let refusal = refusal() { throw MediaError(path: controlEndpoint, reason: refusal) }
                 guard MonotonicClock.now < deadline else {
-                    throw MediaError(path: controlEndpoint, reason: "no answer from the coordinator in \(max(1, timeoutMilliseconds / 1000)) s (is it running, and is this client's key allowed?)")
+                    let seconds = max(1, timeoutMilliseconds / 1000)
+                    throw MediaError(path: controlEndpoint, reason: sent
+                        ? "no answer from the coordinator in \(seconds) s (is it running, and is this client's key allowed?)"
+                        : "cannot reach the coordinator in \(seconds) s (is it running, with the same security: --server-key, or --insecure on both?)")
                 }
+                if !sent { Thread.sleep(forTimeInterval: 0.05) }
             }
         } catch let error as MediaError {
             throw error
