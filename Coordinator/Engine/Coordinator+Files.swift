@@ -106,9 +106,18 @@ extension Coordinator {
         stitchBacklog.removeAll { $0 == fileID }
         let plan = try plan(for: fileID)
         let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: fileID)
-        let gate = SegmentGate()
+        // The gate keeps which segments are done, and the stitch reads each one's record
+        // back from the store when it gets there: memory does not grow with finished segments.
+        let store = self.store
+        let gate = SegmentGate(segments: plan.segments.count) { (index) throws(MediaError) in
+            let key = SegmentKey(file: fileID, index: index)
+            guard let segment = try store.segment(key), segment.state == .done else {
+                throw MediaError(path: "\(key)", reason: "was published to the stitch but is not done in the store")
+            }
+            return try Self.arrival(segment, plan: plan, area: area)
+        }
         try store.eachSegment(file: fileID, in: .done) { (segment) throws(MediaError) in
-            gate.publish(segment.key.index, try arrival(segment, plan: plan, area: area))
+            gate.publish(segment.key.index, try Self.arrival(segment, plan: plan, area: area))
         }
         gates[fileID] = gate
         let finisher = OutputFinisher(jobID: file.jobID, input: file.input, output: file.output, area: area,
@@ -132,7 +141,7 @@ extension Coordinator {
         }
     }
 
-    func arrival(_ segment: SegmentRecord, plan: SegmentPlan, area: FileWorkArea) throws(MediaError) -> SegmentGate.Arrival {
+    static func arrival(_ segment: SegmentRecord, plan: SegmentPlan, area: FileWorkArea) throws(MediaError) -> SegmentGate.Arrival {
         guard let sha = segment.outputSHA256, let bytes = segment.outputBytes, segment.key.index < plan.segments.count else {
             throw MediaError(path: "\(segment.key)", reason: "done without a recorded output")
         }

@@ -169,10 +169,11 @@ public enum Stitcher {
             }
         }
 
-        var current = plan
+        // Each segment's output as its arrival says (asked again where needed, never kept:
+        // a stitch that waits for most of a file holds nothing per segment meanwhile).
         func outputRecord(_ index: Int) throws(MediaError) -> SegmentPlan.OutputRecord? {
-            if let arrivals, current.segments[index].output == nil { current.segments[index].output = try arrivals(index) }
-            return current.segments[index].output
+            if let arrivals, plan.segments[index].output == nil { return try arrivals(index) }
+            return plan.segments[index].output
         }
         // The output's video parameters are those of the first re-encoded segment (waited for
         // in order), or the source's when every segment is copied.
@@ -181,11 +182,13 @@ public enum Stitcher {
             reencoded = index
             break
         }
-        let known = current
+        let segmentSource = SegmentSource(plan: plan, directory: directory)
         let load = { @Sendable (index: Int, reference: CodecParameters?) throws(MediaError) -> SegmentSource.Loaded in
-            var current = known
-            if let arrivals, current.segments[index].output == nil { current.segments[index].output = try arrivals(index) }
-            return try SegmentSource(plan: current, directory: directory).load(index, joinableWith: reference)
+            // The one record, not the plan: a plan changed per segment would be copied whole
+            // each time (quadratic in the file's segments).
+            var record = plan.segments[index]
+            if let arrivals, record.output == nil { record.output = try arrivals(index) }
+            return try segmentSource.load(record, index: index, joinableWith: reference)
         }
         let sourceVideo = CodecParameters(source.stream(videoIndex).pointee.codecpar)
         let first = try load(0, nil)
@@ -501,7 +504,12 @@ public struct SegmentSource: Sendable {
 
     /// `reference`: the codec parameters every segment must share with segment 0.
     public func load(_ index: Int, joinableWith reference: CodecParameters? = nil) throws(MediaError) -> Loaded {
-        let record = plan.segments[index]
+        try load(plan.segments[index], index: index, joinableWith: reference)
+    }
+
+    /// As `load(_:joinableWith:)`, for segment `index` as `record` has it (its output known
+    /// since the plan was written).
+    public func load(_ record: SegmentPlan.SegmentRecord, index: Int, joinableWith reference: CodecParameters? = nil) throws(MediaError) -> Loaded {
         let file = record.output?.file ?? record.file
         let path = directory + "/" + file
         let expectedSHA = record.output?.sha256 ?? record.sha256
