@@ -109,12 +109,13 @@ extension Coordinator {
         // The gate keeps which segments are done, and the stitch reads each one's record
         // back from the store when it gets there: memory does not grow with finished segments.
         let store = self.store
-        let gate = SegmentGate(segments: plan.segments.count) { (index) throws(MediaError) in
-            let key = SegmentKey(file: fileID, index: index)
-            guard let segment = try store.segment(key), segment.state == .done else {
-                throw MediaError(path: "\(key)", reason: "was published to the stitch but is not done in the store")
+        let gate = SegmentGate(segments: plan.segments.count) { (indices) throws(MediaError) in
+            try store.segments(file: fileID, indices: indices).map { (segment) throws(MediaError) in
+                guard segment.state == .done else {
+                    throw MediaError(path: "\(segment.key)", reason: "was published to the stitch but is \(segment.state.rawValue) in the store")
+                }
+                return try Self.arrival(segment, plan: plan, area: area)
             }
-            return try Self.arrival(segment, plan: plan, area: area)
         }
         try store.eachSegment(file: fileID, in: .done) { (segment) throws(MediaError) in
             gate.publish(segment.key.index, try Self.arrival(segment, plan: plan, area: area))

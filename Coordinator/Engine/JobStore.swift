@@ -294,6 +294,15 @@ public final class JobStore: @unchecked Sendable {
         if let failure { throw failure }
     }
 
+    /// A run of a file's segments by index, in index order (a stitch reading back what it
+    /// waited for, many at a time).
+    public func segments(file: Int64, indices: ClosedRange<Int>) throws(MediaError) -> [SegmentRecord] {
+        try read { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM segment WHERE fileId = ? AND idx BETWEEN ? AND ? ORDER BY idx"),
+                             arguments: [file, indices.lowerBound, indices.upperBound]).map(SegmentRecord.init)
+        }
+    }
+
     public func segment(_ key: SegmentKey) throws(MediaError) -> SegmentRecord? {
         try read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM segment WHERE fileId = ? AND idx = ?"), arguments: [key.file, key.index])

@@ -6,8 +6,8 @@ import RedactCore
 /// the coordinator stops, so a waiting stitch always ends.
 ///
 /// A gate with a `reload` function keeps only which segments have arrived (a bit each, sized
-/// by the plan) and reads each record back when the stitch asks for it: the coordinator's
-/// records are in its store already. The stitch may wait for most of a file before writing
+/// by the plan) and reads the records back when the stitch asks for them, a run of arrived
+/// ones at a time (the stitch goes in order): the coordinator's records are in its store. The stitch may wait for most of a file before writing
 /// anything (a file whose segments are all copied waits for the first re-encoded one, which
 /// may never come), and holding every arrival meanwhile made the coordinator's memory grow
 /// with the segments finished. A gate without one holds what is published (a re-render's
@@ -20,15 +20,22 @@ final class SegmentGate: @unchecked Sendable {
         var detections: Int
     }
 
+    typealias Reload = @Sendable (ClosedRange<Int>) throws(MediaError) -> [Arrival]
+
     private let condition = NSCondition()
     private var held: [Int: Arrival] = [:]
     private var arrivedBits: [UInt64]
-    private let reload: (@Sendable (Int) throws(MediaError) -> Arrival)?
+    private let reload: Reload?
+    /// The run last read back, for the stitch's next requests (bounded by `readAhead`).
+    private var window: [Int: Arrival] = [:]
     private var failure: MediaError?
 
-    /// `segments`: how many the file has. `reload`: reads segment N's record back (called on
-    /// the stitch's thread, only after N was published).
-    init(segments: Int = 0, reload: (@Sendable (Int) throws(MediaError) -> Arrival)? = nil) {
+    /// Records read back at once, at most.
+    static let readAhead = 256
+
+    /// `segments`: how many the file has. `reload`: reads the records of a run of published
+    /// segments back, in order (called on the stitch's thread).
+    init(segments: Int = 0, reload: Reload? = nil) {
         self.reload = reload
         arrivedBits = reload == nil ? [] : [UInt64](repeating: 0, count: (max(0, segments) + 63) / 64)
     }
@@ -42,6 +49,11 @@ final class SegmentGate: @unchecked Sendable {
             }
             condition.broadcast()
         }
+    }
+
+    /// Under the lock.
+    private func hasArrived(_ index: Int) -> Bool {
+        index >= 0 && index / 64 < arrivedBits.count && arrivedBits[index / 64] & (1 << UInt64(index % 64)) != 0
     }
 
     func fail(_ error: MediaError) {
@@ -69,10 +81,21 @@ final class SegmentGate: @unchecked Sendable {
                 condition.unlock()
                 throw failure
             }
-            if let reload, index >= 0, index / 64 < arrivedBits.count, arrivedBits[index / 64] & (1 << UInt64(index % 64)) != 0 {
+            if let reload, hasArrived(index) {
+                if let arrival = take ? window.removeValue(forKey: index) : window[index] {
+                    condition.unlock()
+                    return arrival
+                }
+                var last = index
+                while last - index + 1 < Self.readAhead, hasArrived(last + 1) { last += 1 }
                 condition.unlock()
                 // Read outside the lock: the broker publishes meanwhile.
-                return try reload(index)
+                let run = try reload(index...last)
+                guard run.count == last - index + 1 else {
+                    throw MediaError(path: "segments \(index)…\(last)", reason: "\(run.count) of them read back")
+                }
+                condition.withLock { window = Dictionary(uniqueKeysWithValues: zip(index...last, run)) }
+                return run[0]
             }
             if let arrival = take ? held.removeValue(forKey: index) : held[index] {
                 // A dictionary keeps its capacity as it empties: a backlog once taken in

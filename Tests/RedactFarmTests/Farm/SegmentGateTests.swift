@@ -14,15 +14,18 @@ struct SegmentGateTests {
     }
 
     @Test func aReloadingGateHoldsNothingPublishedAndReadsEachRecordBack() throws {
-        let reads = Mutex<[Int]>([])
-        let gate = SegmentGate(segments: 130) { (index) throws(MediaError) in
-            reads.withLock { $0.append(index) }
-            return Self.arrival(index, worker: "from the store")
+        let reads = Mutex<[ClosedRange<Int>]>([])
+        let gate = SegmentGate(segments: 130) { (indices) throws(MediaError) in
+            reads.withLock { $0.append(indices) }
+            return indices.map { Self.arrival($0, worker: "from the store") }
         }
-        for index in [0, 64, 129] { gate.publish(index, Self.arrival(index, worker: "as published")) }
+        for index in [0, 64, 65, 66, 129] { gate.publish(index, Self.arrival(index, worker: "as published")) }
         #expect(try gate.waitFor(64).worker == "from the store")
+        // The run of arrived segments was read back at once; a segment taken is gone from it.
+        #expect(try gate.take(65).output.byteSize == 65)
+        #expect(try gate.take(66).output.byteSize == 66)
         #expect(try gate.take(129).output.byteSize == 129)
-        #expect(reads.withLock { $0 } == [64, 129])
+        #expect(reads.withLock { $0 } == [64...66, 129...129])
         // Segment 1 has not arrived: the wait ends when it does, and not before.
         let waited = Mutex<Int?>(nil)
         let thread = Thread {
@@ -38,7 +41,7 @@ struct SegmentGateTests {
     }
 
     @Test func aFailedGateEndsEveryWait() {
-        let gate = SegmentGate(segments: 4) { (index) throws(MediaError) in Self.arrival(index) }
+        let gate = SegmentGate(segments: 4) { (indices) throws(MediaError) in indices.map { Self.arrival($0) } }
         gate.fail(MediaError(path: "job", reason: "cancelled"))
         #expect(throws: MediaError.self) { try gate.waitFor(2) }
         let holding = SegmentGate()
