@@ -7,10 +7,10 @@ import RedactCore
 ///
 /// A gate with a `reload` function keeps only which segments have arrived (a bit each, sized
 /// by the plan) and reads the records back when the stitch asks for them, a run of arrived
-/// ones at a time (the stitch goes in order): the coordinator's records are in its store. The stitch may wait for most of a file before writing
-/// anything (a file whose segments are all copied waits for the first re-encoded one, which
-/// may never come), and holding every arrival meanwhile made the coordinator's memory grow
-/// with the segments finished. A gate without one holds what is published (a re-render's
+/// ones at a time (the stitch goes in order): the coordinator's records are in its store.
+/// The stitch may wait for most of a file before writing anything (a file whose segments are
+/// all copied waits for the first re-encoded one, which may never come), and holding every
+/// arrival meanwhile made the coordinator's memory grow with the segments finished. A gate without one holds what is published (a re-render's
 /// few segments, known up front).
 final class SegmentGate: @unchecked Sendable {
     struct Arrival: Sendable {
@@ -94,7 +94,10 @@ final class SegmentGate: @unchecked Sendable {
                 guard run.count == last - index + 1 else {
                     throw MediaError(path: "segments \(index)…\(last)", reason: "\(run.count) of them read back")
                 }
-                condition.withLock { window = Dictionary(uniqueKeysWithValues: zip(index...last, run)) }
+                condition.withLock {
+                    window = Dictionary(uniqueKeysWithValues: zip(index...last, run))
+                    if take { window[index] = nil }
+                }
                 return run[0]
             }
             if let arrival = take ? held.removeValue(forKey: index) : held[index] {

@@ -3,9 +3,10 @@ import RedactCore
 /// The broker's invariant, checked against the store: every unfinished segment of a live
 /// file is either queued (and in the queue) or running under exactly one lease for its latest
 /// attempt, held by a connected worker, or running with its result in hand (checked, waiting
-/// for a group commit: it needs no holder, and it must not be requeued). A pure function of the four, so a test can feed it any
-/// state; the coordinator runs it every few seconds, logs what it finds and repairs it, so a
-/// file can never sit with a segment nobody holds or will hand out.
+/// for a group commit: it needs no holder, and it must not be requeued). A pure function of
+/// what it is given, so a test can feed it any state; the coordinator runs it every few
+/// seconds, logs what it finds and repairs it, so a file can never sit with a segment nobody
+/// holds or will hand out.
 enum LeaseAudit {
     struct OpenSegment: Sendable, Equatable {
         let key: SegmentKey
