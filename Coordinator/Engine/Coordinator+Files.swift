@@ -117,9 +117,7 @@ extension Coordinator {
                 return try Self.arrival(segment, plan: plan, area: area)
             }
         }
-        try store.eachSegment(file: fileID, in: .done) { (segment) throws(MediaError) in
-            gate.publish(segment.key.index, try Self.arrival(segment, plan: plan, area: area))
-        }
+        for index in try store.segmentIndices(file: fileID, in: .done) { gate.arrived(index) }
         gates[fileID] = gate
         let finisher = OutputFinisher(jobID: file.jobID, input: file.input, output: file.output, area: area,
                                       plan: plan, gate: gate, options: try jobOptions(file.jobID).options, identity: config.identity,

@@ -132,7 +132,7 @@ extension Coordinator {
         }
         queue.remove(key)
         quarantine.recordSuccess(doneBy.worker)
-        gates[key.file]?.publish(key.index, .init(output: item.output, worker: doneBy.worker, workerHost: doneBy.host, detections: result.detections))
+        gates[key.file]?.arrived(key.index)
         framesCompleted += result.frameCount
         metrics.segmentCompleted(copied: result.copied, frames: result.frameCount, sourceBytes: item.sourceBytes,
                                  workerMilliseconds: result.milliseconds)

@@ -279,19 +279,14 @@ public final class JobStore: @unchecked Sendable {
         }
     }
 
-    /// Each of a file's segments in `state`, in no particular order, one row in memory at a
-    /// time: a stitch that starts after 100,000 segments are done takes them in without a
-    /// moment holding them all twice over.
-    public func eachSegment(file: Int64, in state: SegmentState, _ body: (SegmentRecord) throws(MediaError) -> Void) throws(MediaError) {
-        var failure: MediaError?
+    /// The indices of a file's segments in `state`, in no particular order (a stitch that
+    /// starts after 100,000 segments are done learns which, and reads each record back only
+    /// when it gets there).
+    public func segmentIndices(file: Int64, in state: SegmentState) throws(MediaError) -> [Int] {
         try read { db in
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM segment WHERE fileId = ? AND state = ?"),
-                                           arguments: [file, state.rawValue])
-            while failure == nil, let row = try rows.next() {
-                do throws(MediaError) { try body(SegmentRecord(row)) } catch { failure = error }
-            }
+            try Int.fetchAll(db.cachedStatement(sql: "SELECT idx FROM segment WHERE fileId = ? AND state = ?"),
+                             arguments: [file, state.rawValue])
         }
-        if let failure { throw failure }
     }
 
     /// A run of a file's segments by index, in index order (a stitch reading back what it

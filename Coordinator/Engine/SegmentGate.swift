@@ -40,13 +40,22 @@ final class SegmentGate: @unchecked Sendable {
         arrivedBits = reload == nil ? [] : [UInt64](repeating: 0, count: (max(0, segments) + 63) / 64)
     }
 
-    func publish(_ index: Int, _ arrival: Arrival) {
+    /// A segment of a reloading gate has arrived: its record is in the store.
+    func arrived(_ index: Int) {
+        precondition(reload != nil, "a holding gate is given each arrival whole")
         condition.withLock {
-            if reload != nil, index >= 0, index / 64 < arrivedBits.count {
+            if index >= 0, index / 64 < arrivedBits.count {
                 arrivedBits[index / 64] |= 1 << UInt64(index % 64)
-            } else {
-                held[index] = arrival
             }
+            condition.broadcast()
+        }
+    }
+
+    /// A segment of a holding gate has arrived, with its record.
+    func publish(_ index: Int, _ arrival: Arrival) {
+        precondition(reload == nil, "a reloading gate reads its records back; it is told only which segment arrived")
+        condition.withLock {
+            held[index] = arrival
             condition.broadcast()
         }
     }

@@ -13,13 +13,13 @@ struct SegmentGateTests {
               worker: worker, workerHost: nil, detections: 0)
     }
 
-    @Test func aReloadingGateHoldsNothingPublishedAndReadsEachRecordBack() throws {
+    @Test func aReloadingGateHoldsNoRecordAndReadsEachBack() throws {
         let reads = Mutex<[ClosedRange<Int>]>([])
         let gate = SegmentGate(segments: 130) { (indices) throws(MediaError) in
             reads.withLock { $0.append(indices) }
             return indices.map { Self.arrival($0, worker: "from the store") }
         }
-        for index in [0, 64, 65, 66, 129] { gate.publish(index, Self.arrival(index, worker: "as published")) }
+        for index in [0, 64, 65, 66, 129] { gate.arrived(index) }
         #expect(try gate.waitFor(64).worker == "from the store")
         // The run of arrived segments was read back at once; a segment taken is gone from it.
         #expect(try gate.take(65).output.byteSize == 65)
@@ -35,7 +35,7 @@ struct SegmentGateTests {
         thread.start()
         Thread.sleep(forTimeInterval: 0.2)
         #expect(waited.withLock { $0 } == nil, "the wait ended before segment 1 arrived")
-        gate.publish(1, Self.arrival(1))
+        gate.arrived(1)
         for _ in 0..<200 where waited.withLock({ $0 }) == nil { Thread.sleep(forTimeInterval: 0.01) }
         #expect(waited.withLock { $0 } == 1)
     }
