@@ -32,8 +32,8 @@ public final class SegmentTaskRunner {
     }
 
     /// A `.result` or, with the reason, a `.failure`: never a partial result.
-    /// `onFrame` counts progress; `isCancelled` is asked before every frame.
-    public func run(_ task: TaskAssignment, segment bytes: [UInt8], onFrame: () -> Void,
+    /// `onFrameStep` counts progress (two steps a frame: `SegmentProcessor.process`); `isCancelled` is asked before every frame.
+    public func run(_ task: TaskAssignment, segment bytes: [UInt8], onFrameStep: () -> Void,
                     isCancelled: () -> Bool = { false }) -> WireMessage {
         let started = DispatchTime.now()
         let label = "task \(task.id)"
@@ -51,7 +51,7 @@ public final class SegmentTaskRunner {
             let processor = SegmentProcessor(job: job, detectors: try detectors(for: job), muxer: task.muxer, frameRate: task.frameRate,
                                              view: task.view, copyParameterSetID: task.copyParameterSetID)
             let processed = try processor.process(segment, label: label, firstTrackID: Int(task.firstTrackID),
-                                                  onFrame: onFrame, isCancelled: isCancelled)
+                                                  onFrameStep: onFrameStep, isCancelled: isCancelled)
             lastTimes = processed.times
             let output = processed.segment?.encoded() ?? []
             let coverage = (try? JSONEncoder().encode(processed.frames)).map(Array.init) ?? []

@@ -7,6 +7,7 @@ import RedactCore
 final class TaskBoard: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending: [(TaskAssignment, [UInt8])] = []
+    /// Each running task's progress, in frame steps (two a frame).
     private var running: [TaskID: Int] = [:]
     private var cancelled: Set<TaskID> = []
     private var outbox: [WireMessage] = []
@@ -30,7 +31,8 @@ final class TaskBoard: @unchecked Sendable {
         }
     }
 
-    func frameDone(_ id: TaskID) { condition.withLock { running[id, default: 0] += 1 } }
+    /// Half a frame of a running task's work (`SegmentProcessor.process` counts two a frame).
+    func frameStepDone(_ id: TaskID) { condition.withLock { running[id, default: 0] += 1 } }
 
     /// Whether a running task has been cancelled (or the board closed): its processing
     /// thread stops at the next frame.
@@ -59,7 +61,7 @@ final class TaskBoard: @unchecked Sendable {
 
     var held: [TaskProgress] {
         condition.withLock {
-            running.map { TaskProgress(id: $0.key, framesDone: $0.value) } + pending.map { TaskProgress(id: $0.0.id, framesDone: -1) }
+            running.map { TaskProgress(id: $0.key, framesDone: $0.value / 2) } + pending.map { TaskProgress(id: $0.0.id, framesDone: -1) }
         }
     }
 

@@ -271,7 +271,7 @@ public final class WorkerLoop {
                 // (a coordinator of another mind) goes back to be run elsewhere.
                 let missing = JobCapabilities.describe(task.models, lackedBy: held)
                 let message = missing.isEmpty
-                    ? runner.run(task, segment: segment, onFrame: { board.frameDone(task.id) }, isCancelled: { board.isAbandoned(task.id) })
+                    ? runner.run(task, segment: segment, onFrameStep: { board.frameStepDone(task.id) }, isCancelled: { board.isAbandoned(task.id) })
                     : .failure(task.id, .transient, reason: "this worker lacks " + missing.joined(separator: " and "))
                 var outcome = "failed", frames = 0
                 if case .result(let result, _, _) = message { (outcome, frames) = (result.copied ? "copied" : "redacted", result.frameCount) }

@@ -84,14 +84,17 @@ public final class SegmentProcessor {
         self.frameRate = frameRate
     }
 
-    /// `onFrame` is called after each owned frame is examined (for progress). `isCancelled`
+    /// `onFrameStep` is called twice for each owned frame, for progress: once it has been
+    /// examined, once it has been written (encoded, or kept as the source's). Counting the
+    /// examination alone showed a segment nearly done while half its work, the encode, was
+    /// still ahead. `isCancelled`
     /// is asked before every frame of both passes, so an abandoned segment stops within a
     /// frame's work.
     /// `found`: what detection found in each owned frame, by pts, from an earlier output's
     /// record (`FrameCoverage.foundRegions`): a re-render hides it again, with the job's
     /// corrections applied, and runs no detector (the processor must have none).
     public func process(_ segment: SegmentFile, label: String, firstTrackID: Int = 0, found stored: [Int64: [DetectionTracker.Covered]]? = nil,
-                        onFrame: () -> Void = {}, isCancelled: () -> Bool = { false }) throws(MediaError) -> ProcessedSegment {
+                        onFrameStep: () -> Void = {}, isCancelled: () -> Bool = { false }) throws(MediaError) -> ProcessedSegment {
         let cancelled = MediaError(path: label, reason: "cancelled")
         let corrections: CorrectionsApplied
         do throws(MediaError) {
@@ -149,7 +152,7 @@ public final class SegmentProcessor {
                 if owned {
                     detectionCount += found.count
                     decoded.keep(frame, damage: damage)
-                    onFrame()
+                    onFrameStep()
                 }
                 perFrame.append((view.pts, owned, found))
             }
@@ -219,15 +222,16 @@ public final class SegmentProcessor {
         let codedZones = (job.zones + corrections.zones).map {
             $0.inCodedPixels(sourceView, codedWidth: Int(segment.codec.width), codedHeight: Int(segment.codec.height))
         }
-        // Whether each owned frame has already counted for progress (pass 1 does when it detects).
-        var progressReported = detects
+        // Each owned frame's steps still to count for progress: pass 1 counted one where it ran.
+        var stepsLeft = detects ? 1 : 2
         var copies = false
         if let id = copyParameterSetID, nothingToHide(segment, coverage: coverage, known: coverageKnown, zones: codedZones, damaged: damagedFrames),
            SegmentCopying.reasonNotToCopy(segment, parameterSetID: id, muxer: muxer) == nil {
-            copies = detects ? true : try decodesCleanly(segment, label: label, onFrame: onFrame, isCancelled: isCancelled,
-                                                         times: &times, reported: &progressReported)
+            copies = detects ? true : try decodesCleanly(segment, label: label, onFrameStep: onFrameStep, isCancelled: isCancelled,
+                                                         times: &times, stepsLeft: &stepsLeft)
         }
         if copies {
+            for _ in 0..<(stepsLeft * segment.shownPackets.count) { onFrameStep() }
             return ProcessedSegment(segment: nil, frames: segment.shownPackets.map(\.pts).sorted().map(untouched), detections: detectionCount,
                                     times: times)
         }
@@ -300,7 +304,7 @@ public final class SegmentProcessor {
                     // Examined in pass 1 with nothing to hide (damage included): left as it is.
                     guard damage == .none else { throw MediaError(path: label, reason: "frame at pts \(view.pts) of a GOP to copy decoded damaged") }
                     frames.append(untouched(view.pts))
-                    if !progressReported { onFrame() }
+                    for _ in 0..<stepsLeft { onFrameStep() }
                     return
                 }
             }
@@ -336,7 +340,7 @@ public final class SegmentProcessor {
             let shown = visibleRecord(view.pts)
             frames.append(.init(pts: view.pts, seconds: seconds, covered: covered, damage: damage == .none ? nil : damage,
                                 kept: shown.kept, unhidden: shown.unhidden))
-            if !progressReported { onFrame() }
+            for _ in 0..<stepsLeft { onFrameStep() }
         }
         // The frames kept from pass 1 where they fitted; otherwise decoded again.
         let kept = decoded.frames(count: shown.count)
@@ -374,16 +378,17 @@ public final class SegmentProcessor {
     /// has been decoded, so damage is found as it would be otherwise: by default it fails the
     /// segment; under `--accept-damage` the segment is redacted as decoded (and the damage
     /// recorded) instead of copied.
-    private func decodesCleanly(_ segment: SegmentFile, label: String, onFrame: () -> Void, isCancelled: () -> Bool,
-                                times: inout StageTimes, reported: inout Bool) throws(MediaError) -> Bool {
-        reported = true
+    /// Counts each frame's examination step.
+    private func decodesCleanly(_ segment: SegmentFile, label: String, onFrameStep: () -> Void, isCancelled: () -> Bool,
+                                times: inout StageTimes, stepsLeft: inout Int) throws(MediaError) -> Bool {
+        stepsLeft = 1
         let start = StageTimes.clock
         defer { times.decode += StageTimes.elapsed(since: start) }
         var damaged = false
         try SegmentDecoder.decodeOwnedFrames(of: segment, label: label, threads: 1, acceptDamage: job.acceptsDamage) { (_, damage) throws(MediaError) in
             if isCancelled() { throw MediaError(path: label, reason: "cancelled") }
             if damage != .none { damaged = true }
-            onFrame()
+            onFrameStep()
         }
         return !damaged
     }

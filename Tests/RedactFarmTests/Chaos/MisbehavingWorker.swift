@@ -71,7 +71,7 @@ final class MisbehavingWorker: @unchecked Sendable {
                 let trick = Trick.allCases[turn % Trick.allCases.count]
                 turn += 1
                 tricksPlayed.withLock { $0[trick, default: 0] += 1 }
-                let outcome = runner.run(task, segment: segment, onFrame: {})
+                let outcome = runner.run(task, segment: segment, onFrameStep: {})
                 guard case .result(let result, let output, let coverage) = outcome else {
                     try? socket.send(WireCodec.encode(outcome), dontWait: true)
                     continue

@@ -132,7 +132,7 @@ import Testing
             guard case .task(let first, let segment) = try next() else { Issue.record("no task"); return }
             #expect(first.id.attempt == 1)
             let runner = SegmentTaskRunner(makeDetectors: TestDetectors.faces(NoFaces()))
-            guard case .result(let good, let output, let coverage) = runner.run(first, segment: segment, onFrame: {}) else {
+            guard case .result(let good, let output, let coverage) = runner.run(first, segment: segment, onFrameStep: {}) else {
                 Issue.record("the runner failed"); return
             }
             try worker.send(WireCodec.encode(.result(good, segment: output + [0], coverage: coverage)))
@@ -144,7 +144,7 @@ import Testing
             try worker.send(WireCodec.encode(.result(good, segment: output, coverage: coverage)))
             guard case .cancel(let cancelled) = try next() else { Issue.record("attempt 2 was not cancelled"); return }
             #expect(cancelled == second.id)
-            guard case .result(var fresh, let output2, let coverage2) = runner.run(second, segment: segment2, onFrame: {}) else {
+            guard case .result(var fresh, let output2, let coverage2) = runner.run(second, segment: segment2, onFrameStep: {}) else {
                 Issue.record("the runner failed"); return
             }
             fresh.id = second.id
@@ -187,7 +187,7 @@ import Testing
                 options: JobOptions(job: job, segmentSeconds: 100))))
             let (task, segment) = try #require(try Self.nextTask(worker, seconds: 20))
             let runner = SegmentTaskRunner(makeDetectors: TestDetectors.faces(NoFaces()))
-            guard case .result(let result, let output, let coverage) = try Self.keepingAlive(worker, holding: [task.id], { runner.run(task, segment: segment, onFrame: {}) }) else {
+            guard case .result(let result, let output, let coverage) = try Self.keepingAlive(worker, holding: [task.id], { runner.run(task, segment: segment, onFrameStep: {}) }) else {
                 Issue.record("the runner failed"); return
             }
             if reencodeAll {
@@ -235,7 +235,7 @@ import Testing
             // Attempt 1 fails (transiently), attempt 2 comes to the same worker, and then a
             // damaged attempt-1 result arrives late.
             guard case .task(let one, let segment) = try next(first) else { Issue.record("no task"); return }
-            guard case .result(let late, let output, let coverage) = try Self.keepingAlive(first, holding: [one.id], { runner.run(one, segment: segment, onFrame: {}) }) else {
+            guard case .result(let late, let output, let coverage) = try Self.keepingAlive(first, holding: [one.id], { runner.run(one, segment: segment, onFrameStep: {}) }) else {
                 Issue.record("the runner failed"); return
             }
             try first.send(WireCodec.encode(.failure(one.id, .transient, reason: "scripted")))
@@ -251,7 +251,7 @@ import Testing
                 Issue.record("attempt 2 was orphaned: \(log.withLock { $0 })"); return
             }
             #expect(three.id.attempt == 3)
-            guard case .result(let result, let output3, let coverage3) = try Self.keepingAlive(second, holding: [three.id], { runner.run(three, segment: segment3, onFrame: {}) }) else {
+            guard case .result(let result, let output3, let coverage3) = try Self.keepingAlive(second, holding: [three.id], { runner.run(three, segment: segment3, onFrameStep: {}) }) else {
                 Issue.record("the runner failed"); return
             }
             try second.send(WireCodec.encode(.result(result, segment: output3, coverage: coverage3)))
@@ -350,7 +350,7 @@ import Testing
             #expect(log.withLock { $0.contains { $0.contains("steady still holds \(task.id)") } }, "\(log.withLock { $0 })")
 
             let runner = SegmentTaskRunner(makeDetectors: TestDetectors.faces(NoFaces()))
-            guard case .result(let result, let output, let coverage) = runner.run(task, segment: segment, onFrame: {}) else {
+            guard case .result(let result, let output, let coverage) = runner.run(task, segment: segment, onFrameStep: {}) else {
                 Issue.record("the runner failed"); return
             }
             try worker.send(WireCodec.encode(.result(result, segment: output, coverage: coverage)))

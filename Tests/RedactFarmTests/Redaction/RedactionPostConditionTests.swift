@@ -95,12 +95,36 @@ import Testing
             job.targets = []
             job.zones = [try PrivacyZone(parsing: "0,0,16,16")]
             let processor = SegmentProcessor(job: job, detectors: [], muxer: "mp4", frameRate: nil)
-            var frames = 0
+            var steps = 0
             let error = #expect(throws: MediaError.self) {
-                _ = try processor.process(segment, label: "seg", onFrame: { frames += 1 }, isCancelled: { frames >= 3 })
+                _ = try processor.process(segment, label: "seg", onFrameStep: { steps += 1 }, isCancelled: { steps >= 6 })
             }
             #expect(error?.reason == "cancelled")
-            #expect(frames == 3)
+            // Three frames, each examined and written.
+            #expect(steps == 6)
+        }
+    }
+}
+
+/// Progress counts each frame's examination and its writing: a segment whose frames were
+/// all examined is half done, not done (the encode is still ahead), and a copied one is
+/// whole once decided.
+@Suite struct SegmentProgressTests {
+    @Test(arguments: [("0,0,16,16", false), ("0,0,16,16@100-101", true)])
+    func everyFrameCountsTwiceWhetherWrittenOrCopied(zone: String, copies: Bool) throws {
+        let source = Fixtures.corpus("h264_bframes.mp4")
+        try Fixtures.withTemporaryDirectory { dir in
+            let plan = try Splitter.split(input: source, segmentSeconds: 2, into: dir + "/seg")
+            let (segment, _) = try SegmentFile.read(path: dir + "/seg/" + plan.segments[0].file)
+            var job = RedactionJob()
+            job.targets = []
+            job.zones = [try PrivacyZone(parsing: zone)]
+            let id = try #require(plan.video.copying?.parameterSetID)
+            let processor = SegmentProcessor(job: job, detectors: [], muxer: "mp4", frameRate: nil, copyParameterSetID: id)
+            var steps = 0
+            let processed = try processor.process(segment, label: "seg", onFrameStep: { steps += 1 })
+            #expect((processed.segment == nil) == copies)
+            #expect(steps == 2 * segment.shownPackets.count)
         }
     }
 }
