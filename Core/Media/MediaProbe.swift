@@ -71,11 +71,14 @@ public enum MediaProbe {
                                           frames: $0.frames, decodePrefixFrames: $0.decodePrefixFrames)
         }
 
-        let keyed = gops.filter { $0.keyframeKind != nil }
+        // A GOP an edit list leaves wholly unshown (trimmed off the end) is not one of the
+        // file's as a viewer sees it.
+        let shownGOPs = gops.filter { $0.frames > 0 }
+        let keyed = shownGOPs.filter { $0.keyframeKind != nil }
         let open = keyed.dropFirst().filter(\.needsDecodePrefix)
         var kinds: [String: Int] = [:]
         for g in keyed { kinds[g.keyframeKind!.rawValue, default: 0] += 1 }
-        let lengths = gops.map(\.frames)
+        let lengths = shownGOPs.map(\.frames)
         let ctx = input.context.pointee
         return ProbeReport(
             file: path,
@@ -92,11 +95,11 @@ public enum MediaProbe {
             videoStream: scan.streamIndex,
             gop: .init(frames: sortedPts.count, keyframes: keyed.count, keyframeKinds: kinds,
                        shortestGOPFrames: lengths.min() ?? 0, longestGOPFrames: lengths.max() ?? 0,
-                       meanGOPFrames: Double(sortedPts.count) / Double(max(gops.count, 1)),
-                       longestGOPSeconds: gops.map { Double($0.endPts - $0.minPts) * tb.doubleValue }.max() ?? 0,
+                       meanGOPFrames: Double(sortedPts.count) / Double(max(shownGOPs.count, 1)),
+                       longestGOPSeconds: shownGOPs.map { Double($0.endPts - $0.minPts) * tb.doubleValue }.max() ?? 0,
                        openGOPPoints: open.count,
                        openGOPPointSeconds: open.prefix(20).map { Double($0.keyPts) * tb.doubleValue },
-                       maxLeadingPictures: gops.map(\.leadingPictures).max() ?? 0),
+                       maxLeadingPictures: shownGOPs.map(\.leadingPictures).max() ?? 0),
             plan: .init(targetSegmentSeconds: segmentSeconds, segments: entries))
     }
 

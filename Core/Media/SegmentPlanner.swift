@@ -10,7 +10,8 @@
 /// - a cut at an open-GOP point is still made, and the segment carries the previous GOP as a
 ///   decode-only prefix, so leading pictures decode exactly as in the whole file. Cutting only
 ///   at IDRs would leave x265-style open-GOP footage (one IDR per file) as a single segment;
-/// - a short tail (under half the target) joins the segment before it.
+/// - a short tail (under half the target) joins the segment before it, and so does a GOP
+///   an edit list leaves wholly unshown.
 public struct SegmentPlanner: Sendable {
     public enum Placement: Equatable, Sendable {
         /// The GOP starts a new segment (with the previous GOP as prefix when asked).
@@ -32,6 +33,9 @@ public struct SegmentPlanner: Sendable {
     }
 
     public mutating func place(_ gop: GOPSummary, isLast: Bool) -> Placement {
+        // A GOP an edit list leaves wholly unshown (after the last frame shown) is decoded
+        // only for the frames before it that lean on it: it stays with them.
+        if gop.frames == 0, segmentStartPts != nil { return .append }
         defer { maxPtsSoFar = max(maxPtsSoFar, gop.maxPts) }
         guard let start = segmentStartPts else {
             segmentStartPts = gop.minPts

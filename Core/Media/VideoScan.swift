@@ -64,6 +64,10 @@ package struct VideoScan {
         return assumed == reassumed ? .stated(assumed) : .unstated
     }
 
+    private static func cutInside(_ input: MediaInput, packet: Int) -> MediaError {
+        MediaError(path: input.path, reason: "its edit list leaves frames unshown between frames it shows (video packet \(packet)), a cut inside the file, which cannot be redacted yet; remux it without the edit list (ffmpeg -ignore_editlist 1 -i IN -c copy OUT.mp4)")
+    }
+
     package static func missingTimestampReason(_ input: MediaInput, packet: Int) -> String {
         "video packet \(packet) has no presentation timestamp; frames cannot be kept exact without one"
     }
@@ -84,6 +88,10 @@ package struct VideoScan {
         let frameDuration = self.frameDuration
         var nextPts: Int64 = 0
         var keyframes = 0, shownSoFar = 0
+        var maxShownPts = Int64.min
+        // The earliest-presented unshown frame past the first GOP: fine if no frame shown
+        // comes after it.
+        var earliestTrailing: (packet: Int, pts: Int64)?
         while let (_, read) = try input.readPacket() {
             var packet = read
             if let order {
@@ -105,15 +113,22 @@ package struct VideoScan {
             guard packet.pts != EncodedPacket.noTimestamp else {
                 throw MediaError(path: input.path, reason: Self.missingTimestampReason(input, packet: count))
             }
-            // An edit list that starts mid-GOP leaves the frames before its start unshown: they
-            // are decoded for reference only (`SegmentFile.shownPackets`). Anywhere but the
-            // first GOP that would be a cut inside the file, which is not handled.
+            // An edit list that starts mid-GOP leaves the frames before its start unshown, and
+            // one that ends before the media does (a clip trimmed at both ends, as phones
+            // trim) the frames after its end: both are decoded for reference only
+            // (`SegmentFile.shownPackets`). An unshown frame presented between two shown
+            // ones is a cut inside the file, which is not handled.
             let shown = packet.flags & AV_PKT_FLAG_DISCARD == 0
             if packet.isKeyframe { keyframes += 1 }
-            if !shown, keyframes > 1 || (keyframes == 0 && shownSoFar > 0) {
-                throw MediaError(path: input.path, reason: "its edit list leaves frames unshown after the first GOP (video packet \(count)), a cut inside the file, which cannot be redacted yet; remux it without the edit list (ffmpeg -ignore_editlist 1 -i IN -c copy OUT.mp4)")
+            if shown {
+                if let late = earliestTrailing, packet.pts >= late.pts { throw Self.cutInside(input, packet: late.packet) }
+                maxShownPts = max(maxShownPts, packet.pts)
+                shownSoFar += 1
+            } else if keyframes > 1 || (keyframes == 0 && shownSoFar > 0) {
+                // Past the first GOP: only after every frame shown.
+                if packet.pts <= maxShownPts { throw Self.cutInside(input, packet: count) }
+                if earliestTrailing.map({ packet.pts < $0.pts }) ?? true { earliestTrailing = (count, packet.pts) }
             }
-            if shown { shownSoFar += 1 }
             let info = VideoPacketInfo(pts: packet.pts, duration: packet.duration, isKeyframe: packet.isKeyframe,
                                        keyframeKind: packet.isKeyframe ? inspector.kind(of: packet.data) : nil,
                                        shown: shown)

@@ -120,6 +120,54 @@ make wmv.wmv -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -c:v w
 make h264.asf -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -c:v libx264 -preset veryfast -bf 0 -g 25 -pix_fmt yuv420p \
   -c:a wmav2 -shortest
 make editlist.mp4 -ss 1.3 -i h264_bframes.mp4 -c copy
+# Edit lists as phones and editors leave them. trimmed.mp4: the clip above trimmed at its end
+# too (each track's edit shortened by 1 s, as a phone's trim does): the frames after the end are
+# decoded for reference only. cutinside.mp4: a second edit skips 2-3 s of the media, a cut
+# inside the file: refused up front. Both rewrite the edit boxes of a file whose moov follows
+# its media, so no chunk offset moves.
+edits() {
+  python3 - "$@" <<'PY'
+import struct, sys
+src, dst, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+data = bytearray(open(src, "rb").read())
+
+def boxes(start, end):
+    while start < end:
+        size, kind = struct.unpack(">I4s", data[start:start + 8])
+        yield start, size, kind
+        start += size
+
+moov = next(b for b in boxes(0, len(data)) if b[2] == b"moov")
+assert moov[0] + moov[1] == len(data), "moov must follow the media"
+scale = struct.unpack(">I", data[moov[0] + 28:moov[0] + 32])[0]  # version-0 mvhd
+grown = 0
+for trak in [b for b in boxes(moov[0] + 8, moov[0] + moov[1]) if b[2] == b"trak"]:
+    start = trak[0] + grown
+    edts = next(b for b in boxes(start + 8, start + trak[1]) if b[2] == b"edts")
+    elst = edts[0] + 8
+    assert data[elst + 4:elst + 8] == b"elst" and data[elst + 8] == 0, "expected a version-0 elst"
+    count = struct.unpack(">I", data[elst + 12:elst + 16])[0]
+    last = elst + 16 + 12 * (count - 1)
+    duration, media = struct.unpack(">Ii", data[last:last + 8])
+    if mode == "trim":
+        data[last:last + 4] = struct.pack(">I", duration - scale)
+        continue
+    # Show 0-2 s of the media, then from 3 s on: two edits where there was one.
+    tscale = None
+    mdhd = data.find(b"mdhd", start, start + trak[1])
+    tscale = struct.unpack(">I", data[mdhd + 16:mdhd + 20])[0]
+    first = struct.pack(">IiI", 2 * scale, media, 0x10000)
+    second = struct.pack(">IiI", duration - 3 * scale, media + 3 * tscale, 0x10000)
+    data[last:last + 12] = first + second
+    struct.pack_into(">I", data, elst + 12, count + 1)
+    for at in (elst, edts[0], start, moov[0]):
+        struct.pack_into(">I", data, at, struct.unpack(">I", data[at:at + 4])[0] + 12)
+    grown += 12
+open(dst, "wb").write(data)
+PY
+}
+[ -s trimmed.mp4 ] || { edits editlist.mp4 trimmed.tmp.mp4 trim && mv trimmed.tmp.mp4 trimmed.mp4; }
+[ -s cutinside.mp4 ] || { edits h264_bframes.mp4 cutinside.tmp.mp4 cut && mv cutinside.tmp.mp4 cutinside.mp4; }
 # An MPEG-TS whose 33-bit PTS wraps 1.2 s in (2^33 / 90 kHz = 95443.7 s; the muxer adds 1.4 s), with audio.
 make tswrap.ts -f lavfi -i "$src:duration=3" -f lavfi -i "$tone:duration=3" -c:v libx264 -preset veryfast -bf 2 -g 25 \
   -pix_fmt yuv420p -c:a mp2 -shortest -output_ts_offset 95441.1

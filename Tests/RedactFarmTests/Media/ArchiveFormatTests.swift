@@ -26,7 +26,8 @@ import Testing
     /// frames are shown when they were; Xvid stays MPEG-4 Part 2 tagged XVID; FFV1 stays
     /// lossless. Streams whose container leaves presentation times out get them from
     /// `PresentationOrder`, as ffmpeg reads them; an MP4 cut mid-GOP by stream copy keeps the
-    /// frames its edit list shows, the ones before decoded for reference only; WMV 8 stays
+    /// frames its edit list shows, the ones before decoded for reference only, and so does one
+    /// trimmed at both ends (the frames after its edit's end decoded for reference only); WMV 8 stays
     /// WMV 8 and H.264 in ASF stays H.264, neither reordered (the ASF muxer would store decode
     /// times as presentation times). All: every
     /// frame's pts and duration, every
@@ -34,7 +35,7 @@ import Testing
     /// only the zone changed.
     @Test(arguments: ["interlaced.ts", "mpeg2.mxf", "raw.h264", "tswrap.ts", "raw_bframes.h264", "raw_bframes.hevc", "ps.mpg", "dvd.vob",
                       "h264_bframes.avi", "xvid_bframes.avi", "ffv1.mkv", "odd_422.avi", "h264_10bit.mp4", "prores.mov", "vp9.webm", "raw422.avi", "raw_bframes.m4v", "raw_bframes.m2v", "editlist.mp4",
-                      "wmv.wmv", "h264.asf"])
+                      "trimmed.mp4", "wmv.wmv", "h264.asf"])
     func isRedactedFrameExact(name: String) throws {
         let source = Fixtures.corpus(name)
         try Fixtures.withTemporaryDirectory { dir in
@@ -198,7 +199,8 @@ import Testing
         }
     }
 
-    @Test(arguments: [("twovideo.mkv", "2 video streams (0, 1); only files with one video stream can be redacted")])
+    @Test(arguments: [("twovideo.mkv", "2 video streams (0, 1); only files with one video stream can be redacted"),
+                      ("cutinside.mp4", "its edit list leaves frames unshown between frames it shows (video packet 50), a cut inside the file")])
     func isRefusedUpFront(name: String, reason: String) throws {
         let source = Fixtures.corpus(name)
         try Fixtures.withTemporaryDirectory { dir in

@@ -52,6 +52,18 @@ import Testing
         #expect(segments.map(\.frames) == [50, 60])
     }
 
+    /// A GOP an edit list leaves wholly unshown (a clip trimmed at its end) holds no frame of
+    /// the file's: it goes with the frames before it, which may lean on it, and never starts
+    /// a segment of its own.
+    @Test func aGOPWhollyUnshownStaysWithTheFramesBeforeIt() {
+        var g = gops([25, 25])
+        g.append(GOPSummary(firstPacket: 50, packetCount: 25, frames: 0, minPts: .max, maxPts: .min, lastDuration: 1,
+                            keyPts: 50, keyframeKind: .idr, leadingPictures: 0))
+        let segments = layout(g, seconds: 1)
+        #expect(segments.map(\.frames) == [25, 25])
+        #expect(segments.map(\.ptsLast) == [24, 49])
+    }
+
     @Test func noCutWherePresentationOrderWouldCross() {
         var g = gops([25, 25, 25])
         // The third GOP presents a picture before the end of the second: no cut there.
