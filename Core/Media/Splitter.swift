@@ -3,10 +3,8 @@ import Foundation
 import RedactSupport
 
 /// `redactfarm split`: cuts the video stream into GOP-aligned segments by stream copy, in one
-/// pass, holding in memory only the segment being built, the GOP before it (a possible
-/// decode prefix) and the finished segment before that until half a target of what follows
-/// it has been read (a short tail joins it). Other streams are not split; stitch copies them
-/// from the source.
+/// pass, holding in memory only the segment being built and the GOP before it (a possible
+/// decode prefix). Other streams are not split; stitch copies them from the source.
 public enum Splitter {
     /// `carryContext`: every segment after the first carries the previous GOP (see
     /// `SegmentPlanner.alwaysCarryPreviousGOP`), and every segment before the last carries
@@ -113,17 +111,14 @@ public enum Splitter {
             case .append:
                 building!.packets += gopPackets
             }
-            if awaiting != nil {
-                // In place: a copy of the tuple would copy what follows at every GOP.
-                awaiting!.following += gopPackets
-                if gop.frames > 0 {
-                    awaiting!.shownFrom = min(awaiting!.shownFrom, gop.minPts)
-                    awaiting!.shownUntil = max(awaiting!.shownUntil, gop.endPts)
-                }
-                let (following, from, until) = (awaiting!.following.count, awaiting!.shownFrom, awaiting!.shownUntil)
+            if var held = awaiting {
+                held.following += gopPackets
+                if gop.frames > 0 { (held.shownFrom, held.shownUntil) = (min(held.shownFrom, gop.minPts), max(held.shownUntil, gop.endPts)) }
+                awaiting = held
                 // Whole GOPs always decode to a run of frames with nothing missing.
-                let lookedAhead = !carryContext || following >= lookAheadFrames
-                let noShortTail = !joinShortTail || (until > from && !SegmentLayout.isShortTail(span: until - from, targetTicks: layout.targetTicks))
+                let lookedAhead = !carryContext || held.following.count >= lookAheadFrames
+                let noShortTail = !joinShortTail || (held.shownUntil > held.shownFrom
+                    && !SegmentLayout.isShortTail(span: held.shownUntil - held.shownFrom, targetTicks: layout.targetTicks))
                 if lookedAhead && noShortTail { try finishAwaiting() }
             }
             previousGOPPackets = gopPackets
