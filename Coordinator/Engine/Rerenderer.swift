@@ -115,21 +115,11 @@ public struct Rerenderer: Sendable {
 
         progress("splitting \(URL(fileURLWithPath: input).lastPathComponent)", 0)
         _ = try Preflight.require(path: input, job: job, dropping: dropping)
-        func split(joinShortTail: Bool) throws(MediaError) -> SegmentPlan? {
-            let plan = try Splitter.split(input: input, segmentSeconds: segmentSeconds, frameRate: job.sourceFrameRate, into: area.directory,
-                                          carryContext: true, acceptDamage: job.acceptsDamage, joinShortTail: joinShortTail)
-            let same = plan.input.sha256 == m.input.sha256 && plan.segments.count == m.segments.count
-                && zip(plan.segments, m.segments).allSatisfy({ $0.sha256 == $1.inputSHA256 && $0.frameCount == $1.frameCount })
-            return same ? plan : nil
-        }
-        // An output made before a short tail of several GOPs joined the segment before it
-        // kept that tail apart: such a file is laid out again the way it was.
-        var laidOut = try split(joinShortTail: true)
-        if laidOut == nil, m.segments.count >= 2 {
-            try? FileManager.default.removeItem(atPath: area.directory)
-            laidOut = try split(joinShortTail: false)
-        }
-        guard let plan = laidOut else {
+        let plan = try Splitter.split(input: input, segmentSeconds: segmentSeconds, frameRate: job.sourceFrameRate, into: area.directory,
+                                      carryContext: true, acceptDamage: job.acceptsDamage)
+        guard plan.input.sha256 == m.input.sha256, plan.segments.count == m.segments.count,
+              zip(plan.segments, m.segments).allSatisfy({ $0.sha256 == $1.inputSHA256 && $0.frameCount == $1.frameCount })
+        else {
             throw MediaError(path: input, reason: "does not split into the segments \(previousOutput) was made from (another source, or another version of the splitter)")
         }
 

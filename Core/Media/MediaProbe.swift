@@ -66,7 +66,6 @@ public enum MediaProbe {
 
         var layout = SegmentLayout(targetSeconds: segmentSeconds, timeBase: tb)
         for (n, gop) in gops.enumerated() { _ = layout.add(gop, isLast: n == gops.count - 1) }
-        _ = layout.finish()
         let entries = layout.segments.map {
             ProbeReport.PlanPreview.Entry(index: $0.index, startSeconds: Double($0.ptsFirst) * tb.doubleValue,
                                           frames: $0.frames, decodePrefixFrames: $0.decodePrefixFrames)

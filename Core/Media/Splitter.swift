@@ -15,11 +15,8 @@ public enum Splitter {
     /// so far each time would copy it, quadratic in a file's segments), so work can start on
     /// a file before it is fully split.
     /// `acceptDamage`: see `VideoScan` (`--accept-damage`).
-    /// `joinShortTail`: a last segment of several GOPs shorter than half the target joins the
-    /// one before it (`SegmentLayout.finish`); false lays a file out as splits did before that
-    /// rule (a re-render of an older output).
     public static func split(input path: String, segmentSeconds: Double, frameRate: Rational? = nil, into directory: String, carryContext: Bool = false,
-                             acceptDamage: Bool = false, joinShortTail: Bool = true,
+                             acceptDamage: Bool = false,
                              progress: ((Double) -> Void)? = nil,
                              onSegment: ((SegmentPlan.SegmentRecord, _ header: SegmentPlan) -> Void)? = nil) throws(MediaError) -> SegmentPlan {
         guard segmentSeconds > 0, segmentSeconds.isFinite else {
@@ -30,7 +27,7 @@ public enum Splitter {
         let folder = try OutputFolder(path: directory)
         do {
             let plan = try run(input: input, scan: scan, segmentSeconds: segmentSeconds, carryContext: carryContext,
-                               joinShortTail: joinShortTail, folder: folder, progress: progress, onSegment: onSegment)
+                               folder: folder, progress: progress, onSegment: onSegment)
             folder.keep()
             return plan
         } catch {
@@ -42,7 +39,7 @@ public enum Splitter {
     /// two full-frame detection passes of the default profile (every 12th frame) and one.
     public static let lookAheadFrames = 25
 
-    private static func run(input: MediaInput, scan: VideoScan, segmentSeconds: Double, carryContext: Bool, joinShortTail: Bool, folder: OutputFolder,
+    private static func run(input: MediaInput, scan: VideoScan, segmentSeconds: Double, carryContext: Bool, folder: OutputFolder,
                             progress: ((Double) -> Void)?, onSegment: ((SegmentPlan.SegmentRecord, SegmentPlan) -> Void)?) throws(MediaError) -> SegmentPlan {
         // The source is hashed on another thread while it is demuxed: the two passes read
         // the same pages and, with a core to spare, cost one.
@@ -72,24 +69,21 @@ public enum Splitter {
             onSegment?(record, plan)
             if totalDuration > 0 { progress?(min(1, Double(record.ptsLast) * tb.doubleValue / totalDuration)) }
         }
-        // A complete segment waits here until enough of what follows it (never more than the
-        // next segment) has been read: half the target, so that a short tail can still join
-        // it, and with `carryContext` its look-ahead.
-        var awaiting: (segment: SegmentFile, draft: SegmentLayout.Segment, following: [EncodedPacket], shownFrom: Int64, shownUntil: Int64)? = nil
+        // With `carryContext`, a complete segment waits here until enough of what follows
+        // it (never more than the next segment) has been read for its look-ahead.
+        var awaiting: (segment: SegmentFile, draft: SegmentLayout.Segment, following: [EncodedPacket])? = nil
 
         func startWrite(_ segment: SegmentFile, _ draft: SegmentLayout.Segment) throws(MediaError) {
             try collectWrite()
             writing = BackgroundJob { () throws(MediaError) in try write(segment, draft: draft, timeBase: tb, in: folder) }
         }
         func finishAwaiting() throws(MediaError) {
-            guard let (complete, draft, following, _, _) = awaiting else { return }
+            guard let (complete, draft, following) = awaiting else { return }
             awaiting = nil
             var segment = complete
-            if carryContext {
-                let lookAhead = leadingFrames(of: following, count: lookAheadFrames)
-                segment.packets += lookAhead
-                segment.contextSuffixCount = lookAhead.count
-            }
+            let lookAhead = leadingFrames(of: following, count: lookAheadFrames)
+            segment.packets += lookAhead
+            segment.contextSuffixCount = lookAhead.count
             try startWrite(segment, draft)
         }
         func flush() throws(MediaError) {
@@ -99,7 +93,11 @@ public enum Splitter {
             let draft = layout.segments[flushed]
             flushed += 1
             try finishAwaiting()
-            awaiting = (segment, draft, [], .max, .min)
+            if carryContext {
+                awaiting = (segment, draft, [])
+            } else {
+                try startWrite(segment, draft)
+            }
         }
         func place(_ gop: GOPSummary, isLast: Bool) throws(MediaError) {
             switch layout.add(gop, isLast: isLast) {
@@ -111,15 +109,10 @@ public enum Splitter {
             case .append:
                 building!.packets += gopPackets
             }
-            if var held = awaiting {
-                held.following += gopPackets
-                if gop.frames > 0 { (held.shownFrom, held.shownUntil) = (min(held.shownFrom, gop.minPts), max(held.shownUntil, gop.endPts)) }
-                awaiting = held
+            if awaiting != nil {
+                awaiting!.following += gopPackets
                 // Whole GOPs always decode to a run of frames with nothing missing.
-                let lookedAhead = !carryContext || held.following.count >= lookAheadFrames
-                let noShortTail = !joinShortTail || (held.shownUntil > held.shownFrom
-                    && !SegmentLayout.isShortTail(span: held.shownUntil - held.shownFrom, targetTicks: layout.targetTicks))
-                if lookedAhead && noShortTail { try finishAwaiting() }
+                if awaiting!.following.count >= lookAheadFrames { try finishAwaiting() }
             }
             previousGOPPackets = gopPackets
             gopPackets = []
@@ -133,20 +126,7 @@ public enum Splitter {
             gopPackets.append(packet)
         }
         if let last = accumulator.finish() { try place(last, isLast: true) }
-        if joinShortTail, layout.finish() {
-            // The tail joins the segment waiting before it (which it kept waiting: it never
-            // spanned half the target), less its decode prefix, that segment's own last GOP.
-            guard var held = awaiting, let tail = building else {
-                throw MediaError(path: input.path, reason: "the short last segment has no segment before it to join")
-            }
-            held.segment.packets += tail.packets.dropFirst(tail.decodePrefixCount)
-            held.draft = layout.segments[layout.segments.count - 1]
-            held.following = []
-            awaiting = held
-            building = nil
-        } else {
-            try flush()
-        }
+        try flush()
         // The last segment has nothing after it to look at.
         try finishAwaiting()
         try collectWrite()

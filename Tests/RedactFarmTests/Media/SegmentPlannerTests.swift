@@ -64,23 +64,6 @@ import Testing
         #expect(segments.map(\.ptsLast) == [24, 49])
     }
 
-    /// A tail of several GOPs under half the target joins the segment before it once the
-    /// file is known to end there; one of half the target or more stays a segment.
-    @Test func aShortTailOfSeveralGOPsJoinsThePreviousSegmentAtTheEnd() {
-        var layout = SegmentLayout(targetSeconds: 4.4, timeBase: tb)
-        for (i, g) in gops([50, 50, 25, 25]).enumerated() { _ = layout.add(g, isLast: i == 3) }
-        #expect(layout.segments.map(\.frames) == [100, 50])
-        let joined = layout.finish()
-        #expect(joined)
-        #expect(layout.segments.map(\.frames) == [150])
-        #expect(layout.segments.map(\.ptsLast) == [149])
-        var long = SegmentLayout(targetSeconds: 4, timeBase: tb)
-        for (i, g) in gops([50, 50, 25, 25]).enumerated() { _ = long.add(g, isLast: i == 3) }
-        let joinedLong = long.finish()
-        #expect(!joinedLong)
-        #expect(long.segments.map(\.frames) == [100, 50])
-    }
-
     @Test func noCutWherePresentationOrderWouldCross() {
         var g = gops([25, 25, 25])
         // The third GOP presents a picture before the end of the second: no cut there.

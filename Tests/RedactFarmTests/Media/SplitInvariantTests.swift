@@ -35,26 +35,6 @@ import Testing
         }
     }
 
-    /// A tail of several GOPs shorter than half the target joins the segment before it, in
-    /// the split (with and without the workers' context) as in probe's preview; its frames
-    /// decode as before. Laid out the older way (a re-render of an older output), it stays
-    /// apart. h264_bframes.mp4: 150 frames in GOPs of 25 at 25 fps; a 4.4 s target cuts at
-    /// 100 frames, leaving two GOPs (2 s) after.
-    @Test(arguments: [false, true])
-    func aShortTailOfSeveralGOPsJoinsTheSegmentBeforeIt(carryContext: Bool) throws {
-        let source = Fixtures.corpus("h264_bframes.mp4")
-        try Fixtures.withTemporaryDirectory { dir in
-            let plan = try Splitter.split(input: source, segmentSeconds: 4.4, into: dir + "/joined", carryContext: carryContext)
-            #expect(plan.segments.map(\.frameCount) == [150])
-            let (segment, _) = try SegmentFile.read(path: dir + "/joined/" + plan.segments[0].file)
-            #expect(try FrameDigest.ofSegment(segment, label: "joined") == FrameDigest.ofVideo(at: source))
-            #expect(segment.contextSuffixCount == 0)
-            let older = try Splitter.split(input: source, segmentSeconds: 4.4, into: dir + "/apart", carryContext: carryContext, joinShortTail: false)
-            #expect(older.segments.map(\.frameCount) == [100, 50])
-            #expect(try MediaProbe.probe(path: source, segmentSeconds: 4.4).plan.segments.map(\.frames) == [150])
-        }
-    }
-
     /// Cut for workers, each segment but the last also carries the next GOP's first frames
     /// (look-ahead): they are exactly the frames the next segment starts with, a worker
     /// decodes them as context only, and the owned frames are unchanged.
