@@ -241,15 +241,17 @@ public enum Stitcher {
         }
         // Fragmented stays fragmented (live and streaming tools read it as it grows), with the
         // source's layout: a fragment starts before each video sample that starts one in the
-        // source, so fragments hold the same video samples (and the other streams' packets
-        // go where their times put them). Where the output's frames are not the source's
-        // samples one for one (an edit list's unshown frames are not written), a fragment
-        // per keyframe instead, FFmpeg's own layout.
+        // source, so fragments hold the same video samples, and the other streams' packets
+        // as many as the source's did (`FragmentBoundaries`). Where the output's frames are
+        // not the source's samples one for one (an edit list's unshown frames are not
+        // written), a fragment per keyframe instead, FFmpeg's own layout.
         var fragmentStarts: Set<Int> = []
+        var sourceFragments: MP4Fragments?
         if ["mp4", "mov", "3gp"].contains(plan.input.muxer), let fragments = MP4Fragments.read(path: plan.input.path) {
             let layout = fragments.starts(ofTrack: UInt32(truncatingIfNeeded: source.stream(videoIndex).pointee.id))
             if layout.samples == plan.frameCount {
                 fragmentStarts = Set(layout.starts)
+                sourceFragments = fragments
                 options["movflags"] = "frag_custom+empty_moov+default_base_moof"
             } else {
                 options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
@@ -262,6 +264,12 @@ public enum Stitcher {
         }
 
         let copied = Set(outIndex.keys).subtracting([videoIndex])
+        var boundaries = sourceFragments.map { fragments in
+            FragmentBoundaries(fragments, videoTrack: UInt32(truncatingIfNeeded: source.stream(videoIndex).pointee.id),
+                               streams: copied.filter { !attachedAsFile.contains($0) }.map { ($0, UInt32(truncatingIfNeeded: source.stream($0).pointee.id)) })
+        }
+        // Source packets written, per stream.
+        var sourceWritten: [Int: Int] = [:]
         var hashes: [Int: PayloadHash] = [:]
         // Muted streams: each packet's ordinal, and the hash of the packets kept as they were.
         var ordinals: [Int: Int] = [:]
@@ -344,10 +352,13 @@ public enum Stitcher {
                 copyHash?.add(packet.data)
                 if !loaded.isCopy, let prefixLength { packet.data = NALFraming.lengthPrefixed(annexB: packet.data, lengthSize: prefixLength) }
                 gops.add(packet.data)
-                // Other streams' packets that come first in decode time go out first.
+                // Other streams' packets that come first in decode time go out first, but none
+                // that the source put in a later fragment.
                 while let (index, p) = pendingSource,
                       Self.decodeTime(p, source.stream(index).pointee.time_base) <= Self.decodeTime(packet, tb.avRational) {
+                    if let limit = boundaries?.limit(of: index), sourceWritten[index, default: 0] >= limit { break }
                     try writeSource(index, p)
+                    sourceWritten[index, default: 0] += 1
                     pendingSource = try source.readPacket()
                 }
                 packet.dts = try Self.monotonicDTS(packet, in: tb, after: lastVideoDTS, outputTimeBase: videoTB,
@@ -358,7 +369,23 @@ public enum Stitcher {
                 try tails.write(packet, stream: videoOut, timeBase: tb, to: output)
                 // The packet is held back (its duration may still change): everything before it
                 // is in the muxer, so the fragment ends here and the packet starts the next.
-                if fragmentStarts.contains(frames) { try output.endFragment() }
+                if fragmentStarts.contains(frames) {
+                    if var b = boundaries {
+                        // Every other packet of the fragments before goes in now, even one
+                        // decoded after this frame; the newest of each stream, held back, too.
+                        while let (index, p) = pendingSource, let limit = b.limit(of: index), sourceWritten[index, default: 0] < limit {
+                            try writeSource(index, p)
+                            sourceWritten[index, default: 0] += 1
+                            pendingSource = try source.readPacket()
+                        }
+                        for index in copied where sourceWritten[index, default: 0] == b.limit(of: index) {
+                            if let o = outIndex[index] { try tails.release(stream: o, to: output) }
+                        }
+                        b.reached(frame: frames)
+                        boundaries = b
+                    }
+                    try output.endFragment()
+                }
                 frames += 1
             }
             let segment = WrittenSegment(index: record.index,

@@ -22,6 +22,13 @@ struct StreamTails {
         held[stream] = (p, timeBase)
     }
 
+    /// Writes `stream`'s held packet now, where it must precede what follows (the end of a
+    /// movie fragment); kept where the stream declares an end its last packet may be trimmed to.
+    mutating func release(stream: Int, to output: MediaOutput) throws(MediaError) {
+        guard declaredEnds[stream] == nil, let previous = held.removeValue(forKey: stream) else { return }
+        try output.write(previous.packet, stream: stream, timeBase: previous.timeBase)
+    }
+
     mutating func finish(to output: MediaOutput) throws(MediaError) {
         for (stream, entry) in held.sorted(by: { $0.key < $1.key }) {
             var p = entry.packet

@@ -220,7 +220,7 @@ import Testing
 }
 
 /// A fragmented MP4 (what live recorders and streaming tools write) comes back fragmented,
-/// frame-exact, with the source's fragment layout.
+/// frame-exact, with the source's fragment layout, track by track.
 @Suite struct FragmentedMP4Tests {
     /// Video samples per fragment, in file order.
     func videoLayout(_ path: String) throws -> [Int] {
@@ -244,6 +244,11 @@ import Testing
             _ = try LocalFarm.zonesOnly().redact(input: source, output: out)
             #expect(MP4Fragments.isFragmented(path: out))
             #expect(try videoLayout(out) == layout)
+            // The audio too: each fragment holds as many of its packets as the source's did,
+            // though the frame that opens a fragment is not where its audio is cut.
+            let whole = try #require(MP4Fragments.read(path: source)).samplesPerFragment
+            try #require(Set(whole.map { $0[2] ?? 0 }).count > 1, "\(whole)")
+            #expect(MP4Fragments.read(path: out)?.samplesPerFragment == whole)
             #expect(try MediaInspection.videoTimestamps(out) == MediaInspection.videoTimestamps(source))
             #expect(try MediaInspection.nonVideoPackets(out) == MediaInspection.nonVideoPackets(source))
         }
