@@ -84,16 +84,37 @@ import Testing
     }
 }
 
-/// A cancelled segment stops within a frame: the processor asks before every frame.
-@Suite struct SegmentCancellationTests {
-    @Test func processingStopsAtTheNextFrameOnceCancelled() throws {
-        let source = Fixtures.corpus("h264_bframes.mp4")
+/// What a worker learns of a segment in progress. Progress counts each frame's examination
+/// and its writing: a segment whose frames were all examined is half done, not done (the
+/// encode is still ahead), and a copied one is whole once decided. A cancelled segment stops
+/// within a frame: the processor asks before every frame.
+@Suite struct SegmentProgressTests {
+    /// The first 2 s segment of h264_bframes.mp4 and a job of `zone` alone.
+    static func firstSegment(withZone zone: String, in dir: String) throws -> (plan: SegmentPlan, segment: SegmentFile, job: RedactionJob) {
+        let plan = try Splitter.split(input: Fixtures.corpus("h264_bframes.mp4"), segmentSeconds: 2, into: dir + "/seg")
+        let (segment, _) = try SegmentFile.read(path: dir + "/seg/" + plan.segments[0].file)
+        var job = RedactionJob()
+        job.targets = []
+        job.zones = [try PrivacyZone(parsing: zone)]
+        return (plan, segment, job)
+    }
+
+    @Test(arguments: [("0,0,16,16", false), ("0,0,16,16@100-101", true)])
+    func everyFrameCountsTwiceWhetherWrittenOrCopied(zone: String, copies: Bool) throws {
         try Fixtures.withTemporaryDirectory { dir in
-            let plan = try Splitter.split(input: source, segmentSeconds: 2, into: dir + "/seg")
-            let (segment, _) = try SegmentFile.read(path: dir + "/seg/" + plan.segments[0].file)
-            var job = RedactionJob()
-            job.targets = []
-            job.zones = [try PrivacyZone(parsing: "0,0,16,16")]
+            let (plan, segment, job) = try Self.firstSegment(withZone: zone, in: dir)
+            let id = try #require(plan.video.copying?.parameterSetID)
+            let processor = SegmentProcessor(job: job, detectors: [], muxer: "mp4", frameRate: nil, copyParameterSetID: id)
+            var steps = 0
+            let processed = try processor.process(segment, label: "seg", onFrameStep: { steps += 1 })
+            #expect((processed.segment == nil) == copies)
+            #expect(steps == 2 * segment.shownPackets.count)
+        }
+    }
+
+    @Test func processingStopsAtTheNextFrameOnceCancelled() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let (_, segment, job) = try Self.firstSegment(withZone: "0,0,16,16", in: dir)
             let processor = SegmentProcessor(job: job, detectors: [], muxer: "mp4", frameRate: nil)
             var steps = 0
             let error = #expect(throws: MediaError.self) {
@@ -102,29 +123,6 @@ import Testing
             #expect(error?.reason == "cancelled")
             // Three frames, each examined and written.
             #expect(steps == 6)
-        }
-    }
-}
-
-/// Progress counts each frame's examination and its writing: a segment whose frames were
-/// all examined is half done, not done (the encode is still ahead), and a copied one is
-/// whole once decided.
-@Suite struct SegmentProgressTests {
-    @Test(arguments: [("0,0,16,16", false), ("0,0,16,16@100-101", true)])
-    func everyFrameCountsTwiceWhetherWrittenOrCopied(zone: String, copies: Bool) throws {
-        let source = Fixtures.corpus("h264_bframes.mp4")
-        try Fixtures.withTemporaryDirectory { dir in
-            let plan = try Splitter.split(input: source, segmentSeconds: 2, into: dir + "/seg")
-            let (segment, _) = try SegmentFile.read(path: dir + "/seg/" + plan.segments[0].file)
-            var job = RedactionJob()
-            job.targets = []
-            job.zones = [try PrivacyZone(parsing: zone)]
-            let id = try #require(plan.video.copying?.parameterSetID)
-            let processor = SegmentProcessor(job: job, detectors: [], muxer: "mp4", frameRate: nil, copyParameterSetID: id)
-            var steps = 0
-            let processed = try processor.process(segment, label: "seg", onFrameStep: { steps += 1 })
-            #expect((processed.segment == nil) == copies)
-            #expect(steps == 2 * segment.shownPackets.count)
         }
     }
 }
