@@ -10,8 +10,8 @@ import RedactCore
 /// ones at a time (the stitch goes in order): the coordinator's records are in its store.
 /// The stitch may wait for most of a file before writing anything (a file whose segments are
 /// all copied waits for the first re-encoded one, which may never come), and holding every
-/// arrival meanwhile made the coordinator's memory grow with the segments finished. A gate without one holds what is published (a re-render's
-/// few segments, known up front).
+/// arrival meanwhile made the coordinator's memory grow with the segments finished. A gate
+/// without one holds what is published (a re-render's few segments, known up front).
 final class SegmentGate: @unchecked Sendable {
     struct Arrival: Sendable {
         var output: SegmentPlan.OutputRecord

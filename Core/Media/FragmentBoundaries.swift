@@ -30,8 +30,10 @@ struct FragmentBoundaries {
         boundaries = found
     }
 
-    /// The video frames that open a fragment.
-    var frames: Set<Int> { Set(boundaries.map(\.frame)) }
+    /// Whether video frame `frame` (from 0, in decode order) opens the next fragment.
+    func opensFragment(atFrame frame: Int) -> Bool {
+        next < boundaries.count && boundaries[next].frame == frame
+    }
 
     /// How many of `stream`'s packets may be written before the next fragment opens; nil
     /// where no fragment is ahead.

@@ -245,12 +245,10 @@ public enum Stitcher {
         // as many as the source's did (`FragmentBoundaries`). Where the output's frames are
         // not the source's samples one for one (an edit list's unshown frames are not
         // written), a fragment per keyframe instead, FFmpeg's own layout.
-        var fragmentStarts: Set<Int> = []
         var sourceFragments: MP4Fragments?
         if ["mp4", "mov", "3gp"].contains(plan.input.muxer), let fragments = MP4Fragments.read(path: plan.input.path) {
             let layout = fragments.starts(ofTrack: UInt32(truncatingIfNeeded: source.stream(videoIndex).pointee.id))
             if layout.samples == plan.frameCount {
-                fragmentStarts = Set(layout.starts)
                 sourceFragments = fragments
                 options["movflags"] = "frag_custom+empty_moov+default_base_moof"
             } else {
@@ -369,21 +367,19 @@ public enum Stitcher {
                 try tails.write(packet, stream: videoOut, timeBase: tb, to: output)
                 // The packet is held back (its duration may still change): everything before it
                 // is in the muxer, so the fragment ends here and the packet starts the next.
-                if fragmentStarts.contains(frames) {
-                    if var b = boundaries {
-                        // Every other packet of the fragments before goes in now, even one
-                        // decoded after this frame; the newest of each stream, held back, too.
-                        while let (index, p) = pendingSource, let limit = b.limit(of: index), sourceWritten[index, default: 0] < limit {
-                            try writeSource(index, p)
-                            sourceWritten[index, default: 0] += 1
-                            pendingSource = try source.readPacket()
-                        }
-                        for index in copied where sourceWritten[index, default: 0] == b.limit(of: index) {
-                            if let o = outIndex[index] { try tails.release(stream: o, to: output) }
-                        }
-                        b.reached(frame: frames)
-                        boundaries = b
+                if var b = boundaries, b.opensFragment(atFrame: frames) {
+                    // Every other packet of the fragments before goes in now, even one decoded
+                    // after this frame; the newest of each stream, held back, too.
+                    while let (index, p) = pendingSource, let limit = b.limit(of: index), sourceWritten[index, default: 0] < limit {
+                        try writeSource(index, p)
+                        sourceWritten[index, default: 0] += 1
+                        pendingSource = try source.readPacket()
                     }
+                    for index in copied where sourceWritten[index, default: 0] == b.limit(of: index) {
+                        if let o = outIndex[index] { try tails.release(stream: o, to: output) }
+                    }
+                    b.reached(frame: frames)
+                    boundaries = b
                     try output.endFragment()
                 }
                 frames += 1

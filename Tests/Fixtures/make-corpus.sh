@@ -153,7 +153,6 @@ for trak in [b for b in boxes(moov[0] + 8, moov[0] + moov[1]) if b[2] == b"trak"
         data[last:last + 4] = struct.pack(">I", duration - scale)
         continue
     # Show 0-2 s of the media, then from 3 s on: two edits where there was one.
-    tscale = None
     mdhd = data.find(b"mdhd", start, start + trak[1])
     tscale = struct.unpack(">I", data[mdhd + 16:mdhd + 20])[0]
     first = struct.pack(">IiI", 2 * scale, media, 0x10000)
