@@ -75,7 +75,11 @@ package struct EncoderChoice: Sendable, Equatable {
             // the first negative decode time (an H.264 with B-frames moved all by 37 ms).
             required = 0
         default:
-            required = nil
+            // Never reorder deeper than the source: a stream shown as decoded (most CCTV
+            // cameras') re-encoded with B-frames decodes them before their pts, ahead of the
+            // source's decode times, which a fragmented MP4 (no edit list to shift them back)
+            // cannot hold: every timestamp after moved.
+            required = source.videoDelay < 2 ? delays(family).filter { $0 <= source.videoDelay }.max() : nil
         }
         if let required, !delays(family).contains(required) {
             throw MediaError(path: "", reason: "a\(muxer == "avi" ? "n AVI" : " \(muxer)") file's frames are shown \(required) frame(s) behind their decode order here, which \(encoder) cannot reproduce (it reorders by \(delays(family).map(String.init).joined(separator: " or ")))")
