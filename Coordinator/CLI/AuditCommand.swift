@@ -49,6 +49,9 @@ struct AuditCommand: ParsableCommand {
         }
         let result = try reportingErrors(verbose: common.verbose) { () throws(MediaError) -> Result in
             let report = try OutputRecord.detections(of: output)
+            if let others = report.streamTimeBases, !others.isEmpty {
+                throw MediaError(path: output, reason: "has \(others.count + 1) video streams, and the leak audit examines one; its detections sidecar lists what was hidden in each")
+            }
             let settings = LeakAudit.settings(for: report.job, every: every)
             let held = try models.load(required: report.job.targets.contains(.plate) ? [.face, .text] : [.face])
             let faceModel = try held.require(.face, for: "the audit")

@@ -84,14 +84,17 @@ enum ProbeText {
             parts.append("tb \(s.timeBase)")
             lines.append("  stream     " + parts.joined(separator: ", "))
         }
-        let g = r.gop
-        lines.append("  gop        \(g.frames) frames, \(g.keyframes) keyframes \(g.keyframeKinds.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
-        lines.append("             GOP frames min \(g.shortestGOPFrames) / mean \(g.meanGOPFrames.formatted(1)) / max \(g.longestGOPFrames) (longest \(g.longestGOPSeconds.formatted(2)) s)")
-        lines.append("             open-GOP points \(g.openGOPPoints), most leading pictures \(g.maxLeadingPictures)")
-        lines.append("  plan       \(r.plan.segments.count) segments for \(r.plan.targetSegmentSeconds.formatted(1)) s target")
-        for e in r.plan.segments {
-            lines.append("             #\(e.index) at \(e.startSeconds.formatted(3)) s: \(e.frames) frames"
-                + (e.decodePrefixFrames > 0 ? " (+\(e.decodePrefixFrames) decode-only)" : ""))
+        let videos = [ProbeReport.VideoProbe(stream: r.videoStream, gop: r.gop, plan: r.plan)] + (r.otherVideo ?? [])
+        for video in videos {
+            let g = video.gop, of = videos.count > 1 ? " of stream #\(video.stream)" : ""
+            lines.append("  gop        \(g.frames) frames\(of), \(g.keyframes) keyframes \(g.keyframeKinds.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")
+            lines.append("             GOP frames min \(g.shortestGOPFrames) / mean \(g.meanGOPFrames.formatted(1)) / max \(g.longestGOPFrames) (longest \(g.longestGOPSeconds.formatted(2)) s)")
+            lines.append("             open-GOP points \(g.openGOPPoints), most leading pictures \(g.maxLeadingPictures)")
+            lines.append("  plan       \(video.plan.segments.count) segments\(of) for \(video.plan.targetSegmentSeconds.formatted(1)) s target")
+            for e in video.plan.segments {
+                lines.append("             #\(e.index) at \(e.startSeconds.formatted(3)) s: \(e.frames) frames"
+                    + (e.decodePrefixFrames > 0 ? " (+\(e.decodePrefixFrames) decode-only)" : ""))
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -102,9 +105,10 @@ enum ProbeText {
             let when = z.firstFrame.map { "frames \($0)-\(z.lastFrame ?? $0) (\(z.frames), \(z.firstSeconds?.formatted(3) ?? "?")-\(z.lastSeconds?.formatted(3) ?? "?") s from the first frame)" }
                 ?? "no frame: it is active only after the video ends"
             guard z.shownBox.count == 4, z.shownBox[2] >= 1, z.shownBox[3] >= 1 else {
-                return "  zone #\(z.number)    lies outside the picture: it would hide nothing"
+                return "  zone #\(z.number)\(z.stream.map { " (stream #\($0))" } ?? "")    lies outside the picture: it would hide nothing"
             }
-            return "  zone #\(z.number)    shown at \(box(z.shownBox)), coded at \(box(z.codedBox)): \(when)"
+            let stream = z.stream.map { " (stream #\($0))" } ?? ""
+            return "  zone #\(z.number)\(stream)    shown at \(box(z.shownBox)), coded at \(box(z.codedBox)): \(when)"
         }.joined(separator: "\n")
     }
 

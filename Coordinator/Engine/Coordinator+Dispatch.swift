@@ -105,11 +105,11 @@ extension Coordinator {
         let key = ready.assignment.key, route = ready.assignment.worker, plan = ready.plan
         let (options, json) = try jobOptions(ready.jobID)
         let id = TaskID(job: ready.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt))
-        let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: SourceFrameRate(plan.video),
-                                  view: SourceView(firstFramePts: plan.firstFramePts, displayRotationDegrees: plan.video.rotationDegrees),
+        let video = try plan.video(of: ready.record)
+        let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: SourceFrameRate(video), view: try plan.view(of: ready.record),
                                   firstTrackID: Int64(TrackIDs.first(ofSegment: key.index)), segmentSHA256: ready.record.sha256, jobJSON: json,
                                   models: try requirements(ofFile: key.file).models,
-                                  copyParameterSetID: options.job.copiesUnchanged ? plan.video.copying?.parameterSetID : nil)
+                                  copyParameterSetID: options.job.copiesUnchanged ? video.copying?.parameterSetID : nil)
         let name = ready.worker.hello.name
         guard workers[route] != nil else {
             // Gone since the turn's assignments were made (an earlier send to it failed).

@@ -75,7 +75,8 @@ extension Coordinator {
         splitLane.submit {
             area.remove()
             let outcome = Result { () throws(MediaError) in
-                try Preflight.require(path: input, job: options.job, dropping: Set(options.dropStreams ?? []), examinesPictures: examinesPictures)
+                try Preflight.require(path: input, job: options.job, dropping: Set(options.dropStreams ?? []), examinesPictures: examinesPictures,
+                                      audited: options.audit == true)
                 return try Splitter.split(input: input, segmentSeconds: options.segmentSeconds, frameRate: options.job.sourceFrameRate,
                                           into: area.directory, carryContext: true, acceptDamage: options.job.acceptsDamage,
                                           onSegment: { record, header in inbox.post(.segmentReady(id, record, header)) })
@@ -174,6 +175,8 @@ extension Coordinator {
                 if stillSplitting[id] == nil { stillSplitting[id] = try store.file(id)?.state == .splitting }
                 guard stillSplitting[id] == true else { continue }
                 var plan = plans.removeValue(forKey: id) ?? header
+                // A further video stream's record comes with its first segment's header.
+                if let others = header.otherVideo, others.count > plan.otherVideo?.count ?? 0 { plan.otherVideo = others }
                 if record.index == plan.segments.count { plan.segments.append(record) }
                 plans[id] = plan
                 ready[id, default: []].append(record)

@@ -28,7 +28,7 @@ extension Coordinator {
             let plan = try plan(for: key.file)
             guard key.index < plan.segments.count else { throw MediaError(path: "\(result.id)", reason: "no such segment in the plan") }
             let planned = plan.segments[key.index]
-            let offered = try jobOptions(file.jobID).options.job.copiesUnchanged ? plan.video.copying?.parameterSetID : nil
+            let offered = try jobOptions(file.jobID).options.job.copiesUnchanged ? try plan.video(of: planned).copying?.parameterSetID : nil
             try verify(result, segment: segment, coverage: coverage, against: planned, copyOffered: offered != nil)
             let area = FileWorkArea(stateDirectory: config.stateDirectory, fileID: key.file)
             // A copied segment's output is the source segment already in the work area.

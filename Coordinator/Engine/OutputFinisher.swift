@@ -111,7 +111,8 @@ struct OutputFinisher: Sendable {
     /// output's for a re-render. Fails closed: a picture nobody could examine stops the file.
     private func pictures() throws(MediaError) -> [Int: RedactedPicture] {
         let media = try MediaInput(path: input)
-        let streams = StreamPlan.decide(media, video: plan.video.streamIndex, dropping: Set(options.dropStreams ?? []), audio: options.job.audio)
+        let streams = StreamPlan.decide(media, videos: Set(plan.videoStreams.map(\.streamIndex)), dropping: Set(options.dropStreams ?? []),
+                                        audio: options.job.audio)
         var pictures: [Int: RedactedPicture] = [:]
         for entry in streams.entries where entry.action == .redactedPicture {
             if let reused = reusedPictures[entry.index] {
@@ -132,7 +133,6 @@ struct OutputFinisher: Sendable {
         // the manifest is written from it at the end (the chain linked as they go): memory
         // does not grow with the file's length. Its frames are streamed into the sidecar later.
         let spool = try ManifestSegmentSpool(path: area.manifestSegmentsPath)
-        let copyOffered = options.job.copiesUnchanged && plan.video.copying?.parameterSetID != nil
         var counts = CoverageCounts()
         var chain = SegmentChain()
         var tally = CopyTally()
@@ -142,11 +142,14 @@ struct OutputFinisher: Sendable {
                                            written: { (written) throws(MediaError) in
             let segment = try record(written, arrival: gate.take(written.index))
             let frames = try coverage(of: written.index)
-            counts.add(frames)
+            let planned = plan.segments[written.index]
+            counts.add(frames, timeBase: planned.timeBase)
             tally.add(segment)
+            let video = try plan.video(of: planned)
+            let copyOffered = options.job.copiesUnchanged && video.copying?.parameterSetID != nil
             if copyOffered, segment.handling == "redacted", segment.copiedGOPs?.isEmpty != false,
                frames.allSatisfy({ $0.covered.isEmpty && [nil, FrameDamage.none].contains($0.damage) }),
-               let kind = plan.segments[written.index].keyframe, kind != .idr {
+               let kind = planned.keyframe, kind != .idr {
                 tally.notCopiedForTheirKeyframe[kind.rawValue, default: 0] += 1
             }
             chain.add(segment)
@@ -171,8 +174,19 @@ struct OutputFinisher: Sendable {
         // Zones alone run no inference: nothing to name.
         let inference = DetectorRegistry.models(for: options.job).isEmpty ? nil : CenterFaceDetector.engine(options.job.detector.effectivePrecision)
         report.inference = inference
+        if plan.otherVideo != nil {
+            report.streamTimeBases = plan.videoStreams.dropFirst().map { .init(stream: $0.streamIndex, timeBase: $0.timeBase) }
+        }
         let sidecarSHA256 = try DetectionsSidecar.write(to: OutputSidecars.detectionsPath(output), report: report,
-                                                        segments: plan.segments.count) { (index) throws(MediaError) in try coverage(of: index) }
+                                                        segments: plan.segments.count) { (index) throws(MediaError) in
+            // A further video stream's frames name it (their pts are in its time base).
+            guard let stream = plan.segments[index].stream else { return try coverage(of: index) }
+            return try coverage(of: index).map { frame in
+                var frame = frame
+                frame.stream = stream
+                return frame
+            }
+        }
 
         var manifest = RedactionManifest(
             software: software, createdAt: Date(), job: jobID,
@@ -201,11 +215,11 @@ struct OutputFinisher: Sendable {
                 "the input's timing is damaged: \(retimed) frame(s) placed or timed by rule where the container's times contradict "
                 + "the order its frames are shown in (--accept-damage; docs/timestamps.md)"]
         }
-        if let first = counts.firstDamagedPts {
+        if let first = counts.firstDamagedSeconds {
             manifest.notes = (manifest.notes ?? []) + [
                 "the input is damaged: \(counts.concealed) frame(s) decoded with errors and redacted as decoded, \(counts.substituted) "
                 + "not decodable and stood in for by the frame before (--accept-damage); the first at "
-                + String(format: "%.3f s", Double(first) * plan.video.timeBase.doubleValue)]
+                + String(format: "%.3f s", first)]
         }
         if options.audit == true {
             guard let auditor else {
@@ -231,6 +245,7 @@ struct OutputFinisher: Sendable {
                                                 frameCount: record.frameCount, ptsFirst: record.ptsFirst, ptsLast: record.ptsLast,
                                                 timeBase: record.timeBase, worker: done.worker, workerHost: done.workerHost,
                                                 detections: done.detections)
+        segment.stream = record.stream
         guard done.output.isCopy == (written.copy != nil) else {
             throw MediaError(path: output, reason: "segment \(record.index) was to be \(done.output.isCopy ? "copied" : "re-encoded"), and the stitch did otherwise")
         }
@@ -251,11 +266,19 @@ struct OutputFinisher: Sendable {
     /// copied (a muxer that rewrote them, adding a NAL unit say, would make the claim untrue).
     private func checkCopies(_ segments: some ManifestSegments, tally: CopyTally, in stitched: StitchReport) throws(MediaError) {
         guard tally.segments + tally.reused + tally.gops > 0 else { return }
-        guard let video = stitched.streams.first(where: { $0.stream.action == .redacted })?.outputIndex else {
-            throw MediaError(path: output, reason: "the output has no video stream to hold the copied segments")
+        for source in plan.videoStreams {
+            guard let video = stitched.streams.first(where: { $0.stream.index == source.streamIndex && $0.stream.action == .redacted })?.outputIndex else {
+                throw MediaError(path: output, reason: "the output has no video stream \(source.streamIndex) to hold its copied segments")
+            }
+            // The first video stream's segment records name no stream.
+            let of = source.streamIndex == plan.video.streamIndex ? nil : Optional(source.streamIndex)
+            try checkCopies(segments, tally: tally, videoStream: video, of: of)
         }
+    }
+
+    private func checkCopies(_ segments: some ManifestSegments, tally: CopyTally, videoStream video: Int, of stream: Int?) throws(MediaError) {
         if tally.segments + tally.gops > 0 {
-            switch try CopiedSegmentCheck.firstCopyMismatch(in: output, videoStream: video, segments: segments) {
+            switch try CopiedSegmentCheck.firstCopyMismatch(in: output, videoStream: video, segments: segments, of: stream) {
             case .segment(let bad)?:
                 throw MediaError(path: output, reason: "segment \(bad) was copied from the source, but the written file holds other bytes there")
             case .gop(let bad)?:
@@ -264,7 +287,7 @@ struct OutputFinisher: Sendable {
                 break
             }
         }
-        if tally.reused > 0, let bad = try CopiedSegmentCheck.firstReusedMismatch(in: output, videoStream: video, segments: segments) {
+        if tally.reused > 0, let bad = try CopiedSegmentCheck.firstReusedMismatch(in: output, videoStream: video, segments: segments, of: stream) {
             throw MediaError(path: output, reason: "segment \(bad) was to be the earlier output's packets, bit for bit, but the written file holds other bytes there")
         }
     }
@@ -282,8 +305,13 @@ struct OutputFinisher: Sendable {
     /// clipped at the picture's edge, streams left out on request.
     private func notes(_ stitched: StitchReport, _ tally: CopyTally) -> [String] {
         var notes: [String] = []
-        if let written = stitched.videoCodec, let note = EncoderChoice.codecChangeNote(source: plan.video.codec, written: written) {
-            notes.append(note)
+        let several = plan.otherVideo != nil
+        for video in plan.videoStreams {
+            let outcome = stitched.streams.first { $0.stream.index == video.streamIndex }
+            let written = outcome?.writtenCodec ?? (video.streamIndex == plan.video.streamIndex ? stitched.videoCodec : nil)
+            if let written, let note = EncoderChoice.codecChangeNote(source: video.codec, written: written) {
+                notes.append(several ? "video stream \(video.streamIndex): \(note)" : note)
+            }
         }
         let copied = tally.segments
         if copied > 0 {
@@ -303,10 +331,17 @@ struct OutputFinisher: Sendable {
                 notes.append("every segment was re-encoded: \(reason)")
             }
         }
-        let shown = SourceView(firstFramePts: 0, displayRotationDegrees: plan.video.rotationDegrees)
-            .shownSize(codedWidth: plan.video.width, codedHeight: plan.video.height)
-        for (n, zone) in options.job.zones.enumerated() {
-            if let note = zone.edgeNote(width: shown.width, height: shown.height, number: n + 1) { notes.append(note) }
+        if several {
+            notes.append("the file has \(plan.videoStreams.count) video streams (\(plan.videoStreams.map { String($0.streamIndex) }.joined(separator: ", "))), each redacted on its own: the segments of each name it, their times in its own time base, and zones apply to every one, timed from its own first frame")
+        }
+        for video in plan.videoStreams {
+            let shown = SourceView(firstFramePts: 0, displayRotationDegrees: video.rotationDegrees)
+                .shownSize(codedWidth: video.width, codedHeight: video.height)
+            for (n, zone) in options.job.zones.enumerated() {
+                if let note = zone.edgeNote(width: shown.width, height: shown.height, number: n + 1) {
+                    notes.append(several ? "video stream \(video.streamIndex): \(note)" : note)
+                }
+            }
         }
         for s in stitched.streams {
             guard let picture = s.picture else { continue }
@@ -353,9 +388,11 @@ struct CoverageCounts {
     var tracks = Set<Int>()
     var concealed = 0
     var substituted = 0
-    var firstDamagedPts: Int64?
+    /// The first damaged frame's time in its stream's clock.
+    var firstDamagedSeconds: Double?
 
-    mutating func add(_ coverage: [ProcessedSegment.FrameCoverage]) {
+    /// `timeBase`: the frames' stream's.
+    mutating func add(_ coverage: [ProcessedSegment.FrameCoverage], timeBase: Rational) {
         frames += coverage.count
         for frame in coverage {
             if !frame.covered.isEmpty { framesWithRedaction += 1 }
@@ -365,7 +402,8 @@ struct CoverageCounts {
             case .substituted?: substituted += 1
             case .none?, nil: continue
             }
-            firstDamagedPts = min(firstDamagedPts ?? frame.pts, frame.pts)
+            let seconds = Double(frame.pts) * timeBase.doubleValue
+            firstDamagedSeconds = min(firstDamagedSeconds ?? seconds, seconds)
         }
     }
 }

@@ -16,13 +16,22 @@ public struct RedactionReport: Codable, Sendable {
     /// The inference engine, its version, device and precision (absent in older sidecars).
     public var inference: String?
     public var job: RedactionJob
+    /// The time base of the first video stream's frames' pts.
     public var timeBase: Rational
+    /// The time bases of the file's further video streams, whose frames name their stream
+    /// (absent when there is one).
+    public var streamTimeBases: [StreamTimeBase]?
     public var frames: Int
     public var segments: Int
     public var detections: Int
     public var tracks: Int
     public var framesWithRedaction: Int
     public var perFrame: [ProcessedSegment.FrameCoverage]
+
+    public struct StreamTimeBase: Codable, Sendable {
+        public var stream: Int
+        public var timeBase: Rational
+    }
 }
 
 /// Reading an output's record back.

@@ -84,6 +84,11 @@ public struct Rerenderer: Sendable {
         guard let video = m.streams?.first(where: { $0.stream.action == .redacted }), let videoOut = video.outputIndex else {
             throw fail("its manifest lists no video stream (written by an older version): run the source again with --corrections")
         }
+        // Reused segments are found in one video stream's packets; a file with several is
+        // redacted again whole, with the corrections, rather than re-rendered.
+        guard m.streams?.filter({ $0.stream.action == .redacted }).count == 1 else {
+            throw fail("it has several video streams, which a re-render does not take yet: run the source again with --corrections")
+        }
         // Its cover art was redacted when it was made; no detector runs here, so the picture
         // it holds is the one written again.
         var reusedPictures: [Int: RedactedPicture] = [:]

@@ -53,8 +53,13 @@ public enum ReviewWriter {
         guard FileManager.default.fileExists(atPath: manifestPath) else {
             throw MediaError(path: output, reason: "has no signed manifest beside it (\(URL(fileURLWithPath: manifestPath).lastPathComponent)); only a RedactFarm output can be reviewed")
         }
-        try prepare(directory)
         let manifest = try SignedManifest.open(try FileBytes.read(manifestPath), path: output).manifest
+        // The page samples and draws on one picture; a file with several cameras would put
+        // one's boxes on another's frames.
+        guard !manifest.segments.contains(where: { $0.stream != nil }) else {
+            throw MediaError(path: output, reason: "has several video streams, which the review page does not show yet; its detections sidecar lists what was hidden in each (`verify` checks the output)")
+        }
+        try prepare(directory)
         let verdict: (Bool, String)
         do throws(MediaError) {
             let report = try ManifestVerifier.verify(output: output, source: source)

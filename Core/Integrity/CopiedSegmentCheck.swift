@@ -37,16 +37,20 @@ public struct CopiedSegmentCheck: Sendable {
     /// copied, in the order of the file, whose packets in the file at `path` are not the ones
     /// recorded (count and payload hash), or nil when every one matches. The segments are
     /// read once, alongside the file, so none need be held.
-    public static func firstCopyMismatch(in path: String, videoStream: Int, segments: some ManifestSegments) throws(MediaError) -> Mismatch? {
-        try firstMismatch(in: path, videoStream: videoStream, segments: segments) { s in
+    /// `of`: whose segments are checked, by their record's `stream` (nil: the first video
+    /// stream's); `videoStream` is where that stream is in the file at `path`.
+    public static func firstCopyMismatch(in path: String, videoStream: Int, segments: some ManifestSegments,
+                                         of sourceStream: Int? = nil) throws(MediaError) -> Mismatch? {
+        try firstMismatch(in: path, videoStream: videoStream, segments: segments, of: sourceStream) { s in
             s.isCopied ? (s.copiedPackets, s.copiedPayloadSHA256) : nil
         }
     }
 
     /// The first segment a re-render reused from an earlier output whose packets in the file
     /// at `path` are not the ones recorded, or nil when every reused one matches.
-    public static func firstReusedMismatch(in path: String, videoStream: Int, segments: some ManifestSegments) throws(MediaError) -> Int? {
-        let found = try firstMismatch(in: path, videoStream: videoStream, segments: segments, gops: false) { s in
+    public static func firstReusedMismatch(in path: String, videoStream: Int, segments: some ManifestSegments,
+                                           of sourceStream: Int? = nil) throws(MediaError) -> Int? {
+        let found = try firstMismatch(in: path, videoStream: videoStream, segments: segments, of: sourceStream, gops: false) { s in
             s.isReused ? (s.reusedPackets, s.reusedPayloadSHA256) : nil
         }
         guard case .segment(let index)? = found else { return nil }
@@ -55,12 +59,12 @@ public struct CopiedSegmentCheck: Sendable {
 
     /// `whole`: what a segment's packets must hash to, or nil where they need not; `gops`:
     /// whether each segment's recorded copied GOPs are checked too.
-    private static func firstMismatch(in path: String, videoStream: Int, segments: some ManifestSegments, gops: Bool = true,
+    private static func firstMismatch(in path: String, videoStream: Int, segments: some ManifestSegments, of sourceStream: Int?, gops: Bool = true,
                                       whole: (RedactionManifest.Segment) -> (packets: Int?, sha256: String?)?) throws(MediaError) -> Mismatch? {
         var packets = try SegmentPackets(path: path, videoStream: videoStream)
         var mismatch: Mismatch?
         try segments.eachSegment { (s) throws(MediaError) in
-            guard mismatch == nil else { return }
+            guard mismatch == nil, s.stream == sourceStream else { return }
             let expected = whole(s), copiedGOPs = gops ? s.copiedGOPs ?? [] : []
             let hashes = try packets.hashNext(s.frameCount, whole: expected != nil, gops: copiedGOPs)
             // A record without its count or hash is a mismatch too: nothing to hold the file to.

@@ -157,6 +157,9 @@ public struct RedactionManifest: Codable, Equatable, Sendable {
         /// packets, byte for byte (absent when none). `verify --source` recomputes each GOP's
         /// hash from the source and from the output.
         public var copiedGOPs: [CopiedGOP]?
+        /// The source video stream the segment is of, when the file has several and it is not
+        /// the first (absent: the first, or only, video stream).
+        public var stream: Int?
 
         public var isCopied: Bool { handling == Self.copied }
         public var isReused: Bool { handling == Self.reused }

@@ -134,28 +134,36 @@ public enum ManifestVerifier {
             notes.append("the input was damaged: \(damage.concealedFrames) frame(s) redacted as decoded with errors, \(damage.substitutedFrames) stood in for by the frame before (policy: \(damage.policy))")
         }
         let copied = m.segments.filter(\.isCopied)
-        let video = m.streams?.first { $0.stream.action == .redacted }
+        // Each video stream's segments are checked in its own packets; the first stream's
+        // records name no stream.
+        let videos = (m.streams ?? []).filter { $0.stream.action == .redacted }.enumerated().map { n, s in
+            (outcome: s, segmentsOf: n == 0 ? nil : Optional(s.stream.index))
+        }
         let copiedGOPs = m.segments.flatMap { $0.copiedGOPs ?? [] }
         if !copied.isEmpty || !copiedGOPs.isEmpty {
-            guard let video, let outputIndex = video.outputIndex else {
+            guard !videos.isEmpty, videos.allSatisfy({ $0.outcome.outputIndex != nil }) else {
                 throw fail("\(copied.isEmpty ? "GOPs" : "segments") are recorded as copied, but no video stream is")
             }
-            switch try CopiedSegmentCheck.firstCopyMismatch(in: output, videoStream: outputIndex, segments: m.segments) {
-            case .segment(let bad)?:
-                throw fail("segment \(bad) is recorded as copied from the source, but the output's packets there differ from what was copied")
-            case .gop(let bad)?:
-                throw fail("a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) is recorded as copied from the source, but the output's packets there differ from what was copied")
-            case nil:
-                break
+            for video in videos {
+                switch try CopiedSegmentCheck.firstCopyMismatch(in: output, videoStream: video.outcome.outputIndex!, segments: m.segments, of: video.segmentsOf) {
+                case .segment(let bad)?:
+                    throw fail("segment \(bad) is recorded as copied from the source, but the output's packets there differ from what was copied")
+                case .gop(let bad)?:
+                    throw fail("a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) is recorded as copied from the source, but the output's packets there differ from what was copied")
+                case nil:
+                    break
+                }
             }
             if !copied.isEmpty { checks.append("\(copied.count) of \(m.segments.count) segment(s) copied: the output's packets there are the ones recorded") }
             if !copiedGOPs.isEmpty { checks.append("\(copiedGOPs.count) GOP(s) of redacted segments copied: the output's packets there are the ones recorded") }
         }
         let reused = m.segments.filter(\.isReused)
         if !reused.isEmpty {
-            guard let video, let outputIndex = video.outputIndex else { throw fail("segments are recorded as reused, but no video stream is") }
-            if let bad = try CopiedSegmentCheck.firstReusedMismatch(in: output, videoStream: outputIndex, segments: m.segments) {
-                throw fail("segment \(bad) is recorded as reused from the earlier output, but the output's packets there differ from what was reused")
+            guard !videos.isEmpty, videos.allSatisfy({ $0.outcome.outputIndex != nil }) else { throw fail("segments are recorded as reused, but no video stream is") }
+            for video in videos {
+                if let bad = try CopiedSegmentCheck.firstReusedMismatch(in: output, videoStream: video.outcome.outputIndex!, segments: m.segments, of: video.segmentsOf) {
+                    throw fail("segment \(bad) is recorded as reused from the earlier output, but the output's packets there differ from what was reused")
+                }
             }
             checks.append("\(reused.count) of \(m.segments.count) segment(s) reused from the earlier output: the output's packets there are the ones recorded")
         }
@@ -172,14 +180,16 @@ public enum ManifestVerifier {
             let inputSHA = try SHA256Hex.ofFile(at: inputPath)
             guard inputSHA == m.input.sha256 else { throw fail("input \(inputPath) is not the file that was redacted (SHA-256 differs)") }
             checks.append("input SHA-256")
-            if !copied.isEmpty || !copiedGOPs.isEmpty, let video {
-                switch try CopiedSegmentCheck.firstCopyMismatch(in: inputPath, videoStream: video.stream.index, segments: m.segments) {
-                case .segment(let bad)?:
-                    throw fail("segment \(bad) is recorded as copied, but the source's packets there are not the ones in the output")
-                case .gop(let bad)?:
-                    throw fail("a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) is recorded as copied, but the source's packets there are not the ones in the output")
-                case nil:
-                    break
+            if !copied.isEmpty || !copiedGOPs.isEmpty {
+                for video in videos {
+                    switch try CopiedSegmentCheck.firstCopyMismatch(in: inputPath, videoStream: video.outcome.stream.index, segments: m.segments, of: video.segmentsOf) {
+                    case .segment(let bad)?:
+                        throw fail("segment \(bad) is recorded as copied, but the source's packets there are not the ones in the output")
+                    case .gop(let bad)?:
+                        throw fail("a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) is recorded as copied, but the source's packets there are not the ones in the output")
+                    case nil:
+                        break
+                    }
                 }
                 if !copied.isEmpty { checks.append("copied segments byte-identical to the source's") }
                 if !copiedGOPs.isEmpty { checks.append("copied GOPs byte-identical to the source's") }
@@ -215,6 +225,9 @@ public enum ManifestVerifier {
                 }
                 expected.insert(index)
                 guard found.type == entry.type else { throw fail("output stream \(index) is \(found.type), the manifest says \(entry.type)") }
+                if entry.action == .redacted, let frames = s.packets, found.videoPackets != frames {
+                    throw fail("output stream \(index) has \(found.videoPackets) video frames, the manifest says \(frames)")
+                }
                 guard entry.action.hasPayloadRecord else { continue }
                 guard found.codec == entry.codec else { throw fail("output stream \(index) is \(found.codec), the manifest says \(entry.codec)") }
                 let done = entry.action.rawValue

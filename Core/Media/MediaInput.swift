@@ -72,18 +72,23 @@ public final class MediaInput {
     /// attached picture (cover art) is not the video; the preflight refuses a file that
     /// would carry one unredacted (`StreamPlan.coverArtRefusal`).
     public func primaryVideoStream() throws(MediaError) -> Int {
-        var candidates: [Int] = []
-        for i in 0..<streamCount {
-            let st = stream(i)
-            guard st.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO,
-                  st.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0 else { continue }
-            candidates.append(i)
-        }
-        guard let first = candidates.first else { throw MediaError(path: path, reason: "no video stream") }
+        let candidates = try videoStreams()
         guard candidates.count == 1 else {
             throw MediaError(path: path, reason: "\(candidates.count) video streams (\(candidates.map(String.init).joined(separator: ", "))); only files with one video stream can be redacted")
         }
-        return first
+        return candidates[0]
+    }
+
+    /// Every stream to redact, in the file's order: each video stream but attached pictures
+    /// (cover art, which `CoverArtRedactor` handles as a picture). At least one, or an error.
+    public func videoStreams() throws(MediaError) -> [Int] {
+        let candidates = (0..<streamCount).filter { i in
+            let st = stream(i)
+            return st.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO
+                && st.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0
+        }
+        guard !candidates.isEmpty else { throw MediaError(path: path, reason: "no video stream") }
+        return candidates
     }
 
     /// Only packets of these streams are returned; the demuxer skips the rest (for MP4,

@@ -12,9 +12,24 @@ public struct ProbeReport: Codable, Equatable, Sendable {
     public var durationSeconds: Double?
     public var bitRate: Int64?
     public var streams: [StreamReport]
+    /// The first video stream, its GOPs and the segments split would cut it into.
     public var videoStream: Int
     public var gop: GOPReport
     public var plan: PlanPreview
+    /// The same for each further video stream (absent when the file has one).
+    public var otherVideo: [VideoProbe]?
+
+    public struct VideoProbe: Codable, Equatable, Sendable {
+        public var stream: Int
+        public var gop: GOPReport
+        public var plan: PlanPreview
+
+        public init(stream: Int, gop: GOPReport, plan: PlanPreview) {
+            self.stream = stream
+            self.gop = gop
+            self.plan = plan
+        }
+    }
 
     public struct GOPReport: Codable, Equatable, Sendable {
         public var frames: Int
@@ -49,11 +64,33 @@ public enum MediaProbe {
     /// `frameRate`: as `--fps` gives it, for a raw stream whose header states none.
     public static func probe(path: String, segmentSeconds: Double, frameRate: Rational? = nil) throws(MediaError) -> ProbeReport {
         let input = try MediaInput(path: path, frameRate: frameRate)
-        let scan = try VideoScan(input: input)
-        let tb = scan.timeBase
+        let videos = try input.videoStreams()
         var streams: [StreamReport] = []
         for i in 0..<input.streamCount { streams.append(StreamReport(input.stream(i))) }
+        var probes: [(video: ProbeReport.VideoProbe, variable: Bool)] = []
+        for (n, video) in videos.enumerated() {
+            // A pass over the file per video stream, as split makes.
+            let reader = n == 0 ? input : try MediaInput(path: path, frameRate: frameRate)
+            probes.append(try probe(VideoScan(input: reader, stream: video), segmentSeconds: segmentSeconds))
+        }
+        for probe in probes { streams[probe.video.stream].variableFrameRate = probe.variable }
+        let ctx = input.context.pointee
+        let first = probes[0].video
+        return ProbeReport(
+            file: path,
+            sizeBytes: FileBytes.size(of: path),
+            container: input.formatName,
+            containerLongName: input.formatLongName,
+            durationSeconds: ctx.duration > 0 ? Double(ctx.duration) / Double(AV_TIME_BASE) : nil,
+            bitRate: ctx.bit_rate > 0 ? ctx.bit_rate : nil,
+            streams: streams,
+            videoStream: first.stream, gop: first.gop, plan: first.plan,
+            otherVideo: probes.count > 1 ? probes.dropFirst().map(\.video) : nil)
+    }
 
+    /// One video stream's GOPs and segments, and whether its frame rate varies.
+    private static func probe(_ scan: VideoScan, segmentSeconds: Double) throws(MediaError) -> (video: ProbeReport.VideoProbe, variable: Bool) {
+        let tb = scan.timeBase
         var accumulator = GOPAccumulator()
         var gops: [GOPSummary] = []
         var sortedPts: [Int64] = []
@@ -79,28 +116,16 @@ public enum MediaProbe {
         var kinds: [String: Int] = [:]
         for g in keyed { kinds[g.keyframeKind!.rawValue, default: 0] += 1 }
         let lengths = shownGOPs.map(\.frames)
-        let ctx = input.context.pointee
-        return ProbeReport(
-            file: path,
-            sizeBytes: FileBytes.size(of: path),
-            container: input.formatName,
-            containerLongName: input.formatLongName,
-            durationSeconds: ctx.duration > 0 ? Double(ctx.duration) / Double(AV_TIME_BASE) : nil,
-            bitRate: ctx.bit_rate > 0 ? ctx.bit_rate : nil,
-            streams: streams.enumerated().map { i, s in
-                var s = s
-                if i == scan.streamIndex { s.variableFrameRate = isVariableFrameRate(sortedPts) }
-                return s
-            },
-            videoStream: scan.streamIndex,
-            gop: .init(frames: sortedPts.count, keyframes: keyed.count, keyframeKinds: kinds,
-                       shortestGOPFrames: lengths.min() ?? 0, longestGOPFrames: lengths.max() ?? 0,
-                       meanGOPFrames: Double(sortedPts.count) / Double(max(shownGOPs.count, 1)),
-                       longestGOPSeconds: shownGOPs.map { Double($0.endPts - $0.minPts) * tb.doubleValue }.max() ?? 0,
-                       openGOPPoints: open.count,
-                       openGOPPointSeconds: open.prefix(20).map { Double($0.keyPts) * tb.doubleValue },
-                       maxLeadingPictures: shownGOPs.map(\.leadingPictures).max() ?? 0),
-            plan: .init(targetSegmentSeconds: segmentSeconds, segments: entries))
+        let gop = ProbeReport.GOPReport(
+            frames: sortedPts.count, keyframes: keyed.count, keyframeKinds: kinds,
+            shortestGOPFrames: lengths.min() ?? 0, longestGOPFrames: lengths.max() ?? 0,
+            meanGOPFrames: Double(sortedPts.count) / Double(max(shownGOPs.count, 1)),
+            longestGOPSeconds: shownGOPs.map { Double($0.endPts - $0.minPts) * tb.doubleValue }.max() ?? 0,
+            openGOPPoints: open.count,
+            openGOPPointSeconds: open.prefix(20).map { Double($0.keyPts) * tb.doubleValue },
+            maxLeadingPictures: shownGOPs.map(\.leadingPictures).max() ?? 0)
+        return (.init(stream: scan.streamIndex, gop: gop, plan: .init(targetSegmentSeconds: segmentSeconds, segments: entries)),
+                isVariableFrameRate(sortedPts))
     }
 
     /// Variable when frame intervals differ by more than timestamp rounding explains

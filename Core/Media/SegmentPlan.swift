@@ -1,3 +1,5 @@
+import RedactSupport
+
 /// `plan.json`: what split made, and what stitch checks before trusting a byte. Every segment
 /// is pinned by SHA-256 and by the frames it owns (count and presentation range), so a
 /// segment that was altered, swapped or truncated is refused rather than stitched.
@@ -8,9 +10,16 @@ public struct SegmentPlan: Codable, Equatable, Sendable {
     public var formatVersion: Int
     public var software: String
     public var input: InputRecord
+    /// The first video stream (the only one in most files).
     public var video: VideoRecord
+    /// The file's further video streams (an NVR export's other cameras), each segmented on
+    /// its own like the first; absent when there is one.
+    public var otherVideo: [VideoRecord]?
     public var targetSegmentSeconds: Double
+    /// Frames of every video stream.
     public var frameCount: Int
+    /// The first video stream's segments in order, then each further stream's: indices run
+    /// across them all, so a file's segments are one list wherever they are counted.
     public var segments: [SegmentRecord]
 
     public struct InputRecord: Codable, Equatable, Sendable {
@@ -67,6 +76,9 @@ public struct SegmentPlan: Codable, Equatable, Sendable {
         public var keyframe: KeyframeKind?
         /// Set once the segment has been processed: stitch uses this file instead.
         public var output: OutputRecord?
+        /// The source stream the segment is cut from, when it is not the first video stream
+        /// (`SegmentPlan.otherVideo`).
+        public var stream: Int?
 
         /// The output of a segment with nothing to hide: the segment itself, copied.
         public var copiedOutput: OutputRecord {
@@ -98,6 +110,41 @@ public struct SegmentPlan: Codable, Equatable, Sendable {
 extension SegmentPlan {
     /// The video's first presentation timestamp: where the first segment's frames begin.
     public var firstFramePts: Int64 { segments.first?.ptsFirst ?? 0 }
+
+    /// Every video stream, the first first.
+    public var videoStreams: [VideoRecord] { [video] + (otherVideo ?? []) }
+
+    /// The video stream `segment` is cut from; an error for a stream the plan does not
+    /// describe (never another stream's settings in its place).
+    public func video(of segment: SegmentRecord) throws(MediaError) -> VideoRecord {
+        guard let stream = segment.stream, stream != video.streamIndex else { return video }
+        guard let record = otherVideo?.first(where: { $0.streamIndex == stream }) else {
+            throw MediaError(path: input.path, reason: "segment \(segment.index) is of video stream \(stream), which the plan does not describe")
+        }
+        return record
+    }
+
+    /// Puts `record` in place of the one for the same stream.
+    public mutating func replaceVideo(_ record: VideoRecord) {
+        if record.streamIndex == video.streamIndex {
+            video = record
+        } else if let i = otherVideo?.firstIndex(where: { $0.streamIndex == record.streamIndex }) {
+            otherVideo![i] = record
+        }
+    }
+
+    /// How a viewer sees the stream `segment` is cut from: its clock from that stream's
+    /// first frame, its picture turned as its display matrix says.
+    public func view(of segment: SegmentRecord) throws(MediaError) -> SourceView {
+        let video = try video(of: segment)
+        let first = segments.first { ($0.stream ?? self.video.streamIndex) == video.streamIndex }?.ptsFirst ?? 0
+        return SourceView(firstFramePts: first, displayRotationDegrees: video.rotationDegrees)
+    }
+
+    /// The positions in `segments` of one video stream's segments, in order.
+    public func segmentPositions(ofStream stream: Int) -> [Int] {
+        segments.indices.filter { (segments[$0].stream ?? video.streamIndex) == stream }
+    }
 }
 
 public enum RedactFarmVersion {

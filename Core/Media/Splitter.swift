@@ -23,11 +23,12 @@ public enum Splitter {
             throw MediaError(path: path, reason: "segment length must be a positive number of seconds")
         }
         let input = try MediaInput(path: path, frameRate: frameRate)
-        let scan = try VideoScan(input: input, acceptDamage: acceptDamage)
+        let streams = try input.videoStreams()
         let folder = try OutputFolder(path: directory)
         do {
-            let plan = try run(input: input, scan: scan, segmentSeconds: segmentSeconds, carryContext: carryContext,
-                               folder: folder, progress: progress, onSegment: onSegment)
+            let plan = try run(input: input, streams: streams, frameRate: frameRate, segmentSeconds: segmentSeconds,
+                               carryContext: carryContext, acceptDamage: acceptDamage, folder: folder,
+                               progress: progress, onSegment: onSegment)
             folder.keep()
             return plan
         } catch {
@@ -35,18 +36,55 @@ public enum Splitter {
         }
     }
 
-    /// How many frames after its end a segment cut with `carryContext` lets a worker see:
-    /// two full-frame detection passes of the default profile (every 12th frame) and one.
-    public static let lookAheadFrames = 25
-
-    private static func run(input: MediaInput, scan: VideoScan, segmentSeconds: Double, carryContext: Bool, folder: OutputFolder,
-                            progress: ((Double) -> Void)?, onSegment: ((SegmentPlan.SegmentRecord, SegmentPlan) -> Void)?) throws(MediaError) -> SegmentPlan {
+    /// Cuts each of `streams` in turn: a pass over the file per video stream, so memory
+    /// holds one segment of one stream, as for a file with one.
+    private static func run(input: MediaInput, streams: [Int], frameRate: Rational?, segmentSeconds: Double, carryContext: Bool,
+                            acceptDamage: Bool, folder: OutputFolder, progress: ((Double) -> Void)?,
+                            onSegment: ((SegmentPlan.SegmentRecord, SegmentPlan) -> Void)?) throws(MediaError) -> SegmentPlan {
         // The source is hashed on another thread while it is demuxed: the two passes read
         // the same pages and, with a core to spare, cost one.
         let inputPath = input.path
         let inputHash = BackgroundJob { () throws(MediaError) in try SHA256Hex.ofFile(at: inputPath) }
+        let share = { (n: Int) in progress.map { report in { (done: Double) in report((Double(n) + done) / Double(streams.count)) } } }
+        let firstScan = try VideoScan(input: input, stream: streams[0], acceptDamage: acceptDamage)
+        let first = try run(scan: firstScan, header: try planHeader(input: input, video: videoRecord(firstScan), segmentSeconds: segmentSeconds),
+                            firstIndex: 0, segmentSeconds: segmentSeconds, carryContext: carryContext, folder: folder,
+                            progress: share(0), onSegment: onSegment)
+        var plan = first.header
+        var segments = first.segments
+        for (n, stream) in streams.enumerated().dropFirst() {
+            let scan = try VideoScan(input: try MediaInput(path: input.path, frameRate: frameRate), stream: stream, acceptDamage: acceptDamage)
+            plan.otherVideo = (plan.otherVideo ?? []) + [videoRecord(scan)]
+            let cut = try run(scan: scan, header: plan, firstIndex: segments.count, segmentSeconds: segmentSeconds,
+                              carryContext: carryContext, folder: folder, progress: share(n), onSegment: onSegment)
+            plan = cut.header
+            segments += cut.segments
+        }
+        plan.input.sha256 = try inputHash.result()
+        plan.frameCount = segments.reduce(0) { $0 + $1.frameCount }
+        plan.segments = segments
+        try PlanStore.write(plan, to: folder.path)
+        return plan
+    }
+
+    /// How many frames after its end a segment cut with `carryContext` lets a worker see:
+    /// two full-frame detection passes of the default profile (every 12th frame) and one.
+    public static let lookAheadFrames = 25
+
+    /// Cuts `scan`'s stream into segments numbered from `firstIndex`; `header` lists the
+    /// stream's record last. Returns the header as the stream left it (whether it can be
+    /// copied is known after its first keyframe) and the stream's segments.
+    private static func run(scan: VideoScan, header: SegmentPlan, firstIndex: Int, segmentSeconds: Double, carryContext: Bool, folder: OutputFolder,
+                            progress: ((Double) -> Void)?,
+                            onSegment: ((SegmentPlan.SegmentRecord, SegmentPlan) -> Void)?) throws(MediaError) -> (header: SegmentPlan, segments: [SegmentPlan.SegmentRecord]) {
+        let input = scan.input
         let tb = scan.timeBase
-        var plan = try planHeader(input: input, scan: scan, segmentSeconds: segmentSeconds)
+        var plan = header
+        // The stream's record is the header's last.
+        var video = plan.videoStreams.last!
+        precondition(video.streamIndex == scan.streamIndex)
+        // Segments of a further video stream name it; the first stream's name none.
+        let stream = scan.streamIndex == plan.video.streamIndex ? nil : scan.streamIndex
         let totalDuration = Double(input.context.pointee.duration) / Double(AV_TIME_BASE)
         var layout = SegmentLayout(targetSeconds: segmentSeconds, timeBase: tb, alwaysCarryPreviousGOP: carryContext)
         var accumulator = GOPAccumulator()
@@ -75,7 +113,9 @@ public enum Splitter {
 
         func startWrite(_ segment: SegmentFile, _ draft: SegmentLayout.Segment) throws(MediaError) {
             try collectWrite()
-            writing = BackgroundJob { () throws(MediaError) in try write(segment, draft: draft, timeBase: tb, in: folder) }
+            writing = BackgroundJob { () throws(MediaError) in
+                try write(segment, draft: draft, index: firstIndex + draft.index, stream: stream, timeBase: tb, in: folder)
+            }
         }
         func finishAwaiting() throws(MediaError) {
             guard let (complete, draft, following) = awaiting else { return }
@@ -119,8 +159,9 @@ public enum Splitter {
         }
 
         try scan.run { (packet, info) throws(MediaError) in
-            if plan.video.copying == nil, packet.isKeyframe {
-                plan.video.copying = SegmentCopying.decide(source: scan.codec, muxer: plan.input.muxer, firstKeyframe: packet.data)
+            if video.copying == nil, packet.isKeyframe {
+                video.copying = SegmentCopying.decide(source: scan.codec, muxer: plan.input.muxer, firstKeyframe: packet.data)
+                plan.replaceVideo(video)
             }
             if let completed = accumulator.add(info) { try place(completed, isLast: false) }
             gopPackets.append(packet)
@@ -130,12 +171,7 @@ public enum Splitter {
         // The last segment has nothing after it to look at.
         try finishAwaiting()
         try collectWrite()
-
-        plan.input.sha256 = try inputHash.result()
-        plan.frameCount = records.reduce(0) { $0 + $1.frameCount }
-        plan.segments = records
-        try PlanStore.write(plan, to: folder.path)
-        return plan
+        return (plan, records)
     }
 
     /// The shortest run of `packets` (whole GOPs), from their start in decode order, that
@@ -153,32 +189,37 @@ public enum Splitter {
     }
 
     /// Everything about the plan that is known before the first packet is read.
-    private static func planHeader(input: MediaInput, scan: VideoScan, segmentSeconds: Double) throws(MediaError) -> SegmentPlan {
-        let report = StreamReport(input.stream(scan.streamIndex))
-        var plan = SegmentPlan(
+    private static func planHeader(input: MediaInput, video: SegmentPlan.VideoRecord, segmentSeconds: Double) throws(MediaError) -> SegmentPlan {
+        SegmentPlan(
             formatVersion: SegmentPlan.formatVersion,
             software: "redactfarm \(RedactFarmVersion.current)",
             input: .init(path: URL(fileURLWithPath: input.path).standardizedFileURL.path, sha256: "", sizeBytes: FileBytes.size(of: input.path),
                          container: input.formatName, muxer: try ContainerFormat.muxerName(for: input)),
-            video: .init(streamIndex: scan.streamIndex, codec: report.codec, width: report.width ?? 0,
-                         height: report.height ?? 0, pixelFormat: report.pixelFormat ?? "unknown", timeBase: scan.timeBase,
-                         colorRange: report.colorRange ?? "unknown", colorPrimaries: report.colorPrimaries ?? "unknown",
-                         colorTransfer: report.colorTransfer ?? "unknown", colorSpace: report.colorSpace ?? "unknown",
-                         rotationDegrees: report.rotationDegrees, averageFrameRate: report.averageFrameRate,
-                         constantFrameRate: report.constantFrameRate),
-            targetSegmentSeconds: segmentSeconds, frameCount: 0, segments: [])
-        if let retimed = scan.order?.retimedFrames, retimed > 0 { plan.video.retimedFrames = retimed }
-        return plan
+            video: video, targetSegmentSeconds: segmentSeconds, frameCount: 0, segments: [])
     }
 
-    private static func write(_ segment: SegmentFile, draft: SegmentLayout.Segment, timeBase: Rational,
+    /// What the plan records of `scan`'s stream before its first packet is read.
+    private static func videoRecord(_ scan: VideoScan) -> SegmentPlan.VideoRecord {
+        let report = StreamReport(scan.input.stream(scan.streamIndex))
+        var video = SegmentPlan.VideoRecord(
+            streamIndex: scan.streamIndex, codec: report.codec, width: report.width ?? 0,
+            height: report.height ?? 0, pixelFormat: report.pixelFormat ?? "unknown", timeBase: scan.timeBase,
+            colorRange: report.colorRange ?? "unknown", colorPrimaries: report.colorPrimaries ?? "unknown",
+            colorTransfer: report.colorTransfer ?? "unknown", colorSpace: report.colorSpace ?? "unknown",
+            rotationDegrees: report.rotationDegrees, averageFrameRate: report.averageFrameRate,
+            constantFrameRate: report.constantFrameRate)
+        if let retimed = scan.order?.retimedFrames, retimed > 0 { video.retimedFrames = retimed }
+        return video
+    }
+
+    private static func write(_ segment: SegmentFile, draft: SegmentLayout.Segment, index: Int, stream: Int?, timeBase: Rational,
                               in folder: OutputFolder) throws(MediaError) -> SegmentPlan.SegmentRecord {
-        let name = String(format: "seg-%05d.%@", draft.index, SegmentFile.fileExtension)
+        let name = String(format: "seg-%05d.%@", index, SegmentFile.fileExtension)
         let (byteSize, sha) = try folder.write(segment, named: name)
-        return .init(index: draft.index, file: name, sha256: sha, byteSize: byteSize,
+        return .init(index: index, file: name, sha256: sha, byteSize: byteSize,
                      packetCount: segment.packets.count, decodePrefixPackets: segment.decodePrefixCount,
                      frameCount: segment.shownPackets.count, ptsFirst: draft.ptsFirst, ptsLast: draft.ptsLast,
                      timeBase: timeBase, startSeconds: Double(draft.ptsFirst) * timeBase.doubleValue,
-                     keyframe: draft.keyframe, output: nil)
+                     keyframe: draft.keyframe, output: nil, stream: stream)
     }
 }

@@ -57,6 +57,9 @@ public struct StreamOutcome: Codable, Equatable, Sendable {
     public var muting: MutedStream?
     /// For cover art, what was hidden in it.
     public var picture: PictureRedaction?
+    /// For a redacted video stream, the codec it was written in (absent in records made
+    /// before it was kept).
+    public var writtenCodec: String?
 }
 
 /// Cover art as redacted: the source picture's hash, what was found and hidden in it (coded
@@ -149,13 +152,18 @@ public enum Stitcher {
         let sourcePath = plan.input.path
         let sourceHash = BackgroundJob { () throws(MediaError) in try SHA256Hex.ofFile(at: sourcePath) }
         let source = try MediaInput(path: plan.input.path)
-        let videoIndex = plan.video.streamIndex
-        guard videoIndex < source.streamCount else {
-            throw MediaError(path: plan.input.path, reason: "has no stream \(videoIndex), which the plan says is the video")
+        let videos = plan.videoStreams
+        for video in videos where video.streamIndex >= source.streamCount {
+            throw MediaError(path: plan.input.path, reason: "has no stream \(video.streamIndex), which the plan says is video")
         }
+        let positions = videos.map { plan.segmentPositions(ofStream: $0.streamIndex) }
+        guard positions.allSatisfy({ !$0.isEmpty }), positions.reduce(0, { $0 + $1.count }) == plan.segments.count else {
+            throw MediaError(path: directory, reason: "the plan lists a segment of no video stream it describes, or a video stream with no segment")
+        }
+        let videoIndices = Set(videos.map(\.streamIndex))
         // Streams keep their order and numbering, minus any the user asked to drop; chapters
         // come along (an MP4's chapter track is written anew from them).
-        let streamPlan = StreamPlan.decide(source, video: videoIndex, dropping: dropping, audio: audio)
+        let streamPlan = StreamPlan.decide(source, videos: videoIndices, dropping: dropping, audio: audio)
         // Fail closed: cover art goes out redacted or not at all.
         for entry in streamPlan.entries where entry.action == .redactedPicture && pictures[entry.index] == nil {
             throw MediaError(path: plan.input.path, reason: "stream \(entry.index) is cover art and was not redacted, so it cannot be written")
@@ -175,32 +183,24 @@ public enum Stitcher {
             if let arrivals, plan.segments[index].output == nil { return try arrivals(index) }
             return plan.segments[index].output
         }
-        // The output's video parameters are those of the first re-encoded segment (waited for
-        // in order), or the source's when every segment is copied.
-        var reencoded: Int? = nil
-        for index in plan.segments.indices where try outputRecord(index)?.isCopy != true {
-            reencoded = index
-            break
-        }
         let segmentSource = SegmentSource(plan: plan, directory: directory)
-        let load = { @Sendable (index: Int, reference: CodecParameters?) throws(MediaError) -> SegmentSource.Loaded in
+        let load: StitchedVideo.Load = { (index, reference) throws(MediaError) in
             // The one record, not the plan: a plan changed per segment would be copied whole
             // each time (quadratic in the file's segments).
             var record = plan.segments[index]
             if let arrivals, record.output == nil { record.output = try arrivals(index) }
             return try segmentSource.load(record, index: index, joinableWith: reference)
         }
-        let sourceVideo = CodecParameters(source.stream(videoIndex).pointee.codecpar)
-        let first = try load(0, nil)
-        let firstReencoded = try reencoded.map { (i) throws(MediaError) in i == 0 ? first : try load(i, nil) }
-        let reference = firstReencoded?.segment.codec
-        /// The next segment is read and checked on another thread while this one is muxed
-        /// (the first re-encoded one is already in hand).
-        func prefetch(_ index: Int) -> BackgroundJob<SegmentSource.Loaded>? {
-            guard index < plan.segments.count else { return nil }
-            if index == reencoded, let firstReencoded { return BackgroundJob { () throws(MediaError) in firstReencoded } }
-            return BackgroundJob { () throws(MediaError) in try load(index, reference) }
+        // Each video stream's parameters in the output are those of its first re-encoded
+        // segment (waited for in order), or the source's when every segment is copied.
+        var tracks: [StitchedVideo] = []
+        for (video, positions) in zip(videos, positions) {
+            tracks.append(try StitchedVideo(record: video, positions: positions,
+                                            source: CodecParameters(source.stream(video.streamIndex).pointee.codecpar),
+                                            isCopy: { (index) throws(MediaError) in try outputRecord(index)?.isCopy == true }, load: load))
         }
+        let primary = tracks[0]
+        let others = Array(tracks.dropFirst())
         var muted: [Int: MutedPackets] = [:]
         for (index, job) in muting { muted[index] = try job.result() }
         let output = try MediaOutput(path: outputPath, muxer: plan.input.muxer)
@@ -209,15 +209,13 @@ public enum Stitcher {
         var outIndex: [Int: Int] = [:]
         // Cover art Matroska holds as an attachment: no packet of its own is written.
         var attachedAsFile = Set<Int>()
-        var streamParameters: CodecParameters?
-        var admitsCopies = false
         for entry in streamPlan.entries {
             let st = source.stream(entry.index)
             switch entry.action {
             case .redacted:
-                let chosen = try Self.videoParameters(reencoded: reference, source: sourceVideo, copying: plan.video.copying)
-                (streamParameters, admitsCopies) = (chosen.parameters, chosen.admitsCopies)
-                outIndex[entry.index] = try output.addVideoStream(encoded: chosen.parameters, like: st)
+                let track = tracks.first { $0.record.streamIndex == entry.index }!
+                try track.add(to: output, like: st)
+                outIndex[entry.index] = track.outIndex
             case .redactedPicture where plan.input.muxer == "matroska":
                 outIndex[entry.index] = try output.addAttachment(picture: pictures[entry.index]!.data, like: st)
                 attachedAsFile.insert(entry.index)
@@ -229,8 +227,11 @@ public enum Stitcher {
         }
         try output.copyChapters(from: source)
         var options: [String: String] = [:]
-        if ["mp4", "mov", "3gp"].contains(plan.input.muxer), plan.video.timeBase.num == 1 {
-            // The MP4 muxer would otherwise round small time scales up and renumber every pts.
+        let isMP4 = ["mp4", "mov", "3gp"].contains(plan.input.muxer)
+        if isMP4, plan.video.timeBase.num == 1, videos.allSatisfy({ $0.timeBase == plan.video.timeBase }) {
+            // The MP4 muxer would otherwise round small time scales up and renumber every pts
+            // (by powers of two, so times stay exact where video streams' time bases differ:
+            // the option sets one for every video track).
             options["video_track_timescale"] = String(plan.video.timeBase.den)
         }
         if plan.input.muxer == "mpegts" {
@@ -245,10 +246,14 @@ public enum Stitcher {
         // as many as the source's did (`FragmentBoundaries`). Where the output's frames are
         // not the source's samples one for one (an edit list's unshown frames are not
         // written), a fragment per keyframe instead, FFmpeg's own layout.
+        let trackID = { (index: Int) in UInt32(truncatingIfNeeded: source.stream(index).pointee.id) }
         var sourceFragments: MP4Fragments?
-        if ["mp4", "mov", "3gp"].contains(plan.input.muxer), let fragments = MP4Fragments.read(path: plan.input.path) {
-            let layout = fragments.starts(ofTrack: UInt32(truncatingIfNeeded: source.stream(videoIndex).pointee.id))
-            if layout.samples == plan.frameCount {
+        if isMP4, let fragments = MP4Fragments.read(path: plan.input.path) {
+            let sameSamples = tracks.allSatisfy { track in
+                fragments.starts(ofTrack: trackID(track.record.streamIndex)).samples
+                    == track.positions.reduce(0) { $0 + plan.segments[$1].frameCount }
+            }
+            if sameSamples {
                 sourceFragments = fragments
                 options["movflags"] = "frag_custom+empty_moov+default_base_moof"
             } else {
@@ -261,10 +266,12 @@ public enum Stitcher {
             throw MediaError(path: outputPath, reason: "\(error.reason) (\(plan.input.muxer) cannot hold one of the streams: see `redactfarm probe`)")
         }
 
-        let copied = Set(outIndex.keys).subtracting([videoIndex])
+        let copied = Set(outIndex.keys).subtracting(videoIndices)
+        // The first video stream's frames open the fragments; every other stream, video too,
+        // is held to the source's count of packets before each.
+        let limited = copied.filter { !attachedAsFile.contains($0) }.union(others.map(\.record.streamIndex))
         var boundaries = sourceFragments.map { fragments in
-            FragmentBoundaries(fragments, videoTrack: UInt32(truncatingIfNeeded: source.stream(videoIndex).pointee.id),
-                               streams: copied.filter { !attachedAsFile.contains($0) }.map { ($0, UInt32(truncatingIfNeeded: source.stream($0).pointee.id)) })
+            FragmentBoundaries(fragments, videoTrack: trackID(primary.record.streamIndex), streams: limited.map { ($0, trackID($0)) })
         }
         // Source packets written, per stream.
         var sourceWritten: [Int: Int] = [:]
@@ -278,10 +285,7 @@ public enum Stitcher {
         var declaredEnds: [Int: Int64] = [:]
         for (i, o) in outIndex { declaredEnds[o] = StreamTails.declaredEnd(of: source.stream(i)) }
         var tails = StreamTails(declaredEnds: declaredEnds)
-        var frames = 0
-        var lastVideoDTS = Int64.min
-        let videoOut = outIndex[videoIndex]!
-        let videoTB = output.timeBase(ofStream: videoOut)
+        for track in tracks { try track.start(in: output) }
 
         /// A source packet goes out as it is, or with its muted bytes (same timestamps, flags,
         /// side data): checked to be the packet the muter replaced.
@@ -319,85 +323,94 @@ public enum Stitcher {
             try tails.write(p, stream: outIndex[index]!, timeBase: Rational(source.stream(index).pointee.time_base), to: output)
         }
 
-        var next = prefetch(1)
         var copies: [CopiedSegment] = []
         var copiedGOPs: [CopiedGOP] = []
-        // Copied segments must agree with the first copied one (the source's parameters).
-        var copiedSegmentCodec: CodecParameters? = nil
-        // Re-encoded packets are Annex B beside Annex B extradata; under the merged avcC or
-        // hvcC they must be length-prefixed as the copied ones are.
-        let prefixLength = streamParameters.flatMap { p in
-            reference.map { !$0.extradata.isEmpty && $0.extradata.first != 1 && p.extradata != $0.extradata } == true
-                ? KeyframeInspector(codec: p).nalLengthSize : nil
+        // Segments are told of in the plan's order. Several video streams' segments finish
+        // interleaved, so one finished ahead of its turn waits here (a further stream's wait
+        // for the streams before it: a small record each).
+        var ahead: [Int: WrittenSegment] = [:]
+        var told = 0
+        func finished(_ segment: WrittenSegment) throws(MediaError) {
+            ahead[segment.index] = segment
+            while let next = ahead.removeValue(forKey: told) {
+                if let written {
+                    try written(next)
+                } else {
+                    if let copy = next.copy { copies.append(copy) }
+                    copiedGOPs += next.copiedGOPs
+                }
+                told += 1
+                progress?(Double(told) / Double(plan.segments.count))
+            }
         }
-        for record in plan.segments {
-            let loaded = record.index == 0 ? first : try next!.result()
-            if record.index > 0 { next = prefetch(record.index + 1) }
-            let tb = loaded.segment.timeBase
-            var copyHash: PayloadHash? = nil
-            if loaded.isCopy {
-                if copiedSegmentCodec == nil { copiedSegmentCodec = loaded.segment.codec }
-                guard admitsCopies, loaded.segment.codec.isJoinable(with: copiedSegmentCodec!), loaded.segment.codec.codecID == sourceVideo.codecID
-                else {
-                    throw MediaError(path: loaded.path, reason: "segment \(record.index) is to be copied from the source, but it cannot share the stream with the others")
-                }
-                copyHash = PayloadHash()
-            }
-            // In a re-encoded segment, the GOPs whose written packets are the source's.
-            var gops = CopiedGOPFinder(segment: record.index, source: loaded.source.map { Array($0.ownedPackets) },
-                                       packets: loaded.segment.ownedPackets.count)
-            for var packet in loaded.segment.ownedPackets {
-                copyHash?.add(packet.data)
-                if !loaded.isCopy, let prefixLength { packet.data = NALFraming.lengthPrefixed(annexB: packet.data, lengthSize: prefixLength) }
-                gops.add(packet.data)
-                // Other streams' packets that come first in decode time go out first, but none
-                // that the source put in a later fragment.
-                while let (index, p) = pendingSource,
-                      Self.decodeTime(p, source.stream(index).pointee.time_base) <= Self.decodeTime(packet, tb.avRational) {
-                    if let limit = boundaries?.limit(of: index), sourceWritten[index, default: 0] >= limit { break }
-                    try writeSource(index, p)
-                    sourceWritten[index, default: 0] += 1
-                    pendingSource = try source.readPacket()
-                }
-                packet.dts = try Self.monotonicDTS(packet, in: tb, after: lastVideoDTS, outputTimeBase: videoTB,
-                                                   segment: record.index, path: loaded.path)
-                if packet.dts != EncodedPacket.noTimestamp {
-                    lastVideoDTS = av_rescale_q(packet.dts, tb.avRational, videoTB.avRational)
-                }
-                try tails.write(packet, stream: videoOut, timeBase: tb, to: output)
-                // The packet is held back (its duration may still change): everything before it
-                // is in the muxer, so the fragment ends here and the packet starts the next.
-                if var b = boundaries, b.opensFragment(atFrame: frames) {
-                    // Every other packet of the fragments before goes in now, even one decoded
-                    // after this frame; the newest of each stream, held back, too.
-                    while let (index, p) = pendingSource, let limit = b.limit(of: index), sourceWritten[index, default: 0] < limit {
-                        try writeSource(index, p)
-                        sourceWritten[index, default: 0] += 1
-                        pendingSource = try source.readPacket()
-                    }
-                    for index in copied where sourceWritten[index, default: 0] == b.limit(of: index) {
-                        if let o = outIndex[index] { try tails.release(stream: o, to: output) }
-                    }
-                    b.reached(frame: frames)
-                    boundaries = b
-                    try output.endFragment()
-                }
-                frames += 1
-            }
-            let segment = WrittenSegment(index: record.index,
-                                         copy: copyHash.map { CopiedSegment(index: record.index, packets: $0.packets, payloadSHA256: $0.finalize()) },
-                                         copiedGOPs: gops.finish())
-            if let written {
-                try written(segment)
-            } else {
-                if let copy = segment.copy { copies.append(copy) }
-                copiedGOPs += segment.copiedGOPs
-            }
-            progress?(Double(record.index + 1) / Double(plan.segments.count))
+
+        /// Packets of the other streams (the source's, in file order, and the other video
+        /// streams'), the earliest in decode time first.
+        enum Feed { case source(Int), video(StitchedVideo) }
+        func packetsWritten(of stream: Int) -> Int {
+            others.first { $0.record.streamIndex == stream }?.frames ?? sourceWritten[stream, default: 0]
         }
-        while let (index, p) = pendingSource {
-            try writeSource(index, p)
-            pendingSource = try source.readPacket()
+        /// The feed whose next packet comes first: of those under their fragment's limit
+        /// (`underLimit`: only those that must go into the fragment before the next), or
+        /// every one not yet at it (`nil`).
+        func earliest(underLimit: Bool) -> Feed? {
+            func eligible(_ stream: Int) -> Bool {
+                guard let limit = boundaries?.limit(of: stream) else { return !underLimit }
+                return packetsWritten(of: stream) < limit
+            }
+            var best: (feed: Feed, time: Double)? = nil
+            if let (index, p) = pendingSource, eligible(index) {
+                best = (.source(index), Self.decodeTime(p, source.stream(index).pointee.time_base))
+            }
+            for track in others {
+                guard let time = track.nextDecodeTime, eligible(track.record.streamIndex), best.map({ time < $0.time }) ?? true else { continue }
+                best = (.video(track), time)
+            }
+            return best?.feed
+        }
+        func decodeTime(_ feed: Feed) -> Double {
+            switch feed {
+            case .source(let index): Self.decodeTime(pendingSource!.packet, source.stream(index).pointee.time_base)
+            case .video(let track): track.nextDecodeTime!
+            }
+        }
+        func write(_ feed: Feed) throws(MediaError) {
+            switch feed {
+            case .source(let index):
+                try writeSource(index, pendingSource!.packet)
+                sourceWritten[index, default: 0] += 1
+                pendingSource = try source.readPacket()
+            case .video(let track):
+                let (packet, tb) = try track.take(finished: finished)
+                try tails.write(packet, stream: track.outIndex, timeBase: tb, to: output)
+            }
+        }
+
+        while let time = primary.nextDecodeTime {
+            // Other packets that come first in decode time go out first, but none that the
+            // source put in a later fragment.
+            while let feed = earliest(underLimit: false), decodeTime(feed) <= time { try write(feed) }
+            let frame = primary.frames
+            let (packet, tb) = try primary.take(finished: finished)
+            try tails.write(packet, stream: primary.outIndex, timeBase: tb, to: output)
+            // The packet is held back (its duration may still change): everything before it
+            // is in the muxer, so the fragment ends here and the packet starts the next.
+            if var b = boundaries, b.opensFragment(atFrame: frame) {
+                // Every other packet of the fragments before goes in now, even one decoded
+                // after this frame; the newest of each stream, held back, too.
+                while let feed = earliest(underLimit: true) { try write(feed) }
+                for index in limited where packetsWritten(of: index) == b.limit(of: index) {
+                    if let o = outIndex[index] { try tails.release(stream: o, to: output) }
+                }
+                b.reached(frame: frame)
+                boundaries = b
+                try output.endFragment()
+            }
+        }
+        boundaries = nil
+        while let feed = earliest(underLimit: false) { try write(feed) }
+        guard told == plan.segments.count else {
+            throw MediaError(path: outputPath, reason: "\(told) of the plan's \(plan.segments.count) segments were written")
         }
         for index in pictures.keys where ordinals[index, default: 0] != 1 {
             throw MediaError(path: plan.input.path, reason: "stream \(index)'s redacted cover art was not written")
@@ -424,14 +437,16 @@ public enum Stitcher {
                                    replacedPackets: replaced[entry.index] ?? 0, keptPackets: keptHash.packets,
                                    keptPayloadSHA256: keptHash.finalize())
             }
+            let track = tracks.first { $0.record.streamIndex == entry.index }
             return StreamOutcome(stream: entry, outputIndex: outIndex[entry.index],
-                                 packets: entry.action == .redacted ? frames : hash?.packets, payloadSHA256: hash?.finalize(),
-                                 muting: muting, picture: pictures[entry.index]?.record)
+                                 packets: track?.frames ?? hash?.packets, payloadSHA256: hash?.finalize(),
+                                 muting: muting, picture: pictures[entry.index]?.record,
+                                 writtenCodec: track.map { ($0.reference ?? $0.source).codecName })
         }
         let report = StitchReport(output: URL(fileURLWithPath: outputPath).standardizedFileURL.path, sha256: sha,
-                                  sizeBytes: size, segments: plan.segments.count, videoFrames: frames,
+                                  sizeBytes: size, segments: plan.segments.count, videoFrames: tracks.reduce(0) { $0 + $1.frames },
                                   streams: streams, chapters: ChapterRecord.all(in: source.context),
-                                  videoCodec: (reference ?? sourceVideo).codecName, copiedSegments: written == nil ? copies : nil,
+                                  videoCodec: (primary.reference ?? primary.source).codecName, copiedSegments: written == nil ? copies : nil,
                                   copiedGOPs: copiedGOPs.isEmpty ? nil : copiedGOPs)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -482,7 +497,7 @@ public enum Stitcher {
         return (parameters, true)
     }
 
-    private static func decodeTime(_ p: EncodedPacket, _ tb: AVRational) -> Double {
+    static func decodeTime(_ p: EncodedPacket, _ tb: AVRational) -> Double {
         let t = p.dts != EncodedPacket.noTimestamp ? p.dts : p.pts
         return Double(t) * Double(tb.num) / Double(tb.den)
     }

@@ -65,13 +65,18 @@ public struct StreamPlan: Codable, Equatable, Sendable {
 
     /// Decides for every stream of `input`; `video` is the stream that is redacted.
     package static func decide(_ input: MediaInput, video: Int, dropping: Set<String>, audio: AudioTreatment? = nil) -> StreamPlan {
+        decide(input, videos: [video], dropping: dropping, audio: audio)
+    }
+
+    /// Decides for every stream of `input`; `videos` are the streams that are redacted.
+    package static func decide(_ input: MediaInput, videos: Set<Int>, dropping: Set<String>, audio: AudioTreatment? = nil) -> StreamPlan {
         var entries: [Entry] = []
         for i in 0..<input.streamCount {
             let st = input.stream(i)
             let report = StreamReport(st)
             var entry = Entry(index: i, type: report.type, codec: report.codec, language: report.language,
                               disposition: report.disposition, fileName: Self.tag(st, "filename"), action: .copied, reason: nil)
-            if i == video {
+            if videos.contains(i) {
                 entry.action = .redacted
             } else if isChapterTrack(st, in: input) {
                 entry.action = .chapters

@@ -15,9 +15,12 @@ package struct VideoScan {
 
     /// `acceptDamage`: a damaged stream's order is derived by the damage rules of
     /// `PresentationOrder` instead of being refused (`--accept-damage`).
-    init(input: MediaInput, acceptDamage: Bool = false) throws(MediaError) {
+    /// `stream`: which video stream (one of `MediaInput.videoStreams()`); absent, the file
+    /// must have only one.
+    init(input: MediaInput, stream: Int? = nil, acceptDamage: Bool = false) throws(MediaError) {
         self.input = input
-        let index = try input.primaryVideoStream()
+        let index: Int
+        if let stream { index = stream } else { index = try input.primaryVideoStream() }
         streamIndex = index
         let st = input.stream(index)
         let codec = CodecParameters(st.pointee.codecpar)

@@ -31,11 +31,12 @@ public enum Preflight {
     /// The report for `path`; never throws: a file that cannot even be opened gets a report
     /// that says so.
     /// `examinesPictures`: whether the process that will stitch the file can examine cover
-    /// art (it holds the face model).
-    public static func check(path: String, job: RedactionJob, dropping: Set<String> = [], examinesPictures: Bool = true) -> PreflightReport {
+    /// art (it holds the face model). `audited`: whether the job asks for the leak audit.
+    public static func check(path: String, job: RedactionJob, dropping: Set<String> = [], examinesPictures: Bool = true,
+                             audited: Bool = false) -> PreflightReport {
         var report = PreflightReport(file: path, canRedact: false, reasons: [], notes: [], streams: [])
         do throws(MediaError) {
-            try run(path: path, job: job, dropping: dropping, examinesPictures: examinesPictures, into: &report)
+            try run(path: path, job: job, dropping: dropping, examinesPictures: examinesPictures, audited: audited, into: &report)
         } catch {
             report.reasons.append(error.reason)
         }
@@ -45,22 +46,27 @@ public enum Preflight {
 
     /// Throws the first reason, naming the file, when it cannot be redacted.
     @discardableResult
-    public static func require(path: String, job: RedactionJob, dropping: Set<String> = [], examinesPictures: Bool = true) throws(MediaError) -> PreflightReport {
-        let report = check(path: path, job: job, dropping: dropping, examinesPictures: examinesPictures)
+    public static func require(path: String, job: RedactionJob, dropping: Set<String> = [], examinesPictures: Bool = true,
+                               audited: Bool = false) throws(MediaError) -> PreflightReport {
+        let report = check(path: path, job: job, dropping: dropping, examinesPictures: examinesPictures, audited: audited)
         if let first = report.reasons.first { throw MediaError(path: path, reason: first) }
         return report
     }
 
-    private static func run(path: String, job: RedactionJob, dropping: Set<String>, examinesPictures: Bool, into report: inout PreflightReport) throws(MediaError) {
+    private static func run(path: String, job: RedactionJob, dropping: Set<String>, examinesPictures: Bool, audited: Bool,
+                            into report: inout PreflightReport) throws(MediaError) {
         let input = try MediaInput(path: path, frameRate: job.sourceFrameRate)
         if let why = try frameRateRefusal(input, given: job.sourceFrameRate) {
             report.reasons.append(why)
             return
         }
-        let video = try input.primaryVideoStream()
+        let videos = try input.videoStreams()
+        if audited, videos.count > 1 {
+            report.reasons.append("the leak audit (--audit) examines one video stream, and the file has \(videos.count) (\(videos.map(String.init).joined(separator: ", "))); run it without --audit")
+        }
         let muxer = try ContainerFormat.muxerName(for: input)
         report.muxer = muxer
-        let plan = StreamPlan.decide(input, video: video, dropping: dropping, audio: job.audio)
+        let plan = StreamPlan.decide(input, videos: Set(videos), dropping: dropping, audio: job.audio)
         report.streams = plan.entries
         let pictureTargets = CoverArtRedactor.targets(of: job)
         if let why = plan.coverArtRefusal(examined: examinesPictures && !pictureTargets.isEmpty,
@@ -83,13 +89,53 @@ public enum Preflight {
         if muxer == "avi", let aac = plan.entries.first(where: { $0.type == "audio" && $0.codec == "aac" && $0.action.isCarried }) {
             report.reasons.append("stream \(aac.index) is AAC audio in AVI, which this FFmpeg cannot write back with its timestamps; --audio drop leaves it out, or remux the file to MKV first (ffmpeg -i IN -c copy OUT.mkv)")
         }
-        checkMuting(job.audio, plan: plan, input: input, video: video, into: &report)
+        checkMuting(job.audio, plan: plan, input: input, video: videos[0], into: &report)
+        // Each video stream is tried as it will be redacted; their reports are said per stream
+        // when there are several.
+        var encoded: [(stream: Int, parameters: CodecParameters)] = []
+        var encoders: [String] = [], copying: [String] = []
+        for video in videos {
+            var one = PreflightReport(file: path, canRedact: false, reasons: [], notes: [], streams: [])
+            guard let parameters = try check(video: video, of: input, job: job, muxer: muxer, into: &one) else {
+                report.reasons += one.reasons.map { videos.count > 1 ? "video stream \(video): \($0)" : $0 }
+                continue
+            }
+            encoded.append((video, parameters))
+            report.reasons += one.reasons.map { videos.count > 1 ? "video stream \(video): \($0)" : $0 }
+            report.notes += one.notes.map { videos.count > 1 ? "video stream \(video): \($0)" : $0 }
+            encoders.append(videos.count > 1 ? "\(one.encoder ?? "?") (stream \(video))" : one.encoder ?? "?")
+            copying.append(videos.count > 1 ? "stream \(video): \(one.copying ?? "?")" : one.copying ?? "?")
+        }
+        guard encoded.count == videos.count else { return }
+        report.encoder = encoders.joined(separator: ", ")
+        report.copying = copying.joined(separator: "; ")
+        if let why = try headerRefusal(input, videos: encoded, plan: plan, muxer: muxer, only: nil) {
+            var culprits: [String] = []
+            for entry in plan.carried where try headerRefusal(input, videos: encoded, plan: plan, muxer: muxer, only: entry.index) != nil {
+                culprits.append("stream \(entry.index) (\(entry.type) \(entry.codec)) cannot be written to a \(muxer) file; --drop-streams \(entry.type) leaves it out")
+            }
+            if !culprits.isEmpty {
+                report.reasons += culprits
+            } else if muxer == "webm" {
+                report.reasons.append("a WebM file holds only VP8, VP9 or AV1 video, and redacted frames are re-encoded with \(report.encoder ?? "?"); remux it to .mkv first (ffmpeg -i IN -c copy OUT.mkv)")
+            } else {
+                report.reasons.append("a \(muxer) file cannot hold the redacted video as \(report.encoder ?? "?") writes it (\(why))")
+            }
+        }
+    }
+
+    /// Tries video stream `video` as it will be redacted: its frames editable, its timestamps
+    /// there or derivable, its encoder opening, the job's zones and inference size fitting
+    /// its picture; records the encoder and what copying will do. Returns the re-encoded
+    /// stream's parameters, or nil when it stopped at a reason (nothing further could be tried).
+    private static func check(video: Int, of input: MediaInput, job: RedactionJob, muxer: String,
+                              into report: inout PreflightReport) throws(MediaError) -> CodecParameters? {
         let st = input.stream(video)
         let codec = CodecParameters(st.pointee.codecpar)
 
         do throws(MediaError) { try FrameRedactor.checkEditable(format: codec.format) } catch {
             report.reasons.append(error.reason)
-            return  // nothing below can be tried on frames that cannot be redacted
+            return nil  // nothing below can be tried on frames that cannot be redacted
         }
         try checkTimestamps(input, video: video, codec: codec)
 
@@ -99,7 +145,7 @@ public enum Preflight {
         if let choice = try? EncoderChoice.choose(source: codec, muxer: muxer, settings: job.encoder),
            [.x264, .x265].contains(choice.family), let why = subsamplingRefusal(codec) {
             report.reasons.append(why)
-            return
+            return nil
         }
         let encoder: VideoEncoder
         do throws(MediaError) {
@@ -107,24 +153,11 @@ public enum Preflight {
                                        globalHeader: SegmentProcessor.needsGlobalHeader(muxer), muxer: muxer, label: label)
         } catch {
             report.reasons.append("\(error.reason), so its frames could not be written back after redaction")
-            return
+            return nil
         }
         report.encoder = encoder.name
         if let note = encoder.choice.note { report.notes.append(note) }
         let encoded = try encoder.parameters()
-        if let why = try headerRefusal(input, video: video, encoded: encoded, plan: plan, muxer: muxer, only: nil) {
-            var culprits: [String] = []
-            for entry in plan.carried where try headerRefusal(input, video: video, encoded: encoded, plan: plan, muxer: muxer, only: entry.index) != nil {
-                culprits.append("stream \(entry.index) (\(entry.type) \(entry.codec)) cannot be written to a \(muxer) file; --drop-streams \(entry.type) leaves it out")
-            }
-            if !culprits.isEmpty {
-                report.reasons += culprits
-            } else if muxer == "webm" {
-                report.reasons.append("a WebM file holds only VP8, VP9 or AV1 video, and redacted frames are re-encoded with \(encoder.name); remux it to .mkv first (ffmpeg -i IN -c copy OUT.mkv)")
-            } else {
-                report.reasons.append("a \(muxer) file cannot hold the redacted video as \(encoder.name) writes it (\(why))")
-            }
-        }
         try checkZones(job.zones, input: input, video: video, codec: codec, into: &report)
         if job.targets.contains(.face) {
             let w = CenterFaceDetector.roundUp32(Double(codec.width) * job.detector.inferenceScale)
@@ -134,6 +167,7 @@ public enum Preflight {
             }
         }
         report.copying = try copying(input, video: video, codec: codec, muxer: muxer, job: job)
+        return encoded
     }
 
     /// What split will decide about copying (`SegmentCopying.decide`), from the same first
@@ -202,10 +236,10 @@ public enum Preflight {
 
     /// Writes a trial header with the re-encoded video and the streams to copy (or only
     /// `only` of them); nil when the container accepts it, else the muxer's reason.
-    private static func headerRefusal(_ input: MediaInput, video: Int, encoded: CodecParameters, plan: StreamPlan,
+    private static func headerRefusal(_ input: MediaInput, videos: [(stream: Int, parameters: CodecParameters)], plan: StreamPlan,
                                       muxer: String, only: Int?) throws(MediaError) -> String? {
         let trial = try MediaOutput(trialOf: muxer, label: input.path)
-        _ = try trial.addVideoStream(encoded: encoded, like: input.stream(video))
+        for video in videos { _ = try trial.addVideoStream(encoded: video.parameters, like: input.stream(video.stream)) }
         for entry in plan.carried where only == nil || only == entry.index {
             _ = try trial.addStream(parameters: input.stream(entry.index).pointee.codecpar, like: input.stream(entry.index))
         }

@@ -32,6 +32,9 @@ public struct ProcessedSegment: Sendable {
         /// and those shown because they were not a target: recorded, not hidden (absent when none).
         public var kept: [DetectionTracker.Covered]?
         public var unhidden: [DetectionTracker.Covered]?
+        /// The video stream of a file with several, when it is not the first: its pts are in
+        /// that stream's time base (set by the coordinator in the detections sidecar).
+        public var stream: Int?
 
         public init(pts: Int64, seconds: Double? = nil, covered: [DetectionTracker.Covered], damage: FrameDamage? = nil,
                     kept: [DetectionTracker.Covered] = [], unhidden: [DetectionTracker.Covered] = []) {

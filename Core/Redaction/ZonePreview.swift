@@ -20,12 +20,27 @@ public struct ZonePreview: Codable, Equatable, Sendable {
     /// Their times from the first frame.
     public var firstSeconds: Double?
     public var lastSeconds: Double?
+    /// The video stream, in a file with several (absent when it has one).
+    public var stream: Int?
 
-    /// One preview per zone of `zones`, reading every video packet's timestamp (no decoding).
+    /// One preview per zone of `zones` and video stream (a zone applies to each), reading
+    /// every video packet's timestamp (no decoding).
     public static func preview(_ zones: [PrivacyZone], path: String, frameRate: Rational? = nil) throws(MediaError) -> [ZonePreview] {
         guard !zones.isEmpty else { return [] }
-        let input = try MediaInput(path: path, frameRate: frameRate)
-        let video = try input.primaryVideoStream()
+        let videos = try MediaInput(path: path, frameRate: frameRate).videoStreams()
+        var previews: [ZonePreview] = []
+        for video in videos {
+            let input = try MediaInput(path: path, frameRate: frameRate)
+            previews += try preview(zones, video: video, of: input).map { preview in
+                var preview = preview
+                if videos.count > 1 { preview.stream = video }
+                return preview
+            }
+        }
+        return previews
+    }
+
+    private static func preview(_ zones: [PrivacyZone], video: Int, of input: MediaInput) throws(MediaError) -> [ZonePreview] {
         let st = input.stream(video)
         let report = StreamReport(st)
         let width = report.width ?? 0, height = report.height ?? 0

@@ -101,9 +101,17 @@ make odd_422.avi -f lavfi -i "testsrc2=size=721x577:rate=25:duration=1" -c:v mjp
 # An MP4 with cover art (a photo of a face, as an attached picture): the face is hidden in it.
 make coverart.mp4 -f lavfi -i "$src:duration=1" -i "$assets/grace_hopper.jpg" -map 0 -map 1 -c:v:0 libx264 -preset veryfast \
   -pix_fmt yuv420p -c:v:1 mjpeg -disposition:v:1 attached_pic
-# Two camera views in one file, as NVRs export them: refused up front (one video stream only).
+# Two camera views in one file, as NVRs export them: each redacted on its own. Different sizes,
+# rates and GOPs, so the streams' segments and packets interleave unevenly.
 make twovideo.mkv -f lavfi -i "$src:duration=1" -f lavfi -i "testsrc=size=320x240:rate=25:duration=1" -map 0 -map 1 \
   -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p
+twocams=(-f lavfi -i "$src:duration=4" -f lavfi -i "testsrc=size=256x144:rate=15:duration=4" -f lavfi -i "$tone:duration=4"
+  -map 0 -map 1 -map 2 -c:v libx264 -preset veryfast -pix_fmt yuv420p -g:v:0 25 -bf:v:0 3 -g:v:1 15 -bf:v:1 0
+  -metadata:s:v:1 title="camera 2")
+make twocams.mp4 "${twocams[@]}" -c:a aac -b:a 64k -shortest
+make twocams.ts "${twocams[@]}" -c:a mp2 -shortest
+# The same, fragmented (as live recorders write): every track keeps its fragment layout.
+make twocams_frag.mp4 -i twocams.mp4 -map 0 -c copy -movflags frag_keyframe+empty_moov+default_base_moof -frag_duration 700000
 # Uncompressed 4:2:2 in AVI (capture cards): stays uncompressed.
 make raw422.avi -f lavfi -i "$src:duration=0.4" -c:v rawvideo -pix_fmt yuv422p
 

@@ -65,7 +65,7 @@ import Testing
             let sourcePackets = try FFmpegOracle.run("/usr/bin/env", ["ffprobe", "-v", "error", "-select_streams", "v", "-count_packets",
                                                                       "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", input])
             #expect(manifest.videoFrames == Int(sourcePackets.trimmingCharacters(in: CharacterSet(charactersIn: ", \n"))))
-            let shown = try MediaInspection.videoTimestamps(output).compactMap { Int64($0.split(separator: " ")[0]) }
+            let shown = try MediaInspection.videoTimestamps(output).compactMap { Int64($0.split(separator: " ")[1]) }
             #expect(shown.count == manifest.videoFrames && zip(shown, shown.dropFirst()).allSatisfy { $0 < $1 })
             let verified = try CLI.run("verify", output)
             #expect(verified.status == 0 && verified.stderr.contains("the input's timing was damaged: \(retimed) frame(s)"), "\(verified.stdout)\(verified.stderr)")

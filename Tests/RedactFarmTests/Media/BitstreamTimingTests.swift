@@ -20,9 +20,10 @@ import Testing
         var description: String { "\(timeScale)/\(unitsInTick) fixed \(fixedFrameRate.map(String.init) ?? "-")" }
     }
 
-    /// The first timing fields of the first parameter sets in `path`'s video.
-    static func timing(_ path: String) throws -> Timing? {
-        let log = try Subprocess.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-i", path, "-map", "0:v", "-c", "copy",
+    /// The first timing fields of the first parameter sets in `path`'s video (or in its
+    /// stream `stream`).
+    static func timing(_ path: String, stream: Int? = nil) throws -> Timing? {
+        let log = try Subprocess.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-i", path, "-map", stream.map { "0:\($0)" } ?? "0:v", "-c", "copy",
                                                       "-bsf:v", "trace_headers", "-frames:v", "1", "-f", "null", "-"]).stderr
         var fields: [String: Int] = [:]
         for line in String(decoding: log, as: UTF8.self).split(separator: "\n") {

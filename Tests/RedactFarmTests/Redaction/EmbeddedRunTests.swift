@@ -251,10 +251,13 @@ enum LumaFrames {
         var pixels: [UInt8]
     }
 
-    static func read(_ path: String) throws -> [Frame] {
-        let raw = try FFmpegOracle.runData("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "gray", "-"])
+    /// The frames of the file's `video`th video stream (the first by default), as shown.
+    static func read(_ path: String, video: Int = 0) throws -> [Frame] {
+        let stream = try MediaInput(path: path).videoStreams()[video]
+        let raw = try FFmpegOracle.runData("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:\(stream)", "-fps_mode", "passthrough",
+                                                            "-f", "rawvideo", "-pix_fmt", "gray", "-"])
         let probe = try MediaProbe.probe(path: path, segmentSeconds: 10)
-        let w = probe.streams[probe.videoStream].width!, h = probe.streams[probe.videoStream].height!
+        let w = probe.streams[stream].width!, h = probe.streams[stream].height!
         return stride(from: 0, to: raw.count - w * h + 1, by: w * h).map { Frame(width: w, pixels: Array(raw[$0..<$0 + w * h])) }
     }
 

@@ -19,8 +19,7 @@ enum MediaInspection {
     /// Every packet of every stream but the video, with its timing and bytes.
     static func nonVideoPackets(_ path: String) throws -> [PacketKey] {
         let input = try MediaInput(path: path)
-        let video = try input.primaryVideoStream()
-        input.selectStreams(Set(0..<input.streamCount).subtracting([video]))
+        input.selectStreams(Set(0..<input.streamCount).subtracting(try input.videoStreams()))
         var packets: [PacketKey] = []
         while let (stream, p) = try input.readPacket() {
             packets.append(PacketKey(stream: stream, pts: p.pts, dts: p.dts, duration: p.duration, data: p.data))
@@ -28,12 +27,14 @@ enum MediaInspection {
         return packets
     }
 
-    /// ffmpeg's framemd5 lines for the video, reduced to (pts, duration): what must survive a
-    /// re-encode unchanged.
+    /// ffmpeg's framemd5 lines for the video, reduced to (stream, pts, duration): what must
+    /// survive a re-encode unchanged. Each video stream's frames in order, the streams in turn
+    /// (how a file interleaves several is the muxer's choice).
     static func videoTimestamps(_ path: String) throws -> [String] {
-        try FFmpegOracle.frameMD5(path, streams: "0:v").map { line in
+        let lines = try FFmpegOracle.frameMD5(path, streams: "0:v").map { line in
             let f = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            return "\(f[2]) \(f[3])"
+            return (stream: Int(f[0]) ?? -1, line: "\(f[0]) \(f[2]) \(f[3])")
         }
+        return lines.enumerated().sorted { ($0.element.stream, $0.offset) < ($1.element.stream, $1.offset) }.map(\.element.line)
     }
 }
