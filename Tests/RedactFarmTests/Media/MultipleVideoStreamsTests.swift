@@ -52,6 +52,23 @@ import Testing
         }
     }
 
+    /// A segment of a video stream the plan does not describe is an error wherever it is
+    /// used: never another stream's settings (rate, rotation, clock) in its place.
+    @Test func aSegmentOfAStreamThePlanDoesNotDescribeIsRefused() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            var plan = try Splitter.split(input: Fixtures.corpus("twocams.mp4"), segmentSeconds: 1, into: dir + "/seg")
+            let second = try #require(plan.segments.last)
+            #expect(try plan.video(of: second).streamIndex == 1 && plan.video(of: plan.segments[0]).streamIndex == 0)
+            plan.otherVideo = nil
+            #expect(throws: MediaError.self) { try plan.video(of: second) }
+            #expect(throws: MediaError.self) { try plan.view(of: second) }
+            try PlanStore.write(plan, to: dir + "/seg")
+            #expect { try Stitcher.stitch(directory: dir + "/seg", output: dir + "/out.mp4") } throws: { error in
+                (error as? MediaError)?.reason.contains("a segment of no video stream it describes") == true
+            }
+        }
+    }
+
     /// Each frame's time from the stream's first frame, in the order shown.
     static func frameSeconds(_ path: String, stream: Int) throws -> [Double] {
         let times = try FFmpegOracle.run("/usr/bin/env", ["ffprobe", "-v", "error", "-select_streams", "\(stream)", "-show_entries", "packet=pts_time",
