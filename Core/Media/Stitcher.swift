@@ -353,7 +353,7 @@ public enum Stitcher {
         /// The feed whose next packet comes first: of those under their fragment's limit
         /// (`underLimit`: only those that must go into the fragment before the next), or
         /// every one not yet at it (`nil`).
-        func earliest(underLimit: Bool) -> Feed? {
+        func earliest(underLimit: Bool) -> (feed: Feed, time: Double)? {
             func eligible(_ stream: Int) -> Bool {
                 guard let limit = boundaries?.limit(of: stream) else { return !underLimit }
                 return packetsWritten(of: stream) < limit
@@ -366,13 +366,7 @@ public enum Stitcher {
                 guard let time = track.nextDecodeTime, eligible(track.record.streamIndex), best.map({ time < $0.time }) ?? true else { continue }
                 best = (.video(track), time)
             }
-            return best?.feed
-        }
-        func decodeTime(_ feed: Feed) -> Double {
-            switch feed {
-            case .source(let index): Self.decodeTime(pendingSource!.packet, source.stream(index).pointee.time_base)
-            case .video(let track): track.nextDecodeTime!
-            }
+            return best
         }
         func write(_ feed: Feed) throws(MediaError) {
             switch feed {
@@ -389,7 +383,7 @@ public enum Stitcher {
         while let time = primary.nextDecodeTime {
             // Other packets that come first in decode time go out first, but none that the
             // source put in a later fragment.
-            while let feed = earliest(underLimit: false), decodeTime(feed) <= time { try write(feed) }
+            while let next = earliest(underLimit: false), next.time <= time { try write(next.feed) }
             let frame = primary.frames
             let (packet, tb) = try primary.take(finished: finished)
             try tails.write(packet, stream: primary.outIndex, timeBase: tb, to: output)
@@ -398,7 +392,7 @@ public enum Stitcher {
             if var b = boundaries, b.opensFragment(atFrame: frame) {
                 // Every other packet of the fragments before goes in now, even one decoded
                 // after this frame; the newest of each stream, held back, too.
-                while let feed = earliest(underLimit: true) { try write(feed) }
+                while let next = earliest(underLimit: true) { try write(next.feed) }
                 for index in limited where packetsWritten(of: index) == b.limit(of: index) {
                     if let o = outIndex[index] { try tails.release(stream: o, to: output) }
                 }
@@ -408,7 +402,7 @@ public enum Stitcher {
             }
         }
         boundaries = nil
-        while let feed = earliest(underLimit: false) { try write(feed) }
+        while let next = earliest(underLimit: false) { try write(next.feed) }
         guard told == plan.segments.count else {
             throw MediaError(path: outputPath, reason: "\(told) of the plan's \(plan.segments.count) segments were written")
         }
