@@ -20,6 +20,7 @@ mk dvd.vob -f lavfi -i "$src" -f lavfi -i "$tone" -c:v mpeg2video -bf 2 -g 12 -c
 mk xvid_b.avi -f lavfi -i "$src" -c:v mpeg4 -vtag XVID -bf 2 -g 25 -q:v 4
 mk h264_b.avi -f lavfi -i "$src" -c:v libx264 -preset veryfast -bf 2 -g 25 -pix_fmt yuv420p
 mk twovideo.mp4 -f lavfi -i "$src" -f lavfi -i "testsrc=size=320x240:rate=25:duration=4" -map 0 -map 1 -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p
+mk fourcams.mkv -f lavfi -i "$src" -f lavfi -i "testsrc=size=352x288:rate=15:duration=4" -f lavfi -i "testsrc2=size=640x360:rate=30:duration=4" -f lavfi -i "testsrc=size=176x144:rate=10:duration=4" -f lavfi -i "$tone" -map 0 -map 1 -map 2 -map 3 -map 4 -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p -c:a aac
 mk hevc10.mp4 -f lavfi -i "$src" -c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=25 -pix_fmt yuv420p10le -tag:v hvc1
 mk prores.mov -f lavfi -i "$src" -c:v prores_ks -profile:v 2 -pix_fmt yuv422p10le
 mk base.mp4 -f lavfi -i "$src" -f lavfi -i "$tone" -c:v libx264 -preset veryfast -bf 2 -g 25 -pix_fmt yuv420p -c:a aac
@@ -50,12 +51,13 @@ mk coverart.mp4 -f lavfi -i "$src" -i "$root/.cache/assets/grace_hopper.jpg" -ma
 mk asf_h264.asf -f lavfi -i "$src" -f lavfi -i "$tone" -c:v libx264 -preset veryfast -bf 0 -g 25 -pix_fmt yuv420p -c:a wmav2
 mk msmpeg4.wmv -f lavfi -i "$src" -f lavfi -i "$tone" -c:v msmpeg4 -g 25 -c:a wmav2
 mk frag_midgop.mp4 -i base.mp4 -c copy -frag_duration 700000 -movflags empty_moov+default_base_moof
-for f in ${@:-asf_h264.asf msmpeg4.wmv frag_midgop.mp4 raw.h264 raw.hevc ps.mpg dvd.vob xvid_b.avi h264_b.avi twovideo.mp4 hevc10.mp4 prores.mov editlist.mp4 vp8.webm vp9.webm wmv.wmv mxf.mxf tswrap.ts raw.mjpeg frag.mp4 interlaced.ts mpeg2.ts ffv1.mkv flv.flv start10.mp4 mkv_h264.mkv raw.m4v raw.m2v interlaced.vob mjpeg.avi notiming.hevc h264_10bit.mp4 carphone_10bit.mkv odd_422.avi raw422.avi coverart.mp4}; do
+for f in ${@:-asf_h264.asf msmpeg4.wmv frag_midgop.mp4 raw.h264 raw.hevc ps.mpg dvd.vob xvid_b.avi h264_b.avi twovideo.mp4 fourcams.mkv hevc10.mp4 prores.mov editlist.mp4 vp8.webm vp9.webm wmv.wmv mxf.mxf tswrap.ts raw.mjpeg frag.mp4 interlaced.ts mpeg2.ts ffv1.mkv flv.flv start10.mp4 mkv_h264.mkv raw.m4v raw.m2v interlaced.vob mjpeg.avi notiming.hevc h264_10bit.mp4 carphone_10bit.mkv odd_422.avi raw422.avi coverart.mp4}; do
   out=out/$f; mkdir -p out; rm -f $out $out.*
   err=$($RF run $f -o $out --targets none --zone 0,0,32,32 --overwrite 2>&1 >/dev/null | grep -v "^\[" | tail -1); rc=$?
   if [ -s $out ]; then
-    a=$(ffmpeg -nostdin -v error -copyts -i $f -map 0:v:0 -fps_mode passthrough -f framemd5 - | grep -v "^#" | awk -F, '{print $3,$4}' | md5sum | cut -c1-8)
-    b=$(ffmpeg -nostdin -v error -copyts -i $out -map 0:v:0 -fps_mode passthrough -f framemd5 - | grep -v "^#" | awk -F, '{print $3,$4}' | md5sum | cut -c1-8)
+    # Every video stream's frames (each stream's in order, the streams in turn).
+    a=$(ffmpeg -nostdin -v error -copyts -i $f -map 0:v -fps_mode passthrough -f framemd5 - | grep -v "^#" | awk -F, '{print $1,$3,$4}' | sort -s -n -k1,1 | md5sum | cut -c1-8)
+    b=$(ffmpeg -nostdin -v error -copyts -i $out -map 0:v -fps_mode passthrough -f framemd5 - | grep -v "^#" | awk -F, '{print $1,$3,$4}' | sort -s -n -k1,1 | md5sum | cut -c1-8)
     na=$(ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames,codec_name,codec_tag_string,field_order,color_range -of csv=p=0 $f)
     nb=$(ffprobe -v error -select_streams v:0 -count_frames -show_entries stream=nb_read_frames,codec_name,codec_tag_string,field_order,color_range -of csv=p=0 $out)
     dur=$(ffprobe -v error -select_streams v:0 -show_entries packet=duration -of csv=p=0 $out | grep -c "N/A")
