@@ -206,11 +206,14 @@ struct OutputFinisher: Sendable {
         manifest.startedAt = RedactionManifest.timestamp(startedAt)
         manifest.finishedAt = RedactionManifest.timestamp(Date())
         manifest.coordinatorHost = WorkerHello.thisHost
+        // Every video stream's, when the file has several.
+        let retimedCounts = plan.videoStreams.compactMap(\.retimedFrames)
+        let retimed = retimedCounts.isEmpty ? nil : retimedCounts.reduce(0, +)
         manifest.damage = .init(policy: options.job.acceptsDamage ? "accept" : "fail",
                                 concealedFrames: counts.concealed, substitutedFrames: counts.substituted,
-                                retimedFrames: plan.video.retimedFrames)
+                                retimedFrames: retimed)
         manifest.notes = notes(stitched, tally) + extraNotes
-        if let retimed = plan.video.retimedFrames {
+        if let retimed {
             manifest.notes = (manifest.notes ?? []) + [
                 "the input's timing is damaged: \(retimed) frame(s) placed or timed by rule where the container's times contradict "
                 + "the order its frames are shown in (--accept-damage; docs/timestamps.md)"]

@@ -136,9 +136,9 @@ public enum Stitcher {
     /// stream is copied, or the stitch fails (the preflight refuses such files before work).
     /// `audio`: what is done to the audio streams (`--audio`, `--mute`); muted packets are
     /// made (`AudioMuter`) while the first segments are awaited.
-    /// `written`: told of each segment, in order, once its packets are in the muxer; the
-    /// report then lists no copied segments or GOPs (the caller keeps what it needs, so a
-    /// file of 100,000 segments is not held whole in memory).
+    /// `written`: told of each segment, in the plan's order, once its packets are taken to be
+    /// written; the report then lists no copied segments or GOPs (the caller keeps what it
+    /// needs, so a file of 100,000 segments is not held whole in memory).
     public static func stitch(plan: SegmentPlan, directory: String, output outputPath: String, arrivals: Arrivals? = nil,
                               dropping: Set<String> = [], audio: AudioTreatment? = nil,
                               pictures: [Int: RedactedPicture] = [:],
@@ -350,9 +350,9 @@ public enum Stitcher {
         func packetsWritten(of stream: Int) -> Int {
             others.first { $0.record.streamIndex == stream }?.frames ?? sourceWritten[stream, default: 0]
         }
-        /// The feed whose next packet comes first: of those under their fragment's limit
-        /// (`underLimit`: only those that must go into the fragment before the next), or
-        /// every one not yet at it (`nil`).
+        /// The feed whose next packet comes first, with that packet's decode time: among those
+        /// not yet at their fragment's limit; with `underLimit`, only those that have one (what
+        /// must still go into the fragment before the next).
         func earliest(underLimit: Bool) -> (feed: Feed, time: Double)? {
             func eligible(_ stream: Int) -> Bool {
                 guard let limit = boundaries?.limit(of: stream) else { return !underLimit }
