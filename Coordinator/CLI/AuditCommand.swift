@@ -49,9 +49,6 @@ struct AuditCommand: ParsableCommand {
         }
         let result = try reportingErrors(verbose: common.verbose) { () throws(MediaError) -> Result in
             let report = try OutputRecord.detections(of: output)
-            if let others = report.streamTimeBases, !others.isEmpty {
-                throw MediaError(path: output, reason: "has \(others.count + 1) video streams, and the leak audit examines one; its detections sidecar lists what was hidden in each")
-            }
             let settings = LeakAudit.settings(for: report.job, every: every)
             let held = try models.load(required: report.job.targets.contains(.plate) ? [.face, .text] : [.face])
             let faceModel = try held.require(.face, for: "the audit")
@@ -59,9 +56,27 @@ struct AuditCommand: ParsableCommand {
                                                options: .init(threshold: settings.threshold, inferenceScale: settings.scale))
             let plates = try held[.text].map { (m) throws(MediaError) in try TextRegionDetector(model: m.bytes, path: m.path) }
             InferenceThreads.set(ProcessInfo.processInfo.activeProcessorCount)
+            // A file with several video streams is audited a stream at a time, each against
+            // what was hidden in its own frames (the k-th video stream of the output and of the
+            // source is the k-th the sidecar lists).
+            let others = report.streamTimeBases ?? []
             func audit(_ path: String) throws(MediaError) -> AuditSummary {
-                try LeakAudit.run(output: path, hidden: report.perFrame, timeBase: report.timeBase, job: report.job,
-                                  faces: faces, plates: plates, settings: settings)
+                guard !others.isEmpty else {
+                    return try LeakAudit.run(output: path, hidden: report.perFrame, timeBase: report.timeBase, job: report.job,
+                                             faces: faces, plates: plates, settings: settings)
+                }
+                let inFile = try MediaInput(path: path).videoStreams()
+                guard inFile.count == others.count + 1 else {
+                    throw MediaError(path: path, reason: "has \(inFile.count) video stream(s), the detections list \(others.count + 1)")
+                }
+                let listed: [(stream: Int?, timeBase: Rational)] = [(nil, report.timeBase)] + others.map { ($0.stream, $0.timeBase) }
+                var parts: [AuditSummary] = []
+                for (video, inPath) in zip(listed, inFile) {
+                    parts.append(try LeakAudit.run(output: path, hidden: report.perFrame.filter { $0.stream == video.stream }, timeBase: video.timeBase,
+                                                   job: report.job, faces: faces, plates: plates, settings: settings,
+                                                   stream: (inPath, video.stream)))
+                }
+                return AuditSummary.merged(parts)!
             }
             var result = Result(output: try audit(output), source: nil)
             if let source { result.source = try audit(source) }

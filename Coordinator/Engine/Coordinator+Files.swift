@@ -75,8 +75,7 @@ extension Coordinator {
         splitLane.submit {
             area.remove()
             let outcome = Result { () throws(MediaError) in
-                try Preflight.require(path: input, job: options.job, dropping: Set(options.dropStreams ?? []), examinesPictures: examinesPictures,
-                                      audited: options.audit == true)
+                try Preflight.require(path: input, job: options.job, dropping: Set(options.dropStreams ?? []), examinesPictures: examinesPictures)
                 return try Splitter.split(input: input, segmentSeconds: options.segmentSeconds, frameRate: options.job.sourceFrameRate,
                                           into: area.directory, carryContext: true, acceptDamage: options.job.acceptsDamage,
                                           onSegment: { record, header in inbox.post(.segmentReady(id, record, header)) })

@@ -228,13 +228,28 @@ struct OutputFinisher: Sendable {
             guard let auditor else {
                 throw MediaError(path: input, reason: "the job asks for an audit, but this coordinator has no face model to audit with")
             }
-            // The audit compares every frame with what was hidden there: it needs them all.
-            var perFrame: [ProcessedSegment.FrameCoverage] = []
-            for record in plan.segments { perFrame += try coverage(of: record.index) }
-            manifest.audit = try auditor(stitched.output, perFrame, plan.video.timeBase, options.job)
+            // The audit compares every frame with what was hidden there: it needs them all, a
+            // video stream at a time.
+            var summaries: [AuditSummary] = []
+            for video in plan.videoStreams {
+                var perFrame: [ProcessedSegment.FrameCoverage] = []
+                for position in plan.segmentPositions(ofStream: video.streamIndex) { perFrame += try coverage(of: position) }
+                let stream = try plan.otherVideo == nil ? nil : auditedStream(video, in: stitched)
+                summaries.append(try auditor(stitched.output, perFrame, video.timeBase, options.job, stream))
+            }
+            manifest.audit = AuditSummary.merged(summaries)
         }
         try SignedManifest.write(manifest, segments: spool, signedBy: identity, to: OutputSidecars.manifestPath(output))
         return Finished(outputSHA256: stitched.sha256, frames: stitched.videoFrames)
+    }
+
+    /// Where the audit finds `video` in the output, and the source stream its findings name
+    /// (none for the first).
+    private func auditedStream(_ video: SegmentPlan.VideoRecord, in stitched: StitchReport) throws(MediaError) -> (output: Int, source: Int?) {
+        guard let index = stitched.streams.first(where: { $0.stream.index == video.streamIndex })?.outputIndex else {
+            throw MediaError(path: output, reason: "video stream \(video.streamIndex) is not in the output")
+        }
+        return (index, video.streamIndex == plan.video.streamIndex ? nil : video.streamIndex)
     }
 
     /// A segment's manifest record, from its plan entry, its worker's result and what the

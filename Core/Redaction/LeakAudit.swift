@@ -27,14 +27,18 @@ public enum LeakAudit {
         return Settings(threshold: threshold, scale: scale, every: max(1, every))
     }
 
-    /// Audits one output: what the coordinator calls after a stitch for jobs that ask for it.
+    /// Audits one video stream of an output: what the coordinator calls after a stitch for
+    /// jobs that ask for it, for each video stream (`stream`: the one to decode, by its index
+    /// in the output, and the source stream its findings name, when not the first; nil: the
+    /// output's only one).
     public typealias Runner = @Sendable (_ output: String, _ hidden: [ProcessedSegment.FrameCoverage], _ timeBase: Rational,
-                                         _ job: RedactionJob) throws(MediaError) -> AuditSummary
+                                         _ job: RedactionJob, _ stream: (output: Int, source: Int?)?) throws(MediaError) -> AuditSummary
 
     /// A runner on the pinned models; each call builds its own detectors (they are not shared
     /// between threads, and stitches run side by side).
     public static func runner(models: ModelSet) -> Runner {
-        { (output: String, hidden: [ProcessedSegment.FrameCoverage], timeBase: Rational, job: RedactionJob) throws(MediaError) -> AuditSummary in
+        { (output: String, hidden: [ProcessedSegment.FrameCoverage], timeBase: Rational, job: RedactionJob,
+           stream: (output: Int, source: Int?)?) throws(MediaError) -> AuditSummary in
             let settings = Self.settings(for: job)
             let faceModel = try models.require(.face, for: "the leak audit")
             let faces = try CenterFaceDetector(model: CenterFaceModel(path: faceModel.path, bytes: faceModel.bytes),
@@ -44,7 +48,8 @@ public enum LeakAudit {
                 return try TextRegionDetector(model: m.bytes, path: m.path)
             }() : nil
             do throws(MediaError) {
-                return try run(output: output, hidden: hidden, timeBase: timeBase, job: job, faces: faces, plates: plates, settings: settings)
+                return try run(output: output, hidden: hidden, timeBase: timeBase, job: job, faces: faces, plates: plates, settings: settings,
+                               stream: stream)
             } catch {
                 throw error.path.isEmpty ? MediaError(path: output, reason: error.reason, transient: error.transient) : error
             }
@@ -58,9 +63,10 @@ public enum LeakAudit {
     /// `faces` (and `plates`, for a job that hid them), built with `settings`. `job` gives the
     /// padding, shape and targets.
     /// `timeBase`: the video's, in which `hidden` gives its pts.
+    /// `stream`: as `Runner` takes it.
     public static func run(output: String, hidden: [ProcessedSegment.FrameCoverage], timeBase: Rational, job: RedactionJob,
                            faces: any FaceFinder, plates: TextRegionDetector?, settings: Settings,
-                           onFrame: () -> Void = {}) throws(MediaError) -> AuditSummary {
+                           stream: (output: Int, source: Int?)? = nil, onFrame: () -> Void = {}) throws(MediaError) -> AuditSummary {
         var regions: [Int64: [Box]] = [:]
         for frame in hidden {
             // What a reviewer decided to leave visible (the data subject, a track that was no
@@ -69,7 +75,7 @@ public enum LeakAudit {
         }
         var candidates: [(frame: Int, box: Box, finding: AuditSummary.Finding)] = []
         var examined = 0, seen = 0, detections = 0
-        try VideoFileDecoder.forEachFrame(path: output) { (frame) throws(MediaError) in
+        try VideoFileDecoder.forEachFrame(path: output, stream: stream?.output) { (frame) throws(MediaError) in
             defer { seen += 1 }
             guard seen % settings.every == 0 else { return }
             let view = VideoFrame(frame)
@@ -84,7 +90,7 @@ public enum LeakAudit {
                 candidates.append((examined, d.box, .init(
                     pts: view.pts, seconds: (Double(view.pts) * timeBase.doubleValue).rounded(toPlaces: 3),
                     box: [d.box.x0, d.box.y0, d.box.width, d.box.height].map { $0.rounded(toPlaces: 1) },
-                    score: d.score.rounded(toPlaces: 3))))
+                    score: d.score.rounded(toPlaces: 3), stream: stream?.source)))
             }
             examined += 1
             onFrame()

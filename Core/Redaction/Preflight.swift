@@ -31,12 +31,11 @@ public enum Preflight {
     /// The report for `path`; never throws: a file that cannot even be opened gets a report
     /// that says so.
     /// `examinesPictures`: whether the process that will stitch the file can examine cover
-    /// art (it holds the face model). `audited`: whether the job asks for the leak audit.
-    public static func check(path: String, job: RedactionJob, dropping: Set<String> = [], examinesPictures: Bool = true,
-                             audited: Bool = false) -> PreflightReport {
+    /// art (it holds the face model).
+    public static func check(path: String, job: RedactionJob, dropping: Set<String> = [], examinesPictures: Bool = true) -> PreflightReport {
         var report = PreflightReport(file: path, canRedact: false, reasons: [], notes: [], streams: [])
         do throws(MediaError) {
-            try run(path: path, job: job, dropping: dropping, examinesPictures: examinesPictures, audited: audited, into: &report)
+            try run(path: path, job: job, dropping: dropping, examinesPictures: examinesPictures, into: &report)
         } catch {
             report.reasons.append(error.reason)
         }
@@ -46,24 +45,19 @@ public enum Preflight {
 
     /// Throws the first reason, naming the file, when it cannot be redacted.
     @discardableResult
-    public static func require(path: String, job: RedactionJob, dropping: Set<String> = [], examinesPictures: Bool = true,
-                               audited: Bool = false) throws(MediaError) -> PreflightReport {
-        let report = check(path: path, job: job, dropping: dropping, examinesPictures: examinesPictures, audited: audited)
+    public static func require(path: String, job: RedactionJob, dropping: Set<String> = [], examinesPictures: Bool = true) throws(MediaError) -> PreflightReport {
+        let report = check(path: path, job: job, dropping: dropping, examinesPictures: examinesPictures)
         if let first = report.reasons.first { throw MediaError(path: path, reason: first) }
         return report
     }
 
-    private static func run(path: String, job: RedactionJob, dropping: Set<String>, examinesPictures: Bool, audited: Bool,
-                            into report: inout PreflightReport) throws(MediaError) {
+    private static func run(path: String, job: RedactionJob, dropping: Set<String>, examinesPictures: Bool, into report: inout PreflightReport) throws(MediaError) {
         let input = try MediaInput(path: path, frameRate: job.sourceFrameRate)
         if let why = try frameRateRefusal(input, given: job.sourceFrameRate) {
             report.reasons.append(why)
             return
         }
         let videos = try input.videoStreams()
-        if audited, videos.count > 1 {
-            report.reasons.append("the leak audit (--audit) examines one video stream, and the file has \(videos.count) (\(videos.map(String.init).joined(separator: ", "))); run it without --audit")
-        }
         let muxer = try ContainerFormat.muxerName(for: input)
         report.muxer = muxer
         let plan = StreamPlan.decide(input, videos: Set(videos), dropping: dropping, audio: job.audio)

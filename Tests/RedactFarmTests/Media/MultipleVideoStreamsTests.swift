@@ -163,15 +163,30 @@ import Testing
         }
     }
 
-    /// What cannot take several video streams yet says so in one line, before any work.
-    @Test func theLeakAuditIsRefusedUpFront() throws {
-        let source = Fixtures.corpus("twocams.mp4")
+    /// The leak audit looks at every video stream against what was hidden in its own frames:
+    /// two cameras with faces, redacted with face detection off, are flagged in each, by
+    /// `run --audit` and by `audit` alike, and each finding names its stream.
+    @Test func theLeakAuditExaminesEveryStream() throws {
         try Fixtures.withTemporaryDirectory { dir in
-            let run = try CLI.run("run", source, "-o", dir + "/out.mp4", "--targets", "none", "--zone", "0,0,32,32", "--audit")
-            #expect(run.status == 1)
-            #expect(run.stderrLines.count == 1 && run.stderr.contains("the leak audit (--audit) examines one video stream, and the file has 2 (0, 1)"),
-                    "\(run.stderr)")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+            let source = dir + "/twofaces.mkv"
+            _ = try FFmpegOracle.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-i", Fixtures.corpus("groundtruth.mp4"),
+                                                      "-i", Fixtures.asset("carphone_pristine.mp4"), "-map", "0:v", "-map", "1:v", "-c", "copy", source])
+            let frames = try [0, 1].map { try Self.frameSeconds(source, stream: $0).count }
+            let out = dir + "/out.mkv"
+            let made = try CLI.run("run", source, "-o", out, "--targets", "none", "--zone", "0,0,8,8", "--profile", "fast", "--audit")
+            #expect(made.status == 1 && made.stderr.contains("the audit found"), "\(made.stderr)")
+            let audit = try #require(try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(out)), path: out).manifest.audit)
+            #expect(audit.framesExamined == frames.reduce(0, +))
+            #expect(audit.findings.contains { $0.stream == nil } && audit.findings.contains { $0.stream == 1 }, "\(audit.findings.count) findings")
+            #expect(audit.findings.allSatisfy { $0.stream == nil || $0.stream == 1 })
+            let again = try CLI.run("audit", out, "--json")
+            #expect(again.status == 1)
+            let found = try JSONDecoder().decode(AuditRerun.self, from: Data(again.stdout.utf8)).output
+            #expect(found.framesExamined == audit.framesExamined && Set(found.findings.compactMap(\.stream)) == [1])
         }
+    }
+
+    struct AuditRerun: Decodable {
+        var output: AuditSummary
     }
 }
