@@ -554,6 +554,9 @@ public struct SegmentSource: Sendable {
             throw MediaError(path: path, reason: "segment \(index) is to be copied, but its output is not the source's segment")
         }
         let owned = segment.ownedPackets
+        if record.output == nil, owned.count != segment.shownPackets.count {
+            throw MediaError(path: path, reason: "segment \(index) holds frames the source's edit list leaves unshown, which a stitch of the split alone cannot leave out (a redaction decodes them for reference and writes the others: `redactfarm run`)")
+        }
         let expectedFrames = record.output?.frameCount ?? record.frameCount
         guard owned.count == expectedFrames else {
             throw MediaError(path: path, reason: "segment \(index) has \(owned.count) frames, the plan says \(expectedFrames)")

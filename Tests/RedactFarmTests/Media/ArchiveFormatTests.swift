@@ -64,6 +64,19 @@ import Testing
         }
     }
 
+    /// A stitch of a split alone writes the source's segments: frames an edit list leaves
+    /// unshown cannot be left out of them, and the stitch says so rather than count wrong.
+    @Test(arguments: ["editlist.mp4", "trimmed.mp4"])
+    func aPlainStitchOfAnEditListSaysWhyItCannot(name: String) throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            _ = try Splitter.split(input: Fixtures.corpus(name), segmentSeconds: 1, into: dir + "/seg")
+            #expect { try Stitcher.stitch(directory: dir + "/seg", output: dir + "/out.mp4") } throws: { error in
+                (error as? MediaError)?.reason.contains("holds frames the source's edit list leaves unshown") == true
+            }
+            #expect(!FileManager.default.fileExists(atPath: dir + "/out.mp4"))
+        }
+    }
+
     /// HDR10 static metadata in the bitstream (mastering display, content light level) is
     /// written into the re-encoded one, as the source's frames carry it.
     @Test func hdr10MetadataSurvives() throws {
