@@ -350,7 +350,8 @@ struct OutputFinisher: Sendable {
             }
         }
         if several {
-            notes.append("the file has \(plan.videoStreams.count) video streams (\(plan.videoStreams.map { String($0.streamIndex) }.joined(separator: ", "))), each redacted on its own: the segments of each name it, their times in its own time base, and zones apply to every one, timed from its own first frame")
+            notes.append("the file has \(plan.videoStreams.count) video streams (\(plan.videoStreams.map { String($0.streamIndex) }.joined(separator: ", "))), each redacted on its own: the segments of each name it, their times in its own time base"
+                         + (options.job.zones.isEmpty ? "" : "; the zones apply to every one, timed from its own first frame"))
         }
         for video in plan.videoStreams {
             let shown = SourceView(firstFramePts: 0, displayRotationDegrees: video.rotationDegrees)

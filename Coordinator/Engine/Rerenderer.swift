@@ -81,13 +81,14 @@ public struct Rerenderer: Sendable {
         guard FileManager.default.fileExists(atPath: input) else {
             throw MediaError(path: input, reason: "the source of \(previousOutput) is not here (--source names where it is)")
         }
-        guard let video = m.streams?.first(where: { $0.stream.action == .redacted }), let videoOut = video.outputIndex else {
-            throw fail("its manifest lists no video stream (written by an older version): run the source again with --corrections")
+        // Where each video stream is in it: reused segments are read from their own stream.
+        var videoOut: [Int: Int] = [:]
+        for s in m.streams ?? [] where s.stream.action == .redacted {
+            guard let index = s.outputIndex else { throw fail("its video stream \(s.stream.index) has no place in it") }
+            videoOut[s.stream.index] = index
         }
-        // Reused segments are found in one video stream's packets; a file with several is
-        // redacted again whole, with the corrections, rather than re-rendered.
-        guard m.streams?.filter({ $0.stream.action == .redacted }).count == 1 else {
-            throw fail("it has several video streams, which a re-render does not take yet: run the source again with --corrections")
+        guard !videoOut.isEmpty else {
+            throw fail("its manifest lists no video stream (written by an older version): run the source again with --corrections")
         }
         // Its cover art was redacted when it was made; no detector runs here, so the picture
         // it holds is the one written again.
@@ -138,9 +139,10 @@ public struct Rerenderer: Sendable {
         }
         guard offset == record.perFrame.count else { throw fail("its detections hold more frames than its segments") }
 
-        let width = Double(plan.video.width), height = Double(plan.video.height)
         var handling: [Handling] = []
         for (i, s) in m.segments.enumerated() {
+            let video = try plan.video(of: plan.segments[i])
+            let (width, height) = (Double(video.width), Double(video.height))
             let changed = frames[i].contains { newCorrections.changes($0, from: previousCorrections, jobZones: job.zones, width: width, height: height) }
             handling.append(changed ? .reencode : s.isCopied ? .copy : .reuse)
         }
@@ -166,22 +168,29 @@ public struct Rerenderer: Sendable {
         let reuse = Set(handling.indices.filter { handling[$0] == .reuse })
         if !reuse.isEmpty {
             progress("taking unchanged segments from \(URL(fileURLWithPath: previousOutput).lastPathComponent)", 0)
-            let copyID = job.copiesUnchanged ? plan.video.copying?.parameterSetID : nil
             let inBand = !SegmentProcessor.needsGlobalHeader(plan.input.muxer)
-            try OutputSegments.read(path: previousOutput, videoStream: videoOut, frameCounts: m.segments.map(\.frameCount), wanted: reuse,
-                                    timeBase: plan.segments[0].timeBase, inBandParameterSets: inBand,
-                                    parameterSetID: copyID) { (extracted) throws(MediaError) in
-                let i = extracted.index, planned = plan.segments[i]
-                let source = try SegmentFile(bytes: try FileBytes.read(area.directory + "/" + planned.file), path: planned.file)
-                guard extracted.segment.ownedPackets.map(\.pts).sorted() == source.shownPackets.map(\.pts).sorted() else {
-                    throw fail("segment \(i)'s frames are not at the source's times there: it cannot be reused")
+            // A video stream at a time, its segments counted in its own packets.
+            for video in plan.videoStreams {
+                let positions = plan.segmentPositions(ofStream: video.streamIndex)
+                let wanted = Set(positions.indices.filter { reuse.contains(positions[$0]) })
+                guard !wanted.isEmpty else { continue }
+                guard let out = videoOut[video.streamIndex] else { throw fail("its video stream \(video.streamIndex) is not in it") }
+                let copyID = job.copiesUnchanged ? video.copying?.parameterSetID : nil
+                try OutputSegments.read(path: previousOutput, videoStream: out, frameCounts: positions.map { m.segments[$0].frameCount }, wanted: wanted,
+                                        timeBase: plan.segments[positions[0]].timeBase, inBandParameterSets: inBand,
+                                        parameterSetID: copyID) { (extracted) throws(MediaError) in
+                    let i = positions[extracted.index], planned = plan.segments[i]
+                    let source = try SegmentFile(bytes: try FileBytes.read(area.directory + "/" + planned.file), path: planned.file)
+                    guard extracted.segment.ownedPackets.map(\.pts).sorted() == source.shownPackets.map(\.pts).sorted() else {
+                        throw fail("segment \(i)'s frames are not at the source's times there: it cannot be reused")
+                    }
+                    let bytes = extracted.segment.encoded()
+                    let name = area.outputSegmentName(planned)
+                    try AtomicOutput.write(bytes, to: area.directory + "/" + name, durable: false)
+                    reused[i] = .init(packets: extracted.packets, sha256: extracted.payloadSHA256)
+                    try publish(i, .init(file: name, sha256: SHA256Hex.of(bytes), byteSize: bytes.count, frameCount: planned.frameCount),
+                                coverage: frames[i].map(recorded))
                 }
-                let bytes = extracted.segment.encoded()
-                let name = area.outputSegmentName(planned)
-                try AtomicOutput.write(bytes, to: area.directory + "/" + name, durable: false)
-                reused[i] = .init(packets: extracted.packets, sha256: extracted.payloadSHA256)
-                try publish(i, .init(file: name, sha256: SHA256Hex.of(bytes), byteSize: bytes.count, frameCount: planned.frameCount),
-                            coverage: frames[i].map(recorded))
             }
         }
         for i in handling.indices where handling[i] == .copy {
@@ -196,9 +205,10 @@ public struct Rerenderer: Sendable {
             progress("redacting segment \(i + 1) of \(plan.segments.count)", Double(n) / Double(changed.count))
             let planned = plan.segments[i]
             let segment = try SegmentFile(bytes: try FileBytes.read(area.directory + "/" + planned.file), path: planned.file)
-            let processor = SegmentProcessor(job: job, detectors: [], muxer: plan.input.muxer, frameRate: SourceFrameRate(plan.video),
-                                             view: SourceView(firstFramePts: plan.firstFramePts, displayRotationDegrees: plan.video.rotationDegrees),
-                                             copyParameterSetID: job.copiesUnchanged ? plan.video.copying?.parameterSetID : nil)
+            let video = try plan.video(of: planned)
+            let processor = SegmentProcessor(job: job, detectors: [], muxer: plan.input.muxer, frameRate: SourceFrameRate(video),
+                                             view: try plan.view(of: planned),
+                                             copyParameterSetID: job.copiesUnchanged ? video.copying?.parameterSetID : nil)
             let stored = Dictionary(frames[i].map { ($0.pts, $0.foundRegions) }, uniquingKeysWith: { a, _ in a })
             let processed = try processor.process(segment, label: "segment \(i)", firstTrackID: TrackIDs.first(ofSegment: i), found: stored,
                                                   isCancelled: isCancelled)

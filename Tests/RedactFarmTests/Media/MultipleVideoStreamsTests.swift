@@ -166,13 +166,20 @@ import Testing
     /// The leak audit looks at every video stream against what was hidden in its own frames:
     /// two cameras with faces, redacted with face detection off, are flagged in each, by
     /// `run --audit` and by `audit` alike, and each finding names its stream.
+    /// Two cameras with real faces in one MP4 (the ground truth and the car phone clip, copied
+    /// as they are).
+    static func twoFaces(in dir: String) throws -> String {
+        let source = dir + "/twofaces.mp4"
+        _ = try FFmpegOracle.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-i", Fixtures.corpus("groundtruth.mp4"),
+                                                  "-i", Fixtures.asset("carphone_pristine.mp4"), "-map", "0:v", "-map", "1:v", "-c", "copy", source])
+        return source
+    }
+
     @Test func theLeakAuditExaminesEveryStream() throws {
         try Fixtures.withTemporaryDirectory { dir in
-            let source = dir + "/twofaces.mkv"
-            _ = try FFmpegOracle.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-i", Fixtures.corpus("groundtruth.mp4"),
-                                                      "-i", Fixtures.asset("carphone_pristine.mp4"), "-map", "0:v", "-map", "1:v", "-c", "copy", source])
+            let source = try Self.twoFaces(in: dir)
             let frames = try [0, 1].map { try Self.frameSeconds(source, stream: $0).count }
-            let out = dir + "/out.mkv"
+            let out = dir + "/out.mp4"
             let made = try CLI.run("run", source, "-o", out, "--targets", "none", "--zone", "0,0,8,8", "--profile", "fast", "--audit")
             #expect(made.status == 1 && made.stderr.contains("the audit found"), "\(made.stderr)")
             let audit = try #require(try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(out)), path: out).manifest.audit)
@@ -183,6 +190,39 @@ import Testing
             #expect(again.status == 1)
             let found = try JSONDecoder().decode(AuditRerun.self, from: Data(again.stdout.utf8)).output
             #expect(found.framesExamined == audit.framesExamined && Set(found.findings.compactMap(\.stream)) == [1])
+        }
+    }
+
+    /// A reviewer's corrections on a two-camera output: `rerender` redacts again only what
+    /// they change, in its own stream, and takes every other segment from the earlier output
+    /// bit for bit, each from its own stream's packets.
+    @Test func rerenderTakesEachStreamsUnchangedSegmentsFromItsOwnPackets() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let source = try Self.twoFaces(in: dir)
+            let out = dir + "/out.mp4"
+            let made = try CLI.run("run", source, "-o", out, "--segment-seconds", "2")
+            try #require(made.status == 0, "\(made.stderr)")
+            let before = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(out)), path: out).manifest
+            let record = try OutputRecord.detections(of: out)
+            let track = try #require(record.perFrame.filter { $0.stream == 1 }.flatMap { $0.covered.compactMap(\.track) }.first)
+            let corrections = dir + "/c.json"
+            try JSONEncoder().encode(Corrections(tracks: [.init(track: track, action: .unhide)], outputSHA256: before.output.sha256))
+                .write(to: URL(fileURLWithPath: corrections))
+            let rerendered = try CLI.run("rerender", out, "--corrections", corrections, "-o", dir + "/a.mp4")
+            #expect(rerendered.status == 0, "\(rerendered.stderr)")
+            let after = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(dir + "/a.mp4")), path: dir + "/a.mp4").manifest
+            // The first camera's segments are the earlier output's; the second's, where the
+            // track was, redacted again (or, nothing else hidden there, copied from the source).
+            #expect(after.segments.filter { $0.stream == nil }.allSatisfy { $0.isReused }, "\(after.segments.map { ($0.stream, $0.handling) })")
+            #expect(after.segments.contains { $0.stream == 1 && !$0.isReused })
+            let unhidden = try OutputRecord.detections(of: dir + "/a.mp4").perFrame.filter { $0.unhidden?.contains { $0.track == track } == true }
+            #expect(!unhidden.isEmpty && unhidden.allSatisfy { $0.stream == 1 })
+            #expect(try CLI.run("verify", dir + "/a.mp4").status == 0)
+            // Corrections that change nothing give the earlier file back, byte for byte: every
+            // segment of both streams reused from its own stream's packets.
+            try JSONEncoder().encode(Corrections(outputSHA256: before.output.sha256)).write(to: URL(fileURLWithPath: dir + "/none.json"))
+            #expect(try CLI.run("rerender", out, "--corrections", dir + "/none.json", "-o", dir + "/same.mp4").status == 0)
+            #expect(try SHA256Hex.ofFile(at: dir + "/same.mp4") == before.output.sha256)
         }
     }
 
