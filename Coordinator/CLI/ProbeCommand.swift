@@ -84,7 +84,7 @@ enum ProbeText {
             parts.append("tb \(s.timeBase)")
             lines.append("  stream     " + parts.joined(separator: ", "))
         }
-        let videos = [ProbeReport.VideoProbe(stream: r.videoStream, gop: r.gop, plan: r.plan)] + (r.otherVideo ?? [])
+        let videos = r.everyVideo
         for video in videos {
             let g = video.gop, of = videos.count > 1 ? " of stream #\(video.stream)" : ""
             lines.append("  gop        \(g.frames) frames\(of), \(g.keyframes) keyframes \(g.keyframeKinds.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))")

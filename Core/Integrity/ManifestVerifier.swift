@@ -140,19 +140,27 @@ public enum ManifestVerifier {
             (outcome: s, segmentsOf: n == 0 ? nil : Optional(s.stream.index))
         }
         let copiedGOPs = m.segments.flatMap { $0.copiedGOPs ?? [] }
+        /// The first copied segment or GOP, of any video stream, whose packets in the file at
+        /// `path` (where `place` says each stream is) are not the ones recorded.
+        func firstCopyMismatch(in path: String, place: (StreamOutcome) -> Int) throws(MediaError) -> CopiedSegmentCheck.Mismatch? {
+            for video in videos {
+                if let bad = try CopiedSegmentCheck.firstCopyMismatch(in: path, videoStream: place(video.outcome), segments: m.segments, of: video.segmentsOf) {
+                    return bad
+                }
+            }
+            return nil
+        }
         if !copied.isEmpty || !copiedGOPs.isEmpty {
             guard !videos.isEmpty, videos.allSatisfy({ $0.outcome.outputIndex != nil }) else {
                 throw fail("\(copied.isEmpty ? "GOPs" : "segments") are recorded as copied, but no video stream is")
             }
-            for video in videos {
-                switch try CopiedSegmentCheck.firstCopyMismatch(in: output, videoStream: video.outcome.outputIndex!, segments: m.segments, of: video.segmentsOf) {
-                case .segment(let bad)?:
-                    throw fail("segment \(bad) is recorded as copied from the source, but the output's packets there differ from what was copied")
-                case .gop(let bad)?:
-                    throw fail("a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) is recorded as copied from the source, but the output's packets there differ from what was copied")
-                case nil:
-                    break
-                }
+            switch try firstCopyMismatch(in: output, place: { $0.outputIndex! }) {
+            case .segment(let bad)?:
+                throw fail("segment \(bad) is recorded as copied from the source, but the output's packets there differ from what was copied")
+            case .gop(let bad)?:
+                throw fail("a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) is recorded as copied from the source, but the output's packets there differ from what was copied")
+            case nil:
+                break
             }
             if !copied.isEmpty { checks.append("\(copied.count) of \(m.segments.count) segment(s) copied: the output's packets there are the ones recorded") }
             if !copiedGOPs.isEmpty { checks.append("\(copiedGOPs.count) GOP(s) of redacted segments copied: the output's packets there are the ones recorded") }
@@ -181,15 +189,13 @@ public enum ManifestVerifier {
             guard inputSHA == m.input.sha256 else { throw fail("input \(inputPath) is not the file that was redacted (SHA-256 differs)") }
             checks.append("input SHA-256")
             if !copied.isEmpty || !copiedGOPs.isEmpty {
-                for video in videos {
-                    switch try CopiedSegmentCheck.firstCopyMismatch(in: inputPath, videoStream: video.outcome.stream.index, segments: m.segments, of: video.segmentsOf) {
-                    case .segment(let bad)?:
-                        throw fail("segment \(bad) is recorded as copied, but the source's packets there are not the ones in the output")
-                    case .gop(let bad)?:
-                        throw fail("a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) is recorded as copied, but the source's packets there are not the ones in the output")
-                    case nil:
-                        break
-                    }
+                switch try firstCopyMismatch(in: inputPath, place: { $0.stream.index }) {
+                case .segment(let bad)?:
+                    throw fail("segment \(bad) is recorded as copied, but the source's packets there are not the ones in the output")
+                case .gop(let bad)?:
+                    throw fail("a GOP of segment \(bad.segment) (from its packet \(bad.firstPacket)) is recorded as copied, but the source's packets there are not the ones in the output")
+                case nil:
+                    break
                 }
                 if !copied.isEmpty { checks.append("copied segments byte-identical to the source's") }
                 if !copiedGOPs.isEmpty { checks.append("copied GOPs byte-identical to the source's") }

@@ -23,13 +23,10 @@ public struct ProbeReport: Codable, Equatable, Sendable {
         public var stream: Int
         public var gop: GOPReport
         public var plan: PlanPreview
-
-        public init(stream: Int, gop: GOPReport, plan: PlanPreview) {
-            self.stream = stream
-            self.gop = gop
-            self.plan = plan
-        }
     }
+
+    /// Every video stream's, the first first.
+    public var everyVideo: [VideoProbe] { [VideoProbe(stream: videoStream, gop: gop, plan: plan)] + (otherVideo ?? []) }
 
     public struct GOPReport: Codable, Equatable, Sendable {
         public var frames: Int
