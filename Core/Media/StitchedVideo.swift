@@ -70,8 +70,9 @@ final class StitchedVideo {
         gops = CopiedGOPFinder(segment: 0, source: nil, packets: 0)
     }
 
-    /// Puts the stream in `output` with the parameters its segments can share; `copying`
-    /// says whether the source's segments were numbered apart to be copied beside them.
+    /// Puts the stream in `output` with the parameters its segments can share (the record's
+    /// `copying` says whether the source's segments were numbered apart to be copied beside
+    /// the re-encoded ones).
     func add(to output: MediaOutput, like stream: UnsafeMutablePointer<AVStream>) throws(MediaError) {
         let chosen = try Stitcher.videoParameters(reencoded: reference, source: source, copying: record.copying)
         admitsCopies = chosen.admitsCopies
