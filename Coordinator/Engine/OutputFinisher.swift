@@ -249,7 +249,7 @@ struct OutputFinisher: Sendable {
         guard let index = stitched.streams.first(where: { $0.stream.index == video.streamIndex })?.outputIndex else {
             throw MediaError(path: output, reason: "video stream \(video.streamIndex) is not in the output")
         }
-        return (index, video.streamIndex == plan.video.streamIndex ? nil : video.streamIndex)
+        return (index, plan.segmentStream(video.streamIndex))
     }
 
     /// A segment's manifest record, from its plan entry, its worker's result and what the
@@ -288,9 +288,7 @@ struct OutputFinisher: Sendable {
             guard let video = stitched.streams.first(where: { $0.stream.index == source.streamIndex && $0.stream.action == .redacted })?.outputIndex else {
                 throw MediaError(path: output, reason: "the output has no video stream \(source.streamIndex) to hold its copied segments")
             }
-            // The first video stream's segment records name no stream.
-            let of = source.streamIndex == plan.video.streamIndex ? nil : Optional(source.streamIndex)
-            try checkCopies(segments, tally: tally, videoStream: video, of: of)
+            try checkCopies(segments, tally: tally, videoStream: video, of: plan.segmentStream(source.streamIndex))
         }
     }
 
@@ -325,8 +323,7 @@ struct OutputFinisher: Sendable {
         var notes: [String] = []
         let several = plan.otherVideo != nil
         for video in plan.videoStreams {
-            let outcome = stitched.streams.first { $0.stream.index == video.streamIndex }
-            let written = outcome?.writtenCodec ?? (video.streamIndex == plan.video.streamIndex ? stitched.videoCodec : nil)
+            let written = stitched.streams.first { $0.stream.index == video.streamIndex }?.writtenCodec
             if let written, let note = EncoderChoice.codecChangeNote(source: video.codec, written: written) {
                 notes.append(several ? "video stream \(video.streamIndex): \(note)" : note)
             }

@@ -137,13 +137,19 @@ extension SegmentPlan {
     /// first frame, its picture turned as its display matrix says.
     public func view(of segment: SegmentRecord) throws(MediaError) -> SourceView {
         let video = try video(of: segment)
-        let first = segments.first { ($0.stream ?? self.video.streamIndex) == video.streamIndex }?.ptsFirst ?? 0
+        let tag = segmentStream(video.streamIndex)
+        let first = segments.first { $0.stream == tag }?.ptsFirst ?? 0
         return SourceView(firstFramePts: first, displayRotationDegrees: video.rotationDegrees)
     }
 
+    /// What the segments of video stream `stream` record as theirs (`SegmentRecord.stream`,
+    /// and the manifest's): nothing for the first.
+    public func segmentStream(_ stream: Int) -> Int? { stream == video.streamIndex ? nil : stream }
+
     /// The positions in `segments` of one video stream's segments, in order.
     public func segmentPositions(ofStream stream: Int) -> [Int] {
-        segments.indices.filter { (segments[$0].stream ?? video.streamIndex) == stream }
+        let tag = segmentStream(stream)
+        return segments.indices.filter { segments[$0].stream == tag }
     }
 }
 

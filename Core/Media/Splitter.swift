@@ -83,8 +83,7 @@ public enum Splitter {
         // The stream's record is the header's last.
         var video = plan.videoStreams.last!
         precondition(video.streamIndex == scan.streamIndex)
-        // Segments of a further video stream name it; the first stream's name none.
-        let stream = scan.streamIndex == plan.video.streamIndex ? nil : scan.streamIndex
+        let stream = plan.segmentStream(scan.streamIndex)
         let totalDuration = Double(input.context.pointee.duration) / Double(AV_TIME_BASE)
         var layout = SegmentLayout(targetSeconds: segmentSeconds, timeBase: tb, alwaysCarryPreviousGOP: carryContext)
         var accumulator = GOPAccumulator()

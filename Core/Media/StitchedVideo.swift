@@ -99,19 +99,19 @@ final class StitchedVideo {
     func take(finished: (WrittenSegment) throws(MediaError) -> Void) throws(MediaError) -> (packet: EncodedPacket, timeBase: Rational) {
         var packet = owned.removeFirst()
         let tb = current.segment.timeBase
-        let position = positions[ordinal]
         copyHash?.add(packet.data)
         if !current.isCopy, let prefixLength { packet.data = NALFraming.lengthPrefixed(annexB: packet.data, lengthSize: prefixLength) }
         gops.add(packet.data)
         packet.dts = try Stitcher.monotonicDTS(packet, in: tb, after: lastDTS, outputTimeBase: outputTimeBase,
-                                               segment: position, path: current.path)
+                                               segment: positions[ordinal], path: current.path)
         if packet.dts != EncodedPacket.noTimestamp {
             lastDTS = av_rescale_q(packet.dts, tb.avRational, outputTimeBase.avRational)
         }
         frames += 1
         while owned.isEmpty, ordinal < positions.count {
-            try finished(WrittenSegment(index: position,
-                                        copy: copyHash.map { CopiedSegment(index: position, packets: $0.packets, payloadSHA256: $0.finalize()) },
+            let done = positions[ordinal]
+            try finished(WrittenSegment(index: done,
+                                        copy: copyHash.map { CopiedSegment(index: done, packets: $0.packets, payloadSHA256: $0.finalize()) },
                                         copiedGOPs: gops.finish()))
             ordinal += 1
             guard ordinal < positions.count else { break }

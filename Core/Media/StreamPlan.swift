@@ -63,11 +63,6 @@ public struct StreamPlan: Codable, Equatable, Sendable {
         return nil
     }
 
-    /// Decides for every stream of `input`; `video` is the stream that is redacted.
-    package static func decide(_ input: MediaInput, video: Int, dropping: Set<String>, audio: AudioTreatment? = nil) -> StreamPlan {
-        decide(input, videos: [video], dropping: dropping, audio: audio)
-    }
-
     /// Decides for every stream of `input`; `videos` are the streams that are redacted.
     package static func decide(_ input: MediaInput, videos: Set<Int>, dropping: Set<String>, audio: AudioTreatment? = nil) -> StreamPlan {
         var entries: [Entry] = []

@@ -27,10 +27,12 @@ public struct ZonePreview: Codable, Equatable, Sendable {
     /// every video packet's timestamp (no decoding).
     public static func preview(_ zones: [PrivacyZone], path: String, frameRate: Rational? = nil) throws(MediaError) -> [ZonePreview] {
         guard !zones.isEmpty else { return [] }
-        let videos = try MediaInput(path: path, frameRate: frameRate).videoStreams()
+        let opened = try MediaInput(path: path, frameRate: frameRate)
+        let videos = try opened.videoStreams()
         var previews: [ZonePreview] = []
-        for video in videos {
-            let input = try MediaInput(path: path, frameRate: frameRate)
+        for (n, video) in videos.enumerated() {
+            // A pass over the file per video stream.
+            let input = n == 0 ? opened : try MediaInput(path: path, frameRate: frameRate)
             previews += try preview(zones, video: video, of: input).map { preview in
                 var preview = preview
                 if videos.count > 1 { preview.stream = video }
