@@ -21,7 +21,7 @@ struct RedactionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Detection score threshold, 0.01 to 0.9; lower hides more, with more false alarms.")
     var threshold: Double = 0.2
 
-    @Option(help: "Speed against recall: safe (default; kept every face hidden in every frame of all four make-eval clips), balanced (let a face show for a frame on the crowded clip; slower than safe where safe runs bf16), fast (let faces show for 15-38 frames on the CCTV-look, crowded and in-car clips); see Benchmarks/README.md.")
+    @Option(help: "Speed against recall and file size: safe (default; kept every face hidden in every frame of all four make-eval clips), balanced (the same on those clips, a small or young face's crop looked at every other frame rather than every one), fast (balanced's detection, and x264 at superfast without CABAC unless --preset is given: the same quality in 1.3-2.1 times the bytes; 1.27-1.35x safe's speed on those clips); see Benchmarks/README.md.")
     var profile: DetectionProfile = .safe
 
     @Option(parsing: .unconditional, help: "Override the profile: network input size relative to the source, 0.5 to 4 (2 finds faces from about 10 px, at 4x the cost of 1 or more). The safe profile runs every other full-frame pass at this scale and the rest at 1x.")
@@ -39,7 +39,7 @@ struct RedactionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Encoder quality (CRF 0 to 51, lower is better). Default: 17 for x264, 18 for x265 (each measured with its preset below); given, it sets both.")
     var crf: Int?
 
-    @Option(help: "Encoder speed preset: ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo. Default: veryfast for x264, faster for x265; given, it sets both.")
+    @Option(help: "Encoder speed preset: ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo. Default: veryfast for x264 (superfast without CABAC for --profile fast), faster for x265; given, it sets both.")
     var preset: String?
 
     @Option(parsing: .unconditional, help: "Target segment length, 0.5 to 3600 seconds (cuts fall on the nearest keyframe).")
@@ -50,15 +50,15 @@ struct RedactionOptions: ParsableArguments {
 
     @Option(help: """
         Inference arithmetic: auto (the default for `run`: of the precisions measured to keep \
-        recall for the profile as it stands, bf16 for safe and fast where this machine computes \
-        it natively and int8 for safe where setup made the int8 model, the one a one-second \
+        recall for the profile as it stands, bf16 where this machine computes \
+        it natively and int8 where setup made the int8 model, the one a one-second \
         trial, run once per machine and kept in the home folder, finds fastest and at least \
         1.15x faster than f32; else f32), f32 (the default for `submit`, whose machine says \
         nothing of the farm's CPUs), bf16 (only workers that compute it natively get the job) \
         or int8 (the face model quantized by setup; only workers holding it get the job; other \
-        models stay f32). On the four make-eval clips bf16 kept recall and visible runs for \
-        safe and fast, int8 for safe only (1.2-1.4x faster runs than f32 on an Intel Xeon; \
-        balanced and fast in int8 let faces show for up to 7 frames). Recorded in the manifest.
+        models stay f32). On the four make-eval clips bf16 and int8 kept recall and visible \
+        runs for every profile (int8: 1.2-1.6x faster runs than f32 on an Intel Xeon). \
+        Recorded in the manifest.
         """)
     var precision: PrecisionChoice?
 
@@ -107,8 +107,9 @@ struct RedactionOptions: ParsableArguments {
         let base = profile.settings
         job.detector = DetectorSettings(threshold: threshold, inferenceScale: inferenceScale ?? base.inferenceScale,
                                         every: detectEvery ?? base.every, magnifyEvery: base.magnifyEvery,
-                                        unchangedPassEvery: unchangedPassEvery ?? base.unchangedPassEvery)
-        job.encoder = EncoderSettings(crf: crf, preset: preset)
+                                        unchangedPassEvery: unchangedPassEvery ?? base.unchangedPassEvery, followStride: base.followStride)
+        // `fast` is the whole run's speed: its encoder setting too, unless a preset is given.
+        job.encoder = EncoderSettings(crf: crf, preset: preset, speedFirst: profile == .fast && preset == nil ? true : nil)
         job.zones = try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) }
         if acceptDamage { job.acceptDamage = true }
         if reencodeAll { job.reencodeAll = true }
@@ -160,5 +161,5 @@ enum PrecisionChoice: String, CaseIterable, ExpressibleByArgument {
 
     /// Where each precision kept the recall and visible runs of f32 on all four make-eval
     /// clips (Benchmarks/README.md).
-    static let measuredProfiles: [InferencePrecision: Set<DetectionProfile>] = [.bf16: [.safe, .fast], .int8: [.safe]]
+    static let measuredProfiles: [InferencePrecision: Set<DetectionProfile>] = [.bf16: [.safe, .balanced, .fast], .int8: [.safe, .balanced, .fast]]
 }

@@ -37,6 +37,8 @@ public enum JobLimits {
     /// A pass at least every eighth due one on a still picture: at the safe profile's cadence,
     /// every 96 frames (about 4 s at 25 fps).
     public static let unchangedPassEvery = 1...8
+    /// A followed face's crop at least every other frame: the tracker bridges one frame.
+    public static let followStride = 1...2
     /// x264's and x265's CRF range.
     public static let crf = 0...51
     /// The presets libx264 and libx265 both define (x264.h `x264_preset_names`, x265's
@@ -76,6 +78,9 @@ extension RedactionJob {
         try JobLimits.check("--detect-every", detector.every, in: JobLimits.detectEvery, "frames between full-frame passes")
         if let n = detector.magnifyEvery {
             try JobLimits.check("magnifyEvery", n, in: JobLimits.magnifyEvery, "full-frame passes per magnified one")
+        }
+        if let n = detector.followStride {
+            try JobLimits.check("followStride", n, in: JobLimits.followStride, "frames between a followed face's crops")
         }
         if let n = detector.unchangedPassEvery {
             try JobLimits.check("--unchanged-pass-every", n, in: JobLimits.unchangedPassEvery, "on a still picture, one due full-frame pass in N runs")

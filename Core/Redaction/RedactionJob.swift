@@ -49,17 +49,24 @@ public enum DetectionProfile: String, Codable, Sendable, CaseIterable {
     /// Every profile runs only every 4th due pass on a picture that stands still
     /// (`FullPassGate`).
     case safe
-    /// 1.5x every 10th frame. Let a face show for 1 frame on the crowded ground truth.
+    /// Safe's full-frame passes, a small or young face's crop looked at every other frame
+    /// rather than every frame (the tracker fills the one between), and the default encoder.
+    /// The same recall and visible runs as safe on the ground truth (2026-12-07, in f32, bf16
+    /// and int8); on 2026-12-04 the leak audit found one possible miss beside the carphone
+    /// face with this stride that it did not find with safe's (`SmallFaceFollower.stride`). Until
+    /// 2026-12-07 `balanced` was 1.5x every 10th frame, slower than safe once safe ran int8 and
+    /// letting a face show for a frame on the crowded clip.
     case balanced
-    /// 1x every 6th frame: fastest; faces under about 20 px are found late. Let faces show for
-    /// 36 (crowd), 15 (CCTV look) and 38 (in-car) frames on the ground truth (2026-12-06).
+    /// The whole run's speed first: balanced's detection and x264 at `superfast` without
+    /// CABAC (`EncoderSettings.speedFirst`: the same quality, larger files). Until 2026-12-07
+    /// `fast` was 1x every 6th frame, which let faces show for up to 38 frames and, once safe
+    /// ran int8, was no faster than it (Benchmarks/README.md).
     case fast
 
     public var settings: DetectorSettings {
         switch self {
         case .safe: DetectorSettings(inferenceScale: 2.0, every: 12, magnifyEvery: 2, unchangedPassEvery: 4)
-        case .balanced: DetectorSettings(inferenceScale: 1.5, every: 10, unchangedPassEvery: 4)
-        case .fast: DetectorSettings(inferenceScale: 1.0, every: 6, unchangedPassEvery: 4)
+        case .balanced, .fast: DetectorSettings(inferenceScale: 2.0, every: 12, magnifyEvery: 2, unchangedPassEvery: 4, followStride: 2)
         }
     }
 }
@@ -82,14 +89,18 @@ public struct DetectorSettings: Codable, Equatable, Sendable {
     /// pass runs (`FullPassGate`, which says what else must hold). nil or 1: every due pass
     /// runs (jobs stored before the gate existed).
     public var unchangedPassEvery: Int?
+    /// A small or young face found in frame t is looked for in its crop again from frame
+    /// t + N (`SmallFaceFollower.stride`); the tracker interpolates the frames between. nil: 1.
+    public var followStride: Int?
     public init(threshold: Double = 0.2, inferenceScale: Double = 1.0, every: Int = 1, magnifyEvery: Int? = nil,
-                precision: InferencePrecision? = nil, unchangedPassEvery: Int? = nil) {
+                precision: InferencePrecision? = nil, unchangedPassEvery: Int? = nil, followStride: Int? = nil) {
         self.threshold = threshold
         self.inferenceScale = inferenceScale
         self.every = every
         self.magnifyEvery = magnifyEvery
         self.precision = precision
         self.unchangedPassEvery = unchangedPassEvery
+        self.followStride = followStride
     }
 
     /// Whether the full-frame pass at examining-pass frame `index` (a cadence frame) runs

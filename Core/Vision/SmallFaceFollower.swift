@@ -30,8 +30,8 @@ package struct SmallFaceFollower {
     /// after that until it is found): the tracker interpolates the frames between. 2 was
     /// 9-22% faster at the same recall and visible runs on the four ground-truth clips, but
     /// the leak audit then found a possible miss beside the carphone face (a 14 px blob at
-    /// score 0.20 next to its box), so it stays 1 until that is understood.
-    var stride = 1
+    /// score 0.20 next to its box), so only the `fast` profile takes 2.
+    var stride: Int
 
     struct Followed {
         var box: Box
@@ -42,7 +42,9 @@ package struct SmallFaceFollower {
 
     private(set) var followed: [Followed] = []
 
-    package init() {}
+    package init(stride: Int = 1) {
+        self.stride = max(1, stride)
+    }
 
     package struct Search {
         /// Where the face should be.

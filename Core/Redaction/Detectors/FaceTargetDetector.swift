@@ -9,12 +9,13 @@ public final class FaceTargetDetector: TargetDetector {
     public let target = TargetClass.face
     private let finder: any FaceFinder
     private let settings: DetectorSettings
-    private var follower = SmallFaceFollower()
+    private var follower: SmallFaceFollower
     private var gate: FullPassGate
 
     public init(finder: any FaceFinder, settings: DetectorSettings) {
         self.finder = finder
         self.settings = settings
+        follower = SmallFaceFollower(stride: settings.followStride ?? 1)
         gate = FullPassGate(runEvery: settings.unchangedPassEvery ?? 1)
     }
 
@@ -28,7 +29,7 @@ public final class FaceTargetDetector: TargetDetector {
     }
 
     public func beginSegment(_ scene: SegmentScene) {
-        follower = SmallFaceFollower()
+        follower = SmallFaceFollower(stride: settings.followStride ?? 1)
         gate = FullPassGate(runEvery: settings.unchangedPassEvery ?? 1)
     }
 

@@ -45,16 +45,26 @@ import Testing
                            24: ["profile", "0.5"], 30: ["0.5"], 36: ["1.0", "0.5"], 42: ["0.5"]], "\(passes.sorted { $0.key < $1.key })")
     }
 
+    /// `fast` runs safe's full-frame passes: what makes it faster is the follower's stride
+    /// and the encoder (`EncoderDefaultsTests`), never fewer or smaller passes.
+    @Test func theFastProfileRunsTheSafeProfilesPasses() throws {
+        var safe = DetectionProfile.safe.settings, fast = DetectionProfile.fast.settings
+        safe.unchangedPassEvery = nil
+        fast.unchangedPassEvery = nil
+        #expect(try schedule(fast, frames: 48) == schedule(safe, frames: 48))
+        #expect(fast.followStride == 2 && safe.followStride == nil)
+    }
+
     /// A job stored before the setting existed (no magnifyEvery) magnifies every pass, as it
-    /// did then; so does a profile that does not magnify at all.
+    /// did then; a job that does not magnify at all runs every pass at 1x.
     @Test func withoutTheSettingEveryPassRunsAtTheProfilesScale() throws {
         let stored = #"{"threshold":0.2,"inferenceScale":2,"every":12}"#
         let old = try JSONDecoder().decode(DetectorSettings.self, from: Data(stored.utf8))
         #expect(old.magnifyEvery == nil)
         let passes = try schedule(old, frames: 36)
         #expect([0, 12, 24].allSatisfy { passes[$0]?.first == "profile" }, "\(passes.sorted { $0.key < $1.key })")
-        let fast = try schedule(DetectionProfile.fast.settings, frames: 12)
-        #expect(fast == [0: ["profile"], 6: ["profile"]])
+        let unmagnified = try schedule(DetectorSettings(inferenceScale: 1, every: 6), frames: 12)
+        #expect(unmagnified == [0: ["profile"], 6: ["profile"]])
     }
 
     /// A magnified pass rarer than every other one would leave a small face's track too short

@@ -35,10 +35,10 @@ import Testing
     }
 
     /// `--precision auto` (`run`'s default) considers a precision only for the unmodified
-    /// profiles it was measured to keep recall on (bf16: safe and fast; int8: safe), only where this machine runs it (native bf16; the int8 model made at setup), and
+    /// profiles it was measured to keep recall on (bf16 and int8: every profile), only where this machine runs it (native bf16; the int8 model made at setup), and
     /// takes what the timed trial found fastest; anything else is f32.
-    @Test(arguments: [(["--profile", "fast", "--precision", "auto"], [InferencePrecision.bf16]), (["--profile", "safe"], [.bf16, .int8]),
-                      ([], [.bf16, .int8]), (["--profile", "balanced", "--precision", "auto"], []),
+    @Test(arguments: [(["--profile", "fast", "--precision", "auto"], [InferencePrecision.bf16, .int8]), (["--profile", "safe"], [.bf16, .int8]),
+                      ([], [.bf16, .int8]), (["--profile", "balanced", "--precision", "auto"], [.bf16, .int8]),
                       (["--profile", "fast", "--detect-every", "3"], []), (["--threshold", "0.3"], [])])
     func autoPrecisionIsOnlyWhatWasMeasuredToKeepRecall(options: [String], measured: [InferencePrecision]) throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in

@@ -185,6 +185,38 @@ import Testing
         }
     }
 
+    /// `--profile fast` re-encodes with CAVLC: its GOPs sit beside the source's CABAC ones in
+    /// one stream (the entropy coder is the picture parameter set's, and each kind has its
+    /// own), which decodes without a complaint, the copied frames the source's and the face
+    /// hidden.
+    @Test(arguments: ["sparse_faces.mp4", "sparse_faces.ts"])
+    func speedFirstGOPsBesideCopiedOnesMakeOneStream(name: String) throws {
+        let source = Fixtures.corpus(name)
+        try Fixtures.withTemporaryDirectory { dir in
+            let out = dir + "/out." + URL(fileURLWithPath: name).pathExtension
+            var job = RedactionJob()
+            job.detector = DetectionProfile.fast.settings
+            job.encoder.speedFirst = true
+            let outcome = try Self.run(source, out, job: job, segmentSeconds: 4)
+            let copied = Set(outcome.manifest.segments.flatMap { s in (s.copiedGOPs ?? []).map { s.index * 4 + $0.firstPacket / 25 } })
+            try #require(!copied.isEmpty && !copied.contains(3), "copied GOPs: \(copied.sorted())")
+            // x264 names its options in the MP4's stored parameter sets (a copied GOP may carry
+            // the source's own); a transport stream keeps no such line.
+            if name.hasSuffix(".mp4") {
+                let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: out)).map { $0 == 0 ? 0x0A : $0 }, as: UTF8.self)
+                #expect(text.split(separator: "\n").contains { $0.contains("x264 - core") && $0.contains(" cabac=0 ") })
+            }
+            #expect(try Self.decodeErrors(out) == "")
+            #expect(try MediaInspection.videoTimestamps(out) == MediaInspection.videoTimestamps(source))
+            let before = try FFmpegOracle.frameMD5(source, streams: "0:v"), after = try FFmpegOracle.frameMD5(out, streams: "0:v")
+            try #require(before.count == 200 && after.count == 200)
+            for frame in 0..<200 { #expect((before[frame] == after[frame]) == copied.contains(frame / 25), "frame \(frame)") }
+            let lumaBefore = try LumaFrames.read(source), lumaAfter = try LumaFrames.read(out)
+            for n in 82...93 { #expect(LumaFrames.meanAbsDiff(lumaBefore[n], lumaAfter[n], x: 260..<380, y: 90..<200) > 8, "frame \(n)") }
+            #expect(try ManifestVerifier.verify(output: out).checks.contains("copied GOPs byte-identical to the source's"))
+        }
+    }
+
     /// `--reencode-all` copies nothing, and says so.
     @Test func reencodeAllCopiesNothing() throws {
         try Fixtures.withTemporaryDirectory { dir in

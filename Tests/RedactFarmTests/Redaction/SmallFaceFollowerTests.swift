@@ -10,8 +10,7 @@ import Testing
     /// motion puts it, and then in every frame until it is found; a large, slow face is not
     /// followed once its motion is known.
     @Test func aFoundSmallFaceIsLookedForAgainAfterTheStrideAndEveryFrameOnceMissed() throws {
-        var follower = SmallFaceFollower()
-        follower.stride = 2
+        var follower = SmallFaceFollower(stride: 2)
         follower.update(at: 10, found: [face(100, 100, 20)])
         follower.update(at: 11, found: [face(104, 100, 20)])
         #expect(follower.expected(at: 12, alreadyFound: []).isEmpty, "found in the frame before: the tracker interpolates")
