@@ -10,6 +10,7 @@ struct RegionCheck {
 
     /// Pixelate: inside every cell, every masked pixel has one value.
     func cellsAreFlat(cells: [PlaneRect]) -> Int? {
+        if mask.isWholeRect, plane.depth == 8 { return wholeCellsAreFlat(cells) }
         var counted = 0
         for c in cells {
             var first: Int?
@@ -21,6 +22,20 @@ struct RegionCheck {
                     counted += 1
                 }
             }
+        }
+        return counted
+    }
+
+    /// `cellsAreFlat` for a whole rectangle of 8-bit samples, read a row at a time.
+    private func wholeCellsAreFlat(_ cells: [PlaneRect]) -> Int? {
+        var counted = 0
+        for c in cells where c.x1 > c.x0 && c.y1 > c.y0 {
+            let first = plane.base[c.y0 * plane.stride + c.x0]
+            for y in c.y0..<c.y1 {
+                let row = UnsafeBufferPointer(start: plane.base + y * plane.stride + c.x0, count: c.x1 - c.x0)
+                guard row.allSatisfy({ $0 == first }) else { return nil }
+            }
+            counted += (c.x1 - c.x0) * (c.y1 - c.y0)
         }
         return counted
     }

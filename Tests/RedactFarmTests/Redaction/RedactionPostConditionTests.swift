@@ -69,11 +69,13 @@ import Testing
     }
 
     /// The checks themselves catch a region that does not hold the style's result.
-    @Test func theChecksRefuseWhatIsNotHidden() {
+    /// With a mask asked per pixel and with a whole rectangle (a box: the 8-bit fast path).
+    @Test(arguments: [false, true])
+    func theChecksRefuseWhatIsNotHidden(wholeRect: Bool) {
         let frame = TestFrame()
         let plane = PlaneView(frame: frame.frame, plane: 0, shiftX: 0, shiftY: 0)
         let rect = PlaneRect(x0: 0, y0: 0, x1: 20, y1: 20)
-        let check = RegionCheck(plane: plane, mask: PlaneMask(rect: rect) { _, _ in true })
+        let check = RegionCheck(plane: plane, mask: wholeRect ? PlaneMask(wholeRect: rect) : PlaneMask(rect: rect) { _, _ in true })
         #expect(check.allEqual(16) == nil)
         #expect(check.cellsAreFlat(cells: [rect]) == nil)
         #expect(check.stepsAtMost(FrameRedactor.blurCutoff(span: 11)) == nil)
@@ -81,6 +83,31 @@ import Testing
         #expect(check.allEqual(16) == 400)
         #expect(check.cellsAreFlat(cells: [rect]) == 400)
         #expect(check.stepsAtMost(0) == 400)
+        // One sample off in the last row of the second of two cells.
+        plane[15, 19] = 17
+        #expect(check.cellsAreFlat(cells: [PlaneRect(x0: 0, y0: 0, x1: 10, y1: 20), PlaneRect(x0: 10, y0: 0, x1: 20, y1: 20)]) == nil)
+    }
+
+    /// A box's mosaic, made a row at a time at 8 bits, is the one the per-pixel path makes:
+    /// the same cells, each the integer mean of its samples.
+    @Test func aBoxMosaicIsThePerPixelOne() throws {
+        let box = Box(x0: 7, y0: 5, x1: 61, y1: 43)
+        let rows = TestFrame(), perPixel = TestFrame()
+        try FrameRedactor(look: RedactionLook(style: .pixelate, shape: .box)).redact([box], in: rows.view)
+        // The per-pixel path: the same region as a mask that answers yes everywhere.
+        for plane in 0..<3 {
+            let p = PlaneView(frame: perPixel.frame, plane: plane, shiftX: plane == 0 ? 0 : 1, shiftY: plane == 0 ? 0 : 1)
+            let r = p.rect(box.scaled(by: RedactionLook().padding).clamped(width: Double(perPixel.view.width), height: Double(perPixel.view.height)))
+            let cells = FrameRedactor.mosaicCells(r, shiftX: p.shiftX, maxCells: RedactionLook().maxCells)
+            for c in cells {
+                var sum = 0
+                for y in c.y0..<c.y1 { for x in c.x0..<c.x1 { sum += p[x, y] } }
+                let mean = sum / ((c.x1 - c.x0) * (c.y1 - c.y0))
+                for y in c.y0..<c.y1 { for x in c.x0..<c.x1 { p[x, y] = mean } }
+            }
+            let q = PlaneView(frame: rows.frame, plane: plane, shiftX: p.shiftX, shiftY: p.shiftY)
+            for y in 0..<p.height { for x in 0..<p.width where p[x, y] != q[x, y] { Issue.record("plane \(plane) (\(x), \(y))") } }
+        }
     }
 }
 
