@@ -32,10 +32,10 @@ public struct EncoderSettings: Codable, Equatable, Sendable {
     /// x264 for speed first: `superfast` at the same CRF, and CAVLC rather than CABAC, whose
     /// arithmetic coding costs most where the picture is noisy. 250 frames of each 720p
     /// evaluation clip, one thread, against `veryfast` at CRF 17 (Benchmarks/README.md,
-    /// "The fast profile"): CCTV look 4.8 against 13.5 cpu-s, SSIM 0.9691 against 0.9677,
-    /// 1.27 times the bytes; in-car 3.1 against 6.6 cpu-s, SSIM 0.9943 against 0.9939, 1.69
-    /// times the bytes. `ultrafast` was faster still but lost SSIM on clean pictures (0.991)
-    /// at 2.2 times the bytes.
+    /// "`balanced` and `fast` remade"): CCTV look 4.8 against 13.5 cpu-s, SSIM 0.9691 against
+    /// 0.9677, 1.27 times the bytes; in-car 3.1 against 6.6 cpu-s, SSIM 0.9943 against 0.9939,
+    /// 1.69 times the bytes. `ultrafast` was faster still but lost SSIM on clean pictures
+    /// (0.991 against 0.994) at 2.2-2.5 times the bytes.
     public static let x264SpeedFirst = (preset: "superfast", cabac: false)
 
     public var x264: (crf: Int, preset: String, cabac: Bool) {
