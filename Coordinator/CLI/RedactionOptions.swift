@@ -21,7 +21,7 @@ struct RedactionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Detection score threshold, 0.01 to 0.9; lower hides more, with more false alarms.")
     var threshold: Double = 0.2
 
-    @Option(help: "Speed against recall and file size: safe (default; kept every face hidden in every frame of all four make-eval clips), balanced (the same on those clips, a small or young face's crop looked at every other frame rather than every one), fast (balanced's detection, and x264 at superfast without CABAC unless --preset is given: the same quality in 1.3-2.1 times the bytes; 1.27-1.37x safe's speed on those clips); see Benchmarks/README.md.")
+    @Option(help: "Speed against recall and file size: safe (default; kept every face hidden in every frame of all four make-eval clips), balanced (the same on those clips, a small face's crop looked at every other frame rather than every one), fast (balanced's detection, and x264 at superfast without CABAC unless --preset is given: the same quality in 1.3-2.1 times the bytes; 1.2-1.4x safe's speed on those clips); see Benchmarks/README.md.")
     var profile: DetectionProfile = .safe
 
     @Option(parsing: .unconditional, help: "Override the profile: network input size relative to the source, 0.5 to 4 (2 finds faces from about 10 px, at 4x the cost of 1 or more). The safe profile runs every other full-frame pass at this scale and the rest at 1x.")

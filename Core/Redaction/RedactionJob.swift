@@ -49,11 +49,11 @@ public enum DetectionProfile: String, Codable, Sendable, CaseIterable {
     /// Every profile runs only every 4th due pass on a picture that stands still
     /// (`FullPassGate`).
     case safe
-    /// Safe's full-frame passes, a small or young face's crop looked at every other frame
-    /// rather than every frame (the tracker fills the one between), and the default encoder.
-    /// The same recall and visible runs as safe on the ground truth (2026-12-07, in f32, bf16
-    /// and int8); on 2026-12-04 the leak audit found one possible miss beside the carphone
-    /// face with this stride that it did not find with safe's (`SmallFaceFollower.stride`). Until
+    /// Safe's full-frame passes, a small face's crop looked at every other frame rather than
+    /// every frame (the tracker fills the one between), and the default encoder. The same
+    /// recall and visible runs as safe on the ground truth (2026-12-07, in f32, bf16 and
+    /// int8); the leak audit's possible misses as many as on safe's outputs or fewer
+    /// (Benchmarks/README.md; `SmallFaceFollower.stride`). Until
     /// 2026-12-07 `balanced` was 1.5x every 10th frame, slower than safe once safe ran int8 and
     /// letting a face show for a frame on the crowded clip.
     case balanced

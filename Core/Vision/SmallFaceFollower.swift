@@ -26,11 +26,12 @@ package struct SmallFaceFollower {
     /// largest crop). 64 px saved 12.5%, but `fast` then let a face on the CCTV-look clip
     /// show for 15 frames.
     var largeSearchHeight = 96.0
-    /// A face found in frame t is looked for again in frame t + `stride` (and every frame
-    /// after that until it is found): the tracker interpolates the frames between. 2 was
-    /// 9-22% faster at the same recall and visible runs on the four ground-truth clips, but
-    /// the leak audit then found a possible miss beside the carphone face (a 14 px blob at
-    /// score 0.20 next to its box), so only the `fast` profile takes 2.
+    /// A small face found in frame t is looked for again in frame t + `stride` (and every
+    /// frame after that until it is found): the tracker interpolates the frames between. 2
+    /// was 9-22% faster at the same recall and visible runs on the four ground-truth clips,
+    /// but the leak audit then found a possible miss beside the carphone face (a 14 px blob
+    /// at score 0.20 next to its box, 2026-12-04), so only `balanced` and `fast` take 2.
+    /// Larger faces are looked for every frame whatever the stride (`expected(at:)`).
     var stride: Int
 
     struct Followed {
@@ -68,7 +69,10 @@ package struct SmallFaceFollower {
     /// Where each followed face should be in frame `t`, for those no current detection covers.
     package func expected(at t: Int, alreadyFound: [Detection]) -> [Search] {
         followed.compactMap { f in
-            guard t - f.frame >= stride else { return nil }
+            // The stride spares only small faces' crops: a young or fast larger face looked
+            // for every other frame was left half shown between its finds (the carphone
+            // driver turning his head, in-car clip, `fast`, found by the leak audit).
+            guard t - f.frame >= (f.box.height < smallHeight ? stride : 1) else { return nil }
             let n = Double(t - f.frame)
             let predicted = Box(x0: f.box.x0 + f.dx * n, y0: f.box.y0 + f.dy * n, x1: f.box.x1 + f.dx * n, y1: f.box.y1 + f.dy * n)
             let fast = max(abs(f.dx), abs(f.dy)) > fastShare * f.box.height

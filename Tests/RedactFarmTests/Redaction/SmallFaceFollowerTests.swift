@@ -41,4 +41,15 @@ import Testing
         for t in 1..<4 { large.update(at: t, found: [face(400, 100, 120)]) }
         #expect(large.expected(at: 5, alreadyFound: []).isEmpty)
     }
+
+    /// The stride spares small faces' crops only: a young or fast larger face is looked for
+    /// in the very next frame whatever the stride (looked for every other frame, the carphone
+    /// driver turning his head was left half shown between finds).
+    @Test func theStrideNeverDelaysALargerFace() {
+        var follower = SmallFaceFollower(stride: 2)
+        follower.update(at: 0, found: [face(400, 100, 160), face(100, 100, 20)])
+        let next = follower.expected(at: 1, alreadyFound: [])
+        #expect(next.count == 1 && next[0].predicted.height == 160, "\(next)")
+        #expect(follower.expected(at: 2, alreadyFound: []).count == 2)
+    }
 }
