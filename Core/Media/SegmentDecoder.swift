@@ -74,7 +74,13 @@ public enum SegmentDecoder {
                 previous = av_frame_clone(frame)
             }
         }
-        for p in lookAhead.isEmpty ? segment.packetsThroughOwned : segment.packets[...] { try decoder.decode(p, handle) }
+        // A decode-only prefix frame outside the context is there as a reference at most: one
+        // nothing refers to is skipped (a third of a typical GOP's decoding time).
+        let packets = lookAhead.isEmpty ? segment.packetsThroughOwned : segment.packets[...]
+        for (i, p) in zip(packets.indices, packets) {
+            let unwanted = i - packets.startIndex < segment.decodePrefixCount && !context.contains(p.pts)
+            try decoder.decode(p, skipIfUnreferenced: unwanted, handle)
+        }
         try decoder.decode(nil, handle)
         if acceptDamage, let previous {
             while next < ownedOrder.count {

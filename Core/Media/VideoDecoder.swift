@@ -9,6 +9,11 @@ public final class VideoDecoder {
     private var frame: UnsafeMutablePointer<AVFrame> { owned.frame }
     private let packet = PacketBuffer()
     private let label: String
+    /// Whether a picture nothing refers to can be left undecoded without touching any other
+    /// (`decode(_:skipIfUnreferenced:)`): H.264's `nal_ref_idc` 0 and MPEG-1/2's B pictures
+    /// are never referenced. HEVC's "sub-layer non-reference" pictures may still be referenced
+    /// from a higher temporal layer, so HEVC and every other codec decode everything.
+    public let canSkipUnreferenced: Bool
 
     /// `threads`: 0 lets libavcodec choose; frame threading keeps output order and content.
     /// `orderOnly` skips the loop filter and the inverse transform: the pictures are wrong but
@@ -19,6 +24,7 @@ public final class VideoDecoder {
             throw MediaError(path: label, reason: "no decoder for \(codec.codecName)")
         }
         owned = try CodecContext(decoder, label: label)
+        canSkipUnreferenced = [AV_CODEC_ID_H264, AV_CODEC_ID_MPEG2VIDEO, AV_CODEC_ID_MPEG1VIDEO].contains(decoder.pointee.id)
         let ctx = owned.context
         let par = avcodec_parameters_alloc()!
         var ownedPar: UnsafeMutablePointer<AVCodecParameters>? = par
@@ -35,7 +41,13 @@ public final class VideoDecoder {
     }
 
     /// Decodes one packet (nil drains the decoder) and calls `body` for each frame it frees.
-    public func decode(_ p: EncodedPacket?, _ body: (UnsafeMutablePointer<AVFrame>) throws(MediaError) -> Void) throws(MediaError) {
+    /// `skipIfUnreferenced`: the packet's picture is wanted only as a reference for others
+    /// (a decode-only prefix frame nobody looks at); where `canSkipUnreferenced`, a picture no
+    /// other picture refers to is then not decoded at all and gives no frame.
+    public func decode(_ p: EncodedPacket?, skipIfUnreferenced: Bool = false,
+                       _ body: (UnsafeMutablePointer<AVFrame>) throws(MediaError) -> Void) throws(MediaError) {
+        // Read per packet as it is sent (frame threads copy it from here at submission).
+        context.pointee.skip_frame = skipIfUnreferenced && canSkipUnreferenced ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
         packet.unref()
         if let p { try p.fill(packet.pointer) }
         let sent = avcodec_send_packet(context, p == nil ? nil : packet.pointer)

@@ -1,3 +1,4 @@
+import CFFmpeg
 @testable import RedactCore
 @testable import RedactIntegrity
 @testable import RedactMedia
@@ -63,6 +64,56 @@ import Testing
                 #expect(context.count == segment.contextSuffixCount, "\(label): a look-ahead frame did not decode")
             }
             #expect(owned == (try FrameDigest.ofVideo(at: source)))
+        }
+    }
+
+    /// The last frames of a decode-only prefix, handed to a worker as context, are the file's
+    /// own frames at those times, though the prefix's unreferenced pictures are not decoded.
+    @Test(arguments: ["h264_bframes.mp4", "h264_opengop.ts", "hevc_opengop.mkv", "long_gop.mp4", "bikes.mp4"])
+    func prefixContextFramesAreTheFilesOwnFrames(name: String) throws {
+        let source = Fixtures.media(name)
+        let whole = Dictionary(try FrameDigest.ofVideo(at: source).map { ($0.pts, $0) }, uniquingKeysWith: { a, _ in a })
+        try Fixtures.withTemporaryDirectory { dir in
+            let plan = try Splitter.split(input: source, segmentSeconds: 1, into: dir + "/seg", carryContext: true)
+            var checked = 0
+            for record in plan.segments where record.decodePrefixPackets > 0 {
+                let (segment, _) = try SegmentFile.read(path: dir + "/seg/" + record.file)
+                let firstOwned = try #require(segment.ownedPackets.map(\.pts).min())
+                let expected = segment.packets.prefix(segment.decodePrefixCount).map(\.pts).filter { $0 < firstOwned }.sorted().suffix(8)
+                var context: [FrameDigest] = []
+                try SegmentDecoder.decodeFrames(of: segment, label: record.file, threads: 1, contextFrames: 8, lookAheadFrames: 0) { (frame, owned, _) throws(MediaError) in
+                    if !owned { context.append(try FrameDigest(frame: frame)) }
+                }
+                #expect(context.map(\.pts).sorted() == Array(expected), "\(record.file)")
+                #expect(context.allSatisfy { whole[$0.pts] == $0 }, "\(record.file): a context frame differs from the file's")
+                checked += 1
+            }
+            #expect(checked > 0)
+        }
+    }
+
+    /// Skipping unreferenced pictures drops some frames of a B-frame H.264 GOP and changes no
+    /// other; HEVC's "non-reference" pictures may be referenced across temporal layers, so
+    /// there nothing is skipped.
+    @Test(arguments: [("h264_bframes.mp4", true), ("hevc_opengop.mkv", false)])
+    func skippingUnreferencedPicturesChangesNoOtherPicture(name: String, skips: Bool) throws {
+        let source = Fixtures.corpus(name)
+        try Fixtures.withTemporaryDirectory { dir in
+            let plan = try Splitter.split(input: source, segmentSeconds: 1, into: dir + "/seg")
+            let (segment, _) = try SegmentFile.read(path: dir + "/seg/" + plan.segments[0].file)
+            func decode(skipping: Bool) throws -> [FrameDigest] {
+                let decoder = try VideoDecoder(codec: segment.codec, timeBase: segment.timeBase, threads: 1)
+                var frames: [FrameDigest] = []
+                let keep = { (frame: UnsafeMutablePointer<AVFrame>) throws(MediaError) in frames.append(try FrameDigest(frame: frame)) }
+                for p in segment.packets { try decoder.decode(p, skipIfUnreferenced: skipping, keep) }
+                try decoder.decode(nil, keep)
+                return frames
+            }
+            let all = try decode(skipping: false), some = try decode(skipping: true)
+            #expect(all.count == segment.packets.count)
+            #expect(skips ? some.count < all.count : some == all)
+            let byPts = Dictionary(all.map { ($0.pts, $0) }, uniquingKeysWith: { a, _ in a })
+            #expect(!some.isEmpty && some.allSatisfy { byPts[$0.pts] == $0 })
         }
     }
 
