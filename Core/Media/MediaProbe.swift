@@ -98,7 +98,7 @@ public enum MediaProbe {
         if let last = accumulator.finish() { gops.append(last) }
         sortedPts.sort()
 
-        var layout = SegmentLayout(targetSeconds: segmentSeconds, timeBase: tb)
+        var layout = SegmentLayout(targetSeconds: segmentSeconds, timeBase: tb, declaredEndPts: scan.declaredEndPts)
         for (n, gop) in gops.enumerated() { _ = layout.add(gop, isLast: n == gops.count - 1) }
         let entries = layout.segments.map {
             ProbeReport.PlanPreview.Entry(index: $0.index, startSeconds: Double($0.ptsFirst) * tb.doubleValue,

@@ -14,8 +14,9 @@ public struct SegmentLayout: Sendable {
     private var planner: SegmentPlanner
     private var previousGOP: GOPSummary?
 
-    public init(targetSeconds: Double, timeBase: Rational, alwaysCarryPreviousGOP: Bool = false) {
-        planner = SegmentPlanner(targetSeconds: targetSeconds, timeBase: timeBase, alwaysCarryPreviousGOP: alwaysCarryPreviousGOP)
+    public init(targetSeconds: Double, timeBase: Rational, alwaysCarryPreviousGOP: Bool = false, declaredEndPts: Int64? = nil) {
+        planner = SegmentPlanner(targetSeconds: targetSeconds, timeBase: timeBase, alwaysCarryPreviousGOP: alwaysCarryPreviousGOP,
+                                 declaredEndPts: declaredEndPts)
     }
 
     /// Places the next GOP and records it; returns where it went.

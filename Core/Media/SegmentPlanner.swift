@@ -11,7 +11,9 @@
 ///   decode-only prefix, so leading pictures decode exactly as in the whole file. Cutting only
 ///   at IDRs would leave x265-style open-GOP footage (one IDR per file) as a single segment;
 /// - a short tail (under half the target) joins the segment before it, and so does a GOP
-///   an edit list leaves wholly unshown.
+///   an edit list leaves wholly unshown. Where the container declares the stream's end, a
+///   tail of several short GOPs is known before its last GOP arrives: a segment of a few
+///   frames would still decode a whole GOP of prefix and cost a worker its set-up.
 public struct SegmentPlanner: Sendable {
     public enum Placement: Equatable, Sendable {
         /// The GOP starts a new segment (with the previous GOP as prefix when asked).
@@ -24,11 +26,15 @@ public struct SegmentPlanner: Sendable {
     /// Carry the previous GOP before every cut, open or not: redaction uses it as context so
     /// tracks continue across segment boundaries.
     public let alwaysCarryPreviousGOP: Bool
+    /// Where the container says the stream ends; a hint, used only while the GOPs have not
+    /// passed it.
+    public let declaredEndPts: Int64?
     private var segmentStartPts: Int64?
     private var maxPtsSoFar = Int64.min
 
-    public init(targetSeconds: Double, timeBase: Rational, alwaysCarryPreviousGOP: Bool = false) {
+    public init(targetSeconds: Double, timeBase: Rational, alwaysCarryPreviousGOP: Bool = false, declaredEndPts: Int64? = nil) {
         self.alwaysCarryPreviousGOP = alwaysCarryPreviousGOP
+        self.declaredEndPts = declaredEndPts
         targetTicks = max(1, Int64((targetSeconds * Double(timeBase.den) / Double(timeBase.num)).rounded()))
     }
 
@@ -47,7 +53,8 @@ public struct SegmentPlanner: Sendable {
         let lengthWith = gop.endPts - start
         let reachedTarget = lengthWithout >= targetTicks || lengthWith - targetTicks > targetTicks - lengthWithout
         let cleanlyOrdered = gop.keyframeKind != nil && gop.minPts > maxPtsSoFar
-        let shortTail = isLast && gop.endPts - gop.minPts < targetTicks / 2
+        let tailEnd: Int64? = isLast ? gop.endPts : declaredEndPts.flatMap { $0 > gop.minPts ? $0 : nil }
+        let shortTail = tailEnd.map { $0 - gop.minPts < targetTicks / 2 } ?? false
         guard reachedTarget, cleanlyOrdered, !shortTail else { return .append }
         segmentStartPts = gop.minPts
         return .startSegment(withDecodePrefix: gop.needsDecodePrefix || alwaysCarryPreviousGOP)

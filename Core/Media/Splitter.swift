@@ -85,7 +85,8 @@ public enum Splitter {
         precondition(video.streamIndex == scan.streamIndex)
         let stream = plan.segmentStream(scan.streamIndex)
         let totalDuration = Double(input.context.pointee.duration) / Double(AV_TIME_BASE)
-        var layout = SegmentLayout(targetSeconds: segmentSeconds, timeBase: tb, alwaysCarryPreviousGOP: carryContext)
+        var layout = SegmentLayout(targetSeconds: segmentSeconds, timeBase: tb, alwaysCarryPreviousGOP: carryContext,
+                                    declaredEndPts: scan.declaredEndPts)
         var accumulator = GOPAccumulator()
         var gopPackets: [EncodedPacket] = []
         var previousGOPPackets: [EncodedPacket] = []

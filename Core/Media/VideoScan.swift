@@ -78,6 +78,17 @@ package struct VideoScan {
     /// One frame's duration in the stream's time base, from its frame rate.
     var frameDuration: Int64 { Self.frameDuration(of: input.stream(streamIndex)) }
 
+    /// Where the container says the stream ends, in its time base, before any packet is read
+    /// (the planner keeps a short tail of several GOPs off a segment of its own with it). Only
+    /// a hint: absent where timestamps are derived or the container states no start and
+    /// duration, and probe and split read the same one, so their plans agree.
+    var declaredEndPts: Int64? {
+        guard order == nil, !Self.derivesTimestamps(input, codec: codec) else { return nil }
+        let st = input.stream(streamIndex).pointee
+        guard st.start_time != EncodedPacket.noTimestamp, st.duration > 0 else { return nil }
+        return st.start_time + st.duration
+    }
+
     private static func frameDuration(of stream: UnsafeMutablePointer<AVStream>) -> Int64 {
         let st = stream.pointee
         return st.r_frame_rate.num > 0 ? max(1, av_rescale_q(1, av_inv_q(st.r_frame_rate), st.time_base)) : 1

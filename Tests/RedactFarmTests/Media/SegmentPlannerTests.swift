@@ -52,6 +52,26 @@ import Testing
         #expect(segments.map(\.frames) == [50, 60])
     }
 
+    func layout(_ gops: [GOPSummary], seconds: Double, declaredEnd: Int64) -> [SegmentLayout.Segment] {
+        var layout = SegmentLayout(targetSeconds: seconds, timeBase: tb, declaredEndPts: declaredEnd)
+        for (i, g) in gops.enumerated() { _ = layout.add(g, isLast: i == gops.count - 1) }
+        return layout.segments
+    }
+
+    /// A tail of several short GOPs is seen coming where the container declares the end: it
+    /// joins the segment before it instead of making a segment of a few frames.
+    @Test func aTailOfShortGOPsJoinsThePreviousSegmentWhereTheEndIsDeclared() {
+        #expect(layout(gops([50, 50, 10, 10]), seconds: 2).map(\.frames) == [50, 50, 20])
+        #expect(layout(gops([50, 50, 10, 10]), seconds: 2, declaredEnd: 120).map(\.frames) == [50, 70])
+    }
+
+    /// A declared end the stream outruns stops counting once passed: the GOPs after it are cut
+    /// as usual, not piled into one segment.
+    @Test func aDeclaredEndTheStreamOutrunsStopsCountingOncePassed() {
+        let segments = layout(gops([50, 50, 50, 50, 50]), seconds: 2, declaredEnd: 60)
+        #expect(segments.map(\.frames) == [100, 50, 50, 50])
+    }
+
     /// A GOP an edit list leaves wholly unshown (a clip trimmed at its end) holds no frame of
     /// the file's: it goes with the frames before it, which may lean on it, and never starts
     /// a segment of its own.

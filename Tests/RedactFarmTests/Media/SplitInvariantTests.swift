@@ -117,6 +117,21 @@ import Testing
         }
     }
 
+    /// A file ending in two short GOPs (5 and 6 frames after four 1 s GOPs): probe and split
+    /// both keep the tail with the segment before it, from the container's declared end.
+    @Test func probeAndSplitKeepATailOfShortGOPsTogether() throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            let source = dir + "/tail.mp4"
+            _ = try FFmpegOracle.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25",
+                                                      "-frames:v", "110", "-c:v", "libx264", "-g", "1000", "-sc_threshold", "0",
+                                                      "-force_key_frames", "0,1,2,3,4,4.2", "-pix_fmt", "yuv420p", source])
+            let probe = try MediaProbe.probe(path: source, segmentSeconds: 1)
+            let plan = try Splitter.split(input: source, segmentSeconds: 1, into: dir + "/seg", carryContext: true)
+            #expect(plan.segments.map(\.frameCount) == [25, 25, 25, 35])
+            #expect(probe.plan.segments.map(\.frames) == plan.segments.map(\.frameCount))
+        }
+    }
+
     /// Our per-frame digest is ffmpeg's framemd5, so the two tools can vouch for each other.
     @Test(arguments: ["hevc_opengop.mkv", "mjpeg.mov", "vfr.mp4"])
     func frameDigestsMatchFFmpegFramemd5(name: String) throws {
