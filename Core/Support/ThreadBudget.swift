@@ -1,7 +1,8 @@
 /// How a process's cores are shared by its segment slots, so a machine runs every core and
-/// none twice: each slot decodes and encodes on one thread (a few percent of the work) and
-/// runs inference, the bulk, on its share of the cores. Slots beyond the cores still get one
-/// inference thread each (oversubscribed, and said so).
+/// none twice: each slot decodes on one thread and runs inference, the bulk, on its share of
+/// the cores. Encoding is one thread, or x264's two frame threads (`VideoEncoder.threads`),
+/// which share the slot's core while every slot is busy and take an idle one at a file's end.
+/// Slots beyond the cores still get one inference thread each (oversubscribed, and said so).
 public struct ThreadBudget: Sendable, Equatable, CustomStringConvertible {
     public let cores: Int
     public let slots: Int
@@ -13,11 +14,12 @@ public struct ThreadBudget: Sendable, Equatable, CustomStringConvertible {
 
     public var inferenceThreadsPerSlot: Int { max(1, cores / slots) }
     public let decoderThreads = 1
-    public let encoderThreads = 1
+    /// Frame threads per x264 encoder (`VideoEncoder.threads`); other encoders use one.
+    public static let x264EncoderThreads = 2
     public var isOversubscribed: Bool { slots > cores }
 
     public var description: String {
-        "\(slots) slot(s) on \(cores) core(s): \(inferenceThreadsPerSlot) inference thread(s), \(decoderThreads) decoding and \(encoderThreads) encoding thread per slot"
+        "\(slots) slot(s) on \(cores) core(s): \(inferenceThreadsPerSlot) inference thread(s), \(decoderThreads) decoding thread and up to \(Self.x264EncoderThreads) encoding threads (x264's frame threads) per slot"
             + (isOversubscribed ? " (more slots than cores: oversubscribed)" : "")
     }
 }
