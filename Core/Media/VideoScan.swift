@@ -79,14 +79,17 @@ package struct VideoScan {
     var frameDuration: Int64 { Self.frameDuration(of: input.stream(streamIndex)) }
 
     /// Where the container says the stream ends, in its time base, before any packet is read
-    /// (the planner keeps a short tail of several GOPs off a segment of its own with it). Only
-    /// a hint: absent where timestamps are derived or the container states no start and
-    /// duration, and probe and split read the same one, so their plans agree.
+    /// (the planner keeps a short tail of several GOPs off a segment of its own with it): the
+    /// stream's own start and duration, or the file's (Matroska states no stream duration).
+    /// Only a hint: absent where timestamps are derived or nothing is stated, and probe and
+    /// split read the same one, so their plans agree.
     var declaredEndPts: Int64? {
         guard order == nil, !Self.derivesTimestamps(input, codec: codec) else { return nil }
         let st = input.stream(streamIndex).pointee
-        guard st.start_time != EncodedPacket.noTimestamp, st.duration > 0 else { return nil }
-        return st.start_time + st.duration
+        if st.start_time != EncodedPacket.noTimestamp, st.duration > 0 { return st.start_time + st.duration }
+        let file = input.context.pointee
+        guard file.start_time != EncodedPacket.noTimestamp, file.duration > 0 else { return nil }
+        return av_rescale_q(file.start_time + file.duration, AVRational(num: 1, den: AV_TIME_BASE), st.time_base)
     }
 
     private static func frameDuration(of stream: UnsafeMutablePointer<AVStream>) -> Int64 {

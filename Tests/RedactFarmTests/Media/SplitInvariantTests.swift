@@ -118,10 +118,12 @@ import Testing
     }
 
     /// A file ending in two short GOPs (5 and 6 frames after four 1 s GOPs): probe and split
-    /// both keep the tail with the segment before it, from the container's declared end.
-    @Test func probeAndSplitKeepATailOfShortGOPsTogether() throws {
+    /// both keep the tail with the segment before it, from the container's declared end (the
+    /// stream's in MP4 and MPEG-TS, the file's in Matroska).
+    @Test(arguments: ["mp4", "ts", "mkv"])
+    func probeAndSplitKeepATailOfShortGOPsTogether(container: String) throws {
         try Fixtures.withTemporaryDirectory { dir in
-            let source = dir + "/tail.mp4"
+            let source = dir + "/tail." + container
             _ = try FFmpegOracle.run("/usr/bin/env", ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25",
                                                       "-frames:v", "110", "-c:v", "libx264", "-g", "1000", "-sc_threshold", "0",
                                                       "-force_key_frames", "0,1,2,3,4,4.2", "-pix_fmt", "yuv420p", source])
