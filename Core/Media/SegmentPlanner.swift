@@ -35,7 +35,10 @@ public struct SegmentPlanner: Sendable {
     public init(targetSeconds: Double, timeBase: Rational, alwaysCarryPreviousGOP: Bool = false, declaredEndPts: Int64? = nil) {
         self.alwaysCarryPreviousGOP = alwaysCarryPreviousGOP
         self.declaredEndPts = declaredEndPts
-        targetTicks = max(1, Int64((targetSeconds * Double(timeBase.den) / Double(timeBase.num)).rounded()))
+        // Clamped, not trapped on: callers check the range (`JobLimits.segmentSeconds`), and an
+        // absurd target here must not bring the process down.
+        let ticks = (targetSeconds * Double(timeBase.den) / Double(timeBase.num)).rounded()
+        targetTicks = ticks.isNaN ? 1 : Int64(max(1, min(ticks, Double(Int64.max / 4))))
     }
 
     public mutating func place(_ gop: GOPSummary, isLast: Bool) -> Placement {

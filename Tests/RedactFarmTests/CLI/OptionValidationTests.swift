@@ -54,6 +54,21 @@ import Testing
         }
     }
 
+    /// `probe` and `split` take `--segment-seconds` too, in the same range: NaN and 1e300 once
+    /// crashed them in the planner's arithmetic, and 0 made a plan of one-GOP segments.
+    @Test(arguments: ["nan", "1e300", "0", "-5"])
+    func probeAndSplitRefuseTheSameSegmentLengths(_ value: String) throws {
+        try Fixtures.withTemporaryDirectory { dir in
+            for command in [["probe"], ["split", "-o", dir + "/seg"]] {
+                let r = try CLI.run(arguments: [command[0], Fixtures.asset("carphone_pristine.mp4")] + command.dropFirst() + ["--segment-seconds=" + value])
+                #expect(r.status == 64, "\(command[0]): \(r.stderr)")
+                #expect(r.stderrLines.count == 1 && r.stderr.contains("--segment-seconds") && r.stderr.contains("must be 0.5 to 3600"), "\(r.stderr)")
+                #expect(r.stdout.isEmpty)
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+        }
+    }
+
     /// `submit` validates with the same code before it reaches a coordinator (none runs here).
     @Test func submitRefusesTheSameValues() throws {
         try Fixtures.withTemporaryDirectory { dir in

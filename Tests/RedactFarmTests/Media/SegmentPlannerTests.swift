@@ -84,6 +84,14 @@ import Testing
         #expect(segments.map(\.ptsLast) == [24, 49])
     }
 
+    /// An absurd target reaching the planner (callers check the range first) is clamped, never
+    /// trapped on: the process must not come down on a number.
+    @Test(arguments: [Double.nan, 1e300, -1, 0, .infinity])
+    func anAbsurdTargetIsClampedNotTrappedOn(_ seconds: Double) {
+        let segments = layout(gops([25, 25, 25]), seconds: seconds)
+        #expect(segments.reduce(0) { $0 + $1.frames } == 75)
+    }
+
     @Test func noCutWherePresentationOrderWouldCross() {
         var g = gops([25, 25, 25])
         // The third GOP presents a picture before the end of the second: no cut there.
