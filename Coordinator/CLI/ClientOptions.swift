@@ -24,8 +24,13 @@ struct ClientOptions: ParsableArguments {
     @Flag(help: "Connect over plain TCP.")
     var insecure = false
 
-    @Option(help: "Seconds to wait for the coordinator's answer.")
+    @Option(help: "Seconds to wait for the coordinator's answer, 1 to 86400.")
     var timeout: Int = 15
+
+    /// A timeout in milliseconds must fit: 10^17 seconds trapped multiplying.
+    func validate() throws {
+        guard (1...86_400).contains(timeout) else { throw ValidationError("--timeout \(timeout): must be 1 to 86400 seconds") }
+    }
 
     func client(watching: Bool) throws(MediaError) -> FarmClient {
         if let connect {

@@ -69,6 +69,14 @@ import Testing
         }
     }
 
+    /// A client's `--timeout` in seconds becomes milliseconds: 10^17 trapped multiplying.
+    @Test(arguments: ["99999999999999999", "0"])
+    func aClientTimeoutOutOfRangeIsAUsageError(_ value: String) throws {
+        let r = try CLI.run("status", "--connect", "tcp://127.0.0.1:1", "--insecure", "--timeout", value)
+        #expect(r.status == 64, "\(r.stderr)")
+        #expect(r.stderr.contains("--timeout \(value): must be 1 to 86400 seconds"), "\(r.stderr)")
+    }
+
     /// `submit` validates with the same code before it reaches a coordinator (none runs here).
     @Test func submitRefusesTheSameValues() throws {
         try Fixtures.withTemporaryDirectory { dir in
