@@ -178,7 +178,8 @@ extension Coordinator {
         }
         let sha = SHA256Hex.of(bytes)
         guard sha == result.outputSHA256 else { throw MediaError(path: label, reason: "segment arrived damaged (SHA-256 mismatch)") }
-        let segment = try SegmentFile(bytes: bytes, path: label)
+        // Counts and timestamps are checked here; the payload is read once, by the stitch.
+        let segment = try SegmentFile(timingOnly: bytes, path: label)
         let owned = segment.ownedPackets
         guard owned.count == record.frameCount, segment.decodePrefixCount == 0, segment.contextSuffixCount == 0 else {
             throw MediaError(path: label, reason: "has \(owned.count) frames, the plan says \(record.frameCount)")

@@ -86,6 +86,20 @@ public struct SegmentFile: Equatable, Sendable {
 
     /// Parses a segment; `path` only names it in errors.
     public init(decoding bytes: UnsafeRawBufferPointer, path: String) throws(MediaError) {
+        try self.init(decoding: bytes, path: path, payloads: true)
+    }
+
+    /// A segment's structure only: every packet's timing and flags, with no payload or side
+    /// data (a check of counts and timestamps need not copy a re-encoded segment's megabytes).
+    /// Not decodable: every packet is empty.
+    public init(timingOnly bytes: [UInt8], path: String) throws(MediaError) {
+        let parsed = bytes.withUnsafeBytes { raw in
+            Result { () throws(MediaError) in try SegmentFile(decoding: raw, path: path, payloads: false) }
+        }
+        self = try parsed.get()
+    }
+
+    private init(decoding bytes: UnsafeRawBufferPointer, path: String, payloads: Bool) throws(MediaError) {
         var r = BinaryReader(bytes)
         do {
             let magic = Array(try r.readSlice(count: Self.magic.count))
@@ -105,12 +119,17 @@ public struct SegmentFile: Equatable, Sendable {
             }
             var packets: [EncodedPacket] = []
             packets.reserveCapacity(count)
+            func blob() throws -> [UInt8] {
+                guard payloads else { try r.skipBlob(maxCount: r.remaining); return [] }
+                return try r.readBlob(maxCount: r.remaining)
+            }
             for _ in 0..<count {
-                var p = EncodedPacket(pts: try r.read(), dts: try r.read(), duration: try r.read(),
-                                      flags: try r.read(), data: try r.readBlob(maxCount: r.remaining))
+                var p = EncodedPacket(pts: try r.read(), dts: try r.read(), duration: try r.read(), flags: try r.read(), data: try blob())
                 let sideCount = Int(try r.read(UInt16.self))
                 for _ in 0..<sideCount {
-                    p.sideData.append(.init(type: try r.read(), bytes: try r.readBlob(maxCount: r.remaining)))
+                    let type: UInt32 = try r.read()
+                    let bytes = try blob()
+                    if payloads { p.sideData.append(.init(type: type, bytes: bytes)) }
                 }
                 packets.append(p)
             }

@@ -137,6 +137,13 @@ public struct BinaryReader {
         return Array(try readSlice(count: count))
     }
 
+    /// Steps over a length-prefixed byte string without copying it.
+    public mutating func skipBlob(maxCount: Int = Int(UInt32.max)) throws {
+        let count = Int(try read(UInt32.self))
+        guard count <= maxCount else { throw Truncated(offset: offset, wanted: count) }
+        _ = try readSlice(count: count)
+    }
+
     public mutating func readString(maxCount: Int = 1 << 20) throws -> String {
         String(decoding: try readBlob(maxCount: maxCount), as: UTF8.self)
     }

@@ -163,6 +163,51 @@ import Testing
         }
     }
 
+    /// A result whose hash matches its bytes but whose segment lacks a planned frame is
+    /// refused, with the plan's count (the coordinator checks structure without copying the
+    /// payload, `SegmentFile(timingOnly:)`); the genuine result then finishes the job.
+    @Test func aResultMissingAFrameIsRefused() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let context = try ZMQContext()
+            let log = LockedBox<[String]>([])
+            let stop = try Self.startCoordinator(dir, "short", context: context, log: log)
+            defer { stop() }
+            let worker = try Self.scriptedWorker("scripted", "short", context: context)
+            func next() throws -> WireMessage {
+                while true {
+                    let frames = try #require(try worker.receive(timeoutMilliseconds: 20_000))
+                    let message = try WireCodec.decode(frames)
+                    if case .heartbeat = message { continue }
+                    return message
+                }
+            }
+            guard case .welcome = try next() else { Issue.record("no welcome"); return }
+            let client = try FarmClient(control: "inproc://control-short", context: context)
+            let jobID = try Self.submitOneSegmentJob(client, into: dir)
+            guard case .task(let task, let segment) = try next() else { Issue.record("no task"); return }
+            let runner = SegmentTaskRunner(makeDetectors: TestDetectors.faces(NoFaces()))
+            guard case .result(let good, let output, let coverage) = runner.run(task, segment: segment, onFrameStep: {}) else {
+                Issue.record("the runner failed"); return
+            }
+            var short = try SegmentFile(bytes: output, path: "mem")
+            short.packets.removeLast()
+            let shortBytes = short.encoded()
+            var lie = good
+            lie.outputSHA256 = SHA256Hex.of(shortBytes)
+            try worker.send(WireCodec.encode(.result(lie, segment: shortBytes, coverage: coverage)))
+            #expect(eventually(seconds: 30) { log.withLock { $0 }.contains { $0.contains("rejected the result for \(task.id)") } })
+            #expect(log.withLock { $0 }.contains { $0.contains("has \(good.frameCount - 1) frames, the plan says \(good.frameCount)") }, "\(log.withLock { $0 })")
+            guard case .task(let retry, let segment2) = try next() else { Issue.record("no second attempt"); return }
+            guard case .result(let fresh, let output2, let coverage2) = runner.run(retry, segment: segment2, onFrameStep: {}) else {
+                Issue.record("the runner failed"); return
+            }
+            try worker.send(WireCodec.encode(.result(fresh, segment: output2, coverage: coverage2)))
+            #expect(eventually(seconds: 30) {
+                (try? client.expectStatus(ControlRequest(op: .status, job: jobID)).status.jobs.first?.state) == .done
+            })
+        }
+    }
+
     /// The hang of issue 10: a late result for an old attempt, from the worker now holding the
     /// newer one, then that worker's silence. Here the late result is damaged, so it is refused:
     /// the newer attempt must still be requeued when the worker is lost, and the job must end.

@@ -38,7 +38,21 @@ import Testing
             #expect(throws: MediaError.self) {
                 try Array(bytes.prefix(cut)).withUnsafeBytes { try SegmentFile(decoding: $0, path: "cut") }
             }
+            #expect(throws: MediaError.self) { try SegmentFile(timingOnly: Array(bytes.prefix(cut)), path: "cut") }
         }
+        #expect(throws: MediaError.self) { try SegmentFile(timingOnly: bytes + [0], path: "long") }
+    }
+
+    /// What the coordinator checks a returned segment with: the same structure and timing as
+    /// the full parse, no payload.
+    @Test func timingOnlyIsTheFullParseWithoutPayloads() throws {
+        let segment = try sample()
+        let timing = try SegmentFile(timingOnly: segment.encoded(), path: "mem")
+        #expect(timing.codec == segment.codec && timing.timeBase == segment.timeBase)
+        #expect(timing.decodePrefixCount == 2 && timing.contextSuffixCount == 2)
+        #expect(timing.packets.map { [$0.pts, $0.dts, $0.duration, Int64($0.flags)] } == segment.packets.map { [$0.pts, $0.dts, $0.duration, Int64($0.flags)] })
+        #expect(timing.packets.allSatisfy { $0.data.isEmpty && $0.sideData.isEmpty })
+        #expect(timing.ownedPackets.map(\.pts) == [6, 9, 12])
     }
 
     @Test func trailingBytesAndBadMagicAreRefused() throws {
