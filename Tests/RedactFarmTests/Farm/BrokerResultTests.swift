@@ -107,26 +107,39 @@ import Testing
 
     struct UncheckedHandoff<T>: @unchecked Sendable { let work: () -> T }
 
+    /// The next message the coordinator sends a scripted worker, heartbeats skipped.
+    static func nextMessage(_ worker: ZMQSocket) throws -> WireMessage {
+        while true {
+            let frames = try #require(try worker.receive(timeoutMilliseconds: 20_000))
+            let message = try WireCodec.decode(frames)
+            if case .heartbeat = message { continue }
+            return message
+        }
+    }
+
+    /// A coordinator named `name` with one scripted worker, welcomed, and a one-segment job
+    /// submitted; `stop` ends the coordinator.
+    static func oneSegmentJob(_ dir: String, _ name: String, context: ZMQContext, log: LockedBox<[String]>) throws
+        -> (worker: ZMQSocket, client: FarmClient, jobID: String, stop: () -> Void) {
+        let stop = try startCoordinator(dir, name, context: context, log: log)
+        do {
+            let worker = try scriptedWorker("scripted", name, context: context)
+            guard case .welcome = try nextMessage(worker) else { throw MediaError(path: name, reason: "no welcome") }
+            let client = try FarmClient(control: "inproc://control-\(name)", context: context)
+            return (worker, client, try submitOneSegmentJob(client, into: dir), stop)
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
     @Test func resultsAreAcceptedOncePerAttemptAndOnlyWhenTheyCheckOut() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let context = try ZMQContext()
             let log = LockedBox<[String]>([])
-            let stop = try Self.startCoordinator(dir, "results", context: context, log: log)
+            let (worker, client, jobID, stop) = try Self.oneSegmentJob(dir, "results", context: context, log: log)
             defer { stop() }
-
-            let worker = try Self.scriptedWorker("scripted", "results", context: context)
-            func next() throws -> WireMessage {
-                while true {
-                    let frames = try #require(try worker.receive(timeoutMilliseconds: 20_000))
-                    let message = try WireCodec.decode(frames)
-                    if case .heartbeat = message { continue }
-                    return message
-                }
-            }
-            guard case .welcome = try next() else { Issue.record("no welcome"); return }
-
-            let client = try FarmClient(control: "inproc://control-results", context: context)
-            let jobID = try Self.submitOneSegmentJob(client, into: dir)
+            func next() throws -> WireMessage { try Self.nextMessage(worker) }
 
             // Attempt 1: a result whose bytes do not match its hash is refused and costs an attempt.
             guard case .task(let first, let segment) = try next() else { Issue.record("no task"); return }
@@ -170,20 +183,9 @@ import Testing
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let context = try ZMQContext()
             let log = LockedBox<[String]>([])
-            let stop = try Self.startCoordinator(dir, "short", context: context, log: log)
+            let (worker, client, jobID, stop) = try Self.oneSegmentJob(dir, "short", context: context, log: log)
             defer { stop() }
-            let worker = try Self.scriptedWorker("scripted", "short", context: context)
-            func next() throws -> WireMessage {
-                while true {
-                    let frames = try #require(try worker.receive(timeoutMilliseconds: 20_000))
-                    let message = try WireCodec.decode(frames)
-                    if case .heartbeat = message { continue }
-                    return message
-                }
-            }
-            guard case .welcome = try next() else { Issue.record("no welcome"); return }
-            let client = try FarmClient(control: "inproc://control-short", context: context)
-            let jobID = try Self.submitOneSegmentJob(client, into: dir)
+            func next() throws -> WireMessage { try Self.nextMessage(worker) }
             guard case .task(let task, let segment) = try next() else { Issue.record("no task"); return }
             let runner = SegmentTaskRunner(makeDetectors: TestDetectors.faces(NoFaces()))
             guard case .result(let good, let output, let coverage) = runner.run(task, segment: segment, onFrameStep: {}) else {
