@@ -77,8 +77,8 @@ public enum SegmentDecoder {
         // A decode-only prefix frame outside the context is there as a reference at most: one
         // nothing refers to is skipped (a third of a typical GOP's decoding time).
         let packets = lookAhead.isEmpty ? segment.packetsThroughOwned : segment.packets[...]
-        for (i, p) in zip(packets.indices, packets) {
-            let unwanted = i - packets.startIndex < segment.decodePrefixCount && !context.contains(p.pts)
+        for (i, p) in packets.enumerated() {
+            let unwanted = i < segment.decodePrefixCount && !context.contains(p.pts)
             try decoder.decode(p, skipIfUnreferenced: unwanted, handle)
         }
         try decoder.decode(nil, handle)

@@ -93,10 +93,7 @@ public struct SegmentFile: Equatable, Sendable {
     /// data (a check of counts and timestamps need not copy a re-encoded segment's megabytes).
     /// Not decodable: every packet is empty.
     public init(timingOnly bytes: [UInt8], path: String) throws(MediaError) {
-        let parsed = bytes.withUnsafeBytes { raw in
-            Result { () throws(MediaError) in try SegmentFile(decoding: raw, path: path, payloads: false) }
-        }
-        self = try parsed.get()
+        try self.init(bytes, path: path, payloads: false)
     }
 
     private init(decoding bytes: UnsafeRawBufferPointer, path: String, payloads: Bool) throws(MediaError) {
@@ -146,8 +143,12 @@ public struct SegmentFile: Equatable, Sendable {
 
     /// Decodes a segment held in memory (a worker's, received over the network).
     public init(bytes: [UInt8], path: String) throws(MediaError) {
+        try self.init(bytes, path: path, payloads: true)
+    }
+
+    private init(_ bytes: [UInt8], path: String, payloads: Bool) throws(MediaError) {
         let parsed = bytes.withUnsafeBytes { raw in
-            Result { () throws(MediaError) in try SegmentFile(decoding: raw, path: path) }
+            Result { () throws(MediaError) in try SegmentFile(decoding: raw, path: path, payloads: payloads) }
         }
         self = try parsed.get()
     }
