@@ -11,6 +11,16 @@ enum KeyLocations {
         return NSHomeDirectory() + "/.config/redactfarm"
     }
 
+    /// Where compiled networks are kept between runs (`CompiledModelCache`): in
+    /// $REDACTFARM_HOME where it is set, else $XDG_CACHE_HOME/redactfarm, else
+    /// ~/.cache/redactfarm.
+    static var compiledModels: String {
+        let env = ProcessInfo.processInfo.environment
+        if let dir = env["REDACTFARM_HOME"] { return dir + "/compiled-models" }
+        if let xdg = env["XDG_CACHE_HOME"] { return xdg + "/redactfarm/compiled-models" }
+        return NSHomeDirectory() + "/.cache/redactfarm/compiled-models"
+    }
+
     /// How a worker or client connects: CURVE with its key (named, or this machine's
     /// `role.key`, made on first use) against the coordinator's .pub file on TCP, unless
     /// `--insecure`; plain on ipc and inproc. `announce` sees the public key to allowlist.

@@ -26,6 +26,7 @@ struct RedactFarmCommand: ParsableCommand {
 
     static func main() {
         ProcessMemory.returnLargeBuffersToTheSystem()
+        CompiledModelCache.use(root: KeyLocations.compiledModels)
         main(nil)
     }
 }

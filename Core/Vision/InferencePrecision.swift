@@ -25,7 +25,7 @@ public enum InferencePrecision: String, Codable, Sendable, CaseIterable {
     }()
 
     /// The first core's `field` in /proc/cpuinfo, "" where it is not.
-    private static func cpuField(_ field: String) -> String {
+    static func cpuField(_ field: String) -> String {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
               let line = info.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
               let colon = line.firstIndex(of: ":") else { return "" }

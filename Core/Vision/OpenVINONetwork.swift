@@ -57,6 +57,7 @@ final class OpenVINONetwork {
     private let conversion: InputConversion
     private let precision: InferencePrecision
     private let capacity: Int
+    private let cache: CompiledModelCache?
     private var compiled: [Size: Compiled] = [:]
     private var uses: UInt64 = 0
 
@@ -71,7 +72,8 @@ final class OpenVINONetwork {
 
     /// Reads the model once, to fail here rather than at the first frame.
     init(model bytes: [UInt8], weights: [UInt8]? = nil, label: String, inputName: String, conversion: InputConversion = .raw,
-         precision: InferencePrecision = .f32, capacity: Int = OpenVINONetwork.defaultCapacity) throws(MediaError) {
+         precision: InferencePrecision = .f32, capacity: Int = OpenVINONetwork.defaultCapacity,
+         cache: CompiledModelCache? = CompiledModelCache.shared) throws(MediaError) {
         guard precision != .bf16 || InferencePrecision.bf16Available else {
             throw MediaError(path: label, reason: "bf16 inference was asked for, but this CPU has no bf16 arithmetic (AVX-512 BF16 or AMX)")
         }
@@ -86,6 +88,7 @@ final class OpenVINONetwork {
         self.inputName = inputName
         self.conversion = conversion
         self.capacity = capacity
+        self.cache = cache
         let model = try readModel()
         ov_model_free(model)
     }
@@ -217,16 +220,30 @@ final class OpenVINONetwork {
         // one (measured: 50% each, the process at 100% of 200%).
         let settings = [("INFERENCE_NUM_THREADS", String(max(0, Self.threads))), ("PERFORMANCE_HINT", "LATENCY"), ("NUM_STREAMS", "1"),
                         ("INFERENCE_PRECISION_HINT", precision.openVINOHint), ("ENABLE_CPU_PINNING", "NO")]
-        let strings = settings.flatMap { [strdup($0.0), strdup($0.1)] }
-        defer { strings.forEach { free($0) } }
-        var properties = stride(from: 0, to: strings.count, by: 2).map { ov_property_t(key: strings[$0], value: UnsafeRawPointer(strings[$0 + 1])) }
+        // Through the cache first. The runtime compiles over a blob it cannot import (cut
+        // short, garbage, its folder gone: `CompiledModelCacheTests`); whatever else makes a
+        // compile through the cache fail is not the job's failure either: compiled without it.
         var compiledModel: OpaquePointer?
-        let status = ov_core_compile_model_props(core, built, "CPU", properties.count, &properties, &compiledModel)
+        var status = GENERAL_ERROR
+        if let cache {
+            status = Self.compile(built, core: core, settings + [("CACHE_DIR", cache.folder)], into: &compiledModel)
+        }
+        if status != OK {
+            status = Self.compile(built, core: core, settings, into: &compiledModel)
+        }
         try check(status, "compile for \(size.width)x\(size.height)")
         var request: OpaquePointer?
         try check(ov_compiled_model_create_infer_request(compiledModel, &request), "infer request")
         guard let compiledModel, let request else { throw MediaError(path: label, reason: "OpenVINO returned no model") }
         return Compiled(model: compiledModel, request: request, lastUsed: uses)
+    }
+
+    private static func compile(_ model: OpaquePointer?, core: OpaquePointer, _ settings: [(String, String)],
+                                into compiled: inout OpaquePointer?) -> ov_status_e {
+        let strings = settings.flatMap { [strdup($0.0), strdup($0.1)] }
+        defer { strings.forEach { free($0) } }
+        var properties = stride(from: 0, to: strings.count, by: 2).map { ov_property_t(key: strings[$0], value: UnsafeRawPointer(strings[$0 + 1])) }
+        return ov_core_compile_model_props(core, model, "CPU", properties.count, &properties, &compiled)
     }
 
     /// From the bytes that were checked against the pinned SHA-256 (never the path again).
