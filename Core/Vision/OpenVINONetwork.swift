@@ -5,8 +5,9 @@ import RedactSupport
 /// An ONNX network on OpenVINO Runtime's CPU plugin, taking packed 8-bit RGB (the conversion
 /// to planar floats is compiled into the graph, so no per-pixel loop runs here). One compiled
 /// model and infer request per input size, the least recently used dropped beyond `capacity`;
-/// inputs of many sizes (crops around small faces) share one model compiled for any size up
-/// to `maxSide`, since compiling costs more than a hundred small inferences.
+/// inputs of sizes too many to compile each (larger crops around faces) share one model
+/// compiled for any size up to `maxSide`, since compiling costs more than a hundred small
+/// inferences (a model compiled for one size runs a small input about twice as fast).
 /// Not thread-safe: one instance per thread, as each worker slot has its own detector.
 final class OpenVINONetwork {
     /// The process's one OpenVINO core (thread-safe; it holds the plugins), made on first use.
@@ -67,8 +68,9 @@ final class OpenVINONetwork {
         static let any = Size(width: 0, height: 0)
     }
     static let maxSide = 4096
-    /// Compiled input sizes kept per network.
-    static let defaultCapacity = 6
+    /// Compiled input sizes kept per network: the 1x and 2x full-frame passes, the 640x384
+    /// one, the four crop shapes (`CenterFaceDetector.cropShapes`) and any size, with room.
+    static let defaultCapacity = 10
 
     /// Reads the model once, to fail here rather than at the first frame.
     init(model bytes: [UInt8], weights: [UInt8]? = nil, label: String, inputName: String, conversion: InputConversion = .raw,

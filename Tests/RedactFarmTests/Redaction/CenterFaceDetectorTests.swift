@@ -61,6 +61,42 @@ import Testing
         }
     }
 
+    /// A crop runs on the smallest compiled shape that holds it: the region of the frame grown
+    /// around it at the same magnification, inside the picture, its corner on even pixels.
+    @Test func aCropIsWidenedToTheSmallestShapeThatHoldsIt() throws {
+        typealias Crop = RGBConverter.Crop
+        let frame = (width: 1280, height: 720)
+        func widened(_ crop: Crop, _ magnification: Double, in size: (width: Int, height: Int) = frame) -> (shape: (width: Int, height: Int), region: Crop)? {
+            CenterFaceDetector.widened(crop, fittingWidth: CenterFaceDetector.roundUp32(Double(crop.width) * magnification),
+                                       height: CenterFaceDetector.roundUp32(Double(crop.height) * magnification),
+                                       magnification: magnification, inFrameOf: size)
+        }
+        // 40x44 at 3x needs 128x160 (120x132 rounded up): the region is 42x53 around it.
+        let middle = Crop(x: 600, y: 300, width: 40, height: 44)
+        let a = try #require(widened(middle, 3))
+        #expect(a.shape == (128, 160))
+        #expect(a.region == Crop(x: 598, y: 296, width: 42, height: 53))
+        // 50x50 at 3x is 160x160: the first shape wide and tall enough is 160x192.
+        #expect(try #require(widened(Crop(x: 600, y: 300, width: 50, height: 50), 3)).shape == (160, 192))
+        // At the picture's corner the region moves inside it, still holding the crop.
+        let corner = try #require(widened(Crop(x: 1250, y: 690, width: 30, height: 30), 4))
+        #expect(corner.region.x + corner.region.width <= 1280 && corner.region.y + corner.region.height <= 720)
+        #expect(corner.region.x <= 1250 && corner.region.y <= 690)
+        #expect(corner.region.x % 2 == 0 && corner.region.y % 2 == 0)
+        // Larger than every shape, or a region larger than the picture: the any-size model.
+        #expect(widened(Crop(x: 100, y: 100, width: 120, height: 120), 2) == nil)
+        #expect(widened(Crop(x: 0, y: 0, width: 20, height: 20), 1.5, in: (100, 80)) == nil)
+        // Every widened region holds its crop and keeps about its magnification.
+        // (41 at 3x grows to 42, centred one pixel left of an even corner: moved to it, one wider.)
+        for (x, y, side, m) in [(0, 0, 16, 4.0), (1264, 704, 16, 4.0), (700, 10, 60, 2.0), (3, 5, 33, 1.5), (640, 360, 100, 0.9), (600, 300, 41, 3.0), (1238, 678, 41, 3.0)] {
+            let crop = Crop(x: x & ~1, y: y & ~1, width: min(side, 1280 - (x & ~1)), height: min(side, 720 - (y & ~1)))
+            guard let w = widened(crop, m) else { continue }
+            #expect(w.region.x <= crop.x && w.region.y <= crop.y
+                    && w.region.x + w.region.width >= crop.x + crop.width && w.region.y + w.region.height >= crop.y + crop.height, "\(crop) at \(m)")
+            #expect(abs(Double(w.shape.width) / Double(w.region.width) - m) < 0.1 * m, "\(crop) at \(m): \(w)")
+        }
+    }
+
     @Test func aModelThatIsNotThePinnedOneIsRefused() throws {
         try Fixtures.withTemporaryDirectory { dir in
             let fake = dir + "/centerface.onnx"
