@@ -2,18 +2,19 @@ import Foundation
 import RedactSupport
 
 /// Where OpenVINO keeps the networks it compiled (its model cache, `CACHE_DIR`), so a process
-/// imports them instead of compiling again. Compiling the face model's four input sizes cost
-/// each worker slot about 1.2 s of a core at every start (2 slots: 2.5 core-seconds of a
-/// 13-second `run`); imported, the second slot's and every later run's take a tenth of that,
-/// and the outputs are byte-identical (Benchmarks/README.md, "Compiled networks kept").
+/// imports them instead of compiling again. Compiling the face model for each input size it
+/// met (the full-frame passes, the crops) cost each worker slot 270-410 ms a size at every
+/// start (2 slots: 2.5 core-seconds of a 13-second `run`); imported, the second slot's and
+/// every later run's take 100-235 ms, and the outputs are byte-identical (Benchmarks/README.md,
+/// "Compiled networks kept").
 ///
 /// A blob is as trusted as the folder it is in: it sits beside the signing keys, in the same
 /// user's home, so whoever could replace one could sign a manifest anyway. The folder is the
 /// user's alone (0700). One subfolder per runtime and processor (`fingerprint`): a home shared
 /// between machines never hands one CPU's compiled network to another. Bounded: beyond
 /// `capacityBytes` the oldest blobs are deleted when a process first compiles. A blob that
-/// cannot be imported is compiled again without the cache (`OpenVINONetwork`); a folder that
-/// cannot be made means no cache, never a failed job.
+/// cannot be imported is compiled again (`OpenVINONetwork`); a folder that cannot be made
+/// means no cache, never a failed job.
 public struct CompiledModelCache: Sendable, Equatable {
     /// This runtime's and processor's folder, made and pruned.
     public let folder: String

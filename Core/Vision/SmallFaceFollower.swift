@@ -23,8 +23,8 @@ package struct SmallFaceFollower {
     /// the four make-eval clips (2026-12-06): the same recall and visible runs for `safe` (1.0,
     /// 0) and `fast`, 7% less CPU on the crowded clip, whose many young faces took a third of
     /// the crops' time, and `run`'s peak 300 MiB lower (the any-size crop model's buffers
-    /// followed the largest crop; crops now run on a few fixed shapes, `CenterFaceDetector`). 64 px saved 12.5%, but `fast` then let a face on the CCTV-look clip
-    /// show for 15 frames.
+    /// followed the largest crop; crops now run on a few fixed shapes, `CenterFaceDetector`).
+    /// 64 px saved 12.5%, but `fast` then let a face on the CCTV-look clip show for 15 frames.
     var largeSearchHeight = 96.0
     /// A small face found in frame t is looked for again in frame t + `stride` (and every
     /// frame after that until it is found): the tracker interpolates the frames between. 2
