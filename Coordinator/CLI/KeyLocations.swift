@@ -5,20 +5,23 @@ import RedactCore
 enum KeyLocations {
     /// $REDACTFARM_HOME, else $XDG_CONFIG_HOME/redactfarm, else ~/.config/redactfarm.
     static var home: String {
-        let env = ProcessInfo.processInfo.environment
-        if let dir = env["REDACTFARM_HOME"] { return dir }
-        if let xdg = env["XDG_CONFIG_HOME"] { return xdg + "/redactfarm" }
-        return NSHomeDirectory() + "/.config/redactfarm"
+        if let dir = ProcessInfo.processInfo.environment["REDACTFARM_HOME"] { return dir }
+        return (xdg("XDG_CONFIG_HOME") ?? NSHomeDirectory() + "/.config") + "/redactfarm"
     }
 
     /// Where compiled networks are kept between runs (`CompiledModelCache`): in
     /// $REDACTFARM_HOME where it is set, else $XDG_CACHE_HOME/redactfarm, else
     /// ~/.cache/redactfarm.
     static var compiledModels: String {
-        let env = ProcessInfo.processInfo.environment
-        if let dir = env["REDACTFARM_HOME"] { return dir + "/compiled-models" }
-        if let xdg = env["XDG_CACHE_HOME"] { return xdg + "/redactfarm/compiled-models" }
-        return NSHomeDirectory() + "/.cache/redactfarm/compiled-models"
+        if let dir = ProcessInfo.processInfo.environment["REDACTFARM_HOME"] { return dir + "/compiled-models" }
+        return (xdg("XDG_CACHE_HOME") ?? NSHomeDirectory() + "/.cache") + "/redactfarm/compiled-models"
+    }
+
+    /// An XDG base directory variable, where it is set to an absolute path (the specification
+    /// says to ignore it otherwise: an empty one would put the folder at the root).
+    private static func xdg(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], value.hasPrefix("/") else { return nil }
+        return value
     }
 
     /// How a worker or client connects: CURVE with its key (named, or this machine's
