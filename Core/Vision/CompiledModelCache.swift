@@ -8,8 +8,9 @@ import RedactSupport
 /// every later run's take 100-235 ms, and the outputs are byte-identical (Benchmarks/README.md,
 /// "Compiled networks kept").
 ///
-/// A blob is as trusted as the folder it is in: it sits beside the signing keys, in the same
-/// user's home, so whoever could replace one could sign a manifest anyway. The folder is the
+/// A blob is as trusted as the folder it is in: it is in the same user's home as the signing
+/// keys (beside them under $REDACTFARM_HOME), so whoever could replace one could sign a
+/// manifest anyway. The folder is the
 /// user's alone (0700). One subfolder per runtime and processor (`fingerprint`): a home shared
 /// between machines never hands one CPU's compiled network to another. Bounded: beyond
 /// `capacityBytes` the oldest blobs are deleted when a process first compiles. A blob that
