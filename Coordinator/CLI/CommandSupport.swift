@@ -53,12 +53,7 @@ extension Double {
 }
 
 /// `--segment-seconds` as `run` and `submit` take it, for `probe` and `split`: NaN, 0 or 1e300
-/// would otherwise reach the planner's arithmetic. A usage error, exit 64.
-func checkSegmentSeconds(_ seconds: Double) throws {
-    do throws(OptionError) {
-        try JobLimits.check("--segment-seconds", seconds, in: JobLimits.segmentSeconds, "cuts fall on the nearest keyframe")
-    } catch {
-        Terminal.printError(error.description)
-        throw ExitCode(64)
-    }
+/// would otherwise reach the planner's arithmetic (a usage error through `reportingErrors`).
+func checkSegmentSeconds(_ seconds: Double) throws(OptionError) {
+    try JobLimits.check("--segment-seconds", seconds, in: JobLimits.segmentSeconds, "cuts fall on the nearest keyframe")
 }

@@ -36,7 +36,7 @@ struct ProbeCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        try checkSegmentSeconds(segmentSeconds)
+        try reportingErrors(verbose: common.verbose) { try checkSegmentSeconds(segmentSeconds) }
         var job = RedactionJob()
         job.zones = try reportingErrors(verbose: common.verbose) { try zones.map { (zone) throws(OptionError) in try PrivacyZone(parsing: zone) } }
         job.sourceFrameRate = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> Rational? in try fps.map { (text) throws(OptionError) in try FrameRateArgument.parse(text) } }

@@ -29,7 +29,7 @@ struct SplitCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        try checkSegmentSeconds(segmentSeconds)
+        try reportingErrors(verbose: common.verbose) { try checkSegmentSeconds(segmentSeconds) }
         let rate = try reportingErrors(verbose: common.verbose) { () throws(OptionError) -> Rational? in try fps.map { (text) throws(OptionError) in try FrameRateArgument.parse(text) } }
         let plan = try reportingErrors(verbose: common.verbose) {
             try Splitter.split(input: file, segmentSeconds: segmentSeconds, frameRate: rate, into: output,

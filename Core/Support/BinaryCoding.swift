@@ -132,16 +132,19 @@ public struct BinaryReader {
     }
 
     public mutating func readBlob(maxCount: Int = Int(UInt32.max)) throws -> [UInt8] {
-        let count = Int(try read(UInt32.self))
-        guard count <= maxCount else { throw Truncated(offset: offset, wanted: count) }
-        return Array(try readSlice(count: count))
+        Array(try readBlobSlice(maxCount: maxCount))
     }
 
     /// Steps over a length-prefixed byte string without copying it.
     public mutating func skipBlob(maxCount: Int = Int(UInt32.max)) throws {
+        _ = try readBlobSlice(maxCount: maxCount)
+    }
+
+    /// A length-prefixed byte string, as a view (`readSlice`).
+    private mutating func readBlobSlice(maxCount: Int) throws -> UnsafeRawBufferPointer {
         let count = Int(try read(UInt32.self))
         guard count <= maxCount else { throw Truncated(offset: offset, wanted: count) }
-        _ = try readSlice(count: count)
+        return try readSlice(count: count)
     }
 
     public mutating func readString(maxCount: Int = 1 << 20) throws -> String {
