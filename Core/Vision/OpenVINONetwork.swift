@@ -84,7 +84,7 @@ final class OpenVINONetwork {
         modelBytes = bytes
         self.weights = weights.map { bytes in
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 64)
-            buffer.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: bytes.count))
+            bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
             return UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count])
         }
         self.inputName = inputName
