@@ -39,7 +39,8 @@ struct CopiedGOPFinder {
         guard let source else { return }
         if index > 0, source[index].isKeyframe { close() }
         matches = matches && written == source[index].data
-        hash.add(written)
+        // A GOP with one packet of its own is not a copy: the rest need no hashing.
+        if matches { hash.add(written) }
         index += 1
     }
 

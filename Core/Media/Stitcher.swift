@@ -188,8 +188,14 @@ public enum Stitcher {
             // The one record, not the plan: a plan changed per segment would be copied whole
             // each time (quadratic in the file's segments).
             var record = plan.segments[index]
-            if let arrivals, record.output == nil { record.output = try arrivals(index) }
-            return try segmentSource.load(record, index: index, joinableWith: reference)
+            guard let arrivals, record.output == nil else { return try segmentSource.load(record, index: index, joinableWith: reference) }
+            // The source segment is read before the output is waited for, not after: for the
+            // file's last segment that wait is the end of processing, and what follows it is
+            // time the whole run waits for. A read that fails here is made again, and its error
+            // reported, once the output has come (a cancelled file's arrival says so first).
+            let sourceRead = try? segmentSource.readSourceForComparison(index)
+            record.output = try arrivals(index)
+            return try segmentSource.load(record, index: index, joinableWith: reference, sourceRead: sourceRead)
         }
         // Each video stream's parameters in the output are those of its first re-encoded
         // segment (waited for in order), or the source's when every segment is copied.
@@ -539,13 +545,25 @@ public struct SegmentSource: Sendable {
         try load(plan.segments[index], index: index, joinableWith: reference)
     }
 
+    /// Where the file's untouched GOPs may be copied, segment `index` of the source as read
+    /// from the work area, for `load(_:index:joinableWith:sourceRead:)` to compare a
+    /// re-encoded output with (or to take as the output, when that is the source's segment);
+    /// nil where nothing is compared. Checked there, not here.
+    public func readSourceForComparison(_ index: Int) throws(MediaError) -> (segment: SegmentFile, sha256: String)? {
+        guard plan.video.copying?.parameterSetID != nil else { return nil }
+        return try SegmentFile.read(path: directory + "/" + plan.segments[index].file)
+    }
+
     /// As `load(_:joinableWith:)`, for segment `index` as `record` has it (its output known
-    /// since the plan was written).
-    public func load(_ record: SegmentPlan.SegmentRecord, index: Int, joinableWith reference: CodecParameters? = nil) throws(MediaError) -> Loaded {
+    /// since the plan was written). `sourceRead`: the source segment as
+    /// `readSourceForComparison` read it, if it has been.
+    public func load(_ record: SegmentPlan.SegmentRecord, index: Int, joinableWith reference: CodecParameters? = nil,
+                     sourceRead: (segment: SegmentFile, sha256: String)? = nil) throws(MediaError) -> Loaded {
         let file = record.output?.file ?? record.file
         let path = directory + "/" + file
         let expectedSHA = record.output?.sha256 ?? record.sha256
-        let (segment, sha) = try SegmentFile.read(path: path)
+        let (segment, sha): (SegmentFile, String)
+        if file == record.file, let sourceRead { (segment, sha) = sourceRead } else { (segment, sha) = try SegmentFile.read(path: path) }
         guard sha == expectedSHA else {
             throw MediaError(path: path, reason: "segment \(index) does not match the plan (SHA-256 \(sha.prefix(12))…, plan says \(expectedSHA.prefix(12))…)")
         }
@@ -578,7 +596,8 @@ public struct SegmentSource: Sendable {
         var source: SegmentFile?
         if !isCopy, let output = record.output, output.file != record.file, plan.video.copying?.parameterSetID != nil {
             let sourcePath = directory + "/" + record.file
-            let (read, sourceSHA) = try SegmentFile.read(path: sourcePath)
+            let (read, sourceSHA): (SegmentFile, String)
+            if let sourceRead { (read, sourceSHA) = sourceRead } else { (read, sourceSHA) = try SegmentFile.read(path: sourcePath) }
             guard sourceSHA == record.sha256 else {
                 throw MediaError(path: sourcePath, reason: "source segment \(index) does not match the plan (SHA-256 \(sourceSHA.prefix(12))…)")
             }
