@@ -104,9 +104,9 @@ public final class WorkerLoop {
                 flushOutbox(socket)
                 send(.bye(stop.isUrgent ? board.heldIDs : []), on: socket)
                 // Give the goodbye a moment to leave before the socket closes (linger is 0). An
-                // in-process worker's goes straight into its coordinator's queue, and it stops
-                // only when the embedded farm's job is over: no wait (a tenth of a second of
-                // every `run`).
+                // in-process worker stops only when its embedded farm's job is over and the
+                // coordinator stops with it: nobody waits for that goodbye, and the run would
+                // wait a tenth of a second for nothing.
                 if !config.endpoint.hasPrefix("inproc://") { Thread.sleep(forTimeInterval: 0.1) }
                 return
             }

@@ -39,7 +39,8 @@ struct CopiedGOPFinder {
         guard let source else { return }
         if index > 0, source[index].isKeyframe { close() }
         matches = matches && written == source[index].data
-        // A GOP with one packet of its own is not a copy: the rest need no hashing.
+        // Once one of its packets differs from the source's, the GOP is not a copy and the
+        // rest of it need not be hashed.
         if matches { hash.add(written) }
         index += 1
     }
