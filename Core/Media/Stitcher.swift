@@ -550,9 +550,12 @@ public struct SegmentSource: Sendable {
     /// re-encoded output with (or to take as the output, when that is the source's segment);
     /// nil where nothing is compared. Checked there, not here.
     public func readSourceForComparison(_ index: Int) throws(MediaError) -> (segment: SegmentFile, sha256: String)? {
-        guard plan.video.copying?.parameterSetID != nil else { return nil }
+        guard comparesWithSource else { return nil }
         return try SegmentFile.read(path: directory + "/" + plan.segments[index].file)
     }
+
+    /// Whether a re-encoded segment's output is compared with its source segment, GOP by GOP.
+    private var comparesWithSource: Bool { plan.video.copying?.parameterSetID != nil }
 
     /// As `load(_:joinableWith:)`, for segment `index` as `record` has it (its output known
     /// since the plan was written). `sourceRead`: the source segment as
@@ -562,8 +565,12 @@ public struct SegmentSource: Sendable {
         let file = record.output?.file ?? record.file
         let path = directory + "/" + file
         let expectedSHA = record.output?.sha256 ?? record.sha256
-        let (segment, sha): (SegmentFile, String)
-        if file == record.file, let sourceRead { (segment, sha) = sourceRead } else { (segment, sha) = try SegmentFile.read(path: path) }
+        // A file of the work area, taken from `sourceRead` when it is the source segment.
+        func read(_ file: String) throws(MediaError) -> (SegmentFile, String) {
+            if file == record.file, let sourceRead { return sourceRead }
+            return try SegmentFile.read(path: directory + "/" + file)
+        }
+        let (segment, sha) = try read(file)
         guard sha == expectedSHA else {
             throw MediaError(path: path, reason: "segment \(index) does not match the plan (SHA-256 \(sha.prefix(12))…, plan says \(expectedSHA.prefix(12))…)")
         }
@@ -594,14 +601,12 @@ public struct SegmentSource: Sendable {
         // (A plain `redactfarm stitch` of a split, with no outputs, writes the source segments
         // themselves: nothing to compare.)
         var source: SegmentFile?
-        if !isCopy, let output = record.output, output.file != record.file, plan.video.copying?.parameterSetID != nil {
-            let sourcePath = directory + "/" + record.file
-            let (read, sourceSHA): (SegmentFile, String)
-            if let sourceRead { (read, sourceSHA) = sourceRead } else { (read, sourceSHA) = try SegmentFile.read(path: sourcePath) }
+        if !isCopy, let output = record.output, output.file != record.file, comparesWithSource {
+            let (sourceSegment, sourceSHA) = try read(record.file)
             guard sourceSHA == record.sha256 else {
-                throw MediaError(path: sourcePath, reason: "source segment \(index) does not match the plan (SHA-256 \(sourceSHA.prefix(12))…)")
+                throw MediaError(path: directory + "/" + record.file, reason: "source segment \(index) does not match the plan (SHA-256 \(sourceSHA.prefix(12))…)")
             }
-            source = read
+            source = sourceSegment
         }
         return Loaded(segment: segment, path: path, isCopy: isCopy, source: source)
     }

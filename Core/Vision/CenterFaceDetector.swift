@@ -80,15 +80,12 @@ public final class CenterFaceDetector: FaceFinder {
         guard let crop = Self.crop(region, in: frame) else { return [] }
         let w = Self.roundUp32(Double(crop.width) * magnification)
         let h = Self.roundUp32(Double(crop.height) * magnification)
-        if let (shape, widened) = Self.widened(crop, fittingWidth: w, height: h, magnification: magnification,
-                                               inFrameOf: (frame.width, frame.height)) {
-            try rgb.convert(frame, crop: widened, toWidth: shape.width, height: shape.height)
-            return try run(shape.width, shape.height, frame: frame, origin: (Double(widened.x), Double(widened.y)),
-                           scale: (Double(widened.width) / Double(shape.width), Double(widened.height) / Double(shape.height)))
-        }
-        try rgb.convert(frame, crop: crop, toWidth: w, height: h)
-        return try run(w, h, frame: frame, origin: (Double(crop.x), Double(crop.y)),
-                       scale: (Double(crop.width) / Double(w), Double(crop.height) / Double(h)), anySize: true)
+        let fitted = Self.widened(crop, fittingWidth: w, height: h, magnification: magnification, inFrameOf: (frame.width, frame.height))
+        let region = fitted?.region ?? crop
+        let (width, height) = fitted.map { ($0.shape.width, $0.shape.height) } ?? (w, h)
+        try rgb.convert(frame, crop: region, toWidth: width, height: height)
+        return try run(width, height, frame: frame, origin: (Double(region.x), Double(region.y)),
+                       scale: (Double(region.width) / Double(width), Double(region.height) / Double(height)), anySize: fitted == nil)
     }
 
     /// The network input shapes crops are widened to, smallest first. The model compiled for
