@@ -23,6 +23,9 @@ public struct FileWorkArea: Sendable {
     /// Each segment's manifest record, spooled as the stitch writes the segment.
     public var manifestSegmentsPath: String { directory + "/manifest-segments.jsonl" }
 
+    /// Each segment's frames as the detections sidecar will hold them, spooled likewise.
+    public var detectionsSpoolPath: String { directory + "/detections.jsonl" }
+
     /// Takes the folder out of `work/` at once (a rename) and deletes it on a background
     /// queue: a file of 100,000 segments has as many files to unlink, which would hold the
     /// broker's thread for many seconds (long enough to take every worker for dead).
@@ -131,8 +134,9 @@ struct OutputFinisher: Sendable {
         let pictures = try pictures()
         // Each segment's record goes to a spool on disk as the stitch writes the segment, and
         // the manifest is written from it at the end (the chain linked as they go): memory
-        // does not grow with the file's length. Its frames are streamed into the sidecar later.
+        // does not grow with the file's length. Its frames are spooled for the sidecar the same way.
         let spool = try ManifestSegmentSpool(path: area.manifestSegmentsPath)
+        let sidecarFrames = try DetectionsSpool(path: area.detectionsSpoolPath)
         var counts = CoverageCounts()
         var chain = SegmentChain()
         var tally = CopyTally()
@@ -143,6 +147,15 @@ struct OutputFinisher: Sendable {
             let segment = try record(written, arrival: gate.take(written.index))
             let frames = try coverage(of: written.index)
             let planned = plan.segments[written.index]
+            // A further video stream's frames name it (their pts are in its time base).
+            let named = planned.stream.map { stream in
+                frames.map { frame in
+                    var frame = frame
+                    frame.stream = stream
+                    return frame
+                }
+            }
+            try sidecarFrames.append(named ?? frames, ofSegment: written.index)
             counts.add(frames, timeBase: planned.timeBase)
             tally.add(segment)
             let video = try plan.video(of: planned)
@@ -156,6 +169,7 @@ struct OutputFinisher: Sendable {
             try spool.append(segment)
         })
         try spool.close()
+        try sidecarFrames.close()
         guard spool.count == plan.segments.count else {
             throw MediaError(path: output, reason: "the stitch wrote \(spool.count) of the plan's \(plan.segments.count) segments")
         }
@@ -177,16 +191,7 @@ struct OutputFinisher: Sendable {
         if plan.otherVideo != nil {
             report.streamTimeBases = plan.videoStreams.dropFirst().map { .init(stream: $0.streamIndex, timeBase: $0.timeBase) }
         }
-        let sidecarSHA256 = try DetectionsSidecar.write(to: OutputSidecars.detectionsPath(output), report: report,
-                                                        segments: plan.segments.count) { (index) throws(MediaError) in
-            // A further video stream's frames name it (their pts are in its time base).
-            guard let stream = plan.segments[index].stream else { return try coverage(of: index) }
-            return try coverage(of: index).map { frame in
-                var frame = frame
-                frame.stream = stream
-                return frame
-            }
-        }
+        let sidecarSHA256 = try DetectionsSidecar.write(to: OutputSidecars.detectionsPath(output), report: report, frames: sidecarFrames)
 
         var manifest = RedactionManifest(
             software: software, createdAt: Date(), job: jobID,

@@ -26,27 +26,36 @@ import Testing
         }
         let whole = report(segments.flatMap { $0 })
         let expected = Array(try DetectionsSidecar.encoder.encode(whole))
-        try Fixtures.withTemporaryDirectory { dir in
-            var header = whole
-            header.perFrame = []
-            let path = dir + "/out.mp4.detections.json"
-            let sha = try DetectionsSidecar.write(to: path, report: header, segments: segments.count) { segments[$0] }
-            let written = try FileBytes.read(path)
-            #expect(written == expected, "\(String(decoding: written, as: UTF8.self))")
-            #expect(sha == SHA256Hex.of(expected))
-            #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["out.mp4.detections.json"], "no temporary left")
+        try Fixtures.withTemporaryDirectory { work in
+            try Fixtures.withTemporaryDirectory { dir in
+                var header = whole
+                header.perFrame = []
+                let spool = try DetectionsSpool(path: work + "/detections.jsonl")
+                for (index, frames) in segments.enumerated() { try spool.append(frames, ofSegment: index) }
+                try spool.close()
+                let path = dir + "/out.mp4.detections.json"
+                let sha = try DetectionsSidecar.write(to: path, report: header, frames: spool)
+                let written = try FileBytes.read(path)
+                #expect(written == expected, "\(String(decoding: written, as: UTF8.self))")
+                #expect(sha == SHA256Hex.of(expected))
+                #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["out.mp4.detections.json"], "no temporary left")
+            }
         }
     }
 
+    /// A spool that cannot be read back (its work area went) leaves no sidecar behind.
     @Test func aSidecarNotFinishedLeavesNothing() throws {
-        try Fixtures.withTemporaryDirectory { (dir) throws in
-            #expect(throws: MediaError.self) {
-                try DetectionsSidecar.write(to: dir + "/out.mp4.detections.json", report: report([]), segments: 2) { (index) throws(MediaError) in
-                    guard index == 0 else { throw MediaError(path: "segment 1", reason: "cannot be read") }
-                    return [ProcessedSegment.FrameCoverage(pts: 1, covered: [])]
+        try Fixtures.withTemporaryDirectory { (work) throws in
+            try Fixtures.withTemporaryDirectory { (dir) throws in
+                let spool = try DetectionsSpool(path: work + "/detections.jsonl")
+                try spool.append([ProcessedSegment.FrameCoverage(pts: 1, covered: [])], ofSegment: 0)
+                try spool.close()
+                unlink(work + "/detections.jsonl")
+                #expect(throws: MediaError.self) {
+                    try DetectionsSidecar.write(to: dir + "/out.mp4.detections.json", report: report([]), frames: spool)
                 }
+                #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
             }
-            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
         }
     }
 }
