@@ -60,10 +60,9 @@ extension Coordinator {
         let batch = staged
         staged = []
         commitInFlight = true
-        let store = self.store, stateDirectory = config.stateDirectory, outcomes = self.commits, wake = commitWake
+        let store = self.store, stateDirectory = config.stateDirectory, outcomes = self.commits
         commitLane.submit {
             outcomes.post(Self.record(batch, store: store, stateDirectory: stateDirectory))
-            wake.signal()
         }
     }
 

@@ -90,8 +90,9 @@ public final class Coordinator {
     var stagedKeys: Set<SegmentKey> = []
     /// Group commits run here, one at a time, their outcomes posted to `commits`.
     let commitLane = BackgroundLane(name: "commit")
-    let commits = Inbox<GroupCommit>()
-    let commitWake: WakeSignal
+    let commits: Inbox<GroupCommit>
+    /// Polled beside the sockets: the background lanes' news (`Inbox`) wakes the loop at once.
+    let loopWake: WakeSignal
     var commitInFlight = false
     /// Files being split (at most one split per file).
     var splittingFiles: Set<Int64> = []
@@ -105,7 +106,7 @@ public final class Coordinator {
     /// Files whose queued segments no connected worker can serve, and why.
     var unservedFiles: [Int64: String] = [:]
     let splitLane = BackgroundLane(name: "split")
-    let pipeline = Inbox<PipelineEvent>()
+    let pipeline: Inbox<PipelineEvent>
     var meter = ThroughputMeter()
     var framesCompleted = 0
     /// The most frames shown done per unfinished file, so published progress is monotone.
@@ -147,7 +148,9 @@ public final class Coordinator {
         }
         store = try JobStore(stateDirectory: config.stateDirectory)
         do {
-            commitWake = try WakeSignal()
+            loopWake = try WakeSignal()
+            commits = Inbox(waking: loopWake)
+            pipeline = Inbox(waking: loopWake)
             self.context = try context ?? ZMQContext()
             if case .curve = config.tcpSecurity {
                 guard let allowlist = config.allowlist else {
@@ -246,6 +249,8 @@ public final class Coordinator {
     /// Serves until `stop` is requested. Work in flight is left to the store: on the next
     /// start it is requeued, and finished segments are never redone.
     public func run(until stop: StopSignal) throws(MediaError) {
+        let wake = loopWake
+        stop.whenRequested { wake.signal() }
         try recover()
         readiness.set(ready: true, otherwise: "")
         defer {
@@ -261,8 +266,9 @@ public final class Coordinator {
         let sockets = workSockets + controlSockets
         while !stop.isRequested {
             loopBeat.turned()
-            // A group commit recorded wakes the loop: its workers wait for their results to count.
-            let ready = (try? ZMQPoller.poll(sockets, wake: commitWake, timeoutMilliseconds: 100)) ?? []
+            // Background news wakes the loop: a group commit recorded (its workers wait for their
+            // results to count), a segment split, a file stitched.
+            let ready = (try? ZMQPoller.poll(sockets, wake: loopWake, timeoutMilliseconds: 100)) ?? []
             for (i, isReady) in ready.enumerated() where isReady {
                 // Drain a bounded number per socket so one busy peer cannot starve the rest.
                 for _ in 0..<64 {

@@ -7,10 +7,24 @@ public final class StopSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var requests = 0
     private var signalNumber: Int32?
+    private var onRequest: [@Sendable () -> Void] = []
 
     public init() {}
 
-    public func request() { lock.withLock { requests += 1 } }
+    public func request() {
+        let actions = lock.withLock {
+            requests += 1
+            return onRequest
+        }
+        for action in actions { action() }
+    }
+
+    /// Runs `action` at every request from now on (on the requesting thread): a loop that
+    /// waits on a poll registers its wake-up here, so it stops at once rather than at the
+    /// poll's timeout.
+    public func whenRequested(_ action: @escaping @Sendable () -> Void) {
+        lock.withLock { onRequest.append(action) }
+    }
     public var isRequested: Bool { lock.withLock { requests > 0 } }
     public var isUrgent: Bool { lock.withLock { requests > 1 } }
 
@@ -31,8 +45,8 @@ public final class StopSignal: @unchecked Sendable {
             source.setEventHandler { [self] in
                 lock.withLock {
                     if signalNumber == nil { signalNumber = sig }
-                    requests += 1
                 }
+                request()
             }
             source.resume()
             Self.sources.withLock { $0.append(source) }
