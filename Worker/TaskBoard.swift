@@ -12,6 +12,12 @@ final class TaskBoard: @unchecked Sendable {
     private var cancelled: Set<TaskID> = []
     private var outbox: [WireMessage] = []
     private var closed = false
+    /// Ends the network thread's wait for the coordinator as soon as a message is ready to go.
+    private let wake: WakeSignal
+
+    init(waking wake: WakeSignal) {
+        self.wake = wake
+    }
 
     func add(_ task: TaskAssignment, segment: [UInt8]) {
         condition.withLock {
@@ -43,6 +49,7 @@ final class TaskBoard: @unchecked Sendable {
             running[id] = nil
             if cancelled.remove(id) == nil { outbox.append(message) }
         }
+        wake.signal()
     }
 
     func cancel(_ id: TaskID) {

@@ -57,7 +57,10 @@ public struct WorkerError: Error, Sendable, CustomStringConvertible {
 public final class WorkerLoop {
     private let config: WorkerConfiguration
     private let context: ZMQContext
-    private let board = TaskBoard()
+    private let board: TaskBoard
+    /// Polled beside the socket: a finished task's result or a stop request ends the wait at
+    /// once instead of at its 50 ms timeout.
+    private let wake: WakeSignal
     private var warnings = RepeatLimiter(intervalMilliseconds: 60_000)
     private let metrics = WorkerMetrics()
     private let loopBeat = LoopBeat()
@@ -68,10 +71,14 @@ public final class WorkerLoop {
     /// `context`: share the coordinator's for inproc endpoints (the embedded farm).
     public init(_ config: WorkerConfiguration, context: ZMQContext? = nil) throws(ZMQError) {
         self.config = config
+        wake = try WakeSignal()
+        board = TaskBoard(waking: wake)
         if let context { self.context = context } else { self.context = try ZMQContext() }
     }
 
     public func run(until stop: StopSignal) throws(WorkerError) {
+        let wake = self.wake
+        stop.whenRequested { wake.signal() }
         let observability = try startObservability()
         let threads = (0..<max(1, config.slots)).map { _ in startProcessingThread() }
         defer {
@@ -118,7 +125,8 @@ public final class WorkerLoop {
                let line = warnings.line("no answer", "no answer from the coordinator at \(config.endpoint) yet: is it running there, with the same security (--server-key, or --insecure on both)?", now: MonotonicClock.now) {
                 config.log.warning("\(line)")
             }
-            if let frames = try? socket.receive(timeoutMilliseconds: 50) {
+            let readable = (try? ZMQPoller.poll([socket], wake: wake, timeoutMilliseconds: 50))?.first ?? false
+            if readable, let frames = try? socket.receive(timeoutMilliseconds: 0) {
                 lastHeard = MonotonicClock.now
                 switch Result(catching: { () throws(ProtocolError) in try WireCodec.decode(frames) }) {
                 case .failure(let error):
