@@ -134,7 +134,7 @@ struct OutputFinisher: Sendable {
         let pictures = try pictures()
         // Each segment's record goes to a spool on disk as the stitch writes the segment, and
         // the manifest is written from it at the end (the chain linked as they go): memory
-        // does not grow with the file's length. Its frames are spooled for the sidecar the same way.
+        // does not grow with the file's length. Its frames are spooled for the sidecar alike.
         let spool = try ManifestSegmentSpool(path: area.manifestSegmentsPath)
         let sidecarFrames = try DetectionsSpool(path: area.detectionsSpoolPath)
         var counts = CoverageCounts()

@@ -25,6 +25,7 @@ public final class StopSignal: @unchecked Sendable {
     public func whenRequested(_ action: @escaping @Sendable () -> Void) {
         lock.withLock { onRequest.append(action) }
     }
+
     public var isRequested: Bool { lock.withLock { requests > 0 } }
     public var isUrgent: Bool { lock.withLock { requests > 1 } }
 

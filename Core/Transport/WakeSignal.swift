@@ -2,8 +2,8 @@ import Glibc
 
 /// Lets another thread end a `ZMQPoller.poll` at once: a pipe whose read end the poll watches
 /// beside its sockets. The broker's loop uses it for news from its background lanes (a group
-/// commit recorded, a segment split, a file stitched) and for a stop request, which would
-/// otherwise wait for the poll's timeout.
+/// commit recorded, a segment split, a file stitched), a worker's network thread for a result
+/// to send, and both for a stop request: each would otherwise wait for the poll's timeout.
 public final class WakeSignal: @unchecked Sendable {
     /// The read end (polled) and the write end (signalled), both non-blocking.
     let descriptor: Int32
