@@ -12,10 +12,9 @@ import RedactSupport
 /// keys (beside them under $REDACTFARM_HOME), so whoever could replace one could sign a
 /// manifest anyway. The folder is the user's alone (0700). One subfolder per runtime and
 /// processor (`fingerprint`): a home shared between machines never hands one CPU's compiled
-/// network to another. Bounded: beyond
-/// `capacityBytes` the oldest blobs are deleted when a process first compiles. A blob that
-/// cannot be imported is compiled again (`OpenVINONetwork`); a folder that cannot be made
-/// means no cache, never a failed job.
+/// network to another. Bounded: beyond `capacityBytes` the oldest blobs are deleted when a
+/// process first compiles. A blob that cannot be imported is compiled again
+/// (`OpenVINONetwork`); a folder that cannot be made means no cache, never a failed job.
 public struct CompiledModelCache: Sendable, Equatable {
     /// This runtime's and processor's folder, made and pruned.
     public let folder: String
