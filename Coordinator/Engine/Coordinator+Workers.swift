@@ -21,6 +21,9 @@ extension Coordinator {
             if case .result(let result, let segment, let coverage) = message {
                 accept(result, segment: segment, coverage: coverage, from: nil)
             }
+            // A worker's last goodbye after it was removed (it said bye holding nothing, then
+            // bye again on its way out): it never joins again, and its socket may be gone.
+            if case .bye = message { return }
             let now = MonotonicClock.now
             if now - (announceAsked[route] ?? 0) >= 1000 {
                 announceAsked[route] = now
