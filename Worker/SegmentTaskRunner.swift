@@ -49,7 +49,7 @@ public final class SegmentTaskRunner {
             }
             let segment = try SegmentFile(bytes: bytes, path: label)
             let processor = SegmentProcessor(job: job, detectors: try detectors(for: job), muxer: task.muxer, frameRate: task.frameRate,
-                                             view: task.view, copyParameterSetID: task.copyParameterSetID)
+                                             view: task.view, copyParameterSetID: task.copyParameterSetID, videoStream: task.videoStream)
             let processed = try processor.process(segment, label: label, firstTrackID: Int(task.firstTrackID),
                                                   onFrameStep: onFrameStep, isCancelled: isCancelled)
             lastTimes = processed.times

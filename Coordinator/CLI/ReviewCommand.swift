@@ -22,6 +22,13 @@ struct ReviewCommand: ParsableCommand {
         unhide; keep visible: data subject); the page saves the decisions and the drawings as \
         a corrections file (docs/corrections.md) for `redactfarm rerender`.
 
+        A file with several video streams (an NVR's cameras) is reviewed a stream at a \
+        time: --stream chooses which (the first by default), the page shows that stream's \
+        tracks, frames and audit findings, and boxes drawn on it are hidden on that stream \
+        only. Track decisions name tracks, whose ids are unique across the file; \
+        --corrections starts a page from the file another page saved, so one file gathers \
+        the decisions on every camera.
+
         The page holds unredacted crops of the source: DIR is created 0700 and refused if \
         others can read it, it is never written beside the output unless asked, and the \
         manifest does not list it.
@@ -37,6 +44,12 @@ struct ReviewCommand: ParsableCommand {
     @Option(help: "The source, if it is no longer at the path the manifest records (its crops are shown beside the output's).")
     var source: String?
 
+    @Option(help: ArgumentHelp("Which video stream of a file with several (an NVR's cameras) the page shows, by its index in the source as `redactfarm probe` and the manifest list it (default: the first). Boxes drawn on the page hide on that stream only.", valueName: "index"))
+    var stream: Int?
+
+    @Option(help: ArgumentHelp("A corrections file made on this output (another camera's page, an earlier sitting): the page starts from its decisions, and saves everything in it with what is decided and drawn here, so one file gathers a review.", valueName: "file"))
+    var corrections: String?
+
     @Option(help: ArgumentHelp("How many frames of the output the page offers to draw boxes and zones on, evenly spaced (1 to \(ReviewWriter.DrawingFrames.maxCount); the leak audit's frames are added).", valueName: "n"))
     var drawFrames = ReviewWriter.DrawingFrames.defaultCount
 
@@ -46,6 +59,7 @@ struct ReviewCommand: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
+        if let stream, stream < 0 { throw ValidationError("--stream \(stream): a stream's index is 0 or more") }
         guard (1...ReviewWriter.DrawingFrames.maxCount).contains(drawFrames) else {
             throw ValidationError("--draw-frames \(drawFrames): accepts 1 to \(ReviewWriter.DrawingFrames.maxCount) frames")
         }
@@ -54,7 +68,12 @@ struct ReviewCommand: ParsableCommand {
     func run() throws {
         let result = try reportingErrors(verbose: common.verbose) { () throws in
             let span = try drawRange.map { (text) throws(OptionError) in try AudioArguments.span(text, option: "--draw-range") }
-            return try ReviewWriter.write(output: output, to: folder, source: source,
+            let carried = try corrections.map { (path) throws(OptionError) in
+                do throws(MediaError) { return (try Corrections.read(path: path).corrections, path) } catch {
+                    throw OptionError("--corrections", path, accepts: error.reason)
+                }
+            }
+            return try ReviewWriter.write(output: output, to: folder, source: source, stream: stream, carrying: carried,
                                           drawing: ReviewWriter.DrawingFrames(count: drawFrames, from: span?.from, until: span?.until))
         }
         if common.json { return try Terminal.printJSON(result) }

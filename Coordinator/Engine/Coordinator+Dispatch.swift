@@ -106,10 +106,12 @@ extension Coordinator {
         let (options, json) = try jobOptions(ready.jobID)
         let id = TaskID(job: ready.jobID, file: key.file, segment: Int32(key.index), attempt: Int32(attempt))
         let video = try plan.video(of: ready.record)
-        let task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: SourceFrameRate(video), view: try plan.view(of: ready.record),
+        var task = TaskAssignment(id: id, muxer: plan.input.muxer, frameRate: SourceFrameRate(video), view: try plan.view(of: ready.record),
                                   firstTrackID: Int64(TrackIDs.first(ofSegment: key.index)), segmentSHA256: ready.record.sha256, jobJSON: json,
                                   models: try requirements(ofFile: key.file).models,
                                   copyParameterSetID: options.job.copiesUnchanged ? video.copying?.parameterSetID : nil)
+        // Known before the file's further streams are split: boxes drawn on another camera are not drawn here.
+        task.videoStream = video.streamIndex
         let name = ready.worker.hello.name
         guard workers[route] != nil else {
             // Gone since the turn's assignments were made (an earlier send to it failed).

@@ -139,11 +139,18 @@ public struct Rerenderer: Sendable {
         }
         guard offset == record.perFrame.count else { throw fail("its detections hold more frames than its segments") }
 
+        // A box drawn on one camera of a file with several is drawn on that camera's frames only.
+        func onStream(_ corrections: CorrectionsApplied, _ video: SegmentPlan.VideoRecord) throws(MediaError) -> CorrectionsApplied {
+            do throws(OptionError) { return try CorrectionsApplied(corrections.corrections, videoStream: video.streamIndex) } catch {
+                throw fail("the corrections cannot be applied: \(error.description)")
+            }
+        }
         var handling: [Handling] = []
         for (i, s) in m.segments.enumerated() {
             let video = try plan.video(of: plan.segments[i])
             let (width, height) = (Double(video.width), Double(video.height))
-            let changed = frames[i].contains { newCorrections.changes($0, from: previousCorrections, jobZones: job.zones, width: width, height: height) }
+            let (new, previous) = (try onStream(newCorrections, video), try onStream(previousCorrections, video))
+            let changed = frames[i].contains { new.changes($0, from: previous, jobZones: job.zones, width: width, height: height) }
             handling.append(changed ? .reencode : s.isCopied ? .copy : .reuse)
         }
 
@@ -208,7 +215,8 @@ public struct Rerenderer: Sendable {
             let video = try plan.video(of: planned)
             let processor = SegmentProcessor(job: job, detectors: [], muxer: plan.input.muxer, frameRate: SourceFrameRate(video),
                                              view: try plan.view(of: planned),
-                                             copyParameterSetID: job.copiesUnchanged ? video.copying?.parameterSetID : nil)
+                                             copyParameterSetID: job.copiesUnchanged ? video.copying?.parameterSetID : nil,
+                                             videoStream: video.streamIndex)
             let stored = Dictionary(frames[i].map { ($0.pts, $0.foundRegions) }, uniquingKeysWith: { a, _ in a })
             let processed = try processor.process(segment, label: "segment \(i)", firstTrackID: TrackIDs.first(ofSegment: i), found: stored,
                                                   isCancelled: isCancelled)

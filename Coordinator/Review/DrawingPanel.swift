@@ -15,6 +15,9 @@ extension ReviewContent {
         var codedHeight: Int
         var view: SourceView
         var frames: [Frame]
+        /// The source's video stream these frames are of, in a file with several: each box
+        /// drawn names it, so it is hidden on that camera only. nil: a file's only stream.
+        var stream: Int? = nil
 
         /// Coded pixels to percent of the shown picture, as the affine map
         /// `[a, b, c, d, e, f]`: shown = (a·x + b·y + c, d·x + e·y + f). Exact for the quarter
@@ -44,7 +47,7 @@ enum DrawingPanel {
         return """
         <p>Where something shows that should be hidden, draw it. Pick a frame of the redacted output, then drag on the picture.
         A <b>box track</b> follows one thing: each drag sets its box on that frame (a keyframe); between keyframes the box moves in a straight line, and it is hidden from its first keyframe to its last.
-        A <b>zone</b> hides an area for a time, whatever is in it.</p>
+        A <b>zone</b> hides an area for a time, whatever is in it\(d.stream == nil ? "" : ", on every camera of this file (boxes are drawn on this one only)").</p>
         \(d.view.clockwiseRotation == 0 ? "" : "<p class=\"small\">These frames are shown as stored; a player turns them \(d.view.clockwiseRotation)° clockwise. Zones drawn here are saved for the picture as shown, so they hide the same place.</p>")
         <div class="draw-tools">
         <label><input type="radio" name="drawmode" value="box" checked> box track</label>
@@ -54,7 +57,7 @@ enum DrawingPanel {
         from <input id="zone-from" size="8" placeholder="start" aria-label="zone from (seconds)"> until <input id="zone-until" size="8" placeholder="end" aria-label="zone until (seconds)"> s
         </div>
         <p id="draw-status" class="small"></p>
-        <svg id="editor" viewBox="0 0 \(d.codedWidth) \(d.codedHeight)" data-width="\(d.codedWidth)" data-height="\(d.codedHeight)" data-shown="\(d.codedToShownPercent.map { String(format: "%.9g", $0) }.joined(separator: ","))">
+        <svg id="editor" viewBox="0 0 \(d.codedWidth) \(d.codedHeight)"\(d.stream.map { " data-stream=\"\($0)\"" } ?? "") data-width="\(d.codedWidth)" data-height="\(d.codedHeight)" data-shown="\(d.codedToShownPercent.map { String(format: "%.9g", $0) }.joined(separator: ","))">
         <image id="editor-image" x="0" y="0" width="\(d.codedWidth)" height="\(d.codedHeight)" preserveAspectRatio="none"/>
         <g id="overlay"></g><rect id="rubber" fill="none" stroke="#f1c40f" stroke-width="2" stroke-dasharray="6 4" vector-effect="non-scaling-stroke" visibility="hidden"/>
         </svg>
@@ -68,13 +71,14 @@ enum DrawingPanel {
     const drawing = editor ? {
       width: Number(editor.dataset.width), height: Number(editor.dataset.height),
       shown: editor.dataset.shown.split(',').map(Number),
+      stream: editor.dataset.stream === undefined ? null : Number(editor.dataset.stream),
       tracks: [], current: -1, zones: [], frame: null, start: null,
     } : null;
     function drawn() {
       if (!drawing) return {boxes: [], zones: []};
       return {
-        boxes: drawing.tracks.filter(t => t.keyframes.length > 0).map(t => ({target: t.target,
-          keyframes: t.keyframes.map(k => ({seconds: k.seconds, box: k.box}))})),
+        boxes: drawing.tracks.filter(t => t.keyframes.length > 0).map(t => Object.assign({target: t.target,
+          keyframes: t.keyframes.map(k => ({seconds: k.seconds, box: k.box}))}, drawing.stream === null ? {} : {stream: drawing.stream})),
         zones: drawing.zones.map(zoneText),
       };
     }

@@ -17,13 +17,14 @@ enum FrameSampler {
     /// How far a crop reaches past its box on every side, as a share of the box.
     static let cropMargin = 0.25
 
-    static func sample(path: String, _ requests: [Request]) throws(MediaError) -> [Request: RGBImage] {
+    /// `stream`: the file's video stream to sample (its index); nil: its only one.
+    static func sample(path: String, stream: Int? = nil, _ requests: [Request]) throws(MediaError) -> [Request: RGBImage] {
         let byFrame = Dictionary(grouping: requests, by: \.frame)
         guard let last = byFrame.keys.max() else { return [:] }
         var pictures: [Request: RGBImage] = [:]
         let converter = RGBConverter()
         var index = 0
-        try VideoFileDecoder.forEachFrame(path: path) { (frame) throws(MediaError) in
+        try VideoFileDecoder.forEachFrame(path: path, stream: stream) { (frame) throws(MediaError) in
             defer { index += 1 }
             guard index <= last, let wanted = byFrame[index] else { return }
             let f = VideoFrame(frame)

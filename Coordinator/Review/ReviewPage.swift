@@ -19,6 +19,11 @@ struct ReviewContent {
     var drawing: Drawing?
     var covers: [Cover] = []
     var notes: [String]
+    /// The video stream shown, in a file with several (nil: its only one).
+    var stream: ShownStream? = nil
+    /// Corrections the page starts from (`review --corrections`): its decisions on tracks
+    /// shown here are made on the page, and everything else in it is saved with the page's.
+    var carried: Corrections? = nil
 
     static func cropKey(track: Int, frame: Int) -> String { "\(track)@\(frame)" }
 
@@ -82,6 +87,12 @@ enum ReviewPage {
             ("Source", "\(m.input.path) (SHA-256 \(m.input.sha256))"),
             ("Frames", "\(m.videoFrames), \(String(format: "%.2f", c.tracks.duration)) s, \(m.segments.count) segment(s), \(m.segments.filter(\.isCopied).count) copied from the source" + Self.copiedGOPsNote(m)),
             ("Hidden", "\(m.detections.tracks) track(s), \(m.detections.framesWithRedaction) frame(s) with something hidden"),
+        ]
+        if let shown = c.stream {
+            let others = shown.all.filter { $0 != shown.source }.map { "--stream \($0)" }.joined(separator: ", ")
+            rows.append(("Shown", "video stream \(shown.source) of \(shown.all.count): its \(c.tracks.tracks.count) track(s) and \(c.tracks.frameSeconds.count) frames; boxes drawn here hide on this stream only (review again with \(others) for the others)"))
+        }
+        rows += [
             ("Targets", job.targets.map(\.rawValue).sorted().joined(separator: ", ") + (job.zones.isEmpty ? "" : "; \(job.zones.count) zone(s)")),
             ("Detector", "threshold \(job.detector.threshold), inference scale \(job.detector.inferenceScale), full pass every \(job.detector.every) frame(s)" + (job.detector.inferenceScale > 1 && !job.detector.magnifies(passAt: job.detector.every) ? ", magnified and 1x passes in turn" : "") + (m.inference.map { "; \($0)" } ?? "")),
             ("Look", "\(job.look.style.rawValue), \(job.look.shape.rawValue), padding \(job.look.padding)"),
@@ -189,7 +200,13 @@ enum ReviewPage {
     }
 
     static func corrections(_ c: ReviewContent) -> String {
-        """
+        var carried = ""
+        if let k = c.carried {
+            let shown = Set(c.tracks.tracks.map(\.id))
+            let elsewhere = k.tracks.filter { !shown.contains($0.track) }.count
+            carried = "<p id=\"carried\">Started from the corrections file given (--corrections): \(k.tracks.count - elsewhere) decision(s) made above, and \(elsewhere) on tracks not shown here, \(k.boxes.count) box track(s) and \(k.zones.count) zone(s) saved as they are, before this page's.</p>"
+        }
+        return carried + """
         <p>Decisions and drawings made above, as a corrections file (docs/corrections.md). Save it and give it to the operator; nothing leaves this page.</p>
         <button id="save" type="button">Save corrections.json</button>
         <pre id="corrections"></pre>
@@ -199,8 +216,16 @@ enum ReviewPage {
     static func script(_ c: ReviewContent) -> String {
         let header: [String: String] = ["format": "redactfarm-corrections", "output": c.outputName, "outputSHA256": c.manifest.output.sha256]
         let headerJSON = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]  // slashes stay escaped: no "</script>" can close the script
+        let carriedJSON = c.carried.map { k in
+            "{\"tracks\": \(Self.json(k.tracks, encoder)), \"boxes\": \(Self.json(k.boxes, encoder)), \"zones\": \(Self.json(k.zones, encoder))}"
+        } ?? "{\"tracks\": [], \"boxes\": [], \"zones\": []}"
         return """
         const header = \(headerJSON);
+        // What the page started from (review --corrections): decisions on tracks shown here are
+        // made on the page below; the rest is saved as it is, before what is drawn here.
+        const carried = \(carriedJSON);
         function decisions() {
           const tracks = [];
           for (const card of document.querySelectorAll('.track-card')) {
@@ -211,7 +236,13 @@ enum ReviewPage {
               target: card.dataset.target, from: Number(card.dataset.from), until: Number(card.dataset.until)});
           }
           const added = drawn();
-          return Object.assign({}, header, {version: 1, tracks: tracks, boxes: added.boxes, zones: added.zones});
+          const onPage = new Set([...document.querySelectorAll('.track-card')].map(card => Number(card.dataset.track)));
+          return Object.assign({}, header, {version: 1, tracks: carried.tracks.filter(t => !onPage.has(t.track)).concat(tracks),
+            boxes: carried.boxes.concat(added.boxes), zones: carried.zones.concat(added.zones)});
+        }
+        for (const t of carried.tracks) {
+          const input = document.querySelector('input[name="t' + t.track + '"][value="' + t.action + '"]');
+          if (input) input.checked = true;
         }
         function show() { document.getElementById('corrections').textContent = JSON.stringify(decisions(), null, 2); }
         // #keep=3,5&unhide=7 opens the page with those decisions made.
@@ -258,6 +289,9 @@ enum ReviewPage {
         (picture.starts(with: [0x89, 0x50, 0x4E, 0x47]) ? "data:image/png;base64," : "data:image/jpeg;base64,") + Data(picture).base64EncodedString()
     }
     static func f(_ v: Double) -> String { String(format: "%.2f", v) }
+    static func json<T: Encodable>(_ value: T, _ encoder: JSONEncoder) -> String {
+        (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    }
     static func esc(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")

@@ -43,10 +43,11 @@ public struct ReviewTracks: Sendable {
     public var untrackedFrames: Int
     public static let samplesPerTrack = 4
 
-    public init(report: RedactionReport) {
-        let frames = report.perFrame.sorted { $0.pts < $1.pts }
+    /// `stream`: a further video stream's frames, as the sidecar names them (nil: the first's).
+    public init(report: RedactionReport, stream: Int? = nil) {
+        let frames = report.perFrame.filter { $0.stream == stream }.sorted { $0.pts < $1.pts }
         let first = frames.first?.pts ?? 0
-        let tb = report.timeBase.doubleValue
+        let tb = (stream.flatMap { s in report.streamTimeBases?.first { $0.stream == s }?.timeBase } ?? report.timeBase).doubleValue
         frameSeconds = frames.map { $0.seconds ?? Double($0.pts - first) * tb }
         let step = Self.frameStep(frameSeconds)
         struct Building {

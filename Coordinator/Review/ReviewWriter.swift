@@ -46,19 +46,29 @@ public enum ReviewWriter {
         }
     }
 
-    public static func write(output: String, to directory: String, source: String? = nil,
+    /// `stream`: which video stream of a file with several (an NVR's cameras) the page shows,
+    /// by its index in the source as the manifest lists it; nil: the first. `carrying`: a
+    /// corrections file made on this output (another camera's page, an earlier sitting): the
+    /// page starts from its decisions and saves everything in it with its own.
+    public static func write(output: String, to directory: String, source: String? = nil, stream: Int? = nil,
+                             carrying carried: (corrections: Corrections, path: String)? = nil,
                              drawing drawingChoice: DrawingFrames = DrawingFrames()) throws(MediaError) -> Result {
         guard FileManager.default.fileExists(atPath: output) else { throw MediaError(path: output, reason: "no such file") }
         let manifestPath = OutputSidecars.manifestPath(output)
         guard FileManager.default.fileExists(atPath: manifestPath) else {
             throw MediaError(path: output, reason: "has no signed manifest beside it (\(URL(fileURLWithPath: manifestPath).lastPathComponent)); only a RedactFarm output can be reviewed")
         }
-        let manifest = try SignedManifest.open(try FileBytes.read(manifestPath), path: output).manifest
-        // The page samples and draws on one picture; a file with several cameras would put
-        // one's boxes on another's frames.
-        guard !manifest.segments.contains(where: { $0.stream != nil }) else {
-            throw MediaError(path: output, reason: "has several video streams, which the review page does not show yet; its detections sidecar lists what was hidden in each (`verify` checks the output)")
+        var manifest = try SignedManifest.open(try FileBytes.read(manifestPath), path: output).manifest
+        let shown = try ShownStream.choose(stream, in: manifest, output: output)
+        if let carried, let made = carried.corrections.outputSHA256, made != manifest.output.sha256 {
+            throw MediaError(path: carried.path, reason: "was made on another output (SHA-256 \(made.prefix(12))…, \(URL(fileURLWithPath: output).lastPathComponent) is \(manifest.output.sha256.prefix(12))…)")
         }
+        var notes: [String] = []
+        if shown.several, stream == nil {
+            notes.append("the output has \(shown.all.count) video streams (source streams \(shown.all.map(String.init).joined(separator: ", "))): this page shows stream \(shown.source); --stream shows another")
+        }
+        // The page is about one camera: the audit's findings on the others are theirs.
+        manifest.audit?.findings.removeAll { $0.stream != shown.sidecar }
         try prepare(directory)
         let verdict: (Bool, String)
         do throws(MediaError) {
@@ -67,8 +77,7 @@ public enum ReviewWriter {
         } catch {
             verdict = (false, "verify failed: \(error.reason)")
         }
-        let tracks = ReviewTracks(report: try OutputRecord.detections(of: output))
-        var notes: [String] = []
+        let tracks = ReviewTracks(report: try OutputRecord.detections(of: output), stream: shown.sidecar)
 
         let frameCount = tracks.frameSeconds.count
         let sheetIndices = frameCount == 0 ? [] : Array(Set((0..<sheetFrames).map { $0 * (frameCount - 1) / max(1, sheetFrames - 1) })).sorted()
@@ -88,7 +97,9 @@ public enum ReviewWriter {
         }
         let sheetRequests = sheetIndices.map { FrameSampler.Request(frame: $0, box: nil, size: sheetThumbWidth) }
         let outputVideo = try MediaInput(path: output)
-        let outputReport = StreamReport(outputVideo.stream(try outputVideo.primaryVideoStream()))
+        let outputStream: Int
+        if let index = shown.output { outputStream = index } else { outputStream = try outputVideo.primaryVideoStream() }
+        let outputReport = StreamReport(outputVideo.stream(outputStream))
         let (codedWidth, codedHeight) = (outputReport.width ?? 0, outputReport.height ?? 0)
         let chosen = drawingChoice.indices(frameSeconds: tracks.frameSeconds)
         if chosen.isEmpty, drawingChoice.from != nil || drawingChoice.until != nil {
@@ -96,18 +107,20 @@ public enum ReviewWriter {
         }
         let drawingIndices = Array(Set(chosen + findingRequests.map(\.frame))).sorted()
         let drawingRequests = drawingIndices.map { FrameSampler.Request(frame: $0, box: nil, size: min(DrawingFrames.width, max(2, codedWidth))) }
-        let outputPictures = try FrameSampler.sample(path: output, sheetRequests + Array(cropRequests.keys) + findingRequests + drawingRequests)
+        let outputPictures = try FrameSampler.sample(path: output, stream: shown.output, sheetRequests + Array(cropRequests.keys) + findingRequests + drawingRequests)
 
         let sourcePath = source ?? manifest.input.path
         var sourceCrops: [String: [UInt8]] = [:]
         var still: (picture: [UInt8], width: Int, height: Int, codedWidth: Int, codedHeight: Int)?
         if FileManager.default.fileExists(atPath: sourcePath) {
             let stillRequest = FrameSampler.Request(frame: 0, box: nil, size: 640)
-            let pictures = try FrameSampler.sample(path: sourcePath, Array(cropRequests.keys) + [stillRequest])
+            let pictures = try FrameSampler.sample(path: sourcePath, stream: shown.several ? shown.source : nil, Array(cropRequests.keys) + [stillRequest])
             for (request, key) in cropRequests { if let p = pictures[request] { sourceCrops[key] = try p.jpeg() } }
             if let p = pictures[stillRequest] {
                 let input = try MediaInput(path: sourcePath)
-                let report = StreamReport(input.stream(try input.primaryVideoStream()))
+                let sourceStream: Int
+                if shown.several { sourceStream = shown.source } else { sourceStream = try input.primaryVideoStream() }
+                let report = StreamReport(input.stream(sourceStream))
                 still = (try p.jpeg(), p.width, p.height, report.width ?? p.width, report.height ?? p.height)
             }
         } else {
@@ -125,7 +138,8 @@ public enum ReviewWriter {
             for (index, request) in zip(drawingIndices, drawingRequests) {
                 if let p = outputPictures[request] { frames.append(.init(frame: index, seconds: tracks.frameSeconds[index], jpeg: try p.jpeg())) }
             }
-            drawing = ReviewContent.Drawing(codedWidth: codedWidth, codedHeight: codedHeight, view: view, frames: frames)
+            drawing = ReviewContent.Drawing(codedWidth: codedWidth, codedHeight: codedHeight, view: view, frames: frames,
+                                            stream: shown.several ? shown.source : nil)
         }
         // Cover art: shown as JPEG or PNG, which is what cover pictures are.
         var covers: [ReviewContent.Cover] = []
@@ -143,7 +157,8 @@ public enum ReviewWriter {
         let sheet = try sheetPicture.png()
         let content = ReviewContent(outputName: URL(fileURLWithPath: output).lastPathComponent, manifest: manifest, verdict: verdict,
                                     tracks: tracks, contactSheet: try sheetPicture.jpeg(), contactSheetTimes: sheetIndices.map { tracks.frameSeconds[$0] },
-                                    sourceCrops: sourceCrops, outputCrops: outputCrops, still: still, findingCrops: findingCrops, drawing: drawing, covers: covers, notes: notes)
+                                    sourceCrops: sourceCrops, outputCrops: outputCrops, still: still, findingCrops: findingCrops, drawing: drawing, covers: covers, notes: notes,
+                                    stream: shown.several ? shown : nil, carried: carried?.corrections)
         let page = Array(ReviewPage.html(content).utf8)
         let pagePath = directory + "/index.html", sheetPath = directory + "/contact-sheet.png"
         try AtomicOutput.write(sheet, to: sheetPath, mode: 0o600)

@@ -62,9 +62,18 @@ public struct Corrections: Codable, Equatable, Sendable {
     public struct ManualTrack: Codable, Equatable, Sendable {
         public var target: TargetClass?
         public var keyframes: [Keyframe]
-        public init(target: TargetClass? = nil, keyframes: [Keyframe]) {
+        /// The source's video stream it was drawn on (its index in the file), in a file with
+        /// several (an NVR's cameras); absent: every video stream of the file.
+        public var stream: Int?
+        public init(target: TargetClass? = nil, keyframes: [Keyframe], stream: Int? = nil) {
             self.target = target
             self.keyframes = keyframes
+            self.stream = stream
+        }
+
+        /// Whether it is drawn on the video stream at `index` (nil: a file's only one).
+        public func applies(toStream index: Int?) -> Bool {
+            stream == nil || index == nil || stream == index
         }
     }
 
@@ -111,6 +120,9 @@ public struct Corrections: Codable, Equatable, Sendable {
             let label = "box track \(n + 1)"
             guard !manual.keyframes.isEmpty else { throw OptionError(name, label, accepts: "at least one keyframe") }
             guard manual.target != .zone else { throw OptionError(name, label, accepts: "a target: face, person or plate") }
+            if let stream = manual.stream, !(0...65_535).contains(stream) {
+                throw OptionError(name, label, accepts: "a stream: the index of a video stream of the file, 0 or more (\(stream) given)")
+            }
             for (k, key) in manual.keyframes.enumerated() {
                 let b = key.box
                 guard key.seconds.isFinite, key.seconds >= 0, [b.x0, b.y0, b.x1, b.y1].allSatisfy(\.isFinite), b.x1 > b.x0, b.y1 > b.y0 else {

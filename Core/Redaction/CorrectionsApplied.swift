@@ -16,9 +16,13 @@ public struct CorrectionsApplied: Sendable {
     public let corrections: Corrections?
     private let decisions: [Int: Corrections.Action]
     public let zones: [PrivacyZone]
+    /// The source's video stream the frames are of (its index in the file): boxes drawn on
+    /// another camera of the file are not drawn here. nil: every box (a file's only stream).
+    public let videoStream: Int?
 
-    public init(_ corrections: Corrections?) throws(OptionError) {
+    public init(_ corrections: Corrections?, videoStream: Int? = nil) throws(OptionError) {
         self.corrections = corrections
+        self.videoStream = videoStream
         decisions = Dictionary((corrections?.tracks ?? []).map { ($0.track, $0.action) }, uniquingKeysWith: { a, _ in a })
         zones = try corrections?.parsedZones() ?? []
     }
@@ -45,7 +49,7 @@ public struct CorrectionsApplied: Sendable {
     /// linearly; a track is active from its first keyframe's frame to its last's.
     public func manualBoxes(atSeconds t: Double) -> [DetectionTracker.Covered] {
         (corrections?.boxes ?? []).enumerated().compactMap { (n, manual) -> DetectionTracker.Covered? in
-            guard let box = Self.box(of: manual, atSeconds: t) else { return nil }
+            guard manual.applies(toStream: videoStream), let box = Self.box(of: manual, atSeconds: t) else { return nil }
             return DetectionTracker.Covered(track: Corrections.manualTrackIDBase + n, target: manual.target ?? .face, box: box,
                                             score: nil, origin: .manual)
         }

@@ -58,6 +58,12 @@ public enum Preflight {
             return
         }
         let videos = try input.videoStreams()
+        // A box drawn on a camera the file does not have would be drawn nowhere.
+        for (n, box) in (job.corrections?.boxes ?? []).enumerated() {
+            if let stream = box.stream, !videos.contains(stream) {
+                report.reasons.append("the corrections' box track \(n + 1) is drawn on stream \(stream), which is not a video stream of this file (its video streams: \(videos.map(String.init).joined(separator: ", ")))")
+            }
+        }
         let muxer = try ContainerFormat.muxerName(for: input)
         report.muxer = muxer
         let plan = StreamPlan.decide(input, videos: Set(videos), dropping: dropping, audio: job.audio)

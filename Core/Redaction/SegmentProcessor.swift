@@ -62,6 +62,7 @@ public final class SegmentProcessor {
     private let frameRate: SourceFrameRate?
     private let sourceView: SourceView
     private let copyParameterSetID: Int?
+    private let videoStream: Int?
     private let frameCacheBytes: Int
 
     /// Picture bytes a segment's decoded frames may hold between its two passes, per worker
@@ -74,10 +75,13 @@ public final class SegmentProcessor {
     /// in-band vs global headers and whether B-frames can be carried). `view`: how the file is
     /// shown, which zones are drawn in. `copyParameterSetID`: set when the file's segments
     /// with nothing to hide are copied from the source (`SegmentCopying`): the parameter set
-    /// id re-encoded segments use, so both kinds share one stream.
+    /// id re-encoded segments use, so both kinds share one stream. `videoStream`: the source's
+    /// video stream the segment is of, in a file with several (the corrections' boxes name it).
     public init(job: RedactionJob, detectors: [any TargetDetector], muxer: String, frameRate: SourceFrameRate?,
-                view: SourceView = SourceView(), copyParameterSetID: Int? = nil, frameCacheBytes: Int = SegmentProcessor.defaultFrameCacheBytes) {
+                view: SourceView = SourceView(), copyParameterSetID: Int? = nil, videoStream: Int? = nil,
+                frameCacheBytes: Int = SegmentProcessor.defaultFrameCacheBytes) {
         self.frameCacheBytes = frameCacheBytes
+        self.videoStream = videoStream
         self.sourceView = view
         self.copyParameterSetID = copyParameterSetID
         self.job = job
@@ -110,7 +114,7 @@ public final class SegmentProcessor {
                     throw MediaError(path: "", reason: "the job asks for \(asked.map(\.rawValue).sorted()) but the worker built detectors for \(given.map(\.rawValue).sorted())")
                 }
             }
-            do throws(OptionError) { corrections = try CorrectionsApplied(job.corrections) } catch {
+            do throws(OptionError) { corrections = try CorrectionsApplied(job.corrections, videoStream: videoStream) } catch {
                 throw MediaError(path: "", reason: "the job's corrections: \(error.description)")
             }
         } catch {

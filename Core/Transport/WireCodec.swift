@@ -13,7 +13,7 @@ public struct ProtocolError: Error, Equatable, Sendable, CustomStringConvertible
 /// and blobs carry a u32 length. Every read is bounds-checked and every length capped.
 public enum WireCodec {
     public static let magic: [UInt8] = Array("RFWP".utf8)
-    public static let version: UInt8 = 6
+    public static let version: UInt8 = 7
     /// Cap on frame 1; bulk data travels in frames of its own.
     public static let maxBodyBytes = 1 << 20
     static let maxStringBytes = 64 << 10
@@ -51,6 +51,7 @@ public enum WireCodec {
             body.writeBlob(t.jobJSON)
             writeModels(t.models, to: &body)
             body.write(Int8(t.copyParameterSetID ?? -1))
+            body.write(Int32(clamping: t.videoStream ?? -1))
             bulk = [segment]
         case .result(let r, let segment, let coverage):
             write(r.id, to: &body)
@@ -163,6 +164,9 @@ public enum WireCodec {
             let copyID = try r.read(Int8.self)
             guard (-1...31).contains(copyID) else { throw ProtocolError("a task's parameter set id is \(copyID) (0-31, or -1 for none)") }
             assignment.copyParameterSetID = copyID < 0 ? nil : Int(copyID)
+            let stream = try r.read(Int32.self)
+            guard stream >= -1 else { throw ProtocolError("a task's video stream is \(stream) (0 or more, or -1 for a file's only one)") }
+            assignment.videoStream = stream < 0 ? nil : Int(stream)
             return .task(assignment, segment: bulk[0])
         case .result:
             var result = TaskResult(id: try readID(&r), inputSHA256: try r.readString(maxCount: maxStringBytes),

@@ -146,6 +146,10 @@ public struct TaskAssignment: Equatable, Sendable {
     /// Set when the file's segments with nothing to hide are copied from the source: the
     /// H.264 parameter set id re-encoded ones are written with (`SegmentCopying`).
     public var copyParameterSetID: Int?
+    /// The source's video stream the segment is of (its index in the file): a box a reviewer
+    /// drew on one camera of a file with several is drawn on that camera's frames only.
+    /// nil: every box is drawn (a coordinator that does not say).
+    public var videoStream: Int?
 
     public init(id: TaskID, muxer: String, frameRate: SourceFrameRate?, view: SourceView = SourceView(), firstTrackID: Int64,
                 segmentSHA256: String, jobJSON: [UInt8], models: [String: String], copyParameterSetID: Int? = nil) {

@@ -200,6 +200,10 @@ import Testing
             try refused(head + #""tracks":[{"track":1,"action":"maybe"}],"boxes":[],"zones":[]}"#, status: 64, saying: "is not a corrections file")
             try refused(head + #""tracks":[],"boxes":[{"keyframes":[]}],"zones":[]}"#, status: 64, saying: "at least one keyframe")
             try refused(head + #""tracks":[],"boxes":[],"zones":["0,0,0,0"]}"#, status: 64, saying: "--corrections")
+            // A box drawn on a camera the file does not have would be drawn nowhere.
+            let onCamera = { (stream: Int) in head + #""tracks":[],"boxes":[{"keyframes":[{"seconds":1,"box":{"x0":1,"y0":1,"x1":9,"y1":9}}],"stream":"# + "\(stream)}],\"zones\":[]}" }
+            try refused(onCamera(3), status: 1, saying: "box track 1 is drawn on stream 3, which is not a video stream of this file (its video streams: 0)")
+            try refused(onCamera(-1), status: 64, saying: "a stream: the index of a video stream")
             try refused("not json", status: 64, saying: "is not a corrections file")
             try refused(head + #""tracks":[],"boxes":[],"zones":[]}"#, status: 64, saying: "is the output being corrected", output: out)
             #expect(try CLI.run("rerender", out, "-o", dir + "/x.mp4").status == 64, "--corrections is required")

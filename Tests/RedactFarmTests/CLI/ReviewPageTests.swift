@@ -155,6 +155,81 @@ struct ReviewPageTests {
         }
     }
 
+    /// An NVR export with two cameras: the page shows one at a time (`--stream`), a box drawn
+    /// on the second camera names it, and both `rerender` and a run that detects again hide it
+    /// on that camera only; the first camera's segments are the earlier output's, bit for bit.
+    @Test func aTwoCameraOutputIsReviewedACameraAtATimeAndItsBoxesStayOnIt() throws {
+        try Fixtures.withTemporaryDirectory { (dir) throws in
+            let source = try MultipleVideoStreamsTests.twoFaces(in: dir)
+            let out = dir + "/out.mp4"
+            let r = try CLI.run("run", source, "-o", out, "--profile", "fast")
+            try #require(r.status == 0, "\(r.stderr)")
+            let first = try CLI.run("review", out, "-o", dir + "/r0")
+            #expect(first.status == 0 && first.stderr.contains("the output has 2 video streams (source streams 0, 1): this page shows stream 0"), "\(first.stderr)")
+            let wrong = try CLI.run("review", out, "-o", dir + "/r7", "--stream", "7")
+            #expect(wrong.status == 1 && wrong.stderrLines.count == 1 && wrong.stderr.contains("no redacted video stream 7") && wrong.stderr.contains("0, 1"), "\(wrong.stderr)")
+            let second = try CLI.run("review", out, "-o", dir + "/r1", "--stream", "1")
+            #expect(second.status == 0 && second.stderr.isEmpty, "\(second.stderr)")
+
+            let sidecar = try OutputRecord.detections(of: out)
+            func tracks(_ stream: Int?) -> Set<Int> { Set(sidecar.perFrame.filter { $0.stream == stream }.flatMap { $0.covered.compactMap(\.track) }) }
+            #expect(!tracks(nil).isEmpty && !tracks(1).isEmpty && tracks(nil).isDisjoint(with: tracks(1)))
+            let page = try DevToolsSession(chromium: HeadlessChromium.binary!, url: "file://\(dir)/r1/index.html#draw", profile: dir + "/profile")
+            #expect(try page.evaluate("document.querySelectorAll('.track-card').length") as? Int == tracks(1).count)
+            #expect(try page.evaluate("document.getElementById('editor').dataset.stream") as? String == "1")
+            let picks = try #require(try page.evaluate("[...document.querySelectorAll('.frame-pick')].map(b => Number(b.dataset.seconds))") as? [Double])
+            try #require(picks.count > 12)
+            /// From and to as shares of the picture's width and height.
+            func drag(_ a: (Double, Double), _ b: (Double, Double)) throws {
+                let e = try page.rect(of: "#editor")
+                let at = { (p: (Double, Double)) in (x: e.x + p.0 * e.width, y: e.y + p.1 * e.height) }
+                try page.drag(from: at(a), to: at(b))
+            }
+            try page.click(".frame-pick:nth-child(3)")
+            try drag((0.1, 0.1), (0.4, 0.5))
+            try page.click(".frame-pick:nth-child(12)")
+            try drag((0.2, 0.1), (0.5, 0.5))
+            let exported = try #require(try page.evaluate("document.getElementById('corrections').textContent") as? String)
+            let corrections = try JSONDecoder().decode(Corrections.self, from: Data(exported.utf8))
+            #expect(corrections.boxes.count == 1 && corrections.boxes.first?.stream == 1, "\(exported)")
+            try Data(exported.utf8).write(to: URL(fileURLWithPath: dir + "/c.json"))
+
+            func manualStreams(_ path: String) throws -> [Int?] {
+                try OutputRecord.detections(of: path).perFrame.filter { $0.covered.contains { $0.origin == .manual } }.map(\.stream)
+            }
+            let rerendered = try CLI.run("rerender", out, "--corrections", dir + "/c.json", "-o", dir + "/a.mp4")
+            #expect(rerendered.status == 0, "\(rerendered.stderr)")
+            let boxed = try manualStreams(dir + "/a.mp4")
+            #expect(boxed.count > 2 && boxed.allSatisfy { $0 == 1 }, "\(boxed)")
+            let after = try SignedManifest.open(FileBytes.read(OutputSidecars.manifestPath(dir + "/a.mp4")), path: dir + "/a.mp4").manifest
+            #expect(after.segments.filter { $0.stream == nil }.allSatisfy { $0.isReused }, "\(after.segments.map { ($0.stream, $0.handling) })")
+            #expect(try CLI.run("verify", dir + "/a.mp4").status == 0)
+
+            // A run that detects again: the box reaches its camera's worker only.
+            let again = try CLI.run("run", source, "-o", dir + "/b.mp4", "--profile", "fast", "--corrections", dir + "/c.json")
+            #expect(again.status == 0, "\(again.stderr)")
+            let boxedAgain = try manualStreams(dir + "/b.mp4")
+            #expect(boxedAgain == boxed, "\(boxedAgain)")
+
+            // The first camera's page, started from the second's file: a face kept visible there,
+            // and the file it saves holds both cameras' corrections.
+            let carrying = try CLI.run("review", out, "-o", dir + "/r0c", "--corrections", dir + "/c.json")
+            #expect(carrying.status == 0, "\(carrying.stderr)")
+            let keep = try #require(tracks(nil).min())
+            let page0 = try DevToolsSession(chromium: HeadlessChromium.binary!, url: "file://\(dir)/r0c/index.html#export", profile: dir + "/profile0")
+            try page0.click("input[name=\"t\(keep)\"][value=\"keep\"]")
+            let both = try JSONDecoder().decode(Corrections.self, from: Data(try #require(try page0.evaluate("document.getElementById('corrections').textContent") as? String).utf8))
+            #expect(both.boxes == corrections.boxes && both.tracks.map(\.track) == [keep], "\(both)")
+            try JSONEncoder().encode(both).write(to: URL(fileURLWithPath: dir + "/both.json"))
+            #expect(try CLI.run("rerender", out, "--corrections", dir + "/both.json", "-o", dir + "/c2.mp4").status == 0)
+            let record = try OutputRecord.detections(of: dir + "/c2.mp4")
+            #expect(record.perFrame.contains { $0.stream == nil && $0.kept?.contains { $0.track == keep } == true })
+            #expect(try manualStreams(dir + "/c2.mp4") == boxed)
+            let elsewhere = try CLI.run("review", dir + "/c2.mp4", "-o", dir + "/r-other", "--corrections", dir + "/both.json")
+            #expect(elsewhere.status == 1 && elsewhere.stderr.contains("was made on another output"), "\(elsewhere.stderr)")
+        }
+    }
+
     @Test func aFolderOthersCanReadIsRefused() throws {
         try Fixtures.withTemporaryDirectory { (dir) throws in
             let out = dir + "/out.mp4"

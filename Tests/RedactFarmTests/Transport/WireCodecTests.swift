@@ -19,6 +19,9 @@ import Testing
         .task(TaskAssignment(id: id, muxer: "mp4", frameRate: SourceFrameRate(average: Rational(num: 30000, den: 1001), isConstant: true), firstTrackID: 3_000_000,
                              segmentSHA256: "cd", jobJSON: Array("{}".utf8), models: ["face": "ab"]), segment: [1, 2, 3]),
         .task(TaskAssignment(id: id, muxer: "avi", frameRate: nil, firstTrackID: 0, segmentSHA256: "", jobJSON: [], models: [:]), segment: []),
+        .task({ var t = TaskAssignment(id: id, muxer: "mp4", frameRate: nil, firstTrackID: 1_000_000, segmentSHA256: "ef", jobJSON: [], models: [:])
+                t.videoStream = 2
+                return t }(), segment: [4]),
         .result(TaskResult(id: id, inputSHA256: "in", outputSHA256: "out", frameCount: 25, detections: 4, milliseconds: 900),
                 segment: [9, 9], coverage: Array("[]".utf8)),
         .failure(id, .permanent, reason: "decoder failed"),
