@@ -85,12 +85,13 @@ enum ReviewPage {
         var rows: [(String, String)] = [
             ("Output", "\(m.output.path) (\(m.output.sizeBytes) bytes, SHA-256 \(m.output.sha256))"),
             ("Source", "\(m.input.path) (SHA-256 \(m.input.sha256))"),
-            ("Frames", "\(m.videoFrames), \(String(format: "%.2f", c.tracks.duration)) s, \(m.segments.count) segment(s), \(m.segments.filter(\.isCopied).count) copied from the source" + Self.copiedGOPsNote(m)),
+            ("Frames", (c.stream.map { "\(m.videoFrames) in \($0.all.count) video streams, this one's \(c.tracks.frameSeconds.count)" } ?? "\(m.videoFrames)")
+                + ", \(String(format: "%.2f", c.tracks.duration)) s, \(m.segments.count) segment(s), \(m.segments.filter(\.isCopied).count) copied from the source" + Self.copiedGOPsNote(m)),
             ("Hidden", "\(m.detections.tracks) track(s), \(m.detections.framesWithRedaction) frame(s) with something hidden"),
         ]
         if let shown = c.stream {
             let others = shown.all.filter { $0 != shown.source }.map { "--stream \($0)" }.joined(separator: ", ")
-            rows.append(("Shown", "video stream \(shown.source) of \(shown.all.count): its \(c.tracks.tracks.count) track(s) and \(c.tracks.frameSeconds.count) frames; boxes drawn here hide on this stream only (review again with \(others) for the others)"))
+            rows.append(("Shown", "video stream \(shown.source) of \(shown.all.count): its \(c.tracks.tracks.count) track(s) and frames; boxes drawn here hide on this stream only (review again with \(others) for the others)"))
         }
         rows += [
             ("Targets", job.targets.map(\.rawValue).sorted().joined(separator: ", ") + (job.zones.isEmpty ? "" : "; \(job.zones.count) zone(s)")),
