@@ -110,7 +110,7 @@ extension Coordinator {
                                   firstTrackID: Int64(TrackIDs.first(ofSegment: key.index)), segmentSHA256: ready.record.sha256, jobJSON: json,
                                   models: try requirements(ofFile: key.file).models,
                                   copyParameterSetID: options.job.copiesUnchanged ? video.copying?.parameterSetID : nil)
-        // Known before the file's further streams are split: boxes drawn on another camera are not drawn here.
+        // Always set: while a file's first stream is split, its plan does not list the others yet.
         task.videoStream = video.streamIndex
         let name = ready.worker.hello.name
         guard workers[route] != nil else {
