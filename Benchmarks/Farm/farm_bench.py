@@ -14,6 +14,7 @@ coordinator's own share of the wall time, and peak memory of coordinator and wor
   x264 ultrafast) so the run is bounded by decode/encode, not detection: VmHWM of each process.
 
     farm_bench.py [--redactfarm .build/release/redactfarm] [--skip-memory] [--long-seconds 600]
+    farm_bench.py --only-memory --faces    (the memory table on real faces at 1080p)
 """
 import argparse
 import json
@@ -105,6 +106,23 @@ def make_1080p(seconds):
     return path
 
 
+def make_1080p_faces(seconds):
+    """The crowd ground-truth clip (real faces, 20 s at 25 fps, made by compare.py) scaled to
+    1080p and played over and over for `seconds`, with a tone for audio: tracks, crops and
+    magnified passes all run, at 1080p, for as long as the file lasts."""
+    clip = os.path.join(CACHE, "gt_crowd_1280x720_500.mp4")
+    if not os.path.exists(clip):
+        sys.exit(f"{clip} is missing: run `make eval` (or Benchmarks/Evaluation/compare.py) once to make the ground-truth clips")
+    path = os.path.join(CACHE, f"farm_1080p_faces_{seconds}s.mp4")
+    if not os.path.exists(path):
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-stream_loop", "-1", "-i", clip,
+                        "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+                        "-map", "0:v", "-map", "1:a", "-t", str(seconds), "-vf", "scale=1920:1080",
+                        "-c:v", "libx264", "-preset", "veryfast", "-b:v", "8M", "-g", "50", "-pix_fmt", "yuv420p",
+                        "-c:a", "aac", "-b:a", "128k", path], check=True)
+    return path
+
+
 def row(label, workers, frames, s, peaks=None, base=None):
     wall = s["finishedAt"] - s["createdAt"]
     critical = (s["firstDispatchAt"] - s["createdAt"]) + (s["finishedAt"] - s["lastResultAt"])
@@ -129,6 +147,8 @@ def main():
     ap.add_argument("--detect-memory", action="store_true",
                     help="the memory table with face detection on (fast profile, --precision auto) instead of zones only")
     ap.add_argument("--only-memory", action="store_true", help="skip the throughput tables")
+    ap.add_argument("--faces", action="store_true",
+                    help="the memory table on a 1080p file with real faces (the crowd ground truth, scaled and looped), detection on")
     a = ap.parse_args()
     os.makedirs(CACHE, exist_ok=True)
     frames = a.frames
@@ -178,15 +198,16 @@ def main():
 def memory(a):
     """Peak memory of coordinator and workers on a 1-minute and a long 1080p file: it must not
     grow with the file's length."""
-    if a.detect_memory:
+    if a.detect_memory or a.faces:
         what, options = "face detection on (fast profile, --precision auto)", ["--profile", "fast", "--precision", "auto"]
     else:
         what, options = "zones only", ["--targets", "none", "--zone", "100,100,400,300"]
-    print(f"\nMemory: 1080p30 8 Mbit/s + AAC, {what}, x264 ultrafast, 10 s segments, 2 workers")
+    picture, rate = ("the crowd ground truth at 1080p25, looped", 25) if a.faces else ("1080p30 testsrc2", 30)
+    print(f"\nMemory: {picture}, 8 Mbit/s + AAC, {what}, x264 ultrafast, 10 s segments, 2 workers")
     print("| file | workers | wall s | frames/s | speed-up | coordinator on critical path | coordinator CPU / wall | coordinator peak MiB | worker peak MiB |")
     print("|---|---|---|---|---|---|---|---|---|")
     for seconds in (60, a.long_seconds):
-        source = make_1080p(seconds)
+        source = make_1080p_faces(seconds) if a.faces else make_1080p(seconds)
         scratch = tempfile.mkdtemp(prefix="rf-bench-", dir="/tmp")
         farm = Farm(a.redactfarm, 2, scratch)
         try:
@@ -194,7 +215,7 @@ def memory(a):
             peaks = farm.peaks()
         finally:
             farm.stop()
-        line, _ = row(f"{seconds} s", 2, seconds * 30, s, peaks=peaks, base=None)
+        line, _ = row(f"{seconds} s", 2, seconds * rate, s, peaks=peaks, base=None)
         print(line.replace("| 1.00x |", "| - |"), flush=True)
         shutil.rmtree(scratch)
 
