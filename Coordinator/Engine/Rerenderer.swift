@@ -139,17 +139,12 @@ public struct Rerenderer: Sendable {
         }
         guard offset == record.perFrame.count else { throw fail("its detections hold more frames than its segments") }
 
-        // A box drawn on one camera of a file with several is drawn on that camera's frames only.
-        func onStream(_ corrections: CorrectionsApplied, _ video: SegmentPlan.VideoRecord) throws(MediaError) -> CorrectionsApplied {
-            do throws(OptionError) { return try CorrectionsApplied(corrections.corrections, videoStream: video.streamIndex) } catch {
-                throw fail("the corrections cannot be applied: \(error.description)")
-            }
-        }
         var handling: [Handling] = []
         for (i, s) in m.segments.enumerated() {
             let video = try plan.video(of: plan.segments[i])
             let (width, height) = (Double(video.width), Double(video.height))
-            let (new, previous) = (try onStream(newCorrections, video), try onStream(previousCorrections, video))
+            // A box drawn on one camera of a file with several is drawn on that camera's frames only.
+            let (new, previous) = (newCorrections.on(videoStream: video.streamIndex), previousCorrections.on(videoStream: video.streamIndex))
             let changed = frames[i].contains { new.changes($0, from: previous, jobZones: job.zones, width: width, height: height) }
             handling.append(changed ? .reencode : s.isCopied ? .copy : .reuse)
         }

@@ -219,9 +219,7 @@ enum ReviewPage {
         let headerJSON = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]  // slashes stay escaped: no "</script>" can close the script
-        let carriedJSON = c.carried.map { k in
-            "{\"tracks\": \(Self.json(k.tracks, encoder)), \"boxes\": \(Self.json(k.boxes, encoder)), \"zones\": \(Self.json(k.zones, encoder))}"
-        } ?? "{\"tracks\": [], \"boxes\": [], \"zones\": []}"
+        let carriedJSON = String(decoding: (try? encoder.encode(c.carried ?? Corrections())) ?? Data(#"{"tracks":[],"boxes":[],"zones":[]}"#.utf8), as: UTF8.self)
         return """
         const header = \(headerJSON);
         // What the page started from (review --corrections): decisions on tracks shown here are
@@ -290,9 +288,6 @@ enum ReviewPage {
         (picture.starts(with: [0x89, 0x50, 0x4E, 0x47]) ? "data:image/png;base64," : "data:image/jpeg;base64,") + Data(picture).base64EncodedString()
     }
     static func f(_ v: Double) -> String { String(format: "%.2f", v) }
-    static func json<T: Encodable>(_ value: T, _ encoder: JSONEncoder) -> String {
-        (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-    }
     static func esc(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")

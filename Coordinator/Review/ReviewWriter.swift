@@ -114,12 +114,12 @@ public enum ReviewWriter {
         var still: (picture: [UInt8], width: Int, height: Int, codedWidth: Int, codedHeight: Int)?
         if FileManager.default.fileExists(atPath: sourcePath) {
             let stillRequest = FrameSampler.Request(frame: 0, box: nil, size: 640)
-            let pictures = try FrameSampler.sample(path: sourcePath, stream: shown.several ? shown.source : nil, Array(cropRequests.keys) + [stillRequest])
+            let pictures = try FrameSampler.sample(path: sourcePath, stream: shown.named, Array(cropRequests.keys) + [stillRequest])
             for (request, key) in cropRequests { if let p = pictures[request] { sourceCrops[key] = try p.jpeg() } }
             if let p = pictures[stillRequest] {
                 let input = try MediaInput(path: sourcePath)
                 let sourceStream: Int
-                if shown.several { sourceStream = shown.source } else { sourceStream = try input.primaryVideoStream() }
+                if let named = shown.named { sourceStream = named } else { sourceStream = try input.primaryVideoStream() }
                 let report = StreamReport(input.stream(sourceStream))
                 still = (try p.jpeg(), p.width, p.height, report.width ?? p.width, report.height ?? p.height)
             }
@@ -139,7 +139,7 @@ public enum ReviewWriter {
                 if let p = outputPictures[request] { frames.append(.init(frame: index, seconds: tracks.frameSeconds[index], jpeg: try p.jpeg())) }
             }
             drawing = ReviewContent.Drawing(codedWidth: codedWidth, codedHeight: codedHeight, view: view, frames: frames,
-                                            stream: shown.several ? shown.source : nil)
+                                            stream: shown.named)
         }
         // Cover art: shown as JPEG or PNG, which is what cover pictures are.
         var covers: [ReviewContent.Cover] = []

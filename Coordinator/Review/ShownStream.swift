@@ -13,6 +13,9 @@ struct ShownStream: Equatable {
     /// Every redacted video stream's index in the source, in order.
     var all: [Int]
     var several: Bool { all.count > 1 }
+    /// The source's index where the file has several video streams; nil for its only one,
+    /// which needs no naming (and a manifest that does not list streams has no index for it).
+    var named: Int? { several ? source : nil }
 
     static func choose(_ wanted: Int?, in manifest: RedactionManifest, output path: String) throws(MediaError) -> ShownStream {
         let videos = (manifest.streams ?? []).filter { $0.stream.action == .redacted }

@@ -18,7 +18,7 @@ public struct CorrectionsApplied: Sendable {
     public let zones: [PrivacyZone]
     /// The source's video stream the frames are of (its index in the file): boxes drawn on
     /// another camera of the file are not drawn here. nil: every box (a file's only stream).
-    public let videoStream: Int?
+    public private(set) var videoStream: Int?
 
     public init(_ corrections: Corrections?, videoStream: Int? = nil) throws(OptionError) {
         self.corrections = corrections
@@ -28,6 +28,13 @@ public struct CorrectionsApplied: Sendable {
     }
 
     public var decidedTracks: Set<Int> { Set(decisions.keys) }
+
+    /// The same corrections, for the frames of the source's video stream `index`.
+    public func on(videoStream index: Int?) -> CorrectionsApplied {
+        var copy = self
+        copy.videoStream = index
+        return copy
+    }
 
     /// `found`: what detection (or the stored record of it) would hide in the frame at
     /// `seconds`. A decided track moves out of `hidden`; manual boxes active then join it.
